@@ -1,0 +1,123 @@
+package io.invoicesync.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka cluster in this JVM, in KRaft combined mode (broker + controller), built
+ * from Kafka's own server jars. Its logs live under {@code dataDir}: a second start on the same
+ * directory keeps topics, committed offsets and transactional state. Ports are chosen free at each
+ * start; {@link #bootstrapServers()} tells the current one.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+  private static final int NODE_ID = 1;
+
+  private final KafkaRaftServer server;
+  private final String bootstrap;
+
+  private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrap) {
+    this.server = server;
+    this.bootstrap = bootstrap;
+  }
+
+  public static EmbeddedKafkaBroker start(Path dataDir) {
+    try {
+      Path logDir = dataDir.resolve("logs").toAbsolutePath();
+      Files.createDirectories(logDir);
+      int brokerPort = freePort();
+      int controllerPort = freePort();
+      Properties p = new Properties();
+      p.put("process.roles", "broker,controller");
+      p.put("node.id", Integer.toString(NODE_ID));
+      p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
+      p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
+      p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+      p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      p.put("controller.listener.names", "CONTROLLER");
+      p.put("inter.broker.listener.name", "PLAINTEXT");
+      p.put("log.dirs", logDir.toString());
+      p.put("num.partitions", "6");
+      p.put("default.replication.factor", "1");
+      p.put("offsets.topic.replication.factor", "1");
+      p.put("offsets.topic.num.partitions", "5");
+      p.put("transaction.state.log.replication.factor", "1");
+      p.put("transaction.state.log.min.isr", "1");
+      p.put("transaction.state.log.num.partitions", "5");
+      p.put("share.coordinator.state.topic.replication.factor", "1");
+      p.put("share.coordinator.state.topic.min.isr", "1");
+      p.put("group.initial.rebalance.delay.ms", "0");
+      p.put("auto.create.topics.enable", "false");
+      p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+      p.put("unclean.leader.election.enable", "false");
+      KafkaConfig config = new KafkaConfig(p, false);
+
+      if (!Files.exists(logDir.resolve("meta.properties"))) {
+        new Formatter()
+            .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+            .setNodeId(NODE_ID)
+            .setClusterId(Uuid.randomUuid().toString())
+            .setDirectories(List.of(logDir.toString()))
+            .setMetadataLogDirectory(logDir.toString())
+            .setControllerListenerName("CONTROLLER")
+            .setReleaseVersion(MetadataVersion.latestProduction())
+            .setIgnoreFormatted(true)
+            .run();
+      }
+      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+      server.startup();
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, "localhost:" + brokerPort);
+      broker.awaitReady();
+      log.info("embedded Kafka broker at {} (data {})", broker.bootstrap, dataDir);
+      return broker;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start embedded Kafka broker in " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void awaitReady() throws InterruptedException, ExecutionException, TimeoutException {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  public String bootstrapServers() {
+    return bootstrap;
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port", e);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.invoicesync.schemas;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one immutable list of topics (ARCHITECTURE.md, "Topics"). Names here are the defaults;
+ * every component takes the actual names from its own configuration, defaulting to these.
+ */
+public final class Topics {
+
+  private static final String DAY_MS = Long.toString(24L * 60 * 60 * 1000);
+  private static final Map<String, String> DELETE_7D = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000));
+  private static final Map<String, String> DELETE_LONG = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(3650 * 24L * 3600 * 1000));
+  private static final Map<String, String> FOREVER = Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
+
+  public static final int DEFAULT_PARTITIONS = 6;
+
+  public static final Topic<InvoiceChange> CAPTURED = new Topic<>("invoices.captured", InvoiceChange.class,
+      DEFAULT_PARTITIONS, DELETE_7D, "changes captured from the issuing database by ingest");
+  public static final Topic<InvoiceState> SYNCED = new Topic<>("invoices.synced", InvoiceState.class,
+      DEFAULT_PARTITIONS, DELETE_LONG, "validated, deduplicated full invoice states; ordered per invoice");
+  public static final Topic<InvoiceRejected> REJECTED = new Topic<>("invoices.rejected", InvoiceRejected.class,
+      DEFAULT_PARTITIONS, DELETE_LONG, "changes that failed validation, with every reason");
+  public static final Topic<AuditEntry> AUDIT = new Topic<>("invoices.audit", AuditEntry.class,
+      DEFAULT_PARTITIONS, FOREVER, "append-only hash-chained audit of every decision");
+  public static final Topic<InvoiceState> SYNCED_RETRY = new Topic<>("invoices.synced.retry", InvoiceState.class,
+      DEFAULT_PARTITIONS, Map.of("cleanup.policy", "delete", "retention.ms", DAY_MS), "projector's record-specific retries");
+  public static final Topic<byte[]> SYNCED_DLT = new Topic<>("invoices.synced.dlt", byte[].class,
+      1, DELETE_LONG, "projector dead letters: original bytes + provenance headers");
+  public static final Topic<byte[]> CAPTURED_DLT = new Topic<>("invoices.captured.dlt", byte[].class,
+      1, DELETE_LONG, "sync-streams dead letters: original bytes + provenance headers");
+
+  /** Every topic invoice-sync writes, in data-flow order. */
+  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT);
+
+  private Topics() {
+  }
+}

@@ -1,0 +1,62 @@
+package io.invoicesync.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.invoicesync.schemas.internal.SchemaCatalog;
+import io.invoicesync.schemas.testing.InvoiceFixtures;
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.serialization.Serde;
+import org.junit.jupiter.api.Test;
+
+class SerdeFactoryTest {
+
+  private final SerdeFactory factory = SerdeFactory.registryLess();
+
+  @Test
+  void shouldRoundTripAnInvoiceChangeWithDecimalsAndLines() {
+    // Given
+    InvoiceChange change = InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("inv-1", 3), 1000);
+    Serde<InvoiceChange> serde = factory.valueSerde(InvoiceChange.class);
+
+    // When
+    byte[] bytes = serde.serializer().serialize(Topics.CAPTURED.name(), change);
+    InvoiceChange back = serde.deserializer().deserialize(Topics.CAPTURED.name(), bytes);
+
+    // Then
+    assertThat(back).isEqualTo(change);
+    assertThat(back.getAfter().getLines()).hasSize(3);
+    assertThat(back.getAfter().getGrandTotal()).isEqualByComparingTo(change.getAfter().getGrandTotal());
+  }
+
+  @Test
+  void shouldWriteConfluentWireFormatWithTheCatalogIdAsFourByteId() {
+    InvoiceState state = InvoiceState.newBuilder()
+        .setInvoice(InvoiceFixtures.digitalInvoice("inv-2", 1)).setVersion(1)
+        .setSource(InvoiceFixtures.position(5)).setDigest("d").setSyncedAt(java.time.Instant.EPOCH).build();
+
+    byte[] bytes = factory.valueSerde(InvoiceState.class).serializer().serialize(Topics.SYNCED.name(), state);
+
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    assertThat(buf.get()).as("magic byte").isEqualTo((byte) 0);
+    long expectedId = SchemaCatalog.get().bySchema(InvoiceState.getClassSchema()).id();
+    assertThat(buf.getInt()).as("4-byte schema id").isEqualTo((int) expectedId);
+  }
+
+  @Test
+  void shouldNameTheUnknownIdWhenBytesCarryAnIdOutsideTheCatalog() {
+    byte[] bytes = {0, 0, 0, 0x7f, 0x7f, 1, 2, 3};
+
+    assertThatThrownBy(() -> factory.valueSerde(InvoiceChange.class).deserializer().deserialize("t", bytes))
+        .hasStackTraceContaining("unknown schema id " + 0x7f7f);
+  }
+
+  @Test
+  void shouldRequireAUrlInRegistryMode() {
+    assertThatThrownBy(() -> SerdeFactory.registry(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(SerdeFactory.REGISTRY_URL_CONFIG);
+    assertThat(SerdeFactory.of(null).usesRegistry()).isFalse();
+    assertThat(SerdeFactory.of("http://registry:8080/apis/registry/v3").usesRegistry()).isTrue();
+  }
+}
