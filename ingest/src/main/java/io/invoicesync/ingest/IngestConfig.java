@@ -1,0 +1,101 @@
+package io.invoicesync.ingest;
+
+import io.invoicesync.schemas.Topics;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+/** Configuration of the ingest component; validated at start-up, every key documented with its default. */
+public final class IngestConfig extends AbstractConfig {
+
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+  public static final String DATABASE_HOSTNAME = "database.hostname";
+  public static final String DATABASE_PORT = "database.port";
+  public static final String DATABASE_USER = "database.user";
+  public static final String DATABASE_PASSWORD = "database.password";
+  public static final String DATABASE_DBNAME = "database.dbname";
+  public static final String SOURCE_SCHEMA = "source.schema";
+  public static final String INVOICE_TABLE = "source.invoice.table";
+  public static final String LINE_TABLE = "source.line.table";
+  public static final String HEARTBEAT_TABLE = "source.heartbeat.table";
+  public static final String SLOT_NAME = "slot.name";
+  public static final String PUBLICATION_NAME = "publication.name";
+  public static final String CAPTURED_TOPIC = "topic.captured";
+  public static final String OFFSETS_TOPIC = "offsets.topic";
+  public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
+  public static final String SNAPSHOT_MODE = "snapshot.mode";
+  public static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
+  public static final String ENGINE_NAME = "engine.name";
+  public static final String TOPIC_PREFIX = "topic.prefix";
+
+  /** Keys with this prefix are passed to the Debezium connector as they are, after the prefix is removed. */
+  public static final String DEBEZIUM_PREFIX = "debezium.";
+
+  private static final ConfigDef DEF = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka bootstrap servers for invoices.captured and the offsets topic.")
+      .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.HIGH,
+          "Apicurio Registry core API URL (e.g. http://registry:8080/apis/registry/v3). Empty = registry-less: "
+              + "schemas resolve from the built-in catalog.")
+      .define(DATABASE_HOSTNAME, Type.STRING, "localhost", Importance.HIGH, "Issuing database host.")
+      .define(DATABASE_PORT, Type.INT, 5432, Range.between(1, 65535), Importance.HIGH, "Issuing database port.")
+      .define(DATABASE_USER, Type.STRING, "postgres", Importance.HIGH,
+          "Database user; needs REPLICATION and SELECT on the captured tables (and CREATE on the database when the publication must be created).")
+      .define(DATABASE_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Database password.")
+      .define(DATABASE_DBNAME, Type.STRING, "issuing", Importance.HIGH, "Issuing database name.")
+      .define(SOURCE_SCHEMA, Type.STRING, "issuing", Importance.MEDIUM, "Schema holding the invoice tables.")
+      .define(INVOICE_TABLE, Type.STRING, "invoice", Importance.MEDIUM, "Invoice header table.")
+      .define(LINE_TABLE, Type.STRING, "invoice_line", Importance.MEDIUM, "Invoice line table.")
+      .define(HEARTBEAT_TABLE, Type.STRING, "invoice_sync_heartbeat", Importance.MEDIUM,
+          "Table the heartbeat action query upserts into, so the replication slot advances on a quiet database. "
+              + "Empty = no action query (only Debezium's own heartbeat records).")
+      .define(SLOT_NAME, Type.STRING, "invoice_sync", Importance.MEDIUM, "Logical replication slot (created by Debezium when missing).")
+      .define(PUBLICATION_NAME, Type.STRING, "invoice_sync", Importance.MEDIUM,
+          "pgoutput publication; created for the captured tables at start when missing, validated when present.")
+      .define(CAPTURED_TOPIC, Type.STRING, Topics.CAPTURED.name(), Importance.MEDIUM, "Topic ingest writes InvoiceChange records to.")
+      .define(OFFSETS_TOPIC, Type.STRING, "invoice-sync.ingest.offsets", Importance.MEDIUM,
+          "Compacted topic holding Debezium's source offsets, so a restarted or standby ingest resumes where the last one stopped.")
+      .define(HEARTBEAT_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(0), Importance.MEDIUM,
+          "Debezium heartbeat interval; 0 disables heartbeats (not recommended: a quiet database then keeps WAL pinned).")
+      .define(SNAPSHOT_MODE, Type.STRING, "initial", ValidString.in("initial", "no_data", "when_needed", "never"), Importance.MEDIUM,
+          "Debezium snapshot.mode. 'initial' snapshots existing invoice headers once (their lines are read in the same pass); "
+              + "'no_data' captures only changes after the slot was created.")
+      .define(OFFSET_FLUSH_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+          "How often source offsets are committed; changes after the last commit are re-read after a crash (and dropped downstream as redeliveries).")
+      .define(ENGINE_NAME, Type.STRING, "invoice-sync-ingest", Importance.LOW, "Debezium engine name; also the key of its offsets.")
+      .define(TOPIC_PREFIX, Type.STRING, "issuing", Importance.LOW, "Debezium topic.prefix (logical server name); part of the offsets' identity.");
+
+  public IngestConfig(Map<?, ?> originals) {
+    super(DEF, originals, false);
+  }
+
+  public static ConfigDef configDef() {
+    return DEF;
+  }
+
+  public String qualifiedInvoiceTable() {
+    return getString(SOURCE_SCHEMA) + "." + getString(INVOICE_TABLE);
+  }
+
+  public String qualifiedLineTable() {
+    return getString(SOURCE_SCHEMA) + "." + getString(LINE_TABLE);
+  }
+
+  public String qualifiedHeartbeatTable() {
+    String t = getString(HEARTBEAT_TABLE);
+    return t.isBlank() ? null : getString(SOURCE_SCHEMA) + "." + t;
+  }
+
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + getString(DATABASE_HOSTNAME) + ":" + getInt(DATABASE_PORT) + "/" + getString(DATABASE_DBNAME);
+  }
+
+  public Map<String, Object> debeziumOverrides() {
+    return originalsWithPrefix(DEBEZIUM_PREFIX);
+  }
+}

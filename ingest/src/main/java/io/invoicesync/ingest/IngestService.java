@@ -1,0 +1,273 @@
+package io.invoicesync.ingest;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.invoicesync.ingest.internal.IssuingDatabaseCheck;
+import io.invoicesync.ingest.internal.SnapshotLineLoader;
+import io.invoicesync.ingest.internal.TransactionAssembler;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.InvoiceLine;
+import io.invoicesync.schemas.SerdeFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures invoices from the issuing database with Debezium's embedded engine (PostgreSQL
+ * connector, pgoutput) and publishes one {@link InvoiceChange} per invoice per source transaction
+ * to {@code invoices.captured}, keyed by invoice id, through an idempotent producer.
+ *
+ * <p>Delivery: a batch's source offsets are marked processed only after its changes are
+ * acknowledged by Kafka, and never inside an open transaction; Debezium stores them in the offsets
+ * topic. After a crash the engine re-reads from the last committed offset (at-least-once), and
+ * sync-streams drops the redelivered changes by source position.
+ */
+public final class IngestService implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
+  private final IngestConfig config;
+  private final Counter changesCaptured;
+  private final Counter transactions;
+  private final AtomicLong lastCommitTs = new AtomicLong();
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+  private KafkaProducer<String, InvoiceChange> producer;
+  private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+  private ExecutorService executor;
+  private TransactionAssembler assembler;
+  private SnapshotLineLoader lineLoader;
+  private volatile boolean running;
+
+  public IngestService(IngestConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.changesCaptured = Counter.builder("invoicesync.ingest.changes").description("InvoiceChange records published").register(registry);
+    this.transactions = Counter.builder("invoicesync.ingest.batches").description("Debezium batches handled").register(registry);
+    registry.gauge("invoicesync.ingest.last.commit.ts", lastCommitTs);
+  }
+
+  /** Checks the database, then starts the engine on its own thread. Returns once the engine runs. */
+  public synchronized void start() {
+    IssuingDatabaseCheck.verify(config);
+    SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL));
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(IngestConfig.BOOTSTRAP_SERVERS));
+    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    pp.put(ProducerConfig.ACKS_CONFIG, "all");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, config.getString(IngestConfig.ENGINE_NAME) + "-producer");
+    producer = new KafkaProducer<>(pp, serdes.keySerde().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
+    assembler = new TransactionAssembler(config.qualifiedInvoiceTable(), config.qualifiedLineTable(), Clock.systemUTC());
+    lineLoader = new SnapshotLineLoader(config.qualifiedLineTable());
+
+    engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
+        .using(engineProperties())
+        .using((success, message, error) -> {
+          if (!success) {
+            failure.compareAndSet(null, error != null ? error : new IllegalStateException(message));
+            log.error("ingest engine stopped: {}", message, error);
+          }
+          running = false;
+          stopped.complete(null);
+        })
+        .notifying(this::handleBatch)
+        .build();
+    executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "invoice-sync-ingest"));
+    executor.execute(engine);
+    running = true;
+    log.info("ingest started: {} -> {}", config.jdbcUrl(), config.getString(IngestConfig.CAPTURED_TOPIC));
+  }
+
+  Properties engineProperties() {
+    Properties p = new Properties();
+    p.put("name", config.getString(IngestConfig.ENGINE_NAME));
+    p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+    p.put("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+    p.put("offset.storage.topic", config.getString(IngestConfig.OFFSETS_TOPIC));
+    p.put("offset.storage.partitions", "1");
+    p.put("offset.storage.replication.factor", "-1");
+    p.put("bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS));
+    p.put("offset.flush.interval.ms", Long.toString(config.getLong(IngestConfig.OFFSET_FLUSH_INTERVAL_MS)));
+    p.put("database.hostname", config.getString(IngestConfig.DATABASE_HOSTNAME));
+    p.put("database.port", Integer.toString(config.getInt(IngestConfig.DATABASE_PORT)));
+    p.put("database.user", config.getString(IngestConfig.DATABASE_USER));
+    p.put("database.password", config.getPassword(IngestConfig.DATABASE_PASSWORD).value());
+    p.put("database.dbname", config.getString(IngestConfig.DATABASE_DBNAME));
+    p.put("topic.prefix", config.getString(IngestConfig.TOPIC_PREFIX));
+    p.put("plugin.name", "pgoutput");
+    p.put("slot.name", config.getString(IngestConfig.SLOT_NAME));
+    p.put("publication.name", config.getString(IngestConfig.PUBLICATION_NAME));
+    p.put("publication.autocreate.mode", "disabled"); // created or validated by IssuingDatabaseCheck
+    List<String> tables = new ArrayList<>(List.of(config.qualifiedInvoiceTable(), config.qualifiedLineTable()));
+    String heartbeatTable = config.qualifiedHeartbeatTable();
+    if (heartbeatTable != null) {
+      tables.add(heartbeatTable);
+      p.put("heartbeat.action.query", "INSERT INTO " + heartbeatTable + " (id, ts) VALUES (1, now()) "
+          + "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts");
+    }
+    p.put("table.include.list", String.join(",", tables).replace(".", "\\."));
+    p.put("snapshot.mode", config.getString(IngestConfig.SNAPSHOT_MODE));
+    p.put("snapshot.include.collection.list", config.qualifiedInvoiceTable().replace(".", "\\."));
+    p.put("provide.transaction.metadata", "true");
+    p.put("decimal.handling.mode", "precise");
+    p.put("tombstones.on.delete", "false");
+    p.put("heartbeat.interval.ms", Integer.toString(config.getInt(IngestConfig.HEARTBEAT_INTERVAL_MS)));
+    p.put("slot.drop.on.stop", "false");
+    p.put("errors.max.retries", "-1");
+    for (Map.Entry<String, Object> e : config.debeziumOverrides().entrySet()) {
+      p.put(e.getKey(), String.valueOf(e.getValue()));
+    }
+    return p;
+  }
+
+  private synchronized void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                                        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+      throws InterruptedException {
+    List<InvoiceChange> changes = new ArrayList<>();
+    int safe = -1; // index of the last record after which no transaction is open
+    for (int i = 0; i < records.size(); i++) {
+      if (log.isDebugEnabled()) {
+        log.debug("record topic={} value={}", records.get(i).record().topic(), records.get(i).record().value());
+      }
+      changes.addAll(assembler.accept(records.get(i).record()));
+      if (!assembler.inTransaction()) {
+        safe = i;
+      }
+    }
+    if (!changes.isEmpty()) {
+      loadSnapshotLines(changes);
+      String topic = config.getString(IngestConfig.CAPTURED_TOPIC);
+      AtomicReference<Exception> sendError = new AtomicReference<>();
+      for (InvoiceChange change : changes) {
+        producer.send(new ProducerRecord<>(topic, change.getInvoiceId(), change), (md, e) -> {
+          if (e != null) {
+            sendError.compareAndSet(null, e);
+          }
+        });
+      }
+      producer.flush();
+      if (sendError.get() != null) {
+        // offsets stay uncommitted: the engine stops, and a restart re-reads these changes
+        throw new IllegalStateException("could not publish " + changes.size() + " changes to " + topic, sendError.get());
+      }
+      changesCaptured.increment(changes.size());
+      lastCommitTs.set(changes.get(changes.size() - 1).getSource().getCommitTs().toEpochMilli());
+    }
+    for (int i = 0; i <= safe; i++) {
+      committer.markProcessed(records.get(i));
+    }
+    committer.markBatchFinished();
+    transactions.increment();
+  }
+
+  private void loadSnapshotLines(List<InvoiceChange> changes) {
+    List<String> ids = changes.stream().filter(TransactionAssembler::needsLines).map(InvoiceChange::getInvoiceId).toList();
+    if (ids.isEmpty()) {
+      return;
+    }
+    Properties props = new Properties();
+    props.put("user", config.getString(IngestConfig.DATABASE_USER));
+    props.put("password", config.getPassword(IngestConfig.DATABASE_PASSWORD).value());
+    try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props)) {
+      Map<String, List<InvoiceLine>> lines = lineLoader.load(c, ids);
+      for (int i = 0; i < changes.size(); i++) {
+        InvoiceChange ch = changes.get(i);
+        if (TransactionAssembler.needsLines(ch)) {
+          Invoice after = Invoice.newBuilder(ch.getAfter()).setLines(lines.getOrDefault(ch.getInvoiceId(), List.of())).build();
+          changes.set(i, InvoiceChange.newBuilder(ch).setAfter(after).build());
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("cannot load lines of " + ids.size() + " snapshot invoices from " + config.qualifiedLineTable(), e);
+    }
+  }
+
+  /**
+   * Waits until the engine streams from the replication slot (the slot is active), i.e. the initial
+   * snapshot, if any, is done and every later commit will be captured from the WAL.
+   *
+   * @throws IllegalStateException when the engine failed or the timeout passed
+   */
+  public void awaitStreaming(java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Properties props = new Properties();
+    props.put("user", config.getString(IngestConfig.DATABASE_USER));
+    props.put("password", config.getPassword(IngestConfig.DATABASE_PASSWORD).value());
+    long backoffMs = 20;
+    try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props);
+         java.sql.PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, config.getString(IngestConfig.SLOT_NAME));
+      while (true) {
+        if (failure.get() != null) {
+          throw new IllegalStateException("ingest failed before streaming: " + failure.get().getMessage(), failure.get());
+        }
+        try (java.sql.ResultSet rs = ps.executeQuery()) {
+          if (rs.next() && rs.getBoolean(1)) {
+            return;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("ingest not streaming from slot " + config.getString(IngestConfig.SLOT_NAME) + " after " + timeout);
+        }
+        Thread.sleep(backoffMs); // bounded poll of an external condition, doubling up to 500 ms
+        backoffMs = Math.min(500, backoffMs * 2);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("cannot query replication slot state on " + config.jdbcUrl(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for ingest to stream", e);
+    }
+  }
+
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Why the engine stopped, or null while it runs or after a clean stop. */
+  public Throwable failure() {
+    return failure.get();
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      if (engine != null) {
+        engine.close();
+        stopped.get(60, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      log.warn("ingest engine did not stop cleanly", e);
+    } finally {
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+      if (producer != null) {
+        producer.close();
+      }
+      running = false;
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.invoicesync.ingest.internal;
+
+import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.ingest.IngestStartupException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks, before Debezium starts, that the issuing database can be captured, and creates the
+ * publication when it is missing. Every failure names the setting or object to fix.
+ */
+public final class IssuingDatabaseCheck {
+
+  private static final Logger log = LoggerFactory.getLogger(IssuingDatabaseCheck.class);
+
+  private IssuingDatabaseCheck() {
+  }
+
+  public static void verify(IngestConfig config) {
+    String where = config.getString(IngestConfig.DATABASE_HOSTNAME) + ":" + config.getInt(IngestConfig.DATABASE_PORT)
+        + "/" + config.getString(IngestConfig.DATABASE_DBNAME);
+    Properties props = new Properties();
+    props.put("user", config.getString(IngestConfig.DATABASE_USER));
+    props.put("password", config.getPassword(IngestConfig.DATABASE_PASSWORD).value());
+    try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props)) {
+      checkWalLevel(c, where);
+      List<String> tables = new ArrayList<>(List.of(config.qualifiedInvoiceTable(), config.qualifiedLineTable()));
+      if (config.qualifiedHeartbeatTable() != null) {
+        tables.add(config.qualifiedHeartbeatTable());
+      }
+      for (String table : tables) {
+        checkTableExists(c, table, where);
+      }
+      ensurePublication(c, config.getString(IngestConfig.PUBLICATION_NAME), tables, where);
+      checkSlot(c, config.getString(IngestConfig.SLOT_NAME), config.getString(IngestConfig.DATABASE_DBNAME), where);
+    } catch (SQLException e) {
+      throw new IngestStartupException("cannot check issuing database " + where + ": " + e.getMessage(), e);
+    }
+  }
+
+  static void checkWalLevel(Connection c, String where) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW wal_level")) {
+      rs.next();
+      String level = rs.getString(1);
+      if (!"logical".equals(level)) {
+        throw new IngestStartupException("wal_level is '" + level + "' on " + where
+            + "; change data capture with pgoutput needs wal_level=logical. Set it in postgresql.conf "
+            + "(or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL.");
+      }
+    }
+  }
+
+  private static void checkTableExists(Connection c, String qualified, String where) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+      ps.setString(1, qualified);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          throw new IngestStartupException("table " + qualified + " does not exist in " + where
+              + "; check " + IngestConfig.SOURCE_SCHEMA + " / " + IngestConfig.INVOICE_TABLE + " / " + IngestConfig.LINE_TABLE
+              + " (the expected schema is ingest/src/main/resources/db/issuing)");
+        }
+      }
+    }
+  }
+
+  private static void ensurePublication(Connection c, String publication, List<String> tables, String where) throws SQLException {
+    boolean exists;
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+      ps.setString(1, publication);
+      try (ResultSet rs = ps.executeQuery()) {
+        exists = rs.next();
+      }
+    }
+    if (!exists) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE PUBLICATION " + quoteIdent(publication) + " FOR TABLE " + String.join(", ", tables));
+      }
+      log.info("created publication {} for {} in {}", publication, tables, where);
+      return;
+    }
+    Set<String> published = new LinkedHashSet<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ?")) {
+      ps.setString(1, publication);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1));
+        }
+      }
+    }
+    List<String> missing = tables.stream().filter(t -> !published.contains(t)).toList();
+    if (!missing.isEmpty()) {
+      throw new IngestStartupException("publication " + publication + " in " + where + " does not include " + missing
+          + " (it has " + published + "); run ALTER PUBLICATION " + publication + " ADD TABLE " + String.join(", ", missing));
+    }
+  }
+
+  private static void checkSlot(Connection c, String slot, String database, String where) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT plugin, database, slot_type FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return; // Debezium creates it
+        }
+        if (!"pgoutput".equals(rs.getString(1)) || !database.equals(rs.getString(2)) || !"logical".equals(rs.getString(3))) {
+          throw new IngestStartupException("replication slot " + slot + " in " + where + " exists with plugin="
+              + rs.getString(1) + ", database=" + rs.getString(2) + ", type=" + rs.getString(3)
+              + "; ingest needs a logical pgoutput slot on " + database + ": drop it or choose another " + IngestConfig.SLOT_NAME);
+        }
+      }
+    }
+  }
+
+  private static String quoteIdent(String id) {
+    return "\"" + id.replace("\"", "\"\"") + "\"";
+  }
+}

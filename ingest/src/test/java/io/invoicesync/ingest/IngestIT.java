@@ -1,0 +1,180 @@
+package io.invoicesync.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.schemas.testing.KafkaTestSupport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(180)
+class IngestIT {
+
+  @TempDir
+  static Path dir;
+  static EmbeddedPostgresServer pg;
+  static EmbeddedKafkaBroker kafka;
+
+  @BeforeAll
+  static void startInfrastructure() {
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing"));
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+  }
+
+  @AfterAll
+  static void stopInfrastructure() {
+    if (kafka != null) {
+      kafka.close();
+    }
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  private Map<String, Object> config(String suffix) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(IngestConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    c.put(IngestConfig.DATABASE_PORT, pg.port());
+    c.put(IngestConfig.DATABASE_DBNAME, "issuing");
+    c.put(IngestConfig.SLOT_NAME, "slot_" + suffix);
+    c.put(IngestConfig.PUBLICATION_NAME, "pub_" + suffix);
+    c.put(IngestConfig.CAPTURED_TOPIC, "captured-" + suffix);
+    c.put(IngestConfig.OFFSETS_TOPIC, "offsets-" + suffix);
+    c.put(IngestConfig.ENGINE_NAME, "ingest-" + suffix);
+    return c;
+  }
+
+  static void exec(String... sql) throws Exception {
+    try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      for (String q : sql) {
+        s.execute(q);
+      }
+      c.commit();
+    }
+  }
+
+  static String header(String id, String status) {
+    return "INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, buyer_name, "
+        + "total_amount, total_tax, grand_total, status) VALUES ('" + id + "', '26442000000000000001', 'DIGITAL_GENERAL', DATE '2026-11-20', "
+        + "TIMESTAMP '2026-11-20 10:30:00', '深圳市示例科技有限公司', '91440300MA5ETUPW89', '上海某某贸易有限公司', 300.00, 39.00, 339.00, '" + status + "')";
+  }
+
+  static String line(String id, int no) {
+    return "INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES ('"
+        + id + "', " + no + ", '*软件*维护', 1, 100, 100.00, 0.13, 13.00, '3040201010000000000')";
+  }
+
+  @Test
+  void shouldPublishOneChangePerInvoicePerTransactionWithAllItsLines() throws Exception {
+    String suffix = KafkaTestSupport.uniqueSuffix();
+    Map<String, Object> cfg = config(suffix);
+    KafkaTestSupport.createTopics(kafka.bootstrapServers(), List.of(new io.invoicesync.schemas.Topic<>("captured-" + suffix, InvoiceChange.class, 3, Map.of(), "test")));
+    SerdeFactory serdes = SerdeFactory.registryLess();
+    try (IngestService ingest = new IngestService(new IngestConfig(cfg), new SimpleMeterRegistry());
+         KafkaConsumer<String, InvoiceChange> consumer = KafkaTestSupport.consumer(kafka.bootstrapServers(), "captured-" + suffix,
+             serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceChange.class).deserializer())) {
+      // Given a running ingest
+      ingest.start();
+      ingest.awaitStreaming(Duration.ofSeconds(60));
+      String a = "a-" + suffix;
+      String b = "b-" + suffix;
+
+      // When two invoices with 3 lines each are issued in one transaction, then one is voided
+      exec(header(a, "ISSUED"), line(a, 1), line(a, 2), line(a, 3), header(b, "ISSUED"), line(b, 1), line(b, 2), line(b, 3));
+      exec("UPDATE issuing.invoice SET status = 'VOIDED' WHERE id = '" + a + "'");
+
+      // Then: one CREATE per invoice with all lines, and one status-only UPDATE
+      List<ConsumerRecord<String, InvoiceChange>> got = new ArrayList<>();
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        KafkaTestSupport.pollInto(consumer, got);
+        got.removeIf(r -> !r.key().equals(a) && !r.key().equals(b)); // snapshot of other tests' invoices
+        assertThat(got).hasSize(3);
+      });
+      Map<String, List<InvoiceChange>> byKey = new HashMap<>();
+      got.forEach(r -> byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value()));
+      InvoiceChange createdA = byKey.get(a).get(0);
+      assertThat(createdA.getOp()).isEqualTo("CREATE");
+      assertThat(createdA.getLinesIncluded()).isTrue();
+      assertThat(createdA.getAfter().getLines()).extracting(l -> l.getLineNo()).containsExactly(1, 2, 3);
+      assertThat(createdA.getAfter().getGrandTotal()).isEqualByComparingTo("339.00");
+      assertThat(createdA.getAfter().getIssuedAt()).hasToString("2026-11-20T10:30");
+      assertThat(byKey.get(b)).singleElement().satisfies(c -> assertThat(c.getAfter().getLines()).hasSize(3));
+      InvoiceChange voided = byKey.get(a).get(1);
+      assertThat(voided.getOp()).isEqualTo("UPDATE");
+      assertThat(voided.getLinesIncluded()).isFalse();
+      assertThat(voided.getAfter().getStatus()).isEqualTo("VOIDED");
+      assertThat(voided.getSource().getLsn()).isGreaterThan(createdA.getSource().getLsn());
+      assertThat(ingest.failure()).isNull();
+    }
+  }
+
+  @Test
+  void shouldSnapshotExistingInvoicesWithTheirLines() throws Exception {
+    String suffix = KafkaTestSupport.uniqueSuffix();
+    String pre = "pre-" + suffix;
+    exec(header(pre, "ISSUED"), line(pre, 1), line(pre, 2));
+    KafkaTestSupport.createTopics(kafka.bootstrapServers(), List.of(new io.invoicesync.schemas.Topic<>("captured-" + suffix, InvoiceChange.class, 1, Map.of(), "test")));
+    SerdeFactory serdes = SerdeFactory.registryLess();
+    try (IngestService ingest = new IngestService(new IngestConfig(config(suffix)), new SimpleMeterRegistry());
+         KafkaConsumer<String, InvoiceChange> consumer = KafkaTestSupport.consumer(kafka.bootstrapServers(), "captured-" + suffix,
+             serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceChange.class).deserializer())) {
+      ingest.start();
+      List<ConsumerRecord<String, InvoiceChange>> got = new ArrayList<>();
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        KafkaTestSupport.pollInto(consumer, got);
+        assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(pre));
+      });
+      InvoiceChange snap = got.stream().filter(r -> r.key().equals(pre)).findFirst().orElseThrow().value();
+      assertThat(snap.getOp()).isEqualTo("SNAPSHOT");
+      assertThat(snap.getSource().getSnapshot()).isTrue();
+      assertThat(snap.getAfter().getLines()).hasSize(2);
+    }
+  }
+
+  @Test
+  void shouldRefuseToStartWhenWalLevelIsNotLogicalAndSaySo() {
+    try (EmbeddedPostgresServer replicaOnly = EmbeddedPostgresServer.start(dir.resolve("pg-replica"), "replica", List.of("issuing"))) {
+      Map<String, Object> cfg = config("walcheck");
+      cfg.put(IngestConfig.DATABASE_PORT, replicaOnly.port());
+      IngestService ingest = new IngestService(new IngestConfig(cfg), new SimpleMeterRegistry());
+      assertThatThrownBy(ingest::start)
+          .isInstanceOf(IngestStartupException.class)
+          .hasMessageContaining("wal_level is 'replica'")
+          .hasMessageContaining("wal_level=logical");
+    }
+  }
+
+  @Test
+  void shouldRejectContentChangesOfAnIssuedInvoiceInTheIssuingSchema() throws Exception {
+    String id = "imm-" + KafkaTestSupport.uniqueSuffix();
+    exec(header(id, "ISSUED"), line(id, 1));
+    assertThatThrownBy(() -> exec("UPDATE issuing.invoice SET total_amount = 1 WHERE id = '" + id + "'"))
+        .hasMessageContaining("immutable");
+    assertThatThrownBy(() -> exec("UPDATE issuing.invoice_line SET amount = 1 WHERE invoice_id = '" + id + "'"))
+        .hasMessageContaining("immutable");
+    exec("UPDATE issuing.invoice SET status = 'RED_FLUSHED' WHERE id = '" + id + "'");
+  }
+}
