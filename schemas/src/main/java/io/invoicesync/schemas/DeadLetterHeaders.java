@@ -1,0 +1,34 @@
+package io.invoicesync.schemas;
+
+/**
+ * Provenance headers every dead letter carries (ARCHITECTURE.md, "Error taxonomy"), so operators
+ * can see where it came from and replay it. Values are UTF-8 strings; times are epoch millis.
+ */
+public final class DeadLetterHeaders {
+
+  public static final String ORIGINAL_TOPIC = "invoicesync.dlt.original.topic";
+  public static final String ORIGINAL_PARTITION = "invoicesync.dlt.original.partition";
+  public static final String ORIGINAL_OFFSET = "invoicesync.dlt.original.offset";
+  public static final String ORIGINAL_TIMESTAMP = "invoicesync.dlt.original.timestamp";
+  public static final String ORIGINAL_KEY = "invoicesync.dlt.original.key";
+  public static final String EXCEPTION_CLASS = "invoicesync.dlt.exception.class";
+  public static final String EXCEPTION_MESSAGE = "invoicesync.dlt.exception.message";
+  public static final String EXCEPTION_STACKTRACE = "invoicesync.dlt.exception.stacktrace";
+  public static final String STAGE = "invoicesync.dlt.stage";
+  public static final String ATTEMPTS = "invoicesync.dlt.attempts";
+  public static final String FIRST_FAILURE_TIMESTAMP = "invoicesync.dlt.first.failure.timestamp";
+
+  /** Stack traces are cut to this many characters so a dead letter stays small. */
+  public static final int MAX_STACKTRACE_CHARS = 4000;
+
+  private DeadLetterHeaders() {
+  }
+
+  /** The exception's stack trace with its causes, at most {@link #MAX_STACKTRACE_CHARS} characters. */
+  public static String boundedStackTrace(Throwable t) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(w));
+    String s = w.toString();
+    return s.length() <= MAX_STACKTRACE_CHARS ? s : s.substring(0, MAX_STACKTRACE_CHARS) + "\n... (truncated)";
+  }
+}

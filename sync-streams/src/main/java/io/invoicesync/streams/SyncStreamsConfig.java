@@ -1,0 +1,123 @@
+package io.invoicesync.streams;
+
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.streams.rules.ValidationRules;
+import java.math.BigDecimal;
+import java.time.Period;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** Configuration of sync-streams; validated at start-up, every key documented with its default. */
+public final class SyncStreamsConfig extends AbstractConfig {
+
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String APPLICATION_ID = "application.id";
+  public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+  public static final String STATE_DIR = "state.dir";
+  public static final String NUM_STREAM_THREADS = "num.stream.threads";
+  public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String CAPTURED_TOPIC = "topic.captured";
+  public static final String SYNCED_TOPIC = "topic.synced";
+  public static final String REJECTED_TOPIC = "topic.rejected";
+  public static final String AUDIT_TOPIC = "topic.audit";
+  public static final String CAPTURED_DLT_TOPIC = "topic.captured.dlt";
+  public static final String LINE_AMOUNT_TOLERANCE = "validation.line.amount.tolerance";
+  public static final String LINE_TAX_TOLERANCE = "validation.line.tax.tolerance";
+  public static final String INVOICE_TAX_TOLERANCE = "validation.invoice.tax.tolerance";
+  public static final String TAX_RATES = "validation.tax.rates";
+  public static final String MAX_ISSUE_AGE_YEARS = "validation.issue.max.age.years";
+  public static final String ZONE = "validation.zone";
+
+  /** Keys with this prefix go to Kafka Streams as they are, after the prefix is removed. */
+  public static final String STREAMS_PREFIX = "streams.";
+
+  private static final ConfigDef DEF = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Kafka bootstrap servers.")
+      .define(APPLICATION_ID, Type.STRING, "invoice-sync-streams", Importance.HIGH,
+          "Kafka Streams application id: consumer group, transactional id prefix and internal topic prefix.")
+      .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.HIGH, "Apicurio Registry URL; empty = registry-less (built-in schema catalog).")
+      .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/invoice-sync-streams", Importance.MEDIUM,
+          "Directory of the local state stores (restored from their changelogs when lost).")
+      .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads in this instance.")
+      .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
+          "Transaction commit interval; bounds the latency added by exactly_once_v2.")
+      .define(CAPTURED_TOPIC, Type.STRING, Topics.CAPTURED.name(), Importance.MEDIUM, "Input: InvoiceChange from ingest.")
+      .define(SYNCED_TOPIC, Type.STRING, Topics.SYNCED.name(), Importance.MEDIUM, "Output: InvoiceState.")
+      .define(REJECTED_TOPIC, Type.STRING, Topics.REJECTED.name(), Importance.MEDIUM, "Output: InvoiceRejected.")
+      .define(AUDIT_TOPIC, Type.STRING, Topics.AUDIT.name(), Importance.MEDIUM, "Output: AuditEntry.")
+      .define(CAPTURED_DLT_TOPIC, Type.STRING, Topics.CAPTURED_DLT.name(), Importance.MEDIUM,
+          "Dead letters: records of the input topic that do not deserialize, with provenance headers.")
+      .define(LINE_AMOUNT_TOLERANCE, Type.STRING, "0.01", Importance.LOW, "|quantity × unit price − amount| allowed per line.")
+      .define(LINE_TAX_TOLERANCE, Type.STRING, "0.06", Importance.LOW, "|amount × rate − tax| allowed per line.")
+      .define(INVOICE_TAX_TOLERANCE, Type.STRING, "1.27", Importance.LOW, "|Σ(line tax − amount × rate)| allowed per invoice.")
+      .define(TAX_RATES, Type.STRING, ValidationRules.DEFAULT_TAX_RATES, Importance.LOW, "Valid VAT rates, comma-separated decimals.")
+      .define(MAX_ISSUE_AGE_YEARS, Type.INT, 5, Range.atLeast(1), Importance.LOW, "An issue date older than this many years is rejected.")
+      .define(ZONE, Type.STRING, "Asia/Shanghai", Importance.LOW, "Time zone that defines 'today' for date rules.");
+
+  private final ValidationRules validationRules;
+
+  public SyncStreamsConfig(Map<?, ?> originals) {
+    super(DEF, originals, false);
+    this.validationRules = new ValidationRules(decimal(LINE_AMOUNT_TOLERANCE), decimal(LINE_TAX_TOLERANCE), decimal(INVOICE_TAX_TOLERANCE),
+        rates(), Period.ofYears(getInt(MAX_ISSUE_AGE_YEARS)));
+    try {
+      java.time.ZoneId.of(getString(ZONE));
+    } catch (java.time.DateTimeException e) {
+      throw new ConfigException(ZONE, getString(ZONE), "not a time zone id");
+    }
+  }
+
+  private BigDecimal decimal(String key) {
+    try {
+      BigDecimal d = new BigDecimal(getString(key).trim());
+      if (d.signum() < 0) {
+        throw new ConfigException(key, getString(key), "must not be negative");
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, getString(key), "not a decimal number");
+    }
+  }
+
+  private java.util.Set<BigDecimal> rates() {
+    try {
+      return ValidationRules.parseRates(getString(TAX_RATES));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(TAX_RATES, getString(TAX_RATES), e.getMessage());
+    }
+  }
+
+  public static ConfigDef configDef() {
+    return DEF;
+  }
+
+  public ValidationRules validationRules() {
+    return validationRules;
+  }
+
+  public java.time.ZoneId zone() {
+    return java.time.ZoneId.of(getString(ZONE));
+  }
+
+  /** Kafka Streams properties: exactly_once_v2 always; overrides under {@value #STREAMS_PREFIX}. */
+  public Properties streamsProperties() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
+    p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    originalsWithPrefix(STREAMS_PREFIX).forEach(p::put);
+    return p;
+  }
+}

@@ -1,0 +1,2 @@
+/** Processors, state store format and digests of the sync-streams topology. */
+package io.invoicesync.streams.internal;

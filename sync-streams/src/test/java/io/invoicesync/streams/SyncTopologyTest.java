@@ -1,0 +1,210 @@
+package io.invoicesync.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.DeadLetterHeaders;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.InvoiceRejected;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.schemas.Violation;
+import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SyncTopologyTest {
+
+  private final SerdeFactory serdes = SerdeFactory.registryLess();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, InvoiceChange> captured;
+  private TestInputTopic<String, byte[]> capturedRaw;
+  private TestOutputTopic<String, InvoiceState> synced;
+  private TestOutputTopic<String, InvoiceRejected> rejected;
+  private TestOutputTopic<String, AuditEntry> audit;
+  private TestOutputTopic<String, byte[]> dlt;
+  private SyncMetrics metrics;
+
+  @BeforeEach
+  void setUp() {
+    SyncStreamsConfig config = new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092"));
+    metrics = new SyncMetrics(new SimpleMeterRegistry());
+    driver = new TopologyTestDriver(SyncTopology.buildTopology(config, metrics), config.streamsProperties(),
+        Instant.parse("2026-11-24T08:00:00Z"));
+    captured = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
+    capturedRaw = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+    synced = driver.createOutputTopic(Topics.SYNCED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer());
+    rejected = driver.createOutputTopic(Topics.REJECTED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceRejected.class).deserializer());
+    audit = driver.createOutputTopic(Topics.AUDIT.name(), Serdes.String().deserializer(), serdes.valueSerde(AuditEntry.class).deserializer());
+    dlt = driver.createOutputTopic(Topics.CAPTURED_DLT.name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  private void pipe(InvoiceChange change) {
+    captured.pipeInput(change.getInvoiceId(), change);
+  }
+
+  @Test
+  void shouldSyncAValidInvoiceAsVersionOneWithAllItsLines() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-1", 3);
+
+    pipe(InvoiceFixtures.created(inv, 100));
+
+    InvoiceState state = synced.readValue();
+    assertThat(state.getVersion()).isEqualTo(1);
+    assertThat(state.getInvoice()).isEqualTo(inv);
+    assertThat(state.getSource().getLsn()).isEqualTo(100);
+    assertThat(rejected.isEmpty()).isTrue();
+    assertThat(audit.readValue().getEvent()).isEqualTo("APPLIED");
+  }
+
+  @Test
+  void shouldDropARedeliveredChangeAndCountIt() {
+    InvoiceChange change = InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("inv-2", 2), 100);
+
+    pipe(change);
+    pipe(change);
+
+    assertThat(synced.readValuesToList()).hasSize(1);
+    assertThat(metrics.dropped("redelivery")).isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldDropAStaleChangeAndKeepTheNewerState() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-3", 2);
+    pipe(InvoiceFixtures.created(inv, 100));
+    pipe(InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 300));
+
+    pipe(InvoiceFixtures.statusChanged(inv, "PARTIALLY_RED_FLUSHED", 200)); // older position, arrives late
+
+    List<InvoiceState> states = synced.readValuesToList();
+    assertThat(states).extracting(s -> s.getInvoice().getStatus()).containsExactly("ISSUED", "RED_FLUSHED");
+    assertThat(metrics.dropped("stale")).isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldTurnAStatusOnlyChangeIntoAFullStateWithTheLinesKnownBefore() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-4", 3);
+    pipe(InvoiceFixtures.created(inv, 100));
+
+    pipe(InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 200));
+
+    List<InvoiceState> states = synced.readValuesToList();
+    InvoiceState v2 = states.get(1);
+    assertThat(v2.getVersion()).isEqualTo(2);
+    assertThat(v2.getInvoice().getStatus()).isEqualTo("RED_FLUSHED");
+    assertThat(v2.getInvoice().getLines()).containsExactlyElementsOf(inv.getLines());
+  }
+
+  @Test
+  void shouldDropAChangeThatAltersNothing() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-5", 1);
+    pipe(InvoiceFixtures.created(inv, 100));
+
+    pipe(InvoiceFixtures.statusChanged(inv, "ISSUED", 200));
+
+    assertThat(synced.readValuesToList()).hasSize(1);
+    assertThat(metrics.dropped("no_op")).isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldRejectWrongTotalsWithEveryReasonNamingFieldAndValues() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-6", 2);
+    inv.setTotalAmount(inv.getTotalAmount().add(new BigDecimal("0.01")));
+    inv.setGrandTotal(new BigDecimal("1.00"));
+
+    pipe(InvoiceFixtures.created(inv, 100));
+
+    assertThat(synced.isEmpty()).isTrue();
+    InvoiceRejected r = rejected.readValue();
+    assertThat(r.getViolations()).extracting(Violation::getCode).contains("TOTAL_AMOUNT_MISMATCH", "GRAND_TOTAL_MISMATCH");
+    Violation total = r.getViolations().stream().filter(v -> v.getCode().equals("TOTAL_AMOUNT_MISMATCH")).findFirst().orElseThrow();
+    assertThat(total.getField()).isEqualTo("totalAmount");
+    assertThat(total.getValue()).isEqualTo(inv.getTotalAmount().toPlainString());
+    assertThat(total.getExpected()).isEqualTo(inv.getTotalAmount().subtract(new BigDecimal("0.01")).toPlainString());
+    assertThat(audit.readValue().getDetail()).contains("TOTAL_AMOUNT_MISMATCH");
+  }
+
+  @Test
+  void shouldRejectMissingRequiredFieldsAndABadSellerTaxId() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-7", 1);
+    inv.setInvoiceNumber(null);
+    inv.getSeller().setTaxId("91350100M000100Y44");
+
+    pipe(InvoiceFixtures.created(inv, 100));
+
+    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode, Violation::getField)
+        .contains(org.assertj.core.groups.Tuple.tuple("REQUIRED_FIELD_MISSING", "invoiceNumber"),
+            org.assertj.core.groups.Tuple.tuple("SELLER_TAX_ID_CHECKSUM", "seller.taxId"));
+  }
+
+  @Test
+  void shouldRejectAStatusRegressionAndKeepTheSyncedState() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-8", 1);
+    pipe(InvoiceFixtures.created(inv, 100));
+    pipe(InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 200));
+
+    pipe(InvoiceFixtures.statusChanged(inv, "ISSUED", 300));
+
+    assertThat(synced.readValuesToList()).hasSize(2);
+    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("STATUS_REGRESSION");
+  }
+
+  @Test
+  void shouldRejectAHeaderOnlyChangeOfAnInvoiceNeverSynced() {
+    pipe(InvoiceFixtures.statusChanged(InvoiceFixtures.digitalInvoice("inv-9", 1), "RED_FLUSHED", 100));
+
+    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("LINES_NOT_CAPTURED");
+  }
+
+  @Test
+  void shouldChainAuditEntriesPerInvoice() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-10", 1);
+    pipe(InvoiceFixtures.created(inv, 100));
+    pipe(InvoiceFixtures.statusChanged(inv, "PARTIALLY_RED_FLUSHED", 200));
+
+    List<AuditEntry> entries = audit.readValuesToList();
+    assertThat(entries.get(0).getPrevHash()).isNull();
+    assertThat(entries.get(1).getPrevHash()).isEqualTo(entries.get(0).getHash());
+    assertThat(entries.get(1).getHash()).hasSize(64).isNotEqualTo(entries.get(0).getHash());
+  }
+
+  @Test
+  void shouldSendUndecodableBytesToTheDeadLetterTopicWithProvenanceAndGoOn() {
+    byte[] garbage = "not avro".getBytes(StandardCharsets.UTF_8);
+    capturedRaw.pipeInput("bad-1", garbage);
+    pipe(InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("inv-11", 1), 100));
+
+    TestRecord<String, byte[]> dead = dlt.readRecord();
+    assertThat(dead.key()).isEqualTo("bad-1");
+    assertThat(dead.value()).isEqualTo(garbage);
+    assertThat(header(dead, DeadLetterHeaders.ORIGINAL_TOPIC)).isEqualTo(Topics.CAPTURED.name());
+    assertThat(header(dead, DeadLetterHeaders.ORIGINAL_OFFSET)).isEqualTo("0");
+    assertThat(header(dead, DeadLetterHeaders.EXCEPTION_CLASS)).isNotBlank();
+    assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo("sync-streams");
+    assertThat(synced.readValue().getInvoice().getId()).isEqualTo("inv-11");
+    assertThat(metrics.deadLettered()).isEqualTo(1.0);
+  }
+
+  private static String header(TestRecord<String, byte[]> r, String name) {
+    return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+}
