@@ -1,0 +1,56 @@
+package io.invoicesync.projector;
+
+import io.invoicesync.schemas.Topics;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/** Configuration of the projector; validated at start-up, every key documented with its default. */
+public final class ProjectorConfig extends AbstractConfig {
+
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+  public static final String GROUP_ID = "group.id";
+  public static final String SYNCED_TOPIC = "topic.synced";
+  public static final String SYNCED_DLT_TOPIC = "topic.synced.dlt";
+  public static final String JDBC_URL = "jdbc.url";
+  public static final String JDBC_USER = "jdbc.user";
+  public static final String JDBC_PASSWORD = "jdbc.password";
+  public static final String MAX_POLL_RECORDS = "max.poll.records";
+  public static final String BACKOFF_INITIAL_MS = "outage.backoff.initial.ms";
+  public static final String BACKOFF_MAX_MS = "outage.backoff.max.ms";
+  public static final String MIGRATE = "migrate";
+
+  private static final ConfigDef DEF = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Kafka bootstrap servers.")
+      .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.HIGH, "Apicurio Registry URL; empty = registry-less (built-in schema catalog).")
+      .define(GROUP_ID, Type.STRING, "invoice-sync-projector", Importance.HIGH, "Consumer group; instances of one group share the partitions.")
+      .define(SYNCED_TOPIC, Type.STRING, Topics.SYNCED.name(), Importance.MEDIUM, "Input: InvoiceState from sync-streams.")
+      .define(SYNCED_DLT_TOPIC, Type.STRING, Topics.SYNCED_DLT.name(), Importance.MEDIUM,
+          "Dead letters: original bytes + provenance headers of records that cannot be applied.")
+      .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Query store JDBC URL, e.g. jdbc:postgresql://db:5432/querystore")
+      .define(JDBC_USER, Type.STRING, "postgres", Importance.HIGH, "Query store user.")
+      .define(JDBC_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Query store password.")
+      .define(MAX_POLL_RECORDS, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM,
+          "Records per poll, and so the largest batch written in one transaction.")
+      .define(BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW, "First back-off while the query store is unreachable.")
+      .define(BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
+          "Longest back-off (doubling from the initial one) while the query store is unreachable; retries never stop.")
+      .define(MIGRATE, Type.BOOLEAN, true, Importance.LOW, "Apply the query store's Flyway migrations at start.");
+
+  public ProjectorConfig(Map<?, ?> originals) {
+    super(DEF, originals, false);
+    if (getLong(BACKOFF_MAX_MS) < getLong(BACKOFF_INITIAL_MS)) {
+      throw new org.apache.kafka.common.config.ConfigException(BACKOFF_MAX_MS, getLong(BACKOFF_MAX_MS),
+          "must be >= " + BACKOFF_INITIAL_MS + " (" + getLong(BACKOFF_INITIAL_MS) + ")");
+    }
+  }
+
+  public static ConfigDef configDef() {
+    return DEF;
+  }
+}

@@ -1,0 +1,179 @@
+package io.invoicesync.projector;
+
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceLine;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.Party;
+import io.invoicesync.schemas.RedLetterLink;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * Writes invoice states into the query store: a batch of headers and their lines in one
+ * transaction, each header guarded so an older source position never overwrites a newer one
+ * ({@code ON CONFLICT ... DO UPDATE ... WHERE invoice.source_lsn < EXCLUDED.source_lsn}). Applying
+ * the same state twice, or an older one, changes nothing: replays are safe.
+ */
+public final class QueryStoreWriter {
+
+  private static final String[] HEADER_COLUMNS = {"id", "invoice_code", "invoice_number", "invoice_type", "issue_date", "issued_at",
+      "seller_name", "seller_tax_id", "seller_address_phone", "seller_bank_account", "buyer_name", "buyer_tax_id", "buyer_address_phone",
+      "buyer_bank_account", "total_amount", "total_tax", "grand_total", "status", "risk_flag", "blue_invoice_id", "blue_invoice_code",
+      "blue_invoice_number", "blue_issue_date", "red_confirmation_no", "red_reason", "remarks", "version", "digest", "source_lsn",
+      "source_tx_id", "source_commit_ts", "synced_at"};
+
+  static final String UPSERT_HEADER;
+  static final String INSERT_LINE = "INSERT INTO invoice_line (invoice_id, line_no, item_name, specification, unit, quantity, unit_price, "
+      + "amount, tax_rate, tax_exempt, tax_amount, tax_code, line_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+  static {
+    StringBuilder sql = new StringBuilder("INSERT INTO invoice (").append(String.join(", ", HEADER_COLUMNS)).append(", projected_at) VALUES (");
+    sql.append("?,".repeat(HEADER_COLUMNS.length)).append("clock_timestamp()) ON CONFLICT (id) DO UPDATE SET ");
+    for (int i = 1; i < HEADER_COLUMNS.length; i++) {
+      sql.append(HEADER_COLUMNS[i]).append(" = EXCLUDED.").append(HEADER_COLUMNS[i]).append(", ");
+    }
+    sql.append("projected_at = EXCLUDED.projected_at WHERE invoice.source_lsn < EXCLUDED.source_lsn");
+    UPSERT_HEADER = sql.toString();
+  }
+
+  /** What one write did. */
+  public record WriteResult(int applied, int skippedOlder) {
+  }
+
+  private final DataSource dataSource;
+
+  public QueryStoreWriter(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  /** Applies {@code states} (any order, any duplicates) in one transaction. */
+  public WriteResult write(Collection<InvoiceState> states) throws SQLException {
+    Map<String, InvoiceState> latest = latestPerInvoice(states);
+    if (latest.isEmpty()) {
+      return new WriteResult(0, 0);
+    }
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        List<InvoiceState> applied = upsertHeaders(c, latest.values());
+        replaceLines(c, applied);
+        c.commit();
+        return new WriteResult(applied.size(), states.size() - applied.size());
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /** Within a batch only the newest state of an invoice matters. */
+  static Map<String, InvoiceState> latestPerInvoice(Collection<InvoiceState> states) {
+    Map<String, InvoiceState> latest = new LinkedHashMap<>();
+    for (InvoiceState s : states) {
+      latest.merge(s.getInvoice().getId(), s, (a, b) -> b.getSource().getLsn() > a.getSource().getLsn() ? b : a);
+    }
+    return latest;
+  }
+
+  private static List<InvoiceState> upsertHeaders(Connection c, Collection<InvoiceState> states) throws SQLException {
+    List<InvoiceState> ordered = new ArrayList<>(states);
+    try (PreparedStatement ps = c.prepareStatement(UPSERT_HEADER)) {
+      for (InvoiceState s : ordered) {
+        bindHeader(ps, s);
+        ps.addBatch();
+      }
+      int[] counts = ps.executeBatch();
+      List<InvoiceState> applied = new ArrayList<>();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          applied.add(ordered.get(i));
+        }
+      }
+      return applied;
+    }
+  }
+
+  private static void replaceLines(Connection c, List<InvoiceState> applied) throws SQLException {
+    if (applied.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM invoice_line WHERE invoice_id = ANY (?)")) {
+      del.setArray(1, c.createArrayOf("varchar", applied.stream().map(s -> s.getInvoice().getId()).toArray()));
+      del.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_LINE)) {
+      for (InvoiceState s : applied) {
+        for (InvoiceLine l : s.getInvoice().getLines()) {
+          int i = 1;
+          ps.setString(i++, s.getInvoice().getId());
+          ps.setInt(i++, l.getLineNo());
+          ps.setString(i++, l.getItemName());
+          ps.setString(i++, l.getSpecification());
+          ps.setString(i++, l.getUnit());
+          ps.setBigDecimal(i++, l.getQuantity());
+          ps.setBigDecimal(i++, l.getUnitPrice());
+          ps.setBigDecimal(i++, l.getAmount());
+          ps.setBigDecimal(i++, l.getTaxRate());
+          ps.setBoolean(i++, l.getTaxExempt());
+          ps.setBigDecimal(i++, l.getTaxAmount());
+          ps.setString(i++, l.getTaxCode());
+          ps.setString(i, l.getLineKind());
+          ps.addBatch();
+        }
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static void bindHeader(PreparedStatement ps, InvoiceState s) throws SQLException {
+    Invoice inv = s.getInvoice();
+    Party seller = inv.getSeller();
+    Party buyer = inv.getBuyer();
+    RedLetterLink red = inv.getRedLetter();
+    int i = 1;
+    ps.setString(i++, inv.getId());
+    ps.setString(i++, inv.getInvoiceCode());
+    ps.setString(i++, inv.getInvoiceNumber());
+    ps.setString(i++, inv.getInvoiceType());
+    ps.setObject(i++, inv.getIssueDate() == null ? null : Date.valueOf(inv.getIssueDate()), Types.DATE);
+    ps.setObject(i++, inv.getIssuedAt() == null ? null : Timestamp.valueOf(inv.getIssuedAt()), Types.TIMESTAMP);
+    ps.setString(i++, seller.getName());
+    ps.setString(i++, seller.getTaxId());
+    ps.setString(i++, seller.getAddressPhone());
+    ps.setString(i++, seller.getBankAccount());
+    ps.setString(i++, buyer.getName());
+    ps.setString(i++, buyer.getTaxId());
+    ps.setString(i++, buyer.getAddressPhone());
+    ps.setString(i++, buyer.getBankAccount());
+    ps.setBigDecimal(i++, inv.getTotalAmount());
+    ps.setBigDecimal(i++, inv.getTotalTax());
+    ps.setBigDecimal(i++, inv.getGrandTotal());
+    ps.setString(i++, inv.getStatus());
+    ps.setString(i++, inv.getRiskFlag());
+    ps.setString(i++, red == null ? null : red.getBlueInvoiceId());
+    ps.setString(i++, red == null ? null : red.getBlueInvoiceCode());
+    ps.setString(i++, red == null ? null : red.getBlueInvoiceNumber());
+    ps.setObject(i++, red == null || red.getBlueIssueDate() == null ? null : Date.valueOf(red.getBlueIssueDate()), Types.DATE);
+    ps.setString(i++, red == null ? null : red.getConfirmationNo());
+    ps.setObject(i++, red == null ? null : red.getReason(), Types.SMALLINT);
+    ps.setString(i++, inv.getRemarks());
+    ps.setInt(i++, s.getVersion());
+    ps.setString(i++, s.getDigest());
+    ps.setLong(i++, s.getSource().getLsn());
+    ps.setObject(i++, s.getSource().getTxId(), Types.BIGINT);
+    ps.setObject(i++, OffsetDateTime.ofInstant(s.getSource().getCommitTs(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+    ps.setObject(i, OffsetDateTime.ofInstant(s.getSyncedAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+  }
+}

@@ -1,0 +1,31 @@
+package io.invoicesync.projector;
+
+import static io.invoicesync.projector.ProjectorErrorClassifier.Kind.NON_RETRIABLE;
+import static io.invoicesync.projector.ProjectorErrorClassifier.Kind.OUTAGE;
+import static io.invoicesync.projector.ProjectorErrorClassifier.Kind.POISON_PILL;
+import static io.invoicesync.projector.ProjectorErrorClassifier.Kind.RECORD_TRANSIENT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ConnectException;
+import java.sql.SQLException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+class ProjectorErrorClassifierTest {
+
+  @Test
+  void shouldSeeAnOutageAnywhereInTheCauseChain() {
+    assertThat(ProjectorErrorClassifier.classify(new SQLException("conn", "08006"))).isEqualTo(OUTAGE);
+    assertThat(ProjectorErrorClassifier.classify(new SQLException("shutdown", "57P01"))).isEqualTo(OUTAGE);
+    assertThat(ProjectorErrorClassifier.classify(new RuntimeException(new ConnectException("refused")))).isEqualTo(OUTAGE);
+  }
+
+  @Test
+  void shouldSortRowLevelFailures() {
+    assertThat(ProjectorErrorClassifier.classify(new SQLException("deadlock", "40P01"))).isEqualTo(RECORD_TRANSIENT);
+    assertThat(ProjectorErrorClassifier.classify(new SQLException("raised by trigger", "P0001"))).isEqualTo(RECORD_TRANSIENT);
+    assertThat(ProjectorErrorClassifier.classify(new SQLException("value too long", "22001"))).isEqualTo(NON_RETRIABLE);
+    assertThat(ProjectorErrorClassifier.classify(new IllegalStateException("?"))).isEqualTo(NON_RETRIABLE);
+    assertThat(ProjectorErrorClassifier.classify(new SerializationException("bad bytes"))).isEqualTo(POISON_PILL);
+  }
+}

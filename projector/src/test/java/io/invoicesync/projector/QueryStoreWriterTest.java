@@ -1,0 +1,98 @@
+package io.invoicesync.projector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.testing.InvoiceFixtures;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+class QueryStoreWriterTest {
+
+  @TempDir
+  static java.nio.file.Path dir;
+  static EmbeddedPostgresServer pg;
+  static QueryStoreWriter writer;
+
+  @BeforeAll
+  static void start() {
+    pg = EmbeddedPostgresServer.start(dir, List.of("querystore"));
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(pg.jdbcUrl("querystore"));
+    QueryStoreSchema.migrate(ds);
+    writer = new QueryStoreWriter(ds);
+  }
+
+  @AfterAll
+  static void stop() {
+    pg.close();
+  }
+
+  static InvoiceState state(Invoice inv, int version, long lsn) {
+    return InvoiceState.newBuilder().setInvoice(inv).setVersion(version).setSource(InvoiceFixtures.position(lsn))
+        .setDigest("d".repeat(64)).setSyncedAt(Instant.parse("2026-11-25T00:00:00Z")).build();
+  }
+
+  static String query(String sql) throws Exception {
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  @Test
+  void shouldWriteAnInvoiceWithAllItsLinesInOneTransaction() throws Exception {
+    Invoice inv = InvoiceFixtures.digitalInvoice("w-1", 3);
+
+    QueryStoreWriter.WriteResult r = writer.write(List.of(state(inv, 1, 100)));
+
+    assertThat(r.applied()).isEqualTo(1);
+    assertThat(query("SELECT count(*) FROM invoice_line WHERE invoice_id = 'w-1'")).isEqualTo("3");
+    assertThat(query("SELECT grand_total FROM invoice WHERE id = 'w-1'")).isEqualTo(inv.getGrandTotal().toPlainString());
+  }
+
+  @Test
+  void shouldNeverLetAnOlderSourcePositionOverwriteANewerOne() throws Exception {
+    Invoice inv = InvoiceFixtures.digitalInvoice("w-2", 2);
+    Invoice voided = Invoice.newBuilder(inv).setStatus("RED_FLUSHED").build();
+    writer.write(List.of(state(voided, 2, 200)));
+
+    QueryStoreWriter.WriteResult r = writer.write(List.of(state(inv, 1, 100)));
+
+    assertThat(r.applied()).isZero();
+    assertThat(r.skippedOlder()).isEqualTo(1);
+    assertThat(query("SELECT status || ':' || version FROM invoice WHERE id = 'w-2'")).isEqualTo("RED_FLUSHED:2");
+  }
+
+  @Test
+  void shouldChangeNothingWhenTheSameStateIsAppliedAgain() throws Exception {
+    Invoice inv = InvoiceFixtures.digitalInvoice("w-3", 2);
+    writer.write(List.of(state(inv, 1, 100)));
+    String projectedAt = query("SELECT projected_at FROM invoice WHERE id = 'w-3'");
+
+    QueryStoreWriter.WriteResult r = writer.write(List.of(state(inv, 1, 100)));
+
+    assertThat(r.applied()).isZero();
+    assertThat(query("SELECT projected_at FROM invoice WHERE id = 'w-3'")).isEqualTo(projectedAt);
+    assertThat(query("SELECT count(*) FROM invoice_line WHERE invoice_id = 'w-3'")).isEqualTo("2");
+  }
+
+  @Test
+  void shouldApplyOnlyTheNewestStateOfAnInvoiceWithinABatch() throws Exception {
+    Invoice inv = InvoiceFixtures.digitalInvoice("w-4", 1);
+    Invoice flushed = Invoice.newBuilder(inv).setStatus("RED_FLUSHED").build();
+
+    writer.write(List.of(state(flushed, 2, 200), state(inv, 1, 100)));
+
+    assertThat(query("SELECT status FROM invoice WHERE id = 'w-4'")).isEqualTo("RED_FLUSHED");
+  }
+}
