@@ -1,0 +1,200 @@
+package io.invoicesync.api.internal;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** Reads the query store (the projector's schema) into the JSON shape of the API. */
+public final class InvoiceRepository {
+
+  /** Search filters; null fields are not applied. */
+  public record Filter(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status) {
+  }
+
+  /** A keyset position: the last (issue date, id) of the previous page. */
+  public record Cursor(LocalDate issueDate, String id) {
+  }
+
+  public record Page(List<Map<String, Object>> items, Cursor next) {
+  }
+
+  private final DataSource dataSource;
+
+  public InvoiceRepository(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  public Optional<Map<String, Object>> find(String id) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      Map<String, Object> invoice;
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice WHERE id = ?")) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.empty();
+          }
+          invoice = header(rs);
+        }
+      }
+      List<Map<String, Object>> lines = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_line WHERE invoice_id = ? ORDER BY line_no")) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            lines.add(line(rs));
+          }
+        }
+      }
+      invoice.put("lines", lines);
+      return Optional.of(invoice);
+    }
+  }
+
+  /** One page, newest issue date first; ties broken by id, both descending (keyset pagination). */
+  public Page search(Filter f, Cursor after, int limit) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT i.*, (SELECT count(*) FROM invoice_line l WHERE l.invoice_id = i.id) AS line_count FROM invoice i WHERE true");
+    List<Object> args = new ArrayList<>();
+    if (f.sellerTaxId() != null) {
+      sql.append(" AND seller_tax_id = ?");
+      args.add(f.sellerTaxId());
+    }
+    if (f.buyerTaxId() != null) {
+      sql.append(" AND buyer_tax_id = ?");
+      args.add(f.buyerTaxId());
+    }
+    if (f.from() != null) {
+      sql.append(" AND issue_date >= ?");
+      args.add(java.sql.Date.valueOf(f.from()));
+    }
+    if (f.to() != null) {
+      sql.append(" AND issue_date <= ?");
+      args.add(java.sql.Date.valueOf(f.to()));
+    }
+    if (f.status() != null) {
+      sql.append(" AND status = ?");
+      args.add(f.status());
+    }
+    if (after != null) {
+      sql.append(" AND (issue_date, id) < (?, ?)");
+      args.add(java.sql.Date.valueOf(after.issueDate()));
+      args.add(after.id());
+    }
+    sql.append(" ORDER BY issue_date DESC, id DESC LIMIT ?");
+    args.add(limit + 1);
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<Map<String, Object>> items = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> h = header(rs);
+          h.put("lineCount", rs.getInt("line_count"));
+          items.add(h);
+        }
+      }
+      Cursor next = null;
+      if (items.size() > limit) {
+        items.remove(limit);
+        Map<String, Object> last = items.get(limit - 1);
+        next = new Cursor(LocalDate.parse((String) last.get("issueDate")), (String) last.get("id"));
+      }
+      return new Page(items, next);
+    }
+  }
+
+  public boolean ping() {
+    try (Connection c = dataSource.getConnection()) {
+      return c.isValid(2);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  private static Map<String, Object> header(ResultSet rs) throws SQLException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", rs.getString("id"));
+    m.put("invoiceCode", rs.getString("invoice_code"));
+    m.put("invoiceNumber", rs.getString("invoice_number"));
+    m.put("invoiceType", rs.getString("invoice_type"));
+    m.put("issueDate", rs.getDate("issue_date") == null ? null : rs.getDate("issue_date").toLocalDate().toString());
+    Timestamp issuedAt = rs.getTimestamp("issued_at");
+    m.put("issuedAt", issuedAt == null ? null : issuedAt.toLocalDateTime().toString());
+    m.put("seller", party(rs, "seller"));
+    m.put("buyer", party(rs, "buyer"));
+    m.put("totalAmount", rs.getBigDecimal("total_amount"));
+    m.put("totalTax", rs.getBigDecimal("total_tax"));
+    m.put("grandTotal", rs.getBigDecimal("grand_total"));
+    m.put("status", rs.getString("status"));
+    m.put("riskFlag", rs.getString("risk_flag"));
+    if (rs.getString("blue_invoice_number") != null || rs.getString("blue_invoice_id") != null) {
+      Map<String, Object> red = new LinkedHashMap<>();
+      red.put("blueInvoiceId", rs.getString("blue_invoice_id"));
+      red.put("blueInvoiceCode", rs.getString("blue_invoice_code"));
+      red.put("blueInvoiceNumber", rs.getString("blue_invoice_number"));
+      red.put("blueIssueDate", rs.getDate("blue_issue_date") == null ? null : rs.getDate("blue_issue_date").toLocalDate().toString());
+      red.put("confirmationNo", rs.getString("red_confirmation_no"));
+      red.put("reason", rs.getObject("red_reason") == null ? null : rs.getInt("red_reason"));
+      m.put("redLetter", red);
+    } else {
+      m.put("redLetter", null);
+    }
+    m.put("remarks", rs.getString("remarks"));
+    Map<String, Object> sync = new LinkedHashMap<>();
+    sync.put("version", rs.getInt("version"));
+    sync.put("digest", rs.getString("digest"));
+    sync.put("sourceLsn", rs.getLong("source_lsn"));
+    sync.put("sourceTxId", rs.getObject("source_tx_id"));
+    sync.put("sourceCommitTs", ts(rs, "source_commit_ts"));
+    sync.put("syncedAt", ts(rs, "synced_at"));
+    sync.put("projectedAt", ts(rs, "projected_at"));
+    m.put("sync", sync);
+    return m;
+  }
+
+  private static String ts(ResultSet rs, String col) throws SQLException {
+    OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
+    return t == null ? null : t.toInstant().toString();
+  }
+
+  private static Map<String, Object> party(ResultSet rs, String who) throws SQLException {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("name", rs.getString(who + "_name"));
+    p.put("taxId", rs.getString(who + "_tax_id"));
+    p.put("addressPhone", rs.getString(who + "_address_phone"));
+    p.put("bankAccount", rs.getString(who + "_bank_account"));
+    return p;
+  }
+
+  private static Map<String, Object> line(ResultSet rs) throws SQLException {
+    Map<String, Object> l = new LinkedHashMap<>();
+    l.put("lineNo", rs.getInt("line_no"));
+    l.put("itemName", rs.getString("item_name"));
+    l.put("specification", rs.getString("specification"));
+    l.put("unit", rs.getString("unit"));
+    l.put("quantity", strip(rs.getBigDecimal("quantity")));
+    l.put("unitPrice", strip(rs.getBigDecimal("unit_price")));
+    l.put("amount", rs.getBigDecimal("amount"));
+    l.put("taxRate", strip(rs.getBigDecimal("tax_rate")));
+    l.put("taxExempt", rs.getBoolean("tax_exempt"));
+    l.put("taxAmount", rs.getBigDecimal("tax_amount"));
+    l.put("taxCode", rs.getString("tax_code"));
+    l.put("lineKind", rs.getString("line_kind"));
+    return l;
+  }
+
+  private static BigDecimal strip(BigDecimal d) {
+    return d == null ? null : d.stripTrailingZeros();
+  }
+}
