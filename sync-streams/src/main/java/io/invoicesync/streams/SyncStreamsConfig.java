@@ -21,6 +21,7 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public static final String APPLICATION_ID = "application.id";
   public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
   public static final String STATE_DIR = "state.dir";
+  public static final String INSTANCE_ID = "instance.id";
   public static final String NUM_STREAM_THREADS = "num.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String CAPTURED_TOPIC = "topic.captured";
@@ -45,6 +46,10 @@ public final class SyncStreamsConfig extends AbstractConfig {
       .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.HIGH, "Apicurio Registry URL; empty = registry-less (built-in schema catalog).")
       .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/invoice-sync-streams", Importance.MEDIUM,
           "Directory of the local state stores (restored from their changelogs when lost).")
+      .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
+          "Static group membership id of this instance (group.instance.id; Streams appends the thread index). Give each instance a "
+              + "stable, unique value (e.g. the pod name) so a restarted instance takes its partitions back at once instead of waiting "
+              + "out the old member's session. Empty = dynamic membership.")
       .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads in this instance.")
       .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
           "Transaction commit interval; bounds the latency added by exactly_once_v2.")
@@ -117,6 +122,9 @@ public final class SyncStreamsConfig extends AbstractConfig {
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    if (!getString(INSTANCE_ID).isBlank()) {
+      p.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), getString(INSTANCE_ID));
+    }
     originalsWithPrefix(STREAMS_PREFIX).forEach(p::put);
     return p;
   }

@@ -47,7 +47,9 @@ public final class SyncStreamsService implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (streams != null) {
-      streams.close(Duration.ofSeconds(30));
+      // Streams' consumers do not leave the group on close by default (to ride out a quick bounce);
+      // a stopped instance leaves explicitly, so a restart does not wait out the old member's session
+      streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
     }
   }
 }

@@ -1,0 +1,175 @@
+package io.invoicesync.cli;
+
+import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.projector.QueryStoreSchema;
+import io.micrometer.core.instrument.Counter;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code invoice-sync demo}: everything in one JVM on embedded infrastructure, plus a generator
+ * playing the issuing platform, with a live progress line.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run the whole pipeline on embedded PostgreSQL and Kafka, with an invoice generator.",
+    footer = {"", "Examples:", "  invoice-sync demo                          # until Ctrl-C, 50 invoices/s",
+        "  invoice-sync demo --rate 500 --duration 60",
+        "  invoice-sync demo --rate 0                 # no generator: issue invoices by hand with psql"})
+final class DemoCommand implements Callable<Integer> {
+
+  @Option(names = "--data-dir", defaultValue = "data", description = "Where PostgreSQL, Kafka and Streams keep their data; a second run resumes (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--rate", defaultValue = "50", description = "Issuing events per second; 0 = no generator (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--duration", defaultValue = "0", description = "Seconds to run; 0 = until Ctrl-C (default: ${DEFAULT-VALUE}).")
+  long duration;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Query API port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Override
+  public Integer call() throws Exception {
+    long t0 = System.nanoTime();
+    PrintStream out = System.out;
+    Path data = dataDir.toAbsolutePath();
+    System.setProperty("invoicesync.log.file", data.resolve("invoice-sync.log").toString());
+    EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(data.resolve("postgres"), List.of("issuing", "querystore"));
+    EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(data.resolve("kafka"));
+    out.println("issuing-db: " + pg.jdbcUrl("issuing"));
+    out.println("kafka: " + kafka.bootstrapServers());
+    out.println("api: http://localhost:" + port);
+    out.flush();
+
+    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), EmbeddedPostgresServer.USER, "");
+    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), EmbeddedPostgresServer.USER, "");
+    Map<String, String> cfg = new HashMap<>();
+    cfg.put("bootstrap.servers", kafka.bootstrapServers());
+    cfg.put("topics.replication.factor", "1");
+    cfg.put("ingest.database.port", Integer.toString(pg.port()));
+    cfg.put("ingest.database.dbname", "issuing");
+    cfg.put("streams.state.dir", data.resolve("streams").toString());
+    cfg.put("streams.instance.id", "demo"); // static membership: a second demo run resumes without a rebalance wait
+    cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
+    cfg.put("projector.migrate", "false");
+    cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
+    cfg.put("api.port", Integer.toString(port));
+
+    AtomicBoolean stopping = new AtomicBoolean();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Pipeline pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
+    Thread hook = new Thread(() -> {
+      stopping.set(true);
+      try {
+        stopped.await(90, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+      InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "demo-" + Long.toString(System.currentTimeMillis(), 36) + "-", 42);
+      if (rate > 0) {
+        generator.startAtRate(rate, rate > 200 ? 2 : 1, stopping::get);
+      }
+      Progress progress = new Progress(pipeline, generator, pg, out, t0);
+      long deadline = duration > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(duration) : Long.MAX_VALUE;
+      while (!stopping.get() && System.nanoTime() < deadline) {
+        progress.print();
+        Thread.sleep(1000); // the progress line's refresh period
+      }
+      stopping.set(true);
+      progress.print();
+      out.println();
+      out.println(progress.summary());
+    } finally {
+      pipeline.close();
+      kafka.close();
+      pg.close();
+      stopped.countDown();
+    }
+    return 0;
+  }
+
+  /** The live progress line: issued, captured, synced, rejected, visible, commit-to-visible lag. */
+  static final class Progress {
+    private final Pipeline pipeline;
+    private final InvoiceGenerator generator;
+    private final EmbeddedPostgresServer pg;
+    private final PrintStream out;
+    private final long t0;
+    private final boolean tty = System.console() != null;
+    private Double firstVisibleSeconds;
+    private long lastVisible;
+    private long lastNanos = System.nanoTime();
+    private double maxRate;
+
+    Progress(Pipeline pipeline, InvoiceGenerator generator, EmbeddedPostgresServer pg, PrintStream out, long t0) {
+      this.pipeline = pipeline;
+      this.generator = generator;
+      this.pg = pg;
+      this.out = out;
+      this.t0 = t0;
+    }
+
+    void print() {
+      long visible = 0;
+      double p50 = 0;
+      double max = 0;
+      try (Connection c = pg.connect("querystore"); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM invoice), "
+               + "coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM projected_at - source_commit_ts)), 0), "
+               + "coalesce(max(extract(epoch FROM projected_at - source_commit_ts)), 0) "
+               + "FROM invoice WHERE projected_at > clock_timestamp() - interval '2 seconds'")) {
+        rs.next();
+        visible = rs.getLong(1);
+        p50 = rs.getDouble(2) * 1000;
+        max = rs.getDouble(3) * 1000;
+      } catch (Exception e) {
+        // the store may be busy at shutdown; the next line will tell
+      }
+      long now = System.nanoTime();
+      double perSecond = (visible - lastVisible) / ((now - lastNanos) / 1e9);
+      maxRate = Math.max(maxRate, perSecond);
+      lastVisible = visible;
+      lastNanos = now;
+      if (firstVisibleSeconds == null && visible > 0) {
+        firstVisibleSeconds = (now - t0) / 1e9;
+      }
+      String line = String.format("issued %d | captured %.0f | synced %.0f | rejected %.0f | visible %d (%.0f/s) | lag p50 %.0f ms, max %.0f ms",
+          generator.issuedCount(), counter("invoicesync.ingest.changes"), counter("invoicesync.streams.synced"),
+          counter("invoicesync.streams.rejected"), visible, perSecond, p50, max);
+      out.print(tty ? "\r" + line + "   " : line + "\n");
+      out.flush();
+    }
+
+    String summary() {
+      return String.format("first invoice visible %s after start; peak %.0f visible invoices/s",
+          firstVisibleSeconds == null ? "never" : String.format("%.1f s", firstVisibleSeconds), maxRate);
+    }
+
+    private double counter(String name) {
+      Counter c = pipeline.metrics().find(name).counter();
+      return c == null ? 0 : c.count();
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package io.invoicesync.cli;
+
+import io.invoicesync.api.QueryApiConfig;
+import io.invoicesync.api.QueryApiServer;
+import io.invoicesync.cli.internal.TopicProvisioner;
+import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.ingest.IngestService;
+import io.invoicesync.projector.ProjectorConfig;
+import io.invoicesync.projector.ProjectorService;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.streams.SyncStreamsConfig;
+import io.invoicesync.streams.SyncStreamsService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the components in one process. Stages never call each other: they meet only through the
+ * topics. Configuration is one flat map: keys without a component prefix (bootstrap.servers,
+ * schema.registry.url) go to every component; {@code ingest.*}, {@code streams.*},
+ * {@code projector.*} and {@code api.*} go to one, prefix removed.
+ */
+public final class Pipeline implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+
+  public enum Component { INGEST, STREAMS, PROJECTOR, API }
+
+  private static final Set<String> SHARED = Set.of("bootstrap.servers", "schema.registry.url");
+
+  private final Map<String, String> config;
+  private final Set<Component> components;
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private IngestService ingest;
+  private SyncStreamsService streams;
+  private ProjectorService projector;
+  private QueryApiServer api;
+
+  public Pipeline(Map<String, String> config, Set<Component> components) {
+    this.config = Map.copyOf(config);
+    this.components = components.isEmpty() ? EnumSet.noneOf(Component.class) : EnumSet.copyOf(components);
+  }
+
+  /** The configuration one component sees: shared keys plus its own, prefix removed. */
+  public Map<String, Object> componentConfig(String prefix) {
+    Map<String, Object> out = new HashMap<>();
+    config.forEach((k, v) -> {
+      if (SHARED.contains(k)) {
+        out.put(k, v);
+      }
+    });
+    config.forEach((k, v) -> {
+      if (k.startsWith(prefix + ".")) {
+        out.put(k.substring(prefix.length() + 1), v);
+      }
+    });
+    return out;
+  }
+
+  public synchronized Pipeline start() {
+    // validate every component's configuration before starting anything
+    IngestConfig ingestConfig = components.contains(Component.INGEST) ? new IngestConfig(componentConfig("ingest")) : null;
+    SyncStreamsConfig streamsConfig = components.contains(Component.STREAMS) ? new SyncStreamsConfig(componentConfig("streams")) : null;
+    ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
+    QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
+
+    String bootstrap = config.get("bootstrap.servers");
+    if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
+      Map<String, String> names = new HashMap<>();
+      if (streamsConfig != null) {
+        names.put(Topics.CAPTURED.name(), streamsConfig.getString(SyncStreamsConfig.CAPTURED_TOPIC));
+        names.put(Topics.SYNCED.name(), streamsConfig.getString(SyncStreamsConfig.SYNCED_TOPIC));
+        names.put(Topics.REJECTED.name(), streamsConfig.getString(SyncStreamsConfig.REJECTED_TOPIC));
+        names.put(Topics.AUDIT.name(), streamsConfig.getString(SyncStreamsConfig.AUDIT_TOPIC));
+        names.put(Topics.CAPTURED_DLT.name(), streamsConfig.getString(SyncStreamsConfig.CAPTURED_DLT_TOPIC));
+      }
+      TopicProvisioner.ensure(bootstrap, Topics.ALL, names, Short.parseShort(config.getOrDefault("topics.replication.factor", "-1")));
+    }
+    if (projectorConfig != null) {
+      projector = new ProjectorService(projectorConfig, metrics);
+      projector.start();
+    }
+    if (streamsConfig != null) {
+      streams = new SyncStreamsService(streamsConfig, metrics);
+      streams.start();
+    }
+    if (ingestConfig != null) {
+      ingest = new IngestService(ingestConfig, metrics);
+      ingest.start();
+    }
+    if (apiConfig != null) {
+      api = new QueryApiServer(apiConfig, metrics, healthChecks()).start();
+    }
+    log.info("pipeline started: {}", components);
+    return this;
+  }
+
+  private Map<String, BooleanSupplier> healthChecks() {
+    Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+    if (ingest != null) {
+      checks.put("ingest", () -> ingest.isRunning() && ingest.failure() == null);
+    }
+    if (streams != null) {
+      checks.put("syncStreams", streams::isHealthy);
+    }
+    if (projector != null) {
+      checks.put("projector", projector::isHealthy);
+    }
+    return checks;
+  }
+
+  /** Waits until ingest streams from the replication slot; a no-op without ingest. */
+  public void awaitIngestStreaming(Duration timeout) {
+    if (ingest != null) {
+      ingest.awaitStreaming(timeout);
+    }
+  }
+
+  /** Stops ingest alone (the other stages keep running), as an operator would for a restart. */
+  public synchronized void stopIngest() {
+    if (ingest != null) {
+      ingest.close();
+      ingest = null;
+    }
+  }
+
+  /** Starts a new ingest that resumes from the committed source offsets. */
+  public synchronized void startIngest() {
+    if (ingest != null) {
+      throw new IllegalStateException("ingest is running");
+    }
+    ingest = new IngestService(new IngestConfig(componentConfig("ingest")), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    ingest.start();
+  }
+
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
+  }
+
+  public SyncStreamsService streams() {
+    return streams;
+  }
+
+  public ProjectorService projector() {
+    return projector;
+  }
+
+  public QueryApiServer api() {
+    return api;
+  }
+
+  public IngestService ingest() {
+    return ingest;
+  }
+
+  /** Stops in reverse data-flow order so nothing in flight is cut off upstream of a running stage. */
+  @Override
+  public synchronized void close() {
+    List<AutoCloseable> order = new ArrayList<>();
+    if (api != null) {
+      order.add(api);
+    }
+    if (ingest != null) {
+      order.add(ingest);
+    }
+    if (streams != null) {
+      order.add(streams);
+    }
+    if (projector != null) {
+      order.add(projector);
+    }
+    for (AutoCloseable c : order) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("{} did not stop cleanly", c.getClass().getSimpleName(), e);
+      }
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package io.invoicesync.cli.demo;
+
+import io.invoicesync.streams.rules.TaxIds;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plays the issuing platform: issues invoices into the issuing database, each issue one
+ * transaction, with a realistic mix - valid invoices of both generations (about 80%), invalid
+ * ones (about 5%, one field wrong), status changes (void or partial red-flush, about 10%) and
+ * red-letter invoices that reverse a blue one and flush it in the same transaction (about 5%).
+ * Keeps a ledger of what it issued and whether it should pass validation.
+ */
+public final class InvoiceGenerator {
+
+  private static final Logger log = LoggerFactory.getLogger(InvoiceGenerator.class);
+  private static final ZoneId CHINA = ZoneId.of("Asia/Shanghai");
+  private static final String ALPHA = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  private static final String[] REGIONS = {"110108", "310115", "440300", "330106", "320000", "510100", "350100"};
+  private static final String[] RATES = {"0.13", "0.13", "0.13", "0.09", "0.06", "0.06", "0.03", "0.01"};
+  private static final String[] ITEMS = {"*信息技术服务*软件维护", "*电子计算机*笔记本电脑", "*现代服务*咨询服务", "*办公用品*打印纸",
+      "*运输服务*国内运输", "*餐饮服务*餐费", "*建筑服务*工程款", "*电力*电费"};
+  private static final String[] TYPES = {"DIGITAL_GENERAL", "DIGITAL_SPECIAL", "DIGITAL_GENERAL", "SPECIAL_PAPER", "GENERAL_PAPER",
+      "SPECIAL_ELECTRONIC", "GENERAL_ELECTRONIC"};
+
+  /** What the generator knows about an invoice it issued. */
+  public record Issued(String id, String type, String code, String number, boolean valid, boolean red) {
+  }
+
+  private final String jdbcUrl;
+  private final String idPrefix;
+  private final AtomicLong sequence;
+  private final AtomicLong issued = new AtomicLong();
+  private final AtomicLong events = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private final Map<String, Issued> ledger = new ConcurrentHashMap<>();
+  private final List<String> openForStatusChange = new ArrayList<>();
+  private final List<String> sellers = new ArrayList<>();
+  private final List<String> buyers = new ArrayList<>();
+
+  public InvoiceGenerator(String jdbcUrl, String idPrefix, long seed) {
+    this.jdbcUrl = jdbcUrl;
+    this.idPrefix = idPrefix;
+    this.sequence = new AtomicLong(System.currentTimeMillis() % 1_000_000_000L * 1000);
+    Random r = new Random(seed);
+    for (int i = 0; i < 50; i++) {
+      sellers.add(uscc(r));
+      buyers.add(uscc(r));
+    }
+  }
+
+  /** A valid USCC: region, organisation code, check character per GB 32100-2015. */
+  static String uscc(Random r) {
+    StringBuilder s = new StringBuilder("91").append(REGIONS[r.nextInt(REGIONS.length)]);
+    for (int i = 0; i < 9; i++) {
+      s.append(ALPHA.charAt(r.nextInt(i < 8 ? 10 : ALPHA.length())));
+    }
+    return s.append(TaxIds.usccCheckChar(s.toString())).toString();
+  }
+
+  public long issuedCount() {
+    return issued.get();
+  }
+
+  /** Issuing events the database refused (each rolled back and logged); the generator goes on. */
+  public long failureCount() {
+    return failures.get();
+  }
+
+  public long eventCount() {
+    return events.get();
+  }
+
+  public Map<String, Issued> ledger() {
+    return ledger;
+  }
+
+  /** Opens a connection for one worker thread. */
+  public Connection connect() throws SQLException {
+    Connection c = DriverManager.getConnection(jdbcUrl);
+    c.setAutoCommit(false);
+    return c;
+  }
+
+  /** One issuing event, in its own transaction, chosen by the mix. */
+  public void next(Connection c) throws SQLException {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    int dice = r.nextInt(100);
+    String target = dice >= 80 ? pickOpen(r) : null;
+    if (dice < 75 || target == null) {
+      issue(c, r, dice >= 75 && dice < 80, null);
+    } else if (dice < 90) {
+      Issued blue = ledger.get(target);
+      String status = blue.type().endsWith("_PAPER") ? "VOIDED" : "PARTIALLY_RED_FLUSHED";
+      try (PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = ? WHERE id = ? AND status = 'ISSUED'")) {
+        ps.setString(1, status);
+        ps.setString(2, target);
+        ps.executeUpdate();
+      }
+    } else {
+      issue(c, r, false, target);
+    }
+    c.commit();
+    events.incrementAndGet();
+  }
+
+  private synchronized String pickOpen(ThreadLocalRandom r) {
+    if (openForStatusChange.isEmpty()) {
+      return null;
+    }
+    return openForStatusChange.remove(r.nextInt(openForStatusChange.size()));
+  }
+
+  private synchronized void remember(Issued inv) {
+    ledger.put(inv.id(), inv);
+    if (inv.valid() && !inv.red()) {
+      openForStatusChange.add(inv.id());
+      if (openForStatusChange.size() > 10_000) {
+        openForStatusChange.remove(0);
+      }
+    }
+  }
+
+  private void issue(Connection c, ThreadLocalRandom r, boolean corrupt, String blueId) throws SQLException {
+    long seq = sequence.incrementAndGet();
+    String id = idPrefix + seq;
+    LocalDateTime now = LocalDateTime.now(CHINA);
+    LocalDate today = now.toLocalDate();
+    String yy = String.format("%02d", today.getYear() % 100);
+    Issued blue = blueId == null ? null : ledger.get(blueId);
+    String type = blue != null ? blue.type() : TYPES[r.nextInt(TYPES.length)];
+    boolean digital = type.startsWith("DIGITAL_");
+    boolean special = type.contains("SPECIAL");
+    String code = null;
+    String number;
+    if (digital) {
+      number = yy + "44" + "2" + String.format("%015d", seq % 1_000_000_000_000_000L);
+    } else {
+      char kind = special ? '1' : '3';
+      code = "4403" + yy + "1" + kind + String.format("%02d", seq % 100);
+      number = String.format("%08d", seq % 100_000_000L);
+    }
+    int lineCount = 1 + r.nextInt(5); // 1..5, three on average
+    List<Object[]> lines = new ArrayList<>();
+    BigDecimal totalAmount = BigDecimal.ZERO.setScale(2);
+    BigDecimal totalTax = BigDecimal.ZERO.setScale(2);
+    BigDecimal sign = blue != null ? BigDecimal.ONE.negate() : BigDecimal.ONE;
+    for (int i = 1; i <= lineCount; i++) {
+      BigDecimal qty = new BigDecimal(1 + r.nextInt(20)).multiply(sign);
+      BigDecimal price = new BigDecimal(1000 + r.nextInt(500_000)).movePointLeft(2);
+      BigDecimal amount = qty.multiply(price).setScale(2, RoundingMode.HALF_UP);
+      BigDecimal rate = new BigDecimal(RATES[r.nextInt(RATES.length)]);
+      BigDecimal tax = amount.multiply(rate).setScale(2, RoundingMode.HALF_UP);
+      lines.add(new Object[] {i, ITEMS[r.nextInt(ITEMS.length)], qty, price, amount, rate, tax});
+      totalAmount = totalAmount.add(amount);
+      totalTax = totalTax.add(tax);
+    }
+    String seller = sellers.get(r.nextInt(sellers.size()));
+    String buyer = special || r.nextBoolean() ? buyers.get(r.nextInt(buyers.size())) : null;
+    BigDecimal grand = totalAmount.add(totalTax);
+    if (corrupt) {
+      switch (r.nextInt(4)) {
+        case 0 -> seller = seller.substring(0, 17) + (seller.charAt(17) == '0' ? '1' : '0'); // SELLER_TAX_ID_CHECKSUM
+        case 1 -> totalTax = totalTax.add(new BigDecimal("0.05")); // TOTAL_TAX_MISMATCH
+        case 2 -> grand = grand.add(new BigDecimal("1.00")); // GRAND_TOTAL_MISMATCH
+        default -> lines.get(0)[5] = new BigDecimal("0.17"); // TAX_RATE_INVALID (17% was abolished in 2018)
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_code, invoice_number, invoice_type, issue_date, "
+        + "issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total, status, blue_invoice_id, "
+        + "blue_invoice_code, blue_invoice_number, blue_issue_date, red_confirmation_no, red_reason) "
+        + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'ISSUED',?,?,?,?,?,?)")) {
+      int i = 1;
+      ps.setString(i++, id);
+      ps.setString(i++, code);
+      ps.setString(i++, number);
+      ps.setString(i++, type);
+      ps.setObject(i++, today);
+      ps.setTimestamp(i++, Timestamp.valueOf(now));
+      ps.setString(i++, "示例销售方" + seller.substring(8, 12) + "有限公司");
+      ps.setString(i++, seller);
+      ps.setString(i++, buyer == null ? "个人" : "示例购买方" + buyer.substring(8, 12) + "有限公司");
+      ps.setString(i++, buyer);
+      ps.setBigDecimal(i++, totalAmount);
+      ps.setBigDecimal(i++, totalTax);
+      ps.setBigDecimal(i++, grand);
+      ps.setString(i++, blueId);
+      ps.setString(i++, blue == null ? null : blue.code());
+      ps.setString(i++, blue == null ? null : blue.number());
+      ps.setObject(i++, blueId == null ? null : today);
+      ps.setString(i++, blueId == null ? null : "RC" + seq);
+      ps.setObject(i, blueId == null ? null : 2, java.sql.Types.SMALLINT);
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, "
+        + "unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?,?,?,'项',?,?,?,?,?,'3040201010000000000')")) {
+      for (Object[] l : lines) {
+        ps.setString(1, id);
+        ps.setInt(2, (Integer) l[0]);
+        ps.setString(3, (String) l[1]);
+        ps.setBigDecimal(4, (BigDecimal) l[2]);
+        ps.setBigDecimal(5, (BigDecimal) l[3]);
+        ps.setBigDecimal(6, (BigDecimal) l[4]);
+        ps.setBigDecimal(7, (BigDecimal) l[5]);
+        ps.setBigDecimal(8, (BigDecimal) l[6]);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    if (blueId != null) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = 'RED_FLUSHED' WHERE id = ?")) {
+        ps.setString(1, blueId);
+        ps.executeUpdate();
+      }
+    }
+    issued.incrementAndGet();
+    remember(new Issued(id, type, code, number, !corrupt, blueId != null));
+  }
+
+  /** Issues {@code count} events on this thread. */
+  public void issue(int count) throws SQLException {
+    try (Connection c = connect()) {
+      for (int i = 0; i < count; i++) {
+        next(c);
+      }
+    }
+  }
+
+  /**
+   * Issues at {@code ratePerSecond} until {@code stop} says so, on {@code threads} threads.
+   * Falls behind (and says so in the progress line) rather than bursting when the database is slower.
+   */
+  public List<Thread> startAtRate(double ratePerSecond, int threads, java.util.function.BooleanSupplier stop) {
+    List<Thread> workers = new ArrayList<>();
+    long start = System.nanoTime();
+    AtomicLong granted = new AtomicLong();
+    for (int t = 0; t < threads; t++) {
+      Thread w = new Thread(() -> {
+        try (Connection c = connect()) {
+          while (!stop.getAsBoolean()) {
+            double due = (System.nanoTime() - start) / 1e9 * ratePerSecond;
+            if (granted.get() < due) {
+              granted.incrementAndGet();
+              try {
+                next(c);
+              } catch (SQLException e) {
+                c.rollback();
+                if (failures.incrementAndGet() <= 10) {
+                  log.warn("issuing event failed and was rolled back: {}", e.getMessage());
+                }
+              }
+            } else {
+              long waitNanos = (long) ((granted.get() + 1 - due) / ratePerSecond * 1e9);
+              java.util.concurrent.locks.LockSupport.parkNanos(Math.min(waitNanos, 50_000_000L)); // pacing, not a condition wait
+            }
+          }
+        } catch (SQLException e) {
+          log.error("invoice generator stopped: {}", e.getMessage(), e);
+        }
+      }, "invoice-generator-" + t);
+      w.setDaemon(true);
+      w.start();
+      workers.add(w);
+    }
+    return workers;
+  }
+}
