@@ -1,0 +1,203 @@
+package io.invoicesync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.projector.QueryStoreSchema;
+import io.invoicesync.schemas.InvoiceRejected;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.schemas.Violation;
+import io.invoicesync.schemas.testing.KafkaTestSupport;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline on real parts: embedded PostgreSQL with logical decoding, the real Debezium
+ * PostgreSQL connector, an in-process KRaft broker, Kafka Streams with exactly_once_v2, the
+ * projector and the query API.
+ */
+@Timeout(600)
+class PipelineIT {
+
+  static final int INVOICES = 1_000;
+
+  @TempDir
+  static Path dir;
+  static EmbeddedPostgresServer pg;
+  static EmbeddedKafkaBroker kafka;
+  static Pipeline pipeline;
+  static final SerdeFactory serdes = SerdeFactory.registryLess();
+
+  @BeforeAll
+  static void start() {
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+    Map<String, String> cfg = new HashMap<>();
+    cfg.put("bootstrap.servers", kafka.bootstrapServers());
+    cfg.put("topics.replication.factor", "1");
+    cfg.put("ingest.database.port", Integer.toString(pg.port()));
+    cfg.put("ingest.database.dbname", "issuing");
+    cfg.put("streams.state.dir", dir.resolve("streams").toString());
+    cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
+    cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
+    cfg.put("api.port", "0");
+    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
+    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  @Test
+  void shouldLoseNothingAndApplyNoVersionTwiceWhenIngestRestartsUnderLoad() throws Exception {
+    // Given a generator issuing invoices (valid of both generations, ~5% invalid, status changes, red-letter)
+    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "it-", 7);
+    AtomicBoolean enough = new AtomicBoolean();
+    List<Thread> workers = generator.startAtRate(400, 1, () -> generator.issuedCount() >= INVOICES || enough.get());
+
+    // When ingest is stopped half way, and started again while invoices keep being issued
+    await().atMost(Duration.ofMinutes(2)).until(() -> generator.issuedCount() >= INVOICES / 2);
+    pipeline.stopIngest();
+    await().atMost(Duration.ofMinutes(2)).until(() -> generator.issuedCount() >= INVOICES * 7 / 10);
+    pipeline.startIngest();
+    for (Thread w : workers) {
+      w.join(Duration.ofMinutes(3).toMillis());
+    }
+    enough.set(true);
+    assertThat(generator.failureCount()).isZero();
+    assertThat(generator.issuedCount()).isGreaterThanOrEqualTo(INVOICES);
+
+    Map<String, InvoiceGenerator.Issued> ledger = generator.ledger();
+    Set<String> valid = new HashSet<>();
+    Set<String> invalid = new HashSet<>();
+    ledger.values().forEach(i -> (i.valid() ? valid : invalid).add(i.id()));
+    assertThat(invalid).as("the mix includes invalid invoices").isNotEmpty();
+    Map<String, String> issuing = snapshot("issuing", "issuing.invoice", "issuing.invoice_line");
+
+    // Then every valid invoice becomes visible with all its lines and its latest status
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      Map<String, String> store = snapshot("querystore", "invoice", "invoice_line");
+      for (String id : valid) {
+        assertThat(store.get(id)).as("query store row of " + id).isEqualTo(issuing.get(id));
+      }
+    });
+    // and every invalid one is in invoices.rejected with a rule code, and never visible
+    Map<String, List<Violation>> rejected = new HashMap<>();
+    try (KafkaConsumer<String, InvoiceRejected> c = KafkaTestSupport.consumer(kafka.bootstrapServers(), Topics.REJECTED.name(),
+        serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceRejected.class).deserializer())) {
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+        List<ConsumerRecord<String, InvoiceRejected>> got = new ArrayList<>();
+        KafkaTestSupport.pollInto(c, got);
+        got.forEach(r -> rejected.put(r.key(), r.value().getViolations()));
+        assertThat(rejected.keySet()).containsAll(invalid);
+      });
+    }
+    invalid.forEach(id -> assertThat(rejected.get(id)).as("violations of " + id).isNotEmpty()
+        .allSatisfy(v -> assertThat(v.getCode()).matches("[A-Z][A-Z_]+")));
+    assertThat(rejected.keySet()).as("only invalid invoices are rejected").isSubsetOf(invalid);
+    Map<String, String> store = snapshot("querystore", "invoice", "invoice_line");
+    assertThat(store.keySet()).doesNotContainAnyElementsOf(invalid);
+
+    // and no version of any invoice was applied twice: versions on invoices.synced run 1, 2, 3... per invoice
+    Map<String, List<Integer>> versions = new HashMap<>();
+    try (KafkaConsumer<String, InvoiceState> c = KafkaTestSupport.consumer(kafka.bootstrapServers(), Topics.SYNCED.name(),
+        serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer())) {
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+        List<ConsumerRecord<String, InvoiceState>> got = new ArrayList<>();
+        KafkaTestSupport.pollInto(c, got);
+        got.forEach(r -> versions.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getVersion()));
+        assertThat(versions.keySet()).containsAll(valid);
+      });
+      KafkaTestSupport.pollInto(c, new ArrayList<>());
+    }
+    versions.forEach((id, vs) -> {
+      List<Integer> expected = new ArrayList<>();
+      for (int v = 1; v <= vs.size(); v++) {
+        expected.add(v);
+      }
+      assertThat(vs).as("versions of " + id).isEqualTo(expected);
+    });
+  }
+
+  @Test
+  void shouldServeAnInvoiceInsertedByHandWithItsLines() throws Exception {
+    // Given the README's hand-issued invoice (two lines, one transaction)
+    try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
+      s.execute(readmeSql());
+    }
+    HttpClient http = HttpClient.newHttpClient();
+    URI uri = URI.create("http://localhost:" + pipeline.api().port() + "/api/v1/invoices/hand-1");
+
+    // Then it appears at the API with both lines
+    await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      JsonNode body = new ObjectMapper().readTree(r.body());
+      assertThat(body.get("lines")).hasSize(2);
+      assertThat(body.get("grandTotal").decimalValue()).isEqualByComparingTo("1130.00");
+    });
+  }
+
+  /** The SQL block of the README, so the README stays true. */
+  static String readmeSql() throws Exception {
+    String readme = java.nio.file.Files.readString(Path.of("..", "README.md"));
+    int start = readme.indexOf("```sql");
+    int end = readme.indexOf("```", start + 6);
+    return readme.substring(start + 6, end);
+  }
+
+  /** id -> "status|grand_total|line count|Σ line amount" for every invoice in one database. */
+  static Map<String, String> snapshot(String db, String headers, String lines) throws Exception {
+    Map<String, String> out = new HashMap<>();
+    try (Connection c = pg.connect(db); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT h.id, h.status || '|' || h.grand_total || '|' || count(l.line_no) || '|' || coalesce(sum(l.amount), 0) "
+             + "FROM " + headers + " h LEFT JOIN " + lines + " l ON l.invoice_id = h.id GROUP BY h.id, h.status, h.grand_total")) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return out;
+  }
+}
