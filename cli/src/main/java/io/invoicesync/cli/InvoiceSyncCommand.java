@@ -13,7 +13,17 @@ public final class InvoiceSyncCommand {
     if (System.getProperty("invoicesync.log.file") == null) {
       System.setProperty("invoicesync.log.file", "invoice-sync.log");
     }
-    int code = new CommandLine(new InvoiceSyncCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
-    System.exit(code);
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line: configuration and start-up errors print as one line naming what is wrong, exit code 1. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new InvoiceSyncCommand())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("invoice-sync: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+          cmd.getErr().flush();
+          return 1;
+        });
   }
 }
