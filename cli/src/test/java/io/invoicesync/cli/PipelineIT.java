@@ -93,7 +93,7 @@ class PipelineIT {
   @Test
   void shouldLoseNothingAndApplyNoVersionTwiceWhenIngestRestartsUnderLoad() throws Exception {
     // Given a generator issuing invoices (valid of both generations, ~5% invalid, status changes, red-letter)
-    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "it-", 7);
+    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "it-", 7, true);
     AtomicBoolean enough = new AtomicBoolean();
     List<Thread> workers = generator.startAtRate(400, 1, () -> generator.issuedCount() >= INVOICES || enough.get());
 

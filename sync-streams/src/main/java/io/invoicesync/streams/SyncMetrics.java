@@ -12,6 +12,8 @@ public final class SyncMetrics {
   final Counter droppedRedelivery;
   final Counter droppedStale;
   final Counter droppedNoOp;
+  final Counter awaitingRed;
+  final Counter parked;
 
   public SyncMetrics(MeterRegistry registry) {
     synced = counter(registry, "invoicesync.streams.synced", "changes applied as a new InvoiceState version", null);
@@ -20,6 +22,8 @@ public final class SyncMetrics {
     droppedRedelivery = counter(registry, "invoicesync.streams.dropped", "changes dropped as duplicates", "redelivery");
     droppedStale = counter(registry, "invoicesync.streams.dropped", "changes dropped as duplicates", "stale");
     droppedNoOp = counter(registry, "invoicesync.streams.dropped", "changes dropped as duplicates", "no_op");
+    awaitingRed = counter(registry, "invoicesync.streams.red.checks", "red-letter invoices sent to the ledger for a check against their blue invoice", null);
+    parked = counter(registry, "invoicesync.streams.parked", "changes parked behind a red-letter invoice awaiting its verdict", null);
   }
 
   private static Counter counter(MeterRegistry r, String name, String doc, String kind) {
@@ -47,6 +51,7 @@ public final class SyncMetrics {
       case "redelivery" -> droppedRedelivery.count();
       case "stale" -> droppedStale.count();
       case "no_op" -> droppedNoOp.count();
+      case "parked" -> parked.count();
       default -> throw new IllegalArgumentException("unknown drop kind " + kind + " (redelivery, stale, no_op)");
     };
   }

@@ -29,6 +29,10 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public static final String REJECTED_TOPIC = "topic.rejected";
   public static final String AUDIT_TOPIC = "topic.audit";
   public static final String CAPTURED_DLT_TOPIC = "topic.captured.dlt";
+  public static final String RED_LEDGER_TOPIC = "topic.red.ledger";
+  public static final String RED_VERDICT_TOPIC = "topic.red.verdicts";
+  public static final String RED_WAIT_MS = "validation.red.wait.ms";
+  public static final String RED_CHECK_INTERVAL_MS = "validation.red.check.interval.ms";
   public static final String LINE_AMOUNT_TOLERANCE = "validation.line.amount.tolerance";
   public static final String LINE_TAX_TOLERANCE = "validation.line.tax.tolerance";
   public static final String INVOICE_TAX_TOLERANCE = "validation.invoice.tax.tolerance";
@@ -59,6 +63,15 @@ public final class SyncStreamsConfig extends AbstractConfig {
       .define(AUDIT_TOPIC, Type.STRING, Topics.AUDIT.name(), Importance.MEDIUM, "Output: AuditEntry.")
       .define(CAPTURED_DLT_TOPIC, Type.STRING, Topics.CAPTURED_DLT.name(), Importance.MEDIUM,
           "Dead letters: records of the input topic that do not deserialize, with provenance headers.")
+      .define(RED_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
+          "Internal topic to the red-letter ledger, keyed by blue invoice code|number. Empty = '<application.id>-red-ledger'.")
+      .define(RED_VERDICT_TOPIC, Type.STRING, "", Importance.LOW,
+          "Internal topic of ledger verdicts, keyed by red invoice id; created with the partition count of the captured topic "
+              + "(they must be co-partitioned). Empty = '<application.id>-red-verdicts'.")
+      .define(RED_WAIT_MS, Type.LONG, 300_000L, Range.atLeast(0), Importance.MEDIUM,
+          "How long a red-letter invoice waits for its blue invoice before it is rejected with RED_ORIGINAL_MISSING (wall clock).")
+      .define(RED_CHECK_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(10), Importance.LOW,
+          "How often waiting red-letter invoices are checked for their deadline.")
       .define(LINE_AMOUNT_TOLERANCE, Type.STRING, "0.01", Importance.LOW, "|quantity × unit price − amount| allowed per line.")
       .define(LINE_TAX_TOLERANCE, Type.STRING, "0.06", Importance.LOW, "|amount × rate − tax| allowed per line.")
       .define(INVOICE_TAX_TOLERANCE, Type.STRING, "1.27", Importance.LOW, "|Σ(line tax − amount × rate)| allowed per invoice.")
@@ -97,6 +110,16 @@ public final class SyncStreamsConfig extends AbstractConfig {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(TAX_RATES, getString(TAX_RATES), e.getMessage());
     }
+  }
+
+  public String redLedgerTopic() {
+    String t = getString(RED_LEDGER_TOPIC);
+    return t.isBlank() ? getString(APPLICATION_ID) + "-red-ledger" : t;
+  }
+
+  public String redVerdictTopic() {
+    String t = getString(RED_VERDICT_TOPIC);
+    return t.isBlank() ? getString(APPLICATION_ID) + "-red-verdicts" : t;
   }
 
   public static ConfigDef configDef() {

@@ -22,6 +22,7 @@ public final class SyncStreamsService implements AutoCloseable {
   }
 
   public synchronized void start() {
+    ensureInternalTopics();
     streams = new KafkaStreams(SyncTopology.buildTopology(config, metrics), config.streamsProperties());
     streams.setUncaughtExceptionHandler(e -> {
       log.error("sync-streams thread failed; replacing it", e);
@@ -29,6 +30,40 @@ public final class SyncStreamsService implements AutoCloseable {
     });
     streams.start();
     log.info("sync-streams started: application.id={}", config.getString(SyncStreamsConfig.APPLICATION_ID));
+  }
+
+  /**
+   * The red-letter topics are ours, not Streams' (the Processor API has no repartition topics):
+   * create them, the verdict topic with the captured topic's partition count so the two are
+   * co-partitioned by invoice id.
+   */
+  private void ensureInternalTopics() {
+    String captured = config.getString(SyncStreamsConfig.CAPTURED_TOPIC);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        java.util.Map.of("bootstrap.servers", config.getString(SyncStreamsConfig.BOOTSTRAP_SERVERS)))) {
+      int partitions = admin.describeTopics(java.util.List.of(captured)).allTopicNames().get().get(captured).partitions().size();
+      java.util.Set<String> existing = admin.listTopics().names().get();
+      java.util.List<org.apache.kafka.clients.admin.NewTopic> create = new java.util.ArrayList<>();
+      for (String name : java.util.List.of(config.redLedgerTopic(), config.redVerdictTopic())) {
+        if (!existing.contains(name)) {
+          create.add(new org.apache.kafka.clients.admin.NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty()));
+        }
+      }
+      if (!create.isEmpty()) {
+        admin.createTopics(create).all().get();
+      }
+      int verdictPartitions = admin.describeTopics(java.util.List.of(config.redVerdictTopic())).allTopicNames().get()
+          .get(config.redVerdictTopic()).partitions().size();
+      if (verdictPartitions != partitions) {
+        throw new IllegalStateException("topic " + config.redVerdictTopic() + " has " + verdictPartitions + " partitions but " + captured
+            + " has " + partitions + "; they must be co-partitioned (same count)");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot create sync-streams' red-letter topics: " + e.getCause().getMessage(), e.getCause());
+    }
   }
 
   public SyncMetrics metrics() {

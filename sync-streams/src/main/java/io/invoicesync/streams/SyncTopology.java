@@ -7,7 +7,13 @@ import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.streams.internal.CapturedDecoder;
 import io.invoicesync.streams.internal.InvoiceSyncProcessor;
+import io.invoicesync.streams.internal.InternalAvroSerde;
+import io.invoicesync.streams.internal.RedLetterLedger;
 import io.invoicesync.streams.internal.StoreEntrySerde;
+import io.invoicesync.streams.internal.avro.RedLedgerEntry;
+import io.invoicesync.streams.internal.avro.RedLedgerMessage;
+import io.invoicesync.streams.internal.avro.RedVerdict;
+import java.time.Duration;
 import io.invoicesync.streams.rules.InvoiceValidator;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -19,10 +25,16 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * invoices.captured (bytes) -> decode -+-> sync [store invoice-state] -+-> invoices.synced
- *                                      |                               +-> invoices.rejected
- *                                      |                               +-> invoices.audit
+ *                                      |     ^                         +-> invoices.rejected
+ *                                      |     |                         +-> invoices.audit
+ *                                      |     |                         +-> red-ledger (by blue code|number)
+ *                                      |  red-verdicts (by red invoice id)            |
+ *                                      |     ^                                        v
+ *                                      |     +----------- ledger [stores red-ledger, red-deadlines]
  *                                      +-> invoices.captured.dlt (original bytes + provenance headers)
  * </pre>
+ * The first sub-topology (captured + red-verdicts, co-partitioned by invoice id) owns the invoice
+ * states; the second (red-ledger, by blue invoice) owns what each blue invoice has been red-flushed by.
  */
 public final class SyncTopology {
 
@@ -34,6 +46,13 @@ public final class SyncTopology {
   static final String REJECTED_SINK = "rejected-sink";
   static final String AUDIT_SINK = "audit-sink";
   static final String DLT_SINK = "captured-dlt-sink";
+  static final String LEDGER_SINK = "red-ledger-sink";
+  static final String LEDGER_SOURCE = "red-ledger-source";
+  static final String LEDGER = "red-ledger";
+  static final String VERDICT_SINK = "red-verdict-sink";
+  static final String VERDICT_SOURCE = "red-verdict-source";
+  public static final String LEDGER_STORE = "red-ledger";
+  public static final String DEADLINE_STORE = "red-deadlines";
 
   private SyncTopology() {
   }
@@ -43,21 +62,37 @@ public final class SyncTopology {
     InvoiceValidator validator = new InvoiceValidator(config.validationRules());
     var changeDeserializer = serdes.valueSerde(InvoiceChange.class).deserializer();
 
+    var changeSerde = serdes.valueSerde(InvoiceChange.class);
+    var ledgerSerde = InternalAvroSerde.of(RedLedgerMessage.class);
+    var verdictSerde = InternalAvroSerde.of(RedVerdict.class);
+    var children = new InvoiceSyncProcessor.Children(SYNCED_SINK, REJECTED_SINK, AUDIT_SINK, LEDGER_SINK);
+    Duration redWait = Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_WAIT_MS));
+
     Topology t = new Topology();
     t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.getString(SyncStreamsConfig.CAPTURED_TOPIC));
+    t.addSource(VERDICT_SOURCE, Serdes.String().deserializer(), verdictSerde.deserializer(), config.redVerdictTopic());
     t.addProcessor(DECODE, () -> new CapturedDecoder(changeDeserializer, SYNC, DLT_SINK, metrics.deadLettered::increment), SOURCE);
-    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, validator, config.zone(), SYNCED_SINK, REJECTED_SINK, AUDIT_SINK,
-        outcome -> count(metrics, outcome)), DECODE);
+    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, validator, config.zone(), children, redWait,
+        outcome -> count(metrics, outcome)), DECODE, VERDICT_SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-        StoreEntrySerde.create(serdes.valueSerde(InvoiceState.class))), SYNC);
+        StoreEntrySerde.create(serdes.valueSerde(InvoiceState.class), changeSerde)), SYNC);
     t.addSink(SYNCED_SINK, config.getString(SyncStreamsConfig.SYNCED_TOPIC), Serdes.String().serializer(),
         serdes.valueSerde(InvoiceState.class).serializer(), SYNC);
     t.addSink(REJECTED_SINK, config.getString(SyncStreamsConfig.REJECTED_TOPIC), Serdes.String().serializer(),
         serdes.valueSerde(InvoiceRejected.class).serializer(), SYNC);
     t.addSink(AUDIT_SINK, config.getString(SyncStreamsConfig.AUDIT_TOPIC), Serdes.String().serializer(),
         serdes.valueSerde(AuditEntry.class).serializer(), SYNC);
+    t.addSink(LEDGER_SINK, config.redLedgerTopic(), Serdes.String().serializer(), ledgerSerde.serializer(), SYNC);
     t.addSink(DLT_SINK, config.getString(SyncStreamsConfig.CAPTURED_DLT_TOPIC), Serdes.String().serializer(),
         Serdes.ByteArray().serializer(), DECODE);
+
+    t.addSource(LEDGER_SOURCE, Serdes.String().deserializer(), ledgerSerde.deserializer(), config.redLedgerTopic());
+    t.addProcessor(LEDGER, () -> new RedLetterLedger(LEDGER_STORE, DEADLINE_STORE,
+        Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_CHECK_INTERVAL_MS))), LEDGER_SOURCE);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEDGER_STORE), Serdes.String(),
+        InternalAvroSerde.of(RedLedgerEntry.class)), LEDGER);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINE_STORE), Serdes.String(), Serdes.String()), LEDGER);
+    t.addSink(VERDICT_SINK, config.redVerdictTopic(), Serdes.String().serializer(), verdictSerde.serializer(), LEDGER);
     return t;
   }
 
@@ -68,6 +103,8 @@ public final class SyncTopology {
       case REDELIVERY -> m.droppedRedelivery.increment();
       case STALE -> m.droppedStale.increment();
       case NO_OP -> m.droppedNoOp.increment();
+      case AWAITING_RED -> m.awaitingRed.increment();
+      case PARKED -> m.parked.increment();
       default -> throw new IllegalStateException("unhandled outcome " + outcome);
     }
   }

@@ -51,12 +51,22 @@ public final class InvoiceGenerator {
   private final AtomicLong events = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final Map<String, Issued> ledger = new ConcurrentHashMap<>();
-  private final List<String> openForStatusChange = new ArrayList<>();
+  private final boolean keepLedger;
+  /** Valid blue invoices that may still be voided or red-flushed, with their lines (bounded). */
+  private final List<Blue> openForStatusChange = new ArrayList<>();
+
+  private record Blue(String id, String type, String code, String number, List<Object[]> lines) {
+  }
   private final List<String> sellers = new ArrayList<>();
   private final List<String> buyers = new ArrayList<>();
 
-  public InvoiceGenerator(String jdbcUrl, String idPrefix, long seed) {
+  /**
+   * @param keepLedger remember every issued invoice (for tests that check each one); off for long
+   *                   demo runs, where it would grow without bound
+   */
+  public InvoiceGenerator(String jdbcUrl, String idPrefix, long seed, boolean keepLedger) {
     this.jdbcUrl = jdbcUrl;
+    this.keepLedger = keepLedger;
     this.idPrefix = idPrefix;
     this.sequence = new AtomicLong(System.currentTimeMillis() % 1_000_000_000L * 1000);
     Random r = new Random(seed);
@@ -103,15 +113,14 @@ public final class InvoiceGenerator {
   public void next(Connection c) throws SQLException {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     int dice = r.nextInt(100);
-    String target = dice >= 80 ? pickOpen(r) : null;
+    Blue target = dice >= 80 ? pickOpen(r) : null;
     if (dice < 75 || target == null) {
       issue(c, r, dice >= 75 && dice < 80, null);
     } else if (dice < 90) {
-      Issued blue = ledger.get(target);
-      String status = blue.type().endsWith("_PAPER") ? "VOIDED" : "PARTIALLY_RED_FLUSHED";
+      String status = target.type().endsWith("_PAPER") ? "VOIDED" : "PARTIALLY_RED_FLUSHED";
       try (PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = ? WHERE id = ? AND status = 'ISSUED'")) {
         ps.setString(1, status);
-        ps.setString(2, target);
+        ps.setString(2, target.id());
         ps.executeUpdate();
       }
     } else {
@@ -121,30 +130,32 @@ public final class InvoiceGenerator {
     events.incrementAndGet();
   }
 
-  private synchronized String pickOpen(ThreadLocalRandom r) {
+  private synchronized Blue pickOpen(ThreadLocalRandom r) {
     if (openForStatusChange.isEmpty()) {
       return null;
     }
     return openForStatusChange.remove(r.nextInt(openForStatusChange.size()));
   }
 
-  private synchronized void remember(Issued inv) {
-    ledger.put(inv.id(), inv);
+  private synchronized void remember(Issued inv, List<Object[]> lines) {
+    if (keepLedger) {
+      ledger.put(inv.id(), inv);
+    }
     if (inv.valid() && !inv.red()) {
-      openForStatusChange.add(inv.id());
+      openForStatusChange.add(new Blue(inv.id(), inv.type(), inv.code(), inv.number(), lines));
       if (openForStatusChange.size() > 10_000) {
         openForStatusChange.remove(0);
       }
     }
   }
 
-  private void issue(Connection c, ThreadLocalRandom r, boolean corrupt, String blueId) throws SQLException {
+  private void issue(Connection c, ThreadLocalRandom r, boolean corrupt, Blue blue) throws SQLException {
+    String blueId = blue == null ? null : blue.id();
     long seq = sequence.incrementAndGet();
     String id = idPrefix + seq;
     LocalDateTime now = LocalDateTime.now(CHINA);
     LocalDate today = now.toLocalDate();
     String yy = String.format("%02d", today.getYear() % 100);
-    Issued blue = blueId == null ? null : ledger.get(blueId);
     String type = blue != null ? blue.type() : TYPES[r.nextInt(TYPES.length)];
     boolean digital = type.startsWith("DIGITAL_");
     boolean special = type.contains("SPECIAL");
@@ -157,20 +168,33 @@ public final class InvoiceGenerator {
       code = "4403" + yy + "1" + kind + String.format("%02d", seq % 100);
       number = String.format("%08d", seq % 100_000_000L);
     }
-    int lineCount = 1 + r.nextInt(5); // 1..5, three on average
     List<Object[]> lines = new ArrayList<>();
     BigDecimal totalAmount = BigDecimal.ZERO.setScale(2);
     BigDecimal totalTax = BigDecimal.ZERO.setScale(2);
-    BigDecimal sign = blue != null ? BigDecimal.ONE.negate() : BigDecimal.ONE;
-    for (int i = 1; i <= lineCount; i++) {
-      BigDecimal qty = new BigDecimal(1 + r.nextInt(20)).multiply(sign);
-      BigDecimal price = new BigDecimal(1000 + r.nextInt(500_000)).movePointLeft(2);
-      BigDecimal amount = qty.multiply(price).setScale(2, RoundingMode.HALF_UP);
-      BigDecimal rate = new BigDecimal(RATES[r.nextInt(RATES.length)]);
-      BigDecimal tax = amount.multiply(rate).setScale(2, RoundingMode.HALF_UP);
-      lines.add(new Object[] {i, ITEMS[r.nextInt(ITEMS.length)], qty, price, amount, rate, tax});
-      totalAmount = totalAmount.add(amount);
-      totalTax = totalTax.add(tax);
+    boolean fullReversal = blue == null || blue.lines().size() == 1 || r.nextBoolean();
+    if (blue != null) {
+      // a red invoice reverses its blue one: all its lines, or (partial red-flush) the first one
+      int reversed = fullReversal ? blue.lines().size() : 1;
+      for (int i = 0; i < reversed; i++) {
+        Object[] b = blue.lines().get(i);
+        BigDecimal amount = ((BigDecimal) b[4]).negate();
+        BigDecimal tax = ((BigDecimal) b[6]).negate();
+        lines.add(new Object[] {i + 1, b[1], ((BigDecimal) b[2]).negate(), b[3], amount, b[5], tax});
+        totalAmount = totalAmount.add(amount);
+        totalTax = totalTax.add(tax);
+      }
+    } else {
+      int lineCount = 1 + r.nextInt(5); // 1..5, three on average
+      for (int i = 1; i <= lineCount; i++) {
+        BigDecimal qty = new BigDecimal(1 + r.nextInt(20));
+        BigDecimal price = new BigDecimal(1000 + r.nextInt(500_000)).movePointLeft(2);
+        BigDecimal amount = qty.multiply(price).setScale(2, RoundingMode.HALF_UP);
+        BigDecimal rate = new BigDecimal(RATES[r.nextInt(RATES.length)]);
+        BigDecimal tax = amount.multiply(rate).setScale(2, RoundingMode.HALF_UP);
+        lines.add(new Object[] {i, ITEMS[r.nextInt(ITEMS.length)], qty, price, amount, rate, tax});
+        totalAmount = totalAmount.add(amount);
+        totalTax = totalTax.add(tax);
+      }
     }
     String seller = sellers.get(r.nextInt(sellers.size()));
     String buyer = special || r.nextBoolean() ? buyers.get(r.nextInt(buyers.size())) : null;
@@ -225,13 +249,14 @@ public final class InvoiceGenerator {
       ps.executeBatch();
     }
     if (blueId != null) {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = 'RED_FLUSHED' WHERE id = ?")) {
-        ps.setString(1, blueId);
+      try (PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = ? WHERE id = ?")) {
+        ps.setString(1, fullReversal ? "RED_FLUSHED" : "PARTIALLY_RED_FLUSHED");
+        ps.setString(2, blueId);
         ps.executeUpdate();
       }
     }
     issued.incrementAndGet();
-    remember(new Issued(id, type, code, number, !corrupt, blueId != null));
+    remember(new Issued(id, type, code, number, !corrupt, blueId != null), lines);
   }
 
   /** Issues {@code count} events on this thread. */

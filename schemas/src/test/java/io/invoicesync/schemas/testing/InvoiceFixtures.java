@@ -60,6 +60,38 @@ public final class InvoiceFixtures {
         .build();
   }
 
+  /**
+   * A red-letter invoice reversing the first {@code lines} lines of {@code blue}: same type, lines
+   * negated, totals their sums, linked by the blue invoice's code and number.
+   */
+  public static Invoice redOf(Invoice blue, String redId, int lines) {
+    List<InvoiceLine> negated = new ArrayList<>();
+    BigDecimal total = BigDecimal.ZERO.setScale(2);
+    BigDecimal tax = BigDecimal.ZERO.setScale(2);
+    for (int i = 0; i < lines; i++) {
+      InvoiceLine l = blue.getLines().get(i);
+      InvoiceLine n = InvoiceLine.newBuilder(l).setQuantity(l.getQuantity().negate()).setAmount(l.getAmount().negate())
+          .setTaxAmount(l.getTaxAmount().negate()).build();
+      negated.add(n);
+      total = total.add(n.getAmount());
+      tax = tax.add(n.getTaxAmount());
+    }
+    return Invoice.newBuilder(blue)
+        .setId(redId)
+        .setInvoiceNumber(blue.getInvoiceNumber().length() == 20
+            ? blue.getInvoiceNumber().substring(0, 5) + String.format("%015d", Math.abs(redId.hashCode()) % 1_000_000_000L)
+            : String.format("%08d", Math.abs(redId.hashCode()) % 100_000_000L))
+        .setLines(negated)
+        .setTotalAmount(total)
+        .setTotalTax(tax)
+        .setGrandTotal(total.add(tax))
+        .setStatus("ISSUED")
+        .setRedLetter(io.invoicesync.schemas.RedLetterLink.newBuilder().setBlueInvoiceId(blue.getId())
+            .setBlueInvoiceCode(blue.getInvoiceCode()).setBlueInvoiceNumber(blue.getInvoiceNumber())
+            .setBlueIssueDate(blue.getIssueDate()).setConfirmationNo("RC-" + redId).setReason(2).build())
+        .build();
+  }
+
   public static SourcePosition position(long lsn) {
     return SourcePosition.newBuilder().setLsn(lsn).setTxId(lsn / 10).setCommitTs(Instant.ofEpochMilli(1_764_000_000_000L + lsn)).build();
   }

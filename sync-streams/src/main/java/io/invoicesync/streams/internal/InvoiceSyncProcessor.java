@@ -5,11 +5,16 @@ import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.RedLetterLink;
 import io.invoicesync.schemas.Violation;
+import io.invoicesync.streams.internal.avro.RedLedgerMessage;
+import io.invoicesync.streams.internal.avro.RedVerdict;
 import io.invoicesync.streams.rules.InvoiceValidator;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -22,38 +27,45 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * changes; merge a status-only change with the lines last synced; validate; then emit a new full
  * {@link InvoiceState} version or an {@link InvoiceRejected} with every reason, and an
  * {@link AuditEntry} chained to the invoice's previous one.
+ *
+ * <p>A new red-letter invoice that passes its own rules is checked against its blue invoice by the
+ * {@link RedLetterLedger} (keyed by the blue invoice, maybe in another task): it is sent there and
+ * its decision waits for the {@link RedVerdict}. Later changes of the same invoice are parked behind
+ * it, so per-invoice order holds. Every synced blue invoice is registered with the ledger.
  */
-public final class InvoiceSyncProcessor implements Processor<String, InvoiceChange, String, Object> {
+public final class InvoiceSyncProcessor implements Processor<String, Object, String, Object> {
 
   public static final String LINES_NOT_CAPTURED = "LINES_NOT_CAPTURED";
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
 
-  /** What happened to one change; also what the dedup counters count. */
-  public enum Outcome { SYNCED, REJECTED, REDELIVERY, STALE, NO_OP }
+  /** What happened to one change; also what the counters count. */
+  public enum Outcome { SYNCED, REJECTED, REDELIVERY, STALE, NO_OP, AWAITING_RED, PARKED }
 
   public interface Listener {
     void on(Outcome outcome);
   }
 
+  /** Where each kind of output goes. */
+  public record Children(String synced, String rejected, String audit, String redLedger) {
+  }
+
   private final String storeName;
   private final InvoiceValidator validator;
   private final ZoneId zone;
-  private final String syncedChild;
-  private final String rejectedChild;
-  private final String auditChild;
+  private final Children children;
+  private final Duration redWait;
   private final Listener listener;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, StoreEntry> store;
 
-  public InvoiceSyncProcessor(String storeName, InvoiceValidator validator, ZoneId zone, String syncedChild, String rejectedChild,
-                              String auditChild, Listener listener) {
+  public InvoiceSyncProcessor(String storeName, InvoiceValidator validator, ZoneId zone, Children children, Duration redWait,
+                              Listener listener) {
     this.storeName = storeName;
     this.validator = validator;
     this.zone = zone;
-    this.syncedChild = syncedChild;
-    this.rejectedChild = rejectedChild;
-    this.auditChild = auditChild;
+    this.children = children;
+    this.redWait = redWait;
     this.listener = listener;
   }
 
@@ -64,9 +76,17 @@ public final class InvoiceSyncProcessor implements Processor<String, InvoiceChan
   }
 
   @Override
-  public void process(Record<String, InvoiceChange> record) {
-    String id = record.key();
-    InvoiceChange change = record.value();
+  public void process(Record<String, Object> record) {
+    if (record.value() instanceof InvoiceChange change) {
+      onChange(record.key(), change, record.timestamp());
+    } else if (record.value() instanceof RedVerdict verdict) {
+      onVerdict(record.key(), verdict, record.timestamp());
+    } else {
+      throw new IllegalStateException("sync processor got " + (record.value() == null ? "null" : record.value().getClass().getName()));
+    }
+  }
+
+  private void onChange(String id, InvoiceChange change, long timestamp) {
     StoreEntry entry = store.get(id);
     long lsn = change.getSource().getLsn();
     if (isDuplicate(entry, lsn)) {
@@ -77,14 +97,50 @@ public final class InvoiceSyncProcessor implements Processor<String, InvoiceChan
       listener.on(Outcome.STALE);
       return;
     }
+    if (entry != null && entry.awaitingVerdict()) {
+      List<InvoiceChange> parked = new ArrayList<>(entry.parked());
+      parked.add(change);
+      store.put(id, new StoreEntry(entry.state(), lsn, entry.auditHead(), parked));
+      listener.on(Outcome.PARKED);
+      return;
+    }
+    decide(id, entry, change, timestamp);
+  }
+
+  private void onVerdict(String id, RedVerdict verdict, long timestamp) {
+    StoreEntry entry = store.get(id);
+    if (entry == null || !entry.awaitingVerdict() || entry.parked().get(0).getSource().getLsn() != verdict.getLsn()) {
+      return; // a verdict for a change no longer awaited (replayed after it was decided)
+    }
+    InvoiceChange red = entry.parked().get(0);
+    List<InvoiceChange> rest = entry.parked().subList(1, entry.parked().size());
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    StoreEntry base = new StoreEntry(entry.state(), red.getSource().getLsn(), entry.auditHead());
+    StoreEntry after;
+    if (verdict.getOk()) {
+      after = apply(id, base, red, red.getAfter(), Digests.invoiceDigest(red.getAfter()), now, timestamp);
+    } else {
+      Violation v = Violation.newBuilder().setCode(verdict.getCode()).setField(verdict.getField()).setValue(verdict.getValue())
+          .setExpected(verdict.getExpected()).setMessage(verdict.getMessage()).build();
+      after = reject(id, base, red, red.getAfter(), List.of(v), now, timestamp);
+    }
+    store.put(id, after);
+    for (InvoiceChange next : rest) {
+      onChange(id, next, timestamp); // in order; a later change may itself wait again
+    }
+  }
+
+  private void decide(String id, StoreEntry entry, InvoiceChange change, long timestamp) {
+    long lsn = change.getSource().getLsn();
     InvoiceState previous = entry == null ? null : entry.state();
     String auditHead = entry == null ? null : entry.auditHead();
+    StoreEntry base = new StoreEntry(previous, lsn, auditHead);
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
 
     if ("DELETE".equals(change.getOp()) || change.getAfter() == null) {
       Invoice seen = change.getBefore() != null ? change.getBefore() : previous == null ? null : previous.getInvoice();
-      reject(record, entry, seen, List.of(violation(DELETE_NOT_ALLOWED, "op", change.getOp(), "CREATE or UPDATE",
-          "an issued invoice was deleted in the issuing database; issued invoices are voided or red-flushed, never deleted")), now);
+      store.put(id, reject(id, base, change, seen, List.of(violation(DELETE_NOT_ALLOWED, "op", change.getOp(), "CREATE or UPDATE",
+          "an issued invoice was deleted in the issuing database; issued invoices are voided or red-flushed, never deleted")), now, timestamp));
       return;
     }
     Invoice candidate;
@@ -93,41 +149,39 @@ public final class InvoiceSyncProcessor implements Processor<String, InvoiceChan
     } else if (previous != null) {
       candidate = Invoice.newBuilder(change.getAfter()).setLines(previous.getInvoice().getLines()).build();
     } else {
-      reject(record, entry, change.getAfter(), List.of(violation(LINES_NOT_CAPTURED, "lines", null, "the invoice's lines",
-          "a header-only change arrived for an invoice that was never synced, so its lines are unknown")), now);
+      store.put(id, reject(id, base, change, change.getAfter(), List.of(violation(LINES_NOT_CAPTURED, "lines", null, "the invoice's lines",
+          "a header-only change arrived for an invoice that was never synced, so its lines are unknown")), now, timestamp));
       return;
     }
     String digest = Digests.invoiceDigest(candidate);
     if (previous != null && digest.equals(previous.getDigest())) {
-      store.put(id, new StoreEntry(previous, lsn, auditHead));
+      store.put(id, base);
       listener.on(Outcome.NO_OP);
       return;
     }
     List<Violation> violations;
     try {
-      LocalDate today = LocalDate.ofInstant(now, zone);
-      violations = validator.validate(candidate, previous == null ? null : previous.getInvoice(), today);
+      violations = validator.validate(candidate, previous == null ? null : previous.getInvoice(), LocalDate.ofInstant(now, zone));
     } catch (RuntimeException e) {
       // a bug in a rule must not stop the stream or lose the change: reject it, loudly
       violations = List.of(violation(VALIDATION_ERROR, "invoice", e.getClass().getName(), "no error",
           "validation failed unexpectedly: " + e.getMessage()));
     }
     if (!violations.isEmpty()) {
-      reject(record, entry, candidate, violations, now);
+      store.put(id, reject(id, base, change, candidate, violations, now, timestamp));
       return;
     }
-    InvoiceState state = InvoiceState.newBuilder()
-        .setInvoice(candidate)
-        .setVersion(previous == null ? 1 : previous.getVersion() + 1)
-        .setSource(change.getSource())
-        .setDigest(digest)
-        .setSyncedAt(now)
-        .build();
-    AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, null, auditHead, now);
-    store.put(id, new StoreEntry(state, lsn, audit.getHash()));
-    context.forward(record.withValue(state), syncedChild);
-    context.forward(record.withValue(audit), auditChild);
-    listener.on(Outcome.SYNCED);
+    if (previous == null && candidate.getRedLetter() != null) {
+      // a new red invoice: its blue invoice decides, in the ledger; park until the verdict
+      Change forLedger = new Change(candidate, change);
+      context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) forLedger.redMessage(now.plus(redWait)), timestamp),
+          children.redLedger());
+      InvoiceChange effective = change.getLinesIncluded() ? change : InvoiceChange.newBuilder(change).setAfter(candidate).build();
+      store.put(id, new StoreEntry(null, lsn, auditHead, List.of(effective)));
+      listener.on(Outcome.AWAITING_RED);
+      return;
+    }
+    store.put(id, apply(id, base, change, candidate, digest, now, timestamp));
   }
 
   /** Same source position as the last decided change: Debezium delivered it again. */
@@ -140,10 +194,31 @@ public final class InvoiceSyncProcessor implements Processor<String, InvoiceChan
     return entry != null && lsn < entry.lastLsn();
   }
 
-  private void reject(Record<String, InvoiceChange> record, StoreEntry entry, Invoice seen, List<Violation> violations, Instant now) {
-    InvoiceChange change = record.value();
+  private StoreEntry apply(String id, StoreEntry base, InvoiceChange change, Invoice candidate, String digest, Instant now, long ts) {
+    InvoiceState previous = base.state();
+    InvoiceState state = InvoiceState.newBuilder()
+        .setInvoice(candidate)
+        .setVersion(previous == null ? 1 : previous.getVersion() + 1)
+        .setSource(change.getSource())
+        .setDigest(digest)
+        .setSyncedAt(now)
+        .build();
+    AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, null, base.auditHead(), now);
+    context.forward(new Record<>(id, (Object) state, ts), children.synced());
+    context.forward(new Record<>(id, (Object) audit, ts), children.audit());
+    if (candidate.getRedLetter() == null && candidate.getInvoiceNumber() != null) {
+      RedLedgerMessage blue = RedLedgerMessage.newBuilder().setKind("BLUE").setInvoiceId(id)
+          .setTotalAmount(candidate.getTotalAmount()).setTotalTax(candidate.getTotalTax()).setStatus(candidate.getStatus())
+          .setLsn(change.getSource().getLsn()).build();
+      context.forward(new Record<>(blueKey(candidate.getInvoiceCode(), candidate.getInvoiceNumber()), (Object) blue, ts), children.redLedger());
+    }
+    listener.on(Outcome.SYNCED);
+    return new StoreEntry(state, base.lastLsn(), audit.getHash());
+  }
+
+  private StoreEntry reject(String id, StoreEntry base, InvoiceChange change, Invoice seen, List<Violation> violations, Instant now, long ts) {
     InvoiceRejected rejected = InvoiceRejected.newBuilder()
-        .setInvoiceId(record.key())
+        .setInvoiceId(id)
         .setInvoice(seen)
         .setSource(change.getSource())
         .setViolations(violations)
@@ -151,11 +226,28 @@ public final class InvoiceSyncProcessor implements Processor<String, InvoiceChan
         .build();
     String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","));
     String digest = seen == null ? "" : Digests.invoiceDigest(seen);
-    AuditEntry audit = audit(record.key(), "REJECTED", null, change, digest, codes, entry == null ? null : entry.auditHead(), now);
-    store.put(record.key(), new StoreEntry(entry == null ? null : entry.state(), change.getSource().getLsn(), audit.getHash()));
-    context.forward(record.withValue(rejected), rejectedChild);
-    context.forward(record.withValue(audit), auditChild);
+    AuditEntry audit = audit(id, "REJECTED", null, change, digest, codes, base.auditHead(), now);
+    context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
+    context.forward(new Record<>(id, (Object) audit, ts), children.audit());
     listener.on(Outcome.REJECTED);
+    return new StoreEntry(base.state(), base.lastLsn(), audit.getHash());
+  }
+
+  /** The printed identity of an invoice, by which a red invoice names its blue one: {@code code|number}. */
+  public static String blueKey(String code, String number) {
+    return (code == null ? "" : code) + "|" + number;
+  }
+
+  static String blueKey(RedLetterLink link) {
+    return blueKey(link.getBlueInvoiceCode(), link.getBlueInvoiceNumber());
+  }
+
+  private record Change(Invoice red, InvoiceChange change) {
+    RedLedgerMessage redMessage(Instant deadline) {
+      return RedLedgerMessage.newBuilder().setKind("RED").setInvoiceId(red.getId())
+          .setTotalAmount(red.getTotalAmount()).setTotalTax(red.getTotalTax()).setStatus(red.getStatus())
+          .setLsn(change.getSource().getLsn()).setDeadline(deadline.toEpochMilli()).build();
+    }
   }
 
   private static AuditEntry audit(String id, String event, Integer version, InvoiceChange change, String digest, String detail,

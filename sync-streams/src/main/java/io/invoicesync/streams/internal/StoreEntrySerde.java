@@ -1,5 +1,6 @@
 package io.invoicesync.streams.internal;
 
+import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceState;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -7,14 +8,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Binary form of a {@link StoreEntry}: version byte, lastLsn, audit head, then the state in the
- * contract's own wire format (so its schema id travels with it and evolves with the catalog).
+ * Binary form of a {@link StoreEntry}: format byte, lastLsn, audit head, parked changes, then the
+ * state. Records are written in the contract's own wire format, so their schema ids travel with
+ * them and evolve with the catalog.
  */
 public final class StoreEntrySerde {
 
@@ -23,7 +27,7 @@ public final class StoreEntrySerde {
   private StoreEntrySerde() {
   }
 
-  public static Serde<StoreEntry> create(Serde<InvoiceState> stateSerde) {
+  public static Serde<StoreEntry> create(Serde<InvoiceState> stateSerde, Serde<InvoiceChange> changeSerde) {
     Serializer<StoreEntry> ser = (topic, e) -> {
       if (e == null) {
         return null;
@@ -34,6 +38,12 @@ public final class StoreEntrySerde {
         byte[] head = e.auditHead() == null ? new byte[0] : e.auditHead().getBytes(StandardCharsets.US_ASCII);
         out.writeShort(e.auditHead() == null ? -1 : head.length);
         out.write(head);
+        out.writeInt(e.parked().size());
+        for (InvoiceChange c : e.parked()) {
+          byte[] b = changeSerde.serializer().serialize(topic, c);
+          out.writeInt(b.length);
+          out.write(b);
+        }
         if (e.state() != null) {
           out.write(stateSerde.serializer().serialize(topic, e.state()));
         }
@@ -60,13 +70,20 @@ public final class StoreEntrySerde {
         buf.get(h);
         head = new String(h, StandardCharsets.US_ASCII);
       }
+      int parkedCount = buf.getInt();
+      List<InvoiceChange> parked = new ArrayList<>(parkedCount);
+      for (int i = 0; i < parkedCount; i++) {
+        byte[] b = new byte[buf.getInt()];
+        buf.get(b);
+        parked.add(changeSerde.deserializer().deserialize(topic, b));
+      }
       InvoiceState state = null;
       if (buf.hasRemaining()) {
         byte[] rest = new byte[buf.remaining()];
         buf.get(rest);
         state = stateSerde.deserializer().deserialize(topic, rest);
       }
-      return new StoreEntry(state, lsn, head);
+      return new StoreEntry(state, lsn, head, parked);
     };
     return Serdes.serdeFrom(ser, de);
   }

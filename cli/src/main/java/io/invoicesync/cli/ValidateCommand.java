@@ -1,0 +1,88 @@
+package io.invoicesync.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.cli.internal.InvoiceJson;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.Violation;
+import io.invoicesync.streams.rules.InvoiceValidator;
+import io.invoicesync.streams.rules.ValidationRules;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code invoice-sync validate}: sync-streams' own rules, offline, for integrators. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+    description = {"Validate invoices in the documented JSON form (what GET /api/v1/invoices/{id} returns) with the same rules as sync-streams.",
+        "Rules that need other invoices (status history, red-letter invoices against their blue ones) are not applied offline."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:every invoice is valid", "1:at least one invoice is invalid", "2:the input cannot be read as invoices"},
+    footer = {"", "Examples:", "  invoice-sync validate invoice.json", "  curl -s localhost:8080/api/v1/invoices/hand-1 | invoice-sync validate -",
+        "  invoice-sync validate --today 2026-11-24 batch.json   # a JSON array of invoices"})
+final class ValidateCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "FILE|-", description = "A JSON invoice or array of invoices; '-' reads standard input.")
+  String input;
+
+  @Option(names = "--today", description = "The date that date rules judge by (default: today in Asia/Shanghai).")
+  LocalDate today;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    List<Invoice> invoices = new ArrayList<>();
+    try (InputStream in = "-".equals(input) ? System.in : Files.newInputStream(Path.of(input))) {
+      // money must never pass through a double: read JSON numbers as BigDecimal, keeping their scale
+      JsonNode root = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false).readTree(in);
+      if (root == null) {
+        throw new InvoiceJson.Unreadable("the input is empty");
+      }
+      if (root.isArray()) {
+        for (int i = 0; i < root.size(); i++) {
+          invoices.add(InvoiceJson.read(root.get(i), "[" + i + "]"));
+        }
+      } else {
+        invoices.add(InvoiceJson.read(root, "invoice"));
+      }
+    } catch (IOException | InvoiceJson.Unreadable e) {
+      err.println("invoice-sync validate: cannot read " + ("-".equals(input) ? "standard input" : input) + ": " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    InvoiceValidator validator = new InvoiceValidator(ValidationRules.defaults());
+    LocalDate day = today != null ? today : LocalDate.now(ZoneId.of("Asia/Shanghai"));
+    int invalid = 0;
+    for (Invoice inv : invoices) {
+      List<Violation> violations = validator.validate(inv, null, day);
+      if (violations.isEmpty()) {
+        out.println(inv.getId() + ": valid");
+        continue;
+      }
+      invalid++;
+      out.println(inv.getId() + ": " + violations.size() + " violation" + (violations.size() == 1 ? "" : "s"));
+      for (Violation v : violations) {
+        out.printf("  %-28s %-26s value=%s expected=%s%n    %s%n", v.getCode(), v.getField(), v.getValue(), v.getExpected(), v.getMessage());
+      }
+    }
+    out.printf("%d invoice%s, %d invalid%n", invoices.size(), invoices.size() == 1 ? "" : "s", invalid);
+    out.flush();
+    return invalid == 0 ? 0 : 1;
+  }
+}

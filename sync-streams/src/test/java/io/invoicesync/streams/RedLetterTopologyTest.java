@@ -1,0 +1,158 @@
+package io.invoicesync.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.InvoiceRejected;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.schemas.Violation;
+import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Red-letter invoices against their blue ones: the cross-invoice rules of DOMAIN.md. */
+class RedLetterTopologyTest {
+
+  static final Duration WAIT = Duration.ofMinutes(5);
+  private final SerdeFactory serdes = SerdeFactory.registryLess();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, InvoiceChange> captured;
+  private TestOutputTopic<String, InvoiceState> synced;
+  private TestOutputTopic<String, InvoiceRejected> rejected;
+  private long lsn = 100;
+
+  @BeforeEach
+  void setUp() {
+    SyncStreamsConfig config = new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092",
+        SyncStreamsConfig.RED_WAIT_MS, WAIT.toMillis(), SyncStreamsConfig.RED_CHECK_INTERVAL_MS, 1000L));
+    driver = new TopologyTestDriver(SyncTopology.buildTopology(config, new SyncMetrics(new SimpleMeterRegistry())),
+        config.streamsProperties(), Instant.parse("2026-11-24T08:00:00Z"));
+    captured = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
+    synced = driver.createOutputTopic(Topics.SYNCED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer());
+    rejected = driver.createOutputTopic(Topics.REJECTED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceRejected.class).deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  private void create(Invoice inv) {
+    captured.pipeInput(inv.getId(), InvoiceFixtures.created(inv, lsn += 10));
+  }
+
+  private List<String> syncedIds() {
+    return synced.readValuesToList().stream().map(s -> s.getInvoice().getId()).toList();
+  }
+
+  @Test
+  void shouldSyncARedInvoiceThatFullyReversesItsBlueOne() {
+    Invoice blue = InvoiceFixtures.digitalInvoice("blue-1", 3);
+    create(blue);
+
+    create(InvoiceFixtures.redOf(blue, "red-1", 3));
+
+    assertThat(syncedIds()).containsExactly("blue-1", "red-1");
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldAcceptPartialRedFlushesThatAddUpExactlyToTheBlueTotalsAndRejectOneCentOver() {
+    Invoice blue = InvoiceFixtures.digitalInvoice("blue-2", 2);
+    create(blue);
+    Invoice firstLine = InvoiceFixtures.redOf(blue, "red-2a", 1);
+    Invoice secondLine = InvoiceFixtures.redOf(Invoice.newBuilder(blue).setLines(List.of(blue.getLines().get(1))).build(), "red-2b", 1);
+    create(firstLine);
+    create(secondLine); // the two together reverse the blue invoice exactly
+
+    Invoice oneCentOver = InvoiceFixtures.redOf(blue, "red-2c", 1);
+    oneCentOver.getLines().get(0).setAmount(new BigDecimal("-0.01"));
+    oneCentOver.getLines().get(0).setQuantity(new BigDecimal("-1.00000000"));
+    oneCentOver.getLines().get(0).setUnitPrice(new BigDecimal("0.01000000"));
+    oneCentOver.getLines().get(0).setTaxAmount(new BigDecimal("0.00"));
+    oneCentOver.setTotalAmount(new BigDecimal("-0.01"));
+    oneCentOver.setTotalTax(new BigDecimal("0.00"));
+    oneCentOver.setGrandTotal(new BigDecimal("-0.01"));
+    create(oneCentOver);
+
+    assertThat(syncedIds()).containsExactly("blue-2", "red-2a", "red-2b");
+    InvoiceRejected r = rejected.readValue();
+    assertThat(r.getInvoiceId()).isEqualTo("red-2c");
+    Violation v = r.getViolations().get(0);
+    assertThat(v.getCode()).isEqualTo("RED_EXCEEDS_BLUE");
+    assertThat(v.getField()).isEqualTo("totalAmount");
+    assertThat(v.getValue()).isEqualTo("-0.01");
+    assertThat(v.getExpected()).startsWith("at most 0.00");
+  }
+
+  @Test
+  void shouldLetARedInvoiceWaitForItsBlueOneAndPassWhenItArrives() {
+    Invoice blue = InvoiceFixtures.digitalInvoice("blue-3", 2);
+    Invoice red = InvoiceFixtures.redOf(blue, "red-3", 2);
+
+    create(red);
+    assertThat(synced.isEmpty()).as("the red invoice waits").isTrue();
+    assertThat(rejected.isEmpty()).isTrue();
+    driver.advanceWallClockTime(WAIT.minusSeconds(10));
+    create(blue);
+
+    assertThat(syncedIds()).containsExactly("blue-3", "red-3");
+    driver.advanceWallClockTime(Duration.ofMinutes(10));
+    assertThat(rejected.isEmpty()).as("no late timeout once decided").isTrue();
+  }
+
+  @Test
+  void shouldRejectARedInvoiceWhoseBlueOneNeverArrives() {
+    Invoice red = InvoiceFixtures.redOf(InvoiceFixtures.digitalInvoice("blue-4", 1), "red-4", 1);
+    create(red);
+
+    driver.advanceWallClockTime(WAIT.plusSeconds(2));
+
+    InvoiceRejected r = rejected.readValue();
+    assertThat(r.getInvoiceId()).isEqualTo("red-4");
+    assertThat(r.getViolations()).extracting(Violation::getCode).containsExactly("RED_ORIGINAL_MISSING");
+    assertThat(synced.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldRejectARedInvoiceOfAVoidedBlueOne() {
+    Invoice blue = InvoiceFixtures.digitalInvoice("blue-5", 1);
+    blue.setInvoiceType("GENERAL_PAPER");
+    blue.setInvoiceCode("4403261301");
+    blue.setInvoiceNumber("00000005");
+    create(blue);
+    captured.pipeInput("blue-5", InvoiceFixtures.statusChanged(blue, "VOIDED", lsn += 10));
+
+    create(InvoiceFixtures.redOf(blue, "red-5", 1));
+
+    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("RED_ORIGINAL_VOIDED");
+  }
+
+  @Test
+  void shouldKeepLaterChangesOfARedInvoiceBehindItsVerdict() {
+    Invoice blue = InvoiceFixtures.digitalInvoice("blue-6", 1);
+    Invoice red = InvoiceFixtures.redOf(blue, "red-6", 1);
+    create(red);
+    captured.pipeInput("red-6", InvoiceFixtures.statusChanged(red, "RED_FLUSHED", lsn += 10)); // parked
+
+    create(blue);
+
+    List<InvoiceState> states = synced.readValuesToList();
+    assertThat(states).extracting(s -> s.getInvoice().getId() + ":" + s.getVersion() + ":" + s.getInvoice().getStatus())
+        .containsExactly("blue-6:1:ISSUED", "red-6:1:ISSUED", "red-6:2:RED_FLUSHED");
+  }
+}
