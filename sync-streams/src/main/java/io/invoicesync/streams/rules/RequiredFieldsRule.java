@@ -5,14 +5,16 @@ import io.invoicesync.schemas.InvoiceLine;
 import java.util.List;
 
 /**
- * {@code REQUIRED_FIELD_MISSING}: the fields every invoice carries, the buyer's taxpayer id on
- * special (专票) invoices, and at least one line; {@code INVOICE_TYPE_UNKNOWN} for a type outside
- * DOMAIN.md's list.
+ * {@code REQUIRED_FIELD_MISSING}: the fields every invoice carries, per type the issue date-time
+ * (数电票) and the buyer's taxpayer id (special 专票 invoices), and at least one line;
+ * {@code INVOICE_TYPE_UNKNOWN} for a type outside DOMAIN.md's list; {@code LINE_KIND_UNKNOWN}.
  */
 public final class RequiredFieldsRule implements InvoiceRule {
 
   public static final String REQUIRED = "REQUIRED_FIELD_MISSING";
   public static final String TYPE_UNKNOWN = "INVOICE_TYPE_UNKNOWN";
+  public static final String LINE_KIND_UNKNOWN = "LINE_KIND_UNKNOWN";
+  private static final java.util.Set<String> LINE_KINDS = java.util.Set.of("NORMAL", "DISCOUNT", "DISCOUNTED");
 
   @Override
   public void check(ValidationContext ctx) {
@@ -23,6 +25,9 @@ public final class RequiredFieldsRule implements InvoiceRule {
       ctx.report(TYPE_UNKNOWN, "invoiceType", inv.getInvoiceType(), "one of " + InvoiceTypes.ALL, "invoice type is not a known VAT invoice type");
     }
     require(ctx, "issueDate", inv.getIssueDate());
+    if (InvoiceTypes.isDigital(inv.getInvoiceType())) {
+      require(ctx, "issuedAt", inv.getIssuedAt()); // 数电票 carry the issue date-time
+    }
     require(ctx, "seller.name", inv.getSeller() == null ? null : inv.getSeller().getName());
     require(ctx, "seller.taxId", inv.getSeller() == null ? null : inv.getSeller().getTaxId());
     require(ctx, "buyer.name", inv.getBuyer() == null ? null : inv.getBuyer().getName());
@@ -41,6 +46,9 @@ public final class RequiredFieldsRule implements InvoiceRule {
       InvoiceLine l = lines.get(i);
       require(ctx, "lines[" + i + "].itemName", l.getItemName());
       require(ctx, "lines[" + i + "].amount", l.getAmount());
+      if (l.getLineKind() == null || !LINE_KINDS.contains(l.getLineKind())) {
+        ctx.report(LINE_KIND_UNKNOWN, "lines[" + i + "].lineKind", l.getLineKind(), "one of " + LINE_KINDS, "unknown line kind");
+      }
       if (!l.getTaxExempt()) {
         require(ctx, "lines[" + i + "].taxRate", l.getTaxRate());
         require(ctx, "lines[" + i + "].taxAmount", l.getTaxAmount());

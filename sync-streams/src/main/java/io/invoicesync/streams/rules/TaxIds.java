@@ -35,8 +35,25 @@ public final class TaxIds {
     return isUsccFormat(id) && usccCheckChar(id.substring(0, 17)) == id.charAt(17);
   }
 
+  /** Province-level codes that open a resident id (GB/T 2260): 11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81-83. */
+  private static final java.util.Set<String> PROVINCES = java.util.Set.of("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33",
+      "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83");
+
+  /**
+   * GB 11643: province code, a real birth date (digits 7-14, yyyyMMdd, from 1900), and the mod-11
+   * check. The structure matters: the check character alone accepts about one mistyped all-digit
+   * USCC in eleven (found by the property tests).
+   */
   public static boolean isValidResidentId(String id) {
-    if (id == null || !RESIDENT_ID.matcher(id).matches()) {
+    if (id == null || !RESIDENT_ID.matcher(id).matches() || !PROVINCES.contains(id.substring(0, 2))) {
+      return false;
+    }
+    try {
+      java.time.LocalDate birth = java.time.LocalDate.parse(id.substring(6, 14), java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+      if (birth.getYear() < 1900) {
+        return false;
+      }
+    } catch (java.time.format.DateTimeParseException e) {
       return false;
     }
     int sum = 0;

@@ -35,6 +35,13 @@ class TaxIdsTest {
   }
 
   @Test
+  void shouldNotMistakeAMistypedAllDigitUsccForAResidentId() {
+    // passes the mod-11 check, but 91 is no province and 39000000 no birth date
+    assertThat(TaxIds.isValidResidentId("912001390000000000")).isFalse();
+    assertThat(TaxIds.problem("912001390000000000")).isEqualTo("CHECKSUM");
+  }
+
+  @Test
   void shouldAcceptAResidentIdWithXCheckAndOtherTaxpayerIdLengths() {
     assertThat(TaxIds.isValidResidentId("11010519491231002X")).isTrue();
     assertThat(TaxIds.problem("11010519491231002X")).isNull();
