@@ -40,9 +40,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
    *                 the start-up check
    */
   public static EmbeddedPostgresServer start(Path dataDir, String walLevel, List<String> databases) {
+    return start(dataDir, walLevel, databases, 0);
+  }
+
+  /**
+   * As {@link #start(Path, String, List)} on a given port (0 = any free one); a fixed port lets a
+   * stopped server come back at the same JDBC URL, as a real database does after an outage.
+   */
+  public static EmbeddedPostgresServer start(Path dataDir, String walLevel, List<String> databases, int port) {
     try {
       Files.createDirectories(dataDir);
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+      if (port > 0) {
+        builder.setPort(port);
+      }
+      EmbeddedPostgres pg = builder
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
           .setServerConfig("wal_level", walLevel)

@@ -16,6 +16,10 @@ public final class ProjectorConfig extends AbstractConfig {
   public static final String GROUP_ID = "group.id";
   public static final String SYNCED_TOPIC = "topic.synced";
   public static final String SYNCED_DLT_TOPIC = "topic.synced.dlt";
+  public static final String SYNCED_RETRY_TOPIC = "topic.synced.retry";
+  public static final String RETRY_MAX_ATTEMPTS = "retry.max.attempts";
+  public static final String RETRY_BACKOFF_INITIAL_MS = "retry.backoff.initial.ms";
+  public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
   public static final String JDBC_URL = "jdbc.url";
   public static final String JDBC_USER = "jdbc.user";
   public static final String JDBC_PASSWORD = "jdbc.password";
@@ -31,6 +35,14 @@ public final class ProjectorConfig extends AbstractConfig {
       .define(SYNCED_TOPIC, Type.STRING, Topics.SYNCED.name(), Importance.MEDIUM, "Input: InvoiceState from sync-streams.")
       .define(SYNCED_DLT_TOPIC, Type.STRING, Topics.SYNCED_DLT.name(), Importance.MEDIUM,
           "Dead letters: original bytes + provenance headers of records that cannot be applied.")
+      .define(SYNCED_RETRY_TOPIC, Type.STRING, Topics.SYNCED_RETRY.name(), Importance.MEDIUM,
+          "Retry topic for record-specific transient failures; created with the partition count of the synced topic, so a key's "
+              + "retry partition is consumed by the instance that owns its main partition.")
+      .define(RETRY_MAX_ATTEMPTS, Type.INT, 5, Range.between(1, 1000), Importance.MEDIUM,
+          "Attempts of a record that keeps failing with a record-specific transient error before it is dead-lettered.")
+      .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+          "Back-off before the first retry of a record; doubles per attempt.")
+      .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW, "Longest back-off between retries of a record.")
       .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Query store JDBC URL, e.g. jdbc:postgresql://db:5432/querystore")
       .define(JDBC_USER, Type.STRING, "postgres", Importance.HIGH, "Query store user.")

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.RetryHeaders;
 import io.invoicesync.schemas.SerdeFactory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,23 +13,32 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -39,45 +49,74 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes {@code invoices.synced} and applies it to the query store in batches.
+ * Consumes {@code invoices.synced} and applies it to the query store in batches, following the
+ * error taxonomy of ARCHITECTURE.md (see {@link ProjectorErrorClassifier}):
  *
- * <p>Order of effects per poll: undecodable records go to the DLT; the rest are written in one
- * transaction; only then are the offsets committed. While the query store is unreachable the
- * partitions are paused and the same batch is retried with bounded exponential back-off, skipping
- * nothing and dead-lettering nothing; {@link #isHealthy()} is false meanwhile. A failure that
- * belongs to a record (see {@link ProjectorErrorClassifier}) is isolated by writing the batch's
- * records one by one; the record that still fails is dead-lettered with its provenance.
+ * <ul>
+ *   <li><b>outage</b>: partitions paused, the same write retried in place with bounded exponential
+ *       back-off; nothing skipped, nothing dead-lettered; {@link #isHealthy()} false meanwhile;</li>
+ *   <li><b>record-specific transient</b>: the record goes to {@code invoices.synced.retry} with its
+ *       attempt count and due time, and its invoice is <i>parked</i>: its later records follow it onto
+ *       the retry topic instead of being applied, so the store never applies them out of order.
+ *       Other invoices are not held up. A retry partition is a FIFO: when its head is not due, or
+ *       fails again, the partition is paused until the head is due;</li>
+ *   <li><b>non-retriable, exhausted, poison pill</b>: {@code invoices.synced.dlt}, original bytes
+ *       and provenance headers (original coordinates, exception, bounded stack trace, stage,
+ *       attempts, first failure time).</li>
+ * </ul>
+ *
+ * <p>Both topics are consumed by one consumer with the range assignor, and the retry topic has the
+ * synced topic's partition count: a key's main and retry partitions are always owned by the same
+ * instance, which is what lets parking be a local decision. After a restart or rebalance the
+ * parking state starts empty; the store's version guard still never lets an older state overwrite
+ * a newer one. Offsets are committed only after the database commit and after every record sent to
+ * the retry topic or DLT was acknowledged.
  */
 public final class ProjectorService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ProjectorService.class);
   public static final String STAGE = "projector";
-  private static final int RECORD_TRANSIENT_ATTEMPTS = 3;
 
   private final ProjectorConfig config;
+  private final String syncedTopic;
+  private final String retryTopic;
   private final Counter applied;
   private final Counter skippedOlder;
   private final Counter deadLettered;
+  private final Counter retried;
+  private final Counter parkedRecords;
   private final Timer batchTimer;
   private final AtomicLong outageSince = new AtomicLong(0);
   private final AtomicBoolean running = new AtomicBoolean();
   private final Deserializer<InvoiceState> stateDeserializer;
 
+  /** Per invoice: how many of its records wait on the retry topic. */
+  private final Map<String, Integer> parked = new HashMap<>();
+  /** Retry partitions paused until their head is due. */
+  private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
+  /** Attempts and due time of retry heads that failed again here (offset-keyed; the record itself is immutable). */
+  private final Map<String, long[]> retryProgress = new HashMap<>();
+
   private HikariDataSource dataSource;
   private QueryStoreWriter writer;
   private KafkaConsumer<String, byte[]> consumer;
-  private KafkaProducer<byte[], byte[]> dltProducer;
+  private KafkaProducer<byte[], byte[]> producer;
   private Thread thread;
   private volatile Throwable failure;
 
   public ProjectorService(ProjectorConfig config, MeterRegistry registry) {
     this.config = config;
+    this.syncedTopic = config.getString(ProjectorConfig.SYNCED_TOPIC);
+    this.retryTopic = config.getString(ProjectorConfig.SYNCED_RETRY_TOPIC);
     this.applied = Counter.builder("invoicesync.projector.applied").description("invoice states applied to the query store").register(registry);
     this.skippedOlder = Counter.builder("invoicesync.projector.skipped.older")
         .description("states not applied because the store already held the same or a newer source position").register(registry);
     this.deadLettered = Counter.builder("invoicesync.projector.dead.lettered").description("records sent to the DLT").register(registry);
+    this.retried = Counter.builder("invoicesync.projector.retried").description("failed attempts of record-specific transient failures").register(registry);
+    this.parkedRecords = Counter.builder("invoicesync.projector.parked").description("records parked behind a retrying record of the same invoice").register(registry);
     this.batchTimer = Timer.builder("invoicesync.projector.batch").description("time to write one batch").register(registry);
     registry.gauge("invoicesync.projector.outage", outageSince, a -> a.get() == 0 ? 0 : 1);
+    registry.gauge("invoicesync.projector.parked.invoices", parked, Map::size);
     this.stateDeserializer = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL)).valueSerde(InvoiceState.class).deserializer();
   }
 
@@ -95,6 +134,7 @@ public final class ProjectorService implements AutoCloseable {
       QueryStoreSchema.migrate(dataSource);
     }
     writer = new QueryStoreWriter(dataSource);
+    ensureRetryTopic();
 
     Properties cp = new Properties();
     cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ProjectorConfig.BOOTSTRAP_SERVERS));
@@ -103,34 +143,78 @@ public final class ProjectorService implements AutoCloseable {
     cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(ProjectorConfig.MAX_POLL_RECORDS));
+    cp.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName()); // co-locates synced p and retry p
     consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
-    consumer.subscribe(List.of(config.getString(ProjectorConfig.SYNCED_TOPIC)));
+    consumer.subscribe(List.of(syncedTopic, retryTopic), new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        parked.clear(); // the version guard keeps the store monotonic while parking state is rebuilt
+        retryProgress.clear();
+        partitions.forEach(resumeAt::remove);
+      }
+
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      }
+    });
 
     Properties pp = new Properties();
     pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ProjectorConfig.BOOTSTRAP_SERVERS));
     pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     pp.put(ProducerConfig.ACKS_CONFIG, "all");
-    dltProducer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+    producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
 
     running.set(true);
     thread = new Thread(this::loop, "invoice-sync-projector");
     thread.start();
-    log.info("projector started: {} -> {}", config.getString(ProjectorConfig.SYNCED_TOPIC), config.getString(ProjectorConfig.JDBC_URL));
+    log.info("projector started: {} (+ {}) -> {}", syncedTopic, retryTopic, config.getString(ProjectorConfig.JDBC_URL));
+  }
+
+  private void ensureRetryTopic() {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(ProjectorConfig.BOOTSTRAP_SERVERS)))) {
+      if (admin.listTopics().names().get().contains(retryTopic)) {
+        return;
+      }
+      int partitions = admin.describeTopics(List.of(syncedTopic)).allTopicNames().get().get(syncedTopic).partitions().size();
+      admin.createTopics(List.of(new NewTopic(retryTopic, Optional.of(partitions), Optional.empty())
+          .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000))))).all().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+        throw new IllegalStateException("cannot create retry topic " + retryTopic + ": " + e.getCause().getMessage(), e.getCause());
+      }
+    }
   }
 
   private void loop() {
     try {
       while (running.get()) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+        resumeDueRetryPartitions();
+        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout());
         if (records.isEmpty()) {
           continue;
         }
-        if (process(records)) {
-          Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-          for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<String, byte[]>> part = records.records(tp);
-            offsets.put(tp, new OffsetAndMetadata(part.get(part.size() - 1).offset() + 1));
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        List<ConsumerRecord<String, byte[]>> main = new ArrayList<>();
+        for (TopicPartition tp : records.partitions()) {
+          if (tp.topic().equals(syncedTopic)) {
+            main.addAll(records.records(tp));
           }
+        }
+        if (!processMain(main, offsets)) {
+          break;
+        }
+        for (TopicPartition tp : records.partitions()) {
+          if (tp.topic().equals(retryTopic) && !processRetry(tp, records.records(tp), offsets)) {
+            break;
+          }
+        }
+        if (!running.get()) {
+          break;
+        }
+        if (!offsets.isEmpty()) {
           consumer.commitSync(offsets);
         }
       }
@@ -146,103 +230,256 @@ public final class ProjectorService implements AutoCloseable {
     }
   }
 
-  /** Returns false only when stopping interrupted the batch (its offsets must then not be committed). */
-  private boolean process(ConsumerRecords<String, byte[]> records) throws InterruptedException, ExecutionException {
-    List<ConsumerRecord<String, byte[]>> decodedRecords = new ArrayList<>();
-    List<InvoiceState> states = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : records) {
-      try {
-        InvoiceState s = stateDeserializer.deserialize(r.topic(), r.headers(), r.value());
-        if (s == null) {
-          throw new IllegalArgumentException("null value: invoices.synced never carries tombstones");
-        }
-        states.add(s);
-        decodedRecords.add(r);
-      } catch (RuntimeException e) {
-        deadLetter(r, e, ProjectorErrorClassifier.Kind.POISON_PILL, 1);
-      }
-    }
-    if (states.isEmpty()) {
+  /** One poll's records of the synced topic, in order. False when stopping interrupted it (nothing to commit). */
+  private boolean processMain(List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
+      throws InterruptedException, ExecutionException {
+    if (records.isEmpty()) {
       return true;
     }
-    long backoff = config.getLong(ProjectorConfig.BACKOFF_INITIAL_MS);
-    while (running.get()) {
-      try {
-        long t0 = System.nanoTime();
-        QueryStoreWriter.WriteResult result = writer.write(states);
-        batchTimer.record(Duration.ofNanos(System.nanoTime() - t0));
-        applied.increment(result.applied());
-        skippedOlder.increment(result.skippedOlder());
-        endOutage();
-        return true;
-      } catch (SQLException | RuntimeException e) {
-        ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(e);
-        if (kind == ProjectorErrorClassifier.Kind.OUTAGE) {
-          beginOutage(e);
-          consumer.pause(consumer.assignment());
-          consumer.poll(Duration.ofMillis(backoff)); // waits, keeps the group membership; paused: returns nothing
-          backoff = Math.min(backoff * 2, config.getLong(ProjectorConfig.BACKOFF_MAX_MS));
-          continue;
-        }
-        endOutage();
-        writeOneByOne(decodedRecords, states);
-        return true;
+    List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
+    List<InvoiceState> states = new ArrayList<>();
+    for (ConsumerRecord<String, byte[]> r : records) {
+      InvoiceState s = decode(r);
+      if (s == null) {
+        continue;
       }
+      if (parked.containsKey(r.key())) {
+        toRetry(r, 0, 0, null);
+        park(r.key());
+        parkedRecords.increment();
+        continue;
+      }
+      batch.add(r);
+      states.add(s);
     }
-    return false;
-  }
-
-  /** Isolates the record(s) that fail: each is written alone; what still fails is dead-lettered. */
-  private void writeOneByOne(List<ConsumerRecord<String, byte[]>> records, List<InvoiceState> states)
-      throws InterruptedException, ExecutionException {
-    for (int i = 0; i < states.size(); i++) {
-      int attempt = 1;
-      while (true) {
-        try {
-          QueryStoreWriter.WriteResult result = writer.write(List.of(states.get(i)));
-          applied.increment(result.applied());
-          skippedOlder.increment(result.skippedOlder());
-          break;
-        } catch (SQLException | RuntimeException e) {
-          ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(e);
-          if (kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT && attempt < RECORD_TRANSIENT_ATTEMPTS) {
-            attempt++;
+    if (!states.isEmpty()) {
+      try {
+        if (applyOrBackOff(states) == null) {
+          return false;
+        }
+      } catch (SQLException | RuntimeException e) {
+        // a record-specific failure: find it by writing the batch's records one at a time, in order
+        for (int i = 0; i < batch.size(); i++) {
+          ConsumerRecord<String, byte[]> r = batch.get(i);
+          if (parked.containsKey(r.key())) {
+            toRetry(r, 0, 0, null);
+            park(r.key());
+            parkedRecords.increment();
             continue;
           }
-          if (kind == ProjectorErrorClassifier.Kind.OUTAGE) {
-            throw new IllegalStateException("query store became unreachable while isolating a failing record", e);
+          try {
+            if (applyOrBackOff(List.of(states.get(i))) == null) {
+              return false;
+            }
+          } catch (SQLException | RuntimeException one) {
+            ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(one);
+            if (kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT) {
+              toRetry(r, 1, System.currentTimeMillis() + backoff(1), one);
+              park(r.key());
+              retried.increment();
+            } else {
+              deadLetter(r, one, kind, 1);
+            }
           }
-          deadLetter(records.get(i), e, kind, attempt);
-          break;
         }
       }
     }
+    for (ConsumerRecord<String, byte[]> r : records) {
+      offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+          (a, b) -> a.offset() >= b.offset() ? a : b);
+    }
+    return true;
+  }
+
+  /** One poll's records of one retry partition: a FIFO, stopped at the first record that is not due or fails again. */
+  private boolean processRetry(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
+      throws InterruptedException, ExecutionException {
+    for (ConsumerRecord<String, byte[]> r : records) {
+      long[] progress = retryProgress.get(tp + "@" + r.offset());
+      long attempts = progress != null ? progress[0] : longHeader(r.headers(), RetryHeaders.ATTEMPT, 1);
+      long due = progress != null ? progress[1] : longHeader(r.headers(), RetryHeaders.DUE, 0);
+      long now = System.currentTimeMillis();
+      if (now < due) {
+        holdRetryPartition(tp, r.offset(), due);
+        return true;
+      }
+      InvoiceState s = decode(r);
+      if (s != null) {
+        try {
+          if (applyOrBackOff(List.of(s)) == null) {
+            return false;
+          }
+        } catch (SQLException | RuntimeException e) {
+          ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(e);
+          long failed = attempts + (attempts == 0 ? 1 : 1);
+          if (kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT && failed < config.getInt(ProjectorConfig.RETRY_MAX_ATTEMPTS)) {
+            long next = now + backoff((int) failed);
+            retryProgress.put(tp + "@" + r.offset(), new long[] {failed, next});
+            retried.increment();
+            holdRetryPartition(tp, r.offset(), next);
+            return true;
+          }
+          deadLetter(r, e, kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT ? ProjectorErrorClassifier.Kind.NON_RETRIABLE : kind, (int) failed);
+        }
+      }
+      retryProgress.remove(tp + "@" + r.offset());
+      unpark(r.key());
+      offsets.put(tp, new OffsetAndMetadata(r.offset() + 1));
+    }
+    return true;
+  }
+
+  private void holdRetryPartition(TopicPartition tp, long offset, long until) {
+    consumer.seek(tp, offset);
+    consumer.pause(List.of(tp));
+    resumeAt.put(tp, until);
+  }
+
+  private void resumeDueRetryPartitions() {
+    long now = System.currentTimeMillis();
+    List<TopicPartition> due = new ArrayList<>();
+    resumeAt.forEach((tp, t) -> {
+      if (t <= now) {
+        due.add(tp);
+      }
+    });
+    due.forEach(resumeAt::remove);
+    due.retainAll(consumer.assignment());
+    if (!due.isEmpty() && outageSince.get() == 0) {
+      consumer.resume(due);
+    }
+  }
+
+  private Duration pollTimeout() {
+    long now = System.currentTimeMillis();
+    long wait = resumeAt.values().stream().mapToLong(t -> t - now).min().orElse(200);
+    return Duration.ofMillis(Math.max(1, Math.min(200, wait)));
+  }
+
+  private long backoff(int attempt) {
+    long initial = config.getLong(ProjectorConfig.RETRY_BACKOFF_INITIAL_MS);
+    long b = initial << Math.min(20, Math.max(0, attempt - 1));
+    return Math.min(b, config.getLong(ProjectorConfig.RETRY_BACKOFF_MAX_MS));
+  }
+
+  /**
+   * Writes; while the query store is unreachable, pauses everything and tries the same write again
+   * with bounded exponential back-off. Returns null when stopping interrupted the wait; throws the
+   * first failure that is not an outage.
+   */
+  private QueryStoreWriter.WriteResult applyOrBackOff(List<InvoiceState> states) throws SQLException {
+    long backoff = config.getLong(ProjectorConfig.BACKOFF_INITIAL_MS);
+    Set<TopicPartition> pausedForOutage = new HashSet<>();
+    try {
+      while (running.get()) {
+        try {
+          long t0 = System.nanoTime();
+          QueryStoreWriter.WriteResult result = writer.write(states);
+          batchTimer.record(Duration.ofNanos(System.nanoTime() - t0));
+          applied.increment(result.applied());
+          skippedOlder.increment(result.skippedOlder());
+          endOutage();
+          return result;
+        } catch (SQLException | RuntimeException e) {
+          if (ProjectorErrorClassifier.classify(e) != ProjectorErrorClassifier.Kind.OUTAGE) {
+            endOutage();
+            throw e;
+          }
+          beginOutage(e);
+          Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
+          toPause.removeAll(consumer.paused());
+          consumer.pause(toPause);
+          pausedForOutage.addAll(toPause);
+          consumer.poll(Duration.ofMillis(backoff)); // waits and keeps the group membership; paused, so returns nothing
+          backoff = Math.min(backoff * 2, config.getLong(ProjectorConfig.BACKOFF_MAX_MS));
+        }
+      }
+      return null;
+    } finally {
+      pausedForOutage.retainAll(consumer.assignment());
+      consumer.resume(pausedForOutage);
+    }
+  }
+
+  private InvoiceState decode(ConsumerRecord<String, byte[]> r) throws InterruptedException, ExecutionException {
+    try {
+      InvoiceState s = stateDeserializer.deserialize(r.topic(), r.headers(), r.value());
+      if (s == null) {
+        throw new IllegalArgumentException("null value: invoices.synced never carries tombstones");
+      }
+      return s;
+    } catch (RuntimeException e) {
+      deadLetter(r, e, ProjectorErrorClassifier.Kind.POISON_PILL, 1);
+      return null;
+    }
+  }
+
+  private void park(String key) {
+    parked.merge(key, 1, Integer::sum);
+  }
+
+  private void unpark(String key) {
+    parked.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Sends a record to the retry topic; provenance of its first failure travels with it. */
+  private void toRetry(ConsumerRecord<String, byte[]> r, int attempt, long due, Exception e) throws InterruptedException, ExecutionException {
+    Headers h = provenance(r, e, attempt);
+    put(h, RetryHeaders.ATTEMPT, Integer.toString(attempt), true);
+    put(h, RetryHeaders.DUE, Long.toString(due), true);
+    byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(retryTopic, null, key, r.value(), h)).get();
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> r, Exception e, ProjectorErrorClassifier.Kind kind, int attempts)
       throws InterruptedException, ExecutionException {
-    Headers h = new RecordHeaders(r.headers().toArray());
-    long now = System.currentTimeMillis();
-    put(h, DeadLetterHeaders.ORIGINAL_TOPIC, r.topic());
-    put(h, DeadLetterHeaders.ORIGINAL_PARTITION, Integer.toString(r.partition()));
-    put(h, DeadLetterHeaders.ORIGINAL_OFFSET, Long.toString(r.offset()));
-    put(h, DeadLetterHeaders.ORIGINAL_TIMESTAMP, Long.toString(r.timestamp()));
-    put(h, DeadLetterHeaders.ORIGINAL_KEY, r.key() == null ? "" : r.key());
-    put(h, DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName());
-    put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + e.getMessage());
-    put(h, DeadLetterHeaders.EXCEPTION_STACKTRACE, DeadLetterHeaders.boundedStackTrace(e));
-    put(h, DeadLetterHeaders.STAGE, STAGE);
-    put(h, DeadLetterHeaders.ATTEMPTS, Integer.toString(attempts));
-    put(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(now));
+    Headers h = provenance(r, e, attempts);
+    put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + e.getMessage(), true);
+    h.remove(RetryHeaders.ATTEMPT);
+    h.remove(RetryHeaders.DUE);
     byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
-    dltProducer.send(new ProducerRecord<>(config.getString(ProjectorConfig.SYNCED_DLT_TOPIC), null, key, r.value(), h)).get();
+    producer.send(new ProducerRecord<>(config.getString(ProjectorConfig.SYNCED_DLT_TOPIC), null, key, r.value(), h)).get();
     deadLettered.increment();
-    log.warn("dead-lettered {}-{}@{} ({}): {}", r.topic(), r.partition(), r.offset(), kind, e.getMessage());
+    log.warn("dead-lettered {}-{}@{} ({}, {} attempts): {}", r.topic(), r.partition(), r.offset(), kind, attempts, e.getMessage());
   }
 
-  private static void put(Headers h, String key, String value) {
+  /** Original coordinates are set once, when a record first fails; later failures update the exception. */
+  private static Headers provenance(ConsumerRecord<String, byte[]> r, Exception e, int attempts) {
+    Headers h = new RecordHeaders(r.headers().toArray());
+    put(h, DeadLetterHeaders.ORIGINAL_TOPIC, r.topic(), false);
+    put(h, DeadLetterHeaders.ORIGINAL_PARTITION, Integer.toString(r.partition()), false);
+    put(h, DeadLetterHeaders.ORIGINAL_OFFSET, Long.toString(r.offset()), false);
+    put(h, DeadLetterHeaders.ORIGINAL_TIMESTAMP, Long.toString(r.timestamp()), false);
+    put(h, DeadLetterHeaders.ORIGINAL_KEY, r.key() == null ? "" : r.key(), false);
+    put(h, DeadLetterHeaders.STAGE, STAGE, true);
+    put(h, DeadLetterHeaders.ATTEMPTS, Integer.toString(attempts), true);
+    if (e != null) {
+      put(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(System.currentTimeMillis()), false);
+      put(h, DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName(), true);
+      put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, String.valueOf(e.getMessage()), true);
+      put(h, DeadLetterHeaders.EXCEPTION_STACKTRACE, DeadLetterHeaders.boundedStackTrace(e), true);
+    }
+    return h;
+  }
+
+  private static void put(Headers h, String key, String value, boolean overwrite) {
+    if (!overwrite && h.lastHeader(key) != null) {
+      return;
+    }
     h.remove(key);
     h.add(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long longHeader(Headers h, String key, long dflt) {
+    Header v = h.lastHeader(key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(new String(v.value(), StandardCharsets.UTF_8));
+    } catch (NumberFormatException e) {
+      return dflt;
+    }
   }
 
   private void beginOutage(Exception e) {
@@ -253,7 +490,6 @@ public final class ProjectorService implements AutoCloseable {
 
   private void endOutage() {
     if (outageSince.getAndSet(0) != 0) {
-      consumer.resume(consumer.paused());
       log.info("query store reachable again, consumption resumed");
     }
   }
@@ -271,6 +507,14 @@ public final class ProjectorService implements AutoCloseable {
     return applied.count();
   }
 
+  public double retriedCount() {
+    return retried.count();
+  }
+
+  public double deadLetteredCount() {
+    return deadLettered.count();
+  }
+
   @Override
   public synchronized void close() {
     running.set(false);
@@ -284,8 +528,8 @@ public final class ProjectorService implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (dltProducer != null) {
-      dltProducer.close();
+    if (producer != null) {
+      producer.close();
     }
     if (dataSource != null) {
       dataSource.close();

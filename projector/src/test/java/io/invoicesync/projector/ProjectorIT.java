@@ -1,0 +1,247 @@
+package io.invoicesync.projector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.schemas.DeadLetterHeaders;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topic;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.invoicesync.schemas.testing.KafkaTestSupport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The projector's failure handling on a real broker and a real PostgreSQL. */
+@Timeout(300)
+class ProjectorIT {
+
+  @TempDir
+  Path dir;
+  EmbeddedKafkaBroker kafka;
+  EmbeddedPostgresServer pg;
+  int pgPort;
+  ProjectorService projector;
+  KafkaProducer<String, InvoiceState> producer;
+  final SerdeFactory serdes = SerdeFactory.registryLess();
+
+  @BeforeEach
+  void start() throws Exception {
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    KafkaTestSupport.createTopics(kafka.bootstrapServers(), List.<Topic<?>>copyOf(Topics.ALL));
+    try (ServerSocket s = new ServerSocket(0)) {
+      pgPort = s.getLocalPort();
+    }
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), "logical", List.of("querystore"), pgPort);
+    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+    sql("""
+        CREATE TABLE apply_log (seq bigserial PRIMARY KEY, id varchar(64), version int);
+        CREATE FUNCTION log_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO apply_log (id, version) VALUES (NEW.id, NEW.version); RETURN NEW; END $$;
+        CREATE TRIGGER invoice_applied AFTER INSERT OR UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION log_apply();
+        CREATE TABLE blocked (id varchar(64) PRIMARY KEY, sqlstate char(5) NOT NULL DEFAULT 'P0001');
+        CREATE FUNCTION refuse_blocked() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE state char(5);
+        BEGIN
+          SELECT sqlstate INTO state FROM blocked WHERE id = NEW.id;
+          IF FOUND THEN RAISE EXCEPTION 'invoice % is blocked by the test', NEW.id USING ERRCODE = state; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER invoice_blocked BEFORE INSERT OR UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION refuse_blocked();
+        """);
+    producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()), serdes.keySerde().serializer(),
+        serdes.valueSerde(InvoiceState.class).serializer());
+    Map<String, Object> cfg = new HashMap<>();
+    cfg.put(ProjectorConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    cfg.put(ProjectorConfig.JDBC_URL, pg.jdbcUrl("querystore"));
+    cfg.put(ProjectorConfig.MIGRATE, false);
+    cfg.put(ProjectorConfig.RETRY_BACKOFF_INITIAL_MS, 200L);
+    cfg.put(ProjectorConfig.RETRY_BACKOFF_MAX_MS, 1000L);
+    cfg.put(ProjectorConfig.RETRY_MAX_ATTEMPTS, 1000);
+    cfg.put(ProjectorConfig.BACKOFF_MAX_MS, 2000L);
+    projector = new ProjectorService(new ProjectorConfig(cfg), new SimpleMeterRegistry());
+    projector.start();
+  }
+
+  @AfterEach
+  void stop() {
+    projector.close();
+    producer.close();
+    kafka.close();
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  void sql(String statements) throws Exception {
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+      s.execute(statements);
+    }
+  }
+
+  String query(String q) throws Exception {
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(q)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  static InvoiceState state(String id, int version) {
+    Invoice inv = InvoiceFixtures.digitalInvoice(id, 3);
+    inv.setStatus(version == 1 ? "ISSUED" : version == 2 ? "PARTIALLY_RED_FLUSHED" : "RED_FLUSHED");
+    return InvoiceState.newBuilder().setInvoice(inv).setVersion(version).setSource(InvoiceFixtures.position(version * 1_000_000L + Math.abs(id.hashCode() % 1000)))
+        .setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build();
+  }
+
+  void send(String id, int version) throws Exception {
+    producer.send(new ProducerRecord<>(Topics.SYNCED.name(), id, state(id, version))).get();
+  }
+
+  /** Versions applied to the store per invoice, in the order they were applied. */
+  Map<String, List<Integer>> applyLog() throws Exception {
+    Map<String, List<Integer>> out = new HashMap<>();
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, version FROM apply_log ORDER BY seq")) {
+      while (rs.next()) {
+        out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getInt(2));
+      }
+    }
+    return out;
+  }
+
+  List<ConsumerRecord<byte[], byte[]>> deadLetters() {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("group.id", "dlt-" + System.nanoTime());
+    p.put("auto.offset.reset", "earliest");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(Topics.SYNCED_DLT.name()));
+      for (int i = 0; i < 6; i++) {
+        c.poll(Duration.ofMillis(500)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void shouldRideOutAQueryStoreOutageSkippingNothingAndDeadLetteringNothing() throws Exception {
+    // Given invoices flowing in, three versions each
+    AtomicBoolean done = new AtomicBoolean();
+    List<Throwable> errors = new ArrayList<>();
+    Thread load = new Thread(() -> {
+      try {
+        for (int v = 1; v <= 3; v++) {
+          for (int i = 0; i < 200; i++) {
+            send("o-" + i, v);
+            Thread.sleep(2); // a steady trickle, ~400 records/s
+          }
+        }
+      } catch (Exception e) {
+        errors.add(e);
+      } finally {
+        done.set(true);
+      }
+    });
+    load.start();
+    await().atMost(Duration.ofMinutes(1)).until(() -> projector.appliedCount() > 50);
+
+    // When the query store goes away for 30 s under load
+    pg.close();
+    pg = null;
+    await().atMost(Duration.ofSeconds(20)).until(() -> !projector.isHealthy());
+    long downAt = System.nanoTime();
+    await().atMost(Duration.ofMinutes(1)).until(done::get);
+    await().pollDelay(Duration.ofSeconds(30).minusNanos(System.nanoTime() - downAt)).atMost(Duration.ofMinutes(1)).until(() -> true);
+    assertThat(projector.isHealthy()).as("unhealthy while the store is down").isFalse();
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), "logical", List.of("querystore"), pgPort);
+
+    // Then it resumes by itself: every invoice visible at its last version, in order, nothing dead-lettered
+    await().atMost(Duration.ofMinutes(2)).untilAsserted(() ->
+        assertThat(query("SELECT count(*) FROM invoice WHERE version = 3")).isEqualTo("200"));
+    assertThat(errors).isEmpty();
+    assertThat(projector.isHealthy()).isTrue();
+    applyLog().forEach((id, versions) -> assertThat(versions).as("versions applied to " + id).isSorted().doesNotHaveDuplicates());
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void shouldRetryAFailingRowWithoutDelayingOthersAndApplyItsLaterChangesAfterItInOrder() throws Exception {
+    // Given one invoice the store refuses (a trigger raises until the flag is removed)
+    sql("INSERT INTO blocked (id) VALUES ('stuck')");
+    send("stuck", 1);
+    for (int i = 0; i < 10; i++) {
+      send("free-" + i, 1);
+    }
+    send("stuck", 2); // later changes of the stuck invoice, issued meanwhile
+    send("stuck", 3);
+
+    // Then the others are not held up, and the stuck one is retried
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(query("SELECT count(*) FROM invoice WHERE id LIKE 'free-%'")).isEqualTo("10"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> projector.retriedCount() >= 3);
+    assertThat(query("SELECT count(*) FROM invoice WHERE id = 'stuck'")).isEqualTo("0");
+
+    // When the cause goes away
+    sql("DELETE FROM blocked");
+
+    // Then it lands, and its later changes land after it, in order
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(query("SELECT version FROM invoice WHERE id = 'stuck'")).isEqualTo("3"));
+    assertThat(applyLog().get("stuck")).containsExactly(1, 2, 3);
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void shouldDeadLetterANonRetriableRowAndCorruptBytesWithProvenanceAndGoOn() throws Exception {
+    sql("INSERT INTO blocked (id, sqlstate) VALUES ('bad-row', '23514')"); // check_violation: never passes as it is
+    try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      raw.send(new ProducerRecord<>(Topics.SYNCED.name(), "garbage".getBytes(StandardCharsets.UTF_8), new byte[] {0, 0, 0, 9, 42})).get();
+    }
+    send("bad-row", 1);
+    send("after", 1);
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(query("SELECT count(*) FROM invoice WHERE id = 'after'")).isEqualTo("1"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> projector.deadLetteredCount() >= 2);
+    List<ConsumerRecord<byte[], byte[]>> dead = deadLetters();
+    assertThat(dead).hasSize(2);
+    ConsumerRecord<byte[], byte[]> poison = dead.stream().filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("garbage")).findFirst().orElseThrow();
+    assertThat(poison.value()).containsExactly(0, 0, 0, 9, 42);
+    for (ConsumerRecord<byte[], byte[]> r : dead) {
+      for (String h : List.of(DeadLetterHeaders.ORIGINAL_TOPIC, DeadLetterHeaders.ORIGINAL_PARTITION, DeadLetterHeaders.ORIGINAL_OFFSET,
+          DeadLetterHeaders.ORIGINAL_TIMESTAMP, DeadLetterHeaders.ORIGINAL_KEY, DeadLetterHeaders.EXCEPTION_CLASS, DeadLetterHeaders.EXCEPTION_MESSAGE,
+          DeadLetterHeaders.EXCEPTION_STACKTRACE, DeadLetterHeaders.STAGE, DeadLetterHeaders.ATTEMPTS, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP)) {
+        assertThat(r.headers().lastHeader(h)).as(h).isNotNull();
+      }
+      assertThat(new String(r.headers().lastHeader(DeadLetterHeaders.ORIGINAL_TOPIC).value(), StandardCharsets.UTF_8)).isEqualTo(Topics.SYNCED.name());
+    }
+    ConsumerRecord<byte[], byte[]> badRow = dead.stream().filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("bad-row")).findFirst().orElseThrow();
+    assertThat(new String(badRow.headers().lastHeader(DeadLetterHeaders.EXCEPTION_MESSAGE).value(), StandardCharsets.UTF_8)).contains("NON_RETRIABLE", "blocked");
+  }
+}
