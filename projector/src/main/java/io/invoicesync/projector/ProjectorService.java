@@ -434,7 +434,8 @@ public final class ProjectorService implements AutoCloseable {
   private void deadLetter(ConsumerRecord<String, byte[]> r, Exception e, ProjectorErrorClassifier.Kind kind, int attempts)
       throws InterruptedException, ExecutionException {
     Headers h = provenance(r, e, attempts);
-    put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + e.getMessage(), true);
+    // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
+    put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + DeadLetterHeaders.rootCause(e).getMessage(), true);
     h.remove(RetryHeaders.ATTEMPT);
     h.remove(RetryHeaders.DUE);
     byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
@@ -456,6 +457,7 @@ public final class ProjectorService implements AutoCloseable {
     if (e != null) {
       put(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(System.currentTimeMillis()), false);
       put(h, DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName(), true);
+      put(h, DeadLetterHeaders.EXCEPTION_CAUSE_CLASS, DeadLetterHeaders.rootCause(e).getClass().getName(), true);
       put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, String.valueOf(e.getMessage()), true);
       put(h, DeadLetterHeaders.EXCEPTION_STACKTRACE, DeadLetterHeaders.boundedStackTrace(e), true);
     }

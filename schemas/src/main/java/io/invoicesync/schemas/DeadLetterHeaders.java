@@ -13,6 +13,8 @@ public final class DeadLetterHeaders {
   public static final String ORIGINAL_KEY = "invoicesync.dlt.original.key";
   public static final String EXCEPTION_CLASS = "invoicesync.dlt.exception.class";
   public static final String EXCEPTION_MESSAGE = "invoicesync.dlt.exception.message";
+  /** Class of the innermost cause (e.g. the PSQLException inside a BatchUpdateException). */
+  public static final String EXCEPTION_CAUSE_CLASS = "invoicesync.dlt.exception.cause.class";
   public static final String EXCEPTION_STACKTRACE = "invoicesync.dlt.exception.stacktrace";
   public static final String STAGE = "invoicesync.dlt.stage";
   public static final String ATTEMPTS = "invoicesync.dlt.attempts";
@@ -22,6 +24,15 @@ public final class DeadLetterHeaders {
   public static final int MAX_STACKTRACE_CHARS = 4000;
 
   private DeadLetterHeaders() {
+  }
+
+  /** The innermost cause of {@code t} (t itself when it has none). */
+  public static Throwable rootCause(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c;
   }
 
   /** The exception's stack trace with its causes, at most {@link #MAX_STACKTRACE_CHARS} characters. */

@@ -31,8 +31,11 @@ public final class Topics {
   public static final Topic<byte[]> CAPTURED_DLT = new Topic<>("invoices.captured.dlt", byte[].class,
       1, DELETE_LONG, "sync-streams dead letters: original bytes + provenance headers");
 
+  public static final Topic<byte[]> REPLAYS = new Topic<>("invoice-sync.replays", byte[].class,
+      1, FOREVER, "every dead-letter replay (JSON): who, when, which records, where to");
+
   /** Every topic invoice-sync writes, in data-flow order. */
-  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT);
+  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS);
 
   private Topics() {
   }

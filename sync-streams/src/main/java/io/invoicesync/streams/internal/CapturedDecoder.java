@@ -65,6 +65,7 @@ public final class CapturedDecoder implements Processor<String, byte[], String, 
     put(h, DeadLetterHeaders.ORIGINAL_TIMESTAMP, Long.toString(record.timestamp()));
     put(h, DeadLetterHeaders.ORIGINAL_KEY, record.key() == null ? "" : record.key());
     put(h, DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName());
+    put(h, DeadLetterHeaders.EXCEPTION_CAUSE_CLASS, DeadLetterHeaders.rootCause(e).getClass().getName());
     put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, String.valueOf(e.getMessage()));
     put(h, DeadLetterHeaders.EXCEPTION_STACKTRACE, DeadLetterHeaders.boundedStackTrace(e));
     put(h, DeadLetterHeaders.STAGE, STAGE);
