@@ -59,8 +59,13 @@ class ProjectorBench {
       SerdeFactory serdes = SerdeFactory.registryLess();
       try (KafkaProducer<String, InvoiceState> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 20,
           "compression.type", "lz4"), serdes.keySerde().serializer(), serdes.valueSerde(InvoiceState.class).serializer())) {
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>(n);
         for (InvoiceState s : states) {
-          p.send(new ProducerRecord<>(Topics.SYNCED.name(), s.getInvoice().getId(), s));
+          sent.add(p.send(new ProducerRecord<>(Topics.SYNCED.name(), s.getInvoice().getId(), s)));
+        }
+        p.flush();
+        for (var f : sent) {
+          f.get(); // every state must be on the topic, or the comparison is meaningless
         }
       }
 
