@@ -87,6 +87,7 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+      pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
       InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "demo-" + Long.toString(System.currentTimeMillis(), 36) + "-", 42, false);
       if (rate > 0) {
         generator.startAtRate(rate, rate > 200 ? 2 : 1, stopping::get);

@@ -126,6 +126,20 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  /** Waits until sync-streams has its partitions and runs (a no-op without it), so nothing queues behind its start-up. */
+  public void awaitStreamsRunning(Duration timeout) throws InterruptedException {
+    if (streams == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (streams.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("sync-streams not running after " + timeout + " (state " + streams.state() + ")");
+      }
+      Thread.sleep(50); // bounded poll of the Streams state
+    }
+  }
+
   /** Stops ingest alone (the other stages keep running), as an operator would for a restart. */
   public synchronized void stopIngest() {
     if (ingest != null) {

@@ -218,6 +218,36 @@ class ProjectorIT {
   }
 
   @Test
+  void shouldDeadLetterARowStillFailingAfterItsLastRetryWithItsAttemptsAndFirstFailureTime() throws Exception {
+    // Given a projector that gives a record-specific failure two attempts
+    projector.close();
+    Map<String, Object> cfg = new HashMap<>();
+    cfg.put(ProjectorConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    cfg.put(ProjectorConfig.JDBC_URL, pg.jdbcUrl("querystore"));
+    cfg.put(ProjectorConfig.MIGRATE, false);
+    cfg.put(ProjectorConfig.GROUP_ID, "exhaust");
+    cfg.put(ProjectorConfig.RETRY_BACKOFF_INITIAL_MS, 100L);
+    cfg.put(ProjectorConfig.RETRY_MAX_ATTEMPTS, 2);
+    projector = new ProjectorService(new ProjectorConfig(cfg), new SimpleMeterRegistry());
+    projector.start();
+    sql("INSERT INTO blocked (id) VALUES ('forever')");
+    long before = System.currentTimeMillis();
+
+    send("forever", 1);
+    send("forever", 2); // parked behind it; the trigger refuses it too, so it follows it into the DLT
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> projector.deadLetteredCount() >= 2);
+    List<ConsumerRecord<byte[], byte[]>> deadLetters = deadLetters();
+    assertThat(deadLetters).extracting(r -> serdes.valueSerde(InvoiceState.class).deserializer().deserialize(Topics.SYNCED.name(), r.value()).getVersion())
+        .as("dead-lettered in order").containsExactly(1, 2);
+    ConsumerRecord<byte[], byte[]> dead = deadLetters.get(0);
+    assertThat(new String(dead.headers().lastHeader(DeadLetterHeaders.ATTEMPTS).value(), StandardCharsets.UTF_8)).isEqualTo("2");
+    assertThat(Long.parseLong(new String(dead.headers().lastHeader(DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP).value(), StandardCharsets.UTF_8)))
+        .isGreaterThanOrEqualTo(before);
+    assertThat(new String(dead.headers().lastHeader(DeadLetterHeaders.ORIGINAL_TOPIC).value(), StandardCharsets.UTF_8)).isEqualTo(Topics.SYNCED.name());
+  }
+
+  @Test
   void shouldDeadLetterANonRetriableRowAndCorruptBytesWithProvenanceAndGoOn() throws Exception {
     sql("INSERT INTO blocked (id, sqlstate) VALUES ('bad-row', '23514')"); // check_violation: never passes as it is
     try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
