@@ -100,7 +100,8 @@ public final class IngestService implements AutoCloseable {
     log.info("ingest started: {} -> {}", config.jdbcUrl(), config.getString(IngestConfig.CAPTURED_TOPIC));
   }
 
-  Properties engineProperties() {
+  /** The Debezium engine properties this service runs with (public so benchmarks measure the same engine). */
+  public Properties engineProperties() {
     Properties p = new Properties();
     p.put("name", config.getString(IngestConfig.ENGINE_NAME));
     p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");

@@ -23,6 +23,12 @@ public final class EmbeddedSchemaResolver<U> implements SchemaResolver<Schema, U
 
   private final SchemaCatalog catalog = SchemaCatalog.get();
   private SchemaParser<Schema, U> parser;
+  /**
+   * Lookups are cached: rendering a schema to JSON and fingerprinting it per record (what an
+   * uncached lookup does) was the hottest code of the whole pipeline in a JFR profile.
+   */
+  private final java.util.concurrent.ConcurrentMap<Class<?>, SchemaLookupResult<Schema>> byRecordClass = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentMap<Long, SchemaLookupResult<Schema>> byId = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public void configure(Map<String, ?> configs, SchemaParser<Schema, U> schemaParser) {
@@ -46,6 +52,15 @@ public final class EmbeddedSchemaResolver<U> implements SchemaResolver<Schema, U
 
   @Override
   public SchemaLookupResult<Schema> resolveSchema(Record<U> data) {
+    Object payload = data.payload();
+    if (payload instanceof org.apache.avro.specific.SpecificRecord) {
+      // a generated class has one schema: look it up once per class
+      return byRecordClass.computeIfAbsent(payload.getClass(), c -> lookup(data));
+    }
+    return lookup(data);
+  }
+
+  private SchemaLookupResult<Schema> lookup(Record<U> data) {
     ParsedSchema<Schema> parsed = parser.getSchemaFromData(data);
     SchemaCatalog.Entry entry = catalog.bySchema(parsed.getParsedSchema());
     return result(entry, parsed);
@@ -57,11 +72,17 @@ public final class EmbeddedSchemaResolver<U> implements SchemaResolver<Schema, U
     if (id == null) {
       throw new IllegalArgumentException("registry-less mode resolves schemas by id only, got " + reference);
     }
+    SchemaLookupResult<Schema> cached = byId.get(id);
+    if (cached != null) {
+      return cached;
+    }
     SchemaCatalog.Entry entry = catalog.byId(id);
     ParsedSchemaImpl<Schema> parsed = new ParsedSchemaImpl<Schema>()
         .setParsedSchema(entry.schema())
         .setRawSchema(entry.text().getBytes(StandardCharsets.UTF_8));
-    return result(entry, parsed);
+    SchemaLookupResult<Schema> result = result(entry, parsed);
+    byId.put(id, result);
+    return result;
   }
 
   private static SchemaLookupResult<Schema> result(SchemaCatalog.Entry entry, ParsedSchema<Schema> parsed) {

@@ -1,0 +1,438 @@
+package io.invoicesync.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.invoicesync.cli.Pipeline;
+import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.ingest.IngestService;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.projector.QueryStoreSchema;
+import io.invoicesync.projector.QueryStoreWriter;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Measures, in one run on embedded infrastructure (everything on this machine): the Debezium
+ * capture ceiling, the end-to-end pipeline on the same kind of workload, latency percentiles at
+ * fixed offered loads, the Kafka round trip and the batched upsert ceilings, CPU time and peak
+ * RSS. Writes a table to the terminal and {@code bench/results/latest.md}, {@code latest.json},
+ * {@code latency.png}. No assertions: numbers only.
+ *
+ * <p>Run: {@code mvn -B package -DskipTests && bin/invoice-sync-bench [--quick]}.
+ */
+public final class Bench {
+
+  private final boolean quick;
+  private final Path work;
+  private final Map<String, Object> results = new LinkedHashMap<>();
+  private final List<double[]> latencies = new ArrayList<>(); // {offered, p50, p95, p99}
+
+  private Bench(boolean quick, Path work) {
+    this.quick = quick;
+    this.work = work;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = List.of(args).contains("--quick");
+    Path out = Path.of(System.getProperty("bench.out", "bench/results"));
+    Path work = Files.createTempDirectory("invoice-sync-bench");
+    System.setProperty("invoicesync.log.file", work.resolve("bench.log").toString());
+    Bench b = new Bench(quick, work);
+    long t0 = System.nanoTime();
+    b.run();
+    b.results.put("bench_seconds", Math.round((System.nanoTime() - t0) / 1e9));
+    b.write(out);
+    System.exit(0);
+  }
+
+  private void run() throws Exception {
+    int backlog = quick ? 10_000 : 30_000;
+    results.put("mode", quick ? "quick" : "full");
+    results.put("backlog_invoices", backlog);
+    log("1/5 Debezium capture alone (engine -> no-op consumer) over a WAL backlog of %d issued invoices", backlog);
+    results.put("debezium_capture_invoices_per_s", captureCeiling(backlog));
+    log("2/5 end to end over the same kind of backlog, then latency at fixed offered loads");
+    endToEnd(backlog);
+    log("3/5 Kafka produce + consume of the same bytes");
+    results.put("kafka_roundtrip_records_per_s", kafkaRoundTrip(quick ? 50_000 : 200_000));
+    log("4/5 batched upsert of the same rows into PostgreSQL");
+    results.put("upsert_invoices_per_s", upsert(quick ? 20_000 : 50_000));
+    log("5/5 process");
+    results.put("peer_invoices_per_s", null); // Debezium source + JDBC sink in Kafka Connect: not built yet (issue 6)
+    results.put("cpu_seconds", Math.round(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9));
+    results.put("peak_rss_mb", peakRssMb());
+    double e2e = ((Number) results.get("e2e_invoices_per_s")).doubleValue();
+    double capture = ((Number) results.get("debezium_capture_invoices_per_s")).doubleValue();
+    results.put("e2e_vs_capture", Math.round(e2e / capture * 100) / 100.0);
+  }
+
+  // ---- 1. capture ceiling ---------------------------------------------------------------
+
+  private double captureCeiling(int n) throws Exception {
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-capture"), List.of("issuing"))) {
+      IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+      sql(pg, "issuing", "CREATE PUBLICATION invoice_sync FOR TABLE issuing.invoice, issuing.invoice_line, issuing.invoice_sync_heartbeat");
+      sql(pg, "issuing", "SELECT pg_create_logical_replication_slot('invoice_sync', 'pgoutput')"); // its own transaction: slots need one without writes
+      issue(pg, n);
+      Map<String, Object> cfg = Map.of(IngestConfig.BOOTSTRAP_SERVERS, "unused:9092", IngestConfig.DATABASE_PORT, pg.port(),
+          IngestConfig.SNAPSHOT_MODE, "no_data");
+      Properties p = new IngestService(new IngestConfig(cfg), new SimpleMeterRegistry()).engineProperties();
+      p.put("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+      AtomicLong headers = new AtomicLong();
+      CountDownLatch done = new CountDownLatch(1);
+      DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
+          .using(p)
+          .notifying((records, committer) -> {
+            for (RecordChangeEvent<SourceRecord> r : records) {
+              if (r.record().value() instanceof Struct s && s.schema().field("source") != null && s.schema().field("op") != null
+                  && "invoice".equals(s.getStruct("source").getString("table")) && "c".equals(s.getString("op"))
+                  && headers.incrementAndGet() >= n) {
+                done.countDown();
+              }
+              committer.markProcessed(r);
+            }
+            committer.markBatchFinished();
+          }).build();
+      ExecutorService ex = Executors.newSingleThreadExecutor();
+      long t0 = System.nanoTime();
+      ex.execute(engine);
+      if (!done.await(10, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("capture saw " + headers.get() + " of " + n + " invoices");
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      engine.close();
+      ex.shutdownNow();
+      log("   %d invoices in %.1f s (incl. engine start)", n, seconds);
+      return round(n / seconds);
+    }
+  }
+
+  /** Issues {@code n} invoice transactions as fast as two generator threads go (the generator's usual mix). */
+  private InvoiceGenerator issue(EmbeddedPostgresServer pg, int n) throws InterruptedException {
+    InvoiceGenerator g = new InvoiceGenerator(pg.jdbcUrl("issuing"), "bench-", 5, false);
+    for (Thread t : g.startAtRate(1_000_000, 2, () -> g.issuedCount() >= n)) {
+      t.join();
+    }
+    return g;
+  }
+
+  // ---- 2. end to end ----------------------------------------------------------------------
+
+  private void endToEnd(int n) throws Exception {
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-e2e"), List.of("issuing", "querystore"));
+         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(work.resolve("kafka-e2e"))) {
+      IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+      QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+      sql(pg, "issuing", "CREATE PUBLICATION invoice_sync FOR TABLE issuing.invoice, issuing.invoice_line, issuing.invoice_sync_heartbeat");
+      sql(pg, "issuing", "SELECT pg_create_logical_replication_slot('invoice_sync', 'pgoutput')"); // its own transaction: slots need one without writes
+      issue(pg, n);
+      long expected = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
+      Map<String, String> cfg = new HashMap<>();
+      cfg.put("bootstrap.servers", kafka.bootstrapServers());
+      cfg.put("topics.replication.factor", "1");
+      cfg.put("ingest.database.port", Integer.toString(pg.port()));
+      cfg.put("ingest.snapshot.mode", "no_data");
+      cfg.put("streams.state.dir", work.resolve("streams").toString());
+      cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
+      cfg.put("projector.migrate", "false");
+      try (Pipeline pipeline = new Pipeline(cfg, EnumSet.of(Pipeline.Component.INGEST, Pipeline.Component.STREAMS, Pipeline.Component.PROJECTOR))) {
+        long t0 = System.nanoTime();
+        pipeline.start();
+        // done when every issued invoice is decided: visible, or rejected (the ~5% invalid ones)
+        long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+        long firstVisibleAt = 0;
+        long visibleAtFirst = 0;
+        long decided;
+        while ((decided = count(pg, "querystore", "SELECT count(*) FROM invoice") + (long) rejected(pipeline)) < expected * 0.999) {
+          if (firstVisibleAt == 0 && decided > 0) {
+            firstVisibleAt = System.nanoTime();
+            visibleAtFirst = decided;
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("end to end did not drain " + expected + " invoices in 15 minutes");
+          }
+          Thread.sleep(100); // measurement poll of an external condition
+        }
+        long tEnd = System.nanoTime();
+        double seconds = (tEnd - t0) / 1e9;
+        double steadySeconds = (tEnd - firstVisibleAt) / 1e9;
+        results.put("e2e_invoices_per_s", round(expected / seconds));
+        results.put("e2e_steady_invoices_per_s", round((expected - visibleAtFirst) / steadySeconds));
+        log("   %d invoices visible or rejected in %.1f s (incl. start of every stage); %.0f/s from the first visible one on",
+            expected, seconds, (expected - visibleAtFirst) / steadySeconds);
+
+        int[] loads = quick ? new int[] {200, 1000} : new int[] {200, 1000, 5000};
+        int seconds1 = quick ? 20 : 45;
+        for (int load : loads) {
+          double[] p = latencyAt(pg, pipeline, load, seconds1);
+          latencies.add(new double[] {load, p[0], p[1], p[2], p[3]});
+          results.put("p50_ms_at_" + load, round(p[0]));
+          results.put("p95_ms_at_" + load, round(p[1]));
+          results.put("p99_ms_at_" + load, round(p[2]));
+          results.put("achieved_per_s_at_" + load, round(p[3]));
+          log("   offered %d/s: achieved %.0f/s, commit-to-visible p50 %.0f ms, p95 %.0f ms, p99 %.0f ms", load, p[3], p[0], p[1], p[2]);
+        }
+      }
+    }
+  }
+
+  private static double rejected(Pipeline p) {
+    var c = p.metrics().find("invoicesync.streams.rejected").counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /** Offers {@code rate} issuing events/s for {@code seconds}; percentiles of source commit -> projector commit of what was issued after a warm-up. */
+  private double[] latencyAt(EmbeddedPostgresServer pg, Pipeline pipeline, int rate, int seconds) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    InvoiceGenerator g = new InvoiceGenerator(pg.jdbcUrl("issuing"), "lat" + rate + "-", rate, false);
+    List<Thread> workers = g.startAtRate(rate, rate > 300 ? 2 : 1, stop::get);
+    Thread.sleep(3000); // warm-up excluded from the window
+    Instant from = Instant.now();
+    long issuedAtFrom = g.issuedCount();
+    Thread.sleep(seconds * 1000L); // the measuring window: the generator paces itself
+    Instant to = Instant.now();
+    double achieved = (g.issuedCount() - issuedAtFrom) / (double) seconds;
+    stop.set(true);
+    for (Thread w : workers) {
+      w.join();
+    }
+    long issuedInWindow = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice WHERE id LIKE 'lat" + rate + "-%' AND created_at BETWEEN '"
+        + Timestamp.from(from) + "+00' AND '" + Timestamp.from(to) + "+00'");
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    String window = "id LIKE 'lat" + rate + "-%' AND source_commit_ts BETWEEN '" + Timestamp.from(from) + "+00' AND '" + Timestamp.from(to) + "+00'";
+    while (count(pg, "querystore", "SELECT count(*) FROM invoice WHERE " + window) < issuedInWindow * 0.93 && System.nanoTime() < deadline) {
+      Thread.sleep(200); // drain
+    }
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM projected_at - source_commit_ts) * 1000) "
+            + "FROM invoice WHERE " + window)) {
+      rs.next();
+      Double[] p = (Double[]) rs.getArray(1).getArray();
+      return new double[] {p[0], p[1], p[2], achieved};
+    }
+  }
+
+  // ---- 3. Kafka round trip ----------------------------------------------------------------
+
+  private double kafkaRoundTrip(int n) throws Exception {
+    SerdeFactory serdes = SerdeFactory.registryLess();
+    List<byte[]> values = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      Invoice inv = InvoiceFixtures.digitalInvoice("k-" + i, 1 + i % 5);
+      values.add(serdes.valueSerde(InvoiceChange.class).serializer().serialize("t", InvoiceFixtures.created(inv, i)));
+    }
+    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(work.resolve("kafka-rt"))) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("roundtrip", 6, (short) 1))).all().get();
+      }
+      long t0 = System.nanoTime();
+      try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 5,
+          "compression.type", "lz4", "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+        for (int i = 0; i < n; i++) {
+          p.send(new ProducerRecord<>("roundtrip", ("k-" + i).getBytes(), values.get(i % values.size())));
+        }
+        p.flush();
+      }
+      long got = 0;
+      try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "group.id", "rt",
+          "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        c.subscribe(List.of("roundtrip"));
+        while (got < n) {
+          got += c.poll(Duration.ofMillis(200)).count();
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      log("   %d records (avg %d bytes) produced and consumed in %.1f s", n, values.stream().mapToInt(v -> v.length).sum() / values.size(), seconds);
+      return round(n / seconds);
+    }
+  }
+
+  // ---- 4. upsert ceiling ------------------------------------------------------------------
+
+  private double upsert(int n) throws Exception {
+    List<InvoiceState> states = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      states.add(InvoiceState.newBuilder().setInvoice(InvoiceFixtures.digitalInvoice("u-" + i, 1 + i % 5)).setVersion(1)
+          .setSource(InvoiceFixtures.position(i + 1)).setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build());
+    }
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-upsert"), List.of("querystore"))) {
+      PGSimpleDataSource ds = new PGSimpleDataSource();
+      ds.setUrl(pg.jdbcUrl("querystore"));
+      QueryStoreSchema.migrate(ds);
+      QueryStoreWriter w = new QueryStoreWriter(ds);
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i += 1000) {
+        w.write(states.subList(i, Math.min(n, i + 1000)));
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      log("   %d invoices (3 lines average) upserted in %.1f s", n, seconds);
+      return round(n / seconds);
+    }
+  }
+
+  // ---- output -----------------------------------------------------------------------------
+
+  private void write(Path out) throws Exception {
+    Files.createDirectories(out);
+    results.put("machine", machine());
+    results.put("date", Instant.now().toString());
+    String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results);
+    Files.writeString(out.resolve("latest.json"), json + "\n");
+    StringBuilder md = new StringBuilder("# invoice-sync bench (" + results.get("mode") + ")\n\n");
+    md.append("Machine: ").append(results.get("machine")).append(", ").append(results.get("date")).append("\n\n");
+    md.append("| measure | value |\n|---|---|\n");
+    results.forEach((k, v) -> {
+      if (!k.equals("machine") && !k.equals("date")) {
+        md.append("| ").append(k).append(" | ").append(v == null ? "not measured" : v).append(" |\n");
+      }
+    });
+    md.append("\nLatency: source commit timestamp to the projector's commit time recorded with the row (`projected_at`).\n");
+    md.append("![latency](latency.png)\n");
+    Files.writeString(out.resolve("latest.md"), md.toString());
+    plot(out.resolve("latency.png"));
+    System.out.println();
+    System.out.print(md);
+    System.out.println("\nwritten: " + out.resolve("latest.md") + ", latest.json, latency.png");
+  }
+
+  private void plot(Path file) throws Exception {
+    int w = 640;
+    int h = 400;
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, w, h);
+    int left = 70;
+    int bottom = h - 50;
+    int top = 40;
+    int right = w - 20;
+    double maxY = latencies.stream().mapToDouble(l -> l[3]).max().orElse(1) * 1.1;
+    double maxX = latencies.stream().mapToDouble(l -> l[0]).max().orElse(1);
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    g.drawLine(left, bottom, right, bottom);
+    g.drawLine(left, bottom, left, top);
+    g.drawString("commit-to-visible latency (ms) vs offered load (invoices/s)", left, 20);
+    for (int i = 0; i <= 4; i++) {
+      int y = bottom - (bottom - top) * i / 4;
+      g.drawString(String.format("%.0f", maxY * i / 4), 10, y + 4);
+    }
+    String[] names = {"p50", "p95", "p99"};
+    Color[] colors = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0xd62728)};
+    for (int k = 0; k < 3; k++) {
+      g.setColor(colors[k]);
+      g.setStroke(new BasicStroke(2));
+      int px = -1;
+      int py = -1;
+      for (double[] l : latencies) {
+        int x = left + (int) ((right - left) * (l[0] / maxX));
+        int y = bottom - (int) ((bottom - top) * (l[k + 1] / maxY));
+        g.fillOval(x - 3, y - 3, 6, 6);
+        if (px >= 0) {
+          g.drawLine(px, py, x, y);
+        }
+        px = x;
+        py = y;
+      }
+      g.drawString(names[k], right - 40, top + 15 * (k + 1));
+    }
+    g.setColor(Color.BLACK);
+    for (double[] l : latencies) {
+      int x = left + (int) ((right - left) * (l[0] / maxX));
+      g.drawString(String.format("%.0f", l[0]), x - 12, bottom + 18);
+    }
+    g.dispose();
+    ImageIO.write(img, "png", file.toFile());
+  }
+
+  private static String machine() {
+    return Runtime.getRuntime().availableProcessors() + " cores, " + Math.round(
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9) + " GB, "
+        + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
+  }
+
+  private static long peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+      }
+    } catch (Exception e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  private static void sql(EmbeddedPostgresServer pg, String db, String sql) throws Exception {
+    try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private static long count(EmbeddedPostgresServer pg, String db, String sql) throws Exception {
+    try (Connection c = pg.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+
+  private static void log(String fmt, Object... args) {
+    System.out.printf(fmt + "%n", args);
+    System.out.flush();
+  }
+}
