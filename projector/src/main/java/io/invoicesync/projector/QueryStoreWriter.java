@@ -36,7 +36,11 @@ public final class QueryStoreWriter {
 
   static final String UPSERT_HEADER;
   static final String INSERT_LINE = "INSERT INTO invoice_line (invoice_id, line_no, item_name, specification, unit, quantity, unit_price, "
-      + "amount, tax_rate, tax_exempt, tax_amount, tax_code, line_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      + "amount, tax_rate, tax_exempt, tax_amount, tax_code, line_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+      + "ON CONFLICT (invoice_id, line_no) DO UPDATE SET item_name = EXCLUDED.item_name, specification = EXCLUDED.specification, "
+      + "unit = EXCLUDED.unit, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, amount = EXCLUDED.amount, "
+      + "tax_rate = EXCLUDED.tax_rate, tax_exempt = EXCLUDED.tax_exempt, tax_amount = EXCLUDED.tax_amount, tax_code = EXCLUDED.tax_code, "
+      + "line_kind = EXCLUDED.line_kind";
 
   static {
     StringBuilder sql = new StringBuilder("INSERT INTO invoice (").append(String.join(", ", HEADER_COLUMNS)).append(", projected_at) VALUES (");
@@ -109,9 +113,15 @@ public final class QueryStoreWriter {
     if (applied.isEmpty()) {
       return;
     }
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM invoice_line WHERE invoice_id = ANY (?)")) {
-      del.setArray(1, c.createArrayOf("varchar", applied.stream().map(s -> s.getInvoice().getId()).toArray()));
-      del.executeUpdate();
+    // A first version has no lines stored yet (or, after a re-capture, the same line numbers): its
+    // lines are upserted without a DELETE, which was the costliest statement under load. A later
+    // version may carry fewer lines than the stored ones, so its lines are replaced.
+    Object[] later = applied.stream().filter(s -> s.getVersion() > 1).map(s -> s.getInvoice().getId()).toArray();
+    if (later.length > 0) {
+      try (PreparedStatement del = c.prepareStatement("DELETE FROM invoice_line WHERE invoice_id = ANY (?)")) {
+        del.setArray(1, c.createArrayOf("varchar", later));
+        del.executeUpdate();
+      }
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT_LINE)) {
       for (InvoiceState s : applied) {

@@ -87,6 +87,30 @@ class QueryStoreWriterTest {
   }
 
   @Test
+  void shouldApplyAFirstVersionOverLinesAlreadyStoredWithoutFailing() throws Exception {
+    // a re-captured invoice arrives again as version 1, with a newer source position
+    Invoice inv = InvoiceFixtures.digitalInvoice("w-5", 3);
+    writer.write(List.of(state(inv, 1, 100)));
+
+    QueryStoreWriter.WriteResult r = writer.write(List.of(state(inv, 1, 500)));
+
+    assertThat(r.applied()).isEqualTo(1);
+    assertThat(query("SELECT count(*) FROM invoice_line WHERE invoice_id = 'w-5'")).isEqualTo("3");
+    assertThat(query("SELECT source_lsn FROM invoice WHERE id = 'w-5'")).isEqualTo("500");
+  }
+
+  @Test
+  void shouldReplaceTheLinesOfALaterVersion() throws Exception {
+    Invoice inv = InvoiceFixtures.digitalInvoice("w-6", 3);
+    writer.write(List.of(state(inv, 1, 100)));
+    Invoice fewer = Invoice.newBuilder(inv).setLines(new java.util.ArrayList<>(inv.getLines().subList(0, 1))).build();
+
+    writer.write(List.of(state(fewer, 2, 200)));
+
+    assertThat(query("SELECT count(*) FROM invoice_line WHERE invoice_id = 'w-6'")).isEqualTo("1");
+  }
+
+  @Test
   void shouldApplyOnlyTheNewestStateOfAnInvoiceWithinABatch() throws Exception {
     Invoice inv = InvoiceFixtures.digitalInvoice("w-4", 1);
     Invoice flushed = Invoice.newBuilder(inv).setStatus("RED_FLUSHED").build();
