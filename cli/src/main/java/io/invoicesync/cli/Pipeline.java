@@ -2,12 +2,14 @@ package io.invoicesync.cli;
 
 import io.invoicesync.api.QueryApiConfig;
 import io.invoicesync.api.QueryApiServer;
-import io.invoicesync.cli.internal.TopicProvisioner;
 import io.invoicesync.ingest.IngestConfig;
 import io.invoicesync.ingest.IngestService;
 import io.invoicesync.projector.ProjectorConfig;
 import io.invoicesync.projector.ProjectorService;
+import io.invoicesync.schemas.TopicAdmin;
 import io.invoicesync.schemas.Topics;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
 import io.invoicesync.streams.SyncStreamsConfig;
 import io.invoicesync.streams.SyncStreamsService;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -84,7 +86,10 @@ public final class Pipeline implements AutoCloseable {
         names.put(Topics.AUDIT.name(), streamsConfig.getString(SyncStreamsConfig.AUDIT_TOPIC));
         names.put(Topics.CAPTURED_DLT.name(), streamsConfig.getString(SyncStreamsConfig.CAPTURED_DLT_TOPIC));
       }
-      TopicProvisioner.ensure(bootstrap, Topics.ALL, names, Short.parseShort(config.getOrDefault("topics.replication.factor", "-1")));
+      short rf = Short.parseShort(config.getOrDefault("topics.replication.factor", "-1"));
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        TopicAdmin.createMissing(admin, TopicAdmin.of(Topics.ALL, names, rf < 0 ? Optional.empty() : Optional.of(rf)));
+      }
     }
     if (projectorConfig != null) {
       projector = new ProjectorService(projectorConfig, metrics);

@@ -6,6 +6,7 @@ import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.RetryHeaders;
 import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.TopicAdmin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -170,21 +171,11 @@ public final class ProjectorService implements AutoCloseable {
     log.info("projector started: {} (+ {}) -> {}", syncedTopic, retryTopic, config.getString(ProjectorConfig.JDBC_URL));
   }
 
+  /** The retry topic gets the synced topic's partition count, so a key's two partitions go to one instance. */
   private void ensureRetryTopic() {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(ProjectorConfig.BOOTSTRAP_SERVERS)))) {
-      if (admin.listTopics().names().get().contains(retryTopic)) {
-        return;
-      }
-      int partitions = admin.describeTopics(List.of(syncedTopic)).allTopicNames().get().get(syncedTopic).partitions().size();
-      admin.createTopics(List.of(new NewTopic(retryTopic, Optional.of(partitions), Optional.empty())
-          .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000))))).all().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-        throw new IllegalStateException("cannot create retry topic " + retryTopic + ": " + e.getCause().getMessage(), e.getCause());
-      }
+      TopicAdmin.createMissing(admin, List.of(new NewTopic(retryTopic, Optional.of(TopicAdmin.partitions(admin, syncedTopic)), Optional.empty())
+          .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000)))));
     }
   }
 

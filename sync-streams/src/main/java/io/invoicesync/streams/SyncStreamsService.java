@@ -1,6 +1,12 @@
 package io.invoicesync.streams;
 
+import io.invoicesync.schemas.TopicAdmin;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import java.time.Duration;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -39,49 +45,15 @@ public final class SyncStreamsService implements AutoCloseable {
    */
   private void ensureInternalTopics() {
     String captured = config.getString(SyncStreamsConfig.CAPTURED_TOPIC);
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-        java.util.Map.of("bootstrap.servers", config.getString(SyncStreamsConfig.BOOTSTRAP_SERVERS)))) {
-      int partitions = partitions(admin, captured);
-      java.util.Set<String> existing = admin.listTopics().names().get();
-      java.util.List<org.apache.kafka.clients.admin.NewTopic> create = new java.util.ArrayList<>();
-      for (String name : java.util.List.of(config.redLedgerTopic(), config.redVerdictTopic())) {
-        if (!existing.contains(name)) {
-          create.add(new org.apache.kafka.clients.admin.NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty()));
-        }
-      }
-      if (!create.isEmpty()) {
-        admin.createTopics(create).all().get();
-      }
-      int verdictPartitions = partitions(admin, config.redVerdictTopic());
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(SyncStreamsConfig.BOOTSTRAP_SERVERS)))) {
+      int partitions = TopicAdmin.partitions(admin, captured);
+      TopicAdmin.createMissing(admin, List.of(
+          new NewTopic(config.redLedgerTopic(), Optional.of(partitions), Optional.empty()),
+          new NewTopic(config.redVerdictTopic(), Optional.of(partitions), Optional.empty())));
+      int verdictPartitions = TopicAdmin.partitions(admin, config.redVerdictTopic());
       if (verdictPartitions != partitions) {
         throw new IllegalStateException("topic " + config.redVerdictTopic() + " has " + verdictPartitions + " partitions but " + captured
             + " has " + partitions + "; they must be co-partitioned (same count)");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("cannot create sync-streams' red-letter topics: " + e.getCause().getMessage(), e.getCause());
-    }
-  }
-
-  /**
-   * Partition count of a topic; a topic created a moment ago may not be known to the broker yet
-   * (metadata propagates after creation), so that one error is retried for up to 30 s.
-   */
-  private static int partitions(org.apache.kafka.clients.admin.Admin admin, String topic)
-      throws InterruptedException, java.util.concurrent.ExecutionException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    long backoff = 50;
-    while (true) {
-      try {
-        return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(backoff); // bounded retry of metadata propagation, doubling to 1 s
-        backoff = Math.min(1000, backoff * 2);
       }
     }
   }

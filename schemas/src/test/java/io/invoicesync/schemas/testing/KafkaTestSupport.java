@@ -1,21 +1,17 @@
 package io.invoicesync.schemas.testing;
 
 import io.invoicesync.schemas.Topic;
+import io.invoicesync.schemas.TopicAdmin;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /** Topic creation and draining helpers for integration tests against a real broker. */
@@ -26,21 +22,7 @@ public final class KafkaTestSupport {
 
   public static void createTopics(String bootstrap, Collection<Topic<?>> topics) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      Set<String> existing = admin.listTopics().names().get();
-      List<NewTopic> create = new ArrayList<>();
-      for (Topic<?> t : topics) {
-        if (!existing.contains(t.name())) {
-          create.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()));
-        }
-      }
-      admin.createTopics(create).all().get();
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException(e);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      TopicAdmin.createMissing(admin, TopicAdmin.of(topics, Map.of(), java.util.Optional.of((short) 1)));
     }
   }
 
