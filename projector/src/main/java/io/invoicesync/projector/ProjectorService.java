@@ -416,8 +416,8 @@ public final class ProjectorService implements AutoCloseable {
   /** Sends a record to the retry topic; provenance of its first failure travels with it. */
   private void toRetry(ConsumerRecord<String, byte[]> r, int attempt, long due, Exception e) throws InterruptedException, ExecutionException {
     Headers h = provenance(r, e, attempt);
-    put(h, RetryHeaders.ATTEMPT, Integer.toString(attempt), true);
-    put(h, RetryHeaders.DUE, Long.toString(due), true);
+    DeadLetterHeaders.set(h, RetryHeaders.ATTEMPT, Integer.toString(attempt));
+    DeadLetterHeaders.set(h, RetryHeaders.DUE, Long.toString(due));
     byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
     producer.send(new ProducerRecord<>(retryTopic, null, key, r.value(), h)).get();
   }
@@ -426,7 +426,7 @@ public final class ProjectorService implements AutoCloseable {
       throws InterruptedException, ExecutionException {
     Headers h = provenance(r, e, attempts);
     // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
-    put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + DeadLetterHeaders.rootCause(e).getMessage(), true);
+    DeadLetterHeaders.set(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + DeadLetterHeaders.rootCause(e).getMessage());
     h.remove(RetryHeaders.ATTEMPT);
     h.remove(RetryHeaders.DUE);
     byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
@@ -438,29 +438,14 @@ public final class ProjectorService implements AutoCloseable {
   /** Original coordinates are set once, when a record first fails; later failures update the exception. */
   private static Headers provenance(ConsumerRecord<String, byte[]> r, Exception e, int attempts) {
     Headers h = new RecordHeaders(r.headers().toArray());
-    put(h, DeadLetterHeaders.ORIGINAL_TOPIC, r.topic(), false);
-    put(h, DeadLetterHeaders.ORIGINAL_PARTITION, Integer.toString(r.partition()), false);
-    put(h, DeadLetterHeaders.ORIGINAL_OFFSET, Long.toString(r.offset()), false);
-    put(h, DeadLetterHeaders.ORIGINAL_TIMESTAMP, Long.toString(r.timestamp()), false);
-    put(h, DeadLetterHeaders.ORIGINAL_KEY, r.key() == null ? "" : r.key(), false);
-    put(h, DeadLetterHeaders.STAGE, STAGE, true);
-    put(h, DeadLetterHeaders.ATTEMPTS, Integer.toString(attempts), true);
+    DeadLetterHeaders.setOrigin(h, r.topic(), Integer.toString(r.partition()), Long.toString(r.offset()), r.timestamp(), r.key(), true);
+    DeadLetterHeaders.set(h, DeadLetterHeaders.STAGE, STAGE);
+    DeadLetterHeaders.set(h, DeadLetterHeaders.ATTEMPTS, Integer.toString(attempts));
     if (e != null) {
-      put(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(System.currentTimeMillis()), false);
-      put(h, DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName(), true);
-      put(h, DeadLetterHeaders.EXCEPTION_CAUSE_CLASS, DeadLetterHeaders.rootCause(e).getClass().getName(), true);
-      put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, String.valueOf(e.getMessage()), true);
-      put(h, DeadLetterHeaders.EXCEPTION_STACKTRACE, DeadLetterHeaders.boundedStackTrace(e), true);
+      DeadLetterHeaders.setIfAbsent(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(System.currentTimeMillis()));
+      DeadLetterHeaders.setFailure(h, e, String.valueOf(e.getMessage()));
     }
     return h;
-  }
-
-  private static void put(Headers h, String key, String value, boolean overwrite) {
-    if (!overwrite && h.lastHeader(key) != null) {
-      return;
-    }
-    h.remove(key);
-    h.add(key, value.getBytes(StandardCharsets.UTF_8));
   }
 
   private static long longHeader(Headers h, String key, long dflt) {

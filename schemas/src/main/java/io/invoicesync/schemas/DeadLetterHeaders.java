@@ -26,6 +26,41 @@ public final class DeadLetterHeaders {
   private DeadLetterHeaders() {
   }
 
+  /** Sets {@code key} to {@code value} (UTF-8), replacing any earlier value. */
+  public static void set(org.apache.kafka.common.header.Headers h, String key, String value) {
+    h.remove(key);
+    h.add(key, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Sets {@code key} only when the record does not carry it yet. */
+  public static void setIfAbsent(org.apache.kafka.common.header.Headers h, String key, String value) {
+    if (h.lastHeader(key) == null) {
+      set(h, key, value);
+    }
+  }
+
+  /**
+   * Where the record was read. With {@code keepExisting}, coordinates already present stay: a
+   * record moving through retries into a DLT keeps those of its first failure.
+   */
+  public static void setOrigin(org.apache.kafka.common.header.Headers h, String topic, String partition, String offset, long timestamp,
+                               String key, boolean keepExisting) {
+    java.util.function.BiConsumer<String, String> put = keepExisting ? (k, v) -> setIfAbsent(h, k, v) : (k, v) -> set(h, k, v);
+    put.accept(ORIGINAL_TOPIC, topic);
+    put.accept(ORIGINAL_PARTITION, partition);
+    put.accept(ORIGINAL_OFFSET, offset);
+    put.accept(ORIGINAL_TIMESTAMP, Long.toString(timestamp));
+    put.accept(ORIGINAL_KEY, key == null ? "" : key);
+  }
+
+  /** What failed: exception class, root-cause class, message, bounded stack trace. */
+  public static void setFailure(org.apache.kafka.common.header.Headers h, Throwable e, String message) {
+    set(h, EXCEPTION_CLASS, e.getClass().getName());
+    set(h, EXCEPTION_CAUSE_CLASS, rootCause(e).getClass().getName());
+    set(h, EXCEPTION_MESSAGE, message);
+    set(h, EXCEPTION_STACKTRACE, boundedStackTrace(e));
+  }
+
   /** The innermost cause of {@code t} (t itself when it has none). */
   public static Throwable rootCause(Throwable t) {
     Throwable c = t;

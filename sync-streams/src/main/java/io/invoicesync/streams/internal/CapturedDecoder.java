@@ -2,7 +2,6 @@ package io.invoicesync.streams.internal;
 
 import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.InvoiceChange;
-import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -59,23 +58,12 @@ public final class CapturedDecoder implements Processor<String, byte[], String, 
   private Headers provenance(Record<String, byte[]> record, Exception e, String topic) {
     Headers h = new RecordHeaders(record.headers().toArray());
     RecordMetadata md = context.recordMetadata().orElse(null);
-    put(h, DeadLetterHeaders.ORIGINAL_TOPIC, topic);
-    put(h, DeadLetterHeaders.ORIGINAL_PARTITION, md == null ? "" : Integer.toString(md.partition()));
-    put(h, DeadLetterHeaders.ORIGINAL_OFFSET, md == null ? "" : Long.toString(md.offset()));
-    put(h, DeadLetterHeaders.ORIGINAL_TIMESTAMP, Long.toString(record.timestamp()));
-    put(h, DeadLetterHeaders.ORIGINAL_KEY, record.key() == null ? "" : record.key());
-    put(h, DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName());
-    put(h, DeadLetterHeaders.EXCEPTION_CAUSE_CLASS, DeadLetterHeaders.rootCause(e).getClass().getName());
-    put(h, DeadLetterHeaders.EXCEPTION_MESSAGE, String.valueOf(e.getMessage()));
-    put(h, DeadLetterHeaders.EXCEPTION_STACKTRACE, DeadLetterHeaders.boundedStackTrace(e));
-    put(h, DeadLetterHeaders.STAGE, STAGE);
-    put(h, DeadLetterHeaders.ATTEMPTS, "1");
-    put(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(context.currentSystemTimeMs()));
+    DeadLetterHeaders.setOrigin(h, topic, md == null ? "" : Integer.toString(md.partition()), md == null ? "" : Long.toString(md.offset()),
+        record.timestamp(), record.key(), false);
+    DeadLetterHeaders.setFailure(h, e, String.valueOf(e.getMessage()));
+    DeadLetterHeaders.set(h, DeadLetterHeaders.STAGE, STAGE);
+    DeadLetterHeaders.set(h, DeadLetterHeaders.ATTEMPTS, "1");
+    DeadLetterHeaders.set(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(context.currentSystemTimeMs()));
     return h;
-  }
-
-  private static void put(Headers h, String key, String value) {
-    h.remove(key);
-    h.add(key, value.getBytes(StandardCharsets.UTF_8));
   }
 }
