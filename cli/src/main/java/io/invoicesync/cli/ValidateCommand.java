@@ -1,7 +1,5 @@
 package io.invoicesync.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.internal.InvoiceJson;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.Violation;
@@ -48,19 +46,7 @@ final class ValidateCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     List<Invoice> invoices = new ArrayList<>();
     try (InputStream in = "-".equals(input) ? System.in : Files.newInputStream(Path.of(input))) {
-      // money must never pass through a double: read JSON numbers as BigDecimal, keeping their scale
-      JsonNode root = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false).readTree(in);
-      if (root == null) {
-        throw new InvoiceJson.Unreadable("the input is empty");
-      }
-      if (root.isArray()) {
-        for (int i = 0; i < root.size(); i++) {
-          invoices.add(InvoiceJson.read(root.get(i), "[" + i + "]"));
-        }
-      } else {
-        invoices.add(InvoiceJson.read(root, "invoice"));
-      }
+      invoices.addAll(InvoiceJson.readAll(in));
     } catch (IOException | InvoiceJson.Unreadable e) {
       err.println("invoice-sync validate: cannot read " + ("-".equals(input) ? "standard input" : input) + ": " + e.getMessage());
       err.flush();

@@ -25,7 +25,29 @@ public final class InvoiceJson {
     }
   }
 
+  /** Money must never pass through a double: numbers are read as BigDecimal, keeping their scale. */
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+
   private InvoiceJson() {
+  }
+
+  /** One invoice, or a JSON array of them. */
+  public static java.util.List<Invoice> readAll(java.io.InputStream in) throws java.io.IOException {
+    JsonNode root = JSON.readTree(in);
+    if (root == null) {
+      throw new Unreadable("the input is empty");
+    }
+    java.util.List<Invoice> invoices = new java.util.ArrayList<>();
+    if (root.isArray()) {
+      for (int i = 0; i < root.size(); i++) {
+        invoices.add(read(root.get(i), "[" + i + "]"));
+      }
+    } else {
+      invoices.add(read(root, "invoice"));
+    }
+    return invoices;
   }
 
   public static Invoice read(JsonNode n, String at) {
