@@ -176,14 +176,8 @@ public final class Bench {
       sql(pg, "issuing", "SELECT pg_create_logical_replication_slot('invoice_sync', 'pgoutput')"); // its own transaction: slots need one without writes
       issue(pg, n);
       long expected = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
-      Map<String, String> cfg = new HashMap<>();
-      cfg.put("bootstrap.servers", kafka.bootstrapServers());
-      cfg.put("topics.replication.factor", "1");
-      cfg.put("ingest.database.port", Integer.toString(pg.port()));
+      Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, work.resolve("streams"));
       cfg.put("ingest.snapshot.mode", "no_data");
-      cfg.put("streams.state.dir", work.resolve("streams").toString());
-      cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
-      cfg.put("projector.migrate", "false");
       try (Pipeline pipeline = new Pipeline(cfg, EnumSet.of(Pipeline.Component.INGEST, Pipeline.Component.STREAMS, Pipeline.Component.PROJECTOR))) {
         long t0 = System.nanoTime();
         pipeline.start();

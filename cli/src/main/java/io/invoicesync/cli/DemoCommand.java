@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -61,16 +60,8 @@ final class DemoCommand implements Callable<Integer> {
 
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), EmbeddedPostgresServer.USER, "");
     QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), EmbeddedPostgresServer.USER, "");
-    Map<String, String> cfg = new HashMap<>();
-    cfg.put("bootstrap.servers", kafka.bootstrapServers());
-    cfg.put("topics.replication.factor", "1");
-    cfg.put("ingest.database.port", Integer.toString(pg.port()));
-    cfg.put("ingest.database.dbname", "issuing");
-    cfg.put("streams.state.dir", data.resolve("streams").toString());
+    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, data.resolve("streams"));
     cfg.put("streams.instance.id", "demo"); // static membership: a second demo run resumes without a rebalance wait
-    cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
-    cfg.put("projector.migrate", "false");
-    cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
     cfg.put("api.port", Integer.toString(port));
 
     AtomicBoolean stopping = new AtomicBoolean();

@@ -53,6 +53,25 @@ public final class Pipeline implements AutoCloseable {
     this.components = components.isEmpty() ? EnumSet.noneOf(Component.class) : EnumSet.copyOf(components);
   }
 
+  /**
+   * The configuration of every component against embedded infrastructure: the issuing database and
+   * the query store as two databases of {@code pg} (schemas migrated by the caller), topics with
+   * replication factor 1, Streams state under {@code streamsStateDir}. Mutable, for the caller's extras.
+   */
+  public static Map<String, String> embeddedConfig(io.invoicesync.embedded.EmbeddedPostgresServer pg,
+                                                   io.invoicesync.embedded.EmbeddedKafkaBroker kafka, java.nio.file.Path streamsStateDir) {
+    Map<String, String> cfg = new HashMap<>();
+    cfg.put("bootstrap.servers", kafka.bootstrapServers());
+    cfg.put("topics.replication.factor", "1");
+    cfg.put("ingest.database.port", Integer.toString(pg.port()));
+    cfg.put("ingest.database.dbname", "issuing");
+    cfg.put("streams.state.dir", streamsStateDir.toString());
+    cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
+    cfg.put("projector.migrate", "false");
+    cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
+    return cfg;
+  }
+
   /** The configuration one component sees: shared keys plus its own, prefix removed. */
   public Map<String, Object> componentConfig(String prefix) {
     Map<String, Object> out = new HashMap<>();

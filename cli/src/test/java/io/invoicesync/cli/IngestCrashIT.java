@@ -48,14 +48,8 @@ class IngestCrashIT {
          EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"))) {
       IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
       QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
-      Map<String, String> cfg = new HashMap<>();
-      cfg.put("bootstrap.servers", kafka.bootstrapServers());
-      cfg.put("topics.replication.factor", "1");
-      cfg.put("ingest.database.port", Integer.toString(pg.port()));
-      cfg.put("ingest.database.dbname", "issuing");
+      Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
       cfg.put("ingest.offset.flush.interval.ms", "5000");
-      cfg.put("streams.state.dir", dir.resolve("streams").toString());
-      cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
       Path config = dir.resolve("ingest.properties");
       StringBuilder props = new StringBuilder();
       cfg.forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));

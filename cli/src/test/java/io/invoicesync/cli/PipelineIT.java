@@ -64,14 +64,7 @@ class PipelineIT {
     kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
     QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
-    Map<String, String> cfg = new HashMap<>();
-    cfg.put("bootstrap.servers", kafka.bootstrapServers());
-    cfg.put("topics.replication.factor", "1");
-    cfg.put("ingest.database.port", Integer.toString(pg.port()));
-    cfg.put("ingest.database.dbname", "issuing");
-    cfg.put("streams.state.dir", dir.resolve("streams").toString());
-    cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
-    cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
+    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
     cfg.put("api.port", "0");
     pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
     pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
