@@ -177,7 +177,7 @@ public final class Pipeline implements AutoCloseable {
     if (ingest != null) {
       throw new IllegalStateException("ingest is running");
     }
-    ingest = new IngestService(new IngestConfig(componentConfig("ingest")), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    ingest = new IngestService(new IngestConfig(componentConfig("ingest")), metrics);
     ingest.start();
   }
 

@@ -234,10 +234,7 @@ public final class ProjectorService implements AutoCloseable {
       if (s == null) {
         continue;
       }
-      if (parked.containsKey(r.key())) {
-        toRetry(r, 0, 0, null);
-        park(r.key());
-        parkedRecords.increment();
+      if (parkedBehind(r)) {
         continue;
       }
       batch.add(r);
@@ -252,10 +249,7 @@ public final class ProjectorService implements AutoCloseable {
         // a record-specific failure: find it by writing the batch's records one at a time, in order
         for (int i = 0; i < batch.size(); i++) {
           ConsumerRecord<String, byte[]> r = batch.get(i);
-          if (parked.containsKey(r.key())) {
-            toRetry(r, 0, 0, null);
-            park(r.key());
-            parkedRecords.increment();
+          if (parkedBehind(r)) {
             continue;
           }
           try {
@@ -302,7 +296,7 @@ public final class ProjectorService implements AutoCloseable {
           }
         } catch (SQLException | RuntimeException e) {
           ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(e);
-          long failed = attempts + (attempts == 0 ? 1 : 1);
+          long failed = attempts + 1;
           if (kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT && failed < config.getInt(ProjectorConfig.RETRY_MAX_ATTEMPTS)) {
             long next = now + backoff((int) failed);
             retryProgress.put(tp + "@" + r.offset(), new long[] {failed, next});
@@ -403,6 +397,17 @@ public final class ProjectorService implements AutoCloseable {
       deadLetter(r, e, ProjectorErrorClassifier.Kind.POISON_PILL, 1);
       return null;
     }
+  }
+
+  /** When an earlier record of the same invoice waits on the retry topic, this one follows it there. */
+  private boolean parkedBehind(ConsumerRecord<String, byte[]> r) throws InterruptedException, ExecutionException {
+    if (!parked.containsKey(r.key())) {
+      return false;
+    }
+    toRetry(r, 0, 0, null);
+    park(r.key());
+    parkedRecords.increment();
+    return true;
   }
 
   private void park(String key) {

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -312,6 +311,4 @@ public final class DltCommand {
     String one = s.replace('\n', ' ');
     return one.length() <= max ? one : one.substring(0, max - 1) + "…";
   }
-
-  static final Set<String> KNOWN = Set.of("list", "show", "replay");
 }

@@ -15,7 +15,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -299,7 +298,4 @@ public final class TransactionAssembler {
     }
     return d.setScale(scale, RoundingMode.HALF_UP);
   }
-
-  /** Orders lines by line number (used when lines are loaded outside the stream). */
-  static final Comparator<InvoiceLine> BY_LINE_NO = Comparator.comparingInt(InvoiceLine::getLineNo);
 }

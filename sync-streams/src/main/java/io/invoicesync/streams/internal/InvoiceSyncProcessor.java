@@ -173,9 +173,10 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     if (previous == null && candidate.getRedLetter() != null) {
       // a new red invoice: its blue invoice decides, in the ledger; park until the verdict
-      Change forLedger = new Change(candidate, change);
-      context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) forLedger.redMessage(now.plus(redWait)), timestamp),
-          children.redLedger());
+      RedLedgerMessage check = RedLedgerMessage.newBuilder().setKind("RED").setInvoiceId(id)
+          .setTotalAmount(candidate.getTotalAmount()).setTotalTax(candidate.getTotalTax()).setStatus(candidate.getStatus())
+          .setLsn(lsn).setDeadline(now.plus(redWait).toEpochMilli()).build();
+      context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) check, timestamp), children.redLedger());
       InvoiceChange effective = change.getLinesIncluded() ? change : InvoiceChange.newBuilder(change).setAfter(candidate).build();
       store.put(id, new StoreEntry(null, lsn, auditHead, List.of(effective)));
       listener.on(Outcome.AWAITING_RED);
@@ -240,14 +241,6 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   static String blueKey(RedLetterLink link) {
     return blueKey(link.getBlueInvoiceCode(), link.getBlueInvoiceNumber());
-  }
-
-  private record Change(Invoice red, InvoiceChange change) {
-    RedLedgerMessage redMessage(Instant deadline) {
-      return RedLedgerMessage.newBuilder().setKind("RED").setInvoiceId(red.getId())
-          .setTotalAmount(red.getTotalAmount()).setTotalTax(red.getTotalTax()).setStatus(red.getStatus())
-          .setLsn(change.getSource().getLsn()).setDeadline(deadline.toEpochMilli()).build();
-    }
   }
 
   private static AuditEntry audit(String id, String event, Integer version, InvoiceChange change, String digest, String detail,
