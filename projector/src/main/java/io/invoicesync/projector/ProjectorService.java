@@ -490,6 +490,11 @@ public final class ProjectorService implements AutoCloseable {
     return applied.count();
   }
 
+  /** States not applied because the store held the same or a newer source position (replays, redeliveries). */
+  public double skippedOlderCount() {
+    return skippedOlder.count();
+  }
+
   public double retriedCount() {
     return retried.count();
   }
