@@ -7,16 +7,12 @@ import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
-import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
 import io.invoicesync.schemas.testing.InvoiceFixtures;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -37,13 +33,11 @@ class RedLetterTopologyTest {
 
   @BeforeEach
   void setUp() {
-    SyncStreamsConfig config = new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092",
-        SyncStreamsConfig.RED_WAIT_MS, WAIT.toMillis(), SyncStreamsConfig.RED_CHECK_INTERVAL_MS, 1000L));
-    driver = new TopologyTestDriver(SyncTopology.buildTopology(config, new SyncMetrics(new SimpleMeterRegistry())),
-        config.streamsProperties(), Instant.parse("2026-11-24T08:00:00Z"));
-    captured = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
-    synced = driver.createOutputTopic(Topics.SYNCED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer());
-    rejected = driver.createOutputTopic(Topics.REJECTED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceRejected.class).deserializer());
+    SyncDriver sync = new SyncDriver(Map.of(SyncStreamsConfig.RED_WAIT_MS, WAIT.toMillis(), SyncStreamsConfig.RED_CHECK_INTERVAL_MS, 1000L));
+    driver = sync.driver;
+    captured = sync.captured;
+    synced = sync.synced;
+    rejected = sync.rejected;
   }
 
   @AfterEach

@@ -12,13 +12,10 @@ import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
 import io.invoicesync.schemas.testing.InvoiceFixtures;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -41,16 +38,15 @@ class SyncTopologyTest {
 
   @BeforeEach
   void setUp() {
-    SyncStreamsConfig config = new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092"));
-    metrics = new SyncMetrics(new SimpleMeterRegistry());
-    driver = new TopologyTestDriver(SyncTopology.buildTopology(config, metrics), config.streamsProperties(),
-        Instant.parse("2026-11-24T08:00:00Z"));
-    captured = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
-    capturedRaw = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
-    synced = driver.createOutputTopic(Topics.SYNCED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer());
-    rejected = driver.createOutputTopic(Topics.REJECTED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceRejected.class).deserializer());
-    audit = driver.createOutputTopic(Topics.AUDIT.name(), Serdes.String().deserializer(), serdes.valueSerde(AuditEntry.class).deserializer());
-    dlt = driver.createOutputTopic(Topics.CAPTURED_DLT.name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+    SyncDriver sync = new SyncDriver(Map.of());
+    driver = sync.driver;
+    metrics = sync.metrics;
+    captured = sync.captured;
+    capturedRaw = sync.capturedRaw;
+    synced = sync.synced;
+    rejected = sync.rejected;
+    audit = sync.audit;
+    dlt = sync.dlt;
   }
 
   @AfterEach

@@ -10,13 +10,10 @@ import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.SourcePosition;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
-import io.invoicesync.streams.SyncMetrics;
-import io.invoicesync.streams.SyncStreamsConfig;
-import io.invoicesync.streams.SyncTopology;
+import io.invoicesync.streams.SyncDriver;
 import io.invoicesync.streams.rules.InvoiceValidator;
 import io.invoicesync.streams.rules.TaxIds;
 import io.invoicesync.streams.rules.ValidationRules;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -32,7 +29,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -178,13 +174,12 @@ class InvoicePropertiesTest {
 
   @Property(tries = 200)
   void noInputMakesTheTopologyThrow(@ForAll("anyInputs") List<Tuple.Tuple2<String, Object>> inputs) {
-    SyncStreamsConfig config = new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092"));
     SerdeFactory serdes = SerdeFactory.registryLess();
-    try (TopologyTestDriver driver = new TopologyTestDriver(SyncTopology.buildTopology(config, new SyncMetrics(new SimpleMeterRegistry())),
-        config.streamsProperties(), Instant.parse("2026-11-24T08:00:00Z"))) {
-      TestInputTopic<String, byte[]> raw = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+    try (SyncDriver sync = new SyncDriver(Map.of())) {
+      TopologyTestDriver driver = sync.driver;
+      TestInputTopic<String, byte[]> raw = sync.capturedRaw;
       var changeSerializer = serdes.valueSerde(InvoiceChange.class).serializer();
-      TestOutputTopic<String, byte[]> dlt = driver.createOutputTopic(Topics.CAPTURED_DLT.name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+      TestOutputTopic<String, byte[]> dlt = sync.dlt;
       int undecodable = 0;
       for (Tuple.Tuple2<String, Object> in : inputs) {
         byte[] value;
