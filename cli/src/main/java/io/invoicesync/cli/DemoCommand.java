@@ -111,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
     private final long t0;
     private final boolean tty = System.console() != null;
     private Double firstVisibleSeconds;
-    private long lastVisible;
+    private long lastVisible = -1; // -1 until the first sample: what a resumed store already holds is not a rate
     private long lastNanos = System.nanoTime();
     private double maxRate;
 
@@ -140,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
         // the store may be busy at shutdown; the next line will tell
       }
       long now = System.nanoTime();
-      double perSecond = (visible - lastVisible) / ((now - lastNanos) / 1e9);
+      double perSecond = lastVisible < 0 ? 0 : (visible - lastVisible) / ((now - lastNanos) / 1e9);
       maxRate = Math.max(maxRate, perSecond);
       lastVisible = visible;
       lastNanos = now;
