@@ -76,17 +76,45 @@ public final class Bench {
   private final Map<String, Object> results = new LinkedHashMap<>();
   private final List<double[]> latencies = new ArrayList<>(); // {offered, p50, p95, p99}
 
-  private Bench(boolean quick, Path work) {
+  private final java.util.Set<String> only;
+
+  private Bench(boolean quick, Path work, java.util.Set<String> only) {
     this.quick = quick;
     this.work = work;
+    this.only = only;
+  }
+
+  /** Steps, by the names {@code --only=} takes. */
+  static final List<String> STEPS = List.of("capture", "e2e", "kafka", "upsert", "peer");
+
+  private boolean runs(String step) {
+    return only.isEmpty() || only.contains(step);
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(System.getProperty("bench.out", "bench/results"));
+    boolean quick = false;
+    java.util.Set<String> only = new java.util.LinkedHashSet<>();
+    for (String a : args) {
+      if (a.equals("--quick")) {
+        quick = true;
+      } else if (a.startsWith("--only=")) {
+        for (String step : a.substring("--only=".length()).split(",")) {
+          if (!STEPS.contains(step)) {
+            System.err.println("unknown step '" + step + "' in " + a + "; steps: " + String.join(",", STEPS));
+            System.exit(2);
+          }
+          only.add(step);
+        }
+      } else {
+        System.err.println("unknown argument '" + a + "'; usage: invoice-sync-bench [--quick] [--only=" + String.join(",", STEPS) + "]");
+        System.exit(2);
+      }
+    }
     Path work = Files.createTempDirectory("invoice-sync-bench");
+    // a partial run does not replace the committed results
+    Path out = only.isEmpty() ? Path.of(System.getProperty("bench.out", "bench/results")) : work.resolve("results");
     System.setProperty("invoicesync.log.file", work.resolve("bench.log").toString());
-    Bench b = new Bench(quick, work);
+    Bench b = new Bench(quick, work, only);
     long t0 = System.nanoTime();
     b.run();
     b.results.put("bench_seconds", Math.round((System.nanoTime() - t0) / 1e9));
@@ -98,21 +126,118 @@ public final class Bench {
     int backlog = quick ? 10_000 : 30_000;
     results.put("mode", quick ? "quick" : "full");
     results.put("backlog_invoices", backlog);
-    log("1/5 Debezium capture alone (engine -> no-op consumer) over a WAL backlog of %d issued invoices", backlog);
-    results.put("debezium_capture_invoices_per_s", captureCeiling(backlog));
-    log("2/5 end to end over the same kind of backlog, then latency at fixed offered loads");
-    endToEnd(backlog);
-    log("3/5 Kafka produce + consume of the same bytes");
-    results.put("kafka_roundtrip_records_per_s", kafkaRoundTrip(quick ? 50_000 : 200_000));
-    log("4/5 batched upsert of the same rows into PostgreSQL");
-    results.put("upsert_invoices_per_s", upsert(quick ? 20_000 : 50_000));
-    log("5/5 process");
-    results.put("peer_invoices_per_s", null); // Debezium source + JDBC sink in Kafka Connect: not built yet (issue 6)
+    if (runs("capture")) {
+      log("1/6 Debezium capture alone (engine -> no-op consumer) over a WAL backlog of %d issued invoices", backlog);
+      results.put("debezium_capture_invoices_per_s", captureCeiling(backlog));
+    }
+    if (runs("e2e")) {
+      log("2/6 end to end over the same kind of backlog, then latency at fixed offered loads");
+      endToEnd(backlog);
+    }
+    if (runs("kafka")) {
+      log("3/6 Kafka produce + consume of the same bytes");
+      results.put("kafka_roundtrip_records_per_s", kafkaRoundTrip(quick ? 50_000 : 200_000));
+    }
+    if (runs("upsert")) {
+      log("4/6 batched upsert of the same rows into PostgreSQL");
+      results.put("upsert_invoices_per_s", upsert(quick ? 20_000 : 50_000));
+    }
+    if (runs("peer")) {
+      log("5/6 the peer: Debezium PostgreSQL source + Debezium JDBC sink in Kafka Connect standalone, over the same kind of backlog");
+      peer(backlog);
+    }
+    log("6/6 process");
     results.put("cpu_seconds", Math.round(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9));
     results.put("peak_rss_mb", peakRssMb());
-    double e2e = ((Number) results.get("e2e_invoices_per_s")).doubleValue();
-    double capture = ((Number) results.get("debezium_capture_invoices_per_s")).doubleValue();
-    results.put("e2e_vs_capture", Math.round(e2e / capture * 100) / 100.0);
+    if (results.get("e2e_invoices_per_s") instanceof Number e2e) {
+      if (results.get("debezium_capture_invoices_per_s") instanceof Number capture) {
+        results.put("e2e_vs_capture", Math.round(e2e.doubleValue() / capture.doubleValue() * 100) / 100.0);
+      }
+      if (results.get("peer_invoices_per_s") instanceof Number peer) {
+        results.put("e2e_vs_peer", Math.round(e2e.doubleValue() / peer.doubleValue() * 10) / 10.0);
+      }
+    }
+  }
+
+  // ---- 5. the peer ------------------------------------------------------------------------
+
+  /**
+   * The same backlog through the pipeline a user would otherwise assemble ({@link PeerPipeline}),
+   * timed from the Connect JVM's start until every issued invoice and line is in the target tables;
+   * measured like {@link #endToEnd}: overall and from the first visible row on.
+   */
+  private void peer(int n) throws Exception {
+    Path lib = Path.of(System.getProperty("bench.peer.lib", "bench-peer/target/lib"));
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-peer"), List.of("issuing", "peer"));
+         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(work.resolve("kafka-peer"))) {
+      IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+      sql(pg, "issuing", "CREATE PUBLICATION peer_pub FOR TABLE issuing.invoice, issuing.invoice_line");
+      sql(pg, "issuing", "SELECT pg_create_logical_replication_slot('peer_slot', 'pgoutput')");
+      issue(pg, n);
+      long invoices = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
+      long lines = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice_line");
+      long t0 = System.nanoTime();
+      try (PeerPipeline peer = PeerPipeline.start(lib, work.resolve("peer"), kafka.bootstrapServers(), pg.port(), "peer_slot", "peer_pub", "peer")) {
+        results.put("peer_config", peer.configs);
+        long deadline = System.nanoTime() + Duration.ofMinutes(quick ? 4 : 15).toNanos();
+        long firstVisibleAt = 0;
+        long visibleAtFirst = 0;
+        long[] seen = {0, 0};
+        long progressAt = System.nanoTime();
+        while (seen[0] < invoices || seen[1] < lines) {
+          if (!peer.alive()) {
+            throw new IllegalStateException("Kafka Connect exited; the end of its log (" + peer.log + "):\n" + peer.tail());
+          }
+          if (System.nanoTime() > deadline || System.nanoTime() - progressAt > Duration.ofSeconds(90).toNanos()) {
+            results.put("peer_incomplete", "after " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s: " + seen[0] + " of " + invoices
+                + " invoices, " + seen[1] + " of " + lines + " lines");
+            log("   the peer did not finish: %s", results.get("peer_incomplete"));
+            break;
+          }
+          long[] now = peerRows(pg);
+          if (now[0] + now[1] > seen[0] + seen[1]) {
+            progressAt = System.nanoTime();
+          }
+          seen = now;
+          if (firstVisibleAt == 0 && seen[0] > 0) {
+            firstVisibleAt = System.nanoTime();
+            visibleAtFirst = seen[0];
+          }
+          Thread.sleep(200); // measurement poll of an external condition
+        }
+        long tEnd = System.nanoTime();
+        double seconds = (tEnd - t0) / 1e9;
+        double steadySeconds = (tEnd - firstVisibleAt) / 1e9;
+        results.put("peer_invoices_per_s", round(seen[0] / seconds));
+        results.put("peer_steady_invoices_per_s", round((seen[0] - visibleAtFirst) / steadySeconds));
+        results.put("peer_rows_per_s", round((seen[0] + seen[1]) / seconds));
+        results.put("peer_cpu_seconds", round(peer.cpuSeconds()));
+        results.put("peer_peak_rss_mb", peer.peakRssMb());
+        log("   %d invoices + %d lines visible in %.1f s (incl. Connect start); %.0f invoices/s from the first visible one on",
+            seen[0], seen[1], seconds, (seen[0] - visibleAtFirst) / steadySeconds);
+      }
+    }
+  }
+
+  /** Rows the peer's sink has written so far: {invoices, lines}; 0 before its tables exist. */
+  private static long[] peerRows(EmbeddedPostgresServer pg) throws Exception {
+    long[] r = new long[2];
+    try (Connection c = pg.connect("peer"); Statement s = c.createStatement()) {
+      String[] tables = {"invoice", "invoice_line"};
+      for (int i = 0; i < 2; i++) {
+        try (ResultSet rs = s.executeQuery("SELECT to_regclass('public." + tables[i] + "') IS NOT NULL")) {
+          rs.next();
+          if (!rs.getBoolean(1)) {
+            continue;
+          }
+        }
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM public." + tables[i])) {
+          rs.next();
+          r[i] = rs.getLong(1);
+        }
+      }
+    }
+    return r;
   }
 
   // ---- 1. capture ceiling ---------------------------------------------------------------
@@ -325,12 +450,20 @@ public final class Bench {
     md.append("Machine: ").append(results.get("machine")).append(", ").append(results.get("date")).append("\n\n");
     md.append("| measure | value |\n|---|---|\n");
     results.forEach((k, v) -> {
-      if (!k.equals("machine") && !k.equals("date")) {
+      if (!k.equals("machine") && !k.equals("date") && !k.equals("peer_config")) {
         md.append("| ").append(k).append(" | ").append(v == null ? "not measured" : v).append(" |\n");
       }
     });
     md.append("\nLatency: source commit timestamp to the projector's commit time recorded with the row (`projected_at`).\n");
     md.append("![latency](latency.png)\n");
+    if (results.get("peer_config") instanceof Map<?, ?> cfg) {
+      md.append("\nThe peer's configuration (Kafka Connect standalone ").append("4.1.0, Debezium 3.3.1.Final), as run:\n");
+      cfg.forEach((file, props) -> {
+        md.append("\n`").append(file).append("`\n```properties\n");
+        ((Map<?, ?>) props).forEach((k, v) -> md.append(k).append('=').append(v).append('\n'));
+        md.append("```\n");
+      });
+    }
     Files.writeString(out.resolve("latest.md"), md.toString());
     plot(out.resolve("latency.png"));
     System.out.println();
