@@ -1,0 +1,185 @@
+package io.invoicesync.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Where the CPU went during a measured interval: this JVM's threads grouped by pipeline stage (by
+ * thread name), plus the PostgreSQL server's processes (postmaster and its children, including
+ * reaped ones through the postmaster's cumulative child time). The bottleneck analysis of issue 6
+ * reads from this, next to a JFR profile.
+ */
+final class CpuBreakdown {
+
+  private static final long CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+  private final Map<Long, Long> threadStart = new HashMap<>();
+  private final Map<Long, String> threadNames = new HashMap<>();
+  private final long pgPid;
+  private final long pgStart;
+  private final long processStart;
+  private final Map<String, Long> nativeStart;
+
+  private CpuBreakdown(long pgPid) {
+    this.pgPid = pgPid;
+    for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
+      threadStart.put(t.getThreadId(), Math.max(0, threads.getThreadCpuTime(t.getThreadId())));
+    }
+    this.pgStart = pgTicks();
+    this.processStart = processCpuNanos();
+    this.nativeStart = nativeTicks();
+  }
+
+  /** CPU ticks of the JVM's own threads, which ThreadMXBean does not show: JIT compilers and GC. */
+  private static Map<String, Long> nativeTicks() {
+    Map<String, Long> m = new HashMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        String comm;
+        try {
+          comm = Files.readString(t.resolve("comm")).trim();
+        } catch (IOException e) {
+          continue;
+        }
+        String kind = comm.contains("CompilerThre") ? "jvm JIT compiler" : comm.startsWith("GC Thread") || comm.startsWith("G1 ")
+            || comm.equals("VM Thread") ? "jvm GC" : null;
+        if (kind != null) {
+          String[] f = statFields(t.resolve("stat"));
+          if (f != null) {
+            m.merge(kind, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+          }
+        }
+      }
+    } catch (IOException e) {
+      return m;
+    }
+    return m;
+  }
+
+  /** Starts measuring; {@code pgDataDir} holds {@code postmaster.pid}. */
+  static CpuBreakdown start(Path pgDataDir) {
+    long pid = -1;
+    try {
+      pid = Long.parseLong(Files.readAllLines(pgDataDir.resolve("postmaster.pid")).get(0).trim());
+    } catch (IOException | RuntimeException e) {
+      // no PostgreSQL figure then; the JVM's still counts
+    }
+    return new CpuBreakdown(pid);
+  }
+
+  /** CPU seconds per stage since {@link #start}, highest first, with {@code total_jvm} and {@code postgresql}. */
+  Map<String, Double> stop() {
+    Map<String, Double> byStage = new TreeMap<>();
+    for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
+      long now = threads.getThreadCpuTime(t.getThreadId());
+      if (now < 0) {
+        continue;
+      }
+      long used = now - threadStart.getOrDefault(t.getThreadId(), 0L);
+      byStage.merge(stage(t.getThreadName()), used / 1e9, Double::sum);
+    }
+    nativeTicks().forEach((kind, ticks) -> byStage.put(kind, (ticks - nativeStart.getOrDefault(kind, 0L)) / (double) CLOCK_TICKS_PER_S));
+    double jvm = (processCpuNanos() - processStart) / 1e9;
+    double threadsSum = byStage.values().stream().mapToDouble(Double::doubleValue).sum();
+    byStage.put("jvm (ended threads)", Math.max(0, jvm - threadsSum));
+    Map<String, Double> out = new LinkedHashMap<>();
+    byStage.entrySet().stream().filter(e -> e.getValue() >= 0.05).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .forEach(e -> out.put(e.getKey(), round(e.getValue())));
+    out.put("total_jvm", round(jvm));
+    if (pgPid > 0) {
+      out.put("postgresql", round((pgTicks() - pgStart) / (double) CLOCK_TICKS_PER_S));
+    }
+    return out;
+  }
+
+  /** The stage a thread works for, from the names Debezium, Kafka, Streams and invoice-sync give them. */
+  static String stage(String name) {
+    String n = name.toLowerCase();
+    if (n.startsWith("invoice-generator")) {
+      return "generator (the issuing platform's load)";
+    }
+    if (n.contains("streamthread") || n.contains("sync-streams") || n.contains("rocksdb")) {
+      return "sync-streams";
+    }
+    if (n.contains("debezium") || n.contains("ingest") || n.contains("pool-") && n.contains("thread") && n.contains("engine")) {
+      return "ingest (Debezium)";
+    }
+    if (n.contains("projector")) {
+      return "projector";
+    }
+    if (n.contains("kafka-producer-network-thread") || n.contains("consumer_background") || n.contains("kafka-coordinator-heartbeat")) {
+      return "kafka clients (I/O threads)";
+    }
+    if (n.contains("data-plane") || n.contains("kafka-request-handler") || n.contains("kafka-network-thread") || n.contains("raft")
+        || n.contains("broker") || n.contains("controller") || n.contains("log-cleaner") || n.contains("kafka-scheduler")
+        || n.contains("quorum") || n.contains("group-coordinator") || n.contains("transaction") || n.contains("replica")
+        || n.contains("executor-") || n.contains("processor")) {
+      return "kafka broker";
+    }
+    if (n.contains("hikari") || n.contains("pgjdbc")) {
+      return "projector";
+    }
+    return "other (" + n.replaceAll("[-_ ]?\\d+", "").replaceAll("\\s+", " ") + ")";
+  }
+
+  private long pgTicks() {
+    if (pgPid <= 0) {
+      return 0;
+    }
+    long sum = ticks(pgPid, true);
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        String name = p.getFileName().toString();
+        if (name.chars().allMatch(Character::isDigit) && parent(Path.of("/proc", name, "stat")) == pgPid) {
+          sum += ticks(Long.parseLong(name), false);
+        }
+      }
+    } catch (IOException e) {
+      return sum;
+    }
+    return sum;
+  }
+
+  /** utime + stime (+ cutime + cstime when {@code withChildren}), from /proc/pid/stat. */
+  private static long ticks(long pid, boolean withChildren) {
+    String[] f = statFields(Path.of("/proc", Long.toString(pid), "stat"));
+    if (f == null) {
+      return 0;
+    }
+    // fields after the command: index 0 = state (field 3); utime = field 14 -> index 11
+    long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return withChildren ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
+  }
+
+  private static long parent(Path stat) {
+    String[] f = statFields(stat);
+    return f == null ? -1 : Long.parseLong(f[1]);
+  }
+
+  private static String[] statFields(Path stat) {
+    try {
+      String s = Files.readString(stat);
+      return s.substring(s.lastIndexOf(')') + 2).split(" ");
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+}
