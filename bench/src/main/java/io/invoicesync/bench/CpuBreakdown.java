@@ -26,7 +26,7 @@ final class CpuBreakdown {
   private final Map<Long, Long> threadStart = new HashMap<>();
   private final Map<Long, String> threadNames = new HashMap<>();
   private final long pgPid;
-  private final long pgStart;
+  private final Map<String, Long> pgStart;
   private final long processStart;
   private final Map<String, Long> nativeStart;
 
@@ -97,7 +97,17 @@ final class CpuBreakdown {
         .forEach(e -> out.put(e.getKey(), round(e.getValue())));
     out.put("total_jvm", round(jvm));
     if (pgPid > 0) {
-      out.put("postgresql", round((pgTicks() - pgStart) / (double) CLOCK_TICKS_PER_S));
+      Map<String, Long> pgNow = pgTicks();
+      double pgTotal = 0;
+      Map<String, Double> pg = new TreeMap<>();
+      for (var e : pgNow.entrySet()) {
+        double secs = (e.getValue() - pgStart.getOrDefault(e.getKey(), 0L)) / (double) CLOCK_TICKS_PER_S;
+        pg.put(e.getKey(), secs);
+        pgTotal += secs;
+      }
+      pg.entrySet().stream().filter(e -> e.getValue() >= 0.05).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .forEach(e -> out.put("postgresql: " + e.getKey(), round(e.getValue())));
+      out.put("postgresql", round(pgTotal));
     }
     return out;
   }
@@ -132,22 +142,46 @@ final class CpuBreakdown {
     return "other (" + n.replaceAll("[-_ ]?\\d+", "").replaceAll("\\s+", " ") + ")";
   }
 
-  private long pgTicks() {
+  /**
+   * CPU ticks of the PostgreSQL server by role: backends by the database they serve (the issuing
+   * platform's writes, the query store's), WAL senders (logical decoding for Debezium), and the
+   * server's own processes; the postmaster's cumulative child time covers backends that exited.
+   */
+  private Map<String, Long> pgTicks() {
+    Map<String, Long> m = new HashMap<>();
     if (pgPid <= 0) {
-      return 0;
+      return m;
     }
-    long sum = ticks(pgPid, true);
+    m.merge("server (postmaster, WAL writer, checkpointer, exited backends)", ticks(pgPid, true), Long::sum);
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path p : (Iterable<Path>) procs::iterator) {
         String name = p.getFileName().toString();
-        if (name.chars().allMatch(Character::isDigit) && parent(Path.of("/proc", name, "stat")) == pgPid) {
-          sum += ticks(Long.parseLong(name), false);
+        if (name.chars().allMatch(Character::isDigit) && parent(p.resolve("stat")) == pgPid) {
+          m.merge(pgRole(p), ticks(Long.parseLong(name), false), Long::sum);
         }
       }
     } catch (IOException e) {
-      return sum;
+      return m;
     }
-    return sum;
+    return m;
+  }
+
+  /** From a backend's title ({@code postgres: walsender postgres ...}, {@code postgres: postgres issuing 127.0.0.1(...) idle}). */
+  private static String pgRole(Path proc) {
+    String title;
+    try {
+      title = new String(Files.readAllBytes(proc.resolve("cmdline"))).replace('\0', ' ').trim();
+    } catch (IOException e) {
+      return "server (postmaster, WAL writer, checkpointer, exited backends)";
+    }
+    if (title.contains("walsender")) {
+      return "WAL sender (logical decoding)";
+    }
+    String[] w = title.split("\\s+");
+    if (w.length >= 4 && w[0].equals("postgres:") && w[3].contains("(")) {
+      return "backends of database " + w[2];
+    }
+    return "server (postmaster, WAL writer, checkpointer, exited backends)";
   }
 
   /** utime + stime (+ cutime + cstime when {@code withChildren}), from /proc/pid/stat. */

@@ -48,13 +48,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
    * stopped server come back at the same JDBC URL, as a real database does after an outage.
    */
   public static EmbeddedPostgresServer start(Path dataDir, String walLevel, List<String> databases, int port) {
+    return start(dataDir, walLevel, databases, port, Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, String, List, int)} with further server settings (the bench loads
+   * {@code pg_stat_statements} this way).
+   */
+  public static EmbeddedPostgresServer start(Path dataDir, String walLevel, List<String> databases, int port, Map<String, String> settings) {
     try {
       Files.createDirectories(dataDir);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
       if (port > 0) {
         builder.setPort(port);
       }
-      EmbeddedPostgres pg = builder
+      builder
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
           .setServerConfig("wal_level", walLevel)
@@ -62,8 +70,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           .setServerConfig("max_replication_slots", "10")
           .setServerConfig("max_connections", "200")
           .setServerConfig("synchronous_commit", "on")
-          .setServerConfig("timezone", "UTC")
-          .start();
+          .setServerConfig("timezone", "UTC");
+      settings.forEach(builder::setServerConfig);
+      EmbeddedPostgres pg = builder.start();
       EmbeddedPostgresServer server = new EmbeddedPostgresServer(pg);
       for (String db : databases) {
         server.createDatabaseIfMissing(db);
