@@ -184,6 +184,7 @@ public final class Bench {
       issue(pg, n);
       long invoices = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
       long lines = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice_line");
+      CpuBreakdown pgCpu = CpuBreakdown.start(work.resolve("pg-peer"));
       long t0 = System.nanoTime();
       try (PeerPipeline peer = PeerPipeline.start(lib, work.resolve("peer"), kafka.bootstrapServers(), pg.port(), "peer_slot", "peer_pub", "peer")) {
         results.put("peer_config", peer.configs);
@@ -220,6 +221,10 @@ public final class Bench {
         results.put("peer_steady_invoices_per_s", round((seen[0] - visibleAtFirst) / steadySeconds));
         results.put("peer_rows_per_s", round((seen[0] + seen[1]) / seconds));
         results.put("peer_cpu_seconds", round(peer.cpuSeconds()));
+        Object pgSeconds = pgCpu.stop().get("postgresql");
+        if (pgSeconds instanceof Double d) {
+          results.put("peer_postgresql_cpu_seconds", round(d));
+        }
         results.put("peer_peak_rss_mb", peer.peakRssMb());
         log("   %d invoices + %d lines visible in %.1f s (incl. Connect start); %.0f invoices/s from the first visible one on",
             seen[0], seen[1], seconds, (seen[0] - visibleAtFirst) / steadySeconds);
@@ -637,17 +642,33 @@ public final class Bench {
     String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results);
     Files.writeString(out.resolve("latest.json"), json + "\n");
     StringBuilder md = new StringBuilder("# invoice-sync bench (" + results.get("mode") + ")\n\n");
-    md.append("Machine: ").append(results.get("machine")).append(", ").append(results.get("date")).append("\n\n");
-    md.append("| measure | value |\n|---|---|\n");
+    md.append("Machine: ").append(results.get("machine")).append(", ").append(results.get("date")).append(". Everything in one box: ")
+        .append("PostgreSQL (issuing DB and query store), the Kafka broker, every pipeline stage and the load generator share its cores.\n\n");
+    md.append(targets());
+    md.append("\n| measure | value |\n|---|---|\n");
     results.forEach((k, v) -> {
-      if (!k.equals("machine") && !k.equals("date") && !k.equals("peer_config")) {
+      if (!(v instanceof Map) && !(v instanceof List) && !k.equals("machine") && !k.equals("date")) {
         md.append("| ").append(k).append(" | ").append(v == null ? "not measured" : v).append(" |\n");
       }
     });
     md.append("\nLatency: source commit timestamp to the projector's commit time recorded with the row (`projected_at`).\n");
     md.append("![latency](latency.png)\n");
+    if (results.get("e2e_load_search") instanceof List<?> steps) {
+      md.append("\n## Load search (sustained end to end)\n\n| offered events/s | achieved invoices/s | p50 first third ms | p50 last third ms | p99 ms | bounded |\n|---|---|---|---|---|---|\n");
+      for (Object o : steps) {
+        Map<?, ?> st = (Map<?, ?>) o;
+        md.append("| ").append(st.get("offered_events_per_s")).append(" | ").append(st.get("achieved_invoices_per_s")).append(" | ")
+            .append(st.get("p50_ms_first_third")).append(" | ").append(st.get("p50_ms_last_third")).append(" | ").append(st.get("p99_ms"))
+            .append(" | ").append(st.get("bounded")).append(" |\n");
+      }
+    }
+    md.append(cpuTable());
+    if (results.get("e2e_postgresql_top_statements") instanceof List<?> top) {
+      md.append("\n## PostgreSQL's top statements at the sustained load (pg_stat_statements)\n\n");
+      top.forEach(t -> md.append("- ").append(t).append('\n'));
+    }
     if (results.get("peer_config") instanceof Map<?, ?> cfg) {
-      md.append("\nThe peer's configuration (Kafka Connect standalone ").append("4.1.0, Debezium 3.3.1.Final), as run:\n");
+      md.append("\n## The peer's configuration (Kafka Connect standalone 4.1.0, Debezium 3.3.1.Final), as run\n");
       cfg.forEach((file, props) -> {
         md.append("\n`").append(file).append("`\n```properties\n");
         ((Map<?, ?>) props).forEach((k, v) -> md.append(k).append('=').append(v).append('\n'));
@@ -659,6 +680,46 @@ public final class Bench {
     System.out.println();
     System.out.print(md);
     System.out.println("\nwritten: " + out.resolve("latest.md") + ", latest.json, latency.png");
+  }
+
+  /** Issue 6's targets against this run. */
+  private String targets() {
+    StringBuilder t = new StringBuilder("| target | this run | |\n|---|---|---|\n");
+    target(t, "end to end >= 75% of the Debezium capture ceiling (sustained / warm capture)", results.get("e2e_vs_capture"), 0.75, true);
+    target(t, "end to end >= 5x the peer (same backlog, both from a cold start)", results.get("e2e_vs_peer"), 5, true);
+    target(t, "p99 commit-to-visible <= 500 ms at 1,000/s offered", results.get("p99_ms_at_1000"), 500, false);
+    target(t, "peak RSS of the process hosting the pipeline <= 1.5 GiB (MB)", results.get("peak_rss_mb"), 1536, false);
+    return t.toString();
+  }
+
+  private static void target(StringBuilder t, String name, Object value, double limit, boolean atLeast) {
+    String verdict = !(value instanceof Number n) ? "not measured" : (atLeast ? n.doubleValue() >= limit : n.doubleValue() <= limit) ? "met" : "MISSED";
+    t.append("| ").append(name).append(" | ").append(value == null ? "-" : value).append(" | ").append(verdict).append(" |\n");
+  }
+
+  /** CPU per invoice by stage, side by side: capture alone, the sustained load, the warm backlog. */
+  private String cpuTable() {
+    String[] keys = {"debezium_capture_cpu_ms_per_invoice_by_stage", "e2e_cpu_ms_per_invoice_by_stage", "e2e_warm_backlog_cpu_ms_per_invoice_by_stage"};
+    List<Map<?, ?>> cols = new ArrayList<>();
+    java.util.Set<Object> stages = new java.util.LinkedHashSet<>();
+    for (String k : keys) {
+      Map<?, ?> m = results.get(k) instanceof Map<?, ?> mm ? mm : Map.of();
+      cols.add(m);
+      stages.addAll(m.keySet());
+    }
+    if (stages.isEmpty()) {
+      return "";
+    }
+    StringBuilder t = new StringBuilder("\n## CPU ms per invoice, by stage\n\n| stage | capture alone | sustained end to end | warm backlog end to end |\n|---|---|---|---|\n");
+    for (Object stage : stages) {
+      t.append("| ").append(stage);
+      for (Map<?, ?> c : cols) {
+        Object v = c.get(stage);
+        t.append(" | ").append(v == null ? "" : v);
+      }
+      t.append(" |\n");
+    }
+    return t.toString();
   }
 
   private void plot(Path file) throws Exception {

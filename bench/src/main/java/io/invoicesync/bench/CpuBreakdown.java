@@ -139,6 +139,12 @@ final class CpuBreakdown {
     if (n.contains("hikari") || n.contains("pgjdbc")) {
       return "projector";
     }
+    if (n.matches("pool-\\d+-thread-\\d+")) {
+      return "ingest (engine pool: conversion, assembler, sends)"; // the only unnamed pools here are Debezium's engine's
+    }
+    if (n.equals("main")) {
+      return "the bench itself (main thread)";
+    }
     return "other (" + n.replaceAll("[-_ ]?\\d+", "").replaceAll("\\s+", " ") + ")";
   }
 
