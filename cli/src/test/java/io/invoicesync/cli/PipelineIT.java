@@ -94,6 +94,7 @@ class PipelineIT {
     await().atMost(Duration.ofMinutes(2)).until(() -> generator.issuedCount() >= INVOICES / 2);
     pipeline.stopIngest();
     await().atMost(Duration.ofMinutes(2)).until(() -> generator.issuedCount() >= INVOICES * 7 / 10);
+    long restartedAt = System.currentTimeMillis();
     pipeline.startIngest();
     for (Thread w : workers) {
       w.join(Duration.ofMinutes(3).toMillis());
@@ -116,6 +117,9 @@ class PipelineIT {
         assertThat(store.get(id)).as("query store row of " + id).isEqualTo(issuing.get(id));
       }
     });
+    // and the restarted ingest reports its own progress, not the stopped one's
+    assertThat(pipeline.metrics().get("invoicesync.ingest.last.commit.ts").gauge().value())
+        .as("last commit time after the restart").isGreaterThanOrEqualTo(restartedAt);
     // and every invalid one is in invoices.rejected with a rule code, and never visible
     Map<String, List<Violation>> rejected = new HashMap<>();
     try (KafkaConsumer<String, InvoiceRejected> c = KafkaTestSupport.consumer(kafka.bootstrapServers(), Topics.REJECTED.name(),

@@ -11,6 +11,7 @@ import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceLine;
 import io.invoicesync.schemas.SerdeFactory;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -59,12 +60,18 @@ public final class IngestService implements AutoCloseable {
   private TransactionAssembler assembler;
   private SnapshotLineLoader lineLoader;
   private volatile boolean running;
+  private final MeterRegistry registry;
+  private final Gauge lastCommitGauge;
 
   public IngestService(IngestConfig config, MeterRegistry registry) {
     this.config = config;
     this.changesCaptured = Counter.builder("invoicesync.ingest.changes").description("InvoiceChange records published").register(registry);
     this.transactions = Counter.builder("invoicesync.ingest.batches").description("Debezium batches handled").register(registry);
-    registry.gauge("invoicesync.ingest.last.commit.ts", lastCommitTs);
+    this.registry = registry;
+    // removed again on close: a restarted ingest on the same registry registers its own, instead of
+    // Micrometer handing back the old gauge bound to the stopped service's (weakly held) value
+    this.lastCommitGauge = Gauge.builder("invoicesync.ingest.last.commit.ts", lastCommitTs, AtomicLong::get)
+        .description("source commit time (epoch ms) of the last transaction published").register(registry);
   }
 
   /** Checks the database, then starts the engine on its own thread. Returns once the engine runs. */
@@ -271,6 +278,7 @@ public final class IngestService implements AutoCloseable {
       if (producer != null) {
         producer.close();
       }
+      registry.remove(lastCommitGauge);
       running = false;
     }
   }
