@@ -148,7 +148,7 @@ public final class Bench {
     }
     log("6/6 process");
     results.put("cpu_seconds", Math.round(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9));
-    results.put("peak_rss_mb", peakRssMb());
+    results.put("peak_rss_mb", CpuBreakdown.peakRssMb("self"));
     if (results.get("e2e_invoices_per_s") instanceof Number e2e) {
       if (results.get("debezium_capture_invoices_per_s") instanceof Number capture) {
         results.put("e2e_vs_capture", Math.round(e2e.doubleValue() / capture.doubleValue() * 100) / 100.0);
@@ -615,8 +615,7 @@ public final class Bench {
   private double upsert(int n) throws Exception {
     List<InvoiceState> states = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      states.add(InvoiceState.newBuilder().setInvoice(InvoiceFixtures.digitalInvoice("u-" + i, 1 + i % 5)).setVersion(1)
-          .setSource(InvoiceFixtures.position(i + 1)).setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build());
+      states.add(InvoiceFixtures.synced(InvoiceFixtures.digitalInvoice("u-" + i, 1 + i % 5), 1, i + 1));
     }
     try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-upsert"), List.of("querystore"))) {
       PGSimpleDataSource ds = new PGSimpleDataSource();
@@ -777,19 +776,6 @@ public final class Bench {
     return Runtime.getRuntime().availableProcessors() + " cores, " + Math.round(
         ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9) + " GB, "
         + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
-  }
-
-  private static long peakRssMb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-        }
-      }
-    } catch (Exception e) {
-      return -1;
-    }
-    return -1;
   }
 
   private static void sql(EmbeddedPostgresServer pg, String db, String sql) throws Exception {

@@ -22,7 +22,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -102,8 +101,7 @@ class DltCommandIT {
   void shouldListShowAndReplayADeadLetterOnceTheCauseIsFixedAndAReplayTwiceChangesNothing() throws Exception {
     // Given an invoice the query store refuses as it is: it is dead-lettered
     sql("INSERT INTO blocked VALUES ('refused-1')");
-    InvoiceState state = InvoiceState.newBuilder().setInvoice(InvoiceFixtures.digitalInvoice("refused-1", 2)).setVersion(1)
-        .setSource(InvoiceFixtures.position(77)).setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build();
+    InvoiceState state = InvoiceFixtures.synced(InvoiceFixtures.digitalInvoice("refused-1", 2), 1, 77);
     try (KafkaProducer<String, InvoiceState> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
         serdes.keySerde().serializer(), serdes.valueSerde(InvoiceState.class).serializer())) {
       p.send(new ProducerRecord<>(Topics.SYNCED.name(), "refused-1", state)).get();

@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -116,8 +115,7 @@ class ProjectorIT {
   static InvoiceState state(String id, int version) {
     Invoice inv = InvoiceFixtures.digitalInvoice(id, 3);
     inv.setStatus(version == 1 ? "ISSUED" : version == 2 ? "PARTIALLY_RED_FLUSHED" : "RED_FLUSHED");
-    return InvoiceState.newBuilder().setInvoice(inv).setVersion(version).setSource(InvoiceFixtures.position(version * 1_000_000L + Math.abs(id.hashCode() % 1000)))
-        .setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build();
+    return InvoiceFixtures.synced(inv, version, version * 1_000_000L + Math.abs(id.hashCode() % 1000));
   }
 
   void send(String id, int version) throws Exception {

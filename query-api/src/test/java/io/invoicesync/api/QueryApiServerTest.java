@@ -16,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +50,7 @@ class QueryApiServerTest {
       if (i % 2 == 0) {
         inv.getSeller().setTaxId("91350100M000100Y43");
       }
-      states.add(InvoiceState.newBuilder().setInvoice(inv).setVersion(1).setSource(InvoiceFixtures.position(i))
-          .setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build());
+      states.add(InvoiceFixtures.synced(inv, 1, i));
     }
     new QueryStoreWriter(ds).write(states);
     api = new QueryApiServer(new QueryApiConfig(Map.of(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"), QueryApiConfig.PORT, 0)),

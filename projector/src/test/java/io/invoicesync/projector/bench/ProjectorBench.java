@@ -18,7 +18,6 @@ import io.invoicesync.schemas.testing.KafkaTestSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +49,7 @@ class ProjectorBench {
       int lc = 1 + ThreadLocalRandom.current().nextInt(5);
       lines += lc;
       Invoice inv = InvoiceFixtures.digitalInvoice("p-" + i, lc);
-      states.add(InvoiceState.newBuilder().setInvoice(inv).setVersion(1).setSource(InvoiceFixtures.position(1000L + i))
-          .setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build());
+      states.add(InvoiceFixtures.synced(inv, 1, 1000L + i));
     }
     try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
          EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("raw", "projected"))) {

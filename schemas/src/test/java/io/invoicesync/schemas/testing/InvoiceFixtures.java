@@ -2,6 +2,7 @@ package io.invoicesync.schemas.testing;
 
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.InvoiceLine;
 import io.invoicesync.schemas.Party;
 import io.invoicesync.schemas.SourcePosition;
@@ -94,6 +95,12 @@ public final class InvoiceFixtures {
 
   public static SourcePosition position(long lsn) {
     return SourcePosition.newBuilder().setLsn(lsn).setTxId(lsn / 10).setCommitTs(Instant.ofEpochMilli(1_764_000_000_000L + lsn)).build();
+  }
+
+  /** What sync-streams emits for {@code invoice}: the given version at source position {@code lsn}. */
+  public static InvoiceState synced(Invoice invoice, int version, long lsn) {
+    return InvoiceState.newBuilder().setInvoice(invoice).setVersion(version).setSource(position(lsn))
+        .setDigest("d".repeat(64)).setSyncedAt(Instant.now()).build();
   }
 
   public static InvoiceChange created(Invoice invoice, long lsn) {
