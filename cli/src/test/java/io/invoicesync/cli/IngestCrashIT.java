@@ -74,22 +74,7 @@ class IngestCrashIT {
           await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
               assertThat(visible(pg)).containsAll(valid));
 
-          Map<String, List<Integer>> versions = new HashMap<>();
-          SerdeFactory serdes = SerdeFactory.registryLess();
-          try (KafkaConsumer<String, InvoiceState> c = KafkaTestSupport.consumer(kafka.bootstrapServers(), Topics.SYNCED.name(),
-              serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer())) {
-            await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
-              List<ConsumerRecord<String, InvoiceState>> got = new ArrayList<>();
-              KafkaTestSupport.pollInto(c, got);
-              got.forEach(r -> versions.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getVersion()));
-              assertThat(versions.keySet()).containsAll(valid);
-            });
-          }
-          versions.forEach((id, vs) -> {
-            for (int i = 0; i < vs.size(); i++) {
-              assertThat(vs.get(i)).as("version %d of %s (all: %s)", i + 1, id, vs).isEqualTo(i + 1);
-            }
-          });
+          SyncedVersions.assertEachAppliedOnceInOrder(kafka.bootstrapServers(), valid);
           assertThat(pipeline.streams().metrics().dropped("redelivery"))
               .as("the killed ingest's uncommitted changes were read again and dropped as redeliveries").isPositive();
         } finally {

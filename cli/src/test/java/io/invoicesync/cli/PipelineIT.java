@@ -138,24 +138,7 @@ class PipelineIT {
     assertThat(store.keySet()).doesNotContainAnyElementsOf(invalid);
 
     // and no version of any invoice was applied twice: versions on invoices.synced run 1, 2, 3... per invoice
-    Map<String, List<Integer>> versions = new HashMap<>();
-    try (KafkaConsumer<String, InvoiceState> c = KafkaTestSupport.consumer(kafka.bootstrapServers(), Topics.SYNCED.name(),
-        serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer())) {
-      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
-        List<ConsumerRecord<String, InvoiceState>> got = new ArrayList<>();
-        KafkaTestSupport.pollInto(c, got);
-        got.forEach(r -> versions.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getVersion()));
-        assertThat(versions.keySet()).containsAll(valid);
-      });
-      KafkaTestSupport.pollInto(c, new ArrayList<>());
-    }
-    versions.forEach((id, vs) -> {
-      List<Integer> expected = new ArrayList<>();
-      for (int v = 1; v <= vs.size(); v++) {
-        expected.add(v);
-      }
-      assertThat(vs).as("versions of " + id).isEqualTo(expected);
-    });
+    SyncedVersions.assertEachAppliedOnceInOrder(kafka.bootstrapServers(), valid);
   }
 
   @Test

@@ -1,0 +1,46 @@
+package io.invoicesync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.schemas.testing.KafkaTestSupport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/** The "no version applied twice" check of the pipeline ITs, on {@code invoices.synced}. */
+final class SyncedVersions {
+
+  private SyncedVersions() {
+  }
+
+  /** Waits until every one of {@code ids} is on invoices.synced, then checks each invoice's versions run 1, 2, 3... */
+  static void assertEachAppliedOnceInOrder(String bootstrap, Set<String> ids) {
+    SerdeFactory serdes = SerdeFactory.registryLess();
+    Map<String, List<Integer>> versions = new HashMap<>();
+    try (KafkaConsumer<String, InvoiceState> c = KafkaTestSupport.consumer(bootstrap, Topics.SYNCED.name(),
+        serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer())) {
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+        List<ConsumerRecord<String, InvoiceState>> got = new ArrayList<>();
+        KafkaTestSupport.pollInto(c, got);
+        got.forEach(r -> versions.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getVersion()));
+        assertThat(versions.keySet()).containsAll(ids);
+      });
+    }
+    versions.forEach((id, vs) -> {
+      List<Integer> expected = new ArrayList<>();
+      for (int v = 1; v <= vs.size(); v++) {
+        expected.add(v);
+      }
+      assertThat(vs).as("versions of " + id).isEqualTo(expected);
+    });
+  }
+}
