@@ -121,7 +121,7 @@ final class CpuBreakdown {
     if (n.contains("streamthread") || n.contains("sync-streams") || n.contains("rocksdb")) {
       return "sync-streams";
     }
-    if (n.contains("debezium") || n.contains("ingest") || n.contains("pool-") && n.contains("thread") && n.contains("engine")) {
+    if (n.contains("debezium") || n.contains("ingest")) {
       return "ingest (Debezium)";
     }
     if (n.contains("projector")) {
@@ -213,6 +213,20 @@ final class CpuBreakdown {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /** Peak resident set (VmHWM) of a process, {@code "self"} for this one; -1 when /proc does not say. */
+  static long peakRssMb(String pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
   }
 
   private static long processCpuNanos() {

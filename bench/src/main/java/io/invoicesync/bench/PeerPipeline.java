@@ -122,16 +122,7 @@ final class PeerPipeline implements AutoCloseable {
 
   /** Peak resident set of the Connect JVM, from /proc. */
   long peakRssMb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return -1;
+    return CpuBreakdown.peakRssMb(Long.toString(process.pid()));
   }
 
   /** The last lines of the worker's log, for an error message. */
