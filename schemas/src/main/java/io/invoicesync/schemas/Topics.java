@@ -31,7 +31,9 @@ public final class Topics {
   public static final Topic<byte[]> CAPTURED_DLT = new Topic<>("invoices.captured.dlt", byte[].class,
       1, DELETE_LONG, "sync-streams dead letters: original bytes + provenance headers");
 
-  public static final Topic<byte[]> REPLAYS = new Topic<>("invoice-sync.replays", byte[].class,
+  /** A constant, for annotation defaults ({@code dlt replay --audit-topic}). */
+  public static final String REPLAYS_NAME = "invoice-sync.replays";
+  public static final Topic<byte[]> REPLAYS = new Topic<>(REPLAYS_NAME, byte[].class,
       1, FOREVER, "every dead-letter replay (JSON): who, when, which records, where to");
 
   /** Every topic invoice-sync writes, in data-flow order. */

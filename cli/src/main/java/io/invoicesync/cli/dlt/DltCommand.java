@@ -188,7 +188,7 @@ public final class DltCommand {
     double rate;
     @Option(names = "--max-replays", defaultValue = "3", description = "Refuse records already replayed this many times (default: ${DEFAULT-VALUE}).")
     int maxReplays;
-    @Option(names = "--audit-topic", defaultValue = "invoice-sync.replays", description = "Where replay runs are recorded (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--audit-topic", defaultValue = Topics.REPLAYS_NAME, description = "Where replay runs are recorded (default: ${DEFAULT-VALUE}).")
     String auditTopic;
     @Spec
     CommandSpec spec;
