@@ -5,6 +5,7 @@ import io.invoicesync.api.QueryApiServer;
 import io.invoicesync.ingest.IngestConfig;
 import io.invoicesync.ingest.IngestService;
 import io.invoicesync.projector.ProjectorConfig;
+import io.invoicesync.projector.OutcomeRecorder;
 import io.invoicesync.projector.ProjectorService;
 import io.invoicesync.schemas.TopicAdmin;
 import io.invoicesync.schemas.Topics;
@@ -46,6 +47,7 @@ public final class Pipeline implements AutoCloseable {
   private IngestService ingest;
   private SyncStreamsService streams;
   private ProjectorService projector;
+  private OutcomeRecorder outcomes;
   private QueryApiServer api;
 
   public Pipeline(Map<String, String> config, Set<Component> components) {
@@ -69,6 +71,7 @@ public final class Pipeline implements AutoCloseable {
     cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
     cfg.put("projector.migrate", "false");
     cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
+    cfg.put("api.source.jdbc.url", pg.jdbcUrl("issuing")); // trace can say NOT_CAPTURED; off by default in 'run'
     return cfg;
   }
 
@@ -104,6 +107,7 @@ public final class Pipeline implements AutoCloseable {
         names.put(Topics.REJECTED.name(), streamsConfig.getString(SyncStreamsConfig.REJECTED_TOPIC));
         names.put(Topics.AUDIT.name(), streamsConfig.getString(SyncStreamsConfig.AUDIT_TOPIC));
         names.put(Topics.CAPTURED_DLT.name(), streamsConfig.getString(SyncStreamsConfig.CAPTURED_DLT_TOPIC));
+        names.put(Topics.PROJECTION.name(), streamsConfig.getString(SyncStreamsConfig.PROJECTION_TOPIC));
       }
       short rf = Short.parseShort(config.getOrDefault("topics.replication.factor", "-1"));
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -113,6 +117,10 @@ public final class Pipeline implements AutoCloseable {
     if (projectorConfig != null) {
       projector = new ProjectorService(projectorConfig, metrics);
       projector.start();
+      if (projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED)) {
+        outcomes = new OutcomeRecorder(projectorConfig, metrics);
+        outcomes.start();
+      }
     }
     if (streamsConfig != null) {
       streams = new SyncStreamsService(streamsConfig, metrics);
@@ -139,6 +147,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (projector != null) {
       checks.put("projector", projector::isHealthy);
+    }
+    if (outcomes != null) {
+      checks.put("outcomes", outcomes::isHealthy);
     }
     return checks;
   }
@@ -193,6 +204,10 @@ public final class Pipeline implements AutoCloseable {
     return projector;
   }
 
+  public OutcomeRecorder outcomes() {
+    return outcomes;
+  }
+
   public QueryApiServer api() {
     return api;
   }
@@ -216,6 +231,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (projector != null) {
       order.add(projector);
+    }
+    if (outcomes != null) {
+      order.add(outcomes);
     }
     for (AutoCloseable c : order) {
       try {

@@ -17,6 +17,12 @@ public final class ProjectorConfig extends AbstractConfig {
   public static final String SYNCED_TOPIC = "topic.synced";
   public static final String SYNCED_DLT_TOPIC = "topic.synced.dlt";
   public static final String SYNCED_RETRY_TOPIC = "topic.synced.retry";
+  public static final String PROJECTION_TOPIC = "topic.projection";
+  public static final String AUDIT_TOPIC = "topic.audit";
+  public static final String REJECTED_TOPIC = "topic.rejected";
+  public static final String CAPTURED_DLT_TOPIC = "topic.captured.dlt";
+  public static final String OUTCOMES_GROUP_ID = "outcomes.group.id";
+  public static final String OUTCOMES_ENABLED = "outcomes.enabled";
   public static final String RETRY_MAX_ATTEMPTS = "retry.max.attempts";
   public static final String RETRY_BACKOFF_INITIAL_MS = "retry.backoff.initial.ms";
   public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
@@ -38,6 +44,16 @@ public final class ProjectorConfig extends AbstractConfig {
       .define(SYNCED_RETRY_TOPIC, Type.STRING, Topics.SYNCED_RETRY.name(), Importance.MEDIUM,
           "Retry topic for record-specific transient failures; created with the partition count of the synced topic, so a key's "
               + "retry partition is consumed by the instance that owns its main partition.")
+      .define(PROJECTION_TOPIC, Type.STRING, Topics.PROJECTION.name(), Importance.MEDIUM,
+          "Output: a ProjectionEvent per decision (projected, retried, dead-lettered), which sync-streams chains into the audit.")
+      .define(AUDIT_TOPIC, Type.STRING, Topics.AUDIT.name(), Importance.MEDIUM, "Input of the outcome recorder: every decision, chained.")
+      .define(REJECTED_TOPIC, Type.STRING, Topics.REJECTED.name(), Importance.MEDIUM, "Input of the outcome recorder: rejections with violations.")
+      .define(CAPTURED_DLT_TOPIC, Type.STRING, Topics.CAPTURED_DLT.name(), Importance.MEDIUM,
+          "Input of the outcome recorder: sync-streams' dead letters (the projector's own come from topic.synced.dlt).")
+      .define(OUTCOMES_GROUP_ID, Type.STRING, "invoice-sync-outcomes", Importance.MEDIUM,
+          "Consumer group of the outcome recorder, which writes the audit trail, rejections and dead letters into the query store.")
+      .define(OUTCOMES_ENABLED, Type.BOOLEAN, true, Importance.LOW,
+          "Run the outcome recorder beside the projector (trace, rejection search and status read what it writes).")
       .define(RETRY_MAX_ATTEMPTS, Type.INT, 5, Range.between(1, 1000), Importance.MEDIUM,
           "Attempts of a record that keeps failing with a record-specific transient error before it is dead-lettered.")
       .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,

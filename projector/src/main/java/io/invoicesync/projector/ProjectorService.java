@@ -4,6 +4,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.ProjectionEvent;
+import io.invoicesync.schemas.ReplayHeaders;
+import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.RetryHeaders;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.TopicAdmin;
@@ -13,6 +16,11 @@ import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.IdentityHashMap;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.Serializer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -72,6 +80,12 @@ import org.slf4j.LoggerFactory;
  * parking state starts empty; the store's version guard still never lets an older state overwrite
  * a newer one. Offsets are committed only after the database commit and after every record sent to
  * the retry topic or DLT was acknowledged.
+ *
+ * <p>Every decision about a state is reported on {@code invoices.projection} as a
+ * {@link ProjectionEvent} (PROJECTED, ALREADY_CURRENT for a replayed state the store already held,
+ * RETRIED, DEAD_LETTERED), acknowledged before the offsets are committed; sync-streams chains them
+ * into the invoice's audit trail. The commit-to-visible time of every projected state is the
+ * {@code invoicesync_commit_to_visible_seconds} histogram.
  */
 public final class ProjectorService implements AutoCloseable {
 
@@ -87,6 +101,12 @@ public final class ProjectorService implements AutoCloseable {
   private final Counter retried;
   private final Counter parkedRecords;
   private final Timer batchTimer;
+  private final Timer commitToVisible;
+  private final AtomicLong watermarkLagMs = new AtomicLong();
+  private final String projectionTopic;
+  private final Serializer<ProjectionEvent> projectionSerializer;
+  /** Projection events sent since the last offset commit; acknowledged before it. */
+  private final List<Future<RecordMetadata>> pendingEvents = new ArrayList<>();
   private final AtomicLong outageSince = new AtomicLong(0);
   private final AtomicBoolean running = new AtomicBoolean();
   private final Deserializer<InvoiceState> stateDeserializer;
@@ -116,9 +136,19 @@ public final class ProjectorService implements AutoCloseable {
     this.retried = Counter.builder("invoicesync.projector.retried").description("failed attempts of record-specific transient failures").register(registry);
     this.parkedRecords = Counter.builder("invoicesync.projector.parked").description("records parked behind a retrying record of the same invoice").register(registry);
     this.batchTimer = Timer.builder("invoicesync.projector.batch").description("time to write one batch").register(registry);
+    this.commitToVisible = Timer.builder("invoicesync.commit.to.visible")
+        .description("time from the source transaction's commit to the state being visible in the query store")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(10))
+        .register(registry);
+    io.micrometer.core.instrument.Gauge.builder("invoicesync.projector.watermark.lag", watermarkLagMs, a -> a.get() / 1000.0)
+        .baseUnit("seconds").description("commit-to-visible time of the newest state of the last batch; 0 when nothing is pending")
+        .register(registry);
     registry.gauge("invoicesync.projector.outage", outageSince, a -> a.get() == 0 ? 0 : 1);
     registry.gauge("invoicesync.projector.parked.invoices", parked, Map::size);
-    this.stateDeserializer = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL)).valueSerde(InvoiceState.class).deserializer();
+    SerdeFactory serdes = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL));
+    this.stateDeserializer = serdes.valueSerde(InvoiceState.class).deserializer();
+    this.projectionSerializer = serdes.valueSerde(ProjectionEvent.class).serializer();
+    this.projectionTopic = config.getString(ProjectorConfig.PROJECTION_TOPIC);
   }
 
   public synchronized void start() {
@@ -171,11 +201,16 @@ public final class ProjectorService implements AutoCloseable {
     log.info("projector started: {} (+ {}) -> {}", syncedTopic, retryTopic, config.getString(ProjectorConfig.JDBC_URL));
   }
 
-  /** The retry topic gets the synced topic's partition count, so a key's two partitions go to one instance. */
+  /**
+   * The retry topic gets the synced topic's partition count, so a key's two partitions go to one
+   * instance; so does the projection topic, which sync-streams reads co-partitioned with its input.
+   */
   private void ensureRetryTopic() {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(ProjectorConfig.BOOTSTRAP_SERVERS)))) {
-      TopicAdmin.createMissing(admin, List.of(new NewTopic(retryTopic, Optional.of(TopicAdmin.partitions(admin, syncedTopic)), Optional.empty())
-          .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000)))));
+      int partitions = TopicAdmin.partitions(admin, syncedTopic);
+      TopicAdmin.createMissing(admin, List.of(new NewTopic(retryTopic, Optional.of(partitions), Optional.empty())
+              .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000))),
+          new NewTopic(projectionTopic, Optional.of(partitions), Optional.empty()).configs(Topics.PROJECTION.configs())));
     }
   }
 
@@ -185,6 +220,7 @@ public final class ProjectorService implements AutoCloseable {
         resumeDueRetryPartitions();
         ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout());
         if (records.isEmpty()) {
+          watermarkLagMs.set(0);
           continue;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -205,6 +241,7 @@ public final class ProjectorService implements AutoCloseable {
         if (!running.get()) {
           break;
         }
+        awaitProjectionEvents();
         if (!offsets.isEmpty()) {
           consumer.commitSync(offsets);
         }
@@ -242,9 +279,11 @@ public final class ProjectorService implements AutoCloseable {
     }
     if (!states.isEmpty()) {
       try {
-        if (applyOrBackOff(states) == null) {
+        QueryStoreWriter.WriteResult result = applyOrBackOff(states);
+        if (result == null) {
           return false;
         }
+        reportApplied(batch, states, result);
       } catch (SQLException | RuntimeException e) {
         // a record-specific failure: find it by writing the batch's records one at a time, in order
         for (int i = 0; i < batch.size(); i++) {
@@ -253,17 +292,20 @@ public final class ProjectorService implements AutoCloseable {
             continue;
           }
           try {
-            if (applyOrBackOff(List.of(states.get(i))) == null) {
+            QueryStoreWriter.WriteResult result = applyOrBackOff(List.of(states.get(i)));
+            if (result == null) {
               return false;
             }
+            reportApplied(List.of(r), List.of(states.get(i)), result);
           } catch (SQLException | RuntimeException one) {
             ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(one);
             if (kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT) {
               toRetry(r, 1, System.currentTimeMillis() + backoff(1), one);
               park(r.key());
               retried.increment();
+              report(r, "RETRIED", states.get(i), cause(one), 1);
             } else {
-              deadLetter(r, one, kind, 1);
+              deadLetter(r, states.get(i), one, kind, 1);
             }
           }
         }
@@ -291,9 +333,11 @@ public final class ProjectorService implements AutoCloseable {
       InvoiceState s = decode(r);
       if (s != null) {
         try {
-          if (applyOrBackOff(List.of(s)) == null) {
+          QueryStoreWriter.WriteResult result = applyOrBackOff(List.of(s));
+          if (result == null) {
             return false;
           }
+          reportApplied(List.of(r), List.of(s), result);
         } catch (SQLException | RuntimeException e) {
           ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(e);
           long failed = attempts + 1;
@@ -301,10 +345,11 @@ public final class ProjectorService implements AutoCloseable {
             long next = now + backoff((int) failed);
             retryProgress.put(tp + "@" + r.offset(), new long[] {failed, next});
             retried.increment();
+            report(r, "RETRIED", s, cause(e), (int) failed);
             holdRetryPartition(tp, r.offset(), next);
             return true;
           }
-          deadLetter(r, e, kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT ? ProjectorErrorClassifier.Kind.NON_RETRIABLE : kind, (int) failed);
+          deadLetter(r, s, e, kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT ? ProjectorErrorClassifier.Kind.NON_RETRIABLE : kind, (int) failed);
         }
       }
       retryProgress.remove(tp + "@" + r.offset());
@@ -394,7 +439,7 @@ public final class ProjectorService implements AutoCloseable {
       }
       return s;
     } catch (RuntimeException e) {
-      deadLetter(r, e, ProjectorErrorClassifier.Kind.POISON_PILL, 1);
+      deadLetter(r, null, e, ProjectorErrorClassifier.Kind.POISON_PILL, 1);
       return null;
     }
   }
@@ -427,7 +472,7 @@ public final class ProjectorService implements AutoCloseable {
     producer.send(new ProducerRecord<>(retryTopic, null, key, r.value(), h)).get();
   }
 
-  private void deadLetter(ConsumerRecord<String, byte[]> r, Exception e, ProjectorErrorClassifier.Kind kind, int attempts)
+  private void deadLetter(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, ProjectorErrorClassifier.Kind kind, int attempts)
       throws InterruptedException, ExecutionException {
     Headers h = provenance(r, e, attempts);
     // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
@@ -437,7 +482,69 @@ public final class ProjectorService implements AutoCloseable {
     byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
     producer.send(new ProducerRecord<>(config.getString(ProjectorConfig.SYNCED_DLT_TOPIC), null, key, r.value(), h)).get();
     deadLettered.increment();
+    report(r, "DEAD_LETTERED", state, kind + ": " + cause(e), attempts);
     log.warn("dead-lettered {}-{}@{} ({}, {} attempts): {}", r.topic(), r.partition(), r.offset(), kind, attempts, e.getMessage());
+  }
+
+  /**
+   * Reports the states of {@code records} that a write made visible (PROJECTED, with their
+   * commit-to-visible time); a replayed state the store already held is ALREADY_CURRENT. A state
+   * superseded by a newer one of the same invoice in the same batch is not reported: the newer one is.
+   */
+  private void reportApplied(List<ConsumerRecord<String, byte[]>> records, List<InvoiceState> states, QueryStoreWriter.WriteResult result) {
+    Map<InvoiceState, Boolean> applied = new IdentityHashMap<>();
+    result.appliedStates().forEach(st -> applied.put(st, true));
+    long now = System.currentTimeMillis();
+    long lag = 0;
+    for (int i = 0; i < records.size(); i++) {
+      InvoiceState st = states.get(i);
+      if (applied.containsKey(st)) {
+        long ms = Math.max(0, now - st.getSource().getCommitTs().toEpochMilli());
+        commitToVisible.record(Duration.ofMillis(ms));
+        lag = Math.max(lag, ms);
+        report(records.get(i), "PROJECTED", st, null, null);
+      } else if (records.get(i).headers().lastHeader(ReplayHeaders.RUN) != null) {
+        report(records.get(i), "ALREADY_CURRENT", st, "the store holds this or a newer state", null);
+      }
+    }
+    if (!result.appliedStates().isEmpty()) {
+      watermarkLagMs.set(lag);
+    }
+  }
+
+  /** Sends one ProjectionEvent (acknowledged before the next offset commit). A replayed record says so. */
+  private void report(ConsumerRecord<String, byte[]> r, String event, InvoiceState state, String detail, Integer attempt) {
+    if (r.key() == null) {
+      return; // nothing to chain it to; the DLT record itself is the trail
+    }
+    Header run = r.headers().lastHeader(ReplayHeaders.RUN);
+    if (run != null) {
+      String replay = "replay " + new String(run.value(), StandardCharsets.UTF_8);
+      detail = detail == null ? replay : detail + "; " + replay;
+    }
+    ProjectionEvent e = ProjectionEvent.newBuilder().setInvoiceId(r.key()).setEvent(event)
+        .setVersion(state == null ? null : state.getVersion()).setSource(state == null ? null : state.getSource())
+        .setDigest(state == null ? null : state.getDigest()).setDetail(detail).setAttempt(attempt)
+        .setDecidedAt(Instant.now()).build();
+    byte[] value = projectionSerializer.serialize(projectionTopic, e);
+    pendingEvents.add(producer.send(new ProducerRecord<>(projectionTopic, r.key().getBytes(StandardCharsets.UTF_8), value)));
+  }
+
+  private void awaitProjectionEvents() throws InterruptedException, ExecutionException {
+    for (Future<RecordMetadata> f : pendingEvents) {
+      f.get();
+    }
+    pendingEvents.clear();
+  }
+
+  /**
+   * What failed, without payload: exception class and the first line of the root cause's message
+   * (PostgreSQL's "Detail: Failing row contains (...)" line would carry the row, buyer data included).
+   */
+  static String cause(Exception e) {
+    String m = String.valueOf(DeadLetterHeaders.rootCause(e).getMessage());
+    int nl = m.indexOf('\n');
+    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl)).strip();
   }
 
   /** Original coordinates are set once, when a record first fails; later failures update the exception. */

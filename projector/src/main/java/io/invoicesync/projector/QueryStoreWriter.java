@@ -53,8 +53,11 @@ public final class QueryStoreWriter {
     UPSERT_HEADER = sql.toString();
   }
 
-  /** What one write did. */
-  public record WriteResult(int applied, int skippedOlder) {
+  /** What one write did: the states that became visible, and how many were not applied (older or equal). */
+  public record WriteResult(List<InvoiceState> appliedStates, int skippedOlder) {
+    public int applied() {
+      return appliedStates.size();
+    }
   }
 
   private final DataSource dataSource;
@@ -67,7 +70,7 @@ public final class QueryStoreWriter {
   public WriteResult write(Collection<InvoiceState> states) throws SQLException {
     Map<String, InvoiceState> latest = latestPerInvoice(states);
     if (latest.isEmpty()) {
-      return new WriteResult(0, 0);
+      return new WriteResult(List.of(), 0);
     }
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
@@ -75,7 +78,7 @@ public final class QueryStoreWriter {
         List<InvoiceState> applied = upsertHeaders(c, latest.values());
         replaceLines(c, applied);
         c.commit();
-        return new WriteResult(applied.size(), states.size() - applied.size());
+        return new WriteResult(List.copyOf(applied), states.size() - applied.size());
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;

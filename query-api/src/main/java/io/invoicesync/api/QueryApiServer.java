@@ -29,6 +29,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/v1/invoices/{id}}: one invoice with its lines and sync metadata;</li>
  *   <li>{@code GET /api/v1/invoices?sellerTaxId=&buyerTaxId=&from=&to=&status=&limit=&cursor=}:
  *       newest first, keyset-paginated ({@code nextCursor} is opaque);</li>
+ *   <li>{@code GET /api/v1/invoices?invoiceNumber=&invoiceCode=}: as a search; when nothing with that
+ *       number is visible, {@code notVisible} points at the trace of each invoice that carries it;</li>
+ *   <li>{@code GET /api/v1/invoices?outcome=REJECTED|DEAD_LETTERED|IN_FLIGHT}: invoices by outcome;</li>
+ *   <li>{@code GET /api/v1/invoices/{id}/trace}: where the invoice is and why ({@link TraceService});</li>
+ *   <li>{@code GET /api/v1/invoices/{id}/audit}: its audit trail, the hash chain recomputed;</li>
+ *   <li>{@code GET /api/v1/rejections?sellerTaxId=&buyerTaxId=&code=&from=&to=&invoiceNumber=}: latest rejections;</li>
+ *   <li>{@code GET /api/v1/status}: freshness per stage, lag, counts by outcome;</li>
  *   <li>{@code GET /health}: the query store and each registered component, 200 or 503;</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
@@ -38,7 +45,11 @@ public final class QueryApiServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(QueryApiServer.class);
   private static final Set<String> STATUSES = Set.of("ISSUED", "VOIDED", "RED_FLUSHED", "PARTIALLY_RED_FLUSHED");
-  private static final Set<String> SEARCH_PARAMS = Set.of("sellerTaxId", "buyerTaxId", "from", "to", "status", "limit", "cursor");
+  private static final Set<String> SEARCH_PARAMS = Set.of("sellerTaxId", "buyerTaxId", "from", "to", "status", "limit", "cursor",
+      "invoiceNumber", "invoiceCode", "minAmount", "maxAmount", "outcome");
+  private static final Set<String> REJECTION_PARAMS = Set.of("sellerTaxId", "buyerTaxId", "code", "from", "to", "invoiceNumber", "limit",
+      "cursor");
+  private static final Set<String> OUTCOMES = Set.of("VISIBLE", "REJECTED", "DEAD_LETTERED", "IN_FLIGHT");
 
   private final QueryApiConfig config;
   private final PrometheusMeterRegistry metrics;
@@ -48,6 +59,8 @@ public final class QueryApiServer implements AutoCloseable {
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
   private HikariDataSource dataSource;
   private InvoiceRepository repository;
+  private TraceService tracer;
+  private HikariDataSource sourceDataSource;
   private Javalin app;
 
   /**
@@ -72,6 +85,22 @@ public final class QueryApiServer implements AutoCloseable {
     hc.setPoolName("query-api");
     dataSource = new HikariDataSource(hc);
     repository = new InvoiceRepository(dataSource);
+    io.invoicesync.api.SourceProbe probe = null;
+    if (!config.getString(QueryApiConfig.SOURCE_JDBC_URL).isBlank()) {
+      HikariConfig sc = new HikariConfig();
+      sc.setJdbcUrl(config.getString(QueryApiConfig.SOURCE_JDBC_URL));
+      sc.setUsername(config.getString(QueryApiConfig.SOURCE_JDBC_USER));
+      sc.setPassword(config.getPassword(QueryApiConfig.SOURCE_JDBC_PASSWORD).value());
+      sc.setMaximumPoolSize(2);
+      sc.setConnectionTimeout(2_000);
+      sc.setInitializationFailTimeout(-1);
+      sc.setReadOnly(true);
+      sc.setPoolName("query-api-source");
+      sourceDataSource = new HikariDataSource(sc);
+      probe = new io.invoicesync.api.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
+          config.getString(QueryApiConfig.SOURCE_SLOT));
+    }
+    tracer = new TraceService(dataSource, probe);
 
     app = Javalin.create(cfg -> {
       cfg.showJavalinBanner = false;
@@ -80,6 +109,10 @@ public final class QueryApiServer implements AutoCloseable {
     });
     app.get("/api/v1/invoices/{id}", this::getInvoice);
     app.get("/api/v1/invoices", this::search);
+    app.get("/api/v1/invoices/{id}/trace", ctx -> ctx.json(tracer.trace(ctx.pathParam("id"))));
+    app.get("/api/v1/invoices/{id}/audit", this::audit);
+    app.get("/api/v1/rejections", this::rejections);
+    app.get("/api/v1/status", ctx -> ctx.json(tracer.status()));
     app.get("/health", this::health);
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     app.exception(ProblemException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.getMessage(), e.invalidParams()));
@@ -105,8 +138,8 @@ public final class QueryApiServer implements AutoCloseable {
     String id = ctx.pathParam("id");
     var invoice = repository.find(id);
     if (invoice.isEmpty()) {
-      problem(ctx, 404, "Invoice not found", "no invoice with id '" + id + "' is visible in the query store "
-          + "(it may be rejected, dead-lettered or not synced yet)", List.of());
+      problem(ctx, 404, "Invoice not found", "no invoice with id '" + id + "' is visible in the query store; "
+          + "its trace says why: /api/v1/invoices/" + id + "/trace", List.of());
       return;
     }
     ctx.json(invoice.get());
@@ -128,14 +161,120 @@ public final class QueryApiServer implements AutoCloseable {
       throw ProblemException.badParameter("from", from.toString(), "is after 'to' (" + to + ")");
     }
     int limit = limit(ctx);
-    InvoiceRepository.Cursor cursor = decodeCursor(ctx.queryParam("cursor"));
+    String number = blankToNull(ctx.queryParam("invoiceNumber"));
+    String code = blankToNull(ctx.queryParam("invoiceCode"));
+    if (number != null && !number.matches("\\d{8}|\\d{20}")) {
+      throw ProblemException.badParameter("invoiceNumber", number, "must be 8 digits (with invoiceCode) or a 20-digit 数电票 number");
+    }
+    if (code != null && !code.matches("\\d{10}|\\d{12}")) {
+      throw ProblemException.badParameter("invoiceCode", code, "must be 10 or 12 digits");
+    }
+    if (code != null && number == null) {
+      throw ProblemException.badParameter("invoiceCode", code, "needs invoiceNumber");
+    }
+    java.math.BigDecimal minAmount = amount(ctx, "minAmount");
+    java.math.BigDecimal maxAmount = amount(ctx, "maxAmount");
+    if (minAmount != null && maxAmount != null && minAmount.compareTo(maxAmount) > 0) {
+      throw ProblemException.badParameter("minAmount", minAmount.toPlainString(), "is above 'maxAmount' (" + maxAmount.toPlainString() + ")");
+    }
+    String outcome = blankToNull(ctx.queryParam("outcome"));
+    if (outcome != null && !OUTCOMES.contains(outcome)) {
+      throw ProblemException.badParameter("outcome", outcome, "must be one of " + OUTCOMES);
+    }
     InvoiceRepository.Filter filter = new InvoiceRepository.Filter(blankToNull(ctx.queryParam("sellerTaxId")),
-        blankToNull(ctx.queryParam("buyerTaxId")), from, to, status);
-    InvoiceRepository.Page page = repository.search(filter, cursor, limit);
+        blankToNull(ctx.queryParam("buyerTaxId")), from, to, status, number, code, minAmount, maxAmount);
     Map<String, Object> body = new LinkedHashMap<>();
+    if (outcome != null && !outcome.equals("VISIBLE")) {
+      InvoiceRepository.TimePage page = repository.byOutcome(outcome, filter, decodeTimeCursor(ctx.queryParam("cursor")), limit);
+      body.put("items", page.items());
+      body.put("nextCursor", page.next() == null ? null : encodeTimeCursor(page.next()));
+      ctx.json(body);
+      return;
+    }
+    InvoiceRepository.Cursor cursor = decodeCursor(ctx.queryParam("cursor"));
+    InvoiceRepository.Page page = repository.search(filter, cursor, limit);
     body.put("items", page.items());
     body.put("nextCursor", page.next() == null ? null : encodeCursor(page.next()));
+    if (number != null && page.items().isEmpty() && cursor == null) {
+      List<Map<String, Object>> notVisible = new java.util.ArrayList<>();
+      for (String id : tracer.idsByNumber(number, code)) {
+        Map<String, Object> t = tracer.trace(id);
+        Map<String, Object> pointer = new LinkedHashMap<>();
+        pointer.put("invoiceId", id);
+        pointer.put("outcome", t.get("outcome"));
+        pointer.put("explanation", t.get("explanation"));
+        pointer.put("trace", "/api/v1/invoices/" + id + "/trace");
+        notVisible.add(pointer);
+      }
+      body.put("notVisible", notVisible);
+    }
     ctx.json(body);
+  }
+
+  private void audit(Context ctx) throws Exception {
+    Map<String, Object> history = tracer.history(ctx.pathParam("id"));
+    if (((List<?>) history.get("entries")).isEmpty()) {
+      problem(ctx, 404, "No audit trail", "no audit entry for invoice '" + ctx.pathParam("id") + "' is recorded in the query store; "
+          + "its trace says what is known: /api/v1/invoices/" + ctx.pathParam("id") + "/trace", List.of());
+      return;
+    }
+    ctx.json(history);
+  }
+
+  private void rejections(Context ctx) throws Exception {
+    for (String p : ctx.queryParamMap().keySet()) {
+      if (!REJECTION_PARAMS.contains(p)) {
+        throw ProblemException.badParameter(p, ctx.queryParam(p), "is not a rejection search parameter (use one of " + REJECTION_PARAMS + ")");
+      }
+    }
+    LocalDate from = date(ctx, "from");
+    LocalDate to = date(ctx, "to");
+    if (from != null && to != null && from.isAfter(to)) {
+      throw ProblemException.badParameter("from", from.toString(), "is after 'to' (" + to + ")");
+    }
+    String code = blankToNull(ctx.queryParam("code"));
+    if (code != null && !code.matches("[A-Z][A-Z0-9_]*")) {
+      throw ProblemException.badParameter("code", code, "must be a rule code in UPPER_SNAKE, e.g. GRAND_TOTAL_MISMATCH");
+    }
+    InvoiceRepository.RejectionFilter filter = new InvoiceRepository.RejectionFilter(blankToNull(ctx.queryParam("sellerTaxId")),
+        blankToNull(ctx.queryParam("buyerTaxId")), code, from, to, blankToNull(ctx.queryParam("invoiceNumber")));
+    InvoiceRepository.TimePage page = repository.rejections(filter, decodeTimeCursor(ctx.queryParam("cursor")), limit(ctx));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("items", page.items());
+    body.put("nextCursor", page.next() == null ? null : encodeTimeCursor(page.next()));
+    ctx.json(body);
+  }
+
+  private static java.math.BigDecimal amount(Context ctx, String name) {
+    String v = blankToNull(ctx.queryParam(name));
+    if (v == null) {
+      return null;
+    }
+    try {
+      return new java.math.BigDecimal(v);
+    } catch (NumberFormatException e) {
+      throw ProblemException.badParameter(name, v, "must be a decimal amount, e.g. 1130.00");
+    }
+  }
+
+  static String encodeTimeCursor(InvoiceRepository.TimeCursor c) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(("t|" + c.at() + "|" + c.id()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static InvoiceRepository.TimeCursor decodeTimeCursor(String v) {
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    try {
+      String s = new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8);
+      String[] parts = s.split("\\|", 3);
+      if (!parts[0].equals("t")) {
+        throw new IllegalArgumentException();
+      }
+      return new InvoiceRepository.TimeCursor(java.time.OffsetDateTime.parse(parts[1]), parts[2]);
+    } catch (RuntimeException e) {
+      throw ProblemException.badParameter("cursor", v, "is not a cursor returned by this endpoint (pass nextCursor as it is)");
+    }
   }
 
   private void health(Context ctx) {
@@ -227,6 +366,9 @@ public final class QueryApiServer implements AutoCloseable {
     }
     if (dataSource != null) {
       dataSource.close();
+    }
+    if (sourceDataSource != null) {
+      sourceDataSource.close();
     }
   }
 }

@@ -24,6 +24,9 @@ public final class Topics {
       DEFAULT_PARTITIONS, DELETE_LONG, "changes that failed validation, with every reason");
   public static final Topic<AuditEntry> AUDIT = new Topic<>("invoices.audit", AuditEntry.class,
       DEFAULT_PARTITIONS, FOREVER, "append-only hash-chained audit of every decision");
+  public static final Topic<ProjectionEvent> PROJECTION = new Topic<>("invoices.projection", ProjectionEvent.class,
+      DEFAULT_PARTITIONS, DELETE_7D, "what the projector decided per invoice state (projected, retried, dead-lettered); "
+      + "co-partitioned with invoices.captured, chained into invoices.audit by sync-streams");
   public static final Topic<InvoiceState> SYNCED_RETRY = new Topic<>("invoices.synced.retry", InvoiceState.class,
       DEFAULT_PARTITIONS, Map.of("cleanup.policy", "delete", "retention.ms", DAY_MS), "projector's record-specific retries");
   public static final Topic<byte[]> SYNCED_DLT = new Topic<>("invoices.synced.dlt", byte[].class,
@@ -37,7 +40,7 @@ public final class Topics {
       1, FOREVER, "every dead-letter replay (JSON): who, when, which records, where to");
 
   /** Every topic invoice-sync writes, in data-flow order. */
-  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS);
+  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, PROJECTION, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS);
 
   private Topics() {
   }

@@ -22,7 +22,7 @@ class SchemaCompatibilityTest {
 
   static Stream<Schema> contractSchemas() {
     return Stream.of(InvoiceChange.getClassSchema(), InvoiceState.getClassSchema(),
-        InvoiceRejected.getClassSchema(), AuditEntry.getClassSchema());
+        InvoiceRejected.getClassSchema(), AuditEntry.getClassSchema(), ProjectionEvent.getClassSchema());
   }
 
   @ParameterizedTest

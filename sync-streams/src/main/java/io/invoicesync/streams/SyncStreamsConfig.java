@@ -29,6 +29,7 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public static final String REJECTED_TOPIC = "topic.rejected";
   public static final String AUDIT_TOPIC = "topic.audit";
   public static final String CAPTURED_DLT_TOPIC = "topic.captured.dlt";
+  public static final String PROJECTION_TOPIC = "topic.projection";
   public static final String RED_LEDGER_TOPIC = "topic.red.ledger";
   public static final String RED_VERDICT_TOPIC = "topic.red.verdicts";
   public static final String RED_WAIT_MS = "validation.red.wait.ms";
@@ -63,6 +64,9 @@ public final class SyncStreamsConfig extends AbstractConfig {
       .define(AUDIT_TOPIC, Type.STRING, Topics.AUDIT.name(), Importance.MEDIUM, "Output: AuditEntry.")
       .define(CAPTURED_DLT_TOPIC, Type.STRING, Topics.CAPTURED_DLT.name(), Importance.MEDIUM,
           "Dead letters: records of the input topic that do not deserialize, with provenance headers.")
+      .define(PROJECTION_TOPIC, Type.STRING, Topics.PROJECTION.name(), Importance.MEDIUM,
+          "Input: the projector's ProjectionEvents, chained into the audit; co-partitioned with the captured topic (created with its "
+              + "partition count when missing).")
       .define(RED_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
           "Internal topic to the red-letter ledger, keyed by blue invoice code|number. Empty = '<application.id>-red-ledger'.")
       .define(RED_VERDICT_TOPIC, Type.STRING, "", Importance.LOW,

@@ -1,6 +1,7 @@
 package io.invoicesync.streams;
 
 import io.invoicesync.schemas.TopicAdmin;
+import io.invoicesync.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +50,15 @@ public final class SyncStreamsService implements AutoCloseable {
       int partitions = TopicAdmin.partitions(admin, captured);
       TopicAdmin.createMissing(admin, List.of(
           new NewTopic(config.redLedgerTopic(), Optional.of(partitions), Optional.empty()),
-          new NewTopic(config.redVerdictTopic(), Optional.of(partitions), Optional.empty())));
-      int verdictPartitions = TopicAdmin.partitions(admin, config.redVerdictTopic());
-      if (verdictPartitions != partitions) {
-        throw new IllegalStateException("topic " + config.redVerdictTopic() + " has " + verdictPartitions + " partitions but " + captured
-            + " has " + partitions + "; they must be co-partitioned (same count)");
+          new NewTopic(config.redVerdictTopic(), Optional.of(partitions), Optional.empty()),
+          new NewTopic(config.getString(SyncStreamsConfig.PROJECTION_TOPIC), Optional.of(partitions), Optional.empty())
+              .configs(Topics.PROJECTION.configs())));
+      for (String coPartitioned : List.of(config.redVerdictTopic(), config.getString(SyncStreamsConfig.PROJECTION_TOPIC))) {
+        int n = TopicAdmin.partitions(admin, coPartitioned);
+        if (n != partitions) {
+          throw new IllegalStateException("topic " + coPartitioned + " has " + n + " partitions but " + captured
+              + " has " + partitions + "; they must be co-partitioned (same count)");
+        }
       }
     }
   }

@@ -4,8 +4,9 @@ import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.schemas.SerdeFactory;
-import io.invoicesync.streams.internal.CapturedDecoder;
+import io.invoicesync.streams.internal.InputDecoder;
 import io.invoicesync.streams.internal.InvoiceSyncProcessor;
 import io.invoicesync.streams.internal.InternalAvroSerde;
 import io.invoicesync.streams.internal.RedLetterLedger;
@@ -25,6 +26,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * invoices.captured (bytes) -> decode -+-> sync [store invoice-state] -+-> invoices.synced
+ * invoices.projection (bytes) -> decode +     ^                         |   (the projector's decisions, chained into the audit)
  *                                      |     ^                         +-> invoices.rejected
  *                                      |     |                         +-> invoices.audit
  *                                      |     |                         +-> red-ledger (by blue code|number)
@@ -41,6 +43,8 @@ public final class SyncTopology {
   public static final String STORE = "invoice-state";
   static final String SOURCE = "captured-source";
   static final String DECODE = "decode";
+  static final String PROJECTION_SOURCE = "projection-source";
+  static final String DECODE_PROJECTION = "decode-projection";
   static final String SYNC = "sync";
   static final String SYNCED_SINK = "synced-sink";
   static final String REJECTED_SINK = "rejected-sink";
@@ -61,6 +65,7 @@ public final class SyncTopology {
     SerdeFactory serdes = SerdeFactory.of(config.getString(SyncStreamsConfig.SCHEMA_REGISTRY_URL));
     InvoiceValidator validator = new InvoiceValidator(config.validationRules());
     var changeDeserializer = serdes.valueSerde(InvoiceChange.class).deserializer();
+    var projectionDeserializer = serdes.valueSerde(ProjectionEvent.class).deserializer();
 
     var changeSerde = serdes.valueSerde(InvoiceChange.class);
     var ledgerSerde = InternalAvroSerde.of(RedLedgerMessage.class);
@@ -71,9 +76,14 @@ public final class SyncTopology {
     Topology t = new Topology();
     t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.getString(SyncStreamsConfig.CAPTURED_TOPIC));
     t.addSource(VERDICT_SOURCE, Serdes.String().deserializer(), verdictSerde.deserializer(), config.redVerdictTopic());
-    t.addProcessor(DECODE, () -> new CapturedDecoder(changeDeserializer, SYNC, DLT_SINK, metrics.deadLettered::increment), SOURCE);
+    t.addSource(PROJECTION_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+        config.getString(SyncStreamsConfig.PROJECTION_TOPIC));
+    t.addProcessor(DECODE, () -> new InputDecoder<>(changeDeserializer, InvoiceChange::getInvoiceId, SYNC, DLT_SINK,
+        metrics.deadLettered::increment), SOURCE);
+    t.addProcessor(DECODE_PROJECTION, () -> new InputDecoder<>(projectionDeserializer, ProjectionEvent::getInvoiceId, SYNC, DLT_SINK,
+        metrics.deadLettered::increment), PROJECTION_SOURCE);
     t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, validator, config.zone(), children, redWait,
-        outcome -> count(metrics, outcome)), DECODE, VERDICT_SOURCE);
+        outcome -> count(metrics, outcome)), DECODE, DECODE_PROJECTION, VERDICT_SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
         StoreEntrySerde.create(serdes.valueSerde(InvoiceState.class), changeSerde)), SYNC);
     t.addSink(SYNCED_SINK, config.getString(SyncStreamsConfig.SYNCED_TOPIC), Serdes.String().serializer(),
@@ -84,7 +94,7 @@ public final class SyncTopology {
         serdes.valueSerde(AuditEntry.class).serializer(), SYNC);
     t.addSink(LEDGER_SINK, config.redLedgerTopic(), Serdes.String().serializer(), ledgerSerde.serializer(), SYNC);
     t.addSink(DLT_SINK, config.getString(SyncStreamsConfig.CAPTURED_DLT_TOPIC), Serdes.String().serializer(),
-        Serdes.ByteArray().serializer(), DECODE);
+        Serdes.ByteArray().serializer(), DECODE, DECODE_PROJECTION);
 
     t.addSource(LEDGER_SOURCE, Serdes.String().deserializer(), ledgerSerde.deserializer(), config.redLedgerTopic());
     t.addProcessor(LEDGER, () -> new RedLetterLedger(LEDGER_STORE, DEADLINE_STORE,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.ReplayHeaders;
 import io.invoicesync.schemas.Topics;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -174,11 +175,11 @@ public final class DltCommand {
       footer = {"", "Examples:", "  invoice-sync dlt replay --bootstrap localhost:9092 --key inv-42 --dry-run",
           "  invoice-sync dlt replay --bootstrap kafka:9092 --error PSQLException --since 1d --rate 50"})
   static final class ReplayCommand implements Callable<Integer> {
-    static final String REPLAY_COUNT = "invoicesync.replay.count";
-    static final String REPLAY_SOURCE = "invoicesync.replay.source";
-    static final String REPLAY_BY = "invoicesync.replay.by";
-    static final String REPLAY_AT = "invoicesync.replay.at";
-    static final String REPLAY_RUN = "invoicesync.replay.run";
+    static final String REPLAY_COUNT = ReplayHeaders.COUNT;
+    static final String REPLAY_SOURCE = ReplayHeaders.SOURCE;
+    static final String REPLAY_BY = ReplayHeaders.BY;
+    static final String REPLAY_AT = ReplayHeaders.AT;
+    static final String REPLAY_RUN = ReplayHeaders.RUN;
 
     @Mixin
     Selection sel;

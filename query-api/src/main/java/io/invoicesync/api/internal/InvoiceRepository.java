@@ -19,7 +19,22 @@ import javax.sql.DataSource;
 public final class InvoiceRepository {
 
   /** Search filters; null fields are not applied. */
-  public record Filter(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status) {
+  public record Filter(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status, String invoiceNumber,
+                       String invoiceCode, BigDecimal minAmount, BigDecimal maxAmount) {
+    public Filter(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status) {
+      this(sellerTaxId, buyerTaxId, from, to, status, null, null, null, null);
+    }
+  }
+
+  /** Rejection search filters; null fields are not applied. {@code from}/{@code to} bound the rejection date (UTC). */
+  public record RejectionFilter(String sellerTaxId, String buyerTaxId, String code, LocalDate from, LocalDate to, String invoiceNumber) {
+  }
+
+  /** A keyset position in a time-ordered list: the last (time, id) of the previous page. */
+  public record TimeCursor(OffsetDateTime at, String id) {
+  }
+
+  public record TimePage(List<Map<String, Object>> items, TimeCursor next) {
   }
 
   /** A keyset position: the last (issue date, id) of the previous page. */
@@ -85,6 +100,22 @@ public final class InvoiceRepository {
       sql.append(" AND status = ?");
       args.add(f.status());
     }
+    if (f.invoiceNumber() != null) {
+      sql.append(" AND invoice_number = ?");
+      args.add(f.invoiceNumber());
+    }
+    if (f.invoiceCode() != null) {
+      sql.append(" AND invoice_code = ?");
+      args.add(f.invoiceCode());
+    }
+    if (f.minAmount() != null) {
+      sql.append(" AND grand_total >= ?");
+      args.add(f.minAmount());
+    }
+    if (f.maxAmount() != null) {
+      sql.append(" AND grand_total <= ?");
+      args.add(f.maxAmount());
+    }
     if (after != null) {
       sql.append(" AND (issue_date, id) < (?, ?)");
       args.add(java.sql.Date.valueOf(after.issueDate()));
@@ -111,6 +142,143 @@ public final class InvoiceRepository {
         next = new Cursor(LocalDate.parse((String) last.get("issueDate")), (String) last.get("id"));
       }
       return new Page(items, next);
+    }
+  }
+
+  /** Latest rejections, newest first, keyset-paginated on (rejected_at, invoice id). */
+  public TimePage rejections(RejectionFilter f, TimeCursor after, int limit) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT r.*, r.violations::text AS violations_json, o.outcome FROM invoice_rejection r "
+        + "LEFT JOIN invoice_outcome o ON o.invoice_id = r.invoice_id WHERE true");
+    List<Object> args = new ArrayList<>();
+    if (f.sellerTaxId() != null) {
+      sql.append(" AND r.seller_tax_id = ?");
+      args.add(f.sellerTaxId());
+    }
+    if (f.buyerTaxId() != null) {
+      sql.append(" AND r.buyer_tax_id = ?");
+      args.add(f.buyerTaxId());
+    }
+    if (f.code() != null) {
+      sql.append(" AND ? = ANY (string_to_array(r.codes, ','))");
+      args.add(f.code());
+    }
+    if (f.invoiceNumber() != null) {
+      sql.append(" AND r.invoice_number = ?");
+      args.add(f.invoiceNumber());
+    }
+    if (f.from() != null) {
+      sql.append(" AND r.rejected_at >= ?");
+      args.add(f.from().atStartOfDay().atOffset(java.time.ZoneOffset.UTC));
+    }
+    if (f.to() != null) {
+      sql.append(" AND r.rejected_at < ?");
+      args.add(f.to().plusDays(1).atStartOfDay().atOffset(java.time.ZoneOffset.UTC));
+    }
+    if (after != null) {
+      sql.append(" AND (r.rejected_at, r.invoice_id) < (?, ?)");
+      args.add(after.at());
+      args.add(after.id());
+    }
+    sql.append(" ORDER BY r.rejected_at DESC, r.invoice_id DESC LIMIT ?");
+    args.add(limit + 1);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<Map<String, Object>> items = new ArrayList<>();
+      List<TimeCursor> keys = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          String id = rs.getString("invoice_id");
+          m.put("invoiceId", id);
+          m.put("invoiceCode", rs.getString("invoice_code"));
+          m.put("invoiceNumber", rs.getString("invoice_number"));
+          m.put("invoiceType", rs.getString("invoice_type"));
+          m.put("issueDate", rs.getDate("issue_date") == null ? null : rs.getDate("issue_date").toLocalDate().toString());
+          m.put("sellerName", rs.getString("seller_name"));
+          m.put("sellerTaxId", rs.getString("seller_tax_id"));
+          m.put("buyerName", rs.getString("buyer_name"));
+          m.put("totalAmount", rs.getBigDecimal("total_amount"));
+          m.put("totalTax", rs.getBigDecimal("total_tax"));
+          m.put("grandTotal", rs.getBigDecimal("grand_total"));
+          m.put("rejectedAt", ts(rs, "rejected_at"));
+          m.put("sourceCommitTs", ts(rs, "source_commit_ts"));
+          m.put("codes", List.of(rs.getString("codes").split(",")));
+          try {
+            m.put("violations", json.readValue(rs.getString("violations_json"), List.class));
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
+          }
+          m.put("currentOutcome", rs.getString("outcome"));
+          m.put("trace", "/api/v1/invoices/" + id + "/trace");
+          items.add(m);
+          keys.add(new TimeCursor(rs.getObject("rejected_at", OffsetDateTime.class), id));
+        }
+      }
+      TimeCursor next = null;
+      if (items.size() > limit) {
+        items.remove(limit);
+        next = keys.get(limit - 1);
+      }
+      return new TimePage(items, next);
+    }
+  }
+
+  /** Invoices the outcome recorder holds with {@code outcome} (not VISIBLE), most recently changed first. */
+  public TimePage byOutcome(String outcome, Filter f, TimeCursor after, int limit) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT * FROM invoice_outcome WHERE outcome = ?");
+    List<Object> args = new ArrayList<>(List.of(outcome));
+    if (f.sellerTaxId() != null) {
+      sql.append(" AND seller_tax_id = ?");
+      args.add(f.sellerTaxId());
+    }
+    if (f.invoiceNumber() != null) {
+      sql.append(" AND invoice_number = ?");
+      args.add(f.invoiceNumber());
+    }
+    if (f.invoiceCode() != null) {
+      sql.append(" AND invoice_code = ?");
+      args.add(f.invoiceCode());
+    }
+    if (after != null) {
+      sql.append(" AND (updated_at, invoice_id) < (?, ?)");
+      args.add(after.at());
+      args.add(after.id());
+    }
+    sql.append(" ORDER BY updated_at DESC, invoice_id DESC LIMIT ?");
+    args.add(limit + 1);
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<Map<String, Object>> items = new ArrayList<>();
+      List<TimeCursor> keys = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          String id = rs.getString("invoice_id");
+          m.put("invoiceId", id);
+          m.put("outcome", rs.getString("outcome"));
+          m.put("lastEvent", rs.getString("last_event"));
+          m.put("invoiceCode", rs.getString("invoice_code"));
+          m.put("invoiceNumber", rs.getString("invoice_number"));
+          m.put("sellerTaxId", rs.getString("seller_tax_id"));
+          m.put("latestVersion", rs.getObject("latest_version"));
+          m.put("visibleVersion", rs.getObject("visible_version"));
+          m.put("updatedAt", ts(rs, "updated_at"));
+          m.put("trace", "/api/v1/invoices/" + id + "/trace");
+          items.add(m);
+          keys.add(new TimeCursor(rs.getObject("updated_at", OffsetDateTime.class), id));
+        }
+      }
+      TimeCursor next = null;
+      if (items.size() > limit) {
+        items.remove(limit);
+        next = keys.get(limit - 1);
+      }
+      return new TimePage(items, next);
     }
   }
 

@@ -1,11 +1,14 @@
 package io.invoicesync.streams.internal;
 
+import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.schemas.RedLetterLink;
+import io.invoicesync.schemas.SourcePosition;
 import io.invoicesync.schemas.Violation;
 import io.invoicesync.streams.internal.avro.RedLedgerMessage;
 import io.invoicesync.streams.internal.avro.RedVerdict;
@@ -32,12 +35,20 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@link RedLetterLedger} (keyed by the blue invoice, maybe in another task): it is sent there and
  * its decision waits for the {@link RedVerdict}. Later changes of the same invoice are parked behind
  * it, so per-invoice order holds. Every synced blue invoice is registered with the ledger.
+ *
+ * <p>Every decision is an entry of the invoice's audit chain, including the ones that change
+ * nothing (DEDUPLICATED with its kind, AWAITING_RED) and the ones other stages made: the
+ * projector's {@link ProjectionEvent}s and the decoder's {@link InputDecoder.DeadLetterNotice}s
+ * arrive here, keyed by invoice id, so this processor stays the one writer of each chain.
  */
 public final class InvoiceSyncProcessor implements Processor<String, Object, String, Object> {
 
   public static final String LINES_NOT_CAPTURED = "LINES_NOT_CAPTURED";
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
+  public static final String STAGE = "sync-streams";
+  /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
+  static final long NO_LSN = -1L;
 
   /** What happened to one change; also what the counters count. */
   public enum Outcome { SYNCED, REJECTED, REDELIVERY, STALE, NO_OP, AWAITING_RED, PARKED }
@@ -81,6 +92,10 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       onChange(record.key(), change, record.timestamp());
     } else if (record.value() instanceof RedVerdict verdict) {
       onVerdict(record.key(), verdict, record.timestamp());
+    } else if (record.value() instanceof ProjectionEvent event) {
+      onProjection(record.key(), event, record.timestamp());
+    } else if (record.value() instanceof InputDecoder.DeadLetterNotice notice) {
+      onDeadLetter(record.key(), notice, record.timestamp());
     } else {
       throw new IllegalStateException("sync processor got " + (record.value() == null ? "null" : record.value().getClass().getName()));
     }
@@ -90,10 +105,12 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     StoreEntry entry = store.get(id);
     long lsn = change.getSource().getLsn();
     if (isDuplicate(entry, lsn)) {
+      deduplicated(id, entry, change, "REDELIVERY", timestamp);
       listener.on(Outcome.REDELIVERY);
       return;
     }
     if (isStale(entry, lsn)) {
+      deduplicated(id, entry, change, "STALE", timestamp);
       listener.on(Outcome.STALE);
       return;
     }
@@ -155,7 +172,9 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     String digest = Digests.invoiceDigest(candidate);
     if (previous != null && digest.equals(previous.getDigest())) {
-      store.put(id, base);
+      AuditEntry audit = audit(id, "DEDUPLICATED", previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
+      context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
+      store.put(id, new StoreEntry(previous, lsn, audit.getHash()));
       listener.on(Outcome.NO_OP);
       return;
     }
@@ -178,7 +197,11 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
           .setLsn(lsn).setDeadline(now.plus(redWait).toEpochMilli()).build();
       context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) check, timestamp), children.redLedger());
       InvoiceChange effective = change.getLinesIncluded() ? change : InvoiceChange.newBuilder(change).setAfter(candidate).build();
-      store.put(id, new StoreEntry(null, lsn, auditHead, List.of(effective)));
+      RedLetterLink link = candidate.getRedLetter();
+      AuditEntry audit = audit(id, "AWAITING_RED", null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
+          + now.plus(redWait), auditHead, now, candidate);
+      context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
+      store.put(id, new StoreEntry(null, lsn, audit.getHash(), List.of(effective)));
       listener.on(Outcome.AWAITING_RED);
       return;
     }
@@ -204,7 +227,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .setDigest(digest)
         .setSyncedAt(now)
         .build();
-    AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, null, base.auditHead(), now);
+    AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, null, base.auditHead(), now, candidate);
     context.forward(new Record<>(id, (Object) state, ts), children.synced());
     context.forward(new Record<>(id, (Object) audit, ts), children.audit());
     if (candidate.getRedLetter() == null && candidate.getInvoiceNumber() != null) {
@@ -227,7 +250,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .build();
     String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","));
     String digest = seen == null ? "" : Digests.invoiceDigest(seen);
-    AuditEntry audit = audit(id, "REJECTED", null, change, digest, codes, base.auditHead(), now);
+    AuditEntry audit = audit(id, "REJECTED", null, change, digest, codes, base.auditHead(), now, seen);
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
     context.forward(new Record<>(id, (Object) audit, ts), children.audit());
     listener.on(Outcome.REJECTED);
@@ -243,13 +266,61 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     return blueKey(link.getBlueInvoiceCode(), link.getBlueInvoiceNumber());
   }
 
+  /** A change that decided nothing new: chained, so the trail shows it arrived and why it changed nothing. */
+  private void deduplicated(String id, StoreEntry entry, InvoiceChange change, String kind, long timestamp) {
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Invoice known = entry.state() == null ? change.getAfter() : entry.state().getInvoice();
+    AuditEntry audit = audit(id, "DEDUPLICATED", entry.state() == null ? null : entry.state().getVersion(), change,
+        entry.state() == null ? "" : entry.state().getDigest(), kind, entry.auditHead(), now, known);
+    context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
+    store.put(id, new StoreEntry(entry.state(), entry.lastLsn(), audit.getHash(), entry.parked()));
+  }
+
+  /** The projector's decision about a state of this invoice, chained into its audit trail. */
+  private void onProjection(String id, ProjectionEvent event, long timestamp) {
+    StoreEntry entry = store.get(id);
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    SourcePosition source = event.getSource() != null ? event.getSource()
+        : SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(event.getDecidedAt()).build();
+    Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
+    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event.getEvent()).setVersion(event.getVersion())
+        .setSource(source).setDigest(event.getDigest() == null ? "" : event.getDigest()).setDetail(event.getDetail())
+        .setPrevHash(entry == null ? null : entry.auditHead()).setHash("").setRecordedAt(now).setStage("projector")
+        .setDecidedAt(event.getDecidedAt()), known);
+    context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
+    store.put(id, entry == null ? new StoreEntry(null, NO_LSN, audit.getHash())
+        : new StoreEntry(entry.state(), entry.lastLsn(), audit.getHash(), entry.parked()));
+  }
+
+  /** An input record of this invoice that did not decode and went to the DLT. */
+  private void onDeadLetter(String id, InputDecoder.DeadLetterNotice notice, long timestamp) {
+    StoreEntry entry = store.get(id);
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
+    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent("DEAD_LETTERED").setVersion(null)
+        .setSource(SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(Instant.ofEpochMilli(notice.timestamp())).build())
+        .setDigest("").setDetail(notice.topic() + "-" + notice.partition() + "@" + notice.offset() + ": " + notice.cause())
+        .setPrevHash(entry == null ? null : entry.auditHead()).setHash("").setRecordedAt(now).setStage(STAGE), known);
+    context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
+    store.put(id, entry == null ? new StoreEntry(null, NO_LSN, audit.getHash())
+        : new StoreEntry(entry.state(), entry.lastLsn(), audit.getHash(), entry.parked()));
+  }
+
   private static AuditEntry audit(String id, String event, Integer version, InvoiceChange change, String digest, String detail,
-                                  String prevHash, Instant now) {
-    AuditEntry e = AuditEntry.newBuilder()
+                                  String prevHash, Instant now, Invoice invoice) {
+    return sealed(AuditEntry.newBuilder()
         .setInvoiceId(id).setEvent(event).setVersion(version).setSource(change.getSource()).setDigest(digest)
-        .setDetail(detail).setPrevHash(prevHash).setHash("").setRecordedAt(now).build();
-    e.setHash(Digests.auditHash(e));
-    return e;
+        .setDetail(detail).setPrevHash(prevHash).setHash("").setRecordedAt(now).setStage(STAGE)
+        .setCapturedAt(change.getCapturedAt()), invoice);
+  }
+
+  /** Adds the invoice's printed identity (what clerks and exports search by) and the hash. */
+  private static AuditEntry sealed(AuditEntry.Builder b, Invoice invoice) {
+    if (invoice != null) {
+      b.setInvoiceCode(invoice.getInvoiceCode()).setInvoiceNumber(invoice.getInvoiceNumber())
+          .setSellerTaxId(invoice.getSeller() == null ? null : invoice.getSeller().getTaxId());
+    }
+    return AuditChain.seal(b.build());
   }
 
   private static Violation violation(String code, String field, String value, String expected, String message) {

@@ -1,0 +1,108 @@
+package io.invoicesync.cli.internal;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A {@code run} configuration file, read the way {@code run} reads it, for the operator commands
+ * that reuse it ({@code trace}, {@code audit}): where the query store, the issuing database and
+ * Kafka are.
+ */
+public final class RunConfig {
+
+  private final Map<String, String> values;
+
+  private RunConfig(Map<String, String> values) {
+    this.values = Map.copyOf(values);
+  }
+
+  public static RunConfig load(Path file) throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    Map<String, String> map = new HashMap<>();
+    p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k).trim()));
+    return new RunConfig(map);
+  }
+
+  public static RunConfig of(Map<String, String> values) {
+    return new RunConfig(values);
+  }
+
+  public Map<String, String> values() {
+    return values;
+  }
+
+  public String get(String key) {
+    String v = values.get(key);
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  private String first(String... keys) {
+    for (String k : keys) {
+      if (get(k) != null) {
+        return get(k);
+      }
+    }
+    return null;
+  }
+
+  /** The query store: {@code api.jdbc.*}, else {@code projector.jdbc.*}. */
+  public DataSource store() {
+    String url = first("api.jdbc.url", "projector.jdbc.url");
+    if (url == null) {
+      throw new IllegalArgumentException("the configuration names no query store: set api.jdbc.url or projector.jdbc.url");
+    }
+    String prefix = get("api.jdbc.url") != null ? "api.jdbc." : "projector.jdbc.";
+    return dataSource(url, values.getOrDefault(prefix + "user", "postgres"), values.getOrDefault(prefix + "password", ""));
+  }
+
+  /** The issuing database, read-only: {@code api.source.jdbc.*}, else built from {@code ingest.database.*}; null when neither is set. */
+  public DataSource source() {
+    if (get("api.source.jdbc.url") != null) {
+      return dataSource(get("api.source.jdbc.url"), values.getOrDefault("api.source.jdbc.user", "postgres"),
+          values.getOrDefault("api.source.jdbc.password", ""));
+    }
+    if (get("ingest.database.hostname") == null && get("ingest.database.port") == null) {
+      return null;
+    }
+    String url = "jdbc:postgresql://" + values.getOrDefault("ingest.database.hostname", "localhost") + ":"
+        + values.getOrDefault("ingest.database.port", "5432") + "/" + values.getOrDefault("ingest.database.dbname", "issuing");
+    return dataSource(url, values.getOrDefault("ingest.database.user", "postgres"), values.getOrDefault("ingest.database.password", ""));
+  }
+
+  public String sourceSchema() {
+    return first("api.source.schema", "ingest.source.schema") == null ? "issuing" : first("api.source.schema", "ingest.source.schema");
+  }
+
+  public String slotName() {
+    return first("api.source.slot.name", "ingest.slot.name") == null ? "invoice_sync" : first("api.source.slot.name", "ingest.slot.name");
+  }
+
+  public String bootstrapServers() {
+    String b = get("bootstrap.servers");
+    if (b == null) {
+      throw new IllegalArgumentException("the configuration has no bootstrap.servers");
+    }
+    return b;
+  }
+
+  public static DataSource dataSource(String url, String user, String password) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(url);
+    ds.setUser(user);
+    ds.setPassword(password);
+    ds.setReadOnly(true);
+    ds.setConnectTimeout(5);
+    return ds;
+  }
+}

@@ -1,0 +1,84 @@
+package io.invoicesync.projector.internal;
+
+import io.invoicesync.schemas.AuditEntry;
+import java.time.Instant;
+
+/**
+ * Where one invoice stands, as the audit trail says, and how each audit event moves it. Pure: the
+ * outcome recorder loads rows, folds events into them with {@link #after}, and writes them back.
+ *
+ * @param outcome        VISIBLE, REJECTED, DEAD_LETTERED or IN_FLIGHT
+ * @param lastEvent      the newest audit event
+ * @param latestVersion  the newest version sync-streams applied (null: none yet)
+ * @param visibleVersion the newest version the projector made visible (null: none yet)
+ * @param auditPartition partition of the newest event folded in
+ * @param auditOffset    offset of the newest event folded in; older offsets are not folded again
+ */
+public record InvoiceOutcome(String invoiceId, String outcome, String lastEvent, Integer latestVersion, Integer visibleVersion,
+                             Long latestLsn, Instant latestCommitTs, String invoiceCode, String invoiceNumber, String sellerTaxId,
+                             Instant firstSeenAt, Instant updatedAt, int auditPartition, long auditOffset) {
+
+  public static final String VISIBLE = "VISIBLE";
+  public static final String REJECTED = "REJECTED";
+  public static final String DEAD_LETTERED = "DEAD_LETTERED";
+  public static final String IN_FLIGHT = "IN_FLIGHT";
+
+  /** True when the event at these coordinates was folded in already (a re-read after a crash). */
+  public boolean hasSeen(int partition, long offset) {
+    return partition == auditPartition && offset <= auditOffset;
+  }
+
+  /**
+   * The outcome after {@code e} (read at {@code partition}/{@code offset}); {@code current} null
+   * for the invoice's first event.
+   */
+  public static InvoiceOutcome after(InvoiceOutcome current, AuditEntry e, int partition, long offset) {
+    String outcome = current == null ? IN_FLIGHT : current.outcome();
+    Integer latest = current == null ? null : current.latestVersion();
+    Integer visible = current == null ? null : current.visibleVersion();
+    Long lsn = current == null ? null : current.latestLsn();
+    Instant commitTs = current == null ? null : current.latestCommitTs();
+    boolean decidesChange = e.getSource().getLsn() >= 0 && "sync-streams".equals(stageOf(e));
+    if (decidesChange && (lsn == null || e.getSource().getLsn() > lsn)) {
+      lsn = e.getSource().getLsn();
+      commitTs = e.getSource().getCommitTs();
+    }
+    switch (e.getEvent()) {
+      case "APPLIED" -> {
+        latest = max(latest, e.getVersion());
+        outcome = visible != null && latest != null && visible >= latest ? VISIBLE : IN_FLIGHT;
+      }
+      case "PROJECTED" -> {
+        visible = max(visible, e.getVersion());
+        outcome = latest == null || (visible != null && visible >= latest) ? VISIBLE : IN_FLIGHT;
+        if (latest == null) {
+          latest = visible;
+        }
+      }
+      case "REJECTED" -> outcome = REJECTED;
+      case "DEAD_LETTERED" -> outcome = DEAD_LETTERED;
+      case "RETRIED", "AWAITING_RED" -> outcome = IN_FLIGHT;
+      default -> {
+        // DEDUPLICATED, ALREADY_CURRENT and events of later releases do not move the outcome
+      }
+    }
+    Instant at = e.getRecordedAt();
+    return new InvoiceOutcome(e.getInvoiceId(), outcome, e.getEvent(), latest, visible, lsn, commitTs,
+        e.getInvoiceNumber() != null ? e.getInvoiceCode() : current == null ? null : current.invoiceCode(),
+        e.getInvoiceNumber() != null ? e.getInvoiceNumber() : current == null ? null : current.invoiceNumber(),
+        e.getSellerTaxId() != null ? e.getSellerTaxId() : current == null ? null : current.sellerTaxId(),
+        current == null ? at : current.firstSeenAt(), at, partition, offset);
+  }
+
+  /** Entries written before AuditEntry v2 carry no stage; sync-streams wrote all of them. */
+  private static String stageOf(AuditEntry e) {
+    return e.getStage() == null ? "sync-streams" : e.getStage();
+  }
+
+  private static Integer max(Integer a, Integer b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : Math.max(a, b);
+  }
+}

@@ -1,0 +1,454 @@
+package io.invoicesync.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.api.internal.TraceVerdict;
+import io.invoicesync.schemas.AuditChain;
+import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.SourcePosition;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers for one invoice: where it is and why ({@link #trace}), its audit trail with the chain
+ * recomputed ({@link #history}), which invoices carry a printed number ({@link #idsByNumber}), and
+ * the pipeline's freshness ({@link #status}). Reads the query store (visible invoices and the
+ * outcome recorder's tables) and, when configured, the issuing database read-only. Shared by the
+ * HTTP API and the {@code invoice-sync trace} command, so both say the same.
+ */
+public final class TraceService {
+
+  private static final Logger log = LoggerFactory.getLogger(TraceService.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final DataSource store;
+  private final SourceProbe source;
+
+  /** @param source the issuing database's probe, or null when source access is not configured */
+  public TraceService(DataSource store, SourceProbe source) {
+    this.store = store;
+    this.source = source;
+  }
+
+  public boolean sourceConfigured() {
+    return source != null;
+  }
+
+  /** The trace of {@code id}; always an answer, UNKNOWN when nothing knows the invoice. */
+  public Map<String, Object> trace(String id) throws SQLException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    try (Connection c = store.getConnection()) {
+      TraceVerdict.Visible visible = null;
+      String code = null;
+      String number = null;
+      try (PreparedStatement ps = c.prepareStatement("SELECT version, status, source_commit_ts, projected_at, synced_at, invoice_code, "
+          + "invoice_number FROM invoice WHERE id = ?")) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            visible = new TraceVerdict.Visible(rs.getInt(1), rs.getString(2), instant(rs, 3), instant(rs, 4));
+            code = rs.getString(6);
+            number = rs.getString(7);
+          }
+        }
+      }
+      TraceVerdict.Recorded recorded = null;
+      try (PreparedStatement ps = c.prepareStatement("SELECT outcome, last_event, latest_version, visible_version, updated_at, "
+          + "invoice_code, invoice_number FROM invoice_outcome WHERE invoice_id = ?")) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            recorded = new TraceVerdict.Recorded(rs.getString(1), rs.getString(2), (Integer) rs.getObject(3), (Integer) rs.getObject(4),
+                instant(rs, 5));
+            if (number == null) {
+              code = rs.getString(6);
+              number = rs.getString(7);
+            }
+          }
+        }
+      }
+      List<Map<String, Object>> history = events(c, id);
+      Map<String, Object> rejection = rejection(c, id);
+      List<Map<String, Object>> deadLetters = deadLetters(c, id);
+      Map<String, Object> sourceView = new LinkedHashMap<>();
+      TraceVerdict.Source src = probeSource(c, id, sourceView);
+      if (number == null && sourceView.get("invoiceNumber") != null) {
+        code = (String) sourceView.get("invoiceCode");
+        number = (String) sourceView.get("invoiceNumber");
+      }
+      if (recorded == null && visible == null && deadLetters.isEmpty() == false) {
+        recorded = new TraceVerdict.Recorded(TraceVerdict.DEAD_LETTERED, "DEAD_LETTERED", null, null, null);
+      }
+      TraceVerdict verdict = TraceVerdict.decide(visible, recorded, src, Instant.now());
+
+      out.put("invoiceId", id);
+      out.put("outcome", verdict.outcome());
+      out.put("explanation", verdict.explanation());
+      out.put("action", verdict.action());
+      out.put("invoiceCode", code);
+      out.put("invoiceNumber", number);
+      out.put("visibleVersion", visible == null ? null : visible.version());
+      out.put("latestVersionSeen", recorded != null && recorded.latestVersion() != null ? recorded.latestVersion()
+          : visible == null ? null : visible.version());
+      out.put("timeline", timeline(history, visible));
+      out.put("rejection", rejection);
+      out.put("deadLetters", deadLetters);
+      out.put("history", history);
+      out.put("source", sourceView);
+      Map<String, Object> links = new LinkedHashMap<>();
+      links.put("invoice", visible == null ? null : "/api/v1/invoices/" + id);
+      links.put("audit", "/api/v1/invoices/" + id + "/audit");
+      out.put("links", links);
+      return out;
+    }
+  }
+
+  /** Source commit, capture, sync and projection times of the newest change seen. */
+  private static Map<String, Object> timeline(List<Map<String, Object>> history, TraceVerdict.Visible visible) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    Object commit = null;
+    Object captured = null;
+    Object decided = null;
+    Object synced = null;
+    Object projected = null;
+    for (Map<String, Object> e : history) {
+      String event = (String) e.get("event");
+      if ("sync-streams".equals(e.get("stage")) && e.get("sourceLsn") instanceof Long lsn && lsn >= 0 && !"DEDUPLICATED".equals(event)) {
+        commit = e.get("sourceCommitTs");
+        captured = e.get("capturedAt");
+        decided = e.get("recordedAt");
+        synced = "APPLIED".equals(event) ? e.get("recordedAt") : null;
+        projected = null;
+      }
+      if ("PROJECTED".equals(event)) {
+        projected = e.get("decidedAt");
+      }
+    }
+    if (commit == null && visible != null) {
+      commit = str(visible.sourceCommitTs());
+      projected = str(visible.projectedAt());
+    }
+    t.put("sourceCommit", commit);
+    t.put("captured", captured);
+    t.put("decided", decided);
+    t.put("synced", synced);
+    t.put("projected", projected);
+    return t;
+  }
+
+  private TraceVerdict.Source probeSource(Connection store, String id, Map<String, Object> view) throws SQLException {
+    view.put("checked", false);
+    if (source == null) {
+      view.put("note", "no source access configured (api.source.jdbc.url)");
+      return TraceVerdict.Source.UNCHECKED;
+    }
+    try {
+      Optional<SourceProbe.SourceInvoice> inv = source.invoice(id);
+      SourceProbe.Capture capture = source.capture();
+      Instant newestHandled = null;
+      try (PreparedStatement ps = store.prepareStatement("SELECT source_commit_ts FROM pipeline_watermark WHERE stage = 'sync'");
+           ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          newestHandled = instant(rs, 1);
+        }
+      }
+      view.put("checked", true);
+      view.put("present", inv.isPresent());
+      inv.ifPresent(i -> {
+        view.put("status", i.status());
+        view.put("invoiceCode", i.invoiceCode());
+        view.put("invoiceNumber", i.invoiceNumber());
+        view.put("createdAt", str(i.createdAt()));
+        view.put("changedAt", str(i.updatedAt()));
+      });
+      view.put("captureBehindBytes", capture.behindBytes());
+      view.put("newestHandledCommit", str(newestHandled));
+      return new TraceVerdict.Source(true, inv.isPresent(), inv.map(SourceProbe.SourceInvoice::status).orElse(null),
+          inv.map(SourceProbe.SourceInvoice::updatedAt).orElse(null), capture.behindBytes(), newestHandled);
+    } catch (SQLException e) {
+      log.warn("issuing database not reachable for a trace: {}", e.getMessage());
+      view.put("note", "the issuing database is not reachable");
+      return TraceVerdict.Source.UNCHECKED;
+    }
+  }
+
+  /** The invoice's audit trail as recorded, oldest first. */
+  private static List<Map<String, Object>> events(Connection c, String id) throws SQLException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_event WHERE invoice_id = ? ORDER BY audit_offset")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> e = new LinkedHashMap<>();
+          e.put("event", rs.getString("event"));
+          e.put("stage", rs.getString("stage") == null ? "sync-streams" : rs.getString("stage"));
+          e.put("version", rs.getObject("version"));
+          e.put("detail", rs.getString("detail"));
+          e.put("sourceLsn", rs.getLong("source_lsn"));
+          e.put("sourceCommitTs", str(instant(rs, "source_commit_ts")));
+          e.put("capturedAt", str(instant(rs, "captured_at")));
+          e.put("decidedAt", str(instant(rs, "decided_at")));
+          e.put("recordedAt", str(instant(rs, "recorded_at")));
+          e.put("auditPartition", rs.getInt("audit_partition"));
+          e.put("auditOffset", rs.getLong("audit_offset"));
+          e.put("hash", rs.getString("hash"));
+          e.put("prevHash", rs.getString("prev_hash"));
+          out.add(e);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Object> rejection(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT rejected_at, source_commit_ts, codes, violations::text FROM invoice_rejection "
+        + "WHERE invoice_id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("rejectedAt", str(instant(rs, 1)));
+        r.put("sourceCommitTs", str(instant(rs, 2)));
+        r.put("codes", List.of(rs.getString(3).split(",")));
+        try {
+          r.put("violations", JSON.readValue(rs.getString(4), List.class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
+        }
+        return r;
+      }
+    }
+  }
+
+  private static List<Map<String, Object>> deadLetters(Connection c, String id) throws SQLException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM dead_letter WHERE invoice_id = ? ORDER BY dead_lettered_at")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> d = new LinkedHashMap<>();
+          d.put("topic", rs.getString("dlt_topic"));
+          d.put("partition", rs.getInt("dlt_partition"));
+          d.put("offset", rs.getLong("dlt_offset"));
+          d.put("originalTopic", rs.getString("original_topic"));
+          d.put("originalPartition", rs.getObject("original_partition"));
+          d.put("originalOffset", rs.getObject("original_offset"));
+          d.put("stage", rs.getString("stage"));
+          d.put("exceptionClass", rs.getString("exception_class"));
+          d.put("causeClass", rs.getString("cause_class"));
+          d.put("message", rs.getString("message"));
+          d.put("attempts", rs.getObject("attempts"));
+          d.put("firstFailureAt", str(instant(rs, "first_failure_at")));
+          d.put("deadLetteredAt", str(instant(rs, "dead_lettered_at")));
+          out.add(d);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The audit trail of {@code id} as the query store recorded it, with {@code verified}: every
+   * hash recomputed ({@link AuditChain}) and every link to its predecessor checked. A broken entry
+   * is named. (The topic itself is verified by {@code invoice-sync audit verify}.)
+   */
+  public Map<String, Object> history(String id) throws SQLException {
+    List<Map<String, Object>> entries = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    try (Connection c = store.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_event WHERE invoice_id = ? ORDER BY audit_offset")) {
+      ps.setString(1, id);
+      String previous = null;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          AuditEntry e = AuditEntry.newBuilder().setInvoiceId(rs.getString("invoice_id")).setEvent(rs.getString("event"))
+              .setVersion((Integer) rs.getObject("version"))
+              .setSource(SourcePosition.newBuilder().setLsn(rs.getLong("source_lsn"))
+                  .setCommitTs(instant(rs, "source_commit_ts") == null ? Instant.EPOCH : instant(rs, "source_commit_ts")).build())
+              .setDigest(rs.getString("digest")).setDetail(rs.getString("detail")).setPrevHash(rs.getString("prev_hash"))
+              .setHash(rs.getString("hash")).setRecordedAt(instant(rs, "recorded_at")).setStage(rs.getString("stage"))
+              .setCapturedAt(instant(rs, "captured_at")).setDecidedAt(instant(rs, "decided_at"))
+              .setInvoiceCode(rs.getString("invoice_code")).setInvoiceNumber(rs.getString("invoice_number"))
+              .setSellerTaxId(rs.getString("seller_tax_id")).build();
+          String where = "offset " + rs.getLong("audit_offset") + " (" + e.getEvent() + ")";
+          if (!AuditChain.hash(e).equals(e.getHash())) {
+            problems.add(where + ": hash does not match the entry's content");
+          }
+          if (!java.util.Objects.equals(previous, e.getPrevHash())) {
+            problems.add(where + ": prevHash does not link to the previous entry");
+          }
+          previous = e.getHash();
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("event", e.getEvent());
+          m.put("stage", e.getStage() == null ? "sync-streams" : e.getStage());
+          m.put("version", e.getVersion());
+          m.put("detail", e.getDetail());
+          m.put("sourceLsn", e.getSource().getLsn());
+          m.put("recordedAt", str(e.getRecordedAt()));
+          m.put("auditPartition", rs.getInt("audit_partition"));
+          m.put("auditOffset", rs.getLong("audit_offset"));
+          m.put("prevHash", e.getPrevHash());
+          m.put("hash", e.getHash());
+          entries.add(m);
+        }
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("invoiceId", id);
+    out.put("verified", !entries.isEmpty() && problems.isEmpty());
+    out.put("problems", problems);
+    out.put("entries", entries);
+    return out;
+  }
+
+  /** Ids of invoices with this printed number (and code), visible or not, newest first; at most 20. */
+  public List<String> idsByNumber(String number, String code) throws SQLException {
+    Set<String> ids = new LinkedHashSet<>();
+    try (Connection c = store.getConnection()) {
+      for (String sql : List.of(
+          "SELECT id FROM invoice WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?) ORDER BY issue_date DESC, id DESC LIMIT 20",
+          "SELECT invoice_id FROM invoice_outcome WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?) LIMIT 20",
+          "SELECT invoice_id FROM invoice_rejection WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?) LIMIT 20")) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setString(1, number);
+          ps.setString(2, code);
+          ps.setString(3, code);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              ids.add(rs.getString(1));
+            }
+          }
+        }
+      }
+    }
+    if (ids.isEmpty() && source != null) {
+      try {
+        ids.addAll(source.idsByNumber(number, code));
+      } catch (SQLException e) {
+        log.warn("issuing database not reachable for a number lookup: {}", e.getMessage());
+      }
+    }
+    return new ArrayList<>(ids).subList(0, Math.min(20, ids.size()));
+  }
+
+  /**
+   * The pipeline's freshness: per stage the newest source position and commit time handled, the
+   * source's current WAL position (when configured), the commit-to-visible lag now, and counts of
+   * invoices by outcome.
+   */
+  public Map<String, Object> status() throws SQLException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Instant now = Instant.now();
+    try (Connection c = store.getConnection()) {
+      Map<String, Object> stages = new LinkedHashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT stage, source_lsn, source_commit_ts, updated_at FROM pipeline_watermark ORDER BY stage");
+           ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> s = new LinkedHashMap<>();
+          s.put("sourceLsn", rs.getLong(2));
+          s.put("sourceCommitTs", str(instant(rs, 3)));
+          s.put("handledAt", str(instant(rs, 4)));
+          stages.put(rs.getString(1), s);
+        }
+      }
+      Map<String, Object> visible = new LinkedHashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT source_lsn, source_commit_ts, projected_at FROM invoice "
+          + "ORDER BY projected_at DESC LIMIT 1"); ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          visible.put("sourceLsn", rs.getLong(1));
+          visible.put("sourceCommitTs", str(instant(rs, 2)));
+          visible.put("projectedAt", str(instant(rs, 3)));
+          visible.put("commitToVisibleSeconds", java.time.Duration.between(instant(rs, 2), instant(rs, 3)).toMillis() / 1000.0);
+        }
+      }
+      stages.put("visible", visible);
+      out.put("stages", stages);
+
+      Map<String, Object> counts = new LinkedHashMap<>();
+      for (String o : List.of(TraceVerdict.VISIBLE, TraceVerdict.IN_FLIGHT, TraceVerdict.REJECTED, TraceVerdict.DEAD_LETTERED)) {
+        counts.put(o, 0L);
+      }
+      long parked = 0;
+      try (PreparedStatement ps = c.prepareStatement("SELECT outcome, last_event, count(*) FROM invoice_outcome GROUP BY outcome, last_event");
+           ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          counts.merge(rs.getString(1), rs.getLong(3), (a, b) -> (Long) a + (Long) b);
+          if (TraceVerdict.IN_FLIGHT.equals(rs.getString(1)) && List.of("RETRIED", "AWAITING_RED").contains(rs.getString(2))) {
+            parked += rs.getLong(3);
+          }
+        }
+      }
+      Map<String, Object> c2 = new LinkedHashMap<>();
+      c2.put("visible", counts.get(TraceVerdict.VISIBLE));
+      c2.put("inFlight", counts.get(TraceVerdict.IN_FLIGHT));
+      c2.put("parked", parked);
+      c2.put("rejected", counts.get(TraceVerdict.REJECTED));
+      c2.put("deadLettered", counts.get(TraceVerdict.DEAD_LETTERED));
+      try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM dead_letter"); ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        c2.put("deadLetterRecords", rs.getLong(1));
+      }
+      out.put("counts", c2);
+
+      Object syncCommit = stages.get("sync") instanceof Map<?, ?> m ? m.get("sourceCommitTs") : null;
+      Object projectionCommit = stages.get("projection") instanceof Map<?, ?> m ? m.get("sourceCommitTs") : null;
+      Map<String, Object> lag = new LinkedHashMap<>();
+      lag.put("commitToVisibleSeconds", visible.get("commitToVisibleSeconds"));
+      lag.put("projectionBehindSyncSeconds", syncCommit == null || projectionCommit == null ? null
+          : Math.max(0, java.time.Duration.between(Instant.parse((String) projectionCommit), Instant.parse((String) syncCommit)).toMillis()) / 1000.0);
+      lag.put("inFlight", counts.get(TraceVerdict.IN_FLIGHT));
+      out.put("lag", lag);
+    }
+    Map<String, Object> src = new LinkedHashMap<>();
+    if (source == null) {
+      src.put("checked", false);
+      src.put("note", "no source access configured (api.source.jdbc.url)");
+    } else {
+      try {
+        SourceProbe.Capture cap = source.capture();
+        src.put("checked", true);
+        src.put("slot", cap.slot());
+        src.put("slotExists", cap.slotExists());
+        src.put("slotActive", cap.slotActive());
+        src.put("currentWalLsn", cap.currentWalLsn());
+        src.put("confirmedFlushLsn", cap.confirmedFlushLsn());
+        src.put("captureBehindBytes", cap.behindBytes());
+      } catch (SQLException e) {
+        src.put("checked", false);
+        src.put("note", "the issuing database is not reachable");
+      }
+    }
+    out.put("source", src);
+    out.put("at", now.toString());
+    return out;
+  }
+
+  private static Instant instant(ResultSet rs, String col) throws SQLException {
+    OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+  private static Instant instant(ResultSet rs, int col) throws SQLException {
+    OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+  private static String str(Instant t) {
+    return t == null ? null : t.toString();
+  }
+}

@@ -1,0 +1,92 @@
+package io.invoicesync.streams.internal;
+
+import io.invoicesync.schemas.DeadLetterHeaders;
+import java.util.function.Function;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Decodes an input topic's records inside the topology, so a poison pill becomes a dead letter in
+ * the same exactly-once transaction as everything else, and the stream goes on. A dead-lettered
+ * record with a key also reaches the sync processor as a {@link DeadLetterNotice}, which chains it
+ * into the invoice's audit trail: trace can then say "dead-lettered" instead of "unknown".
+ *
+ * <p>Kafka Streams 4.2 has a dead-letter queue of its own (KIP-1034); this one stays while the
+ * project is on 4.1, and because the notice to the audit chain is ours.
+ *
+ * @param <T> the decoded record type
+ */
+public final class InputDecoder<T> implements Processor<String, byte[], String, Object> {
+
+  public static final String STAGE = "sync-streams";
+
+  /** A record of an input topic that went to the DLT instead of being decided on. */
+  public record DeadLetterNotice(String topic, int partition, long offset, long timestamp, String cause) {
+  }
+
+  private final Deserializer<T> deserializer;
+  private final Function<T, String> idOf;
+  private final String validChild;
+  private final String deadLetterChild;
+  private final Runnable onDeadLetter;
+  private ProcessorContext<String, Object> context;
+
+  /**
+   * @param idOf the invoice id a decoded record names; it must equal the record key
+   */
+  public InputDecoder(Deserializer<T> deserializer, Function<T, String> idOf, String validChild, String deadLetterChild,
+                      Runnable onDeadLetter) {
+    this.deserializer = deserializer;
+    this.idOf = idOf;
+    this.validChild = validChild;
+    this.deadLetterChild = deadLetterChild;
+    this.onDeadLetter = onDeadLetter;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+    try {
+      if (record.value() == null) {
+        throw new IllegalArgumentException("null value: " + topic + " never carries tombstones");
+      }
+      T decoded = deserializer.deserialize(topic, record.headers(), record.value());
+      String id = idOf.apply(decoded);
+      if (record.key() == null || !record.key().equals(id)) {
+        throw new IllegalArgumentException("record key '" + record.key() + "' is not the invoice id '" + id + "'");
+      }
+      context.forward(record.withValue(decoded), validChild);
+    } catch (RuntimeException e) {
+      onDeadLetter.run();
+      context.forward(record.withValue((Object) record.value()).withHeaders(provenance(record, e, topic)), deadLetterChild);
+      if (record.key() != null) {
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        String cause = e.getClass().getName() + ": " + DeadLetterHeaders.rootCause(e).getMessage();
+        context.forward(new Record<>(record.key(), (Object) new DeadLetterNotice(topic, md == null ? -1 : md.partition(),
+            md == null ? -1 : md.offset(), record.timestamp(), cause), record.timestamp()), validChild);
+      }
+    }
+  }
+
+  private Headers provenance(Record<String, byte[]> record, Exception e, String topic) {
+    Headers h = new RecordHeaders(record.headers().toArray());
+    RecordMetadata md = context.recordMetadata().orElse(null);
+    DeadLetterHeaders.setOrigin(h, topic, md == null ? "" : Integer.toString(md.partition()), md == null ? "" : Long.toString(md.offset()),
+        record.timestamp(), record.key(), false);
+    DeadLetterHeaders.setFailure(h, e, String.valueOf(e.getMessage()));
+    DeadLetterHeaders.set(h, DeadLetterHeaders.STAGE, STAGE);
+    DeadLetterHeaders.set(h, DeadLetterHeaders.ATTEMPTS, "1");
+    DeadLetterHeaders.set(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(context.currentSystemTimeMs()));
+    return h;
+  }
+}
