@@ -4,6 +4,7 @@ import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,6 +23,7 @@ public final class SyncDriver implements AutoCloseable {
   public final SyncMetrics metrics = new SyncMetrics(new SimpleMeterRegistry());
   public final TestInputTopic<String, InvoiceChange> captured;
   public final TestInputTopic<String, byte[]> capturedRaw;
+  public final TestInputTopic<String, ProjectionEvent> projection;
   public final TestOutputTopic<String, InvoiceState> synced;
   public final TestOutputTopic<String, InvoiceRejected> rejected;
   public final TestOutputTopic<String, AuditEntry> audit;
@@ -36,6 +38,8 @@ public final class SyncDriver implements AutoCloseable {
     driver = new TopologyTestDriver(SyncTopology.buildTopology(config, metrics), config.streamsProperties(), Instant.parse("2026-11-24T08:00:00Z"));
     captured = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
     capturedRaw = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+    projection = driver.createInputTopic(Topics.PROJECTION.name(), Serdes.String().serializer(),
+        serdes.valueSerde(ProjectionEvent.class).serializer());
     synced = driver.createOutputTopic(Topics.SYNCED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer());
     rejected = driver.createOutputTopic(Topics.REJECTED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceRejected.class).deserializer());
     audit = driver.createOutputTopic(Topics.AUDIT.name(), Serdes.String().deserializer(), serdes.valueSerde(AuditEntry.class).deserializer());

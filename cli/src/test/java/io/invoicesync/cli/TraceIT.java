@@ -1,0 +1,371 @@
+package io.invoicesync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.projector.QueryStoreSchema;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * "Where is my invoice?" on the embedded stack (real PostgreSQL, Debezium, broker, Streams,
+ * projector, outcome recorder, API): each outcome a clerk can meet, asked by id and by invoice
+ * number, through the API and the CLI.
+ */
+@Timeout(600)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TraceIT {
+
+  static final String SELLER = "91440300MA5ETUPW89";
+  static final String BUYER = "91310000MA1FL4XQ3A";
+  static final AtomicInteger SEQ = new AtomicInteger(500);
+
+  @TempDir
+  static Path dir;
+  static EmbeddedPostgresServer pg;
+  static EmbeddedKafkaBroker kafka;
+  static Pipeline pipeline;
+  static final HttpClient http = HttpClient.newHttpClient();
+  static final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+      // the query store refuses rows of invoices listed in 'blocked' (P0001: a record-specific transient failure)
+      s.execute("""
+          CREATE TABLE blocked (id varchar(64) PRIMARY KEY);
+          CREATE FUNCTION refuse_blocked() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF EXISTS (SELECT 1 FROM blocked WHERE id = NEW.id) THEN RAISE EXCEPTION 'invoice % is blocked by the test', NEW.id; END IF;
+            RETURN NEW;
+          END $$;
+          CREATE TRIGGER invoice_blocked BEFORE INSERT OR UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION refuse_blocked();
+          """);
+    }
+    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
+    cfg.put("api.port", "0");
+    cfg.put("projector.retry.backoff.initial.ms", "200");
+    cfg.put("projector.retry.backoff.max.ms", "1000");
+    cfg.put("projector.retry.max.attempts", "1000");
+    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
+    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void shouldTraceAValidInvoiceAsVisibleAndFindItByNumber() throws Exception {
+    String number = issue("t-valid", "1130.00", "1000.00", "130.00", null);
+
+    JsonNode t = awaitOutcome("t-valid", "VISIBLE");
+    assertThat(t.get("visibleVersion").asInt()).isEqualTo(1);
+    JsonNode timeline = t.get("timeline");
+    for (String step : List.of("sourceCommit", "captured", "synced", "projected")) {
+      assertThat(timeline.get(step).isNull()).as("timeline." + step).isFalse();
+    }
+    assertThat(events(t)).containsSubsequence("APPLIED", "PROJECTED");
+
+    JsonNode found = get("/api/v1/invoices?invoiceNumber=" + number);
+    assertThat(found.get("items").get(0).get("id").asText()).isEqualTo("t-valid");
+    assertThat(raw("/api/v1/invoices?invoiceNumber=" + number)).as("money keeps its scale").contains("\"grandTotal\":1130.00");
+    assertThat(raw("/api/v1/invoices/t-valid")).contains("\"totalTax\":130.00");
+  }
+
+  @Test
+  @Order(2)
+  void shouldTraceAWrongGrandTotalAsRejectedWithTheValues() throws Exception {
+    String number = issue("t-grand", "1131.00", "1000.00", "130.00", null);
+
+    JsonNode t = awaitOutcome("t-grand", "REJECTED");
+    JsonNode v = violation(t, "GRAND_TOTAL_MISMATCH");
+    assertThat(v.get("field").asText()).isEqualTo("grandTotal");
+    assertThat(v.get("value").asText()).isEqualTo("1131.00");
+    assertThat(v.get("expected").asText()).isEqualTo("1130.00");
+    assertThat(v.get("message").asText()).isNotBlank();
+    assertThat(t.get("visibleVersion").isNull()).isTrue();
+
+    JsonNode found = get("/api/v1/invoices?invoiceNumber=" + number);
+    assertThat(found.get("items")).isEmpty();
+    assertThat(found.get("notVisible").get(0).get("invoiceId").asText()).isEqualTo("t-grand");
+    assertThat(found.get("notVisible").get(0).get("outcome").asText()).isEqualTo("REJECTED");
+    assertThat(found.get("notVisible").get(0).get("trace").asText()).isEqualTo("/api/v1/invoices/t-grand/trace");
+    JsonNode rejections = get("/api/v1/rejections?sellerTaxId=" + SELLER + "&code=GRAND_TOTAL_MISMATCH");
+    assertThat(rejections.get("items").findValuesAsText("invoiceId")).contains("t-grand");
+  }
+
+  @Test
+  @Order(3)
+  void shouldTraceARedInvoiceOneCentOverItsBlueAsRejected() throws Exception {
+    String blueNumber = issue("t-blue", "1130.00", "1000.00", "130.00", null);
+    awaitOutcome("t-blue", "VISIBLE");
+
+    String number = issue("t-red", "-1130.01", "-1000.01", "-130.00", blueNumber);
+
+    JsonNode t = awaitOutcome("t-red", "REJECTED");
+    assertThat(violation(t, "RED_EXCEEDS_BLUE").get("field").asText()).isNotBlank();
+    assertThat(events(t)).containsSubsequence("AWAITING_RED", "REJECTED");
+    JsonNode found = get("/api/v1/invoices?invoiceNumber=" + number);
+    assertThat(found.get("notVisible").get(0).get("outcome").asText()).isEqualTo("REJECTED");
+  }
+
+  @Test
+  @Order(4)
+  void shouldShowARowRetriedInTheProjectorThenVisible() throws Exception {
+    sql("querystore", "INSERT INTO blocked VALUES ('t-retry')");
+    String number = issue("t-retry", "1130.00", "1000.00", "130.00", null);
+
+    JsonNode retrying = awaitOutcome("t-retry", "IN_FLIGHT");
+    await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(events(trace("t-retry"))).contains("RETRIED"));
+    assertThat(retrying.get("explanation").asText()).isNotBlank();
+    assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("notVisible").get(0).get("outcome").asText()).isEqualTo("IN_FLIGHT");
+
+    sql("querystore", "DELETE FROM blocked");
+
+    JsonNode t = awaitOutcome("t-retry", "VISIBLE");
+    assertThat(events(t)).containsSubsequence("APPLIED", "RETRIED", "PROJECTED");
+    JsonNode retried = stream(t.get("history")).stream().filter(e -> e.get("event").asText().equals("RETRIED")).findFirst().orElseThrow();
+    assertThat(retried.get("detail").asText()).contains("blocked by the test");
+    assertThat(retried.get("stage").asText()).isEqualTo("projector");
+  }
+
+  @Test
+  @Order(5)
+  void shouldShowAStatusChangeAsTwoVersions() throws Exception {
+    String number = issue("t-status", "1130.00", "1000.00", "130.00", null);
+    awaitOutcome("t-status", "VISIBLE");
+
+    sql("issuing", "UPDATE issuing.invoice SET status = 'RED_FLUSHED' WHERE id = 't-status'");
+
+    await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+      JsonNode t = trace("t-status");
+      assertThat(t.get("outcome").asText()).isEqualTo("VISIBLE");
+      assertThat(t.get("visibleVersion").asInt()).isEqualTo(2);
+      assertThat(stream(t.get("history")).stream().filter(e -> e.get("event").asText().equals("APPLIED")).map(e -> e.get("version").asInt()))
+          .containsExactly(1, 2);
+    });
+    assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("items").get(0).get("status").asText()).isEqualTo("RED_FLUSHED");
+    JsonNode audit = get("/api/v1/invoices/t-status/audit");
+    assertThat(audit.get("verified").asBoolean()).isTrue();
+  }
+
+  @Test
+  @Order(6)
+  void shouldSayNotCapturedWhileIngestIsStoppedThenVisible() throws Exception {
+    pipeline.stopIngest();
+    String number;
+    try {
+      number = issue("t-late", "1130.00", "1000.00", "130.00", null);
+      JsonNode t = trace("t-late");
+      assertThat(t.get("outcome").asText()).isEqualTo("NOT_CAPTURED");
+      assertThat(t.get("explanation").asText()).contains("not captured yet").contains("s behind");
+      assertThat(t.get("source").get("present").asBoolean()).isTrue();
+      assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("notVisible").get(0).get("outcome").asText())
+          .isEqualTo("NOT_CAPTURED");
+      // the CLI says the same, from the configuration file alone
+      Path config = dir.resolve("trace.properties");
+      Files.writeString(config, "api.jdbc.url=" + pg.jdbcUrl("querystore") + "\napi.source.jdbc.url=" + pg.jdbcUrl("issuing") + "\n");
+      StringWriter out = new StringWriter();
+      int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).execute("trace", "t-late", "--config", config.toString(),
+          "--output", "json");
+      assertThat(exit).isEqualTo(1);
+      assertThat(json.readTree(out.toString()).get("outcome").asText()).isEqualTo("NOT_CAPTURED");
+    } finally {
+      pipeline.startIngest();
+    }
+    awaitOutcome("t-late", "VISIBLE");
+    assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("items").get(0).get("id").asText()).isEqualTo("t-late");
+    StringWriter out = new StringWriter();
+    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).execute("trace", "--number", number, "--api",
+        "http://localhost:" + pipeline.api().port());
+    assertThat(exit).isZero();
+    assertThat(out.toString()).contains("outcome      VISIBLE").contains("PROJECTED");
+  }
+
+  @Test
+  @Order(7)
+  void shouldSayUnknownForAnIdNobodyKnows() throws Exception {
+    JsonNode t = trace("t-nobody");
+    assertThat(t.get("outcome").asText()).isEqualTo("UNKNOWN");
+    assertThat(t.get("source").get("present").asBoolean()).isFalse();
+  }
+
+  @Test
+  @Order(8)
+  void shouldMoveFreshnessUnderLoadAndRecoverAfterIt() throws Exception {
+    double before = histogramCount();
+    long visibleBefore = get("/api/v1/status").get("counts").get("visible").asLong();
+    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "load-", 11, true);
+    AtomicBoolean enough = new AtomicBoolean();
+    List<Thread> workers = generator.startAtRate(200, 1, () -> generator.issuedCount() >= 400 || enough.get());
+    try {
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+        assertThat(histogramCount()).as("commit-to-visible observations").isGreaterThan(before + 50);
+        JsonNode status = get("/api/v1/status");
+        assertThat(status.get("counts").get("visible").asLong()).isGreaterThan(visibleBefore);
+        assertThat(status.get("stages").get("projection").get("sourceLsn").asLong()).isPositive();
+        assertThat(status.get("stages").get("visible").get("commitToVisibleSeconds").asDouble()).isGreaterThan(0);
+      });
+    } finally {
+      enough.set(true);
+      for (Thread w : workers) {
+        w.join(Duration.ofMinutes(2).toMillis());
+      }
+    }
+    // and after the load: nothing in flight, the watermark lag back to zero, the source slot caught up
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      JsonNode status = get("/api/v1/status");
+      assertThat(status.get("counts").get("inFlight").asLong()).isZero();
+      assertThat(status.get("source").get("checked").asBoolean()).isTrue();
+      assertThat(scrape()).contains("invoicesync_projector_watermark_lag_seconds 0.0");
+    });
+    assertThat(scrape()).contains("invoicesync_commit_to_visible_seconds_bucket").contains("invoicesync_outcomes_total{event=\"PROJECTED\"}");
+  }
+
+  // --- helpers
+
+  /** Issues an invoice (header + one or two lines) in one transaction; a red one when blueNumber is given. Returns its number. */
+  static String issue(String id, String grand, String amount, String tax, String blueNumber) throws Exception {
+    String number = "2644200000000" + String.format("%07d", SEQ.incrementAndGet());
+    try (Connection c = pg.connect("issuing")) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, "
+          + "seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total, blue_invoice_number, "
+          + "blue_issue_date, red_confirmation_no, red_reason) VALUES (?,?,'DIGITAL_GENERAL',DATE '2026-11-24',TIMESTAMP '2026-11-24 10:00:00',"
+          + "'深圳市示例科技有限公司',?,'上海某某贸易有限公司',?,?,?,?,?,?,?,?)")) {
+        ps.setString(1, id);
+        ps.setString(2, number);
+        ps.setString(3, SELLER);
+        ps.setString(4, BUYER);
+        ps.setBigDecimal(5, new BigDecimal(amount));
+        ps.setBigDecimal(6, new BigDecimal(tax));
+        ps.setBigDecimal(7, new BigDecimal(grand));
+        ps.setString(8, blueNumber);
+        ps.setObject(9, blueNumber == null ? null : java.sql.Date.valueOf("2026-11-24"), java.sql.Types.DATE);
+        ps.setString(10, blueNumber == null ? null : "RC" + id);
+        ps.setObject(11, blueNumber == null ? null : 2, java.sql.Types.SMALLINT);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, "
+          + "unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?,?,'*信息技术服务*软件维护','次',?,?,?,0.13,?,'3040201010000000000')")) {
+        BigDecimal a = new BigDecimal(amount);
+        ps.setString(1, id);
+        ps.setInt(2, 1);
+        ps.setBigDecimal(3, a.signum() < 0 ? BigDecimal.ONE.negate() : BigDecimal.ONE);
+        ps.setBigDecimal(4, a.abs());
+        ps.setBigDecimal(5, a);
+        ps.setBigDecimal(6, new BigDecimal(tax));
+        ps.executeUpdate();
+      }
+      c.commit();
+    }
+    return number;
+  }
+
+  static void sql(String db, String statement) throws Exception {
+    try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+      s.execute(statement);
+    }
+  }
+
+  static JsonNode get(String path) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("GET " + path + ": " + r.body()).isEqualTo(200);
+    return json.readTree(r.body());
+  }
+
+  static String raw(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  static String scrape() throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  static double histogramCount() throws Exception {
+    for (String line : scrape().split("\n")) {
+      if (line.startsWith("invoicesync_commit_to_visible_seconds_count")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
+  }
+
+  static JsonNode trace(String id) throws Exception {
+    return get("/api/v1/invoices/" + id + "/trace");
+  }
+
+  static JsonNode awaitOutcome(String id, String outcome) {
+    JsonNode[] last = new JsonNode[1];
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      last[0] = trace(id);
+      assertThat(last[0].get("outcome").asText()).as("outcome of " + id + ": " + last[0]).isEqualTo(outcome);
+    });
+    return last[0];
+  }
+
+  static List<String> events(JsonNode trace) {
+    return stream(trace.get("history")).stream().map(e -> e.get("event").asText()).toList();
+  }
+
+  static JsonNode violation(JsonNode trace, String code) {
+    return stream(trace.get("rejection").get("violations")).stream().filter(v -> v.get("code").asText().equals(code)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + code + " in " + trace.get("rejection")));
+  }
+
+  static List<JsonNode> stream(JsonNode array) {
+    List<JsonNode> out = new ArrayList<>();
+    array.forEach(out::add);
+    return out;
+  }
+}
