@@ -43,6 +43,47 @@ public final class AuditChain {
     return e;
   }
 
+  /**
+   * The Merkle root of an {@link AuditCheckpoint}: leaves {@code SHA-256(invoiceId + "|" + headHash)}
+   * in the order of the invoice ids' UTF-8 bytes (unsigned); each level hashes the concatenated hex
+   * of neighbouring pairs, {@code SHA-256(left + right)}, an odd last node moving up unchanged; the
+   * root of no chains is {@code SHA-256("")}.
+   *
+   * @param heads invoice id to the hash of its newest audit entry
+   */
+  public static String merkleRoot(java.util.Map<String, String> heads) {
+    java.util.List<byte[]> ids = new java.util.ArrayList<>();
+    java.util.Map<byte[], String> byBytes = new java.util.IdentityHashMap<>();
+    for (java.util.Map.Entry<String, String> e : heads.entrySet()) {
+      byte[] b = e.getKey().getBytes(StandardCharsets.UTF_8);
+      ids.add(b);
+      byBytes.put(b, e.getKey());
+    }
+    ids.sort(java.util.Arrays::compareUnsigned);
+    java.util.List<String> level = new java.util.ArrayList<>(ids.size());
+    for (byte[] id : ids) {
+      String invoiceId = byBytes.get(id);
+      level.add(sha256((invoiceId + "|" + heads.get(invoiceId)).getBytes(StandardCharsets.UTF_8)));
+    }
+    if (level.isEmpty()) {
+      return sha256(new byte[0]);
+    }
+    while (level.size() > 1) {
+      java.util.List<String> up = new java.util.ArrayList<>((level.size() + 1) / 2);
+      for (int i = 0; i < level.size(); i += 2) {
+        up.add(i + 1 < level.size() ? sha256((level.get(i) + level.get(i + 1)).getBytes(StandardCharsets.UTF_8)) : level.get(i));
+      }
+      level = up;
+    }
+    return level.get(0);
+  }
+
+  /** The input partition of an invoice id: Kafka's default partitioner for a String key. */
+  public static int partitionOf(String invoiceId, int partitions) {
+    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(invoiceId.getBytes(StandardCharsets.UTF_8)))
+        % partitions;
+  }
+
   private static String millis(Instant t) {
     return t == null ? "null" : Long.toString(t.toEpochMilli());
   }

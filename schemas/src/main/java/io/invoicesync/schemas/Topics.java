@@ -24,6 +24,9 @@ public final class Topics {
       DEFAULT_PARTITIONS, DELETE_LONG, "changes that failed validation, with every reason");
   public static final Topic<AuditEntry> AUDIT = new Topic<>("invoices.audit", AuditEntry.class,
       DEFAULT_PARTITIONS, FOREVER, "append-only hash-chained audit of every decision");
+  public static final Topic<AuditCheckpoint> AUDIT_CHECKPOINTS = new Topic<>("invoices.audit.checkpoints", AuditCheckpoint.class,
+      1, FOREVER, "periodic Merkle roots over the audit chain heads, per sync-streams task, so a deleted chain or a truncated audit topic "
+      + "is detectable");
   public static final Topic<ProjectionEvent> PROJECTION = new Topic<>("invoices.projection", ProjectionEvent.class,
       DEFAULT_PARTITIONS, DELETE_7D, "what the projector decided per invoice state (projected, retried, dead-lettered); "
       + "co-partitioned with invoices.captured, chained into invoices.audit by sync-streams");
@@ -40,7 +43,7 @@ public final class Topics {
       1, FOREVER, "every dead-letter replay (JSON): who, when, which records, where to");
 
   /** Every topic invoice-sync writes, in data-flow order. */
-  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, PROJECTION, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS);
+  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS);
 
   private Topics() {
   }

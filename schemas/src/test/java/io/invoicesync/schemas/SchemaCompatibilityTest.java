@@ -22,7 +22,8 @@ class SchemaCompatibilityTest {
 
   static Stream<Schema> contractSchemas() {
     return Stream.of(InvoiceChange.getClassSchema(), InvoiceState.getClassSchema(),
-        InvoiceRejected.getClassSchema(), AuditEntry.getClassSchema(), ProjectionEvent.getClassSchema());
+        InvoiceRejected.getClassSchema(), AuditEntry.getClassSchema(), ProjectionEvent.getClassSchema(),
+        AuditCheckpoint.getClassSchema());
   }
 
   @ParameterizedTest

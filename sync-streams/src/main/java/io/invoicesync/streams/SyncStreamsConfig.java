@@ -30,6 +30,8 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public static final String AUDIT_TOPIC = "topic.audit";
   public static final String CAPTURED_DLT_TOPIC = "topic.captured.dlt";
   public static final String PROJECTION_TOPIC = "topic.projection";
+  public static final String AUDIT_CHECKPOINTS_TOPIC = "topic.audit.checkpoints";
+  public static final String AUDIT_CHECKPOINT_INTERVAL_MS = "audit.checkpoint.interval.ms";
   public static final String RED_LEDGER_TOPIC = "topic.red.ledger";
   public static final String RED_VERDICT_TOPIC = "topic.red.verdicts";
   public static final String RED_WAIT_MS = "validation.red.wait.ms";
@@ -67,6 +69,11 @@ public final class SyncStreamsConfig extends AbstractConfig {
       .define(PROJECTION_TOPIC, Type.STRING, Topics.PROJECTION.name(), Importance.MEDIUM,
           "Input: the projector's ProjectionEvents, chained into the audit; co-partitioned with the captured topic (created with its "
               + "partition count when missing).")
+      .define(AUDIT_CHECKPOINTS_TOPIC, Type.STRING, Topics.AUDIT_CHECKPOINTS.name(), Importance.MEDIUM,
+          "Output: AuditCheckpoint, a Merkle root over every chain head of a task, taken every audit.checkpoint.interval.ms; never deleted.")
+      .define(AUDIT_CHECKPOINT_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(0), Importance.MEDIUM,
+          "How often each task commits to its audit chain heads (wall clock); each checkpoint reads the task's whole state store. "
+              + "0 = no checkpoints (a deleted chain or a truncated audit topic is then not detectable).")
       .define(RED_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
           "Internal topic to the red-letter ledger, keyed by blue invoice code|number. Empty = '<application.id>-red-ledger'.")
       .define(RED_VERDICT_TOPIC, Type.STRING, "", Importance.LOW,

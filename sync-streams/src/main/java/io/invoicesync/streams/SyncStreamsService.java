@@ -29,8 +29,8 @@ public final class SyncStreamsService implements AutoCloseable {
   }
 
   public synchronized void start() {
-    ensureInternalTopics();
-    streams = new KafkaStreams(SyncTopology.buildTopology(config, metrics), config.streamsProperties());
+    int partitions = ensureInternalTopics();
+    streams = new KafkaStreams(SyncTopology.buildTopology(config, metrics, partitions), config.streamsProperties());
     streams.setUncaughtExceptionHandler(e -> {
       log.error("sync-streams thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -44,7 +44,7 @@ public final class SyncStreamsService implements AutoCloseable {
    * create them, the verdict topic with the captured topic's partition count so the two are
    * co-partitioned by invoice id.
    */
-  private void ensureInternalTopics() {
+  private int ensureInternalTopics() {
     String captured = config.getString(SyncStreamsConfig.CAPTURED_TOPIC);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(SyncStreamsConfig.BOOTSTRAP_SERVERS)))) {
       int partitions = TopicAdmin.partitions(admin, captured);
@@ -60,6 +60,9 @@ public final class SyncStreamsService implements AutoCloseable {
               + " has " + partitions + "; they must be co-partitioned (same count)");
         }
       }
+      TopicAdmin.createMissing(admin, List.of(new NewTopic(config.getString(SyncStreamsConfig.AUDIT_CHECKPOINTS_TOPIC),
+          Optional.of(Topics.AUDIT_CHECKPOINTS.partitions()), Optional.empty()).configs(Topics.AUDIT_CHECKPOINTS.configs())));
+      return partitions;
     }
   }
 

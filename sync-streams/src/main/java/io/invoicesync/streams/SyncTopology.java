@@ -1,5 +1,6 @@
 package io.invoicesync.streams;
 
+import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
@@ -49,6 +50,7 @@ public final class SyncTopology {
   static final String SYNCED_SINK = "synced-sink";
   static final String REJECTED_SINK = "rejected-sink";
   static final String AUDIT_SINK = "audit-sink";
+  static final String CHECKPOINT_SINK = "audit-checkpoint-sink";
   static final String DLT_SINK = "captured-dlt-sink";
   static final String LEDGER_SINK = "red-ledger-sink";
   static final String LEDGER_SOURCE = "red-ledger-source";
@@ -61,7 +63,16 @@ public final class SyncTopology {
   private SyncTopology() {
   }
 
+  /** The topology for an input topic of one partition (as TopologyTestDriver has it). */
   public static Topology buildTopology(SyncStreamsConfig config, SyncMetrics metrics) {
+    return buildTopology(config, metrics, 1);
+  }
+
+  /**
+   * @param inputPartitions partition count of the captured topic, written into each audit
+   *                        checkpoint so a verifier can tell which invoices a task's checkpoint covers
+   */
+  public static Topology buildTopology(SyncStreamsConfig config, SyncMetrics metrics, int inputPartitions) {
     SerdeFactory serdes = SerdeFactory.of(config.getString(SyncStreamsConfig.SCHEMA_REGISTRY_URL));
     InvoiceValidator validator = new InvoiceValidator(config.validationRules());
     var changeDeserializer = serdes.valueSerde(InvoiceChange.class).deserializer();
@@ -70,7 +81,9 @@ public final class SyncTopology {
     var changeSerde = serdes.valueSerde(InvoiceChange.class);
     var ledgerSerde = InternalAvroSerde.of(RedLedgerMessage.class);
     var verdictSerde = InternalAvroSerde.of(RedVerdict.class);
-    var children = new InvoiceSyncProcessor.Children(SYNCED_SINK, REJECTED_SINK, AUDIT_SINK, LEDGER_SINK);
+    var children = new InvoiceSyncProcessor.Children(SYNCED_SINK, REJECTED_SINK, AUDIT_SINK, LEDGER_SINK, CHECKPOINT_SINK);
+    var checkpoints = new InvoiceSyncProcessor.Checkpoints(Duration.ofMillis(config.getLong(SyncStreamsConfig.AUDIT_CHECKPOINT_INTERVAL_MS)),
+        inputPartitions);
     Duration redWait = Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_WAIT_MS));
 
     Topology t = new Topology();
@@ -82,7 +95,7 @@ public final class SyncTopology {
         metrics.deadLettered::increment), SOURCE);
     t.addProcessor(DECODE_PROJECTION, () -> new InputDecoder<>(projectionDeserializer, ProjectionEvent::getInvoiceId, SYNC, DLT_SINK,
         metrics.deadLettered::increment), PROJECTION_SOURCE);
-    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, validator, config.zone(), children, redWait,
+    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, validator, config.zone(), children, redWait, checkpoints,
         outcome -> count(metrics, outcome)), DECODE, DECODE_PROJECTION, VERDICT_SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
         StoreEntrySerde.create(serdes.valueSerde(InvoiceState.class), changeSerde)), SYNC);
@@ -92,6 +105,8 @@ public final class SyncTopology {
         serdes.valueSerde(InvoiceRejected.class).serializer(), SYNC);
     t.addSink(AUDIT_SINK, config.getString(SyncStreamsConfig.AUDIT_TOPIC), Serdes.String().serializer(),
         serdes.valueSerde(AuditEntry.class).serializer(), SYNC);
+    t.addSink(CHECKPOINT_SINK, config.getString(SyncStreamsConfig.AUDIT_CHECKPOINTS_TOPIC), Serdes.String().serializer(),
+        serdes.valueSerde(AuditCheckpoint.class).serializer(), SYNC);
     t.addSink(LEDGER_SINK, config.redLedgerTopic(), Serdes.String().serializer(), ledgerSerde.serializer(), SYNC);
     t.addSink(DLT_SINK, config.getString(SyncStreamsConfig.CAPTURED_DLT_TOPIC), Serdes.String().serializer(),
         Serdes.ByteArray().serializer(), DECODE, DECODE_PROJECTION);

@@ -3,6 +3,7 @@ package io.invoicesync.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.invoicesync.schemas.AuditChain;
+import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
@@ -108,6 +109,36 @@ class AuditTrailTopologyTest {
     AuditEntry waiting = sync.audit.readValue();
     assertThat(waiting.getEvent()).isEqualTo("AWAITING_RED");
     assertThat(waiting.getDetail()).contains(blue.getInvoiceNumber());
+  }
+
+  @Test
+  void shouldCheckpointEveryChainHeadSoADeletedChainIsDetectable() {
+    // Given two invoices with chains of two and one entries
+    Invoice a = InvoiceFixtures.digitalInvoice("c-1", 1);
+    sync.captured.pipeInput("c-1", InvoiceFixtures.created(a, 100));
+    sync.captured.pipeInput("c-1", InvoiceFixtures.statusChanged(a, "RED_FLUSHED", 200));
+    sync.captured.pipeInput("c-2", InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("c-2", 1), 300));
+    List<AuditEntry> trail = sync.audit.readValuesToList();
+
+    // When the checkpoint interval passes
+    sync.driver.advanceWallClockTime(java.time.Duration.ofMinutes(5));
+
+    // Then one checkpoint commits to both heads, and covers exactly the entries recorded so far
+    AuditCheckpoint cp = sync.checkpoints.readValue();
+    Map<String, String> heads = new java.util.HashMap<>();
+    trail.forEach(e -> heads.put(e.getInvoiceId(), e.getHash()));
+    assertThat(cp.getChains()).isEqualTo(2);
+    assertThat(cp.getRoot()).isEqualTo(AuditChain.merkleRoot(heads));
+    assertThat(cp.getPartition()).isZero();
+    assertThat(cp.getPartitions()).isEqualTo(1);
+    assertThat(trail).allSatisfy(e -> assertThat(e.getRecordedAt()).isBeforeOrEqualTo(cp.getCheckpointAt()));
+    // a chain missing from the topic gives another root
+    heads.remove("c-2");
+    assertThat(AuditChain.merkleRoot(heads)).isNotEqualTo(cp.getRoot());
+
+    // and an entry recorded after it is recorded after its time
+    sync.captured.pipeInput("c-2", InvoiceFixtures.statusChanged(InvoiceFixtures.digitalInvoice("c-2", 1), "RED_FLUSHED", 400));
+    assertThat(sync.audit.readValue().getRecordedAt()).isAfter(cp.getCheckpointAt());
   }
 
   private static ProjectionEvent event(String id, String event, InvoiceState s, String detail, Integer attempt) {

@@ -1,5 +1,6 @@
 package io.invoicesync.streams;
 
+import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
@@ -28,6 +29,7 @@ public final class SyncDriver implements AutoCloseable {
   public final TestOutputTopic<String, InvoiceRejected> rejected;
   public final TestOutputTopic<String, AuditEntry> audit;
   public final TestOutputTopic<String, byte[]> dlt;
+  public final TestOutputTopic<String, AuditCheckpoint> checkpoints;
 
   /** @param overrides SyncStreamsConfig keys besides bootstrap.servers */
   public SyncDriver(Map<String, Object> overrides) {
@@ -43,6 +45,8 @@ public final class SyncDriver implements AutoCloseable {
     synced = driver.createOutputTopic(Topics.SYNCED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer());
     rejected = driver.createOutputTopic(Topics.REJECTED.name(), Serdes.String().deserializer(), serdes.valueSerde(InvoiceRejected.class).deserializer());
     audit = driver.createOutputTopic(Topics.AUDIT.name(), Serdes.String().deserializer(), serdes.valueSerde(AuditEntry.class).deserializer());
+    checkpoints = driver.createOutputTopic(Topics.AUDIT_CHECKPOINTS.name(), Serdes.String().deserializer(),
+        serdes.valueSerde(AuditCheckpoint.class).deserializer());
     dlt = driver.createOutputTopic(Topics.CAPTURED_DLT.name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
   }
 

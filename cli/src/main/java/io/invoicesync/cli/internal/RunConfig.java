@@ -96,6 +96,21 @@ public final class RunConfig {
     return b;
   }
 
+  /**
+   * What every Kafka client of an operator command needs: bootstrap.servers and the shared
+   * security settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) as written.
+   */
+  public Map<String, Object> kafkaClientConfig() {
+    Map<String, Object> out = new HashMap<>();
+    out.put("bootstrap.servers", bootstrapServers());
+    values.forEach((k, v) -> {
+      if (k.equals("security.protocol") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
   public static DataSource dataSource(String url, String user, String password) {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setUrl(url);

@@ -1,6 +1,7 @@
 package io.invoicesync.streams.internal;
 
 import io.invoicesync.schemas.AuditChain;
+import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
@@ -18,11 +19,16 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -58,7 +64,11 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   }
 
   /** Where each kind of output goes. */
-  public record Children(String synced, String rejected, String audit, String redLedger) {
+  public record Children(String synced, String rejected, String audit, String redLedger, String checkpoints) {
+  }
+
+  /** Audit checkpoints: how often (zero = never), and the input topic's partition count they name. */
+  public record Checkpoints(Duration interval, int inputPartitions) {
   }
 
   private final String storeName;
@@ -67,11 +77,15 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private final Children children;
   private final Duration redWait;
   private final Listener listener;
+  private final Checkpoints checkpoints;
+  /** Entries are recorded after the last checkpoint's time, so a checkpoint covers exactly the entries with recordedAt <= its time. */
+  private long recordedFloor;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, StoreEntry> store;
 
   public InvoiceSyncProcessor(String storeName, InvoiceValidator validator, ZoneId zone, Children children, Duration redWait,
-                              Listener listener) {
+                              Checkpoints checkpoints, Listener listener) {
+    this.checkpoints = checkpoints;
     this.storeName = storeName;
     this.validator = validator;
     this.zone = zone;
@@ -84,6 +98,33 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
+    if (!checkpoints.interval().isZero()) {
+      context.schedule(checkpoints.interval(), PunctuationType.WALL_CLOCK_TIME, this::checkpoint);
+    }
+  }
+
+  /** The time an audit entry is recorded at: now, but never at or before the last checkpoint. */
+  private Instant now() {
+    return Instant.ofEpochMilli(Math.max(context.currentSystemTimeMs(), recordedFloor));
+  }
+
+  /** Commits to every chain head of this task (a Merkle root), so a deleted chain or a truncated audit topic is detectable. */
+  private void checkpoint(long wallClock) {
+    long at = Math.max(wallClock, recordedFloor);
+    Map<String, String> heads = new HashMap<>();
+    try (KeyValueIterator<String, StoreEntry> all = store.all()) {
+      while (all.hasNext()) {
+        KeyValue<String, StoreEntry> kv = all.next();
+        if (kv.value != null && kv.value.auditHead() != null) {
+          heads.put(kv.key, kv.value.auditHead());
+        }
+      }
+    }
+    int partition = context.taskId().partition();
+    AuditCheckpoint cp = AuditCheckpoint.newBuilder().setPartition(partition).setPartitions(checkpoints.inputPartitions())
+        .setCheckpointAt(Instant.ofEpochMilli(at)).setChains(heads.size()).setRoot(AuditChain.merkleRoot(heads)).build();
+    context.forward(new Record<>("partition-" + partition, (Object) cp, at), children.checkpoints());
+    recordedFloor = at + 1;
   }
 
   @Override
@@ -131,7 +172,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     InvoiceChange red = entry.parked().get(0);
     List<InvoiceChange> rest = entry.parked().subList(1, entry.parked().size());
-    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Instant now = now();
     StoreEntry base = new StoreEntry(entry.state(), red.getSource().getLsn(), entry.auditHead());
     StoreEntry after;
     if (verdict.getOk()) {
@@ -152,7 +193,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     InvoiceState previous = entry == null ? null : entry.state();
     String auditHead = entry == null ? null : entry.auditHead();
     StoreEntry base = new StoreEntry(previous, lsn, auditHead);
-    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Instant now = now();
 
     if ("DELETE".equals(change.getOp()) || change.getAfter() == null) {
       Invoice seen = change.getBefore() != null ? change.getBefore() : previous == null ? null : previous.getInvoice();
@@ -268,7 +309,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   /** A change that decided nothing new: chained, so the trail shows it arrived and why it changed nothing. */
   private void deduplicated(String id, StoreEntry entry, InvoiceChange change, String kind, long timestamp) {
-    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Instant now = now();
     Invoice known = entry.state() == null ? change.getAfter() : entry.state().getInvoice();
     AuditEntry audit = audit(id, "DEDUPLICATED", entry.state() == null ? null : entry.state().getVersion(), change,
         entry.state() == null ? "" : entry.state().getDigest(), kind, entry.auditHead(), now, known);
@@ -279,7 +320,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   /** The projector's decision about a state of this invoice, chained into its audit trail. */
   private void onProjection(String id, ProjectionEvent event, long timestamp) {
     StoreEntry entry = store.get(id);
-    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Instant now = now();
     SourcePosition source = event.getSource() != null ? event.getSource()
         : SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(event.getDecidedAt()).build();
     Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
@@ -295,7 +336,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   /** An input record of this invoice that did not decode and went to the DLT. */
   private void onDeadLetter(String id, InputDecoder.DeadLetterNotice notice, long timestamp) {
     StoreEntry entry = store.get(id);
-    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Instant now = now();
     Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
     AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent("DEAD_LETTERED").setVersion(null)
         .setSource(SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(Instant.ofEpochMilli(notice.timestamp())).build())
