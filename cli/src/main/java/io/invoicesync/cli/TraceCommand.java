@@ -174,7 +174,7 @@ final class TraceCommand implements Callable<Integer> {
       out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, dls, List.of(
           new Column().header("at").with(d -> str(d.get("deadLetteredAt"))),
           new Column().header("where").dataAlign(HorizontalAlign.LEFT).with(d -> d.get("topic") + "-" + d.get("partition") + "@" + d.get("offset")),
-          new Column().header("stage").with(d -> str(d.get("stage"))),
+          new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(d -> str(d.get("stage"))),
           new Column().header("attempts").with(d -> str(d.get("attempts"))),
           new Column().header("cause").dataAlign(HorizontalAlign.LEFT).maxWidth(70).with(d -> str(d.get("message"))))));
     }
@@ -184,7 +184,7 @@ final class TraceCommand implements Callable<Integer> {
       out.println("history:");
       out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, history, List.of(
           new Column().header("recorded").with(e -> str(e.get("recordedAt"))),
-          new Column().header("stage").with(e -> str(e.get("stage"))),
+          new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.get("stage"))),
           new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.get("event"))),
           new Column().header("version").with(e -> str(e.get("version"))),
           new Column().header("source lsn").with(e -> str(e.get("sourceLsn"))),

@@ -131,6 +131,8 @@ class TraceIT {
     assertThat(v.get("expected").asText()).isEqualTo("1130.00");
     assertThat(v.get("message").asText()).isNotBlank();
     assertThat(t.get("visibleVersion").isNull()).isTrue();
+    assertThat(violation(get("/api/v1/invoices/t-grand/trace?lang=zh"), "GRAND_TOTAL_MISMATCH").get("localizedMessage").asText())
+        .startsWith("价税合计").contains("1131.00");
 
     JsonNode found = get("/api/v1/invoices?invoiceNumber=" + number);
     assertThat(found.get("items")).isEmpty();

@@ -48,7 +48,7 @@ public final class QueryApiServer implements AutoCloseable {
   private static final Set<String> SEARCH_PARAMS = Set.of("sellerTaxId", "buyerTaxId", "from", "to", "status", "limit", "cursor",
       "invoiceNumber", "invoiceCode", "minAmount", "maxAmount", "outcome");
   private static final Set<String> REJECTION_PARAMS = Set.of("sellerTaxId", "buyerTaxId", "code", "from", "to", "invoiceNumber", "limit",
-      "cursor");
+      "cursor", "lang");
   private static final Set<String> OUTCOMES = Set.of("VISIBLE", "REJECTED", "DEAD_LETTERED", "IN_FLIGHT");
 
   private final QueryApiConfig config;
@@ -109,7 +109,7 @@ public final class QueryApiServer implements AutoCloseable {
     });
     app.get("/api/v1/invoices/{id}", this::getInvoice);
     app.get("/api/v1/invoices", this::search);
-    app.get("/api/v1/invoices/{id}/trace", ctx -> ctx.json(tracer.trace(ctx.pathParam("id"))));
+    app.get("/api/v1/invoices/{id}/trace", this::trace);
     app.get("/api/v1/invoices/{id}/audit", this::audit);
     app.get("/api/v1/rejections", this::rejections);
     app.get("/api/v1/status", ctx -> ctx.json(tracer.status()));
@@ -211,6 +211,19 @@ public final class QueryApiServer implements AutoCloseable {
     ctx.json(body);
   }
 
+  @SuppressWarnings("unchecked")
+  private void trace(Context ctx) throws Exception {
+    Map<String, Object> trace = tracer.trace(ctx.pathParam("id"));
+    if (trace.get("rejection") instanceof Map<?, ?> rejection) {
+      io.invoicesync.api.internal.RuleMessages.localize((List<?>) rejection.get("violations"), language(ctx));
+    }
+    ctx.json(trace);
+  }
+
+  private static String language(Context ctx) {
+    return io.invoicesync.api.internal.RuleMessages.language(ctx.queryParam("lang"), ctx.header("Accept-Language"));
+  }
+
   private void audit(Context ctx) throws Exception {
     Map<String, Object> history = tracer.history(ctx.pathParam("id"));
     if (((List<?>) history.get("entries")).isEmpty()) {
@@ -239,6 +252,8 @@ public final class QueryApiServer implements AutoCloseable {
     InvoiceRepository.RejectionFilter filter = new InvoiceRepository.RejectionFilter(blankToNull(ctx.queryParam("sellerTaxId")),
         blankToNull(ctx.queryParam("buyerTaxId")), code, from, to, blankToNull(ctx.queryParam("invoiceNumber")));
     InvoiceRepository.TimePage page = repository.rejections(filter, decodeTimeCursor(ctx.queryParam("cursor")), limit(ctx));
+    String lang = language(ctx);
+    page.items().forEach(item -> io.invoicesync.api.internal.RuleMessages.localize((List<?>) item.get("violations"), lang));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("items", page.items());
     body.put("nextCursor", page.next() == null ? null : encodeTimeCursor(page.next()));

@@ -226,7 +226,7 @@ public final class TraceService {
         r.put("sourceCommitTs", str(instant(rs, 2)));
         r.put("codes", List.of(rs.getString(3).split(",")));
         try {
-          r.put("violations", JSON.readValue(rs.getString(4), List.class));
+          r.put("violations", io.invoicesync.api.internal.RuleMessages.ordered(JSON.readValue(rs.getString(4), List.class)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
           throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
         }

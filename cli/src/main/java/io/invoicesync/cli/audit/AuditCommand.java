@@ -271,7 +271,7 @@ public final class AuditCommand {
         out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, rows, List.of(
             new Column().header("offset").with(m -> String.valueOf(m.get("offset"))),
             new Column().header("recorded").with(m -> String.valueOf(m.get("recordedAt"))),
-            new Column().header("stage").with(m -> String.valueOf(m.get("stage"))),
+            new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(m -> String.valueOf(m.get("stage"))),
             new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(m -> String.valueOf(m.get("event"))),
             new Column().header("v").with(m -> m.get("version") == null ? "" : m.get("version").toString()),
             new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(60).with(m -> m.get("detail") == null ? "" : m.get("detail").toString()),

@@ -207,7 +207,7 @@ public final class InvoiceRepository {
           m.put("sourceCommitTs", ts(rs, "source_commit_ts"));
           m.put("codes", List.of(rs.getString("codes").split(",")));
           try {
-            m.put("violations", json.readValue(rs.getString("violations_json"), List.class));
+            m.put("violations", RuleMessages.ordered(json.readValue(rs.getString("violations_json"), List.class)));
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
           }
