@@ -85,7 +85,7 @@ public final class Bench {
   }
 
   /** Steps, by the names {@code --only=} takes. */
-  static final List<String> STEPS = List.of("capture", "e2e", "kafka", "upsert", "peer");
+  static final List<String> STEPS = List.of("capture", "e2e", "kafka", "upsert", "peer", "reconcile");
 
   private boolean runs(String step) {
     return only.isEmpty() || only.contains(step);
@@ -146,7 +146,11 @@ public final class Bench {
       log("5/6 the peer: Debezium PostgreSQL source + Debezium JDBC sink in Kafka Connect standalone, over the same kind of backlog");
       peer(backlog);
     }
-    log("6/6 process");
+    if (runs("reconcile")) {
+      log("6/6 reconcile: 1,000,000 invoices in both databases (COPY), equal, then with %d planted differences", ReconcileBench.PLANTED);
+      results.putAll(ReconcileBench.run(work, 1_000_000));
+    }
+    log("process");
     results.put("cpu_seconds", Math.round(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9));
     results.put("peak_rss_mb", CpuBreakdown.peakRssMb("self"));
     if (results.get("e2e_invoices_per_s") instanceof Number e2e) {
@@ -677,13 +681,15 @@ public final class Bench {
     System.out.println("\nwritten: " + out.resolve("latest.md") + ", latest.json, latency.png");
   }
 
-  /** Issue 6's targets against this run. */
+  /** The targets of issue 6 (throughput, latency, memory) and issue 11 (reconcile) against this run. */
   private String targets() {
     StringBuilder t = new StringBuilder("| target | this run | |\n|---|---|---|\n");
     target(t, "end to end >= 75% of the Debezium capture ceiling (sustained / warm capture)", results.get("e2e_vs_capture"), 0.75, true);
     target(t, "end to end >= 5x the peer (same backlog, both from a cold start)", results.get("e2e_vs_peer"), 5, true);
     target(t, "p99 commit-to-visible <= 500 ms at 1,000/s offered", results.get("p99_ms_at_1000"), 500, false);
     target(t, "peak RSS of the process hosting the pipeline <= 1.5 GiB (MB)", results.get("peak_rss_mb"), 1536, false);
+    target(t, "reconcile 1,000,000 invoices with 100 planted differences <= 15 s (median of 3)", results.get("reconcile_1m_seconds"), 15, false);
+    target(t, "reconcile 1,000,000 equal invoices <= 10 s (median of 3)", results.get("reconcile_1m_equal_seconds"), 10, false);
     return t.toString();
   }
 

@@ -66,6 +66,16 @@ public final class RunConfig {
     return dataSource(url, values.getOrDefault(prefix + "user", "postgres"), values.getOrDefault(prefix + "password", ""));
   }
 
+  /** The query store as the projector writes it: {@code projector.jdbc.*}, else {@code api.jdbc.*}. */
+  public DataSource storeForWriter() {
+    String url = first("projector.jdbc.url", "api.jdbc.url");
+    if (url == null) {
+      throw new IllegalArgumentException("the configuration names no query store: set projector.jdbc.url or api.jdbc.url");
+    }
+    String prefix = get("projector.jdbc.url") != null ? "projector.jdbc." : "api.jdbc.";
+    return dataSource(url, values.getOrDefault(prefix + "user", "postgres"), values.getOrDefault(prefix + "password", ""));
+  }
+
   /** The issuing database, read-only: {@code api.source.jdbc.*}, else built from {@code ingest.database.*}; null when neither is set. */
   public DataSource source() {
     if (get("api.source.jdbc.url") != null) {

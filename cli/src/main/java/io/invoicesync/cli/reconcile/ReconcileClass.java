@@ -1,0 +1,63 @@
+package io.invoicesync.cli.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The classes a reconciliation sorts a difference into, and the pure rule that sorts it. MISSING,
+ * STALE and EXTRA are alarms (unexplained); REJECTED, DEAD_LETTERED and IN_FLIGHT are explained by
+ * the pipeline's own outcome tables or by time.
+ */
+public enum ReconcileClass {
+  /** In the issuing database, not visible, and nothing explains it. */
+  MISSING(true),
+  /** Visible at an older state than the source's, and nothing explains it. */
+  STALE(true),
+  /** Its latest source state was rejected by validation. */
+  REJECTED(false),
+  /** A record of it is in a dead-letter topic. */
+  DEAD_LETTERED(false),
+  /** Committed after the pipeline's watermark (within the grace period), or still being processed. */
+  IN_FLIGHT(false),
+  /** In the query store, not in the issuing database. */
+  EXTRA(true);
+
+  private final boolean alarm;
+
+  ReconcileClass(boolean alarm) {
+    this.alarm = alarm;
+  }
+
+  public boolean alarm() {
+    return alarm;
+  }
+
+  /** What one side holds of a differing invoice; null fields when that side lacks it. */
+  public record Seen(boolean inSource, boolean inStore, Instant sourceChangedAt, String recordedOutcome) {
+  }
+
+  /**
+   * @param watermark the newest source commit the pipeline has decided on (null: nothing yet)
+   * @param grace     how long after its commit a change not yet decided counts as in flight
+   */
+  public static ReconcileClass classify(Seen s, Instant watermark, Instant now, Duration grace) {
+    if (!s.inSource()) {
+      return EXTRA;
+    }
+    if ("REJECTED".equals(s.recordedOutcome())) {
+      return REJECTED;
+    }
+    if ("DEAD_LETTERED".equals(s.recordedOutcome())) {
+      return DEAD_LETTERED;
+    }
+    if ("IN_FLIGHT".equals(s.recordedOutcome())) {
+      return IN_FLIGHT;
+    }
+    boolean recent = s.sourceChangedAt() != null && s.sourceChangedAt().isAfter(now.minus(grace));
+    boolean afterWatermark = watermark == null || s.sourceChangedAt() == null || s.sourceChangedAt().isAfter(watermark);
+    if (recent && afterWatermark) {
+      return IN_FLIGHT;
+    }
+    return s.inStore() ? STALE : MISSING;
+  }
+}

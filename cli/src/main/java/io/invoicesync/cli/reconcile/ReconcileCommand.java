@@ -1,0 +1,195 @@
+package io.invoicesync.cli.reconcile;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.github.freva.asciitable.AsciiTable;
+import com.github.freva.asciitable.Column;
+import com.github.freva.asciitable.HorizontalAlign;
+import io.invoicesync.cli.internal.RunConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import javax.sql.DataSource;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code invoice-sync reconcile}: prove that nothing is missing between the issuing database and the query store. */
+@Command(name = "reconcile", mixinStandardHelpOptions = true,
+    description = {"Compare the issuing database with the query store by checksums of invoice buckets computed inside each",
+        "database, bisecting only the buckets that differ, and classify every invoice not visible at its latest source state:",
+        "MISSING, STALE, EXTRA (alarms), REJECTED, DEAD_LETTERED, IN_FLIGHT (explained).",
+        "Exit 0 when there is no MISSING, STALE or EXTRA; 1 when there is; 2 when it cannot run."},
+    footer = {"", "Examples:", "  invoice-sync reconcile --config prod.properties",
+        "  invoice-sync reconcile --config prod.properties --from 2026-11-01 --to 2026-11-30 --seller 91440300MA5ETUPW89 --output json",
+        "  invoice-sync reconcile --source-url jdbc:postgresql://db/issuing --store-url jdbc:postgresql://db/querystore --out report.json"})
+public final class ReconcileCommand implements Callable<Integer> {
+
+  @Option(names = "--config", description = "A 'run' configuration: the issuing database from ingest.database.* (or api.source.jdbc.*), "
+      + "the store from projector.jdbc.* (or api.jdbc.*).")
+  Path config;
+  @Option(names = "--source-url", description = "Issuing database JDBC URL (instead of --config); user and password from "
+      + "--source-user / PGPASSWORD-style URL parameters.")
+  String sourceUrl;
+  @Option(names = "--source-user", defaultValue = "postgres", description = "Issuing database user (default: ${DEFAULT-VALUE}).")
+  String sourceUser;
+  @Option(names = "--store-url", description = "Query store JDBC URL (instead of --config).")
+  String storeUrl;
+  @Option(names = "--store-user", defaultValue = "postgres", description = "Query store user (default: ${DEFAULT-VALUE}).")
+  String storeUser;
+  @Option(names = "--source-schema", description = "The issuing platform's schema (default: the configuration's, or issuing).")
+  String sourceSchema;
+  @Option(names = "--from", description = "Only invoices issued on or after DATE (yyyy-MM-dd).")
+  LocalDate from;
+  @Option(names = "--to", description = "Only invoices issued on or before DATE (yyyy-MM-dd).")
+  LocalDate to;
+  @Option(names = "--seller", description = "Only invoices of this seller taxpayer id.")
+  String seller;
+  @Option(names = "--grace", defaultValue = "60", description = "Seconds after its commit an undecided change counts as IN_FLIGHT, "
+      + "not MISSING (default: ${DEFAULT-VALUE}).")
+  long graceSeconds;
+  @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+  String output;
+  @Option(names = "--out", description = "Also write the report as JSON to FILE (for 'resync --from-report').")
+  Path out;
+  @Option(names = "--limit", defaultValue = "50", description = "Differences listed in the table (default: ${DEFAULT-VALUE}; json lists all).")
+  int limit;
+  @Spec
+  CommandSpec spec;
+
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter o = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Reconciler.Report report;
+    try {
+      if (from != null && to != null && from.isAfter(to)) {
+        throw new IllegalArgumentException("--from " + from + " is after --to " + to);
+      }
+      Reconciler reconciler = reconciler();
+      try (ProgressBar bar = progress()) {
+        report = reconciler.reconcile(new Reconciler.Scope(from, to, seller), phase -> {
+          if (bar != null) {
+            bar.step();
+            bar.setExtraMessage(phase);
+          }
+        });
+      }
+    } catch (Exception e) {
+      err.println("reconcile: cannot run: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    Map<String, Object> body = toJson(report);
+    if (out != null) {
+      Files.writeString(out, JSON.writeValueAsString(body));
+    }
+    if ("json".equals(output)) {
+      o.println(JSON.writeValueAsString(body));
+    } else {
+      printTable(o, report);
+    }
+    o.flush();
+    return report.alarming() ? 1 : 0;
+  }
+
+  Reconciler reconciler() throws java.io.IOException {
+    DataSource src;
+    DataSource dst;
+    String schema = sourceSchema;
+    if (config != null) {
+      RunConfig rc = RunConfig.load(config);
+      src = sourceUrl != null ? RunConfig.dataSource(sourceUrl, sourceUser, "") : rc.source();
+      dst = storeUrl != null ? RunConfig.dataSource(storeUrl, storeUser, "") : rc.storeForWriter();
+      if (schema == null) {
+        schema = rc.sourceSchema();
+      }
+    } else {
+      if (sourceUrl == null || storeUrl == null) {
+        throw new IllegalArgumentException("give --config, or both --source-url and --store-url");
+      }
+      src = RunConfig.dataSource(sourceUrl, sourceUser, "");
+      dst = RunConfig.dataSource(storeUrl, storeUser, "");
+    }
+    if (src == null) {
+      throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
+    }
+    return new Reconciler(src, schema == null ? "issuing" : schema, dst, Duration.ofSeconds(graceSeconds));
+  }
+
+  private static ProgressBar progress() {
+    if (System.console() == null) {
+      return null;
+    }
+    return new ProgressBarBuilder().setTaskName("reconcile").setInitialMax(6).setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).showSpeed().build();
+  }
+
+  static Map<String, Object> toJson(Reconciler.Report r) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("startedAt", r.startedAt().toString());
+    body.put("seconds", r.seconds());
+    body.put("ok", !r.alarming());
+    body.put("sourceInvoices", r.sourceInvoices());
+    body.put("storeInvoices", r.storeInvoices());
+    body.put("bucketsCompared", r.bucketsCompared());
+    body.put("bucketsDiffering", r.bucketsDiffering());
+    body.put("invoicesCompared", r.invoicesCompared());
+    body.put("watermark", r.watermark() == null ? null : r.watermark().toString());
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    r.counts().forEach((k, v) -> counts.put(k.name(), v));
+    body.put("counts", counts);
+    body.put("differences", r.differences().stream().map(d -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("invoiceId", d.invoiceId());
+      m.put("class", d.kind().name());
+      m.put("sourceStatus", d.sourceStatus());
+      m.put("storeStatus", d.storeStatus());
+      m.put("storeVersion", d.storeVersion());
+      m.put("sourceChangedAt", d.sourceChangedAt() == null ? null : d.sourceChangedAt().toString());
+      m.put("recordedOutcome", d.recordedOutcome());
+      return m;
+    }).toList());
+    return body;
+  }
+
+  private void printTable(PrintWriter o, Reconciler.Report r) {
+    List<Reconciler.Difference> alarms = r.differences().stream().filter(d -> d.kind().alarm()).toList();
+    List<Reconciler.Difference> shown = (alarms.isEmpty() ? r.differences() : alarms).stream().limit(limit).toList();
+    if (!shown.isEmpty()) {
+      o.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, shown, List.of(
+          new Column().header("invoice").dataAlign(HorizontalAlign.LEFT).with(Reconciler.Difference::invoiceId),
+          new Column().header("class").dataAlign(HorizontalAlign.LEFT).with(d -> d.kind().name()),
+          new Column().header("source status").dataAlign(HorizontalAlign.LEFT).with(d -> str(d.sourceStatus())),
+          new Column().header("store status").dataAlign(HorizontalAlign.LEFT).with(d -> str(d.storeStatus()) + (d.storeVersion() == null ? ""
+              : " (v" + d.storeVersion() + ")")),
+          new Column().header("source changed").with(d -> str(d.sourceChangedAt())))));
+    }
+    StringBuilder summary = new StringBuilder();
+    r.counts().forEach((k, v) -> {
+      if (v > 0) {
+        summary.append(summary.length() == 0 ? "" : ", ").append(v).append(' ').append(k);
+      }
+    });
+    o.printf("%d invoices in the issuing database, %d in the query store; %d of %d buckets differed, %d invoices compared; %.1f s%n",
+        r.sourceInvoices(), r.storeInvoices(), r.bucketsDiffering(), r.bucketsCompared(), r.invoicesCompared(), r.seconds());
+    o.println(r.alarming() ? "NOT RECONCILED: " + summary : summary.length() == 0 ? "reconciled: every invoice visible at its latest state"
+        : "reconciled (explained: " + summary + ")");
+  }
+
+  private static String str(Object o) {
+    return o == null ? "" : o.toString();
+  }
+}

@@ -1,0 +1,183 @@
+package io.invoicesync.cli.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.cli.InvoiceSyncCommand;
+import io.invoicesync.cli.Pipeline;
+import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.projector.QueryStoreSchema;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code invoice-sync reconcile} on the embedded stack under load: rows deleted and rolled back behind the pipeline's back. */
+@Timeout(600)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReconcileIT {
+
+  @TempDir
+  static Path dir;
+  static EmbeddedPostgresServer pg;
+  static EmbeddedKafkaBroker kafka;
+  static Pipeline pipeline;
+  static Path config;
+  static final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
+    cfg.put("api.port", "0");
+    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
+    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+    StringBuilder props = new StringBuilder();
+    new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
+    config = dir.resolve("run.properties");
+    Files.writeString(config, props);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  record Result(int exit, JsonNode report, String out) {
+  }
+
+  static Result reconcile(String... extra) throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> args = new ArrayList<>(List.of("reconcile", "--config", config.toString(), "--output", "json"));
+    args.addAll(List.of(extra));
+    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
+    return new Result(exit, exit == 2 ? null : json.readTree(out.toString()), out + err.toString());
+  }
+
+  static Map<String, Set<String>> byClass(JsonNode report) {
+    Map<String, Set<String>> out = new HashMap<>();
+    report.get("differences").forEach(d -> out.computeIfAbsent(d.get("class").asText(), k -> new TreeSet<>()).add(d.get("invoiceId").asText()));
+    return out;
+  }
+
+  @Test
+  @Order(1)
+  void shouldFindExactlyTheRowsDeletedOrRolledBackBehindThePipelinesBack() throws Exception {
+    // Given a run under load: valid and invalid invoices, status changes, red-letter ones
+    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "rc-", 5, true);
+    AtomicBoolean enough = new AtomicBoolean();
+    List<Thread> workers = generator.startAtRate(200, 1, () -> generator.issuedCount() >= 2_000 || enough.get());
+    try {
+      await().atMost(Duration.ofMinutes(2)).until(() -> generator.issuedCount() >= 800);
+      // invoices in a final status (the generator never changes them again), visible, and recorded as visible
+      List<String> terminal = new ArrayList<>();
+      await().atMost(Duration.ofMinutes(1)).until(() -> {
+        terminal.clear();
+        try (Connection c = pg.connect("querystore"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT i.id FROM invoice i JOIN invoice_outcome o ON o.invoice_id = i.id "
+                 + "WHERE i.status IN ('RED_FLUSHED', 'VOIDED') AND i.version > 1 AND o.outcome = 'VISIBLE' AND o.visible_version = i.version "
+                 + "ORDER BY i.id LIMIT 25")) {
+          while (rs.next()) {
+            terminal.add(rs.getString(1));
+          }
+        }
+        return terminal.size() == 25;
+      });
+      Set<String> deleted = new TreeSet<>(terminal.subList(0, 20));
+      Set<String> rolledBack = new TreeSet<>(terminal.subList(20, 25));
+
+      // When 20 rows are deleted from the store and 5 rolled back to their earlier status, behind the pipeline's back
+      try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+        s.execute("DELETE FROM invoice WHERE id IN ('" + String.join("','", deleted) + "')");
+        s.execute("UPDATE invoice SET status = 'ISSUED', version = version - 1 WHERE id IN ('" + String.join("','", rolledBack) + "')");
+      }
+      Result r = reconcile();
+
+      // Then reconcile exits 1 and lists exactly those as MISSING and STALE; whatever else differs is explained
+      assertThat(r.exit()).as(r.out()).isEqualTo(1);
+      Map<String, Set<String>> classes = byClass(r.report());
+      assertThat(classes.getOrDefault("MISSING", Set.of())).isEqualTo(deleted);
+      assertThat(classes.getOrDefault("STALE", Set.of())).isEqualTo(rolledBack);
+      assertThat(classes).doesNotContainKey("EXTRA");
+      assertThat(classes.get("REJECTED")).as("the generator's invalid invoices").isNotEmpty();
+      assertThat(r.report().get("sourceInvoices").asLong()).isGreaterThanOrEqualTo(800);
+
+      // and the table says the same to a person
+      StringWriter table = new StringWriter();
+      int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(table)).execute("reconcile", "--config", config.toString());
+      assertThat(exit).isEqualTo(1);
+      assertThat(table.toString()).contains("NOT RECONCILED").contains("20 MISSING").contains("5 STALE").contains(deleted.iterator().next());
+    } finally {
+      enough.set(true);
+      for (Thread w : workers) {
+        w.join(Duration.ofMinutes(2).toMillis());
+      }
+    }
+  }
+
+  @Test
+  @Order(2)
+  void shouldCallABurstJustIssuedInFlightNotMissing() throws Exception {
+    // Given the store repaired by hand (the repair through the source is 'resync'), and ingest paused
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+      s.execute("DELETE FROM invoice WHERE id LIKE 'rc-%'");
+    }
+    pipeline.stopIngest();
+    try {
+      // When a burst is issued and reconcile runs at once
+      InvoiceGenerator burst = new InvoiceGenerator(pg.jdbcUrl("issuing"), "burst-", 9, true);
+      for (Thread w : burst.startAtRate(500, 1, () -> burst.issuedCount() >= 100)) {
+        w.join(Duration.ofMinutes(1).toMillis());
+      }
+      Result r = reconcile("--seller", "x-no-such-seller");
+      assertThat(r.exit()).as("an empty scope reconciles").isZero();
+      Result all = reconcile("--grace", "600");
+
+      // Then every burst invoice is IN_FLIGHT, none MISSING
+      Map<String, Set<String>> classes = byClass(all.report());
+      Set<String> burstIds = new TreeSet<>(burst.ledger().keySet());
+      assertThat(classes.getOrDefault("IN_FLIGHT", Set.of())).containsAll(burstIds);
+      assertThat(classes.getOrDefault("MISSING", Set.of())).doesNotContainAnyElementsOf(burstIds);
+    } finally {
+      pipeline.startIngest();
+    }
+  }
+}
