@@ -58,6 +58,10 @@ public final class ReconcileCommand implements Callable<Integer> {
   @Option(names = "--grace", defaultValue = "60", description = "Seconds after its commit an undecided change counts as IN_FLIGHT, "
       + "not MISSING (default: ${DEFAULT-VALUE}).")
   long graceSeconds;
+  @Option(names = "--hash", defaultValue = "auto", description = "auto, native or md5: how buckets and contents are hashed inside the "
+      + "databases. auto (default) uses PostgreSQL's own hash functions when a probe shows both databases compute the same values "
+      + "(same byte order and encoding), md5 otherwise.")
+  String hash;
   @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
   String output;
   @Option(names = "--out", description = "Also write the report as JSON to FILE (for 'resync --from-report').")
@@ -126,7 +130,13 @@ public final class ReconcileCommand implements Callable<Integer> {
     if (src == null) {
       throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
     }
-    return new Reconciler(src, schema == null ? "issuing" : schema, dst, Duration.ofSeconds(graceSeconds));
+    Reconciler r = new Reconciler(src, schema == null ? "issuing" : schema, dst, Duration.ofSeconds(graceSeconds));
+    return switch (hash) {
+      case "auto" -> r;
+      case "native" -> r.withScheme(Reconciler.HashScheme.NATIVE);
+      case "md5" -> r.withScheme(Reconciler.HashScheme.MD5);
+      default -> throw new IllegalArgumentException("--hash must be auto, native or md5, not " + hash);
+    };
   }
 
   private static ProgressBar progress() {
@@ -148,6 +158,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     body.put("bucketsDiffering", r.bucketsDiffering());
     body.put("invoicesCompared", r.invoicesCompared());
     body.put("watermark", r.watermark() == null ? null : r.watermark().toString());
+    body.put("hash", r.scheme().name());
     Map<String, Integer> counts = new LinkedHashMap<>();
     r.counts().forEach((k, v) -> counts.put(k.name(), v));
     body.put("counts", counts);
@@ -183,8 +194,8 @@ public final class ReconcileCommand implements Callable<Integer> {
         summary.append(summary.length() == 0 ? "" : ", ").append(v).append(' ').append(k);
       }
     });
-    o.printf("%d invoices in the issuing database, %d in the query store; %d of %d buckets differed, %d invoices compared; %.1f s%n",
-        r.sourceInvoices(), r.storeInvoices(), r.bucketsDiffering(), r.bucketsCompared(), r.invoicesCompared(), r.seconds());
+    o.printf("%d invoices in the issuing database, %d in the query store; %d of %d buckets differed, %d invoices compared; %.1f s (%s)%n",
+        r.sourceInvoices(), r.storeInvoices(), r.bucketsDiffering(), r.bucketsCompared(), r.invoicesCompared(), r.seconds(), r.scheme());
     o.println(r.alarming() ? "NOT RECONCILED: " + summary : summary.length() == 0 ? "reconciled: every invoice visible at its latest state"
         : "reconciled (explained: " + summary + ")");
   }

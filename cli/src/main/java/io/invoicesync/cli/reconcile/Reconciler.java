@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -34,8 +35,10 @@ import javax.sql.DataSource;
  * further or compared invoice by invoice, and only the invoices that differ are classified
  * ({@link ReconcileClass}) with the outcome tables and the pipeline's watermark.
  *
- * <p>Buckets are prefixes of {@code md5(invoice id)} in hex: the same on any PostgreSQL, spread
- * evenly whatever the ids look like. The content hash covers what a clerk sees: header identity,
+ * <p>Buckets are the low bits of a hash of the invoice id, spread evenly whatever the ids look like.
+ * Two {@link HashScheme}s: PostgreSQL's own {@code hashtext}/{@code hashtextextended} (fast: about
+ * 7x md5 here), used when a probe shows both databases compute the same values (they differ across
+ * byte orders and encodings), else md5, the same on any PostgreSQL. The content hash covers what a clerk sees: header identity,
  * type, dates, parties' tax ids, totals, status and risk flag, and every line's number, name,
  * quantity, price, amount, rate, tax and kind. Invoices the store already explains as rejected or
  * dead-lettered (and not visible) are subtracted from the source's checksums first, so a usual
@@ -54,7 +57,45 @@ public final class Reconciler {
   static final String LINE_TEXT = "concat_ws('|', l.invoice_id, l.line_no::text, l.item_name, coalesce(l.quantity::text, ''), "
       + "coalesce(l.unit_price::text, ''), l.amount::text, coalesce(l.tax_rate::text, ''), coalesce(l.tax_amount::text, ''), "
       + "l.tax_exempt::text, l.line_kind)";
-  static final String HASH60 = "('x' || substr(md5(%s), 1, 15))::bit(60)::bigint";
+
+  /**
+   * How buckets and content hashes are computed, in SQL, the same way on both sides. NATIVE hashes
+   * each typed column with PostgreSQL's own hash function (a different seed per column) and XORs
+   * them, which avoids numeric-to-text conversion, the costliest part of hashing a row (5.6 s vs 2.9 s
+   * for 3,000,000 lines, serial, here); MD5 hashes the row's text.
+   */
+  public enum HashScheme {
+    /** PostgreSQL's hash functions: fast; equal on both sides only with the same byte order and encoding (probed). */
+    NATIVE("hashtext(%s)",
+        "((hashtextextended(concat_ws('|', h.id, h.invoice_number, coalesce(h.invoice_code, ''), h.invoice_type, coalesce(h.seller_tax_id, ''), "
+            + "coalesce(h.buyer_tax_id, ''), h.status, coalesce(h.risk_flag, ''), coalesce(h.blue_invoice_number, '')), 0) "
+            + "# coalesce(hashint4extended(h.issue_date - DATE '2000-01-01', 6), 6) # coalesce(hash_numeric_extended(h.total_amount, 11), 11) "
+            + "# coalesce(hash_numeric_extended(h.total_tax, 12), 12) # coalesce(hash_numeric_extended(h.grand_total, 13), 13)) >> 4)",
+        "((hashtextextended(concat_ws('|', l.invoice_id, l.item_name, l.line_kind), l.line_no) "
+            + "# coalesce(hash_numeric_extended(l.quantity, 1), 1) # coalesce(hash_numeric_extended(l.unit_price, 2), 2) "
+            + "# coalesce(hash_numeric_extended(l.amount, 3), 3) # coalesce(hash_numeric_extended(l.tax_rate, 4), 4) "
+            + "# coalesce(hash_numeric_extended(l.tax_amount, 5), 5) # (coalesce(l.tax_exempt, false)::int << 7)) >> 4)"),
+    /** md5 of the row's text: slower, the same on every PostgreSQL. */
+    MD5("('x' || substr(md5(%s), 1, 8))::bit(32)::int", "('x' || substr(md5(" + HEADER_TEXT + "), 1, 15))::bit(60)::bigint",
+        "('x' || substr(md5(" + LINE_TEXT + "), 1, 15))::bit(60)::bigint");
+
+    final String bucket;
+    final String headerHash;
+    final String lineHash;
+
+    HashScheme(String bucket, String headerHash, String lineHash) {
+      this.bucket = bucket;
+      this.headerHash = headerHash;
+      this.lineHash = lineHash;
+    }
+
+    /** The bucket of {@code column} at {@code bits} bits. */
+    String bucket(String column, int bits) {
+      return "(" + bucket.formatted(column) + " & " + ((1 << bits) - 1) + ")";
+    }
+  }
+
+  static final String PROBE = "invoice-sync reconcile probe 发票 ÄÖ";
 
   /** Which invoices to compare: issue date range and seller, null = all. */
   public record Scope(LocalDate from, LocalDate to, String sellerTaxId) {
@@ -69,7 +110,7 @@ public final class Reconciler {
   /** The whole answer. */
   public record Report(Instant startedAt, double seconds, long sourceInvoices, long storeInvoices, int bucketsCompared,
                        int bucketsDiffering, int invoicesCompared, Instant watermark, Map<ReconcileClass, Integer> counts,
-                       List<Difference> differences) {
+                       List<Difference> differences, HashScheme scheme) {
     public boolean alarming() {
       return counts.entrySet().stream().anyMatch(e -> e.getKey().alarm() && e.getValue() > 0);
     }
@@ -80,6 +121,7 @@ public final class Reconciler {
   private final String sourceLine;
   private final DataSource store;
   private final Duration grace;
+  private HashScheme scheme;
 
   /**
    * @param sourceSchema the issuing platform's schema (invoice and invoice_line tables)
@@ -96,6 +138,34 @@ public final class Reconciler {
     this.grace = grace;
   }
 
+  /** Forces a hash scheme instead of probing for the fastest one both databases agree on. */
+  public Reconciler withScheme(HashScheme forced) {
+    this.scheme = forced;
+    return this;
+  }
+
+  private HashScheme chooseScheme() throws SQLException {
+    if (scheme != null) {
+      return scheme;
+    }
+    String probe = "SELECT hashtext(?)::text || '/' || hashtextextended(?, 0)::text";
+    String[] seen = new String[2];
+    DataSource[] sides = {source, store};
+    for (int i = 0; i < 2; i++) {
+      try (Connection c = sides[i].getConnection(); PreparedStatement ps = c.prepareStatement(probe)) {
+        ps.setString(1, PROBE);
+        ps.setString(2, PROBE);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          seen[i] = rs.getString(1);
+        }
+      } catch (SQLException e) {
+        return HashScheme.MD5; // no hashtextextended (PostgreSQL before 11)
+      }
+    }
+    return seen[0].equals(seen[1]) ? HashScheme.NATIVE : HashScheme.MD5;
+  }
+
   /** Reconciles {@code scope}; {@code progress} hears each phase as it starts. */
   public Report reconcile(Scope scope, Consumer<String> progress) throws SQLException {
     Instant started = Instant.now();
@@ -105,56 +175,65 @@ public final class Reconciler {
       return t;
     });
     try {
-      progress.accept("counting");
-      var srcCount = async(both, () -> count(source, sourceInvoice, scope));
-      var dstCount = async(both, () -> count(store, "invoice", scope));
-      long sourceInvoices = join(srcCount);
-      long storeInvoices = join(dstCount);
-      int digits = digitsFor(Math.max(sourceInvoices, storeInvoices));
+      HashScheme hs = chooseScheme();
+      progress.accept("estimating sizes");
+      long estimate = Math.max(estimate(source, sourceInvoice), estimate(store, "invoice"));
+      int bits = 4 * digitsFor(estimate);
 
       Map<String, String> explainedOutcomes = explainedNotVisible();
       Set<String> explained = explainedOutcomes.isEmpty() ? Set.of() : inSource(explainedOutcomes.keySet(), scope);
-      progress.accept("checksums of " + (1 << (4 * digits)) + " buckets");
-      var srcSums = async(both, () -> bucketSums(source, sourceInvoice, sourceLine, scope, digits, null));
-      var dstSums = async(both, () -> bucketSums(store, "invoice", "invoice_line", scope, digits, null));
-      var explainedSums = async(both, () -> explained.isEmpty() ? Map.<String, Sum>of()
-          : bucketSumsOf(source, sourceInvoice, sourceLine, digits, explained));
-      Map<String, Sum> src = subtract(join(srcSums), join(explainedSums));
-      Map<String, Sum> dst = join(dstSums);
-      Set<String> differing = differingBuckets(src, dst);
-      int compared = new HashSet<String>() {{ addAll(src.keySet()); addAll(dst.keySet()); }}.size();
+      progress.accept("checksums of " + (1 << bits) + " buckets (" + hs + ")");
+      var srcSums = async(both, () -> bucketSums(hs, source, sourceInvoice, sourceLine, scope, bits, null, 0));
+      var dstSums = async(both, () -> bucketSums(hs, store, "invoice", "invoice_line", scope, bits, null, 0));
+      var explainedSums = async(both, () -> explained.isEmpty() ? Map.<Integer, Sum>of()
+          : bucketSumsOf(hs, source, sourceInvoice, sourceLine, bits, explained));
+      Map<Integer, Sum> srcAll = join(srcSums);
+      Map<Integer, Sum> dstAll = join(dstSums);
+      long sourceInvoices = srcAll.values().stream().mapToLong(Sum::rows).sum();
+      long storeInvoices = dstAll.values().stream().mapToLong(Sum::rows).sum();
+      Map<Integer, Sum> src = subtract(srcAll, join(explainedSums));
+      Map<Integer, Sum> dst = dstAll;
+      Set<Integer> differing = differingBuckets(src, dst);
+      Set<Integer> allBuckets = new HashSet<>(src.keySet());
+      allBuckets.addAll(dst.keySet());
+      int compared = allBuckets.size();
 
-      // bisect: split a differing bucket that is still too big for a row comparison
-      int level = digits;
-      Set<String> toCompare = new TreeSet<>();
-      Set<String> current = differing;
+      // bisect: split a differing bucket that is still too big for a row comparison into 16
+      int level = bits;
+      Map<Integer, Set<Integer>> toCompare = new HashMap<>(); // bits -> buckets
+      Set<Integer> current = differing;
       while (!current.isEmpty()) {
-        Set<String> small = new TreeSet<>();
-        Set<String> big = new TreeSet<>();
-        for (String b : current) {
+        Set<Integer> small = new TreeSet<>();
+        Set<Integer> big = new TreeSet<>();
+        for (Integer b : current) {
           long rows = Math.max(src.getOrDefault(b, Sum.ZERO).rows(), dst.getOrDefault(b, Sum.ZERO).rows());
-          (rows <= ROW_COMPARE_MAX || level >= 8 ? small : big).add(b);
+          (rows <= ROW_COMPARE_MAX || level >= 28 ? small : big).add(b);
         }
-        toCompare.addAll(small);
+        if (!small.isEmpty()) {
+          toCompare.computeIfAbsent(level, k -> new TreeSet<>()).addAll(small);
+        }
         if (big.isEmpty()) {
           break;
         }
-        level++;
+        int parentBits = level;
+        level += 4;
         int l = level;
-        progress.accept("bisecting " + big.size() + " buckets to " + l + " hex digits");
-        var s2 = async(both, () -> bucketSums(source, sourceInvoice, sourceLine, scope, l, big));
-        var d2 = async(both, () -> bucketSums(store, "invoice", "invoice_line", scope, l, big));
-        var e2 = async(both, () -> explained.isEmpty() ? Map.<String, Sum>of() : bucketSumsOf(source, sourceInvoice, sourceLine, l, explained));
-        Map<String, Sum> s = subtract(join(s2), join(e2));
-        Map<String, Sum> d = join(d2);
-        src.putAll(s);
-        dst.putAll(d);
+        progress.accept("bisecting " + big.size() + " buckets to " + l + " bits");
+        var s2 = async(both, () -> bucketSums(hs, source, sourceInvoice, sourceLine, scope, l, big, parentBits));
+        var d2 = async(both, () -> bucketSums(hs, store, "invoice", "invoice_line", scope, l, big, parentBits));
+        var e2 = async(both, () -> explained.isEmpty() ? Map.<Integer, Sum>of() : bucketSumsOf(hs, source, sourceInvoice, sourceLine, l, explained));
+        Map<Integer, Sum> e2sums = join(e2);
+        e2sums.keySet().removeIf(b -> !big.contains(b & ((1 << parentBits) - 1)));
+        Map<Integer, Sum> s = subtract(join(s2), e2sums);
+        Map<Integer, Sum> d = join(d2);
+        src = s;
+        dst = d;
         current = differingBuckets(s, d);
       }
 
-      progress.accept("comparing invoices of " + toCompare.size() + " buckets");
-      var srcRows = async(both, () -> rows(source, sourceInvoice, sourceLine, scope, toCompare, true));
-      var dstRows = async(both, () -> rows(store, "invoice", "invoice_line", scope, toCompare, false));
+      progress.accept("comparing invoices of " + toCompare.values().stream().mapToInt(Set::size).sum() + " buckets");
+      var srcRows = async(both, () -> rows(hs, source, sourceInvoice, sourceLine, scope, toCompare, true));
+      var dstRows = async(both, () -> rows(hs, store, "invoice", "invoice_line", scope, toCompare, false));
       Map<String, Row> s = join(srcRows);
       Map<String, Row> d = join(dstRows);
       Set<String> ids = new TreeSet<>();
@@ -195,13 +274,13 @@ public final class Reconciler {
       }
       double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
       return new Report(started, seconds, sourceInvoices, storeInvoices, compared, differing.size(), s.size() + d.size(), watermark, counts,
-          diffs);
+          diffs, hs);
     } finally {
       both.shutdownNow();
     }
   }
 
-  /** Hex digits of md5(id) per bucket: about 256 invoices a bucket, between 1 and 5 digits. */
+  /** Hex digits (4 bits each) of bucket: about 256 invoices a bucket, between 1 and 5 digits. */
   static int digitsFor(long invoices) {
     int digits = 1;
     while (digits < 5 && invoices / (1L << (4 * digits)) > 256) {
@@ -221,11 +300,11 @@ public final class Reconciler {
   record Row(String digest, String status, Integer version, Instant changedAt) {
   }
 
-  private static Set<String> differingBuckets(Map<String, Sum> a, Map<String, Sum> b) {
-    Set<String> out = new TreeSet<>();
-    Set<String> keys = new HashSet<>(a.keySet());
+  private static Set<Integer> differingBuckets(Map<Integer, Sum> a, Map<Integer, Sum> b) {
+    Set<Integer> out = new TreeSet<>();
+    Set<Integer> keys = new HashSet<>(a.keySet());
     keys.addAll(b.keySet());
-    for (String k : keys) {
+    for (Integer k : keys) {
       Sum x = a.getOrDefault(k, Sum.ZERO);
       Sum y = b.getOrDefault(k, Sum.ZERO);
       if (x.rows() != y.rows() || x.hash().compareTo(y.hash()) != 0) {
@@ -235,8 +314,8 @@ public final class Reconciler {
     return out;
   }
 
-  private static Map<String, Sum> subtract(Map<String, Sum> all, Map<String, Sum> explained) {
-    Map<String, Sum> out = new HashMap<>(all);
+  private static Map<Integer, Sum> subtract(Map<Integer, Sum> all, Map<Integer, Sum> explained) {
+    Map<Integer, Sum> out = new HashMap<>(all);
     explained.forEach((b, s) -> out.merge(b, Sum.ZERO.minus(s), (x, y) -> new Sum(x.rows() + y.rows(), x.hash().add(y.hash()))));
     out.values().removeIf(s -> s.rows() == 0 && s.hash().signum() == 0);
     return out;
@@ -269,42 +348,44 @@ public final class Reconciler {
     return i;
   }
 
-  private static long count(DataSource ds, String invoice, Scope scope) throws SQLException {
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + invoice + " h" + where(scope, "h"))) {
-      bind(ps, 1, scope);
+  /** The planner's row estimate (no scan): enough to choose the bucket size. */
+  private static long estimate(DataSource ds, String table) throws SQLException {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT greatest(reltuples, 0)::bigint FROM pg_class "
+        + "WHERE oid = to_regclass(?)")) {
+      ps.setString(1, table);
       try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
+        return rs.next() ? rs.getLong(1) : 0;
       }
     }
   }
 
   /**
-   * Per bucket (the first {@code digits} hex digits of md5(id)), inside the database: rows and the
-   * sum of header hashes plus line hashes. Lines are scoped through their header only when a scope
-   * is set (otherwise no join at all). {@code only}: just these buckets (of {@code digits - 1} digits).
+   * Per bucket (the low {@code bits} bits of the id's hash), inside the database: rows and the sum
+   * of header hashes plus line hashes. Lines are scoped through their header only when a scope is
+   * set (otherwise no join at all). {@code only}: just the sub-buckets of these buckets of
+   * {@code parentBits} bits.
    */
-  private static Map<String, Sum> bucketSums(DataSource ds, String invoice, String line, Scope scope, int digits, Set<String> only)
-      throws SQLException {
-    String bucket = "substr(md5(%s), 1, " + digits + ")";
-    String parent = only == null ? "" : " AND substr(md5(%s), 1, " + (digits - 1) + ") = ANY (?)";
+  private static Map<Integer, Sum> bucketSums(HashScheme hs, DataSource ds, String invoice, String line, Scope scope, int bits,
+                                              Set<Integer> only, int parentBits) throws SQLException {
     boolean scoped = scope.from() != null || scope.to() != null || scope.sellerTaxId() != null;
-    String headers = "SELECT " + bucket.formatted("h.id") + " b, count(*) n, sum(" + HASH60.formatted(HEADER_TEXT) + ") s FROM " + invoice + " h"
-        + where(scope, "h") + parent.formatted("h.id") + " GROUP BY 1";
-    String lines = "SELECT " + bucket.formatted("l.invoice_id") + " b, 0 n, sum(" + HASH60.formatted(LINE_TEXT) + ") s FROM " + line + " l"
-        + (scoped ? " JOIN " + invoice + " h ON h.id = l.invoice_id" + where(scope, "h") : " WHERE true") + parent.formatted("l.invoice_id")
-        + " GROUP BY 1";
-    Map<String, Sum> out = new HashMap<>();
+    String headerParent = only == null ? "" : " AND " + hs.bucket("h.id", parentBits) + " = ANY (?)";
+    String lineParent = only == null ? "" : " AND " + hs.bucket("l.invoice_id", parentBits) + " = ANY (?)";
+    String headers = "SELECT " + hs.bucket("h.id", bits) + " b, count(*) n, sum(" + hs.headerHash + ") s FROM " + invoice + " h"
+        + where(scope, "h") + headerParent + " GROUP BY 1";
+    String lines = "SELECT " + hs.bucket("l.invoice_id", bits) + " b, 0 n, sum(" + hs.lineHash + ") s FROM " + line + " l"
+        + (scoped ? " JOIN " + invoice + " h ON h.id = l.invoice_id" + where(scope, "h") : " WHERE true") + lineParent + " GROUP BY 1";
+    Map<Integer, Sum> out = new HashMap<>();
     try (Connection c = ds.getConnection()) {
+      hashAggregate(c);
       for (String sql : List.of(headers, lines)) {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           int i = bind(ps, 1, scope);
           if (only != null) {
-            ps.setArray(i, c.createArrayOf("text", only.toArray()));
+            ps.setArray(i, c.createArrayOf("int4", only.toArray()));
           }
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              out.merge(rs.getString(1), new Sum(rs.getLong(2), rs.getBigDecimal(3)),
+              out.merge(rs.getInt(1), new Sum(rs.getLong(2), rs.getBigDecimal(3)),
                   (x, y) -> new Sum(x.rows() + y.rows(), x.hash().add(y.hash())));
             }
           }
@@ -315,21 +396,21 @@ public final class Reconciler {
   }
 
   /** Bucket sums of just these invoices (by id, through the primary keys). */
-  private static Map<String, Sum> bucketSumsOf(DataSource ds, String invoice, String line, int digits, Collection<String> ids)
+  private static Map<Integer, Sum> bucketSumsOf(HashScheme hs, DataSource ds, String invoice, String line, int bits, Collection<String> ids)
       throws SQLException {
-    String bucket = "substr(md5(%s), 1, " + digits + ")";
-    String headers = "SELECT " + bucket.formatted("h.id") + " b, count(*) n, sum(" + HASH60.formatted(HEADER_TEXT) + ") s FROM " + invoice
+    String headers = "SELECT " + hs.bucket("h.id", bits) + " b, count(*) n, sum(" + hs.headerHash + ") s FROM " + invoice
         + " h WHERE h.id = ANY (?) GROUP BY 1";
-    String lines = "SELECT " + bucket.formatted("l.invoice_id") + " b, 0 n, sum(" + HASH60.formatted(LINE_TEXT) + ") s FROM " + line
+    String lines = "SELECT " + hs.bucket("l.invoice_id", bits) + " b, 0 n, sum(" + hs.lineHash + ") s FROM " + line
         + " l WHERE l.invoice_id = ANY (?) GROUP BY 1";
-    Map<String, Sum> out = new HashMap<>();
+    Map<Integer, Sum> out = new HashMap<>();
     try (Connection c = ds.getConnection()) {
+      hashAggregate(c);
       for (String sql : List.of(headers, lines)) {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           ps.setArray(1, c.createArrayOf("text", ids.toArray()));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              out.merge(rs.getString(1), new Sum(rs.getLong(2), rs.getBigDecimal(3)),
+              out.merge(rs.getInt(1), new Sum(rs.getLong(2), rs.getBigDecimal(3)),
                   (x, y) -> new Sum(x.rows() + y.rows(), x.hash().add(y.hash())));
             }
           }
@@ -339,23 +420,29 @@ public final class Reconciler {
     return out;
   }
 
-  /** Every invoice of these buckets (of any digit count) with its content digest and what a classification needs. */
-  private static Map<String, Row> rows(DataSource ds, String invoice, String line, Scope scope, Set<String> buckets, boolean isSource)
-      throws SQLException {
-    Map<String, Row> out = new HashMap<>();
-    if (buckets.isEmpty()) {
-      return out;
+  /**
+   * The planner cannot know that a bucket expression has at most 2^bits values; it estimates a
+   * million groups and sorts every row to disk instead of hashing into a few thousand groups (4.8 s
+   * instead of 2.9 s for 3,000,000 lines here). This session is read-only and only aggregates.
+   */
+  private static void hashAggregate(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET enable_sort = off");
     }
-    Map<Integer, List<String>> byDigits = new HashMap<>();
-    buckets.forEach(b -> byDigits.computeIfAbsent(b.length(), k -> new ArrayList<>()).add(b));
+  }
+
+  /** Every invoice of these buckets (by bit count) with its content digest and what a classification needs. */
+  private static Map<String, Row> rows(HashScheme hs, DataSource ds, String invoice, String line, Scope scope, Map<Integer, Set<Integer>> buckets,
+                                       boolean isSource) throws SQLException {
+    Map<String, Row> out = new HashMap<>();
     try (Connection c = ds.getConnection()) {
-      for (Map.Entry<Integer, List<String>> e : byDigits.entrySet()) {
+      for (Map.Entry<Integer, Set<Integer>> e : buckets.entrySet()) {
         String sql = "SELECT h.id, md5(" + HEADER_TEXT + " || '#' || coalesce((SELECT string_agg(" + LINE_TEXT + ", '#' ORDER BY l.line_no) FROM "
             + line + " l WHERE l.invoice_id = h.id), '')), h.status, " + (isSource ? "h.updated_at, NULL::int" : "NULL::timestamptz, h.version")
-            + " FROM " + invoice + " h" + where(scope, "h") + " AND substr(md5(h.id), 1, " + e.getKey() + ") = ANY (?)";
+            + " FROM " + invoice + " h" + where(scope, "h") + " AND " + hs.bucket("h.id", e.getKey()) + " = ANY (?)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           int i = bind(ps, 1, scope);
-          ps.setArray(i, c.createArrayOf("text", e.getValue().toArray()));
+          ps.setArray(i, c.createArrayOf("int4", e.getValue().toArray()));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               OffsetDateTime changed = rs.getObject(4, OffsetDateTime.class);

@@ -99,6 +99,24 @@ class ReconcilerIT {
   }
 
   @Test
+  void shouldFindTheSameWithMd5WhereTheDatabasesHashDifferently() throws Exception {
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+      s.execute("UPDATE invoice SET status = 'VOIDED' WHERE id = 'r-4242'");
+    }
+    try {
+      Reconciler md5 = new Reconciler(ds("issuing"), "issuing", ds("querystore"), Duration.ofSeconds(60)).withScheme(Reconciler.HashScheme.MD5);
+      Reconciler.Report r = md5.reconcile(Reconciler.Scope.ALL, p -> { });
+      assertThat(r.scheme()).isEqualTo(Reconciler.HashScheme.MD5);
+      assertThat(r.differences()).extracting(Reconciler.Difference::invoiceId).containsExactly("r-4242");
+      assertThat(reconciler.reconcile(Reconciler.Scope.ALL, p -> { }).scheme()).as("the probe agrees on one server").isEqualTo(Reconciler.HashScheme.NATIVE);
+    } finally {
+      try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+        s.execute("UPDATE invoice SET status = 'ISSUED' WHERE id = 'r-4242'");
+      }
+    }
+  }
+
+  @Test
   void shouldClassifyMissingExtraAndStaleAndHonourTheScope() throws Exception {
     try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
       s.execute("DELETE FROM invoice WHERE id = 'r-77'");
