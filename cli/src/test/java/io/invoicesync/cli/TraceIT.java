@@ -69,9 +69,13 @@ class TraceIT {
       // the query store refuses rows of invoices listed in 'blocked' (P0001: a record-specific transient failure)
       s.execute("""
           CREATE TABLE blocked (id varchar(64) PRIMARY KEY);
+          CREATE TABLE poisoned (id varchar(64) PRIMARY KEY);
           CREATE FUNCTION refuse_blocked() RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN
             IF EXISTS (SELECT 1 FROM blocked WHERE id = NEW.id) THEN RAISE EXCEPTION 'invoice % is blocked by the test', NEW.id; END IF;
+            IF EXISTS (SELECT 1 FROM poisoned WHERE id = NEW.id) THEN
+              RAISE EXCEPTION 'invoice % cannot be stored (test)', NEW.id USING ERRCODE = '22023';
+            END IF;
             RETURN NEW;
           END $$;
           CREATE TRIGGER invoice_blocked BEFORE INSERT OR UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION refuse_blocked();
@@ -112,6 +116,7 @@ class TraceIT {
       assertThat(timeline.get(step).isNull()).as("timeline." + step).isFalse();
     }
     assertThat(events(t)).containsSubsequence("APPLIED", "PROJECTED");
+    example("VISIBLE", t);
 
     JsonNode found = get("/api/v1/invoices?invoiceNumber=" + number);
     assertThat(found.get("items").get(0).get("id").asText()).isEqualTo("t-valid");
@@ -131,6 +136,7 @@ class TraceIT {
     assertThat(v.get("expected").asText()).isEqualTo("1130.00");
     assertThat(v.get("message").asText()).isNotBlank();
     assertThat(t.get("visibleVersion").isNull()).isTrue();
+    example("REJECTED", t);
     assertThat(violation(get("/api/v1/invoices/t-grand/trace?lang=zh"), "GRAND_TOTAL_MISMATCH").get("localizedMessage").asText())
         .startsWith("价税合计").contains("1131.00");
 
@@ -167,6 +173,7 @@ class TraceIT {
     JsonNode retrying = awaitOutcome("t-retry", "IN_FLIGHT");
     await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(events(trace("t-retry"))).contains("RETRIED"));
     assertThat(retrying.get("explanation").asText()).isNotBlank();
+    example("IN_FLIGHT", trace("t-retry"));
     assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("notVisible").get(0).get("outcome").asText()).isEqualTo("IN_FLIGHT");
 
     sql("querystore", "DELETE FROM blocked");
@@ -209,6 +216,7 @@ class TraceIT {
       assertThat(t.get("outcome").asText()).isEqualTo("NOT_CAPTURED");
       assertThat(t.get("explanation").asText()).contains("not captured yet").contains("s behind");
       assertThat(t.get("source").get("present").asBoolean()).isTrue();
+      example("NOT_CAPTURED", t);
       assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("notVisible").get(0).get("outcome").asText())
           .isEqualTo("NOT_CAPTURED");
       // the CLI says the same, from the configuration file alone
@@ -233,14 +241,64 @@ class TraceIT {
 
   @Test
   @Order(7)
-  void shouldSayUnknownForAnIdNobodyKnows() throws Exception {
-    JsonNode t = trace("t-nobody");
-    assertThat(t.get("outcome").asText()).isEqualTo("UNKNOWN");
-    assertThat(t.get("source").get("present").asBoolean()).isFalse();
+  void shouldShowADeadLetterThenItsReplayAsVisible() throws Exception {
+    // Given a row the query store refuses for good (a data error: no retry helps)
+    sql("querystore", "INSERT INTO poisoned VALUES ('t-dead')");
+    String number = issue("t-dead", "1130.00", "1000.00", "130.00", null);
+
+    JsonNode dead = awaitOutcome("t-dead", "DEAD_LETTERED");
+    assertThat(dead.get("deadLetters")).isNotEmpty();
+    JsonNode letter = dead.get("deadLetters").get(0);
+    assertThat(letter.get("topic").asText()).isEqualTo("invoices.synced.dlt");
+    assertThat(letter.get("stage").asText()).isEqualTo("projector");
+    assertThat(letter.get("message").asText()).contains("cannot be stored");
+    assertThat(dead.get("action").asText()).contains("dlt replay");
+    assertThat(get("/api/v1/invoices?outcome=DEAD_LETTERED").get("items").findValuesAsText("invoiceId")).contains("t-dead");
+
+    // When the cause is fixed and the operator replays it
+    sql("querystore", "DELETE FROM poisoned");
+    StringWriter out = new StringWriter();
+    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).execute("dlt", "replay", "--bootstrap", kafka.bootstrapServers(),
+        "--key", "t-dead");
+    assertThat(exit).as(out.toString()).isZero();
+
+    // Then it is visible, and its history says it was a replay
+    JsonNode t = awaitOutcome("t-dead", "VISIBLE");
+    assertThat(events(t)).containsSubsequence("APPLIED", "DEAD_LETTERED", "PROJECTED");
+    JsonNode projected = stream(t.get("history")).stream().filter(e -> e.get("event").asText().equals("PROJECTED")).findFirst().orElseThrow();
+    assertThat(projected.get("detail").asText()).startsWith("replay ");
+    assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("items").get(0).get("id").asText()).isEqualTo("t-dead");
+    example("DEAD_LETTERED", dead);
   }
 
   @Test
   @Order(8)
+  void shouldFindInvoicesByAmountRangeAndByOutcome() throws Exception {
+    JsonNode exact = get("/api/v1/invoices?sellerTaxId=" + SELLER + "&minAmount=1130.00&maxAmount=1130&limit=2");
+    assertThat(exact.get("items")).hasSize(2);
+    exact.get("items").forEach(i -> assertThat(i.get("grandTotal").decimalValue()).isEqualByComparingTo("1130.00"));
+    JsonNode next = get("/api/v1/invoices?sellerTaxId=" + SELLER + "&minAmount=1130.00&maxAmount=1130&limit=2&cursor="
+        + exact.get("nextCursor").asText());
+    assertThat(next.get("items").findValuesAsText("id")).doesNotContainAnyElementsOf(exact.get("items").findValuesAsText("id"));
+    assertThat(get("/api/v1/invoices?minAmount=1131").get("items").findValuesAsText("id")).doesNotContain("t-valid");
+    assertThat(get("/api/v1/invoices?outcome=REJECTED").get("items").findValuesAsText("invoiceId")).contains("t-grand", "t-red");
+    HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port()
+        + "/api/v1/invoices?minAmount=lots")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("minAmount");
+  }
+
+  @Test
+  @Order(9)
+  void shouldSayUnknownForAnIdNobodyKnows() throws Exception {
+    JsonNode t = trace("t-nobody");
+    assertThat(t.get("outcome").asText()).isEqualTo("UNKNOWN");
+    assertThat(t.get("source").get("present").asBoolean()).isFalse();
+    example("UNKNOWN", t);
+  }
+
+  @Test
+  @Order(10)
   void shouldMoveFreshnessUnderLoadAndRecoverAfterIt() throws Exception {
     double before = histogramCount();
     long visibleBefore = get("/api/v1/status").get("counts").get("visible").asLong();
@@ -309,6 +367,13 @@ class TraceIT {
       c.commit();
     }
     return number;
+  }
+
+  /** Keeps one trace of each outcome in target/trace-examples, for the docs. */
+  static void example(String outcome, JsonNode trace) throws Exception {
+    Path d = Path.of("target", "trace-examples");
+    Files.createDirectories(d);
+    Files.writeString(d.resolve(outcome + ".json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(trace));
   }
 
   static void sql(String db, String statement) throws Exception {

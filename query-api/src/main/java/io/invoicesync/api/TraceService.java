@@ -103,7 +103,11 @@ public final class TraceService {
       out.put("visibleVersion", visible == null ? null : visible.version());
       out.put("latestVersionSeen", recorded != null && recorded.latestVersion() != null ? recorded.latestVersion()
           : visible == null ? null : visible.version());
-      out.put("timeline", timeline(history, visible));
+      Map<String, Object> timeline = timeline(history, visible);
+      if (timeline.get("sourceCommit") == null && sourceView.get("changedAt") != null) {
+        timeline.put("sourceCommit", sourceView.get("changedAt")); // committed, not captured: the source's own time
+      }
+      out.put("timeline", timeline);
       out.put("rejection", rejection);
       out.put("deadLetters", deadLetters);
       out.put("history", history);

@@ -85,15 +85,19 @@ public record TraceVerdict(String outcome, String explanation, String action) {
     return (visible == null ? "not visible yet: " : "visible at version " + visible.version() + "; a newer version is in flight: ") + state;
   }
 
+  /** How long the change has waited (at least that far behind is capture), and the WAL the slot has not confirmed. */
   private static String behind(Source source, Instant now) {
     StringBuilder s = new StringBuilder("capture is ");
-    if (source.newestHandledCommit() != null) {
-      s.append(Math.max(0, java.time.Duration.between(source.newestHandledCommit(), now).toSeconds())).append(" s behind");
+    if (source.changedAt() != null) {
+      s.append("at least ").append(Math.max(0, java.time.Duration.between(source.changedAt(), now).toSeconds())).append(" s behind");
     } else {
-      s.append("behind (nothing handled yet)");
+      s.append("behind");
     }
     if (source.captureBehindBytes() != null) {
-      s.append(", ").append(source.captureBehindBytes()).append(" bytes of WAL not yet confirmed by ingest");
+      s.append(" (").append(source.captureBehindBytes()).append(" bytes of WAL not yet confirmed by ingest)");
+    }
+    if (source.newestHandledCommit() != null) {
+      s.append("; the newest change the pipeline has decided on was committed at ").append(source.newestHandledCommit());
     }
     return s.toString();
   }

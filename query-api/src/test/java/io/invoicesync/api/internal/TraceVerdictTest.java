@@ -16,8 +16,8 @@ class TraceVerdictTest {
     TraceVerdict v = TraceVerdict.decide(null, null,
         new TraceVerdict.Source(true, true, "ISSUED", NOW.minusSeconds(30), 4096L, NOW.minusSeconds(45)), NOW);
     assertThat(v.outcome()).isEqualTo("NOT_CAPTURED");
-    assertThat(v.explanation()).contains("committed in the issuing database at " + NOW.minusSeconds(30)).contains("45 s behind")
-        .contains("4096 bytes");
+    assertThat(v.explanation()).contains("committed in the issuing database at " + NOW.minusSeconds(30)).contains("at least 30 s behind")
+        .contains("4096 bytes").contains("committed at " + NOW.minusSeconds(45));
     assertThat(TraceVerdict.decide(null, null, new TraceVerdict.Source(true, false, null, null, 0L, null), NOW).outcome())
         .isEqualTo("UNKNOWN");
   }
