@@ -38,7 +38,7 @@ final class ConfigTemplateCommand implements Callable<Integer> {
   static String render(Map<String, String> values) {
     StringBuilder out = new StringBuilder();
     out.append("# invoice-sync configuration for `invoice-sync run --config FILE`, written by `invoice-sync config-template`.\n");
-    out.append("# Shared keys: bootstrap.servers, schema.registry.url. Component keys: ingest.*, streams.*, projector.*, api.*\n");
+    out.append("# Shared keys: bootstrap.servers, schema.registry.url. Component keys: ingest.*, streams.*, projector.*, api.*, reconcile.*\n");
     out.append("# Every key with its documentation and default; a commented key uses its default.\n\n");
     entry(out, values, "bootstrap.servers", "Kafka bootstrap servers (shared).", null);
     entry(out, values, "schema.registry.url", "Apicurio Registry core API v3 URL (shared). Empty = registry-less: schemas resolve from the built-in catalog.", "");
@@ -48,6 +48,7 @@ final class ConfigTemplateCommand implements Callable<Integer> {
     defs.put("streams", SyncStreamsConfig.configDef());
     defs.put("projector", ProjectorConfig.configDef());
     defs.put("api", QueryApiConfig.configDef());
+    defs.put("reconcile", io.invoicesync.cli.reconcile.ReconcileConfig.configDef());
     defs.forEach((prefix, def) -> {
       out.append("\n# ---- ").append(prefix).append(" ----\n");
       for (ConfigDef.ConfigKey k : def.configKeys().values()) {

@@ -48,6 +48,7 @@ public final class Pipeline implements AutoCloseable {
   private SyncStreamsService streams;
   private ProjectorService projector;
   private OutcomeRecorder outcomes;
+  private io.invoicesync.cli.reconcile.ReconcileScheduler reconcile;
   private QueryApiServer api;
 
   public Pipeline(Map<String, String> config, Set<Component> components) {
@@ -97,6 +98,7 @@ public final class Pipeline implements AutoCloseable {
     SyncStreamsConfig streamsConfig = components.contains(Component.STREAMS) ? new SyncStreamsConfig(componentConfig("streams")) : null;
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
+    var reconcileConfig = new io.invoicesync.cli.reconcile.ReconcileConfig(componentConfig("reconcile"));
 
     String bootstrap = config.get("bootstrap.servers");
     if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
@@ -132,6 +134,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (apiConfig != null) {
       api = new QueryApiServer(apiConfig, metrics, healthChecks()).start();
+    }
+    if (projectorConfig != null && reconcileConfig.getLong(io.invoicesync.cli.reconcile.ReconcileConfig.INTERVAL_MS) > 0) {
+      reconcile = new io.invoicesync.cli.reconcile.ReconcileScheduler(config, reconcileConfig, metrics).start();
     }
     log.info("pipeline started: {}", components);
     return this;
@@ -220,6 +225,9 @@ public final class Pipeline implements AutoCloseable {
   @Override
   public synchronized void close() {
     List<AutoCloseable> order = new ArrayList<>();
+    if (reconcile != null) {
+      order.add(reconcile);
+    }
     if (api != null) {
       order.add(api);
     }

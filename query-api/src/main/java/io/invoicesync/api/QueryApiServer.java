@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/v1/invoices/{id}/audit}: its audit trail, the hash chain recomputed;</li>
  *   <li>{@code GET /api/v1/rejections?sellerTaxId=&buyerTaxId=&code=&from=&to=&invoiceNumber=}: latest rejections;</li>
  *   <li>{@code GET /api/v1/status}: freshness per stage, lag, counts by outcome;</li>
+ *   <li>{@code GET /api/v1/reconcile/last}: the newest scheduled reconciliation's report;</li>
  *   <li>{@code GET /health}: the query store and each registered component, 200 or 503;</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
@@ -113,6 +114,7 @@ public final class QueryApiServer implements AutoCloseable {
     app.get("/api/v1/invoices/{id}/audit", this::audit);
     app.get("/api/v1/rejections", this::rejections);
     app.get("/api/v1/status", ctx -> ctx.json(tracer.status()));
+    app.get("/api/v1/reconcile/last", this::lastReconcile);
     app.get("/health", this::health);
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     app.exception(ProblemException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.getMessage(), e.invalidParams()));
@@ -232,6 +234,16 @@ public final class QueryApiServer implements AutoCloseable {
       return;
     }
     ctx.json(history);
+  }
+
+  private void lastReconcile(Context ctx) throws Exception {
+    var report = tracer.lastReconcile();
+    if (report.isEmpty()) {
+      problem(ctx, 404, "No reconciliation yet", "no scheduled reconciliation has been recorded; set reconcile.interval.ms on the process "
+          + "running the projector, or run 'invoice-sync reconcile'", List.of());
+      return;
+    }
+    ctx.contentType("application/json").result(report.get());
   }
 
   private void rejections(Context ctx) throws Exception {

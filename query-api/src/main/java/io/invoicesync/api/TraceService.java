@@ -442,6 +442,20 @@ public final class TraceService {
     return out;
   }
 
+  /** The newest recorded reconciliation report (JSON), if any. */
+  public Optional<String> lastReconcile() throws SQLException {
+    try (Connection c = store.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT report::text FROM reconcile_report ORDER BY id DESC LIMIT 1");
+         ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return Optional.empty(); // a store migrated before V3
+      }
+      throw e;
+    }
+  }
+
   private static Instant instant(ResultSet rs, String col) throws SQLException {
     OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
     return t == null ? null : t.toInstant();

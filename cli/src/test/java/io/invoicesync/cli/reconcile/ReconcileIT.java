@@ -58,6 +58,7 @@ class ReconcileIT {
     QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
     Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
     cfg.put("api.port", "0");
+    cfg.put("reconcile.interval.ms", "1000");
     pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
     pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
     pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
@@ -145,6 +146,23 @@ class ReconcileIT {
       int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(table)).execute("reconcile", "--config", config.toString());
       assertThat(exit).isEqualTo(1);
       assertThat(table.toString()).contains("NOT RECONCILED").contains("20 MISSING").contains("5 STALE").contains(deleted.iterator().next());
+
+      // and the scheduled reconciliation sees it too: the last report and the gauges an operator alerts on
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String base = "http://localhost:" + pipeline.api().port();
+      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        var last = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/reconcile/last")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(last.statusCode()).isEqualTo(200);
+        JsonNode report = json.readTree(last.body());
+        assertThat(report.get("counts").get("MISSING").asInt()).isEqualTo(20);
+        assertThat(report.get("counts").get("STALE").asInt()).isEqualTo(5);
+        assertThat(report.get("ok").asBoolean()).isFalse();
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("invoicesync_reconcile_missing 20.0").contains("invoicesync_reconcile_stale 5.0")
+            .containsPattern("invoicesync_reconcile_last_run_seconds [0-9.]+");
+      });
     } finally {
       enough.set(true);
       for (Thread w : workers) {

@@ -1,0 +1,39 @@
+package io.invoicesync.cli.reconcile;
+
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+/** Scheduled reconciliation in {@code run} and {@code demo} (keys under {@code reconcile.}); validated at start-up. */
+public final class ReconcileConfig extends AbstractConfig {
+
+  public static final String INTERVAL_MS = "interval.ms";
+  public static final String GRACE_SECONDS = "grace.seconds";
+  public static final String HASH = "hash";
+  public static final String MAX_DIFFERENCES_KEPT = "report.max.differences";
+
+  private static final ConfigDef DEF = new ConfigDef()
+      .define(INTERVAL_MS, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
+          "How often the process running the projector reconciles the issuing database with the query store (the issuing database "
+              + "from ingest.database.* or api.source.jdbc.*, the store from projector.jdbc.*). 0 = never (the default). Each run is "
+              + "recorded in the store (GET /api/v1/reconcile/last) and sets invoicesync_reconcile_missing, _stale, _extra and "
+              + "_last_run_seconds. Enable it on one projector instance.")
+      .define(GRACE_SECONDS, Type.LONG, 60L, Range.atLeast(0), Importance.LOW,
+          "Seconds after its commit an undecided change counts as IN_FLIGHT rather than MISSING.")
+      .define(HASH, Type.STRING, "auto", ValidString.in("auto", "native", "md5"), Importance.LOW,
+          "How the databases hash buckets and contents: auto (PostgreSQL's own functions when both agree, else md5), native or md5.")
+      .define(MAX_DIFFERENCES_KEPT, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
+          "Differences kept in a recorded report (alarms first); the counts always cover all.");
+
+  public ReconcileConfig(Map<?, ?> originals) {
+    super(DEF, originals, false);
+  }
+
+  public static ConfigDef configDef() {
+    return new ConfigDef(DEF);
+  }
+}
