@@ -525,6 +525,9 @@ public final class ProjectorService implements AutoCloseable {
     ProjectionEvent e = ProjectionEvent.newBuilder().setInvoiceId(r.key()).setEvent(event)
         .setVersion(state == null ? null : state.getVersion()).setSource(state == null ? null : state.getSource())
         .setDigest(state == null ? null : state.getDigest()).setDetail(detail).setAttempt(attempt)
+        .setInvoiceCode(state == null ? null : state.getInvoice().getInvoiceCode())
+        .setInvoiceNumber(state == null ? null : state.getInvoice().getInvoiceNumber())
+        .setSellerTaxId(state == null || state.getInvoice().getSeller() == null ? null : state.getInvoice().getSeller().getTaxId())
         .setDecidedAt(Instant.now()).build();
     byte[] value = projectionSerializer.serialize(projectionTopic, e);
     pendingEvents.add(producer.send(new ProducerRecord<>(projectionTopic, r.key().getBytes(StandardCharsets.UTF_8), value)));

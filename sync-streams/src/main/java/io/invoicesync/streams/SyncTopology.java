@@ -59,6 +59,7 @@ public final class SyncTopology {
   static final String VERDICT_SOURCE = "red-verdict-source";
   public static final String LEDGER_STORE = "red-ledger";
   public static final String DEADLINE_STORE = "red-deadlines";
+  public static final String HEADS_STORE = "audit-heads";
 
   private SyncTopology() {
   }
@@ -95,10 +96,11 @@ public final class SyncTopology {
         metrics.deadLettered::increment), SOURCE);
     t.addProcessor(DECODE_PROJECTION, () -> new InputDecoder<>(projectionDeserializer, ProjectionEvent::getInvoiceId, SYNC, DLT_SINK,
         metrics.deadLettered::increment), PROJECTION_SOURCE);
-    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, validator, config.zone(), children, redWait, checkpoints,
+    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, HEADS_STORE, validator, config.zone(), children, redWait, checkpoints,
         outcome -> count(metrics, outcome)), DECODE, DECODE_PROJECTION, VERDICT_SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
         StoreEntrySerde.create(serdes.valueSerde(InvoiceState.class), changeSerde)), SYNC);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HEADS_STORE), Serdes.String(), Serdes.String()), SYNC);
     t.addSink(SYNCED_SINK, config.getString(SyncStreamsConfig.SYNCED_TOPIC), Serdes.String().serializer(),
         serdes.valueSerde(InvoiceState.class).serializer(), SYNC);
     t.addSink(REJECTED_SINK, config.getString(SyncStreamsConfig.REJECTED_TOPIC), Serdes.String().serializer(),

@@ -143,7 +143,9 @@ class AuditTrailTopologyTest {
 
   private static ProjectionEvent event(String id, String event, InvoiceState s, String detail, Integer attempt) {
     return ProjectionEvent.newBuilder().setInvoiceId(id).setEvent(event).setVersion(s.getVersion()).setSource(s.getSource())
-        .setDigest(s.getDigest()).setDetail(detail).setAttempt(attempt).setDecidedAt(Instant.parse("2026-11-24T08:00:05Z")).build();
+        .setDigest(s.getDigest()).setDetail(detail).setAttempt(attempt).setDecidedAt(Instant.parse("2026-11-24T08:00:05Z"))
+        .setInvoiceCode(s.getInvoice().getInvoiceCode()).setInvoiceNumber(s.getInvoice().getInvoiceNumber())
+        .setSellerTaxId(s.getInvoice().getSeller().getTaxId()).build();
   }
 
   /** Every hash recomputes from its entry, and every entry links to its predecessor. */

@@ -72,6 +72,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   }
 
   private final String storeName;
+  private final String headsStoreName;
   private final InvoiceValidator validator;
   private final ZoneId zone;
   private final Children children;
@@ -82,9 +83,17 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private long recordedFloor;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, StoreEntry> store;
+  /**
+   * Each invoice's audit chain head, in a store of its own: the projector's and the decoder's
+   * entries then move only this small record, not the invoice's whole state (whose changelog
+   * record is ~10x larger). Authoritative; {@link StoreEntry#auditHead()} is a fallback for state
+   * written before this store existed.
+   */
+  private KeyValueStore<String, String> heads;
 
-  public InvoiceSyncProcessor(String storeName, InvoiceValidator validator, ZoneId zone, Children children, Duration redWait,
-                              Checkpoints checkpoints, Listener listener) {
+  public InvoiceSyncProcessor(String storeName, String headsStoreName, InvoiceValidator validator, ZoneId zone, Children children,
+                              Duration redWait, Checkpoints checkpoints, Listener listener) {
+    this.headsStoreName = headsStoreName;
     this.checkpoints = checkpoints;
     this.storeName = storeName;
     this.validator = validator;
@@ -98,6 +107,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
+    this.heads = context.getStateStore(headsStoreName);
     if (!checkpoints.interval().isZero()) {
       context.schedule(checkpoints.interval(), PunctuationType.WALL_CLOCK_TIME, this::checkpoint);
     }
@@ -111,18 +121,18 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   /** Commits to every chain head of this task (a Merkle root), so a deleted chain or a truncated audit topic is detectable. */
   private void checkpoint(long wallClock) {
     long at = Math.max(wallClock, recordedFloor);
-    Map<String, String> heads = new HashMap<>();
-    try (KeyValueIterator<String, StoreEntry> all = store.all()) {
-      while (all.hasNext()) {
-        KeyValue<String, StoreEntry> kv = all.next();
-        if (kv.value != null && kv.value.auditHead() != null) {
-          heads.put(kv.key, kv.value.auditHead());
+    Map<String, String> all = new HashMap<>();
+    try (KeyValueIterator<String, String> it = heads.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, String> kv = it.next();
+        if (kv.value != null) {
+          all.put(kv.key, kv.value);
         }
       }
     }
     int partition = context.taskId().partition();
     AuditCheckpoint cp = AuditCheckpoint.newBuilder().setPartition(partition).setPartitions(checkpoints.inputPartitions())
-        .setCheckpointAt(Instant.ofEpochMilli(at)).setChains(heads.size()).setRoot(AuditChain.merkleRoot(heads)).build();
+        .setCheckpointAt(Instant.ofEpochMilli(at)).setChains(all.size()).setRoot(AuditChain.merkleRoot(all)).build();
     context.forward(new Record<>("partition-" + partition, (Object) cp, at), children.checkpoints());
     recordedFloor = at + 1;
   }
@@ -158,7 +168,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     if (entry != null && entry.awaitingVerdict()) {
       List<InvoiceChange> parked = new ArrayList<>(entry.parked());
       parked.add(change);
-      store.put(id, new StoreEntry(entry.state(), lsn, entry.auditHead(), parked));
+      store.put(id, new StoreEntry(entry.state(), lsn, head(id, entry), parked));
       listener.on(Outcome.PARKED);
       return;
     }
@@ -173,7 +183,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     InvoiceChange red = entry.parked().get(0);
     List<InvoiceChange> rest = entry.parked().subList(1, entry.parked().size());
     Instant now = now();
-    StoreEntry base = new StoreEntry(entry.state(), red.getSource().getLsn(), entry.auditHead());
+    StoreEntry base = new StoreEntry(entry.state(), red.getSource().getLsn(), head(id, entry));
     StoreEntry after;
     if (verdict.getOk()) {
       after = apply(id, base, red, red.getAfter(), Digests.invoiceDigest(red.getAfter()), now, timestamp);
@@ -191,7 +201,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private void decide(String id, StoreEntry entry, InvoiceChange change, long timestamp) {
     long lsn = change.getSource().getLsn();
     InvoiceState previous = entry == null ? null : entry.state();
-    String auditHead = entry == null ? null : entry.auditHead();
+    String auditHead = head(id, entry);
     StoreEntry base = new StoreEntry(previous, lsn, auditHead);
     Instant now = now();
 
@@ -214,7 +224,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     String digest = Digests.invoiceDigest(candidate);
     if (previous != null && digest.equals(previous.getDigest())) {
       AuditEntry audit = audit(id, "DEDUPLICATED", previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
-      context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
+      chain(id, audit, timestamp);
       store.put(id, new StoreEntry(previous, lsn, audit.getHash()));
       listener.on(Outcome.NO_OP);
       return;
@@ -241,7 +251,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       RedLetterLink link = candidate.getRedLetter();
       AuditEntry audit = audit(id, "AWAITING_RED", null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
           + now.plus(redWait), auditHead, now, candidate);
-      context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
+      chain(id, audit, timestamp);
       store.put(id, new StoreEntry(null, lsn, audit.getHash(), List.of(effective)));
       listener.on(Outcome.AWAITING_RED);
       return;
@@ -270,7 +280,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .build();
     AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, null, base.auditHead(), now, candidate);
     context.forward(new Record<>(id, (Object) state, ts), children.synced());
-    context.forward(new Record<>(id, (Object) audit, ts), children.audit());
+    chain(id, audit, ts);
     if (candidate.getRedLetter() == null && candidate.getInvoiceNumber() != null) {
       RedLedgerMessage blue = RedLedgerMessage.newBuilder().setKind("BLUE").setInvoiceId(id)
           .setTotalAmount(candidate.getTotalAmount()).setTotalTax(candidate.getTotalTax()).setStatus(candidate.getStatus())
@@ -293,7 +303,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     String digest = seen == null ? "" : Digests.invoiceDigest(seen);
     AuditEntry audit = audit(id, "REJECTED", null, change, digest, codes, base.auditHead(), now, seen);
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
-    context.forward(new Record<>(id, (Object) audit, ts), children.audit());
+    chain(id, audit, ts);
     listener.on(Outcome.REJECTED);
     return new StoreEntry(base.state(), base.lastLsn(), audit.getHash());
   }
@@ -312,25 +322,25 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     Instant now = now();
     Invoice known = entry.state() == null ? change.getAfter() : entry.state().getInvoice();
     AuditEntry audit = audit(id, "DEDUPLICATED", entry.state() == null ? null : entry.state().getVersion(), change,
-        entry.state() == null ? "" : entry.state().getDigest(), kind, entry.auditHead(), now, known);
-    context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
-    store.put(id, new StoreEntry(entry.state(), entry.lastLsn(), audit.getHash(), entry.parked()));
+        entry.state() == null ? "" : entry.state().getDigest(), kind, head(id, entry), now, known);
+    chain(id, audit, timestamp); // the invoice's state is unchanged: only its chain head moves
   }
 
-  /** The projector's decision about a state of this invoice, chained into its audit trail. */
+  /** The projector's decision about a state of this invoice, chained into its audit trail (the state itself is not read or written). */
   private void onProjection(String id, ProjectionEvent event, long timestamp) {
-    StoreEntry entry = store.get(id);
     Instant now = now();
     SourcePosition source = event.getSource() != null ? event.getSource()
         : SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(event.getDecidedAt()).build();
-    Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
-    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event.getEvent()).setVersion(event.getVersion())
+    String prev = heads.get(id);
+    if (prev == null) {
+      StoreEntry legacy = store.get(id); // state written before the heads store existed
+      prev = legacy == null ? null : legacy.auditHead();
+    }
+    AuditEntry audit = AuditChain.seal(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event.getEvent()).setVersion(event.getVersion())
         .setSource(source).setDigest(event.getDigest() == null ? "" : event.getDigest()).setDetail(event.getDetail())
-        .setPrevHash(entry == null ? null : entry.auditHead()).setHash("").setRecordedAt(now).setStage("projector")
-        .setDecidedAt(event.getDecidedAt()), known);
-    context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
-    store.put(id, entry == null ? new StoreEntry(null, NO_LSN, audit.getHash())
-        : new StoreEntry(entry.state(), entry.lastLsn(), audit.getHash(), entry.parked()));
+        .setPrevHash(prev).setHash("").setRecordedAt(now).setStage("projector").setDecidedAt(event.getDecidedAt())
+        .setInvoiceCode(event.getInvoiceCode()).setInvoiceNumber(event.getInvoiceNumber()).setSellerTaxId(event.getSellerTaxId()).build());
+    chain(id, audit, timestamp);
   }
 
   /** An input record of this invoice that did not decode and went to the DLT. */
@@ -341,10 +351,20 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent("DEAD_LETTERED").setVersion(null)
         .setSource(SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(Instant.ofEpochMilli(notice.timestamp())).build())
         .setDigest("").setDetail(notice.topic() + "-" + notice.partition() + "@" + notice.offset() + ": " + notice.cause())
-        .setPrevHash(entry == null ? null : entry.auditHead()).setHash("").setRecordedAt(now).setStage(STAGE), known);
+        .setPrevHash(head(id, entry)).setHash("").setRecordedAt(now).setStage(STAGE), known);
+    chain(id, audit, timestamp);
+  }
+
+  /** The hash of the invoice's newest audit entry, or null before its first. */
+  private String head(String id, StoreEntry entry) {
+    String h = heads.get(id);
+    return h != null ? h : entry == null ? null : entry.auditHead();
+  }
+
+  /** Sends an audit entry and makes it the invoice's chain head. */
+  private void chain(String id, AuditEntry audit, long timestamp) {
     context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
-    store.put(id, entry == null ? new StoreEntry(null, NO_LSN, audit.getHash())
-        : new StoreEntry(entry.state(), entry.lastLsn(), audit.getHash(), entry.parked()));
+    heads.put(id, audit.getHash());
   }
 
   private static AuditEntry audit(String id, String event, Integer version, InvoiceChange change, String digest, String detail,
