@@ -97,6 +97,7 @@ CREATE TABLE pipeline_watermark (
     stage             text          PRIMARY KEY,
     source_lsn        bigint        NOT NULL,
     source_commit_ts  timestamptz   NOT NULL,
+    invoice_id        text          NOT NULL,
     updated_at        timestamptz   NOT NULL
 );
 

@@ -141,7 +141,12 @@ public final class OutcomeRecorder implements AutoCloseable {
           List<ConsumerRecord<String, byte[]>> rs = records.records(tp);
           offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
         }
-        consumer.commitSync(offsets);
+        try {
+          consumer.commitSync(offsets);
+        } catch (org.apache.kafka.clients.consumer.CommitFailedException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+          // the partitions moved during the write; their new owner re-reads these records, and re-reading changes nothing
+          log.info("offsets not committed after a rebalance; the records are re-read: {}", e.getMessage());
+        }
         batch.events.forEach(e -> eventCounters.computeIfAbsent(e.entry.getEvent(), k -> Counter.builder("invoicesync.outcomes")
             .description("audit events recorded in the query store, by event").tag("event", k).register(registry)).increment());
       }
@@ -438,14 +443,15 @@ public final class OutcomeRecorder implements AutoCloseable {
     if (newest.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO pipeline_watermark (stage, source_lsn, source_commit_ts, updated_at) "
-        + "VALUES (?,?,?,clock_timestamp()) ON CONFLICT (stage) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, "
-        + "source_commit_ts = EXCLUDED.source_commit_ts, updated_at = EXCLUDED.updated_at "
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO pipeline_watermark (stage, source_lsn, source_commit_ts, invoice_id, "
+        + "updated_at) VALUES (?,?,?,?,clock_timestamp()) ON CONFLICT (stage) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, "
+        + "source_commit_ts = EXCLUDED.source_commit_ts, invoice_id = EXCLUDED.invoice_id, updated_at = EXCLUDED.updated_at "
         + "WHERE pipeline_watermark.source_lsn <= EXCLUDED.source_lsn")) {
       for (Map.Entry<String, AuditEntry> e : newest.entrySet()) {
         ps.setString(1, e.getKey());
         ps.setLong(2, e.getValue().getSource().getLsn());
         ps.setObject(3, ts(e.getValue().getSource().getCommitTs()), Types.TIMESTAMP_WITH_TIMEZONE);
+        ps.setString(4, e.getValue().getInvoiceId());
         ps.addBatch();
       }
       ps.executeBatch();

@@ -503,13 +503,25 @@ public final class ProjectorService implements AutoCloseable {
         commitToVisible.record(Duration.ofMillis(ms));
         lag = Math.max(lag, ms);
         report(records.get(i), "PROJECTED", st, null, null);
-      } else if (records.get(i).headers().lastHeader(ReplayHeaders.RUN) != null) {
+      } else if (!superseded(st, states)) {
+        // a re-read after a crash between the store's commit and the PROJECTED report, a redelivery, or a replay: said again,
+        // so the trail never stays at APPLIED for a state that is visible
         report(records.get(i), "ALREADY_CURRENT", st, "the store holds this or a newer state", null);
       }
     }
     if (!result.appliedStates().isEmpty()) {
       watermarkLagMs.set(lag);
     }
+  }
+
+  /** True when a newer state of the same invoice is in the same write (it, not this one, is reported). */
+  private static boolean superseded(InvoiceState st, List<InvoiceState> states) {
+    for (InvoiceState o : states) {
+      if (o != st && o.getInvoice().getId().equals(st.getInvoice().getId()) && o.getSource().getLsn() > st.getSource().getLsn()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Sends one ProjectionEvent (acknowledged before the next offset commit). A replayed record says so. */

@@ -187,6 +187,12 @@ public final class QueryApiServer implements AutoCloseable {
         blankToNull(ctx.queryParam("buyerTaxId")), from, to, status, number, code, minAmount, maxAmount);
     Map<String, Object> body = new LinkedHashMap<>();
     if (outcome != null && !outcome.equals("VISIBLE")) {
+      for (String p : List.of("buyerTaxId", "from", "to", "status", "minAmount", "maxAmount")) {
+        if (blankToNull(ctx.queryParam(p)) != null) {
+          throw ProblemException.badParameter(p, ctx.queryParam(p), "cannot be combined with outcome=" + outcome
+              + " (invoices not visible are searched by sellerTaxId, invoiceNumber and invoiceCode)");
+        }
+      }
       InvoiceRepository.TimePage page = repository.byOutcome(outcome, filter, decodeTimeCursor(ctx.queryParam("cursor")), limit);
       body.put("items", page.items());
       body.put("nextCursor", page.next() == null ? null : encodeTimeCursor(page.next()));

@@ -371,8 +371,9 @@ public final class TraceService {
         }
       }
       Map<String, Object> visible = new LinkedHashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT source_lsn, source_commit_ts, projected_at FROM invoice "
-          + "ORDER BY projected_at DESC LIMIT 1"); ResultSet rs = ps.executeQuery()) {
+      // the newest visible state by source position: the invoice the projection watermark names, by primary key (no scan)
+      try (PreparedStatement ps = c.prepareStatement("SELECT i.source_lsn, i.source_commit_ts, i.projected_at FROM invoice i "
+          + "WHERE i.id = (SELECT invoice_id FROM pipeline_watermark WHERE stage = 'projection')"); ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
           visible.put("sourceLsn", rs.getLong(1));
           visible.put("sourceCommitTs", str(instant(rs, 2)));

@@ -93,9 +93,9 @@ public final class SyncTopology {
     t.addSource(PROJECTION_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
         config.getString(SyncStreamsConfig.PROJECTION_TOPIC));
     t.addProcessor(DECODE, () -> new InputDecoder<>(changeDeserializer, InvoiceChange::getInvoiceId, SYNC, DLT_SINK,
-        metrics.deadLettered::increment), SOURCE);
+        metrics.deadLettered::increment, true), SOURCE);
     t.addProcessor(DECODE_PROJECTION, () -> new InputDecoder<>(projectionDeserializer, ProjectionEvent::getInvoiceId, SYNC, DLT_SINK,
-        metrics.deadLettered::increment), PROJECTION_SOURCE);
+        metrics.deadLettered::increment, false), PROJECTION_SOURCE);
     t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, HEADS_STORE, validator, config.zone(), children, redWait, checkpoints,
         outcome -> count(metrics, outcome)), DECODE, DECODE_PROJECTION, VERDICT_SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),

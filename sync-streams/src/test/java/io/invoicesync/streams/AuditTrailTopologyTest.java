@@ -87,12 +87,12 @@ class AuditTrailTopologyTest {
     Invoice inv = InvoiceFixtures.digitalInvoice("a-3", 1);
     sync.captured.pipeInput("a-3", InvoiceFixtures.created(inv, 100));
     sync.capturedRaw.pipeInput("a-3", "garbage".getBytes(StandardCharsets.UTF_8));
-    sync.projection.pipeInput("a-3", null); // a tombstone on the projection topic is a poison pill too
+    sync.projection.pipeInput("a-3", null); // a tombstone on the projection topic is a poison pill too (a lost report, not a lost change)
 
     // Then the DLT has both, and the invoice's trail says DEAD_LETTERED with where and why
     assertThat(sync.dlt.readValuesToList()).hasSize(2);
     List<AuditEntry> trail = sync.audit.readValuesToList();
-    assertThat(trail).extracting(AuditEntry::getEvent).containsExactly("APPLIED", "DEAD_LETTERED", "DEAD_LETTERED");
+    assertThat(trail).extracting(AuditEntry::getEvent).containsExactly("APPLIED", "DEAD_LETTERED", "REPORT_DEAD_LETTERED");
     assertThat(trail.get(1).getDetail()).startsWith("invoices.captured-").contains("@1: ");
     assertThat(trail.get(2).getDetail()).startsWith("invoices.projection-");
     assertThat(trail.get(1).getSource().getLsn()).isEqualTo(-1);

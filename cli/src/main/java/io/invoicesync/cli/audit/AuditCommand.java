@@ -159,16 +159,8 @@ public final class AuditCommand {
         Deserializer<AuditEntry> entries = conn.serdes().valueSerde(AuditEntry.class).deserializer();
         Deserializer<AuditCheckpoint> checkpoints = conn.serdes().valueSerde(AuditCheckpoint.class).deserializer();
         try (TopicScan scan = new TopicScan(client)) {
-          List<TopicPartition> partitions = scan.partitions(conn.topic);
-          try (ProgressBar bar = conn.progress("verify", scan.size(partitions))) {
-            scan.scan(partitions, r -> {
-              try {
-                verifier.accept(r.partition(), r.offset(), entries.deserialize(r.topic(), r.headers(), r.value()));
-              } catch (RuntimeException e) {
-                verifier.acceptUndecodable(r.key(), r.partition(), r.offset(), e.getMessage());
-              }
-            }, step(bar));
-          }
+          // checkpoints first: every entry a checkpoint read now covers was committed before it, so it is below the audit
+          // topic's end read afterwards (the other order could see a checkpoint whose entries the scan stopped short of)
           List<TopicPartition> cps;
           try {
             cps = scan.partitions(checkpointTopic);
@@ -177,8 +169,23 @@ public final class AuditCommand {
             err.println("audit verify: no checkpoint topic " + checkpointTopic + ": a deleted chain or a truncated topic cannot be detected");
           }
           if (!cps.isEmpty()) {
-            scan.scan(cps, r -> verifier.acceptCheckpoint(checkpoints.deserialize(r.topic(), r.headers(), r.value()), r.partition(),
-                r.offset()), n -> { });
+            scan.scan(cps, r -> {
+              try {
+                verifier.acceptCheckpoint(checkpoints.deserialize(r.topic(), r.headers(), r.value()), r.partition(), r.offset());
+              } catch (RuntimeException e) {
+                verifier.acceptUndecodable(r.key(), r.partition(), r.offset(), "checkpoint record: " + e.getMessage());
+              }
+            }, n -> { });
+          }
+          List<TopicPartition> partitions = scan.partitions(conn.topic);
+          try (ProgressBar bar = conn.progress("verify", scan.size(partitions))) {
+            scan.scan(partitions, r -> {
+              try {
+                verifier.accept(r.partition(), r.offset(), entries.deserialize(r.topic(), r.headers(), r.value()));
+              } catch (RuntimeException e) {
+                verifier.acceptUndecodable(r.key(), r.partition(), r.offset(), "audit entry: " + e.getMessage());
+              }
+            }, step(bar));
           }
         }
       } catch (Exception e) {

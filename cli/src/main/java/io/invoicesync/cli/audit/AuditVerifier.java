@@ -79,11 +79,10 @@ public final class AuditVerifier {
     chain.add(new Link(e.getHash(), e.getRecordedAt().toEpochMilli(), partition, offset));
   }
 
-  /** A record of the audit topic that did not decode. */
+  /** A record of the audit or checkpoint topic that did not decode. */
   public void acceptUndecodable(String key, int partition, long offset, String why) {
-    entries++;
     if (onlyInvoice == null || onlyInvoice.equals(key)) {
-      problems.add(new Problem(key, partition, offset, "UNREADABLE", "does not decode as an AuditEntry: " + why));
+      problems.add(new Problem(key, partition, offset, "UNREADABLE", "does not decode: " + why));
     }
   }
 

@@ -32,8 +32,12 @@ public enum ReconcileClass {
     return alarm;
   }
 
-  /** What one side holds of a differing invoice; null fields when that side lacks it. */
-  public record Seen(boolean inSource, boolean inStore, Instant sourceChangedAt, String recordedOutcome) {
+  /**
+   * What is known of a differing invoice; null fields when unknown.
+   *
+   * @param recordedCommit commit time of the newest source change the pipeline decided on for this invoice
+   */
+  public record Seen(boolean inSource, boolean inStore, Instant sourceChangedAt, String recordedOutcome, Instant recordedCommit) {
   }
 
   /**
@@ -53,9 +57,18 @@ public enum ReconcileClass {
     if ("IN_FLIGHT".equals(s.recordedOutcome())) {
       return IN_FLIGHT;
     }
+    // the pipeline decided on this invoice's latest source change (updated_at is its transaction's start, before its
+    // commit): nothing of it is in flight, so a store that disagrees is wrong
+    // (the commit time comes in milliseconds, updated_at in microseconds: compared at the millisecond)
+    if (s.recordedCommit() != null && s.sourceChangedAt() != null
+        && !s.sourceChangedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).isAfter(s.recordedCommit())) {
+      return s.inStore() ? STALE : MISSING;
+    }
+    // otherwise, in flight while recent (partitions move at their own pace) or after the watermark (the pipeline has not
+    // reached that time on any partition yet: capture or sync behind)
     boolean recent = s.sourceChangedAt() != null && s.sourceChangedAt().isAfter(now.minus(grace));
-    boolean afterWatermark = watermark == null || s.sourceChangedAt() == null || s.sourceChangedAt().isAfter(watermark);
-    if (recent && afterWatermark) {
+    boolean afterWatermark = watermark == null || (s.sourceChangedAt() != null && s.sourceChangedAt().isAfter(watermark));
+    if (recent || afterWatermark) {
       return IN_FLIGHT;
     }
     return s.inStore() ? STALE : MISSING;

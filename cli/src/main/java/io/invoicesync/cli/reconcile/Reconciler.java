@@ -249,8 +249,11 @@ public final class Reconciler {
         }
       });
 
+      ids.removeAll(explained); // already classified from the outcome tables
       progress.accept("classifying " + ids.size() + " invoices");
-      Map<String, String> outcomes = outcomes(ids);
+      Map<String, String> outcomes = new HashMap<>();
+      Map<String, Instant> recordedCommits = new HashMap<>();
+      outcomes(ids, outcomes, recordedCommits);
       Instant watermark = watermark();
       Instant now = Instant.now();
       List<Difference> diffs = new ArrayList<>();
@@ -267,7 +270,7 @@ public final class Reconciler {
         Row sr = s.get(id);
         Row dr = d.get(id);
         ReconcileClass kind = ReconcileClass.classify(new ReconcileClass.Seen(sr != null, dr != null, sr == null ? null : sr.changedAt(),
-            outcomes.get(id)), watermark, now, grace);
+            outcomes.get(id), recordedCommits.get(id)), watermark, now, grace);
         counts.merge(kind, 1, Integer::sum);
         diffs.add(new Difference(id, kind, sr == null ? null : sr.status(), dr == null ? null : dr.status(), dr == null ? null : dr.version(),
             sr == null ? null : sr.changedAt(), outcomes.get(id)));
@@ -489,17 +492,21 @@ public final class Reconciler {
     return out;
   }
 
-  private Map<String, String> outcomes(Set<String> ids) throws SQLException {
-    Map<String, String> out = new LinkedHashMap<>();
+  /** The recorded outcome of each of {@code ids}, and the commit time of the newest change decided on. */
+  private void outcomes(Set<String> ids, Map<String, String> out, Map<String, Instant> commits) throws SQLException {
     if (ids.isEmpty()) {
-      return out;
+      return;
     }
     try (Connection c = store.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT invoice_id, outcome FROM invoice_outcome WHERE invoice_id = ANY (?)")) {
+         PreparedStatement ps = c.prepareStatement("SELECT invoice_id, outcome, latest_commit_ts FROM invoice_outcome WHERE invoice_id = ANY (?)")) {
       ps.setArray(1, c.createArrayOf("text", ids.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.put(rs.getString(1), rs.getString(2));
+          OffsetDateTime t = rs.getObject(3, OffsetDateTime.class);
+          if (t != null) {
+            commits.put(rs.getString(1), t.toInstant());
+          }
         }
       }
     } catch (SQLException e) {
@@ -507,7 +514,6 @@ public final class Reconciler {
         throw e;
       }
     }
-    return out;
   }
 
   /** The pipeline's watermark: the older of the newest commits sync-streams and the projector have handled. */

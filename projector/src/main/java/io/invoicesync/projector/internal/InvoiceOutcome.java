@@ -48,7 +48,7 @@ public record InvoiceOutcome(String invoiceId, String outcome, String lastEvent,
         latest = max(latest, e.getVersion());
         outcome = visible != null && latest != null && visible >= latest ? VISIBLE : IN_FLIGHT;
       }
-      case "PROJECTED" -> {
+      case "PROJECTED", "ALREADY_CURRENT" -> { // ALREADY_CURRENT: the store holds this version or a newer one
         visible = max(visible, e.getVersion());
         outcome = latest == null || (visible != null && visible >= latest) ? VISIBLE : IN_FLIGHT;
         if (latest == null) {
@@ -59,7 +59,7 @@ public record InvoiceOutcome(String invoiceId, String outcome, String lastEvent,
       case "DEAD_LETTERED" -> outcome = DEAD_LETTERED;
       case "RETRIED", "AWAITING_RED" -> outcome = IN_FLIGHT;
       default -> {
-        // DEDUPLICATED, ALREADY_CURRENT and events of later releases do not move the outcome
+        // DEDUPLICATED, REPORT_DEAD_LETTERED and events of later releases do not move the outcome
       }
     }
     Instant at = e.getRecordedAt();

@@ -66,6 +66,9 @@ public final class RuleMessages {
   }
 
   private static Properties messages(String lang) {
+    if (!lang.matches("[a-z]{2,3}")) {
+      return new Properties(); // not a language subtag: nothing to load, nothing cached
+    }
     return BY_LANGUAGE.computeIfAbsent(lang, l -> {
       Properties p = new Properties();
       try (InputStream in = RuleMessages.class.getResourceAsStream("/io/invoicesync/api/rule-messages_" + l + ".properties")) {

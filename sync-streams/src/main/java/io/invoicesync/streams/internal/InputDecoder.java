@@ -26,7 +26,7 @@ public final class InputDecoder<T> implements Processor<String, byte[], String, 
   public static final String STAGE = "sync-streams";
 
   /** A record of an input topic that went to the DLT instead of being decided on. */
-  public record DeadLetterNotice(String topic, int partition, long offset, long timestamp, String cause) {
+  public record DeadLetterNotice(String topic, int partition, long offset, long timestamp, String cause, boolean capturedInput) {
   }
 
   private final Deserializer<T> deserializer;
@@ -34,13 +34,15 @@ public final class InputDecoder<T> implements Processor<String, byte[], String, 
   private final String validChild;
   private final String deadLetterChild;
   private final Runnable onDeadLetter;
+  private final boolean capturedInput;
   private ProcessorContext<String, Object> context;
 
   /**
    * @param idOf the invoice id a decoded record names; it must equal the record key
    */
   public InputDecoder(Deserializer<T> deserializer, Function<T, String> idOf, String validChild, String deadLetterChild,
-                      Runnable onDeadLetter) {
+                      Runnable onDeadLetter, boolean capturedInput) {
+    this.capturedInput = capturedInput;
     this.deserializer = deserializer;
     this.idOf = idOf;
     this.validChild = validChild;
@@ -56,16 +58,16 @@ public final class InputDecoder<T> implements Processor<String, byte[], String, 
   @Override
   public void process(Record<String, byte[]> record) {
     String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+    T decoded;
     try {
       if (record.value() == null) {
         throw new IllegalArgumentException("null value: " + topic + " never carries tombstones");
       }
-      T decoded = deserializer.deserialize(topic, record.headers(), record.value());
+      decoded = deserializer.deserialize(topic, record.headers(), record.value());
       String id = idOf.apply(decoded);
       if (record.key() == null || !record.key().equals(id)) {
         throw new IllegalArgumentException("record key '" + record.key() + "' is not the invoice id '" + id + "'");
       }
-      context.forward(record.withValue(decoded), validChild);
     } catch (RuntimeException e) {
       onDeadLetter.run();
       context.forward(record.withValue((Object) record.value()).withHeaders(provenance(record, e, topic)), deadLetterChild);
@@ -73,9 +75,12 @@ public final class InputDecoder<T> implements Processor<String, byte[], String, 
         RecordMetadata md = context.recordMetadata().orElse(null);
         String cause = e.getClass().getName() + ": " + DeadLetterHeaders.rootCause(e).getMessage();
         context.forward(new Record<>(record.key(), (Object) new DeadLetterNotice(topic, md == null ? -1 : md.partition(),
-            md == null ? -1 : md.offset(), record.timestamp(), cause), record.timestamp()), validChild);
+            md == null ? -1 : md.offset(), record.timestamp(), cause, capturedInput), record.timestamp()), validChild);
       }
+      return;
     }
+    // outside the try: a failure downstream is not a poison pill of this record, it fails the task (and EOS aborts)
+    context.forward(record.withValue(decoded), validChild);
   }
 
   private Headers provenance(Record<String, byte[]> record, Exception e, String topic) {

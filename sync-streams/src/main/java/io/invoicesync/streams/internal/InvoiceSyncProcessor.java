@@ -53,6 +53,8 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
   public static final String STAGE = "sync-streams";
+  /** Key of the last checkpoint's floor in the heads store (no invoice id starts with a NUL). */
+  static final String FLOOR_KEY = "\u0000checkpoint-floor";
   /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
   static final long NO_LSN = -1L;
 
@@ -108,6 +110,8 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     this.context = context;
     this.store = context.getStateStore(storeName);
     this.heads = context.getStateStore(headsStoreName);
+    String floor = heads.get(FLOOR_KEY);
+    this.recordedFloor = floor == null ? 0 : Long.parseLong(floor); // survives restarts, rebalances and a clock behind
     if (!checkpoints.interval().isZero()) {
       context.schedule(checkpoints.interval(), PunctuationType.WALL_CLOCK_TIME, this::checkpoint);
     }
@@ -125,7 +129,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     try (KeyValueIterator<String, String> it = heads.all()) {
       while (it.hasNext()) {
         KeyValue<String, String> kv = it.next();
-        if (kv.value != null) {
+        if (kv.value != null && !kv.key.equals(FLOOR_KEY)) {
           all.put(kv.key, kv.value);
         }
       }
@@ -135,6 +139,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .setCheckpointAt(Instant.ofEpochMilli(at)).setChains(all.size()).setRoot(AuditChain.merkleRoot(all)).build();
     context.forward(new Record<>("partition-" + partition, (Object) cp, at), children.checkpoints());
     recordedFloor = at + 1;
+    heads.put(FLOOR_KEY, Long.toString(recordedFloor));
   }
 
   @Override
@@ -348,7 +353,10 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     StoreEntry entry = store.get(id);
     Instant now = now();
     Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
-    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent("DEAD_LETTERED").setVersion(null)
+    // an undecodable record of the captured topic is a change that was not decided; one of the projection topic only a
+    // report that did not arrive (the invoice may well be visible), so it gets an event of its own that moves no outcome
+    String event = notice.capturedInput() ? "DEAD_LETTERED" : "REPORT_DEAD_LETTERED";
+    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event).setVersion(null)
         .setSource(SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(Instant.ofEpochMilli(notice.timestamp())).build())
         .setDigest("").setDetail(notice.topic() + "-" + notice.partition() + "@" + notice.offset() + ": " + notice.cause())
         .setPrevHash(head(id, entry)).setHash("").setRecordedAt(now).setStage(STAGE), known);
