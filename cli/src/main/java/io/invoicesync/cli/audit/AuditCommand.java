@@ -331,10 +331,21 @@ public final class AuditCommand {
         }
         Deserializer<AuditEntry> entries = conn.serdes().valueSerde(AuditEntry.class).deserializer();
         List<TopicPartition> partitions = scan.partitions(conn.topic);
+        // by seller: every entry of each invoice whose chain ever names that seller (entries from before AuditEntry v2,
+        // and reports about an invoice that never synced, carry no seller; dropping them would leave holes in the chains)
+        java.util.Set<String> sellersInvoices = new java.util.HashSet<>();
+        if (seller != null) {
+          scan.scan(partitions, r -> {
+            AuditEntry e = entries.deserialize(r.topic(), r.headers(), r.value());
+            if (seller.equals(e.getSellerTaxId())) {
+              sellersInvoices.add(e.getInvoiceId());
+            }
+          }, n -> { });
+        }
         try (ProgressBar bar = conn.progress("export", scan.size(partitions))) {
           scan.scan(partitions, r -> {
             AuditEntry e = entries.deserialize(r.topic(), r.headers(), r.value());
-            if (e.getRecordedAt().isBefore(f) || !e.getRecordedAt().isBefore(t) || (seller != null && !seller.equals(e.getSellerTaxId()))) {
+            if (e.getRecordedAt().isBefore(f) || !e.getRecordedAt().isBefore(t) || (seller != null && !sellersInvoices.contains(e.getInvoiceId()))) {
               return;
             }
             Map<String, Object> m = new LinkedHashMap<>();
