@@ -67,7 +67,8 @@ public enum ReconcileClass {
     // otherwise, in flight while recent (partitions move at their own pace) or after the watermark (the pipeline has not
     // reached that time on any partition yet: capture or sync behind)
     boolean recent = s.sourceChangedAt() != null && s.sourceChangedAt().isAfter(now.minus(grace));
-    boolean afterWatermark = watermark == null || (s.sourceChangedAt() != null && s.sourceChangedAt().isAfter(watermark));
+    // (no watermark: the store records no pipeline progress, so only the grace period can explain a difference)
+    boolean afterWatermark = watermark != null && s.sourceChangedAt() != null && s.sourceChangedAt().isAfter(watermark);
     if (recent || afterWatermark) {
       return IN_FLIGHT;
     }

@@ -33,6 +33,8 @@ class ReconcileClassTest {
     assertThat(ReconcileClass.classify(new ReconcileClass.Seen(true, false, NOW.minusSeconds(300), null, null), NOW.minusSeconds(900), NOW,
         GRACE)).as("older than the grace, but the pipeline is behind it").isEqualTo(ReconcileClass.IN_FLIGHT);
     assertThat(classify(false, NOW.minusSeconds(300), null, null)).as("old, before the watermark, never decided").isEqualTo(ReconcileClass.MISSING);
+    assertThat(ReconcileClass.classify(new ReconcileClass.Seen(true, false, NOW.minusSeconds(300), null, null), null, NOW, GRACE))
+        .as("no watermark recorded: old is old").isEqualTo(ReconcileClass.MISSING);
   }
 
   @Test
