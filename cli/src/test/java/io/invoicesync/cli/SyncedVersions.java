@@ -17,13 +17,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /** The "no version applied twice" check of the pipeline ITs, on {@code invoices.synced}. */
-final class SyncedVersions {
+public final class SyncedVersions {
 
   private SyncedVersions() {
   }
 
   /** Waits until every one of {@code ids} is on invoices.synced, then checks each invoice's versions run 1, 2, 3... */
-  static void assertEachAppliedOnceInOrder(String bootstrap, Set<String> ids) {
+  public static void assertEachAppliedOnceInOrder(String bootstrap, Set<String> ids) {
     SerdeFactory serdes = SerdeFactory.registryLess();
     Map<String, List<Integer>> versions = new HashMap<>();
     try (KafkaConsumer<String, InvoiceState> c = KafkaTestSupport.consumer(bootstrap, Topics.SYNCED.name(),

@@ -23,6 +23,7 @@ public final class IngestConfig extends AbstractConfig {
   public static final String INVOICE_TABLE = "source.invoice.table";
   public static final String LINE_TABLE = "source.line.table";
   public static final String HEARTBEAT_TABLE = "source.heartbeat.table";
+  public static final String SIGNAL_TABLE = "source.signal.table";
   public static final String SLOT_NAME = "slot.name";
   public static final String PUBLICATION_NAME = "publication.name";
   public static final String CAPTURED_TOPIC = "topic.captured";
@@ -54,6 +55,9 @@ public final class IngestConfig extends AbstractConfig {
       .define(HEARTBEAT_TABLE, Type.STRING, "invoice_sync_heartbeat", Importance.MEDIUM,
           "Table the heartbeat action query upserts into, so the replication slot advances on a quiet database. "
               + "Empty = no action query (only Debezium's own heartbeat records).")
+      .define(SIGNAL_TABLE, Type.STRING, "invoice_sync_signal", Importance.MEDIUM,
+          "Debezium's signal table in the source schema (id, type, data): 'invoice-sync resync' writes execute-snapshot signals there "
+              + "and ingest re-reads the named invoices with an incremental snapshot. Empty = no signals (resync unavailable).")
       .define(SLOT_NAME, Type.STRING, "invoice_sync", Importance.MEDIUM, "Logical replication slot (created by Debezium when missing).")
       .define(PUBLICATION_NAME, Type.STRING, "invoice_sync", Importance.MEDIUM,
           "pgoutput publication; created for the captured tables at start when missing, validated when present.")
@@ -88,6 +92,11 @@ public final class IngestConfig extends AbstractConfig {
 
   public String qualifiedHeartbeatTable() {
     String t = getString(HEARTBEAT_TABLE);
+    return t.isBlank() ? null : getString(SOURCE_SCHEMA) + "." + t;
+  }
+
+  public String qualifiedSignalTable() {
+    String t = getString(SIGNAL_TABLE);
     return t.isBlank() ? null : getString(SOURCE_SCHEMA) + "." + t;
   }
 

@@ -135,6 +135,12 @@ public final class IngestService implements AutoCloseable {
       p.put("heartbeat.action.query", "INSERT INTO " + heartbeatTable + " (id, ts) VALUES (1, now()) "
           + "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts");
     }
+    String signalTable = config.qualifiedSignalTable();
+    if (signalTable != null) {
+      tables.add(signalTable);
+      p.put("signal.enabled.channels", "source");
+      p.put("signal.data.collection", signalTable);
+    }
     p.put("table.include.list", String.join(",", tables).replace(".", "\\."));
     p.put("snapshot.mode", config.getString(IngestConfig.SNAPSHOT_MODE));
     p.put("snapshot.include.collection.list", config.qualifiedInvoiceTable().replace(".", "\\."));

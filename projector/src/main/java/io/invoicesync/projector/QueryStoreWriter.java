@@ -49,7 +49,10 @@ public final class QueryStoreWriter {
     for (int i = 1; i < HEADER_COLUMNS.length; i++) {
       sql.append(HEADER_COLUMNS[i]).append(" = EXCLUDED.").append(HEADER_COLUMNS[i]).append(", ");
     }
-    sql.append("projected_at = EXCLUDED.projected_at WHERE invoice.source_lsn < EXCLUDED.source_lsn");
+    // an equal position with a higher version is a resync's re-emit of the current row (sync-streams places it at the
+    // invoice's last decided position): it repairs a row changed or deleted behind the pipeline's back
+    sql.append("projected_at = EXCLUDED.projected_at WHERE invoice.source_lsn < EXCLUDED.source_lsn ")
+        .append("OR (invoice.source_lsn = EXCLUDED.source_lsn AND invoice.version < EXCLUDED.version)");
     UPSERT_HEADER = sql.toString();
   }
 
@@ -90,7 +93,8 @@ public final class QueryStoreWriter {
   static Map<String, InvoiceState> latestPerInvoice(Collection<InvoiceState> states) {
     Map<String, InvoiceState> latest = new LinkedHashMap<>();
     for (InvoiceState s : states) {
-      latest.merge(s.getInvoice().getId(), s, (a, b) -> b.getSource().getLsn() > a.getSource().getLsn() ? b : a);
+      latest.merge(s.getInvoice().getId(), s, (a, b) -> b.getSource().getLsn() > a.getSource().getLsn()
+          || (b.getSource().getLsn() == a.getSource().getLsn() && b.getVersion() > a.getVersion()) ? b : a);
     }
     return latest;
   }

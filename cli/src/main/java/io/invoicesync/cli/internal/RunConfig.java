@@ -90,6 +90,22 @@ public final class RunConfig {
     return dataSource(url, values.getOrDefault("ingest.database.user", "postgres"), values.getOrDefault("ingest.database.password", ""));
   }
 
+  /** The issuing database as ingest connects to it ({@code ingest.database.*}), writable: resync inserts its signals there. */
+  public DataSource sourceForSignals() {
+    String url = "jdbc:postgresql://" + values.getOrDefault("ingest.database.hostname", "localhost") + ":"
+        + values.getOrDefault("ingest.database.port", "5432") + "/" + values.getOrDefault("ingest.database.dbname", "issuing");
+    PGSimpleDataSource ds = (PGSimpleDataSource) dataSource(url, values.getOrDefault("ingest.database.user", "postgres"),
+        values.getOrDefault("ingest.database.password", ""));
+    ds.setReadOnly(false);
+    return ds;
+  }
+
+  /** Ingest's signal table, qualified ({@code ingest.source.signal.table}, default invoice_sync_signal). */
+  public String signalTable() {
+    String t = values.getOrDefault("ingest.source.signal.table", "invoice_sync_signal");
+    return t.isBlank() ? null : sourceSchema() + "." + t;
+  }
+
   public String sourceSchema() {
     return first("api.source.schema", "ingest.source.schema") == null ? "issuing" : first("api.source.schema", "ingest.source.schema");
   }

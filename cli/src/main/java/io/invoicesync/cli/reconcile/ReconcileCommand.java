@@ -66,6 +66,13 @@ public final class ReconcileCommand implements Callable<Integer> {
   String output;
   @Option(names = "--out", description = "Also write the report as JSON to FILE (for 'resync --from-report').")
   Path out;
+  @Option(names = "--repair", description = "Then re-read every MISSING and STALE invoice through the source (as 'resync' does), wait "
+      + "for them, and reconcile again; the exit code is the second reconciliation's. Needs --config (the signal table is ingest's).")
+  boolean repair;
+  @Option(names = "--max-repair", defaultValue = "1000", description = "With --repair: re-read at most this many invoices (default: ${DEFAULT-VALUE}).")
+  int maxRepair;
+  @Option(names = "--timeout", defaultValue = "300", description = "With --repair: seconds to wait for the re-reads (default: ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
   @Option(names = "--limit", defaultValue = "50", description = "Differences listed in the table (default: ${DEFAULT-VALUE}; json lists all).")
   int limit;
   @Spec
@@ -95,6 +102,28 @@ public final class ReconcileCommand implements Callable<Integer> {
       err.println("reconcile: cannot run: " + e.getMessage());
       err.flush();
       return 2;
+    }
+    if (repair && report.alarming()) {
+      try {
+        if (config == null) {
+          throw new IllegalArgumentException("--repair needs --config (ingest's signal table and database)");
+        }
+        RunConfig rc = RunConfig.load(config);
+        Resyncer resyncer = new Resyncer(rc.sourceForSignals(), rc.signalTable(), rc.sourceSchema() + "."
+            + rc.values().getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter());
+        java.util.Set<String> ids = ResyncCommand.alarms(report);
+        if (ids.size() > maxRepair) {
+          throw new IllegalArgumentException(ids.size() + " invoices to repair, more than --max-repair " + maxRepair);
+        }
+        ResyncCommand.Outcome repaired = ResyncCommand.run(resyncer, reconciler(), ids, Duration.ofSeconds(timeoutSeconds), err);
+        err.println("repair: " + ids.size() + " invoices re-read through the source" + (repaired.undecided().isEmpty() ? ""
+            : "; still waiting: " + repaired.undecided()));
+        report = repaired.after();
+      } catch (Exception e) {
+        err.println("reconcile --repair: cannot repair: " + e.getMessage());
+        err.flush();
+        return 2;
+      }
     }
     Map<String, Object> body = toJson(report);
     if (out != null) {

@@ -36,13 +36,18 @@ public final class IssuingDatabaseCheck {
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props)) {
       checkWalLevel(c, where);
       List<String> tables = new ArrayList<>(List.of(config.qualifiedInvoiceTable(), config.qualifiedLineTable()));
+      List<String> ours = new ArrayList<>();
       if (config.qualifiedHeartbeatTable() != null) {
-        tables.add(config.qualifiedHeartbeatTable());
+        ours.add(config.qualifiedHeartbeatTable());
       }
+      if (config.qualifiedSignalTable() != null) {
+        ours.add(config.qualifiedSignalTable());
+      }
+      tables.addAll(ours);
       for (String table : tables) {
         checkTableExists(c, table, where);
       }
-      ensurePublication(c, config.getString(IngestConfig.PUBLICATION_NAME), tables, where);
+      ensurePublication(c, config.getString(IngestConfig.PUBLICATION_NAME), tables, ours, where);
       checkSlot(c, config.getString(IngestConfig.SLOT_NAME), config.getString(IngestConfig.DATABASE_DBNAME), where);
     } catch (SQLException e) {
       throw new IngestStartupException("cannot check issuing database " + where + ": " + e.getMessage(), e);
@@ -75,7 +80,9 @@ public final class IssuingDatabaseCheck {
     }
   }
 
-  private static void ensurePublication(Connection c, String publication, List<String> tables, String where) throws SQLException {
+  /** @param ours tables that are invoice-sync's own (heartbeat, signals): added to an existing publication when missing */
+  private static void ensurePublication(Connection c, String publication, List<String> tables, List<String> ours, String where)
+      throws SQLException {
     boolean exists;
     try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
       ps.setString(1, publication);
@@ -99,6 +106,14 @@ public final class IssuingDatabaseCheck {
           published.add(rs.getString(1));
         }
       }
+    }
+    List<String> oursMissing = ours.stream().filter(t -> !published.contains(t)).toList();
+    if (!oursMissing.isEmpty()) {
+      try (Statement s = c.createStatement()) {
+        s.execute("ALTER PUBLICATION " + quoteIdent(publication) + " ADD TABLE " + String.join(", ", oursMissing));
+      }
+      log.info("added {} to publication {} in {}", oursMissing, publication, where);
+      published.addAll(oursMissing);
     }
     List<String> missing = tables.stream().filter(t -> !published.contains(t)).toList();
     if (!missing.isEmpty()) {

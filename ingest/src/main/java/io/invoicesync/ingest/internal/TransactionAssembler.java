@@ -54,6 +54,8 @@ public final class TransactionAssembler {
     Long txId;
     long commitTs;
     boolean snapshot;
+    /** Read by an incremental snapshot ('invoice-sync resync'), not the initial one. */
+    boolean resync;
   }
 
   /**
@@ -153,6 +155,7 @@ public final class TransactionAssembler {
     p.commitTs = source.getInt64("ts_ms");
     Object snap = source.get("snapshot");
     p.snapshot = snap != null && !"false".equals(snap.toString());
+    p.resync = snap != null && "incremental".equals(snap.toString());
   }
 
   private List<InvoiceChange> complete(Map<String, Pending> pending) {
@@ -186,14 +189,18 @@ public final class TransactionAssembler {
     }
     boolean created = p.headerOp == 'c';
     boolean snapshot = p.headerOp == 'r';
-    String op = snapshot ? "SNAPSHOT" : created ? "CREATE" : "UPDATE";
+    String op = snapshot ? (p.resync ? RESYNC : "SNAPSHOT") : created ? "CREATE" : "UPDATE";
     boolean linesIncluded = created || snapshot || !lines.isEmpty();
     return change.setOp(op).setAfter(header(p.header, lines)).setLinesIncluded(linesIncluded).build();
   }
 
+  /** The op of a re-read requested by 'invoice-sync resync' (a Debezium incremental snapshot read). */
+  public static final String RESYNC = "RESYNC";
+
   /** A snapshot read of a header carries no lines yet; the caller must load them before publishing. */
   public static boolean needsLines(InvoiceChange change) {
-    return "SNAPSHOT".equals(change.getOp()) && change.getAfter() != null && change.getAfter().getLines().isEmpty();
+    return ("SNAPSHOT".equals(change.getOp()) || RESYNC.equals(change.getOp())) && change.getAfter() != null
+        && change.getAfter().getLines().isEmpty();
   }
 
   static Invoice header(Struct h, List<InvoiceLine> lines) {

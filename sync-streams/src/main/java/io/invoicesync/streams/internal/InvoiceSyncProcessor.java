@@ -53,6 +53,8 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
   public static final String STAGE = "sync-streams";
+  /** A re-read requested by 'invoice-sync resync': validated again and re-emitted even when nothing changed. */
+  public static final String RESYNC = "RESYNC";
   /** Key of the last checkpoint's floor in the heads store (no invoice id starts with a NUL). */
   static final String FLOOR_KEY = "\u0000checkpoint-floor";
   /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
@@ -159,8 +161,14 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   private void onChange(String id, InvoiceChange change, long timestamp) {
     StoreEntry entry = store.get(id);
+    if (RESYNC.equals(change.getOp()) && entry != null && change.getSource().getLsn() <= entry.lastLsn()) {
+      // a re-read reports the stream's position, which may not be past this invoice's last change: it reads the current
+      // row, so it is placed right at the last decided position and is never dropped as a redelivery or stale
+      change = InvoiceChange.newBuilder(change).setSource(SourcePosition.newBuilder(change.getSource()).setLsn(entry.lastLsn()).build())
+          .build();
+    }
     long lsn = change.getSource().getLsn();
-    if (isDuplicate(entry, lsn)) {
+    if (isDuplicate(entry, lsn) && !RESYNC.equals(change.getOp())) {
       deduplicated(id, entry, change, "REDELIVERY", timestamp);
       listener.on(Outcome.REDELIVERY);
       return;
@@ -227,7 +235,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       return;
     }
     String digest = Digests.invoiceDigest(candidate);
-    if (previous != null && digest.equals(previous.getDigest())) {
+    if (previous != null && digest.equals(previous.getDigest()) && !RESYNC.equals(change.getOp())) {
       AuditEntry audit = audit(id, "DEDUPLICATED", previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
       chain(id, audit, timestamp);
       store.put(id, new StoreEntry(previous, lsn, audit.getHash()));
@@ -283,7 +291,8 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .setDigest(digest)
         .setSyncedAt(now)
         .build();
-    AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, null, base.auditHead(), now, candidate);
+    AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, RESYNC.equals(change.getOp()) ? RESYNC : null,
+        base.auditHead(), now, candidate);
     context.forward(new Record<>(id, (Object) state, ts), children.synced());
     chain(id, audit, ts);
     if (candidate.getRedLetter() == null && candidate.getInvoiceNumber() != null) {
@@ -304,7 +313,8 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .setViolations(violations)
         .setRejectedAt(now)
         .build();
-    String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","));
+    String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","))
+        + (RESYNC.equals(change.getOp()) ? " (" + RESYNC + ")" : "");
     String digest = seen == null ? "" : Digests.invoiceDigest(seen);
     AuditEntry audit = audit(id, "REJECTED", null, change, digest, codes, base.auditHead(), now, seen);
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
