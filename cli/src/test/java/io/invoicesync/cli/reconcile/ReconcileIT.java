@@ -68,6 +68,77 @@ class ReconcileIT {
     Files.writeString(config, props);
   }
 
+  @Test
+  @Order(3)
+  void shouldMakeRejectedInvoicesThatPassAfterAToleranceChangeVisibleByResync() throws Exception {
+    // Given three invoices whose line tax is 0.10 off: rejected with the default tolerance (0.06)
+    List<String> ids = List.of("tol-1", "tol-2", "tol-3");
+    for (int i = 0; i < ids.size(); i++) {
+      issueWithLineTax(ids.get(i), "2644200000000" + String.format("%07d", 9_000 + i), "130.10");
+    }
+    await().atMost(Duration.ofMinutes(1)).until(() -> outcomes(ids).values().stream().allMatch("REJECTED"::equals) && outcomes(ids).size() == 3);
+
+    // When the tolerance is raised (sync-streams restarted with it) and the rejected ones are re-read through the source
+    pipeline.close();
+    Map<String, String> cfg = new java.util.HashMap<>(Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams")));
+    cfg.put("api.port", "0");
+    cfg.put("streams.validation.line.tax.tolerance", "0.20");
+    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
+    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        .execute("resync", "--config", config.toString(), "--rejected", "--code", "LINE_TAX_MISMATCH", "--timeout", "120");
+
+    // Then those that now pass are visible; invoices rejected for other reasons stay rejected, with reasons
+    assertThat(exit).as(out + "\n" + err).isZero();
+    assertThat(out.toString()).contains("re-read").contains("reconciled");
+    await().atMost(Duration.ofMinutes(1)).until(() -> outcomes(ids).values().stream().allMatch("VISIBLE"::equals));
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT count(*) FROM invoice WHERE id IN ('tol-1', 'tol-2', 'tol-3') AND total_tax = 130.10")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(3);
+    }
+  }
+
+  static Map<String, String> outcomes(List<String> ids) throws Exception {
+    Map<String, String> out = new HashMap<>();
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT invoice_id, outcome FROM invoice_outcome WHERE invoice_id IN ('" + String.join("','", ids) + "')")) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return out;
+  }
+
+  /** A valid invoice except for its line tax (and the totals that follow from it). */
+  static void issueWithLineTax(String id, String number, String tax) throws Exception {
+    java.math.BigDecimal t = new java.math.BigDecimal(tax);
+    try (Connection c = pg.connect("issuing")) {
+      c.setAutoCommit(false);
+      try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, "
+          + "issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) VALUES "
+          + "(?, ?, 'DIGITAL_GENERAL', DATE '2026-11-24', TIMESTAMP '2026-11-24 10:00:00', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
+          + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', 1000.00, ?, ?)")) {
+        ps.setString(1, id);
+        ps.setString(2, number);
+        ps.setBigDecimal(3, t);
+        ps.setBigDecimal(4, t.add(new java.math.BigDecimal("1000.00")));
+        ps.executeUpdate();
+      }
+      try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
+          + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, 0.13, ?, "
+          + "'3040201010000000000')")) {
+        ps.setString(1, id);
+        ps.setBigDecimal(2, t);
+        ps.executeUpdate();
+      }
+      c.commit();
+    }
+  }
+
   @AfterAll
   static void stop() {
     if (pipeline != null) {
@@ -204,10 +275,7 @@ class ReconcileIT {
   @Test
   @Order(2)
   void shouldCallABurstJustIssuedInFlightNotMissing() throws Exception {
-    // Given the store repaired by hand (the repair through the source is 'resync'), and ingest paused
-    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
-      s.execute("DELETE FROM invoice WHERE id LIKE 'rc-%'");
-    }
+    // Given ingest paused
     pipeline.stopIngest();
     try {
       // When a burst is issued and reconcile runs at once
