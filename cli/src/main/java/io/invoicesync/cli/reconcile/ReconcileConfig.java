@@ -15,6 +15,8 @@ public final class ReconcileConfig extends AbstractConfig {
   public static final String GRACE_SECONDS = "grace.seconds";
   public static final String HASH = "hash";
   public static final String MAX_DIFFERENCES_KEPT = "report.max.differences";
+  public static final String AUTO_REPAIR_MAX = "auto.repair.max";
+  public static final String AUTO_REPAIR_TIMEOUT_MS = "auto.repair.timeout.ms";
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(INTERVAL_MS, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
@@ -26,6 +28,12 @@ public final class ReconcileConfig extends AbstractConfig {
           "Seconds after its commit an undecided change counts as IN_FLIGHT rather than MISSING.")
       .define(HASH, Type.STRING, "auto", ValidString.in("auto", "native", "md5"), Importance.LOW,
           "How the databases hash buckets and contents: auto (PostgreSQL's own functions when both agree, else md5), native or md5.")
+      .define(AUTO_REPAIR_MAX, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+          "Repair up to this many MISSING and STALE invoices per scheduled run through the source (as 'resync': an incremental "
+              + "snapshot via ingest's signal table, ingest.source.signal.table), then reconcile again. 0 = report only (the default). "
+              + "A run with more alarms than this repairs none of them and only reports: a mass difference wants an operator.")
+      .define(AUTO_REPAIR_TIMEOUT_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.LOW,
+          "How long an automatic repair waits for its re-reads to be decided.")
       .define(MAX_DIFFERENCES_KEPT, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
           "Differences kept in a recorded report (alarms first); the counts always cover all.");
 

@@ -36,6 +36,9 @@ public final class ReconcileScheduler implements AutoCloseable {
   private final DataSource store;
   private final Duration interval;
   private final int maxKept;
+  private final int autoRepairMax;
+  private final Duration autoRepairTimeout;
+  private final Resyncer resyncer;
   private final AtomicLong missing = new AtomicLong(-1);
   private final AtomicLong stale = new AtomicLong(-1);
   private final AtomicLong extra = new AtomicLong(-1);
@@ -64,6 +67,14 @@ public final class ReconcileScheduler implements AutoCloseable {
     };
     this.interval = Duration.ofMillis(config.getLong(ReconcileConfig.INTERVAL_MS));
     this.maxKept = config.getInt(ReconcileConfig.MAX_DIFFERENCES_KEPT);
+    this.autoRepairMax = config.getInt(ReconcileConfig.AUTO_REPAIR_MAX);
+    this.autoRepairTimeout = Duration.ofMillis(config.getLong(ReconcileConfig.AUTO_REPAIR_TIMEOUT_MS));
+    this.resyncer = autoRepairMax == 0 || rc.signalTable() == null ? null : new Resyncer(rc.sourceForSignals(), rc.signalTable(),
+        rc.sourceSchema() + "." + runConfig.getOrDefault("ingest.source.invoice.table", "invoice"), store);
+    if (autoRepairMax > 0 && resyncer == null) {
+      throw new org.apache.kafka.common.config.ConfigException("reconcile.auto.repair.max is set, but ingest.source.signal.table is empty: "
+          + "nothing can be re-read");
+    }
     Gauge.builder("invoicesync.reconcile.missing", missing, AtomicLong::get).description("MISSING invoices in the last reconciliation (-1: none yet)")
         .register(registry);
     Gauge.builder("invoicesync.reconcile.stale", stale, AtomicLong::get).description("STALE invoices in the last reconciliation (-1: none yet)")
@@ -86,6 +97,18 @@ public final class ReconcileScheduler implements AutoCloseable {
   void runOnce() {
     try {
       Reconciler.Report report = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
+      java.util.Set<String> alarms = ResyncCommand.alarms(report);
+      if (resyncer != null && !alarms.isEmpty()) {
+        if (alarms.size() > autoRepairMax) {
+          log.warn("reconcile: {} MISSING/STALE invoices, more than reconcile.auto.repair.max {}: reported, not repaired", alarms.size(),
+              autoRepairMax);
+        } else {
+          java.util.Set<String> undecided = resyncer.await(alarms, resyncer.signal(alarms), autoRepairTimeout, n -> { });
+          log.info("reconcile: re-read {} MISSING/STALE invoices through the source{}", alarms.size(),
+              undecided.isEmpty() ? "" : "; still waiting for " + undecided.size());
+          report = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
+        }
+      }
       missing.set(report.counts().get(ReconcileClass.MISSING));
       stale.set(report.counts().get(ReconcileClass.STALE));
       extra.set(report.counts().get(ReconcileClass.EXTRA));

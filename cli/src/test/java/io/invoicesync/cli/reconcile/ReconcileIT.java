@@ -74,7 +74,7 @@ class ReconcileIT {
     // Given three invoices whose line tax is 0.10 off: rejected with the default tolerance (0.06)
     List<String> ids = List.of("tol-1", "tol-2", "tol-3");
     for (int i = 0; i < ids.size(); i++) {
-      issueWithLineTax(ids.get(i), "2644200000000" + String.format("%07d", 9_000 + i), "130.10");
+      issueWithLineTax(pg, ids.get(i), "2644200000000" + String.format("%07d", 9_000 + i), "130.10");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> outcomes(ids).values().stream().allMatch("REJECTED"::equals) && outcomes(ids).size() == 3);
 
@@ -114,7 +114,7 @@ class ReconcileIT {
   }
 
   /** A valid invoice except for its line tax (and the totals that follow from it). */
-  static void issueWithLineTax(String id, String number, String tax) throws Exception {
+  static void issueWithLineTax(EmbeddedPostgresServer pg, String id, String number, String tax) throws Exception {
     java.math.BigDecimal t = new java.math.BigDecimal(tax);
     try (Connection c = pg.connect("issuing")) {
       c.setAutoCommit(false);

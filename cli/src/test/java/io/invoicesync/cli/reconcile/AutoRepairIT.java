@@ -1,0 +1,91 @@
+package io.invoicesync.cli.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.invoicesync.cli.Pipeline;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.projector.QueryStoreSchema;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scheduled reconciliation repairs, through the source, what it finds missing (up to its cap), on its own. */
+@Timeout(300)
+class AutoRepairIT {
+
+  @TempDir
+  static Path dir;
+  static EmbeddedPostgresServer pg;
+  static EmbeddedKafkaBroker kafka;
+  static Pipeline pipeline;
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
+    cfg.put("api.port", "0");
+    cfg.put("reconcile.interval.ms", "1000");
+    cfg.put("reconcile.auto.repair.max", "10");
+    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
+    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  @Test
+  void shouldPutBackRowsDeletedFromTheStore() throws Exception {
+    // Given five visible invoices
+    for (int i = 1; i <= 5; i++) {
+      ReconcileIT.issueWithLineTax(pg, "auto-" + i, "2644200000000" + String.format("%07d", 7_000 + i), "130.00");
+    }
+    await().atMost(Duration.ofMinutes(1)).until(() -> count("SELECT count(*) FROM invoice_outcome WHERE invoice_id LIKE 'auto-%' "
+        + "AND outcome = 'VISIBLE'") == 5);
+
+    // When three rows are deleted from the store behind the pipeline's back
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+      s.execute("DELETE FROM invoice WHERE id IN ('auto-1', 'auto-3', 'auto-5')");
+    }
+
+    // Then the scheduled reconciliation re-reads them through the source and they are visible again, by itself
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+        .until(() -> count("SELECT count(*) FROM invoice WHERE id LIKE 'auto-%'") == 5);
+    assertThat(count("SELECT count(DISTINCT invoice_id) FROM invoice_event WHERE event = 'APPLIED' AND detail = 'RESYNC'")).isEqualTo(3);
+    await().atMost(Duration.ofMinutes(1)).until(() -> count("SELECT count(*) FROM reconcile_report WHERE ok AND id = (SELECT max(id) "
+        + "FROM reconcile_report)") == 1);
+  }
+
+  static long count(String sql) throws Exception {
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
