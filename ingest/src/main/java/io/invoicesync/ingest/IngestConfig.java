@@ -28,6 +28,7 @@ public final class IngestConfig extends AbstractConfig {
   public static final String PUBLICATION_NAME = "publication.name";
   public static final String CAPTURED_TOPIC = "topic.captured";
   public static final String OFFSETS_TOPIC = "offsets.topic";
+  public static final String NOTIFICATIONS_TOPIC = "notifications.topic";
   public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
   public static final String SNAPSHOT_MODE = "snapshot.mode";
   public static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
@@ -64,6 +65,9 @@ public final class IngestConfig extends AbstractConfig {
       .define(CAPTURED_TOPIC, Type.STRING, Topics.CAPTURED.name(), Importance.MEDIUM, "Topic ingest writes InvoiceChange records to.")
       .define(OFFSETS_TOPIC, Type.STRING, "invoice-sync.ingest.offsets", Importance.MEDIUM,
           "Compacted topic holding Debezium's source offsets, so a restarted or standby ingest resumes where the last one stopped.")
+      .define(NOTIFICATIONS_TOPIC, Type.STRING, "invoice-sync.ingest.notifications", Importance.MEDIUM,
+          "Topic ingest publishes Debezium's notifications to (JSON: aggregateType, type, additionalData, timestamp), e.g. that an "
+              + "incremental snapshot requested by 'invoice-sync resync' completed. Empty = not published.")
       .define(HEARTBEAT_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(0), Importance.MEDIUM,
           "Debezium heartbeat interval; 0 disables heartbeats (not recommended: a quiet database then keeps WAL pinned).")
       .define(SNAPSHOT_MODE, Type.STRING, "initial", ValidString.in("initial", "no_data", "when_needed", "never"), Importance.MEDIUM,

@@ -61,6 +61,8 @@ public final class IngestService implements AutoCloseable {
   private SnapshotLineLoader lineLoader;
   private volatile boolean running;
   private final MeterRegistry registry;
+  private static final com.fasterxml.jackson.databind.ObjectMapper NOTIFICATION_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private KafkaProducer<String, String> notificationProducer;
   private final Gauge lastCommitGauge;
 
   public IngestService(IngestConfig config, MeterRegistry registry) {
@@ -77,6 +79,15 @@ public final class IngestService implements AutoCloseable {
   /** Checks the database, then starts the engine on its own thread. Returns once the engine runs. */
   public synchronized void start() {
     IssuingDatabaseCheck.verify(config);
+    String notifications = config.getString(IngestConfig.NOTIFICATIONS_TOPIC);
+    if (!notifications.isBlank()) {
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+          Map.of("bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS)))) {
+        io.invoicesync.schemas.TopicAdmin.createMissing(admin, List.of(new org.apache.kafka.clients.admin.NewTopic(notifications,
+            java.util.Optional.of(1), java.util.Optional.empty()).configs(Map.of("cleanup.policy", "delete",
+            "retention.ms", Long.toString(7 * 24L * 3600 * 1000)))));
+      }
+    }
     SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL));
     Properties pp = new Properties();
     pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(IngestConfig.BOOTSTRAP_SERVERS));
@@ -142,6 +153,11 @@ public final class IngestService implements AutoCloseable {
       p.put("signal.data.collection", signalTable);
     }
     p.put("table.include.list", String.join(",", tables).replace(".", "\\."));
+    if (!config.getString(IngestConfig.NOTIFICATIONS_TOPIC).isBlank()) {
+      // Debezium's sink channel hands notifications to this engine's consumer as records of this topic; handleBatch publishes them
+      p.put("notification.enabled.channels", "sink");
+      p.put("notification.sink.topic.name", config.getString(IngestConfig.NOTIFICATIONS_TOPIC));
+    }
     p.put("snapshot.mode", config.getString(IngestConfig.SNAPSHOT_MODE));
     p.put("snapshot.include.collection.list", config.qualifiedInvoiceTable().replace(".", "\\."));
     p.put("provide.transaction.metadata", "true");
@@ -164,9 +180,17 @@ public final class IngestService implements AutoCloseable {
       throws InterruptedException {
     List<InvoiceChange> changes = new ArrayList<>();
     int safe = -1; // index of the last record after which no transaction is open
+    String notifications = config.getString(IngestConfig.NOTIFICATIONS_TOPIC);
     for (int i = 0; i < records.size(); i++) {
       if (log.isDebugEnabled()) {
         log.debug("record topic={} value={}", records.get(i).record().topic(), records.get(i).record().value());
+      }
+      if (!notifications.isBlank() && notifications.equals(records.get(i).record().topic())) {
+        publishNotification(notifications, records.get(i).record());
+        if (!assembler.inTransaction()) {
+          safe = i;
+        }
+        continue;
       }
       changes.addAll(assembler.accept(records.get(i).record()));
       if (!assembler.inTransaction()) {
@@ -197,6 +221,30 @@ public final class IngestService implements AutoCloseable {
     }
     committer.markBatchFinished();
     transactions.increment();
+  }
+
+  /** A Debezium notification (e.g. an incremental snapshot's progress) as JSON on the notifications topic, for operators' tools. */
+  private void publishNotification(String topic, SourceRecord record) {
+    if (!(record.value() instanceof org.apache.kafka.connect.data.Struct s)) {
+      return;
+    }
+    Map<String, Object> n = new java.util.LinkedHashMap<>();
+    for (org.apache.kafka.connect.data.Field f : s.schema().fields()) {
+      n.put(f.name(), s.get(f) instanceof org.apache.kafka.connect.data.Struct inner ? inner.toString() : s.get(f));
+    }
+    try {
+      if (notificationProducer == null) {
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(IngestConfig.BOOTSTRAP_SERVERS));
+        pp.put(ProducerConfig.CLIENT_ID_CONFIG, config.getString(IngestConfig.ENGINE_NAME) + "-notifications");
+        notificationProducer = new KafkaProducer<>(pp, new org.apache.kafka.common.serialization.StringSerializer(),
+            new org.apache.kafka.common.serialization.StringSerializer());
+      }
+      notificationProducer.send(new ProducerRecord<>(topic, String.valueOf(n.get("aggregate_type")), NOTIFICATION_JSON.writeValueAsString(n)));
+      log.info("debezium notification: {} {}", n.get("aggregate_type"), n.get("type"));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      log.warn("notification not published: {}", e.getMessage());
+    }
   }
 
   private void loadSnapshotLines(List<InvoiceChange> changes) {
@@ -283,6 +331,9 @@ public final class IngestService implements AutoCloseable {
       }
       if (producer != null) {
         producer.close();
+      }
+      if (notificationProducer != null) {
+        notificationProducer.close();
       }
       registry.remove(lastCommitGauge);
       running = false;

@@ -110,13 +110,15 @@ public final class ReconcileCommand implements Callable<Integer> {
         }
         RunConfig rc = RunConfig.load(config);
         Resyncer resyncer = new Resyncer(rc.sourceForSignals(), rc.signalTable(), rc.sourceSchema() + "."
-            + rc.values().getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter());
+            + rc.values().getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter())
+            .withNotifications(rc.kafkaClientConfig(), rc.values().getOrDefault("ingest.notifications.topic", "invoice-sync.ingest.notifications"));
         java.util.Set<String> ids = ResyncCommand.alarms(report);
         if (ids.size() > maxRepair) {
           throw new IllegalArgumentException(ids.size() + " invoices to repair, more than --max-repair " + maxRepair);
         }
         ResyncCommand.Outcome repaired = ResyncCommand.run(resyncer, reconciler(), ids, Duration.ofSeconds(timeoutSeconds), err);
-        err.println("repair: " + ids.size() + " invoices re-read through the source" + (repaired.undecided().isEmpty() ? ""
+        err.println("repair: " + ids.size() + " invoices re-read through the source"
+            + (repaired.snapshotCompleted() ? " (Debezium: incremental snapshot completed)" : "") + (repaired.undecided().isEmpty() ? ""
             : "; still waiting: " + repaired.undecided()));
         report = repaired.after();
       } catch (Exception e) {

@@ -73,7 +73,8 @@ public final class ResyncCommand implements Callable<Integer> {
         throw new IllegalArgumentException("ingest.source.signal.table is empty: ingest takes no signals, so nothing can be re-read");
       }
       resyncer = new Resyncer(rc.sourceForSignals(), rc.signalTable(), rc.sourceSchema() + "."
-          + rc.values().getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter());
+          + rc.values().getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter())
+          .withNotifications(rc.kafkaClientConfig(), rc.values().getOrDefault("ingest.notifications.topic", "invoice-sync.ingest.notifications"));
       reconciler = new Reconciler(rc.source(), rc.sourceSchema(), rc.storeForWriter(), Duration.ofSeconds(60));
       ids = select(resyncer, reconciler);
       if (code != null && !selection.rejected) {
@@ -123,7 +124,7 @@ public final class ResyncCommand implements Callable<Integer> {
   }
 
   /** What a resync achieved: the invoices re-read, those still waiting, and the reconciliation after it. */
-  record Outcome(Set<String> requested, Set<String> undecided, Reconciler.Report after) {
+  record Outcome(Set<String> requested, boolean snapshotCompleted, Set<String> undecided, Reconciler.Report after) {
     boolean ok() {
       return undecided.isEmpty() && !after.alarming();
     }
@@ -131,8 +132,15 @@ public final class ResyncCommand implements Callable<Integer> {
 
   static Outcome run(Resyncer resyncer, Reconciler reconciler, Set<String> ids, Duration timeout, PrintWriter err) throws Exception {
     Set<String> undecided = Set.of();
+    boolean completed = false;
     if (!ids.isEmpty()) {
+      var mark = resyncer.notificationMark();
       Instant sent = resyncer.signal(ids);
+      completed = resyncer.awaitSnapshotCompleted(mark, timeout);
+      if (!completed) {
+        err.println("resync: no notification that Debezium's incremental snapshot completed (is ingest running, with "
+            + "ingest.notifications.topic set?); waiting for the re-reads' decisions anyway");
+      }
       int[] last = {-1};
       undecided = resyncer.await(ids, sent, timeout, done -> {
         if (done != last[0] && System.console() != null) {
@@ -143,19 +151,21 @@ public final class ResyncCommand implements Callable<Integer> {
       });
     }
     Reconciler.Report after = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
-    return new Outcome(ids, undecided, after);
+    return new Outcome(ids, completed, undecided, after);
   }
 
   void print(PrintWriter out, Outcome o) throws Exception {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("requested", o.requested().size());
+    body.put("snapshotCompleted", o.snapshotCompleted());
     body.put("undecided", o.undecided());
     body.put("ok", o.ok());
     body.put("reconcile", ReconcileCommand.toJson(o.after()));
     if ("json".equals(output)) {
       out.println(ReconcileCommand.JSON.writeValueAsString(body));
     } else {
-      out.printf("resync: %d invoices re-read, %d decided%s%n", o.requested().size(), o.requested().size() - o.undecided().size(),
+      out.printf("resync: %d invoices re-read%s, %d decided%s%n", o.requested().size(),
+          o.snapshotCompleted() ? " (Debezium: incremental snapshot completed)" : "", o.requested().size() - o.undecided().size(),
           o.undecided().isEmpty() ? "" : "; still waiting: " + o.undecided());
       Map<String, Object> counts = new LinkedHashMap<>();
       o.after().counts().forEach((k, v) -> counts.put(k.name(), v));

@@ -36,6 +36,64 @@ public final class Resyncer {
   private final String signalTable;
   private final String invoiceTable;
   private final DataSource store;
+  private Map<String, Object> kafka;
+  private String notificationsTopic;
+
+  /** Also waits for Debezium's notification that the incremental snapshot completed, read from ingest's notifications topic. */
+  public Resyncer withNotifications(Map<String, Object> kafkaClient, String topic) {
+    this.kafka = kafkaClient;
+    this.notificationsTopic = topic == null || topic.isBlank() ? null : topic;
+    return this;
+  }
+
+  /** Where the notifications topic ends now: notifications after this are the ones a signal sent now causes. */
+  public Map<org.apache.kafka.common.TopicPartition, Long> notificationMark() {
+    if (notificationsTopic == null) {
+      return Map.of();
+    }
+    try (var c = consumer()) {
+      var parts = c.partitionsFor(notificationsTopic, Duration.ofSeconds(10)).stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+      return parts.isEmpty() ? Map.of() : c.endOffsets(parts);
+    }
+  }
+
+  /**
+   * Waits for Debezium's notification that an incremental snapshot completed (aggregate type
+   * "Incremental Snapshot", type COMPLETED) after {@code mark}; false when none came in time.
+   */
+  public boolean awaitSnapshotCompleted(Map<org.apache.kafka.common.TopicPartition, Long> mark, Duration timeout) {
+    if (notificationsTopic == null || mark.isEmpty()) {
+      return false;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (var c = consumer()) {
+      c.assign(mark.keySet());
+      mark.forEach(c::seek);
+      while (System.nanoTime() < deadline) {
+        for (var r : c.poll(Duration.ofMillis(200))) {
+          try {
+            var n = JSON.readTree(r.value());
+            if ("Incremental Snapshot".equals(n.path("aggregate_type").asText()) && "COMPLETED".equals(n.path("type").asText())) {
+              return true;
+            }
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // not a notification of ours: skip it
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer() {
+    java.util.Properties p = new java.util.Properties();
+    p.putAll(kafka);
+    p.put("enable.auto.commit", false);
+    p.put("client.id", "invoice-sync-resync");
+    return new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
+        new org.apache.kafka.common.serialization.StringDeserializer());
+  }
 
   public Resyncer(DataSource source, String signalTable, String invoiceTable, DataSource store) {
     for (String t : List.of(signalTable, invoiceTable)) {

@@ -93,7 +93,7 @@ class ReconcileIT {
 
     // Then those that now pass are visible; invoices rejected for other reasons stay rejected, with reasons
     assertThat(exit).as(out + "\n" + err).isZero();
-    assertThat(out.toString()).contains("re-read").contains("reconciled");
+    assertThat(out.toString()).contains("re-read (Debezium: incremental snapshot completed)").contains("reconciled");
     await().atMost(Duration.ofMinutes(1)).until(() -> outcomes(ids).values().stream().allMatch("VISIBLE"::equals));
     try (Connection c = pg.connect("querystore"); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT count(*) FROM invoice WHERE id IN ('tol-1', 'tol-2', 'tol-3') AND total_tax = 130.10")) {
@@ -241,6 +241,8 @@ class ReconcileIT {
       int repaired = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(repairOut)).setErr(new PrintWriter(repairErr))
           .execute("reconcile", "--config", config.toString(), "--repair", "--output", "json", "--timeout", "120");
       assertThat(repaired).as(repairOut + "\n" + repairErr).isZero();
+      assertThat(repairErr.toString()).as("Debezium's notification, through ingest's notifications topic")
+          .contains("incremental snapshot completed");
       Map<String, Set<String>> after = byClass(json.readTree(repairOut.toString()));
       assertThat(after).doesNotContainKeys("MISSING", "STALE", "EXTRA");
       try (Connection c = pg.connect("querystore"); Statement s = c.createStatement();
