@@ -29,6 +29,8 @@ public final class IngestConfig extends AbstractConfig {
   public static final String CAPTURED_TOPIC = "topic.captured";
   public static final String OFFSETS_TOPIC = "offsets.topic";
   public static final String NOTIFICATIONS_TOPIC = "notifications.topic";
+  public static final String SIGNAL_CHANNEL = "signal.channel";
+  public static final String SIGNALS_TOPIC = "signals.topic";
   public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
   public static final String SNAPSHOT_MODE = "snapshot.mode";
   public static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
@@ -65,6 +67,12 @@ public final class IngestConfig extends AbstractConfig {
       .define(CAPTURED_TOPIC, Type.STRING, Topics.CAPTURED.name(), Importance.MEDIUM, "Topic ingest writes InvoiceChange records to.")
       .define(OFFSETS_TOPIC, Type.STRING, "invoice-sync.ingest.offsets", Importance.MEDIUM,
           "Compacted topic holding Debezium's source offsets, so a restarted or standby ingest resumes where the last one stopped.")
+      .define(SIGNAL_CHANNEL, Type.STRING, "source", ConfigDef.ValidString.in("source", "kafka"), Importance.MEDIUM,
+          "Where 'invoice-sync resync' sends Debezium its signals: 'source' = the signal table (source.signal.table; ingest writes "
+              + "incremental-snapshot watermarks there too), 'kafka' = the topic signals.topic, with read-only incremental snapshots "
+              + "(nothing is written to the issuing database; PostgreSQL 13 or later).")
+      .define(SIGNALS_TOPIC, Type.STRING, "invoice-sync.ingest.signals", Importance.LOW,
+          "With signal.channel=kafka: the topic Debezium reads signals from (key = topic.prefix).")
       .define(NOTIFICATIONS_TOPIC, Type.STRING, "invoice-sync.ingest.notifications", Importance.MEDIUM,
           "Topic ingest publishes Debezium's notifications to (JSON: aggregateType, type, additionalData, timestamp), e.g. that an "
               + "incremental snapshot requested by 'invoice-sync resync' completed. Empty = not published.")
@@ -99,9 +107,17 @@ public final class IngestConfig extends AbstractConfig {
     return t.isBlank() ? null : getString(SOURCE_SCHEMA) + "." + t;
   }
 
+  /** The signal table, or null when there is none or signals go through Kafka. */
   public String qualifiedSignalTable() {
+    if (kafkaSignals()) {
+      return null;
+    }
     String t = getString(SIGNAL_TABLE);
     return t.isBlank() ? null : getString(SOURCE_SCHEMA) + "." + t;
+  }
+
+  public boolean kafkaSignals() {
+    return "kafka".equals(getString(SIGNAL_CHANNEL));
   }
 
   public String jdbcUrl() {

@@ -79,13 +79,19 @@ public final class IngestService implements AutoCloseable {
   /** Checks the database, then starts the engine on its own thread. Returns once the engine runs. */
   public synchronized void start() {
     IssuingDatabaseCheck.verify(config);
-    String notifications = config.getString(IngestConfig.NOTIFICATIONS_TOPIC);
-    if (!notifications.isBlank()) {
+    List<String> own = new ArrayList<>();
+    if (!config.getString(IngestConfig.NOTIFICATIONS_TOPIC).isBlank()) {
+      own.add(config.getString(IngestConfig.NOTIFICATIONS_TOPIC));
+    }
+    if (config.kafkaSignals()) {
+      own.add(config.getString(IngestConfig.SIGNALS_TOPIC));
+    }
+    if (!own.isEmpty()) {
       try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
           Map.of("bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS)))) {
-        io.invoicesync.schemas.TopicAdmin.createMissing(admin, List.of(new org.apache.kafka.clients.admin.NewTopic(notifications,
+        io.invoicesync.schemas.TopicAdmin.createMissing(admin, own.stream().map(t -> new org.apache.kafka.clients.admin.NewTopic(t,
             java.util.Optional.of(1), java.util.Optional.empty()).configs(Map.of("cleanup.policy", "delete",
-            "retention.ms", Long.toString(7 * 24L * 3600 * 1000)))));
+            "retention.ms", Long.toString(7 * 24L * 3600 * 1000)))).toList());
       }
     }
     SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL));
@@ -147,7 +153,13 @@ public final class IngestService implements AutoCloseable {
           + "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts");
     }
     String signalTable = config.qualifiedSignalTable();
-    if (signalTable != null) {
+    if (config.kafkaSignals()) {
+      p.put("signal.enabled.channels", "kafka");
+      p.put("signal.kafka.topic", config.getString(IngestConfig.SIGNALS_TOPIC));
+      p.put("signal.kafka.bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS));
+      p.put("signal.kafka.groupId", config.getString(IngestConfig.ENGINE_NAME) + "-signals");
+      p.put("read.only", "true"); // incremental snapshots without watermark writes to the issuing database
+    } else if (signalTable != null) {
       tables.add(signalTable);
       p.put("signal.enabled.channels", "source");
       p.put("signal.data.collection", signalTable);

@@ -109,9 +109,7 @@ public final class ReconcileCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--repair needs --config (ingest's signal table and database)");
         }
         RunConfig rc = RunConfig.load(config);
-        Resyncer resyncer = new Resyncer(rc.sourceForSignals(), rc.signalTable(), rc.sourceSchema() + "."
-            + rc.values().getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter())
-            .withNotifications(rc.kafkaClientConfig(), rc.values().getOrDefault("ingest.notifications.topic", "invoice-sync.ingest.notifications"));
+        Resyncer resyncer = Resyncer.from(rc);
         java.util.Set<String> ids = ResyncCommand.alarms(report);
         if (ids.size() > maxRepair) {
           throw new IllegalArgumentException(ids.size() + " invoices to repair, more than --max-repair " + maxRepair);

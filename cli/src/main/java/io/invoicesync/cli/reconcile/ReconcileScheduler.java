@@ -69,11 +69,10 @@ public final class ReconcileScheduler implements AutoCloseable {
     this.maxKept = config.getInt(ReconcileConfig.MAX_DIFFERENCES_KEPT);
     this.autoRepairMax = config.getInt(ReconcileConfig.AUTO_REPAIR_MAX);
     this.autoRepairTimeout = Duration.ofMillis(config.getLong(ReconcileConfig.AUTO_REPAIR_TIMEOUT_MS));
-    this.resyncer = autoRepairMax == 0 || rc.signalTable() == null ? null : new Resyncer(rc.sourceForSignals(), rc.signalTable(),
-        rc.sourceSchema() + "." + runConfig.getOrDefault("ingest.source.invoice.table", "invoice"), store);
-    if (autoRepairMax > 0 && resyncer == null) {
-      throw new org.apache.kafka.common.config.ConfigException("reconcile.auto.repair.max is set, but ingest.source.signal.table is empty: "
-          + "nothing can be re-read");
+    try {
+      this.resyncer = autoRepairMax == 0 ? null : Resyncer.from(rc);
+    } catch (IllegalArgumentException e) {
+      throw new org.apache.kafka.common.config.ConfigException("reconcile.auto.repair.max is set, but " + e.getMessage());
     }
     Gauge.builder("invoicesync.reconcile.missing", missing, AtomicLong::get).description("MISSING invoices in the last reconciliation (-1: none yet)")
         .register(registry);

@@ -69,12 +69,7 @@ public final class ResyncCommand implements Callable<Integer> {
     Set<String> ids;
     try {
       rc = RunConfig.load(config);
-      if (rc.signalTable() == null) {
-        throw new IllegalArgumentException("ingest.source.signal.table is empty: ingest takes no signals, so nothing can be re-read");
-      }
-      resyncer = new Resyncer(rc.sourceForSignals(), rc.signalTable(), rc.sourceSchema() + "."
-          + rc.values().getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter())
-          .withNotifications(rc.kafkaClientConfig(), rc.values().getOrDefault("ingest.notifications.topic", "invoice-sync.ingest.notifications"));
+      resyncer = Resyncer.from(rc);
       reconciler = new Reconciler(rc.source(), rc.sourceSchema(), rc.storeForWriter(), Duration.ofSeconds(60));
       ids = select(resyncer, reconciler);
       if (code != null && !selection.rejected) {

@@ -38,6 +38,38 @@ public final class Resyncer {
   private final DataSource store;
   private Map<String, Object> kafka;
   private String notificationsTopic;
+  private String signalsTopic;
+  private String topicPrefix;
+
+  /**
+   * The resyncer a {@code run} configuration describes: ingest's signal channel (the signal table,
+   * or the Kafka topic with read-only snapshots), its notifications topic, the issuing database and
+   * the store.
+   */
+  public static Resyncer from(io.invoicesync.cli.internal.RunConfig rc) {
+    Map<String, String> v = rc.values();
+    boolean kafkaSignals = "kafka".equals(v.getOrDefault("ingest.signal.channel", "source"));
+    if (!kafkaSignals && rc.signalTable() == null) {
+      throw new IllegalArgumentException("ingest.source.signal.table is empty and ingest.signal.channel is not kafka: ingest takes no "
+          + "signals, so nothing can be re-read");
+    }
+    Resyncer r = new Resyncer(rc.sourceForSignals(), kafkaSignals ? null : rc.signalTable(),
+        rc.sourceSchema() + "." + v.getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter());
+    r.withNotifications(rc.kafkaClientConfig(), v.getOrDefault("ingest.notifications.topic", "invoice-sync.ingest.notifications"));
+    if (kafkaSignals) {
+      r.withKafkaSignals(rc.kafkaClientConfig(), v.getOrDefault("ingest.signals.topic", "invoice-sync.ingest.signals"),
+          v.getOrDefault("ingest.topic.prefix", "issuing"));
+    }
+    return r;
+  }
+
+  /** Sends signals to Debezium's Kafka signal channel instead of the signal table (ingest's signal.channel=kafka, read-only snapshots). */
+  public Resyncer withKafkaSignals(Map<String, Object> kafkaClient, String topic, String prefix) {
+    this.kafka = kafkaClient;
+    this.signalsTopic = topic;
+    this.topicPrefix = prefix;
+    return this;
+  }
 
   /** Also waits for Debezium's notification that the incremental snapshot completed, read from ingest's notifications topic. */
   public Resyncer withNotifications(Map<String, Object> kafkaClient, String topic) {
@@ -95,8 +127,9 @@ public final class Resyncer {
         new org.apache.kafka.common.serialization.StringDeserializer());
   }
 
+  /** @param signalTable the signal table (schema.table), or null when signals go through Kafka ({@link #withKafkaSignals}) */
   public Resyncer(DataSource source, String signalTable, String invoiceTable, DataSource store) {
-    for (String t : List.of(signalTable, invoiceTable)) {
+    for (String t : signalTable == null ? List.of(invoiceTable) : List.of(signalTable, invoiceTable)) {
       if (!QUALIFIED.matcher(t).matches()) {
         throw new IllegalArgumentException("table '" + t + "' is not a plain schema.table name");
       }
@@ -143,6 +176,13 @@ public final class Resyncer {
   public Instant signal(Set<String> ids) throws SQLException {
     Instant sent = Instant.now();
     List<String> all = new ArrayList<>(ids);
+    if (signalsTopic != null) {
+      signalThroughKafka(all);
+      return sent;
+    }
+    if (signalTable == null) {
+      throw new IllegalStateException("no signal table and no signal topic: ingest takes no signals");
+    }
     try (Connection c = source.getConnection()) {
       c.setReadOnly(false);
       c.setAutoCommit(true);
@@ -165,6 +205,35 @@ public final class Resyncer {
       }
     }
     return sent;
+  }
+
+  private static String filter(List<String> chunk) {
+    StringBuilder filter = new StringBuilder("id IN (");
+    for (int k = 0; k < chunk.size(); k++) {
+      filter.append(k == 0 ? "" : ",").append('\'').append(chunk.get(k).replace("'", "''")).append('\'');
+    }
+    return filter.append(')').toString();
+  }
+
+  private void signalThroughKafka(List<String> all) {
+    java.util.Properties p = new java.util.Properties();
+    p.putAll(kafka);
+    p.put("acks", "all");
+    try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
+        new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+      for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
+        List<String> chunk = all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL));
+        Map<String, Object> data = Map.of("data-collections", List.of(invoiceTable), "type", "incremental",
+            "additional-conditions", List.of(Map.of("data-collection", invoiceTable, "filter", filter(chunk))));
+        String value = JSON.writeValueAsString(Map.of("type", "execute-snapshot", "data", data));
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot send the signal to " + signalsTopic + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

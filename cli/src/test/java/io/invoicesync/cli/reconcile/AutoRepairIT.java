@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The scheduled reconciliation repairs, through the source, what it finds missing (up to its cap), on its own. */
+/**
+ * The scheduled reconciliation repairs, through the source, what it finds missing (up to its cap), on its own; here with
+ * signals through Kafka and read-only incremental snapshots, so nothing is written to the issuing database.
+ */
 @Timeout(300)
 class AutoRepairIT {
 
@@ -42,6 +45,7 @@ class AutoRepairIT {
     cfg.put("api.port", "0");
     cfg.put("reconcile.interval.ms", "1000");
     cfg.put("reconcile.auto.repair.max", "10");
+    cfg.put("ingest.signal.channel", "kafka"); // read-only incremental snapshots: signals through Kafka, nothing written to the source
     pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
     pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
     pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
@@ -78,6 +82,11 @@ class AutoRepairIT {
     await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
         .until(() -> count("SELECT count(*) FROM invoice WHERE id LIKE 'auto-%'") == 5);
     assertThat(count("SELECT count(DISTINCT invoice_id) FROM invoice_event WHERE event = 'APPLIED' AND detail = 'RESYNC'")).isEqualTo(3);
+    try (Connection c = pg.connect("issuing"); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT count(*) FROM issuing.invoice_sync_signal")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("read-only: no signal or watermark rows written to the issuing database").isZero();
+    }
     await().atMost(Duration.ofMinutes(1)).until(() -> count("SELECT count(*) FROM reconcile_report WHERE ok AND id = (SELECT max(id) "
         + "FROM reconcile_report)") == 1);
   }
