@@ -123,7 +123,9 @@ public final class QueryApiServer implements AutoCloseable {
       problem(ctx, 500, "Internal error", e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
     });
     app.error(404, ctx -> {
-      if (!"application/problem+json".equals(ctx.res().getContentType())) {
+      // only for paths no handler answered: Jetty adds a charset to the content type of a handler's own problem
+      String type = ctx.res().getContentType();
+      if (type == null || !type.startsWith("application/problem+json")) {
         problem(ctx, 404, "Not found", "no resource at " + ctx.path(), List.of());
       }
     });

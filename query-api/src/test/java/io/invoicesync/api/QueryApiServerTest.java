@@ -91,6 +91,17 @@ class QueryApiServerTest {
   }
 
   @Test
+  void shouldKeepItsOwn404ProblemsApartFromUnknownPaths() throws Exception {
+    JsonNode invoice = json.readTree(get("/api/v1/invoices/nope").body());
+    assertThat(invoice.get("title").asText()).isEqualTo("Invoice not found");
+    assertThat(invoice.get("detail").asText()).contains("/api/v1/invoices/nope/trace");
+    HttpResponse<String> none = get("/api/v1/reconcile/last");
+    assertThat(none.statusCode()).isEqualTo(404);
+    assertThat(json.readTree(none.body()).get("title").asText()).isEqualTo("No reconciliation yet");
+    assertThat(json.readTree(get("/api/v1/no-such-thing").body()).get("title").asText()).isEqualTo("Not found");
+  }
+
+  @Test
   void shouldPageThroughASellersInvoicesNewestFirstWithoutGapsOrRepeats() throws Exception {
     List<String> seen = new ArrayList<>();
     String cursor = null;
