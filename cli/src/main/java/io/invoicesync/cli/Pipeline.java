@@ -135,7 +135,7 @@ public final class Pipeline implements AutoCloseable {
     if (apiConfig != null) {
       api = new QueryApiServer(apiConfig, metrics, healthChecks()).start();
     }
-    if (projectorConfig != null && reconcileConfig.getLong(io.invoicesync.cli.reconcile.ReconcileConfig.INTERVAL_MS) > 0) {
+    if (projectorConfig != null && reconcileConfig.intervalMs() > 0) {
       reconcile = new io.invoicesync.cli.reconcile.ReconcileScheduler(config, reconcileConfig, metrics).start();
     }
     log.info("pipeline started: {}", components);

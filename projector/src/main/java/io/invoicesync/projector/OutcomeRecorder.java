@@ -1,7 +1,6 @@
 package io.invoicesync.projector;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.projector.internal.InvoiceOutcome;
 import io.invoicesync.schemas.AuditEntry;
@@ -98,15 +97,7 @@ public final class OutcomeRecorder implements AutoCloseable {
   }
 
   public synchronized void start() {
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(config.getString(ProjectorConfig.JDBC_URL));
-    hc.setUsername(config.getString(ProjectorConfig.JDBC_USER));
-    hc.setPassword(config.getPassword(ProjectorConfig.JDBC_PASSWORD).value());
-    hc.setMaximumPoolSize(1);
-    hc.setConnectionTimeout(2_000);
-    hc.setInitializationFailTimeout(-1);
-    hc.setPoolName("outcomes");
-    dataSource = new HikariDataSource(hc);
+    dataSource = config.queryStorePool("outcomes", 1);
 
     Properties cp = new Properties();
     cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ProjectorConfig.BOOTSTRAP_SERVERS));

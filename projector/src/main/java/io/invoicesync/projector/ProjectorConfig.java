@@ -78,6 +78,22 @@ public final class ProjectorConfig extends AbstractConfig {
     }
   }
 
+  /**
+   * A pool on the query store for one of the projector's loops: it starts even when the store is
+   * down (the loop backs off), and a connection attempt gives up after 2 s so an outage is noticed.
+   */
+  public com.zaxxer.hikari.HikariDataSource queryStorePool(String name, int size) {
+    com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+    hc.setJdbcUrl(getString(JDBC_URL));
+    hc.setUsername(getString(JDBC_USER));
+    hc.setPassword(getPassword(JDBC_PASSWORD).value());
+    hc.setMaximumPoolSize(size);
+    hc.setConnectionTimeout(2_000);
+    hc.setInitializationFailTimeout(-1);
+    hc.setPoolName(name);
+    return new com.zaxxer.hikari.HikariDataSource(hc);
+  }
+
   public static ConfigDef configDef() {
     return DEF;
   }

@@ -1,6 +1,5 @@
 package io.invoicesync.projector;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.InvoiceState;
@@ -152,15 +151,7 @@ public final class ProjectorService implements AutoCloseable {
   }
 
   public synchronized void start() {
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(config.getString(ProjectorConfig.JDBC_URL));
-    hc.setUsername(config.getString(ProjectorConfig.JDBC_USER));
-    hc.setPassword(config.getPassword(ProjectorConfig.JDBC_PASSWORD).value());
-    hc.setMaximumPoolSize(2);
-    hc.setConnectionTimeout(2_000);
-    hc.setInitializationFailTimeout(-1); // start even when the store is down; the loop backs off
-    hc.setPoolName("projector");
-    dataSource = new HikariDataSource(hc);
+    dataSource = config.queryStorePool("projector", 2);
     if (config.getBoolean(ProjectorConfig.MIGRATE)) {
       QueryStoreSchema.migrate(dataSource);
     }

@@ -12,6 +12,8 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 public final class ReconcileConfig extends AbstractConfig {
 
   public static final String INTERVAL_MS = "interval.ms";
+  /** The name issue 11 gives the key: a duration, e.g. 300s, 5m, 1h (or milliseconds); wins over interval.ms. */
+  public static final String INTERVAL = "interval";
   public static final String GRACE_SECONDS = "grace.seconds";
   public static final String HASH = "hash";
   public static final String MAX_DIFFERENCES_KEPT = "report.max.differences";
@@ -24,6 +26,8 @@ public final class ReconcileConfig extends AbstractConfig {
               + "from ingest.database.* or api.source.jdbc.*, the store from projector.jdbc.*). 0 = never (the default). Each run is "
               + "recorded in the store (GET /api/v1/reconcile/last) and sets invoicesync_reconcile_missing, _stale, _extra and "
               + "_last_run_seconds. Enable it on one projector instance.")
+      .define(INTERVAL, Type.STRING, "", Importance.MEDIUM,
+          "The same as interval.ms, as a duration: 300s, 5m, 1h, or plain milliseconds. Empty = interval.ms decides.")
       .define(GRACE_SECONDS, Type.LONG, 60L, Range.atLeast(0), Importance.LOW,
           "Seconds after its commit an undecided change counts as IN_FLIGHT rather than MISSING.")
       .define(HASH, Type.STRING, "auto", ValidString.in("auto", "native", "md5"), Importance.LOW,
@@ -39,6 +43,26 @@ public final class ReconcileConfig extends AbstractConfig {
 
   public ReconcileConfig(Map<?, ?> originals) {
     super(DEF, originals, false);
+    intervalMs(); // fail at start-up, naming the key, when the duration is not one
+  }
+
+  /** How often to reconcile, in milliseconds; 0 = never. */
+  public long intervalMs() {
+    String v = getString(INTERVAL).trim();
+    if (v.isEmpty()) {
+      return getLong(INTERVAL_MS);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(v);
+    if (!m.matches()) {
+      throw new org.apache.kafka.common.config.ConfigException("reconcile." + INTERVAL, v, "not a duration: use e.g. 300s, 5m, 1h or milliseconds");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2) == null ? "ms" : m.group(2)) {
+      case "s" -> n * 1000;
+      case "m" -> n * 60_000;
+      case "h" -> n * 3_600_000;
+      default -> n;
+    };
   }
 
   public static ConfigDef configDef() {

@@ -65,7 +65,7 @@ public final class ReconcileScheduler implements AutoCloseable {
       case "md5" -> r.withScheme(Reconciler.HashScheme.MD5);
       default -> r;
     };
-    this.interval = Duration.ofMillis(config.getLong(ReconcileConfig.INTERVAL_MS));
+    this.interval = Duration.ofMillis(config.intervalMs());
     this.maxKept = config.getInt(ReconcileConfig.MAX_DIFFERENCES_KEPT);
     this.autoRepairMax = config.getInt(ReconcileConfig.AUTO_REPAIR_MAX);
     this.autoRepairTimeout = Duration.ofMillis(config.getLong(ReconcileConfig.AUTO_REPAIR_TIMEOUT_MS));
