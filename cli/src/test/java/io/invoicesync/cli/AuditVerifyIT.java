@@ -8,16 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.demo.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
-import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.SourcePosition;
-import io.invoicesync.schemas.Topic;
 import io.invoicesync.schemas.Topics;
-import io.invoicesync.schemas.testing.KafkaTestSupport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -25,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +53,7 @@ class AuditVerifyIT {
 
   @TempDir
   static Path dir;
+  static EmbeddedStack stack;
   static EmbeddedPostgresServer pg;
   static EmbeddedKafkaBroker kafka;
   static Pipeline pipeline;
@@ -67,16 +63,12 @@ class AuditVerifyIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
-    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
-    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
-    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
-    cfg.put("api.port", "0");
+    stack = EmbeddedStack.start(dir);
+    pg = stack.pg;
+    kafka = stack.kafka;
+    Map<String, String> cfg = stack.config();
     cfg.put("streams.audit.checkpoint.interval.ms", "1000");
-    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
-    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
-    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+    pipeline = stack.startPipeline(cfg);
 
     // a run: valid and invalid invoices, status changes, red-letter ones
     InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "au-", 3, true);
@@ -97,21 +89,15 @@ class AuditVerifyIT {
     await().atMost(Duration.ofMinutes(1)).until(() -> readAll(Topics.AUDIT_CHECKPOINTS.name()).stream()
         .map(r -> serdes.valueSerde(AuditCheckpoint.class).deserializer().deserialize(r.topic(), r.value()))
         .filter(cp -> cp.getCheckpointAt().isAfter(settled)).map(AuditCheckpoint::getPartition).distinct().count() == 6);
-    pipeline.close(); // nothing more is written while the copies are forged
+    stack.stopPipeline(); // nothing more is written while the copies are forged
     pipeline = null;
     audit = readAll(Topics.AUDIT.name());
   }
 
   @AfterAll
   static void stop() {
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.demo.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
-import io.invoicesync.projector.QueryStoreSchema;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigDecimal;
@@ -24,7 +22,6 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,6 +50,7 @@ class TraceIT {
 
   @TempDir
   static Path dir;
+  static EmbeddedStack stack;
   static EmbeddedPostgresServer pg;
   static EmbeddedKafkaBroker kafka;
   static Pipeline pipeline;
@@ -61,10 +59,9 @@ class TraceIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
-    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
-    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+    stack = EmbeddedStack.start(dir);
+    pg = stack.pg;
+    kafka = stack.kafka;
     try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
       // the query store refuses rows of invoices listed in 'blocked' (P0001: a record-specific transient failure)
       s.execute("""
@@ -81,26 +78,17 @@ class TraceIT {
           CREATE TRIGGER invoice_blocked BEFORE INSERT OR UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION refuse_blocked();
           """);
     }
-    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
-    cfg.put("api.port", "0");
+    Map<String, String> cfg = stack.config();
     cfg.put("projector.retry.backoff.initial.ms", "200");
     cfg.put("projector.retry.backoff.max.ms", "1000");
     cfg.put("projector.retry.max.attempts", "1000");
-    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
-    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
-    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+    pipeline = stack.startPipeline(cfg);
   }
 
   @AfterAll
   static void stop() {
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

@@ -3,18 +3,15 @@ package io.invoicesync.cli.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.invoicesync.cli.EmbeddedStack;
 import io.invoicesync.cli.Pipeline;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
-import io.invoicesync.projector.QueryStoreSchema;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,36 +28,27 @@ class AutoRepairIT {
 
   @TempDir
   static Path dir;
+  static EmbeddedStack stack;
   static EmbeddedPostgresServer pg;
   static EmbeddedKafkaBroker kafka;
   static Pipeline pipeline;
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
-    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
-    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
-    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
-    cfg.put("api.port", "0");
+    stack = EmbeddedStack.start(dir);
+    pg = stack.pg;
+    kafka = stack.kafka;
+    Map<String, String> cfg = stack.config();
     cfg.put("reconcile.interval.ms", "1000");
     cfg.put("reconcile.auto.repair.max", "10");
     cfg.put("ingest.signal.channel", "kafka"); // read-only incremental snapshots: signals through Kafka, nothing written to the source
-    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
-    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
-    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+    pipeline = stack.startPipeline(cfg);
   }
 
   @AfterAll
   static void stop() {
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

@@ -6,12 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.InvoiceSyncCommand;
+import io.invoicesync.cli.EmbeddedStack;
 import io.invoicesync.cli.Pipeline;
 import io.invoicesync.cli.demo.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
-import io.invoicesync.projector.QueryStoreSchema;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -21,7 +20,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +42,7 @@ class ReconcileIT {
 
   @TempDir
   static Path dir;
+  static EmbeddedStack stack;
   static EmbeddedPostgresServer pg;
   static EmbeddedKafkaBroker kafka;
   static Pipeline pipeline;
@@ -52,16 +51,12 @@ class ReconcileIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
-    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
-    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
-    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
-    cfg.put("api.port", "0");
+    stack = EmbeddedStack.start(dir);
+    pg = stack.pg;
+    kafka = stack.kafka;
+    Map<String, String> cfg = stack.config();
     cfg.put("reconcile.interval.ms", "1000");
-    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
-    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
-    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+    pipeline = stack.startPipeline(cfg);
     StringBuilder props = new StringBuilder();
     new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
     config = dir.resolve("run.properties");
@@ -79,13 +74,9 @@ class ReconcileIT {
     await().atMost(Duration.ofMinutes(1)).until(() -> outcomes(ids).values().stream().allMatch("REJECTED"::equals) && outcomes(ids).size() == 3);
 
     // When the tolerance is raised (sync-streams restarted with it) and the rejected ones are re-read through the source
-    pipeline.close();
-    Map<String, String> cfg = new java.util.HashMap<>(Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams")));
-    cfg.put("api.port", "0");
+    Map<String, String> cfg = stack.config();
     cfg.put("streams.validation.line.tax.tolerance", "0.20");
-    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
-    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
-    pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
+    pipeline = stack.startPipeline(cfg);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
@@ -141,14 +132,8 @@ class ReconcileIT {
 
   @AfterAll
   static void stop() {
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 
