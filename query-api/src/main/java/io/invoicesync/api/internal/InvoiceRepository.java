@@ -44,6 +44,8 @@ public final class InvoiceRepository {
   public record Page(List<Map<String, Object>> items, Cursor next) {
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   private final DataSource dataSource;
 
   public InvoiceRepository(DataSource dataSource) {
@@ -123,26 +125,12 @@ public final class InvoiceRepository {
     }
     sql.append(" ORDER BY issue_date DESC, id DESC LIMIT ?");
     args.add(limit + 1);
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      for (int i = 0; i < args.size(); i++) {
-        ps.setObject(i + 1, args.get(i));
-      }
-      List<Map<String, Object>> items = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          Map<String, Object> h = header(rs);
-          h.put("lineCount", rs.getInt("line_count"));
-          items.add(h);
-        }
-      }
-      Cursor next = null;
-      if (items.size() > limit) {
-        items.remove(limit);
-        Map<String, Object> last = items.get(limit - 1);
-        next = new Cursor(LocalDate.parse((String) last.get("issueDate")), (String) last.get("id"));
-      }
-      return new Page(items, next);
-    }
+    KeyedPage<Cursor> page = keysetPage(sql.toString(), args, limit, rs -> {
+      Map<String, Object> h = header(rs);
+      h.put("lineCount", rs.getInt("line_count"));
+      return h;
+    }, rs -> new Cursor(rs.getDate("issue_date").toLocalDate(), rs.getString("id")));
+    return new Page(page.items(), page.next());
   }
 
   /** Latest rejections, newest first, keyset-paginated on (rejected_at, invoice id). */
@@ -181,49 +169,33 @@ public final class InvoiceRepository {
     }
     sql.append(" ORDER BY r.rejected_at DESC, r.invoice_id DESC LIMIT ?");
     args.add(limit + 1);
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      for (int i = 0; i < args.size(); i++) {
-        ps.setObject(i + 1, args.get(i));
+    KeyedPage<TimeCursor> page = keysetPage(sql.toString(), args, limit, rs -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      String id = rs.getString("invoice_id");
+      m.put("invoiceId", id);
+      m.put("invoiceCode", rs.getString("invoice_code"));
+      m.put("invoiceNumber", rs.getString("invoice_number"));
+      m.put("invoiceType", rs.getString("invoice_type"));
+      m.put("issueDate", rs.getDate("issue_date") == null ? null : rs.getDate("issue_date").toLocalDate().toString());
+      m.put("sellerName", rs.getString("seller_name"));
+      m.put("sellerTaxId", rs.getString("seller_tax_id"));
+      m.put("buyerName", rs.getString("buyer_name"));
+      m.put("totalAmount", rs.getBigDecimal("total_amount"));
+      m.put("totalTax", rs.getBigDecimal("total_tax"));
+      m.put("grandTotal", rs.getBigDecimal("grand_total"));
+      m.put("rejectedAt", ts(rs, "rejected_at"));
+      m.put("sourceCommitTs", ts(rs, "source_commit_ts"));
+      m.put("codes", List.of(rs.getString("codes").split(",")));
+      try {
+        m.put("violations", RuleMessages.ordered(JSON.readValue(rs.getString("violations_json"), List.class)));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
       }
-      List<Map<String, Object>> items = new ArrayList<>();
-      List<TimeCursor> keys = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          String id = rs.getString("invoice_id");
-          m.put("invoiceId", id);
-          m.put("invoiceCode", rs.getString("invoice_code"));
-          m.put("invoiceNumber", rs.getString("invoice_number"));
-          m.put("invoiceType", rs.getString("invoice_type"));
-          m.put("issueDate", rs.getDate("issue_date") == null ? null : rs.getDate("issue_date").toLocalDate().toString());
-          m.put("sellerName", rs.getString("seller_name"));
-          m.put("sellerTaxId", rs.getString("seller_tax_id"));
-          m.put("buyerName", rs.getString("buyer_name"));
-          m.put("totalAmount", rs.getBigDecimal("total_amount"));
-          m.put("totalTax", rs.getBigDecimal("total_tax"));
-          m.put("grandTotal", rs.getBigDecimal("grand_total"));
-          m.put("rejectedAt", ts(rs, "rejected_at"));
-          m.put("sourceCommitTs", ts(rs, "source_commit_ts"));
-          m.put("codes", List.of(rs.getString("codes").split(",")));
-          try {
-            m.put("violations", RuleMessages.ordered(json.readValue(rs.getString("violations_json"), List.class)));
-          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
-          }
-          m.put("currentOutcome", rs.getString("outcome"));
-          m.put("trace", "/api/v1/invoices/" + id + "/trace");
-          items.add(m);
-          keys.add(new TimeCursor(rs.getObject("rejected_at", OffsetDateTime.class), id));
-        }
-      }
-      TimeCursor next = null;
-      if (items.size() > limit) {
-        items.remove(limit);
-        next = keys.get(limit - 1);
-      }
-      return new TimePage(items, next);
-    }
+      m.put("currentOutcome", rs.getString("outcome"));
+      m.put("trace", "/api/v1/invoices/" + id + "/trace");
+      return m;
+    }, rs -> new TimeCursor(rs.getObject("rejected_at", OffsetDateTime.class), rs.getString("invoice_id")));
+    return new TimePage(page.items(), page.next());
   }
 
   /** Invoices the outcome recorder holds with {@code outcome} (not VISIBLE), most recently changed first. */
@@ -249,36 +221,53 @@ public final class InvoiceRepository {
     }
     sql.append(" ORDER BY updated_at DESC, invoice_id DESC LIMIT ?");
     args.add(limit + 1);
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+    KeyedPage<TimeCursor> page = keysetPage(sql.toString(), args, limit, rs -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      String id = rs.getString("invoice_id");
+      m.put("invoiceId", id);
+      m.put("outcome", rs.getString("outcome"));
+      m.put("lastEvent", rs.getString("last_event"));
+      m.put("invoiceCode", rs.getString("invoice_code"));
+      m.put("invoiceNumber", rs.getString("invoice_number"));
+      m.put("sellerTaxId", rs.getString("seller_tax_id"));
+      m.put("latestVersion", rs.getObject("latest_version"));
+      m.put("visibleVersion", rs.getObject("visible_version"));
+      m.put("updatedAt", ts(rs, "updated_at"));
+      m.put("trace", "/api/v1/invoices/" + id + "/trace");
+      return m;
+    }, rs -> new TimeCursor(rs.getObject("updated_at", OffsetDateTime.class), rs.getString("invoice_id")));
+    return new TimePage(page.items(), page.next());
+  }
+
+  private interface RowReader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  private record KeyedPage<K>(List<Map<String, Object>> items, K next) {
+  }
+
+  /**
+   * Runs a keyset-page query whose last argument is {@code limit + 1}: the first {@code limit} rows,
+   * and the key of the last of them when there was one more row (the next page's cursor).
+   */
+  private <K> KeyedPage<K> keysetPage(String sql, List<Object> args, int limit, RowReader<Map<String, Object>> item, RowReader<K> key)
+      throws SQLException {
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < args.size(); i++) {
         ps.setObject(i + 1, args.get(i));
       }
       List<Map<String, Object>> items = new ArrayList<>();
-      List<TimeCursor> keys = new ArrayList<>();
+      K lastKept = null;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          String id = rs.getString("invoice_id");
-          m.put("invoiceId", id);
-          m.put("outcome", rs.getString("outcome"));
-          m.put("lastEvent", rs.getString("last_event"));
-          m.put("invoiceCode", rs.getString("invoice_code"));
-          m.put("invoiceNumber", rs.getString("invoice_number"));
-          m.put("sellerTaxId", rs.getString("seller_tax_id"));
-          m.put("latestVersion", rs.getObject("latest_version"));
-          m.put("visibleVersion", rs.getObject("visible_version"));
-          m.put("updatedAt", ts(rs, "updated_at"));
-          m.put("trace", "/api/v1/invoices/" + id + "/trace");
-          items.add(m);
-          keys.add(new TimeCursor(rs.getObject("updated_at", OffsetDateTime.class), id));
+          if (items.size() == limit) {
+            return new KeyedPage<>(items, lastKept);
+          }
+          items.add(item.read(rs));
+          lastKept = key.read(rs);
         }
       }
-      TimeCursor next = null;
-      if (items.size() > limit) {
-        items.remove(limit);
-        next = keys.get(limit - 1);
-      }
-      return new TimePage(items, next);
+      return new KeyedPage<>(items, null);
     }
   }
 
