@@ -667,7 +667,8 @@ public final class Bench {
       top.forEach(t -> md.append("- ").append(t).append('\n'));
     }
     if (results.get("peer_config") instanceof Map<?, ?> cfg) {
-      md.append("\n## The peer's configuration (Kafka Connect standalone 4.1.0, Debezium 3.3.1.Final), as run\n");
+      md.append("\n## The peer's configuration (Kafka Connect standalone " + org.apache.kafka.common.utils.AppInfoParser.getVersion()
+          + ", Debezium " + DebeziumEngine.class.getPackage().getImplementationVersion() + "), as run\n");
       cfg.forEach((file, props) -> {
         md.append("\n`").append(file).append("`\n```properties\n");
         ((Map<?, ?>) props).forEach((k, v) -> md.append(k).append('=').append(v).append('\n'));

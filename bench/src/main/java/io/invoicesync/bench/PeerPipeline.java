@@ -17,9 +17,8 @@ import java.util.stream.Collectors;
  * plain table replication of {@code issuing.invoice} and {@code issuing.invoice_line} into another
  * database: no dedup, no validation, no red-letter checks.
  *
- * <p>The classpath comes from the {@code bench-peer} module ({@code bench-peer/target/lib}), which
- * is not a child of the invoice-sync parent: Connect 4.1 runs on Jetty 12, invoice-sync's query API
- * on Jetty 11.
+ * <p>The classpath comes from the {@code bench-peer} module ({@code bench-peer/target/lib}): Connect
+ * runs in its own JVM, on the same Kafka and Debezium versions as invoice-sync.
  */
 final class PeerPipeline implements AutoCloseable {
 

@@ -70,7 +70,7 @@ public final class IngestConfig extends AbstractConfig {
       .define(SIGNAL_CHANNEL, Type.STRING, "source", ConfigDef.ValidString.in("source", "kafka"), Importance.MEDIUM,
           "Where 'invoice-sync resync' sends Debezium its signals: 'source' = the signal table (source.signal.table; ingest writes "
               + "incremental-snapshot watermarks there too), 'kafka' = the topic signals.topic, with read-only incremental snapshots "
-              + "(nothing is written to the issuing database; PostgreSQL 13 or later).")
+              + "(nothing is written to the issuing database; PostgreSQL 14 or later, as Debezium 3.6 requires).")
       .define(SIGNALS_TOPIC, Type.STRING, "invoice-sync.ingest.signals", Importance.LOW,
           "With signal.channel=kafka: the topic Debezium reads signals from (key = topic.prefix).")
       .define(NOTIFICATIONS_TOPIC, Type.STRING, "invoice-sync.ingest.notifications", Importance.MEDIUM,
@@ -78,7 +78,7 @@ public final class IngestConfig extends AbstractConfig {
               + "incremental snapshot requested by 'invoice-sync resync' completed. Empty = not published.")
       .define(HEARTBEAT_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(0), Importance.MEDIUM,
           "Debezium heartbeat interval; 0 disables heartbeats (not recommended: a quiet database then keeps WAL pinned).")
-      .define(SNAPSHOT_MODE, Type.STRING, "initial", ValidString.in("initial", "no_data", "when_needed", "never"), Importance.MEDIUM,
+      .define(SNAPSHOT_MODE, Type.STRING, "initial", ValidString.in("initial", "no_data", "when_needed"), Importance.MEDIUM,
           "Debezium snapshot.mode. 'initial' snapshots existing invoice headers once (their lines are read in the same pass); "
               + "'no_data' captures only changes after the slot was created.")
       .define(OFFSET_FLUSH_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
@@ -90,8 +90,9 @@ public final class IngestConfig extends AbstractConfig {
     super(DEF, originals, false);
   }
 
+  /** A copy of the definition: a caller cannot change what this class validates. */
   public static ConfigDef configDef() {
-    return DEF;
+    return new ConfigDef(DEF);
   }
 
   public String qualifiedInvoiceTable() {

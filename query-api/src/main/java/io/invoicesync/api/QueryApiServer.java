@@ -104,30 +104,30 @@ public final class QueryApiServer implements AutoCloseable {
     tracer = new TraceService(dataSource, probe);
 
     app = Javalin.create(cfg -> {
-      cfg.showJavalinBanner = false;
+      cfg.startup.showJavalinBanner = false;
       cfg.jsonMapper(new JavalinJackson(json, false));
       cfg.http.defaultContentType = "application/json";
-    });
-    app.get("/api/v1/invoices/{id}", this::getInvoice);
-    app.get("/api/v1/invoices", this::search);
-    app.get("/api/v1/invoices/{id}/trace", this::trace);
-    app.get("/api/v1/invoices/{id}/audit", this::audit);
-    app.get("/api/v1/rejections", this::rejections);
-    app.get("/api/v1/status", ctx -> ctx.json(tracer.status()));
-    app.get("/api/v1/reconcile/last", this::lastReconcile);
-    app.get("/health", this::health);
-    app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-    app.exception(ProblemException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.getMessage(), e.invalidParams()));
-    app.exception(Exception.class, (e, ctx) -> {
-      log.warn("request {} failed", ctx.path(), e);
-      problem(ctx, 500, "Internal error", e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
-    });
-    app.error(404, ctx -> {
-      // only for paths no handler answered: Jetty adds a charset to the content type of a handler's own problem
-      String type = ctx.res().getContentType();
-      if (type == null || !type.startsWith("application/problem+json")) {
-        problem(ctx, 404, "Not found", "no resource at " + ctx.path(), List.of());
-      }
+      cfg.routes.get("/api/v1/invoices/{id}", this::getInvoice);
+      cfg.routes.get("/api/v1/invoices", this::search);
+      cfg.routes.get("/api/v1/invoices/{id}/trace", this::trace);
+      cfg.routes.get("/api/v1/invoices/{id}/audit", this::audit);
+      cfg.routes.get("/api/v1/rejections", this::rejections);
+      cfg.routes.get("/api/v1/status", ctx -> ctx.json(tracer.status()));
+      cfg.routes.get("/api/v1/reconcile/last", this::lastReconcile);
+      cfg.routes.get("/health", this::health);
+      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+      cfg.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.getMessage(), e.invalidParams()));
+      cfg.routes.exception(Exception.class, (e, ctx) -> {
+        log.warn("request {} failed", ctx.path(), e);
+        problem(ctx, 500, "Internal error", e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
+      });
+      cfg.routes.error(404, ctx -> {
+        // only for paths no handler answered: Jetty adds a charset to the content type of a handler's own problem
+        String type = ctx.res().getContentType();
+        if (type == null || !type.startsWith("application/problem+json")) {
+          problem(ctx, 404, "Not found", "no resource at " + ctx.path(), List.of());
+        }
+      });
     });
     app.start(config.getInt(QueryApiConfig.PORT));
     log.info("query API on port {}", app.port());

@@ -16,8 +16,13 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * record with a key also reaches the sync processor as a {@link DeadLetterNotice}, which chains it
  * into the invoice's audit trail: trace can then say "dead-lettered" instead of "unknown".
  *
- * <p>Kafka Streams 4.2 has a dead-letter queue of its own (KIP-1034); this one stays while the
- * project is on 4.1, and because the notice to the audit chain is ours.
+ * <p>Kafka Streams 4.2 has a dead-letter queue of its own (KIP-1034, {@code errors.dead.letter.queue.topic.name},
+ * written in the same transaction). This one stays: an exception handler can only send records, so
+ * the {@link DeadLetterNotice} that puts the dead letter into the invoice's audit chain (what lets
+ * trace say "dead-lettered") cannot come from it; its headers ({@code __streams.errors.*}) are not the
+ * provenance headers the DLT contract documents (stage, attempts, first failure, bounded stack
+ * trace); and its record is built from the raw input, which Streams frees once the record was sent
+ * to any sink, so a failure after the first write dead-letters null bytes.
  *
  * @param <T> the decoded record type
  */
