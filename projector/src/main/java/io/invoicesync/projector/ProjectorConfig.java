@@ -56,9 +56,9 @@ public final class ProjectorConfig extends AbstractConfig {
           "Run the outcome recorder beside the projector (trace, rejection search and status read what it writes).")
       .define(RETRY_MAX_ATTEMPTS, Type.INT, 5, Range.between(1, 1000), Importance.MEDIUM,
           "Attempts of a record that keeps failing with a record-specific transient error before it is dead-lettered.")
-      .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+      .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 1_000L, Range.atLeast(1), Importance.LOW,
           "Back-off before the first retry of a record; doubles per attempt.")
-      .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW, "Longest back-off between retries of a record.")
+      .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW, "Longest back-off between retries of a record.")
       .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Query store JDBC URL, e.g. jdbc:postgresql://db:5432/querystore")
       .define(JDBC_USER, Type.STRING, "postgres", Importance.HIGH, "Query store user.")
@@ -72,9 +72,14 @@ public final class ProjectorConfig extends AbstractConfig {
 
   public ProjectorConfig(Map<?, ?> originals) {
     super(DEF, originals, false);
-    if (getLong(BACKOFF_MAX_MS) < getLong(BACKOFF_INITIAL_MS)) {
-      throw new org.apache.kafka.common.config.ConfigException(BACKOFF_MAX_MS, getLong(BACKOFF_MAX_MS),
-          "must be >= " + BACKOFF_INITIAL_MS + " (" + getLong(BACKOFF_INITIAL_MS) + ")");
+    atLeast(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS);
+    atLeast(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_INITIAL_MS);
+  }
+
+  /** Guard: the back-off cap {@code max} must not be below its start {@code initial}. */
+  private void atLeast(String max, String initial) {
+    if (getLong(max) < getLong(initial)) {
+      throw new org.apache.kafka.common.config.ConfigException(max, getLong(max), "must be >= " + initial + " (" + getLong(initial) + ")");
     }
   }
 
@@ -94,7 +99,20 @@ public final class ProjectorConfig extends AbstractConfig {
     return new com.zaxxer.hikari.HikariDataSource(hc);
   }
 
+  /** The deployment's topics under the names configured here (ARCHITECTURE.md, "Topics"). */
+  public io.invoicesync.schemas.TopicPlan topicPlan() {
+    return io.invoicesync.schemas.TopicPlan.defaults()
+        .named(Topics.SYNCED, getString(SYNCED_TOPIC))
+        .named(Topics.SYNCED_RETRY, getString(SYNCED_RETRY_TOPIC))
+        .named(Topics.SYNCED_DLT, getString(SYNCED_DLT_TOPIC))
+        .named(Topics.PROJECTION, getString(PROJECTION_TOPIC))
+        .named(Topics.AUDIT, getString(AUDIT_TOPIC))
+        .named(Topics.REJECTED, getString(REJECTED_TOPIC))
+        .named(Topics.CAPTURED_DLT, getString(CAPTURED_DLT_TOPIC));
+  }
+
+  /** A copy of the definition: a caller cannot change what this class validates. */
   public static ConfigDef configDef() {
-    return DEF;
+    return new ConfigDef(DEF);
   }
 }

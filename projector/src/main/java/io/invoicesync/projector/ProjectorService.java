@@ -1,39 +1,35 @@
 package io.invoicesync.projector;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.invoicesync.schemas.DeadLetterHeaders;
+import io.invoicesync.projector.ProjectorErrorClassifier.Kind;
+import io.invoicesync.projector.internal.ParkingLot;
+import io.invoicesync.projector.internal.ProjectionPolicy;
+import io.invoicesync.projector.internal.ProjectionPolicy.DeadLetter;
+import io.invoicesync.projector.internal.ProjectionPolicy.Decision;
+import io.invoicesync.projector.internal.ProjectionPolicy.Hold;
+import io.invoicesync.projector.internal.ProjectionPolicy.Retry;
+import io.invoicesync.projector.internal.RetryProgress;
+import io.invoicesync.projector.internal.StoreOutage;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.ProjectionEvent;
-import io.invoicesync.schemas.ReplayHeaders;
-import io.invoicesync.schemas.Topics;
-import io.invoicesync.schemas.RetryHeaders;
 import io.invoicesync.schemas.SerdeFactory;
-import io.invoicesync.schemas.TopicAdmin;
+import io.invoicesync.schemas.Topics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.IdentityHashMap;
-import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.Serializer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,48 +39,41 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes {@code invoices.synced} and applies it to the query store in batches, following the
- * error taxonomy of ARCHITECTURE.md (see {@link ProjectorErrorClassifier}):
+ * Consumes {@code invoices.synced} and applies it to the query store in batches. This class is the
+ * shell that polls, writes, sends and commits; what happens to each record is decided by
+ * {@link ProjectionPolicy} (ARCHITECTURE.md, error taxonomy; see {@link ProjectorErrorClassifier}):
  *
  * <ul>
- *   <li><b>outage</b>: partitions paused, the same write retried in place with bounded exponential
- *       back-off; nothing skipped, nothing dead-lettered; {@link #isHealthy()} false meanwhile;</li>
+ *   <li><b>outage</b>: partitions paused, the same write retried in place with capped exponential
+ *       back-off ({@link StoreOutage}); nothing skipped, nothing dead-lettered; {@link #isHealthy()}
+ *       false meanwhile;</li>
  *   <li><b>record-specific transient</b>: the record goes to {@code invoices.synced.retry} with its
- *       attempt count and due time, and its invoice is <i>parked</i>: its later records follow it onto
- *       the retry topic instead of being applied, so the store never applies them out of order.
- *       Other invoices are not held up. A retry partition is a FIFO: when its head is not due, or
- *       fails again, the partition is paused until the head is due;</li>
+ *       attempt count and due time, and its invoice is <i>parked</i> ({@link ParkingLot}): its later
+ *       records follow it onto the retry topic instead of being applied, so the store never applies
+ *       them out of order. Other invoices are not held up. A retry partition is a FIFO: when its head
+ *       is not due, or fails again ({@link RetryProgress}), the partition is paused until the head is due;</li>
  *   <li><b>non-retriable, exhausted, poison pill</b>: {@code invoices.synced.dlt}, original bytes
- *       and provenance headers (original coordinates, exception, bounded stack trace, stage,
- *       attempts, first failure time).</li>
+ *       and provenance headers ({@link FailedRecords}).</li>
  * </ul>
  *
  * <p>Both topics are consumed by one consumer with the range assignor, and the retry topic has the
- * synced topic's partition count: a key's main and retry partitions are always owned by the same
- * instance, which is what lets parking be a local decision. After a restart or rebalance the
- * parking state starts empty; the store's version guard still never lets an older state overwrite
- * a newer one. Offsets are committed only after the database commit and after every record sent to
- * the retry topic or DLT was acknowledged.
- *
- * <p>Every decision about a state is reported on {@code invoices.projection} as a
- * {@link ProjectionEvent} (PROJECTED, ALREADY_CURRENT for a replayed state the store already held,
- * RETRIED, DEAD_LETTERED), acknowledged before the offsets are committed; sync-streams chains them
- * into the invoice's audit trail. The commit-to-visible time of every projected state is the
- * {@code invoicesync_commit_to_visible_seconds} histogram.
+ * synced topic's partition count (the topic plan checks it at start): a key's main and retry
+ * partitions are always owned by the same instance, which is what lets parking be a local decision.
+ * After a restart or rebalance the parking state starts empty; the store's version guard still never
+ * lets an older state overwrite a newer one. Offsets are committed only after the database commit and
+ * after every record sent to the retry topic or DLT, and every {@link ProjectionEvent}
+ * ({@link ProjectionReports}), was acknowledged.
  */
 public final class ProjectorService implements AutoCloseable {
 
@@ -102,27 +91,31 @@ public final class ProjectorService implements AutoCloseable {
   private final Timer batchTimer;
   private final Timer commitToVisible;
   private final AtomicLong watermarkLagMs = new AtomicLong();
-  private final String projectionTopic;
-  private final Serializer<ProjectionEvent> projectionSerializer;
-  /** Projection events sent since the last offset commit; acknowledged before it. */
-  private final List<Future<RecordMetadata>> pendingEvents = new ArrayList<>();
-  private final AtomicLong outageSince = new AtomicLong(0);
   private final AtomicBoolean running = new AtomicBoolean();
   private final Deserializer<InvoiceState> stateDeserializer;
-
-  /** Per invoice: how many of its records wait on the retry topic. */
-  private final Map<String, Integer> parked = new HashMap<>();
+  private final SerdeFactory serdes;
+  private final ProjectionPolicy policy;
+  private final StoreOutage outage;
+  private final ParkingLot parkingLot = new ParkingLot();
+  private final RetryProgress retryProgress = new RetryProgress();
   /** Retry partitions paused until their head is due. */
   private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
-  /** Attempts and due time of retry heads that failed again here (offset-keyed; the record itself is immutable). */
-  private final Map<String, long[]> retryProgress = new HashMap<>();
 
   private HikariDataSource dataSource;
   private QueryStoreWriter writer;
   private KafkaConsumer<String, byte[]> consumer;
   private KafkaProducer<byte[], byte[]> producer;
+  private FailedRecords failedRecords;
+  private ProjectionReports reports;
   private Thread thread;
   private volatile Throwable failure;
+
+  /** A record of the synced or retry topic, decoded or with the reason it does not decode. */
+  private record Decoded(InvoiceState state, RuntimeException error) {
+    boolean ok() {
+      return state != null;
+    }
+  }
 
   public ProjectorService(ProjectorConfig config, MeterRegistry registry) {
     this.config = config;
@@ -139,15 +132,17 @@ public final class ProjectorService implements AutoCloseable {
         .description("time from the source transaction's commit to the state being visible in the query store")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(10))
         .register(registry);
-    io.micrometer.core.instrument.Gauge.builder("invoicesync.projector.watermark.lag", watermarkLagMs, a -> a.get() / 1000.0)
+    Gauge.builder("invoicesync.projector.watermark.lag", watermarkLagMs, a -> a.get() / 1000.0)
         .baseUnit("seconds").description("commit-to-visible time of the newest state of the last batch; 0 when nothing is pending")
         .register(registry);
-    registry.gauge("invoicesync.projector.outage", outageSince, a -> a.get() == 0 ? 0 : 1);
-    registry.gauge("invoicesync.projector.parked.invoices", parked, Map::size);
-    SerdeFactory serdes = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL));
+    this.policy = new ProjectionPolicy(config.getInt(ProjectorConfig.RETRY_MAX_ATTEMPTS),
+        ProjectionPolicy.doubling(config.getLong(ProjectorConfig.RETRY_BACKOFF_INITIAL_MS), config.getLong(ProjectorConfig.RETRY_BACKOFF_MAX_MS)));
+    this.outage = new StoreOutage("consumption", log, new ExponentialBackoff(config.getLong(ProjectorConfig.BACKOFF_INITIAL_MS), 2,
+        config.getLong(ProjectorConfig.BACKOFF_MAX_MS), 0.2), running::get);
+    registry.gauge("invoicesync.projector.outage", outage.since(), a -> a.get() == 0 ? 0 : 1);
+    registry.gauge("invoicesync.projector.parked.invoices", parkingLot, ParkingLot::invoices);
+    this.serdes = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL));
     this.stateDeserializer = serdes.valueSerde(InvoiceState.class).deserializer();
-    this.projectionSerializer = serdes.valueSerde(ProjectionEvent.class).serializer();
-    this.projectionTopic = config.getString(ProjectorConfig.PROJECTION_TOPIC);
   }
 
   public synchronized void start() {
@@ -156,7 +151,10 @@ public final class ProjectorService implements AutoCloseable {
       QueryStoreSchema.migrate(dataSource);
     }
     writer = new QueryStoreWriter(dataSource);
-    ensureRetryTopic();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(ProjectorConfig.BOOTSTRAP_SERVERS)))) {
+      // the retry topic takes the synced topic's partition count, so a key's two partitions go to one instance
+      config.topicPlan().ensure(admin, List.of(Topics.SYNCED, Topics.SYNCED_RETRY, Topics.PROJECTION));
+    }
 
     Properties cp = new Properties();
     cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ProjectorConfig.BOOTSTRAP_SERVERS));
@@ -170,7 +168,7 @@ public final class ProjectorService implements AutoCloseable {
     consumer.subscribe(List.of(syncedTopic, retryTopic), new ConsumerRebalanceListener() {
       @Override
       public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        parked.clear(); // the version guard keeps the store monotonic while parking state is rebuilt
+        parkingLot.clear(); // the version guard keeps the store monotonic while parking state is rebuilt
         retryProgress.clear();
         partitions.forEach(resumeAt::remove);
       }
@@ -185,24 +183,15 @@ public final class ProjectorService implements AutoCloseable {
     pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     pp.put(ProducerConfig.ACKS_CONFIG, "all");
     producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+    failedRecords = new FailedRecords(producer, retryTopic, config.getString(ProjectorConfig.SYNCED_DLT_TOPIC));
+    String projectionTopic = config.getString(ProjectorConfig.PROJECTION_TOPIC);
+    reports = new ProjectionReports(producer, projectionTopic, serdes.valueSerde(ProjectionEvent.class).serializer(), commitToVisible,
+        watermarkLagMs);
 
     running.set(true);
     thread = new Thread(this::loop, "invoice-sync-projector");
     thread.start();
     log.info("projector started: {} (+ {}) -> {}", syncedTopic, retryTopic, config.getString(ProjectorConfig.JDBC_URL));
-  }
-
-  /**
-   * The retry topic gets the synced topic's partition count, so a key's two partitions go to one
-   * instance; so does the projection topic, which sync-streams reads co-partitioned with its input.
-   */
-  private void ensureRetryTopic() {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(ProjectorConfig.BOOTSTRAP_SERVERS)))) {
-      int partitions = TopicAdmin.partitions(admin, syncedTopic);
-      TopicAdmin.createMissing(admin, List.of(new NewTopic(retryTopic, Optional.of(partitions), Optional.empty())
-              .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000))),
-          new NewTopic(projectionTopic, Optional.of(partitions), Optional.empty()).configs(Topics.PROJECTION.configs())));
-    }
   }
 
   private void loop() {
@@ -221,22 +210,19 @@ public final class ProjectorService implements AutoCloseable {
             main.addAll(records.records(tp));
           }
         }
-        if (!processMain(main, offsets)) {
-          break;
-        }
+        projectMain(main, offsets);
         for (TopicPartition tp : records.partitions()) {
-          if (tp.topic().equals(retryTopic) && !processRetry(tp, records.records(tp), offsets)) {
-            break;
+          if (tp.topic().equals(retryTopic)) {
+            projectRetries(tp, records.records(tp), offsets);
           }
         }
-        if (!running.get()) {
-          break;
-        }
-        awaitProjectionEvents();
+        reports.acknowledge();
         if (!offsets.isEmpty()) {
           consumer.commitSync(offsets);
         }
       }
+    } catch (StoreOutage.Stopped e) {
+      log.info("projector stopped during a query-store outage; the unwritten batch is re-read on restart");
     } catch (WakeupException e) {
       if (running.get()) {
         failure = e;
@@ -249,55 +235,38 @@ public final class ProjectorService implements AutoCloseable {
     }
   }
 
-  /** One poll's records of the synced topic, in order. False when stopping interrupted it (nothing to commit). */
-  private boolean processMain(List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
-      throws InterruptedException, ExecutionException {
-    if (records.isEmpty()) {
-      return true;
-    }
+  /** One poll's records of the synced topic, in order: applied in one write, or one by one when that write failed. */
+  private void projectMain(List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
+      throws InterruptedException, ExecutionException, StoreOutage.Stopped {
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
     List<InvoiceState> states = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : records) {
-      InvoiceState s = decode(r);
-      if (s == null) {
-        continue;
+      Decoded d = decode(r);
+      Decision decision = policy.onMainRecord(d.ok(), parkingLot.holds(r.key()));
+      if (decision instanceof DeadLetter dl) {
+        sendToDeadLetter(r, null, d.error(), dl);
+      } else if (decision instanceof ProjectionPolicy.Park) {
+        parkBehind(r);
+      } else {
+        batch.add(r);
+        states.add(d.state());
       }
-      if (parkedBehind(r)) {
-        continue;
-      }
-      batch.add(r);
-      states.add(s);
     }
     if (!states.isEmpty()) {
       try {
-        QueryStoreWriter.WriteResult result = applyOrBackOff(states);
-        if (result == null) {
-          return false;
-        }
-        reportApplied(batch, states, result);
+        write(batch, states);
       } catch (SQLException | RuntimeException e) {
         // a record-specific failure: find it by writing the batch's records one at a time, in order
         for (int i = 0; i < batch.size(); i++) {
           ConsumerRecord<String, byte[]> r = batch.get(i);
-          if (parkedBehind(r)) {
+          if (parkingLot.holds(r.key())) {
+            parkBehind(r); // an earlier record of its invoice in this batch just went to the retry topic
             continue;
           }
           try {
-            QueryStoreWriter.WriteResult result = applyOrBackOff(List.of(states.get(i)));
-            if (result == null) {
-              return false;
-            }
-            reportApplied(List.of(r), List.of(states.get(i)), result);
+            write(List.of(r), List.of(states.get(i)));
           } catch (SQLException | RuntimeException one) {
-            ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(one);
-            if (kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT) {
-              toRetry(r, 1, System.currentTimeMillis() + backoff(1), one);
-              park(r.key());
-              retried.increment();
-              report(r, "RETRIED", states.get(i), cause(one), 1);
-            } else {
-              deadLetter(r, states.get(i), one, kind, 1);
-            }
+            settleFailure(r, states.get(i), one, 0, false);
           }
         }
       }
@@ -306,48 +275,99 @@ public final class ProjectorService implements AutoCloseable {
       offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
           (a, b) -> a.offset() >= b.offset() ? a : b);
     }
-    return true;
   }
 
   /** One poll's records of one retry partition: a FIFO, stopped at the first record that is not due or fails again. */
-  private boolean processRetry(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
-      throws InterruptedException, ExecutionException {
+  private void projectRetries(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
+      throws InterruptedException, ExecutionException, StoreOutage.Stopped {
     for (ConsumerRecord<String, byte[]> r : records) {
-      long[] progress = retryProgress.get(tp + "@" + r.offset());
-      long attempts = progress != null ? progress[0] : longHeader(r.headers(), RetryHeaders.ATTEMPT, 1);
-      long due = progress != null ? progress[1] : longHeader(r.headers(), RetryHeaders.DUE, 0);
-      long now = System.currentTimeMillis();
-      if (now < due) {
-        holdRetryPartition(tp, r.offset(), due);
-        return true;
+      RetryProgress.Position position = new RetryProgress.Position(tp, r.offset());
+      RetryProgress.Attempt progress = retryProgress.of(position, new RetryProgress.Attempt(FailedRecords.attemptOf(r), FailedRecords.dueOf(r)));
+      Decoded d = decode(r);
+      Decision decision = policy.onRetryHead(progress, d.ok(), System.currentTimeMillis());
+      if (decision instanceof Hold hold) {
+        holdRetryPartition(tp, r.offset(), hold.untilMs());
+        return;
       }
-      InvoiceState s = decode(r);
-      if (s != null) {
+      if (decision instanceof DeadLetter dl) {
+        sendToDeadLetter(r, null, d.error(), dl);
+      } else {
         try {
-          QueryStoreWriter.WriteResult result = applyOrBackOff(List.of(s));
-          if (result == null) {
-            return false;
-          }
-          reportApplied(List.of(r), List.of(s), result);
+          write(List.of(r), List.of(d.state()));
         } catch (SQLException | RuntimeException e) {
-          ProjectorErrorClassifier.Kind kind = ProjectorErrorClassifier.classify(e);
-          long failed = attempts + 1;
-          if (kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT && failed < config.getInt(ProjectorConfig.RETRY_MAX_ATTEMPTS)) {
-            long next = now + backoff((int) failed);
-            retryProgress.put(tp + "@" + r.offset(), new long[] {failed, next});
-            retried.increment();
-            report(r, "RETRIED", s, cause(e), (int) failed);
-            holdRetryPartition(tp, r.offset(), next);
-            return true;
+          if (settleFailure(r, d.state(), e, progress.failures(), true) instanceof Retry again) {
+            retryProgress.failedAgain(position, new RetryProgress.Attempt(again.attempt(), again.dueAtMs()));
+            holdRetryPartition(tp, r.offset(), again.dueAtMs());
+            return;
           }
-          deadLetter(r, s, e, kind == ProjectorErrorClassifier.Kind.RECORD_TRANSIENT ? ProjectorErrorClassifier.Kind.NON_RETRIABLE : kind, (int) failed);
         }
       }
-      retryProgress.remove(tp + "@" + r.offset());
-      unpark(r.key());
+      retryProgress.settled(position);
+      parkingLot.release(r.key());
       offsets.put(tp, new OffsetAndMetadata(r.offset() + 1));
     }
-    return true;
+  }
+
+  /**
+   * A write of {@code r} failed after {@code failuresBefore} earlier failures: retried or dead-lettered,
+   * as the policy says. A record from the synced topic is retried by sending it to the retry topic and
+   * parking its invoice; one already on the retry topic stays where it is (the caller holds its partition).
+   */
+  private Decision settleFailure(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, int failuresBefore, boolean onRetryTopic)
+      throws InterruptedException, ExecutionException {
+    Decision decision = policy.onWriteFailure(ProjectorErrorClassifier.classify(e), failuresBefore, System.currentTimeMillis());
+    if (decision instanceof Retry retry) {
+      if (!onRetryTopic) {
+        failedRecords.sendToRetry(r, retry.attempt(), retry.dueAtMs(), e);
+        parkingLot.park(r.key());
+      }
+      retried.increment();
+      reports.retried(r, state, FailedRecords.cause(e), retry.attempt());
+    } else if (decision instanceof DeadLetter dl) {
+      sendToDeadLetter(r, state, e, dl);
+    }
+    return decision;
+  }
+
+  /** An earlier record of the same invoice waits on the retry topic: this one follows it there, unapplied. */
+  private void parkBehind(ConsumerRecord<String, byte[]> r) throws InterruptedException, ExecutionException {
+    failedRecords.sendToRetry(r, 0, 0, null);
+    parkingLot.park(r.key());
+    parkedRecords.increment();
+  }
+
+  private void sendToDeadLetter(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, DeadLetter dl)
+      throws InterruptedException, ExecutionException {
+    failedRecords.sendToDeadLetter(r, e, dl.kind(), dl.attempts());
+    deadLettered.increment();
+    reports.deadLettered(r, state, dl.kind() + ": " + FailedRecords.cause(e), dl.attempts());
+    log.warn("dead-lettered {}-{}@{} ({}, {} attempts): {}", r.topic(), r.partition(), r.offset(), dl.kind(), dl.attempts(),
+        FailedRecords.cause(e));
+  }
+
+  /** Writes the states (riding out an outage in place) and reports what became visible. */
+  private void write(List<ConsumerRecord<String, byte[]>> records, List<InvoiceState> states) throws SQLException, StoreOutage.Stopped {
+    QueryStoreWriter.WriteResult result = outage.ride(consumer, () -> {
+      long t0 = System.nanoTime();
+      QueryStoreWriter.WriteResult r = writer.write(states);
+      batchTimer.record(Duration.ofNanos(System.nanoTime() - t0));
+      return r;
+    });
+    applied.increment(result.applied());
+    skippedOlder.increment(result.skippedOlder());
+    reports.written(records, states, result);
+  }
+
+  private Decoded decode(ConsumerRecord<String, byte[]> r) {
+    try {
+      InvoiceState s = stateDeserializer.deserialize(r.topic(), r.headers(), r.value());
+      if (s == null) {
+        return new Decoded(null, new IllegalArgumentException("null value: invoices.synced never carries tombstones"));
+      }
+      return new Decoded(s, null);
+    } catch (RuntimeException e) {
+      return new Decoded(null, e);
+    }
   }
 
   private void holdRetryPartition(TopicPartition tp, long offset, long until) {
@@ -366,7 +386,7 @@ public final class ProjectorService implements AutoCloseable {
     });
     due.forEach(resumeAt::remove);
     due.retainAll(consumer.assignment());
-    if (!due.isEmpty() && outageSince.get() == 0) {
+    if (!due.isEmpty() && !outage.active()) {
       consumer.resume(due);
     }
   }
@@ -377,222 +397,9 @@ public final class ProjectorService implements AutoCloseable {
     return Duration.ofMillis(Math.max(1, Math.min(200, wait)));
   }
 
-  private long backoff(int attempt) {
-    long initial = config.getLong(ProjectorConfig.RETRY_BACKOFF_INITIAL_MS);
-    long b = initial << Math.min(20, Math.max(0, attempt - 1));
-    return Math.min(b, config.getLong(ProjectorConfig.RETRY_BACKOFF_MAX_MS));
-  }
-
-  /**
-   * Writes; while the query store is unreachable, pauses everything and tries the same write again
-   * with bounded exponential back-off. Returns null when stopping interrupted the wait; throws the
-   * first failure that is not an outage.
-   */
-  private QueryStoreWriter.WriteResult applyOrBackOff(List<InvoiceState> states) throws SQLException {
-    long backoff = config.getLong(ProjectorConfig.BACKOFF_INITIAL_MS);
-    Set<TopicPartition> pausedForOutage = new HashSet<>();
-    try {
-      while (running.get()) {
-        try {
-          long t0 = System.nanoTime();
-          QueryStoreWriter.WriteResult result = writer.write(states);
-          batchTimer.record(Duration.ofNanos(System.nanoTime() - t0));
-          applied.increment(result.applied());
-          skippedOlder.increment(result.skippedOlder());
-          endOutage();
-          return result;
-        } catch (SQLException | RuntimeException e) {
-          if (ProjectorErrorClassifier.classify(e) != ProjectorErrorClassifier.Kind.OUTAGE) {
-            endOutage();
-            throw e;
-          }
-          beginOutage(e);
-          Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
-          toPause.removeAll(consumer.paused());
-          consumer.pause(toPause);
-          pausedForOutage.addAll(toPause);
-          consumer.poll(Duration.ofMillis(backoff)); // waits and keeps the group membership; paused, so returns nothing
-          backoff = Math.min(backoff * 2, config.getLong(ProjectorConfig.BACKOFF_MAX_MS));
-        }
-      }
-      return null;
-    } finally {
-      pausedForOutage.retainAll(consumer.assignment());
-      consumer.resume(pausedForOutage);
-    }
-  }
-
-  private InvoiceState decode(ConsumerRecord<String, byte[]> r) throws InterruptedException, ExecutionException {
-    try {
-      InvoiceState s = stateDeserializer.deserialize(r.topic(), r.headers(), r.value());
-      if (s == null) {
-        throw new IllegalArgumentException("null value: invoices.synced never carries tombstones");
-      }
-      return s;
-    } catch (RuntimeException e) {
-      deadLetter(r, null, e, ProjectorErrorClassifier.Kind.POISON_PILL, 1);
-      return null;
-    }
-  }
-
-  /** When an earlier record of the same invoice waits on the retry topic, this one follows it there. */
-  private boolean parkedBehind(ConsumerRecord<String, byte[]> r) throws InterruptedException, ExecutionException {
-    if (!parked.containsKey(r.key())) {
-      return false;
-    }
-    toRetry(r, 0, 0, null);
-    park(r.key());
-    parkedRecords.increment();
-    return true;
-  }
-
-  private void park(String key) {
-    parked.merge(key, 1, Integer::sum);
-  }
-
-  private void unpark(String key) {
-    parked.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
-  }
-
-  /** Sends a record to the retry topic; provenance of its first failure travels with it. */
-  private void toRetry(ConsumerRecord<String, byte[]> r, int attempt, long due, Exception e) throws InterruptedException, ExecutionException {
-    Headers h = provenance(r, e, attempt);
-    DeadLetterHeaders.set(h, RetryHeaders.ATTEMPT, Integer.toString(attempt));
-    DeadLetterHeaders.set(h, RetryHeaders.DUE, Long.toString(due));
-    byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
-    producer.send(new ProducerRecord<>(retryTopic, null, key, r.value(), h)).get();
-  }
-
-  private void deadLetter(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, ProjectorErrorClassifier.Kind kind, int attempts)
-      throws InterruptedException, ExecutionException {
-    Headers h = provenance(r, e, attempts);
-    // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
-    DeadLetterHeaders.set(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + DeadLetterHeaders.rootCause(e).getMessage());
-    h.remove(RetryHeaders.ATTEMPT);
-    h.remove(RetryHeaders.DUE);
-    byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
-    producer.send(new ProducerRecord<>(config.getString(ProjectorConfig.SYNCED_DLT_TOPIC), null, key, r.value(), h)).get();
-    deadLettered.increment();
-    report(r, "DEAD_LETTERED", state, kind + ": " + cause(e), attempts);
-    log.warn("dead-lettered {}-{}@{} ({}, {} attempts): {}", r.topic(), r.partition(), r.offset(), kind, attempts, e.getMessage());
-  }
-
-  /**
-   * Reports the states of {@code records} that a write made visible (PROJECTED, with their
-   * commit-to-visible time); a replayed state the store already held is ALREADY_CURRENT. A state
-   * superseded by a newer one of the same invoice in the same batch is not reported: the newer one is.
-   */
-  private void reportApplied(List<ConsumerRecord<String, byte[]>> records, List<InvoiceState> states, QueryStoreWriter.WriteResult result) {
-    Map<InvoiceState, Boolean> applied = new IdentityHashMap<>();
-    result.appliedStates().forEach(st -> applied.put(st, true));
-    long now = System.currentTimeMillis();
-    long lag = 0;
-    for (int i = 0; i < records.size(); i++) {
-      InvoiceState st = states.get(i);
-      if (applied.containsKey(st)) {
-        long ms = Math.max(0, now - st.getSource().getCommitTs().toEpochMilli());
-        commitToVisible.record(Duration.ofMillis(ms));
-        lag = Math.max(lag, ms);
-        report(records.get(i), "PROJECTED", st, null, null);
-      } else if (!superseded(st, states)) {
-        // a re-read after a crash between the store's commit and the PROJECTED report, a redelivery, or a replay: said again,
-        // so the trail never stays at APPLIED for a state that is visible
-        report(records.get(i), "ALREADY_CURRENT", st, "the store holds this or a newer state", null);
-      }
-    }
-    if (!result.appliedStates().isEmpty()) {
-      watermarkLagMs.set(lag);
-    }
-  }
-
-  /** True when a newer state of the same invoice is in the same write (it, not this one, is reported). */
-  private static boolean superseded(InvoiceState st, List<InvoiceState> states) {
-    for (InvoiceState o : states) {
-      if (o != st && o.getInvoice().getId().equals(st.getInvoice().getId()) && o.getSource().getLsn() > st.getSource().getLsn()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Sends one ProjectionEvent (acknowledged before the next offset commit). A replayed record says so. */
-  private void report(ConsumerRecord<String, byte[]> r, String event, InvoiceState state, String detail, Integer attempt) {
-    if (r.key() == null) {
-      return; // nothing to chain it to; the DLT record itself is the trail
-    }
-    Header run = r.headers().lastHeader(ReplayHeaders.RUN);
-    if (run != null) {
-      String replay = "replay " + new String(run.value(), StandardCharsets.UTF_8);
-      detail = detail == null ? replay : detail + "; " + replay;
-    }
-    ProjectionEvent e = ProjectionEvent.newBuilder().setInvoiceId(r.key()).setEvent(event)
-        .setVersion(state == null ? null : state.getVersion()).setSource(state == null ? null : state.getSource())
-        .setDigest(state == null ? null : state.getDigest()).setDetail(detail).setAttempt(attempt)
-        .setInvoiceCode(state == null ? null : state.getInvoice().getInvoiceCode())
-        .setInvoiceNumber(state == null ? null : state.getInvoice().getInvoiceNumber())
-        .setSellerTaxId(state == null || state.getInvoice().getSeller() == null ? null : state.getInvoice().getSeller().getTaxId())
-        .setDecidedAt(Instant.now()).build();
-    byte[] value = projectionSerializer.serialize(projectionTopic, e);
-    pendingEvents.add(producer.send(new ProducerRecord<>(projectionTopic, r.key().getBytes(StandardCharsets.UTF_8), value)));
-  }
-
-  private void awaitProjectionEvents() throws InterruptedException, ExecutionException {
-    for (Future<RecordMetadata> f : pendingEvents) {
-      f.get();
-    }
-    pendingEvents.clear();
-  }
-
-  /**
-   * What failed, without payload: exception class and the first line of the root cause's message
-   * (PostgreSQL's "Detail: Failing row contains (...)" line would carry the row, buyer data included).
-   */
-  static String cause(Exception e) {
-    String m = String.valueOf(DeadLetterHeaders.rootCause(e).getMessage());
-    int nl = m.indexOf('\n');
-    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl)).strip();
-  }
-
-  /** Original coordinates are set once, when a record first fails; later failures update the exception. */
-  private static Headers provenance(ConsumerRecord<String, byte[]> r, Exception e, int attempts) {
-    Headers h = new RecordHeaders(r.headers().toArray());
-    DeadLetterHeaders.setOrigin(h, r.topic(), Integer.toString(r.partition()), Long.toString(r.offset()), r.timestamp(), r.key(), true);
-    DeadLetterHeaders.set(h, DeadLetterHeaders.STAGE, STAGE);
-    DeadLetterHeaders.set(h, DeadLetterHeaders.ATTEMPTS, Integer.toString(attempts));
-    if (e != null) {
-      DeadLetterHeaders.setIfAbsent(h, DeadLetterHeaders.FIRST_FAILURE_TIMESTAMP, Long.toString(System.currentTimeMillis()));
-      DeadLetterHeaders.setFailure(h, e, String.valueOf(e.getMessage()));
-    }
-    return h;
-  }
-
-  private static long longHeader(Headers h, String key, long dflt) {
-    Header v = h.lastHeader(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      return Long.parseLong(new String(v.value(), StandardCharsets.UTF_8));
-    } catch (NumberFormatException e) {
-      return dflt;
-    }
-  }
-
-  private void beginOutage(Exception e) {
-    if (outageSince.compareAndSet(0, System.currentTimeMillis())) {
-      log.warn("query store unreachable, pausing consumption and retrying in place: {}", e.getMessage());
-    }
-  }
-
-  private void endOutage() {
-    if (outageSince.getAndSet(0) != 0) {
-      log.info("query store reachable again, consumption resumed");
-    }
-  }
-
   /** False while the query store is unreachable or after the loop stopped on an error. */
   public boolean isHealthy() {
-    return running.get() && failure == null && outageSince.get() == 0;
+    return running.get() && failure == null && !outage.active();
   }
 
   public Throwable failure() {
