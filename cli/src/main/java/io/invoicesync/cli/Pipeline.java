@@ -7,7 +7,7 @@ import io.invoicesync.ingest.IngestService;
 import io.invoicesync.projector.ProjectorConfig;
 import io.invoicesync.projector.OutcomeRecorder;
 import io.invoicesync.projector.ProjectorService;
-import io.invoicesync.schemas.TopicAdmin;
+import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
@@ -102,18 +102,21 @@ public final class Pipeline implements AutoCloseable {
 
     String bootstrap = config.get("bootstrap.servers");
     if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
-      Map<String, String> names = new HashMap<>();
-      if (streamsConfig != null) {
-        names.put(Topics.CAPTURED.name(), streamsConfig.getString(SyncStreamsConfig.CAPTURED_TOPIC));
-        names.put(Topics.SYNCED.name(), streamsConfig.getString(SyncStreamsConfig.SYNCED_TOPIC));
-        names.put(Topics.REJECTED.name(), streamsConfig.getString(SyncStreamsConfig.REJECTED_TOPIC));
-        names.put(Topics.AUDIT.name(), streamsConfig.getString(SyncStreamsConfig.AUDIT_TOPIC));
-        names.put(Topics.CAPTURED_DLT.name(), streamsConfig.getString(SyncStreamsConfig.CAPTURED_DLT_TOPIC));
-        names.put(Topics.PROJECTION.name(), streamsConfig.getString(SyncStreamsConfig.PROJECTION_TOPIC));
+      // the contract's topics under the names the components are configured with, checked against what exists
+      TopicPlan plan = streamsConfig != null ? streamsConfig.topicPlan() : TopicPlan.defaults();
+      if (projectorConfig != null) {
+        plan = plan.named(Topics.SYNCED_RETRY, projectorConfig.getString(ProjectorConfig.SYNCED_RETRY_TOPIC))
+            .named(Topics.SYNCED_DLT, projectorConfig.getString(ProjectorConfig.SYNCED_DLT_TOPIC));
+        if (streamsConfig == null) {
+          plan = projectorConfig.topicPlan();
+        }
       }
-      short rf = Short.parseShort(config.getOrDefault("topics.replication.factor", "-1"));
+      if (ingestConfig != null) {
+        plan = plan.named(Topics.CAPTURED, ingestConfig.getString(IngestConfig.CAPTURED_TOPIC));
+      }
+      plan = plan.replicationFactor(Short.parseShort(config.getOrDefault("topics.replication.factor", "-1")));
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-        TopicAdmin.createMissing(admin, TopicAdmin.of(Topics.ALL, names, rf < 0 ? Optional.empty() : Optional.of(rf)));
+        plan.ensure(admin, Topics.CONTRACT);
       }
     }
     if (projectorConfig != null) {

@@ -79,19 +79,20 @@ public final class IngestService implements AutoCloseable {
   /** Checks the database, then starts the engine on its own thread. Returns once the engine runs. */
   public synchronized void start() {
     IssuingDatabaseCheck.verify(config);
-    List<String> own = new ArrayList<>();
+    List<io.invoicesync.schemas.Topic<?>> own = new ArrayList<>();
     if (!config.getString(IngestConfig.NOTIFICATIONS_TOPIC).isBlank()) {
-      own.add(config.getString(IngestConfig.NOTIFICATIONS_TOPIC));
+      own.add(io.invoicesync.schemas.Topics.INGEST_NOTIFICATIONS);
     }
     if (config.kafkaSignals()) {
-      own.add(config.getString(IngestConfig.SIGNALS_TOPIC));
+      own.add(io.invoicesync.schemas.Topics.INGEST_SIGNALS);
     }
     if (!own.isEmpty()) {
       try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
           Map.of("bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS)))) {
-        io.invoicesync.schemas.TopicAdmin.createMissing(admin, own.stream().map(t -> new org.apache.kafka.clients.admin.NewTopic(t,
-            java.util.Optional.of(1), java.util.Optional.empty()).configs(Map.of("cleanup.policy", "delete",
-            "retention.ms", Long.toString(7 * 24L * 3600 * 1000)))).toList());
+        io.invoicesync.schemas.TopicPlan.defaults()
+            .named(io.invoicesync.schemas.Topics.INGEST_NOTIFICATIONS, config.getString(IngestConfig.NOTIFICATIONS_TOPIC))
+            .named(io.invoicesync.schemas.Topics.INGEST_SIGNALS, config.getString(IngestConfig.SIGNALS_TOPIC))
+            .ensure(admin, own);
       }
     }
     SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL));

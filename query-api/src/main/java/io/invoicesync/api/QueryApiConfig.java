@@ -45,7 +45,8 @@ public final class QueryApiConfig extends AbstractConfig {
     super(DEF, originals, false);
   }
 
+  /** A copy of the definition: a caller cannot change what this class validates. */
   public static ConfigDef configDef() {
-    return DEF;
+    return new ConfigDef(DEF);
   }
 }

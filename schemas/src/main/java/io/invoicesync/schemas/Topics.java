@@ -9,7 +9,6 @@ import java.util.Map;
  */
 public final class Topics {
 
-  private static final String DAY_MS = Long.toString(24L * 60 * 60 * 1000);
   private static final Map<String, String> DELETE_7D = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000));
   private static final Map<String, String> DELETE_LONG = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(3650 * 24L * 3600 * 1000));
   private static final Map<String, String> FOREVER = Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
@@ -30,8 +29,13 @@ public final class Topics {
   public static final Topic<ProjectionEvent> PROJECTION = new Topic<>("invoices.projection", ProjectionEvent.class,
       DEFAULT_PARTITIONS, DELETE_7D, "what the projector decided per invoice state (projected, retried, dead-lettered); "
       + "co-partitioned with invoices.captured, chained into invoices.audit by sync-streams");
+  /**
+   * Kept as long as the captured topic (7 days), not shorter: a record parked here while the
+   * projector is down must outlive the outage, or it is lost until the next reconciliation repairs it.
+   */
   public static final Topic<InvoiceState> SYNCED_RETRY = new Topic<>("invoices.synced.retry", InvoiceState.class,
-      DEFAULT_PARTITIONS, Map.of("cleanup.policy", "delete", "retention.ms", DAY_MS), "projector's record-specific retries");
+      DEFAULT_PARTITIONS, DELETE_7D, "projector's record-specific retries and the records parked behind them; co-partitioned with "
+      + "invoices.synced");
   public static final Topic<byte[]> SYNCED_DLT = new Topic<>("invoices.synced.dlt", byte[].class,
       1, DELETE_LONG, "projector dead letters: original bytes + provenance headers");
   public static final Topic<byte[]> CAPTURED_DLT = new Topic<>("invoices.captured.dlt", byte[].class,
@@ -42,8 +46,33 @@ public final class Topics {
   public static final Topic<byte[]> REPLAYS = new Topic<>(REPLAYS_NAME, byte[].class,
       1, FOREVER, "every dead-letter replay (JSON): who, when, which records, where to");
 
-  /** Every topic invoice-sync writes, in data-flow order. */
-  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION, SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS);
+  /** sync-streams' own: blue invoices by code|number, for the red-letter checks. Default name for application.id invoice-sync-streams. */
+  public static final Topic<byte[]> RED_LEDGER = new Topic<>("invoice-sync-streams-red-ledger", byte[].class,
+      DEFAULT_PARTITIONS, DELETE_7D, "sync-streams internal: red-letter ledger input, keyed by blue invoice code|number");
+  public static final Topic<byte[]> RED_VERDICTS = new Topic<>("invoice-sync-streams-red-verdicts", byte[].class,
+      DEFAULT_PARTITIONS, DELETE_7D, "sync-streams internal: ledger verdicts, keyed by red invoice id; co-partitioned with invoices.captured");
+
+  /** Ingest's own: Debezium's notifications (incremental snapshot progress), as JSON. */
+  public static final Topic<byte[]> INGEST_NOTIFICATIONS = new Topic<>("invoice-sync.ingest.notifications", byte[].class,
+      1, DELETE_7D, "Debezium notifications of ingest (incremental snapshots started, paused, completed), JSON");
+  /** Debezium's Kafka signal channel requires a single partition. */
+  public static final Topic<byte[]> INGEST_SIGNALS = new Topic<>("invoice-sync.ingest.signals", byte[].class,
+      1, DELETE_7D, "execute-snapshot signals for ingest when ingest.signal.channel=kafka (Debezium's Kafka channel, one partition)");
+
+  /** The topics of the data-flow contract (ARCHITECTURE.md, "Topics"), in data-flow order; run creates them before any component starts. */
+  public static final List<Topic<?>> CONTRACT = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION, SYNCED_RETRY,
+      SYNCED_DLT, CAPTURED_DLT, REPLAYS);
+
+  /** Every topic invoice-sync writes: the contract and the components' own (created by the component that owns them). */
+  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION, SYNCED_RETRY,
+      SYNCED_DLT, CAPTURED_DLT, REPLAYS, RED_LEDGER, RED_VERDICTS, INGEST_NOTIFICATIONS, INGEST_SIGNALS);
+
+  /**
+   * Topics that must have the same partition count as another, because one instance reads both
+   * by key: the projection topic and the red-letter verdicts with the captured topic (sync-streams
+   * joins them per task), the retry topic with the synced topic (the projector parks per invoice).
+   */
+  public static final Map<Topic<?>, Topic<?>> CO_PARTITIONED = Map.of(PROJECTION, CAPTURED, RED_VERDICTS, CAPTURED, SYNCED_RETRY, SYNCED);
 
   private Topics() {
   }

@@ -94,6 +94,7 @@ public final class SyncStreamsConfig extends AbstractConfig {
 
   public SyncStreamsConfig(Map<?, ?> originals) {
     super(DEF, originals, false);
+    refuseGuardedOverrides();
     this.validationRules = new ValidationRules(decimal(LINE_AMOUNT_TOLERANCE), decimal(LINE_TAX_TOLERANCE), decimal(INVOICE_TAX_TOLERANCE),
         rates(), Period.ofYears(getInt(MAX_ISSUE_AGE_YEARS)));
     try {
@@ -133,8 +134,23 @@ public final class SyncStreamsConfig extends AbstractConfig {
     return t.isBlank() ? getString(APPLICATION_ID) + "-red-verdicts" : t;
   }
 
+  /** The deployment's topics under the names configured here (ARCHITECTURE.md, "Topics"). */
+  public io.invoicesync.schemas.TopicPlan topicPlan() {
+    return io.invoicesync.schemas.TopicPlan.defaults()
+        .named(io.invoicesync.schemas.Topics.CAPTURED, getString(CAPTURED_TOPIC))
+        .named(io.invoicesync.schemas.Topics.SYNCED, getString(SYNCED_TOPIC))
+        .named(io.invoicesync.schemas.Topics.REJECTED, getString(REJECTED_TOPIC))
+        .named(io.invoicesync.schemas.Topics.AUDIT, getString(AUDIT_TOPIC))
+        .named(io.invoicesync.schemas.Topics.AUDIT_CHECKPOINTS, getString(AUDIT_CHECKPOINTS_TOPIC))
+        .named(io.invoicesync.schemas.Topics.CAPTURED_DLT, getString(CAPTURED_DLT_TOPIC))
+        .named(io.invoicesync.schemas.Topics.PROJECTION, getString(PROJECTION_TOPIC))
+        .named(io.invoicesync.schemas.Topics.RED_LEDGER, redLedgerTopic())
+        .named(io.invoicesync.schemas.Topics.RED_VERDICTS, redVerdictTopic());
+  }
+
+  /** A copy of the definition: a caller cannot change what this class validates. */
   public static ConfigDef configDef() {
-    return DEF;
+    return new ConfigDef(DEF);
   }
 
   public ValidationRules validationRules() {
@@ -143,6 +159,35 @@ public final class SyncStreamsConfig extends AbstractConfig {
 
   public java.time.ZoneId zone() {
     return java.time.ZoneId.of(getString(ZONE));
+  }
+
+  /**
+   * Overrides under {@value #STREAMS_PREFIX} that would break a guarantee, with the only value they
+   * may have (as Kafka's own StreamsConfig refuses a consumer isolation level under exactly-once):
+   * exactly-once processing (the audit chain, deduplication state and outputs commit together),
+   * read_committed input, idempotent acks=all output. {@code application.id} and
+   * {@code bootstrap.servers} have their own keys.
+   */
+  static final Map<String, String> GUARDED = Map.of(
+      StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
+      StreamsConfig.consumerPrefix("isolation.level"), "read_committed",
+      StreamsConfig.producerPrefix("enable.idempotence"), "true",
+      StreamsConfig.producerPrefix("acks"), "all");
+
+  private void refuseGuardedOverrides() {
+    for (Map.Entry<String, Object> e : originalsWithPrefix(STREAMS_PREFIX).entrySet()) {
+      String key = e.getKey();
+      String value = String.valueOf(e.getValue());
+      if (key.equals(StreamsConfig.APPLICATION_ID_CONFIG) || key.equals(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+        throw new ConfigException(STREAMS_PREFIX + key, value, "set '" + (key.equals(StreamsConfig.APPLICATION_ID_CONFIG) ? APPLICATION_ID
+            : BOOTSTRAP_SERVERS) + "' instead (the topic names and the other clients derive from it)");
+      }
+      String required = GUARDED.get(key);
+      if (required != null && !required.equalsIgnoreCase(value.trim())) {
+        throw new ConfigException(STREAMS_PREFIX + key, value, "cannot be overridden: invoice-sync needs " + required
+            + " (exactly-once audit chain, deduplication and outputs)");
+      }
+    }
   }
 
   /** Kafka Streams properties: exactly_once_v2 always; overrides under {@value #STREAMS_PREFIX}. */

@@ -1,13 +1,13 @@
 package io.invoicesync.streams;
 
 import io.invoicesync.schemas.TopicAdmin;
+import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import java.time.Duration;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -40,29 +40,15 @@ public final class SyncStreamsService implements AutoCloseable {
   }
 
   /**
-   * The red-letter topics are ours, not Streams' (the Processor API has no repartition topics):
-   * create them, the verdict topic with the captured topic's partition count so the two are
-   * co-partitioned by invoice id.
+   * The red-letter topics are ours, not Streams' (the Processor API has no repartition topics), and
+   * so are the projection and checkpoint topics' co-partitioning: created or checked through the
+   * topic plan, the verdict and projection topics with the captured topic's partition count.
    */
   private int ensureInternalTopics() {
-    String captured = config.getString(SyncStreamsConfig.CAPTURED_TOPIC);
+    TopicPlan plan = config.topicPlan();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(SyncStreamsConfig.BOOTSTRAP_SERVERS)))) {
-      int partitions = TopicAdmin.partitions(admin, captured);
-      TopicAdmin.createMissing(admin, List.of(
-          new NewTopic(config.redLedgerTopic(), Optional.of(partitions), Optional.empty()),
-          new NewTopic(config.redVerdictTopic(), Optional.of(partitions), Optional.empty()),
-          new NewTopic(config.getString(SyncStreamsConfig.PROJECTION_TOPIC), Optional.of(partitions), Optional.empty())
-              .configs(Topics.PROJECTION.configs())));
-      for (String coPartitioned : List.of(config.redVerdictTopic(), config.getString(SyncStreamsConfig.PROJECTION_TOPIC))) {
-        int n = TopicAdmin.partitions(admin, coPartitioned);
-        if (n != partitions) {
-          throw new IllegalStateException("topic " + coPartitioned + " has " + n + " partitions but " + captured
-              + " has " + partitions + "; they must be co-partitioned (same count)");
-        }
-      }
-      TopicAdmin.createMissing(admin, List.of(new NewTopic(config.getString(SyncStreamsConfig.AUDIT_CHECKPOINTS_TOPIC),
-          Optional.of(Topics.AUDIT_CHECKPOINTS.partitions()), Optional.empty()).configs(Topics.AUDIT_CHECKPOINTS.configs())));
-      return partitions;
+      plan.ensure(admin, List.of(Topics.CAPTURED, Topics.RED_LEDGER, Topics.RED_VERDICTS, Topics.PROJECTION, Topics.AUDIT_CHECKPOINTS));
+      return TopicAdmin.partitions(admin, plan.name(Topics.CAPTURED));
     }
   }
 
@@ -84,7 +70,8 @@ public final class SyncStreamsService implements AutoCloseable {
     if (streams != null) {
       // Streams' consumers do not leave the group on close by default (to ride out a quick bounce);
       // a stopped instance leaves explicitly, so a restart does not wait out the old member's session
-      streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
+      streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
+          .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
   }
 }

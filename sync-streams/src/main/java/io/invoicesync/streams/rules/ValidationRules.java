@@ -32,9 +32,14 @@ public record ValidationRules(BigDecimal lineAmountTolerance, BigDecimal lineTax
     taxRates = taxRates.stream().map(BigDecimal::stripTrailingZeros).collect(Collectors.toUnmodifiableSet());
   }
 
+  /** The rules with sync-streams' configuration defaults (SyncStreamsConfig's definition is the one copy of them). */
   public static ValidationRules defaults() {
-    return new ValidationRules(new BigDecimal("0.01"), new BigDecimal("0.06"), new BigDecimal("1.27"),
-        parseRates(DEFAULT_TAX_RATES), Period.ofYears(5));
+    java.util.Map<String, Object> d = io.invoicesync.streams.SyncStreamsConfig.configDef().defaultValues();
+    return new ValidationRules(new BigDecimal((String) d.get(io.invoicesync.streams.SyncStreamsConfig.LINE_AMOUNT_TOLERANCE)),
+        new BigDecimal((String) d.get(io.invoicesync.streams.SyncStreamsConfig.LINE_TAX_TOLERANCE)),
+        new BigDecimal((String) d.get(io.invoicesync.streams.SyncStreamsConfig.INVOICE_TAX_TOLERANCE)),
+        parseRates((String) d.get(io.invoicesync.streams.SyncStreamsConfig.TAX_RATES)),
+        Period.ofYears((Integer) d.get(io.invoicesync.streams.SyncStreamsConfig.MAX_ISSUE_AGE_YEARS)));
   }
 
   /** Parses "0.13,0.09,..." naming the bad entry when one is not a decimal in [0, 1). */
