@@ -33,11 +33,16 @@ public final class SyncDriver implements AutoCloseable {
 
   /** @param overrides SyncStreamsConfig keys besides bootstrap.servers */
   public SyncDriver(Map<String, Object> overrides) {
+    this(overrides, Instant.parse("2026-11-24T08:00:00Z"));
+  }
+
+  /** @param wallClock where the driver's wall clock starts (what the topology sees as "now" when it processes) */
+  public SyncDriver(Map<String, Object> overrides, Instant wallClock) {
     Map<String, Object> cfg = new HashMap<>(overrides);
     cfg.put(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092");
     SyncStreamsConfig config = new SyncStreamsConfig(cfg);
     SerdeFactory serdes = SerdeFactory.registryLess();
-    driver = new TopologyTestDriver(SyncTopology.buildTopology(config, metrics), config.streamsProperties(), Instant.parse("2026-11-24T08:00:00Z"));
+    driver = new TopologyTestDriver(SyncTopology.buildTopology(config, metrics), config.streamsProperties(), wallClock);
     captured = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
     capturedRaw = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
     projection = driver.createInputTopic(Topics.PROJECTION.name(), Serdes.String().serializer(),

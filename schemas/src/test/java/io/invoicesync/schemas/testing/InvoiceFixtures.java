@@ -93,8 +93,14 @@ public final class InvoiceFixtures {
         .build();
   }
 
+  /**
+   * When the fixtures' source transactions committed (plus their lsn in ms): the day date rules judge
+   * them by, the same day as the test driver's wall clock, and the fixtures' issue dates are near it.
+   */
+  public static final long COMMITTED_MS = java.time.Instant.parse("2026-11-24T08:00:00Z").toEpochMilli();
+
   public static SourcePosition position(long lsn) {
-    return SourcePosition.newBuilder().setLsn(lsn).setTxId(lsn / 10).setCommitTs(Instant.ofEpochMilli(1_764_000_000_000L + lsn)).build();
+    return SourcePosition.newBuilder().setLsn(lsn).setTxId(lsn / 10).setCommitTs(Instant.ofEpochMilli(COMMITTED_MS + lsn)).build();
   }
 
   /** What sync-streams emits for {@code invoice}: the given version at source position {@code lsn}. */
@@ -105,13 +111,13 @@ public final class InvoiceFixtures {
 
   public static InvoiceChange created(Invoice invoice, long lsn) {
     return InvoiceChange.newBuilder().setInvoiceId(invoice.getId()).setOp("CREATE").setAfter(invoice)
-        .setLinesIncluded(true).setSource(position(lsn)).setCapturedAt(Instant.ofEpochMilli(1_764_000_000_000L)).build();
+        .setLinesIncluded(true).setSource(position(lsn)).setCapturedAt(Instant.ofEpochMilli(COMMITTED_MS)).build();
   }
 
   /** A status-only change: header with the new status, no lines. */
   public static InvoiceChange statusChanged(Invoice invoice, String status, long lsn) {
     Invoice header = Invoice.newBuilder(invoice).setLines(List.of()).setStatus(status).build();
     return InvoiceChange.newBuilder().setInvoiceId(invoice.getId()).setOp("UPDATE").setAfter(header)
-        .setLinesIncluded(false).setSource(position(lsn)).setCapturedAt(Instant.ofEpochMilli(1_764_000_000_000L)).build();
+        .setLinesIncluded(false).setSource(position(lsn)).setCapturedAt(Instant.ofEpochMilli(COMMITTED_MS)).build();
   }
 }

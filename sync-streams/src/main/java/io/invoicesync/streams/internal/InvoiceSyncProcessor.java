@@ -244,7 +244,9 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     List<Violation> violations;
     try {
-      violations = validator.validate(candidate, previous == null ? null : previous.getInvoice(), LocalDate.ofInstant(now, zone));
+      // judged as of the source commit, not the wall clock: reprocessing the same change gives the same verdict
+      violations = validator.validate(candidate, previous == null ? null : previous.getInvoice(),
+          LocalDate.ofInstant(change.getSource().getCommitTs(), zone), "CREATE".equals(change.getOp()));
     } catch (RuntimeException e) {
       // a bug in a rule must not stop the stream or lose the change: reject it, loudly
       violations = List.of(violation(VALIDATION_ERROR, "invoice", e.getClass().getName(), "no error",

@@ -21,9 +21,19 @@ public final class InvoiceValidator {
     this.rules = rules;
   }
 
-  /** Every violation of {@code invoice}, given its last synced version ({@code previous}, or null). */
+  /** Every violation of {@code invoice} as if it were being created on {@code today}, given its last synced version (or null). */
   public List<Violation> validate(Invoice invoice, Invoice previous, LocalDate today) {
-    ValidationContext ctx = new ValidationContext(invoice, previous, today, rules);
+    return validate(invoice, previous, today, true);
+  }
+
+  /**
+   * Every violation of {@code invoice}, given its last synced version ({@code previous}, or null).
+   * {@code today} is the day of the change's source commit, so a verdict does not depend on when it
+   * is computed; rules about the act of issuing (an issue date too old to issue) apply only when
+   * {@code creation} is true (the change created the invoice), not to later changes or re-reads.
+   */
+  public List<Violation> validate(Invoice invoice, Invoice previous, LocalDate today, boolean creation) {
+    ValidationContext ctx = new ValidationContext(invoice, previous, today, creation, rules);
     for (InvoiceRule rule : ruleSet) {
       rule.check(ctx);
     }
