@@ -138,6 +138,68 @@ class DltCommandIT {
   }
 
   @Test
+  void shouldReplayAProjectorDeadLetterToTheRetryTopicOnlyAndRefuseARecordThatKeepsFailing() throws Exception {
+    // Given a state the store keeps refusing: it is dead-lettered
+    sql("INSERT INTO blocked VALUES ('loop-1')");
+    InvoiceState state = InvoiceFixtures.synced(InvoiceFixtures.digitalInvoice("loop-1", 1), 1, 88);
+    try (KafkaProducer<String, InvoiceState> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        serdes.keySerde().serializer(), serdes.valueSerde(InvoiceState.class).serializer())) {
+      p.send(new ProducerRecord<>(Topics.SYNCED.name(), "loop-1", state)).get();
+    }
+    String b = kafka.bootstrapServers();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(cli("dlt", "list", "--bootstrap", b, "--key", "loop-1")[1]).contains("1 dead letter"));
+
+    // When it is replayed without fixing the cause
+    String[] replay = cli("dlt", "replay", "--bootstrap", b, "--key", "loop-1");
+    assertThat(replay[0]).isEqualTo("0");
+    assertThat(replay[1]).contains("-> " + Topics.SYNCED_RETRY.name(), "replayed 1,");
+
+    // Then it went to the projector's retry topic, not to the ERP-facing synced topic, and failed again with its replay count
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(cli("dlt", "list", "--bootstrap", b, "--key", "loop-1")[1]).contains("2 dead letters"));
+    assertThat(countKey(Topics.SYNCED.name(), "loop-1")).as("ERPs never see the replayed state twice").isEqualTo(1);
+    com.fasterxml.jackson.databind.JsonNode listed = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(cli("dlt", "list", "--bootstrap", b, "--key", "loop-1", "--output", "json")[1]);
+    assertThat(listed).hasSize(2);
+    assertThat(listed.get(1).path("replayCount").asInt()).isEqualTo(1);
+    assertThat(listed.get(1).path("stage").asText()).isEqualTo("projector");
+
+    // And the loop guard counts replays of the record, not of a dead letter's coordinates: both copies are refused, exit 1
+    String[] again = cli("dlt", "replay", "--bootstrap", b, "--key", "loop-1", "--max-replays", "1");
+    assertThat(again[0]).isEqualTo("1");
+    assertThat(again[1]).contains("replayed 0, refused 2");
+
+    // show decodes the payload and says so in JSON too
+    com.fasterxml.jackson.databind.JsonNode shown = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(cli("dlt", "show", "--bootstrap", b, listed.get(1).path("deadLetter").asText(), "-o", "json")[1]);
+    assertThat(shown.path("headers").path("invoicesync.replay.count").asText()).isEqualTo("1");
+    assertThat(shown.path("payload").asText()).contains("loop-1");
+  }
+
+  /** Records keyed {@code key} on {@code topic}, read committed, from the beginning to the end offsets. */
+  static long countKey(String topic, String key) {
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+        Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed"),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> tps = c.partitionsFor(topic).stream()
+          .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(tps);
+      long n = 0;
+      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (var r : c.poll(Duration.ofMillis(200))) {
+          if (r.key() != null && key.equals(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))) {
+            n++;
+          }
+        }
+      }
+      return n;
+    }
+  }
+
+  @Test
   void shouldReadKafkaConnectAndSpringKafkaDeadLettersAndReplayThemToTheirOriginalTopic() throws Exception {
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
         new ByteArraySerializer(), new ByteArraySerializer())) {

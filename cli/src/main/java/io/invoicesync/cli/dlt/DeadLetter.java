@@ -25,6 +25,21 @@ public record DeadLetter(ConsumerRecord<byte[], byte[]> record, String conventio
     return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
   }
 
+  /** How often this record was replayed before it landed here again (the replay-count header it carries; 0 when never). */
+  public int replayCount() {
+    String c = str(record.headers(), io.invoicesync.schemas.ReplayHeaders.COUNT);
+    try {
+      return c == null ? 0 : Integer.parseInt(c.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** True for a dead letter of the projector (its state was valid; only writing it to the store failed). */
+  public boolean fromProjector() {
+    return "projector".equals(stage) || (originalTopic != null && originalTopic.startsWith(io.invoicesync.schemas.Topics.SYNCED.name()));
+  }
+
   public Instant time() {
     return Instant.ofEpochMilli(firstFailure != null ? firstFailure : record.timestamp());
   }

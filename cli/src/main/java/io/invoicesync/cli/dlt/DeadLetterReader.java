@@ -32,6 +32,7 @@ public final class DeadLetterReader implements AutoCloseable {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
     p.put("enable.auto.commit", false);
+    p.put("isolation.level", "read_committed"); // sync-streams writes its dead letters in transactions: never show an aborted one
     p.put("client.id", "invoice-sync-dlt");
     consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
