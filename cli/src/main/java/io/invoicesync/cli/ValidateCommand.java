@@ -1,6 +1,8 @@
 package io.invoicesync.cli;
 
 import io.invoicesync.cli.internal.InvoiceJson;
+import io.invoicesync.cli.internal.RunConfig;
+import io.invoicesync.streams.SyncStreamsConfig;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.Violation;
 import io.invoicesync.streams.rules.InvoiceValidator;
@@ -13,8 +15,11 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,8 +39,13 @@ final class ValidateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE|-", description = "A JSON invoice or array of invoices; '-' reads standard input.")
   String input;
 
-  @Option(names = "--today", description = "The date that date rules judge by (default: today in Asia/Shanghai).")
+  @Option(names = "--today", description = "The date that date rules judge by (default: today in the configured zone, Asia/Shanghai).")
   LocalDate today;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "A run configuration: its streams.validation.* tolerances, tax rates and issue age, and streams.zone, are applied "
+          + "(default: sync-streams' defaults).")
+  Path config;
 
   @Spec
   CommandSpec spec;
@@ -52,8 +62,32 @@ final class ValidateCommand implements Callable<Integer> {
       err.flush();
       return 2;
     }
-    InvoiceValidator validator = new InvoiceValidator(ValidationRules.defaults());
-    LocalDate day = today != null ? today : LocalDate.now(ZoneId.of("Asia/Shanghai"));
+    ValidationRules rules = ValidationRules.defaults();
+    ZoneId zone = ZoneId.of("Asia/Shanghai");
+    if (config != null) {
+      try {
+        Map<String, Object> streams = new HashMap<>();
+        RunConfig.load(config).values().forEach((k, v) -> {
+          if (k.startsWith("streams.")) {
+            streams.put(k.substring("streams.".length()), v);
+          }
+        });
+        streams.putIfAbsent(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092"); // validate reads no topic
+        SyncStreamsConfig sc = new SyncStreamsConfig(streams);
+        rules = sc.validationRules();
+        zone = sc.zone();
+      } catch (IOException e) {
+        err.println("invoice-sync validate: cannot read --config " + config + ": " + e.getMessage());
+        err.flush();
+        return 2;
+      } catch (ConfigException e) {
+        err.println("invoice-sync validate: --config " + config + ": " + e.getMessage().replace("configuration ", "configuration streams."));
+        err.flush();
+        return 2;
+      }
+    }
+    InvoiceValidator validator = new InvoiceValidator(rules);
+    LocalDate day = today != null ? today : LocalDate.now(zone);
     int invalid = 0;
     for (Invoice inv : invoices) {
       List<Violation> violations = validator.validate(inv, null, day);

@@ -212,7 +212,7 @@ public final class TransactionAssembler {
           .setBlueInvoiceNumber(str(h, "blue_invoice_number"))
           .setBlueIssueDate(date(h, "blue_issue_date"))
           .setConfirmationNo(str(h, "red_confirmation_no"))
-          .setReason(h.get("red_reason") == null ? null : ((Number) h.get("red_reason")).intValue())
+          .setReason(value(h, "red_reason") == null ? null : ((Number) value(h, "red_reason")).intValue())
           .build();
     }
     return Invoice.newBuilder()
@@ -238,7 +238,7 @@ public final class TransactionAssembler {
   }
 
   static InvoiceLine line(Struct l) {
-    Object exempt = l.get("tax_exempt");
+    Object exempt = value(l, "tax_exempt");
     return InvoiceLine.newBuilder()
         .setLineNo(l.getInt32("line_no"))
         .setItemName(str(l, "item_name"))
@@ -251,12 +251,17 @@ public final class TransactionAssembler {
         .setTaxExempt(Boolean.TRUE.equals(exempt))
         .setTaxAmount(decimal(l, "tax_amount", 2))
         .setTaxCode(str(l, "tax_code"))
-        .setLineKind(l.get("line_kind") == null ? "NORMAL" : l.getString("line_kind"))
+        .setLineKind(str(l, "line_kind") == null ? "NORMAL" : str(l, "line_kind"))
         .build();
   }
 
   private static String str(Struct s, String field) {
-    return s.schema().field(field) == null ? null : (String) s.get(field);
+    return (String) value(s, field);
+  }
+
+  /** The field's value, or null when the table has no such column (a column the contract needs then fails validation, with reasons). */
+  private static Object value(Struct s, String field) {
+    return s.schema().field(field) == null ? null : s.get(field);
   }
 
   /** Debezium io.debezium.time.Date: days since the epoch. */
