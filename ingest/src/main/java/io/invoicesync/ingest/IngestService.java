@@ -77,7 +77,22 @@ public final class IngestService implements AutoCloseable {
   }
 
   /** Checks the database, then starts the engine on its own thread. Returns once the engine runs. */
-  public synchronized void start() {
+  /**
+   * Guards start and close, and not the same monitor as {@link #handleBatch}: close waits for the
+   * engine to stop, and the engine's thread may be about to hand over one more batch (a heartbeat, a
+   * notification); holding the handler's monitor here made the two wait for each other until
+   * Debezium's stop timeouts ran out, and a restart in the same JVM then found the old engine's
+   * metrics still registered.
+   */
+  private final Object lifecycle = new Object();
+
+  public void start() {
+    synchronized (lifecycle) {
+      doStart();
+    }
+  }
+
+  private void doStart() {
     IssuingDatabaseCheck.verify(config);
     List<io.invoicesync.schemas.Topic<?>> own = new ArrayList<>();
     if (!config.getString(IngestConfig.NOTIFICATIONS_TOPIC).isBlank()) {
@@ -330,7 +345,13 @@ public final class IngestService implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
+  public void close() {
+    synchronized (lifecycle) {
+      doClose();
+    }
+  }
+
+  private void doClose() {
     try {
       if (engine != null) {
         engine.close();
