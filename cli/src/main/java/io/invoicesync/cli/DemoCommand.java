@@ -1,6 +1,6 @@
 package io.invoicesync.cli;
 
-import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.testkit.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
@@ -54,6 +54,7 @@ final class DemoCommand implements Callable<Integer> {
     EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(data.resolve("postgres"), List.of("issuing", "querystore"));
     EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(data.resolve("kafka"));
     out.println("issuing-db: " + pg.jdbcUrl("issuing"));
+    out.println("psql:       psql \"postgresql://" + EmbeddedPostgresServer.USER + "@localhost:" + pg.port() + "/issuing\"   # issue an invoice by hand (README)");
     out.println("kafka: " + kafka.bootstrapServers());
     out.println("api: http://localhost:" + port);
     out.flush();
@@ -125,9 +126,9 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     void print() {
-      long visible = 0;
-      double p50 = 0;
-      double max = 0;
+      long visible;
+      double p50;
+      double max;
       try (Connection c = pg.connect("querystore"); Statement s = c.createStatement();
            ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM invoice), "
                + "coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM projected_at - source_commit_ts)), 0), "
@@ -138,10 +139,10 @@ final class DemoCommand implements Callable<Integer> {
         p50 = rs.getDouble(2) * 1000;
         max = rs.getDouble(3) * 1000;
       } catch (Exception e) {
-        // the store may be busy at shutdown; the next line will tell
+        return; // the store may be busy at shutdown: no line rather than a wrong one (a rate from a missing sample)
       }
       long now = System.nanoTime();
-      double perSecond = lastVisible < 0 ? 0 : (visible - lastVisible) / ((now - lastNanos) / 1e9);
+      double perSecond = lastVisible < 0 ? 0 : Math.max(0, visible - lastVisible) / ((now - lastNanos) / 1e9);
       maxRate = Math.max(maxRate, perSecond);
       lastVisible = visible;
       lastNanos = now;

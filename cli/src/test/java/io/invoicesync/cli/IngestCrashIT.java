@@ -3,7 +3,7 @@ package io.invoicesync.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.testkit.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
@@ -11,7 +11,7 @@ import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
-import io.invoicesync.schemas.testing.KafkaTestSupport;
+import io.invoicesync.testkit.KafkaTestSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

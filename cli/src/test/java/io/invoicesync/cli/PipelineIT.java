@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.testkit.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
@@ -15,7 +15,7 @@ import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
-import io.invoicesync.schemas.testing.KafkaTestSupport;
+import io.invoicesync.testkit.KafkaTestSupport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -160,12 +160,19 @@ class PipelineIT {
     });
   }
 
-  /** The SQL block of the README, so the README stays true. */
+  /**
+   * The SQL block of the README, so the README stays true; its issue day (and the year digits of its
+   * number) moved to today, so the 5-year age rule never ages the README's example out of this test.
+   */
   static String readmeSql() throws Exception {
     String readme = java.nio.file.Files.readString(Path.of("..", "README.md"));
     int start = readme.indexOf("```sql");
     int end = readme.indexOf("```", start + 6);
-    return readme.substring(start + 6, end);
+    String sql = readme.substring(start + 6, end);
+    assertThat(sql).as("the README's example as this test knows it").contains("2026-11-24", "'26442000000000000777'");
+    java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai"));
+    return sql.replace("2026-11-24", today.toString())
+        .replace("'26442000000000000777'", "'" + String.format("%02d", today.getYear() % 100) + "442000000000000777'");
   }
 
   /** id -> "status|grand_total|line count|Σ line amount" for every invoice in one database. */

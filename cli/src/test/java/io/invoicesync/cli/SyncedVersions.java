@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
-import io.invoicesync.schemas.testing.KafkaTestSupport;
+import io.invoicesync.testkit.KafkaTestSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(180)
-class EmbeddedInfrastructureTest {
+class EmbeddedInfrastructureIT {
 
   @TempDir
   Path dir;

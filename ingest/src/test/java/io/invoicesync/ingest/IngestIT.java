@@ -10,7 +10,7 @@ import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
-import io.invoicesync.schemas.testing.KafkaTestSupport;
+import io.invoicesync.testkit.KafkaTestSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -14,10 +14,7 @@ import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +25,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -74,6 +70,9 @@ import org.slf4j.LoggerFactory;
  * lets an older state overwrite a newer one. Offsets are committed only after the database commit and
  * after every record sent to the retry topic or DLT, and every {@link ProjectionEvent}
  * ({@link ProjectionReports}), was acknowledged.
+ *
+ * <p>Size: about 400 lines, half of them Javadoc, the consumer and producer set-up and accessors for
+ * health and tests; the decisions are in {@link ProjectionPolicy}.
  */
 public final class ProjectorService implements AutoCloseable {
 
@@ -83,14 +82,7 @@ public final class ProjectorService implements AutoCloseable {
   private final ProjectorConfig config;
   private final String syncedTopic;
   private final String retryTopic;
-  private final Counter applied;
-  private final Counter skippedOlder;
-  private final Counter deadLettered;
-  private final Counter retried;
-  private final Counter parkedRecords;
-  private final Timer batchTimer;
-  private final Timer commitToVisible;
-  private final AtomicLong watermarkLagMs = new AtomicLong();
+  private final ProjectorMetrics metrics;
   private final AtomicBoolean running = new AtomicBoolean();
   private final Deserializer<InvoiceState> stateDeserializer;
   private final SerdeFactory serdes;
@@ -121,20 +113,7 @@ public final class ProjectorService implements AutoCloseable {
     this.config = config;
     this.syncedTopic = config.getString(ProjectorConfig.SYNCED_TOPIC);
     this.retryTopic = config.getString(ProjectorConfig.SYNCED_RETRY_TOPIC);
-    this.applied = Counter.builder("invoicesync.projector.applied").description("invoice states applied to the query store").register(registry);
-    this.skippedOlder = Counter.builder("invoicesync.projector.skipped.older")
-        .description("states not applied because the store already held the same or a newer source position").register(registry);
-    this.deadLettered = Counter.builder("invoicesync.projector.dead.lettered").description("records sent to the DLT").register(registry);
-    this.retried = Counter.builder("invoicesync.projector.retried").description("failed attempts of record-specific transient failures").register(registry);
-    this.parkedRecords = Counter.builder("invoicesync.projector.parked").description("records parked behind a retrying record of the same invoice").register(registry);
-    this.batchTimer = Timer.builder("invoicesync.projector.batch").description("time to write one batch").register(registry);
-    this.commitToVisible = Timer.builder("invoicesync.commit.to.visible")
-        .description("time from the source transaction's commit to the state being visible in the query store")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(10))
-        .register(registry);
-    Gauge.builder("invoicesync.projector.watermark.lag", watermarkLagMs, a -> a.get() / 1000.0)
-        .baseUnit("seconds").description("commit-to-visible time of the newest state of the last batch; 0 when nothing is pending")
-        .register(registry);
+    this.metrics = new ProjectorMetrics(registry);
     this.policy = new ProjectionPolicy(config.getInt(ProjectorConfig.RETRY_MAX_ATTEMPTS),
         ProjectionPolicy.doubling(config.getLong(ProjectorConfig.RETRY_BACKOFF_INITIAL_MS), config.getLong(ProjectorConfig.RETRY_BACKOFF_MAX_MS)));
     this.outage = new StoreOutage("consumption", log, new ExponentialBackoff(config.getLong(ProjectorConfig.BACKOFF_INITIAL_MS), 2,
@@ -185,8 +164,8 @@ public final class ProjectorService implements AutoCloseable {
     producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
     failedRecords = new FailedRecords(producer, retryTopic, config.getString(ProjectorConfig.SYNCED_DLT_TOPIC));
     String projectionTopic = config.getString(ProjectorConfig.PROJECTION_TOPIC);
-    reports = new ProjectionReports(producer, projectionTopic, serdes.valueSerde(ProjectionEvent.class).serializer(), commitToVisible,
-        watermarkLagMs);
+    reports = new ProjectionReports(producer, projectionTopic, serdes.valueSerde(ProjectionEvent.class).serializer(), metrics.commitToVisible,
+        metrics.watermarkLagMs);
 
     running.set(true);
     thread = new Thread(this::loop, "invoice-sync-projector");
@@ -200,7 +179,7 @@ public final class ProjectorService implements AutoCloseable {
         resumeDueRetryPartitions();
         ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout());
         if (records.isEmpty()) {
-          watermarkLagMs.set(0);
+          metrics.watermarkLagMs.set(0);
           continue;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -321,7 +300,7 @@ public final class ProjectorService implements AutoCloseable {
         failedRecords.sendToRetry(r, retry.attempt(), retry.dueAtMs(), e);
         parkingLot.park(r.key());
       }
-      retried.increment();
+      metrics.retried.increment();
       reports.retried(r, state, FailedRecords.cause(e), retry.attempt());
     } else if (decision instanceof DeadLetter dl) {
       sendToDeadLetter(r, state, e, dl);
@@ -333,13 +312,13 @@ public final class ProjectorService implements AutoCloseable {
   private void parkBehind(ConsumerRecord<String, byte[]> r) throws InterruptedException, ExecutionException {
     failedRecords.sendToRetry(r, 0, 0, null);
     parkingLot.park(r.key());
-    parkedRecords.increment();
+    metrics.parkedRecords.increment();
   }
 
   private void sendToDeadLetter(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, DeadLetter dl)
       throws InterruptedException, ExecutionException {
     failedRecords.sendToDeadLetter(r, e, dl.kind(), dl.attempts());
-    deadLettered.increment();
+    metrics.deadLettered.increment();
     reports.deadLettered(r, state, dl.kind() + ": " + FailedRecords.cause(e), dl.attempts());
     log.warn("dead-lettered {}-{}@{} ({}, {} attempts): {}", r.topic(), r.partition(), r.offset(), dl.kind(), dl.attempts(),
         FailedRecords.cause(e));
@@ -350,11 +329,11 @@ public final class ProjectorService implements AutoCloseable {
     QueryStoreWriter.WriteResult result = outage.ride(consumer, () -> {
       long t0 = System.nanoTime();
       QueryStoreWriter.WriteResult r = writer.write(states);
-      batchTimer.record(Duration.ofNanos(System.nanoTime() - t0));
+      metrics.batchTimer.record(Duration.ofNanos(System.nanoTime() - t0));
       return r;
     });
-    applied.increment(result.applied());
-    skippedOlder.increment(result.skippedOlder());
+    metrics.applied.increment(result.applied());
+    metrics.skippedOlder.increment(result.skippedOlder());
     reports.written(records, states, result);
   }
 
@@ -407,20 +386,20 @@ public final class ProjectorService implements AutoCloseable {
   }
 
   public double appliedCount() {
-    return applied.count();
+    return metrics.applied.count();
   }
 
   /** States not applied because the store held the same or a newer source position (replays, redeliveries). */
   public double skippedOlderCount() {
-    return skippedOlder.count();
+    return metrics.skippedOlder.count();
   }
 
   public double retriedCount() {
-    return retried.count();
+    return metrics.retried.count();
   }
 
   public double deadLetteredCount() {
-    return deadLettered.count();
+    return metrics.deadLettered.count();
   }
 
   @Override

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
-import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.invoicesync.testkit.InvoiceFixtures;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 
-class QueryStoreWriterTest {
+class QueryStoreWriterIT {
 
   @TempDir
   static java.nio.file.Path dir;

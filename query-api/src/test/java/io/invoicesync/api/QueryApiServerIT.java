@@ -9,7 +9,7 @@ import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
-import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.invoicesync.testkit.InvoiceFixtures;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 
-class QueryApiServerTest {
+class QueryApiServerIT {
 
   @TempDir
   static java.nio.file.Path dir;

@@ -1,4 +1,4 @@
-package io.invoicesync.streams.rules;
+package io.invoicesync.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

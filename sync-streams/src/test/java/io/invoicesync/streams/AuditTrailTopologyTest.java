@@ -8,7 +8,7 @@ import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.ProjectionEvent;
-import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.invoicesync.testkit.InvoiceFixtures;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;

@@ -8,7 +8,7 @@ import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Violation;
-import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.invoicesync.testkit.InvoiceFixtures;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;

@@ -11,7 +11,7 @@ import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
-import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.invoicesync.testkit.InvoiceFixtures;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.invoicesync.schemas.testing;
+package io.invoicesync.testkit;
 
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;

@@ -1,6 +1,6 @@
-package io.invoicesync.cli.demo;
+package io.invoicesync.testkit;
 
-import io.invoicesync.streams.rules.TaxIds;
+import io.invoicesync.schemas.TaxIds;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Connection;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +57,14 @@ public final class InvoiceGenerator {
   private record Blue(String id, String type, String code, String number, List<Object[]> lines) {
   }
   private final List<String> sellers = new ArrayList<>();
+  private final long seed;
+  private final AtomicLong workers = new AtomicLong();
+  /**
+   * Each worker thread draws from its own Random, seeded from the generator's seed and the worker's
+   * number: the same seed gives the same mix, parties and amounts (ids and numbers come from a
+   * sequence that starts at the clock, so a resumed demo never reuses one).
+   */
+  private final ThreadLocal<Random> random;
   private final List<String> buyers = new ArrayList<>();
 
   /**
@@ -69,6 +76,8 @@ public final class InvoiceGenerator {
     this.keepLedger = keepLedger;
     this.idPrefix = idPrefix;
     this.sequence = new AtomicLong(System.currentTimeMillis() % 1_000_000_000L * 1000);
+    this.seed = seed;
+    this.random = ThreadLocal.withInitial(() -> new Random(this.seed * 31 + workers.incrementAndGet()));
     Random r = new Random(seed);
     for (int i = 0; i < 50; i++) {
       sellers.add(uscc(r));
@@ -111,7 +120,7 @@ public final class InvoiceGenerator {
 
   /** One issuing event, in its own transaction, chosen by the mix. */
   public void next(Connection c) throws SQLException {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
+    Random r = random.get();
     int dice = r.nextInt(100);
     Blue target = dice >= 80 ? pickOpen(r) : null;
     if (dice < 75 || target == null) {
@@ -130,7 +139,7 @@ public final class InvoiceGenerator {
     events.incrementAndGet();
   }
 
-  private synchronized Blue pickOpen(ThreadLocalRandom r) {
+  private synchronized Blue pickOpen(Random r) {
     if (openForStatusChange.isEmpty()) {
       return null;
     }
@@ -149,7 +158,7 @@ public final class InvoiceGenerator {
     }
   }
 
-  private void issue(Connection c, ThreadLocalRandom r, boolean corrupt, Blue blue) throws SQLException {
+  private void issue(Connection c, Random r, boolean corrupt, Blue blue) throws SQLException {
     String blueId = blue == null ? null : blue.id();
     long seq = sequence.incrementAndGet();
     String id = idPrefix + seq;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.invoicesync.schemas.internal.SchemaCatalog;
-import io.invoicesync.schemas.testing.InvoiceFixtures;
+import io.invoicesync.testkit.InvoiceFixtures;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;

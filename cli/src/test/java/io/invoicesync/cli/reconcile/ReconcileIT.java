@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.InvoiceSyncCommand;
 import io.invoicesync.cli.EmbeddedStack;
 import io.invoicesync.cli.Pipeline;
-import io.invoicesync.cli.demo.InvoiceGenerator;
+import io.invoicesync.testkit.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import java.io.PrintWriter;

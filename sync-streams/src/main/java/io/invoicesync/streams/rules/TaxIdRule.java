@@ -1,6 +1,7 @@
 package io.invoicesync.streams.rules;
 
 import io.invoicesync.schemas.Party;
+import io.invoicesync.schemas.TaxIds;
 
 /**
  * {@code SELLER_TAX_ID_CHECKSUM} / {@code SELLER_TAX_ID_FORMAT} and the same for the buyer: an

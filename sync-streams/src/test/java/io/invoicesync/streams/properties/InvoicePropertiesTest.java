@@ -12,7 +12,7 @@ import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
 import io.invoicesync.streams.SyncDriver;
 import io.invoicesync.streams.rules.InvoiceValidator;
-import io.invoicesync.streams.rules.TaxIds;
+import io.invoicesync.schemas.TaxIds;
 import io.invoicesync.streams.rules.ValidationRules;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
