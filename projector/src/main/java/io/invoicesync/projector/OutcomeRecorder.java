@@ -1,6 +1,7 @@
 package io.invoicesync.projector;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.invoicesync.projector.internal.Commits;
 import io.invoicesync.projector.internal.StoreOutage;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.InvoiceRejected;
@@ -16,7 +17,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -84,13 +84,7 @@ public final class OutcomeRecorder implements AutoCloseable {
     dataSource = config.queryStorePool("outcomes", 1);
     store = new OutcomeStore(dataSource);
 
-    Properties cp = new Properties();
-    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ProjectorConfig.BOOTSTRAP_SERVERS));
-    cp.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(ProjectorConfig.OUTCOMES_GROUP_ID));
-    cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(ProjectorConfig.MAX_POLL_RECORDS));
+    Properties cp = config.consumerProperties(config.getString(ProjectorConfig.OUTCOMES_GROUP_ID));
     consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
     List<String> topics = new ArrayList<>(List.of(auditTopic, rejectedTopic));
     topics.addAll(dltTopics);
@@ -118,12 +112,7 @@ public final class OutcomeRecorder implements AutoCloseable {
           List<ConsumerRecord<String, byte[]>> rs = records.records(tp);
           offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
         }
-        try {
-          consumer.commitSync(offsets);
-        } catch (org.apache.kafka.clients.consumer.CommitFailedException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
-          // the partitions moved during the write; their new owner re-reads these records, and re-reading changes nothing
-          log.info("offsets not committed after a rebalance; the records are re-read: {}", e.getMessage());
-        }
+        Commits.afterWrite(consumer, offsets, log);
         batch.events.forEach(e -> eventCounters.computeIfAbsent(e.entry().getEvent(), k -> Counter.builder("invoicesync.outcomes")
             .description("audit events recorded in the query store, by event").tag("event", k).register(registry)).increment());
       }

@@ -57,6 +57,7 @@ final class ProjectionReports {
   void written(List<ConsumerRecord<String, byte[]>> records, List<InvoiceState> states, QueryStoreWriter.WriteResult result) {
     Map<InvoiceState, Boolean> applied = new IdentityHashMap<>();
     result.appliedStates().forEach(st -> applied.put(st, true));
+    Map<String, InvoiceState> newest = QueryStoreWriter.latestPerInvoice(states); // what the write kept of each invoice
     long now = System.currentTimeMillis();
     long lag = 0;
     for (int i = 0; i < records.size(); i++) {
@@ -66,7 +67,7 @@ final class ProjectionReports {
         commitToVisible.record(Duration.ofMillis(ms));
         lag = Math.max(lag, ms);
         send(records.get(i), PROJECTED, st, null, null);
-      } else if (!superseded(st, states)) {
+      } else if (newest.get(st.getInvoice().getId()) == st) { // a state superseded in the same write is not reported: the newer one is
         // a re-read after a crash between the store's commit and the PROJECTED report, a redelivery, or a replay: said again,
         // so the trail never stays at APPLIED for a state that is visible
         send(records.get(i), ALREADY_CURRENT, st, "the store holds this or a newer state", null);
@@ -91,16 +92,6 @@ final class ProjectionReports {
       f.get();
     }
     pending.clear();
-  }
-
-  /** True when a newer state of the same invoice is in the same write (it, not this one, is reported). */
-  private static boolean superseded(InvoiceState st, List<InvoiceState> states) {
-    for (InvoiceState o : states) {
-      if (o != st && o.getInvoice().getId().equals(st.getInvoice().getId()) && o.getSource().getLsn() > st.getSource().getLsn()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** One ProjectionEvent; a replayed record says so. A record without key has nothing to chain to (its DLT record is the trail). */

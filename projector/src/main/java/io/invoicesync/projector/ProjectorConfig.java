@@ -76,6 +76,21 @@ public final class ProjectorConfig extends AbstractConfig {
     atLeast(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_INITIAL_MS);
   }
 
+  /**
+   * A consumer of this projector's: group {@code groupId}, offsets committed by the loop after its
+   * write, committed data only, batches of {@code max.poll.records}.
+   */
+  public java.util.Properties consumerProperties(String groupId) {
+    java.util.Properties p = new java.util.Properties();
+    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
+    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, getInt(MAX_POLL_RECORDS));
+    return p;
+  }
+
   /** Guard: the back-off cap {@code max} must not be below its start {@code initial}. */
   private void atLeast(String max, String initial) {
     if (getLong(max) < getLong(initial)) {

@@ -2,6 +2,7 @@ package io.invoicesync.projector;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.projector.ProjectorErrorClassifier.Kind;
+import io.invoicesync.projector.internal.Commits;
 import io.invoicesync.projector.internal.ParkingLot;
 import io.invoicesync.projector.internal.ProjectionPolicy;
 import io.invoicesync.projector.internal.ProjectionPolicy.DeadLetter;
@@ -135,13 +136,7 @@ public final class ProjectorService implements AutoCloseable {
       config.topicPlan().ensure(admin, List.of(Topics.SYNCED, Topics.SYNCED_RETRY, Topics.PROJECTION));
     }
 
-    Properties cp = new Properties();
-    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ProjectorConfig.BOOTSTRAP_SERVERS));
-    cp.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(ProjectorConfig.GROUP_ID));
-    cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(ProjectorConfig.MAX_POLL_RECORDS));
+    Properties cp = config.consumerProperties(config.getString(ProjectorConfig.GROUP_ID));
     cp.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName()); // co-locates synced p and retry p
     consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
     consumer.subscribe(List.of(syncedTopic, retryTopic), new ConsumerRebalanceListener() {
@@ -196,9 +191,7 @@ public final class ProjectorService implements AutoCloseable {
           }
         }
         reports.acknowledge();
-        if (!offsets.isEmpty()) {
-          consumer.commitSync(offsets);
-        }
+        Commits.afterWrite(consumer, offsets, log);
       }
     } catch (StoreOutage.Stopped e) {
       log.info("projector stopped during a query-store outage; the unwritten batch is re-read on restart");

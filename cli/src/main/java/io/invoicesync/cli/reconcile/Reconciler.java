@@ -259,7 +259,7 @@ public final class Reconciler {
       // the store again, read after the outcomes: the projector commits a state to the store before its outcome can be
       // recorded, so what still differs now is real; a state projected between the first read and the outcomes' read
       // (recorded VISIBLE, absent from the first read) would otherwise be reported MISSING or STALE
-      Map<String, Row> dAfter = ids.isEmpty() ? Map.of() : rows(hs, store, "invoice", "invoice_line", scope, toCompare, false);
+      Map<String, Row> dAfter = ids.isEmpty() ? Map.of() : rowsOf(store, "invoice", "invoice_line", ids);
       ids.removeIf(id -> s.get(id) != null && dAfter.get(id) != null && dAfter.get(id).digest().equals(s.get(id).digest()));
       Instant watermark = watermark();
       Instant now = Instant.now();
@@ -460,6 +460,22 @@ public final class Reconciler {
                   changed == null ? null : changed.toInstant()));
             }
           }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The store rows of {@code ids} (only those differing invoices are read again, not their whole buckets). */
+  private static Map<String, Row> rowsOf(DataSource ds, String invoice, String line, Set<String> ids) throws SQLException {
+    Map<String, Row> out = new HashMap<>();
+    String sql = "SELECT h.id, md5(" + HEADER_TEXT + " || '#' || coalesce((SELECT string_agg(" + LINE_TEXT + ", '#' ORDER BY l.line_no) FROM "
+        + line + " l WHERE l.invoice_id = h.id), '')), h.status, NULL::timestamptz, h.version FROM " + invoice + " h WHERE h.id = ANY (?)";
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), new Row(rs.getString(2), rs.getString(3), (Integer) rs.getObject(5), null));
         }
       }
     }
