@@ -8,6 +8,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 
 /** Configuration of the ingest component; validated at start-up, every key documented with its default. */
 public final class IngestConfig extends AbstractConfig {
@@ -86,8 +87,44 @@ public final class IngestConfig extends AbstractConfig {
       .define(ENGINE_NAME, Type.STRING, "invoice-sync-ingest", Importance.LOW, "Debezium engine name; also the key of its offsets.")
       .define(TOPIC_PREFIX, Type.STRING, "issuing", Importance.LOW, "Debezium topic.prefix (logical server name); part of the offsets' identity.");
 
+  /**
+   * {@value #DEBEZIUM_PREFIX} overrides that would break what ingest relies on, with the only value
+   * they may have: one change per source transaction (transaction metadata), the publication ingest
+   * creates and validates itself, pgoutput, exact decimals, a slot that survives a stop.
+   */
+  static final Map<String, String> GUARDED = Map.of(
+      "provide.transaction.metadata", "true",
+      "publication.autocreate.mode", "disabled",
+      "plugin.name", "pgoutput",
+      "decimal.handling.mode", "precise",
+      "slot.drop.on.stop", "false",
+      "connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+
+  /** {@value #DEBEZIUM_PREFIX} overrides of what ingest derives from its own keys: set those instead. */
+  static final Map<String, String> OWN_KEYS = Map.ofEntries(
+      Map.entry("table.include.list", SOURCE_SCHEMA + ", " + INVOICE_TABLE + ", " + LINE_TABLE),
+      Map.entry("snapshot.mode", SNAPSHOT_MODE),
+      Map.entry("slot.name", SLOT_NAME),
+      Map.entry("publication.name", PUBLICATION_NAME),
+      Map.entry("signal.enabled.channels", SIGNAL_CHANNEL),
+      Map.entry("signal.data.collection", SIGNAL_TABLE),
+      Map.entry("signal.kafka.topic", SIGNALS_TOPIC),
+      Map.entry("read.only", SIGNAL_CHANNEL),
+      Map.entry("notification.enabled.channels", NOTIFICATIONS_TOPIC),
+      Map.entry("notification.sink.topic.name", NOTIFICATIONS_TOPIC));
+
   public IngestConfig(Map<?, ?> originals) {
     super(DEF, originals, false);
+    for (Map.Entry<String, Object> e : originalsWithPrefix(DEBEZIUM_PREFIX).entrySet()) {
+      String value = String.valueOf(e.getValue()).trim();
+      String required = GUARDED.get(e.getKey());
+      if (required != null && !required.equalsIgnoreCase(value)) {
+        throw new ConfigException(DEBEZIUM_PREFIX + e.getKey(), value, "cannot be overridden: ingest needs " + required);
+      }
+      if (OWN_KEYS.containsKey(e.getKey())) {
+        throw new ConfigException(DEBEZIUM_PREFIX + e.getKey(), value, "ingest sets it from its own key(s): " + OWN_KEYS.get(e.getKey()));
+      }
+    }
   }
 
   /** A copy of the definition: a caller cannot change what this class validates. */
