@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.testkit.KafkaTestSupport;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.schemas.AuditChain;
@@ -258,22 +259,6 @@ class AuditVerifyIT {
   }
 
   static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
-    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-        "isolation.level", "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
-      var partitions = c.partitionsFor(topic).stream().map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
-      c.assign(partitions);
-      c.seekToBeginning(partitions);
-      var end = c.endOffsets(partitions);
-      while (partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        c.poll(Duration.ofMillis(200)).forEach(r -> {
-          if (r.offset() < end.get(new org.apache.kafka.common.TopicPartition(r.topic(), r.partition()))) {
-            out.add(r);
-          }
-        });
-      }
-    }
-    out.sort(java.util.Comparator.comparingInt((ConsumerRecord<String, byte[]> r) -> r.partition()).thenComparingLong(ConsumerRecord::offset));
-    return out;
+    return KafkaTestSupport.readToEnd(kafka.bootstrapServers(), topic, new StringDeserializer(), new ByteArrayDeserializer());
   }
 }

@@ -177,26 +177,10 @@ class DltCommandIT {
     assertThat(shown.path("payload").asText()).contains("loop-1");
   }
 
-  /** Records keyed {@code key} on {@code topic}, read committed, from the beginning to the end offsets. */
+  /** Records keyed {@code key} on {@code topic}, the whole topic read. */
   static long countKey(String topic, String key) {
-    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
-        Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed"),
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-      List<org.apache.kafka.common.TopicPartition> tps = c.partitionsFor(topic).stream()
-          .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
-      c.assign(tps);
-      c.seekToBeginning(tps);
-      Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(tps);
-      long n = 0;
-      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        for (var r : c.poll(Duration.ofMillis(200))) {
-          if (r.key() != null && key.equals(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))) {
-            n++;
-          }
-        }
-      }
-      return n;
-    }
+    return KafkaTestSupport.readToEnd(kafka.bootstrapServers(), topic, new org.apache.kafka.common.serialization.StringDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer()).stream().filter(r -> key.equals(r.key())).count();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.testkit.IssuingDay;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import java.io.PrintWriter;
@@ -321,12 +322,13 @@ class TraceIT {
 
   /** Issues an invoice (header + one or two lines) in one transaction; a red one when blueNumber is given. Returns its number. */
   static String issue(String id, String grand, String amount, String tax, String blueNumber) throws Exception {
-    String number = "2644200000000" + String.format("%07d", SEQ.incrementAndGet());
+    String number = IssuingDay.digitalNumber(SEQ.incrementAndGet());
+    java.time.LocalDate today = IssuingDay.today();
     try (Connection c = pg.connect("issuing")) {
       c.setAutoCommit(false);
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, "
           + "seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total, blue_invoice_number, "
-          + "blue_issue_date, red_confirmation_no, red_reason) VALUES (?,?,'DIGITAL_GENERAL',DATE '2026-11-24',TIMESTAMP '2026-11-24 10:00:00',"
+          + "blue_issue_date, red_confirmation_no, red_reason) VALUES (?,?,'DIGITAL_GENERAL',DATE '" + today + "',TIMESTAMP '" + today + " 10:00:00',"
           + "'深圳市示例科技有限公司',?,'上海某某贸易有限公司',?,?,?,?,?,?,?,?)")) {
         ps.setString(1, id);
         ps.setString(2, number);
@@ -336,7 +338,7 @@ class TraceIT {
         ps.setBigDecimal(6, new BigDecimal(tax));
         ps.setBigDecimal(7, new BigDecimal(grand));
         ps.setString(8, blueNumber);
-        ps.setObject(9, blueNumber == null ? null : java.sql.Date.valueOf("2026-11-24"), java.sql.Types.DATE);
+        ps.setObject(9, blueNumber == null ? null : java.sql.Date.valueOf(today), java.sql.Types.DATE);
         ps.setString(10, blueNumber == null ? null : "RC" + id);
         ps.setObject(11, blueNumber == null ? null : 2, java.sql.Types.SMALLINT);
         ps.executeUpdate();
