@@ -17,14 +17,18 @@ public final class InvoiceSyncCommand {
     System.exit(commandLine().execute(args));
   }
 
-  /** The configured command line: configuration and start-up errors print as one line naming what is wrong, exit code 1. */
+  /**
+   * The configured command line: configuration and start-up errors print as one line naming what is
+   * wrong, with the command's own exit code for "could not run" (1 unless a command documents another,
+   * as trace, audit, reconcile, resync and dlt replay do with 2).
+   */
   public static CommandLine commandLine() {
     return new CommandLine(new InvoiceSyncCommand())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("invoice-sync: " + e.getClass().getSimpleName() + ": " + e.getMessage());
           cmd.getErr().flush();
-          return 1;
+          return cmd.getCommandSpec().exitCodeOnExecutionException();
         });
   }
 }

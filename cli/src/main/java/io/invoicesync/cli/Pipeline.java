@@ -9,7 +9,6 @@ import io.invoicesync.projector.OutcomeRecorder;
 import io.invoicesync.projector.ProjectorService;
 import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
-import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import io.invoicesync.streams.SyncStreamsConfig;
 import io.invoicesync.streams.SyncStreamsService;

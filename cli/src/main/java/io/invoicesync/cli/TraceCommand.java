@@ -1,5 +1,6 @@
 package io.invoicesync.cli;
 
+import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
@@ -22,13 +23,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code invoice-sync trace ID}: where an invoice is and why, from the query store (and the issuing database) or a running API. */
-@Command(name = "trace", mixinStandardHelpOptions = true,
+@Command(name = "trace", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
     description = {"Where is this invoice, and why? VISIBLE, REJECTED (with every violation), DEAD_LETTERED, IN_FLIGHT,",
         "NOT_CAPTURED (needs source access) or UNKNOWN, with its timeline and history.",
         "Exit 0 when the invoice is visible at its latest state, 1 when it is not, 2 when no answer could be had."},
@@ -53,10 +55,8 @@ final class TraceCommand implements Callable<Integer> {
   @Option(names = "--api", defaultValue = "http://localhost:8080", description = "A running query API (default: ${DEFAULT-VALUE}).")
   String api;
 
-  @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-  Output output;
-
-  enum Output { table, json }
+  @Mixin
+  OutputOption output;
 
   @Spec
   CommandSpec spec;
@@ -80,10 +80,10 @@ final class TraceCommand implements Callable<Integer> {
     }
     if (trace == null) {
       err.println("invoice-sync trace: no invoice with number " + number + (code == null ? "" : " and code " + code)
-          + " is known to the query store" + (config != null ? " or the issuing database" : ""));
+          + " is known to the query store");
       return 1;
     }
-    if (output == Output.json) {
+    if (output.json()) {
       out.println(JSON.writeValueAsString(trace));
     } else {
       printTable(out, trace);
@@ -102,9 +102,18 @@ final class TraceCommand implements Callable<Integer> {
       if (ids.isEmpty()) {
         return null;
       }
-      target = ids.get(0);
+      target = only(ids);
     }
     return tracer.trace(target);
+  }
+
+  /** The one invoice a number names; several (an 8-digit number without its code) must not be answered for one of them silently. */
+  private String only(List<String> ids) {
+    if (ids.size() > 1) {
+      throw new IllegalArgumentException("invoice number " + number + (code == null ? "" : " with code " + code) + " names " + ids.size()
+          + " invoices (" + String.join(", ", ids) + "); trace one by its id" + (code == null ? " or add --code" : ""));
+    }
+    return ids.get(0);
   }
 
   @SuppressWarnings("unchecked")
@@ -118,9 +127,9 @@ final class TraceCommand implements Callable<Integer> {
       List<Map<String, Object>> items = (List<Map<String, Object>>) page.get("items");
       List<Map<String, Object>> notVisible = (List<Map<String, Object>>) page.getOrDefault("notVisible", List.of());
       if (!items.isEmpty()) {
-        target = (String) items.get(0).get("id");
+        target = only(items.stream().map(i -> (String) i.get("id")).toList());
       } else if (!notVisible.isEmpty()) {
-        target = (String) notVisible.get(0).get("invoiceId");
+        target = only(notVisible.stream().map(i -> (String) i.get("invoiceId")).toList());
       } else {
         return null;
       }

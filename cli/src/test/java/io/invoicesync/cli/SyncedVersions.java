@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /** The "no version applied twice" check of the pipeline ITs, on {@code invoices.synced}. */
 public final class SyncedVersions {

@@ -9,7 +9,6 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.SerdeFactory;
-import io.invoicesync.schemas.Topics;
 import io.invoicesync.testkit.KafkaTestSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package io.invoicesync.projector;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.invoicesync.projector.ProjectorErrorClassifier.Kind;
 import io.invoicesync.projector.internal.Commits;
 import io.invoicesync.projector.internal.ParkingLot;
 import io.invoicesync.projector.internal.ProjectionPolicy;

@@ -45,10 +45,6 @@ public final class TraceService {
     this.source = source;
   }
 
-  public boolean sourceConfigured() {
-    return source != null;
-  }
-
   /** The trace of {@code id}; always an answer, UNKNOWN when nothing knows the invoice. */
   public Map<String, Object> trace(String id) throws SQLException {
     Map<String, Object> out = new LinkedHashMap<>();

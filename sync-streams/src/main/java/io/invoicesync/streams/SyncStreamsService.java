@@ -6,7 +6,6 @@ import io.invoicesync.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import java.time.Duration;
 import org.apache.kafka.streams.KafkaStreams;

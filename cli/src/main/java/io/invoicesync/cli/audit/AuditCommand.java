@@ -1,5 +1,6 @@
 package io.invoicesync.cli.audit;
 
+import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
@@ -10,7 +11,6 @@ import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.SerdeFactory;
-import io.invoicesync.schemas.Topics;
 import java.io.BufferedWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -123,7 +123,7 @@ public final class AuditCommand {
     }
   }
 
-  @Command(name = "verify", mixinStandardHelpOptions = true,
+  @Command(name = "verify", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
       description = {"Recompute every hash of invoices.audit (read_committed), check every link, and compare each task's latest",
           "checkpoint with the chain heads the topic gives. Reports each broken, missing or reordered link by invoice and offset.",
           "Exit 0 clean, 1 broken, 2 unreadable (no such topic, no broker)."},
@@ -143,8 +143,8 @@ public final class AuditCommand {
     String checkpointTopic;
     @Option(names = "--all-checkpoints", description = "Check every checkpoint, not only each task's latest.")
     boolean allCheckpoints;
-    @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputOption output;
     @Spec
     CommandSpec spec;
 
@@ -194,7 +194,7 @@ public final class AuditCommand {
         return 2;
       }
       List<AuditVerifier.Problem> problems = verifier.finish(allCheckpoints);
-      if ("json".equals(output)) {
+      if (output.json()) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("topic", conn.topic);
         body.put("entries", verifier.entries());
@@ -220,7 +220,7 @@ public final class AuditCommand {
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true,
+  @Command(name = "history", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
       description = {"One invoice's audit chain from the topic, every entry's hash and link checked.",
           "Exit 0 when the chain verifies, 1 when it does not or is empty, 2 when the topic cannot be read."},
       footer = {"", "Example:", "  invoice-sync audit history hand-1 --bootstrap localhost:9092"})
@@ -229,8 +229,8 @@ public final class AuditCommand {
     Connection conn;
     @Parameters(paramLabel = "ID", description = "The invoice id.")
     String id;
-    @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputOption output;
     @Spec
     CommandSpec spec;
 
@@ -267,7 +267,7 @@ public final class AuditCommand {
         return 2;
       }
       List<AuditVerifier.Problem> problems = verifier.finish(false);
-      if ("json".equals(output)) {
+      if (output.json()) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("invoiceId", id);
         body.put("verified", !rows.isEmpty() && problems.isEmpty());
@@ -291,7 +291,7 @@ public final class AuditCommand {
     }
   }
 
-  @Command(name = "export", mixinStandardHelpOptions = true,
+  @Command(name = "export", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
       description = {"Export audit entries recorded in [--from, --to) as JSON lines or CSV, every field the hash covers included,",
           "so the chain can be re-verified from the file alone."},
       footer = {"", "Example:", "  invoice-sync audit export --bootstrap localhost:9092 --from 2026-11-01 --to 2026-12-01 --seller 91440300MA5ETUPW89 --format csv --out nov.csv"})

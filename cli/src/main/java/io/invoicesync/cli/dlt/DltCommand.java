@@ -1,29 +1,21 @@
 package io.invoicesync.cli.dlt;
 
+import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
-import io.invoicesync.schemas.ReplayHeaders;
 import io.invoicesync.schemas.Topics;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,8 +81,8 @@ public final class DltCommand {
   static final class ListCommand implements Callable<Integer> {
     @Mixin
     Selection sel;
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (one array; for scripts).")
-    Output output;
+    @Mixin
+    OutputOption output;
     @Spec
     CommandSpec spec;
 
@@ -99,7 +91,7 @@ public final class DltCommand {
       PrintWriter out = spec.commandLine().getOut();
       try (DeadLetterReader reader = new DeadLetterReader(sel.bootstrap)) {
         List<DeadLetter> all = reader.read(sel.topics, sel.filter());
-        if (output == Output.json) {
+        if (output.json()) {
           List<Map<String, Object>> rows = new ArrayList<>();
           all.forEach(d -> rows.add(summary(d)));
           out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
@@ -128,8 +120,8 @@ public final class DltCommand {
     @Option(names = "--registry", description = "Apicurio Registry URL the pipeline runs with, to decode the payload through it "
         + "(default: the built-in schema catalog, as a registry-less pipeline writes).")
     String registry;
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (for scripts).")
-    Output output;
+    @Mixin
+    OutputOption output;
     @Parameters(index = "0", paramLabel = "TOPIC:PARTITION:OFFSET")
     String coordinates;
     @Spec
@@ -145,7 +137,7 @@ public final class DltCommand {
       try (DeadLetterReader reader = new DeadLetterReader(bootstrap)) {
         DeadLetter d = reader.readOne(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
         SerdeFactory serdes = registry == null || registry.isBlank() ? SerdeFactory.registryLess() : SerdeFactory.of(registry);
-        if (output == Output.json) {
+        if (output.json()) {
           Map<String, Object> m = summary(d);
           Map<String, String> headers = new LinkedHashMap<>();
           for (Header h : d.record().headers()) {
@@ -180,8 +172,6 @@ public final class DltCommand {
   }
 
   /** How list and show print. */
-  enum Output { table, json }
-
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** One dead letter's provenance, for {@code --output json}. */

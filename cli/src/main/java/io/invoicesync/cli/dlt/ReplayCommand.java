@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  * refused after {@code --max-replays}, whichever dead-letter coordinates it has now. Replay runs
  * recorded on {@code invoice-sync.replays} count too (for dead letters replayed by older versions).
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(name = "replay", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
     description = {"Send the chosen dead letters back into the pipeline, with replay headers: the projector's to its retry topic,",
         "sync-streams' and foreign ones to their original topic. A record replayed --max-replays times already is refused",
         "(loop guard). Every replay run is recorded on invoice-sync.replays."},

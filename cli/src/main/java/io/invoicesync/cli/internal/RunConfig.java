@@ -137,11 +137,16 @@ public final class RunConfig {
     return out;
   }
 
+  /** A read-only data source; {@code user} and {@code password} fill in only what the URL itself does not say ({@code ?user=}). */
   public static DataSource dataSource(String url, String user, String password) {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setUrl(url);
-    ds.setUser(user);
-    ds.setPassword(password);
+    if (ds.getUser() == null && user != null && !user.isBlank()) {
+      ds.setUser(user);
+    }
+    if (ds.getPassword() == null && password != null && !password.isEmpty()) {
+      ds.setPassword(password);
+    }
     ds.setReadOnly(true);
     ds.setConnectTimeout(5);
     return ds;

@@ -1,5 +1,6 @@
 package io.invoicesync.cli.reconcile;
 
+import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
@@ -20,12 +21,13 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code invoice-sync reconcile}: prove that nothing is missing between the issuing database and the query store. */
-@Command(name = "reconcile", mixinStandardHelpOptions = true,
+@Command(name = "reconcile", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
     description = {"Compare the issuing database with the query store by checksums of invoice buckets computed inside each",
         "database, bisecting only the buckets that differ, and classify every invoice not visible at its latest source state:",
         "MISSING, STALE, EXTRA (alarms), REJECTED, DEAD_LETTERED, IN_FLIGHT (explained).",
@@ -62,8 +64,8 @@ public final class ReconcileCommand implements Callable<Integer> {
       + "databases. auto (default) uses PostgreSQL's own hash functions when a probe shows both databases compute the same values "
       + "(same byte order and encoding), md5 otherwise.")
   String hash;
-  @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-  String output;
+  @Mixin
+  OutputOption output;
   @Option(names = "--out", description = "Also write the report as JSON to FILE (for 'resync --from-report').")
   Path out;
   @Option(names = "--repair", description = "Then re-read every MISSING and STALE invoice through the source (as 'resync' does), wait "
@@ -129,7 +131,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     if (out != null) {
       Files.writeString(out, JSON.writeValueAsString(body));
     }
-    if ("json".equals(output)) {
+    if (output.json()) {
       o.println(JSON.writeValueAsString(body));
     } else {
       printTable(o, report);

@@ -1,5 +1,6 @@
 package io.invoicesync.cli.reconcile;
 
+import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.invoicesync.cli.internal.RunConfig;
 import java.io.PrintWriter;
@@ -15,12 +16,13 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code invoice-sync resync}: repair through the source, by re-reading invoices with a Debezium incremental snapshot. */
-@Command(name = "resync", mixinStandardHelpOptions = true,
+@Command(name = "resync", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
     description = {"Ask ingest to re-read invoices from the issuing database (a Debezium incremental snapshot through its signal",
         "table), wait until each was validated again and made visible or rejected, then reconcile.",
         "Exit 0 when every re-read invoice was decided and nothing is MISSING, STALE or EXTRA afterwards; 1 otherwise; 2 when it cannot run."},
@@ -54,8 +56,8 @@ public final class ResyncCommand implements Callable<Integer> {
   long timeoutSeconds;
   @Option(names = "--max", defaultValue = "100000", description = "Refuse to re-read more invoices than this at once (default: ${DEFAULT-VALUE}).")
   int max;
-  @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-  String output;
+  @Mixin
+  OutputOption output;
   @Spec
   CommandSpec spec;
 
@@ -156,7 +158,7 @@ public final class ResyncCommand implements Callable<Integer> {
     body.put("undecided", o.undecided());
     body.put("ok", o.ok());
     body.put("reconcile", ReconcileCommand.toJson(o.after()));
-    if ("json".equals(output)) {
+    if (output.json()) {
       out.println(ReconcileCommand.JSON.writeValueAsString(body));
     } else {
       out.printf("resync: %d invoices re-read%s, %d decided%s%n", o.requested().size(),

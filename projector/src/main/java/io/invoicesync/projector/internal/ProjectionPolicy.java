@@ -99,8 +99,4 @@ public final class ProjectionPolicy {
     }
     return new DeadLetter(Kind.NON_RETRIABLE, failures);
   }
-
-  public int maxAttempts() {
-    return maxAttempts;
-  }
 }

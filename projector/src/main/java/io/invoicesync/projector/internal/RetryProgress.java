@@ -38,10 +38,6 @@ public final class RetryProgress {
     progress.remove(p);
   }
 
-  public int size() {
-    return progress.size();
-  }
-
   public void clear() {
     progress.clear();
   }

@@ -21,9 +21,6 @@ public final class InvoiceRepository {
   /** Search filters; null fields are not applied. */
   public record Filter(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status, String invoiceNumber,
                        String invoiceCode, BigDecimal minAmount, BigDecimal maxAmount) {
-    public Filter(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status) {
-      this(sellerTaxId, buyerTaxId, from, to, status, null, null, null, null);
-    }
   }
 
   /** Rejection search filters; null fields are not applied. {@code from}/{@code to} bound the rejection date (UTC). */
