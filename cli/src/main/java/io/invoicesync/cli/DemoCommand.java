@@ -64,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, data.resolve("streams"));
     cfg.put("streams.instance.id", "demo"); // static membership: a second demo run resumes without a rebalance wait
     cfg.put("api.port", Integer.toString(port));
-    cfg.put("reconcile.interval.ms", "60000"); // GET /api/v1/reconcile/last and invoicesync_reconcile_* answer within a minute
+    cfg.put("reconcile.interval", "1m"); // GET /api/v1/reconcile/last and invoicesync_reconcile_* answer within a minute
 
     AtomicBoolean stopping = new AtomicBoolean();
     CountDownLatch stopped = new CountDownLatch(1);

@@ -258,7 +258,7 @@ final class OutcomeStore {
       if (e.getSource().getLsn() < 0) {
         continue;
       }
-      String stage = "PROJECTED".equals(e.getEvent()) ? "projection" : "projector".equals(e.getStage()) ? null : "sync";
+      String stage = ProjectionReports.PROJECTED.equals(e.getEvent()) ? "projection" : ProjectorService.STAGE.equals(e.getStage()) ? null : "sync";
       if (stage != null) {
         newest.merge(stage, e, (x, y) -> y.getSource().getLsn() > x.getSource().getLsn() ? y : x);
       }

@@ -249,7 +249,7 @@ public final class QueryApiServer implements AutoCloseable {
   private void lastReconcile(Context ctx) throws Exception {
     var report = tracer.lastReconcile();
     if (report.isEmpty()) {
-      problem(ctx, 404, "No reconciliation yet", "no scheduled reconciliation has been recorded; set reconcile.interval.ms on the process "
+      problem(ctx, 404, "No reconciliation yet", "no scheduled reconciliation has been recorded; set reconcile.interval (e.g. 5m) on the process "
           + "running the projector, or run 'invoice-sync reconcile'", List.of());
       return;
     }

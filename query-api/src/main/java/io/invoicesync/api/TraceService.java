@@ -48,10 +48,17 @@ public final class TraceService {
   /** The trace of {@code id}; always an answer, UNKNOWN when nothing knows the invoice. */
   public Map<String, Object> trace(String id) throws SQLException {
     Map<String, Object> out = new LinkedHashMap<>();
+    TraceVerdict.Visible visible = null;
+    String code = null;
+    String number = null;
+    TraceVerdict.Recorded recorded = null;
+    List<Map<String, Object>> history;
+    Map<String, Object> rejection;
+    List<Map<String, Object>> deadLetters;
+    Instant newestHandled = null;
+    // everything the store knows first, on one connection returned before the issuing database is asked (a slow source must
+    // not hold the store's pool)
     try (Connection c = store.getConnection()) {
-      TraceVerdict.Visible visible = null;
-      String code = null;
-      String number = null;
       try (PreparedStatement ps = c.prepareStatement("SELECT version, status, source_commit_ts, projected_at, synced_at, invoice_code, "
           + "invoice_number FROM invoice WHERE id = ?")) {
         ps.setString(1, id);
@@ -63,7 +70,6 @@ public final class TraceService {
           }
         }
       }
-      TraceVerdict.Recorded recorded = null;
       try (PreparedStatement ps = c.prepareStatement("SELECT outcome, last_event, latest_version, visible_version, updated_at, "
           + "invoice_code, invoice_number FROM invoice_outcome WHERE invoice_id = ?")) {
         ps.setString(1, id);
@@ -78,44 +84,52 @@ public final class TraceService {
           }
         }
       }
-      List<Map<String, Object>> history = events(c, id);
-      Map<String, Object> rejection = rejection(c, id);
-      List<Map<String, Object>> deadLetters = deadLetters(c, id);
-      Map<String, Object> sourceView = new LinkedHashMap<>();
-      TraceVerdict.Source src = probeSource(c, id, sourceView);
-      if (number == null && sourceView.get("invoiceNumber") != null) {
-        code = (String) sourceView.get("invoiceCode");
-        number = (String) sourceView.get("invoiceNumber");
+      history = events(c, id);
+      rejection = rejection(c, id);
+      deadLetters = deadLetters(c, id);
+      if (source != null) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT source_commit_ts FROM pipeline_watermark WHERE stage = 'sync'");
+             ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            newestHandled = instant(rs, 1);
+          }
+        }
       }
-      if (recorded == null && visible == null && deadLetters.isEmpty() == false) {
-        recorded = new TraceVerdict.Recorded(TraceVerdict.DEAD_LETTERED, "DEAD_LETTERED", null, null, null);
-      }
-      TraceVerdict verdict = TraceVerdict.decide(visible, recorded, src, Instant.now());
-
-      out.put("invoiceId", id);
-      out.put("outcome", verdict.outcome());
-      out.put("explanation", verdict.explanation());
-      out.put("action", verdict.action());
-      out.put("invoiceCode", code);
-      out.put("invoiceNumber", number);
-      out.put("visibleVersion", visible == null ? null : visible.version());
-      out.put("latestVersionSeen", recorded != null && recorded.latestVersion() != null ? recorded.latestVersion()
-          : visible == null ? null : visible.version());
-      Map<String, Object> timeline = timeline(history, visible);
-      if (timeline.get("sourceCommit") == null && sourceView.get("changedAt") != null) {
-        timeline.put("sourceCommit", sourceView.get("changedAt")); // committed, not captured: the source's own time
-      }
-      out.put("timeline", timeline);
-      out.put("rejection", rejection);
-      out.put("deadLetters", deadLetters);
-      out.put("history", history);
-      out.put("source", sourceView);
-      Map<String, Object> links = new LinkedHashMap<>();
-      links.put("invoice", visible == null ? null : "/api/v1/invoices/" + id);
-      links.put("audit", "/api/v1/invoices/" + id + "/audit");
-      out.put("links", links);
-      return out;
     }
+    Map<String, Object> sourceView = new LinkedHashMap<>();
+    TraceVerdict.Source src = probeSource(id, newestHandled, sourceView);
+    if (number == null && sourceView.get("invoiceNumber") != null) {
+      code = (String) sourceView.get("invoiceCode");
+      number = (String) sourceView.get("invoiceNumber");
+    }
+    if (recorded == null && visible == null && deadLetters.isEmpty() == false) {
+      recorded = new TraceVerdict.Recorded(TraceVerdict.DEAD_LETTERED, "DEAD_LETTERED", null, null, null);
+    }
+    TraceVerdict verdict = TraceVerdict.decide(visible, recorded, src, Instant.now());
+
+    out.put("invoiceId", id);
+    out.put("outcome", verdict.outcome());
+    out.put("explanation", verdict.explanation());
+    out.put("action", verdict.action());
+    out.put("invoiceCode", code);
+    out.put("invoiceNumber", number);
+    out.put("visibleVersion", visible == null ? null : visible.version());
+    out.put("latestVersionSeen", recorded != null && recorded.latestVersion() != null ? recorded.latestVersion()
+        : visible == null ? null : visible.version());
+    Map<String, Object> timeline = timeline(history, visible);
+    if (timeline.get("sourceCommit") == null && sourceView.get("changedAt") != null) {
+      timeline.put("sourceCommit", sourceView.get("changedAt")); // committed, not captured: the source's own time
+    }
+    out.put("timeline", timeline);
+    out.put("rejection", rejection);
+    out.put("deadLetters", deadLetters);
+    out.put("history", history);
+    out.put("source", sourceView);
+    Map<String, Object> links = new LinkedHashMap<>();
+    links.put("invoice", visible == null ? null : "/api/v1/invoices/" + id);
+    links.put("audit", "/api/v1/invoices/" + id + "/audit");
+    out.put("links", links);
+    return out;
   }
 
   /** Source commit, capture, sync and projection times of the newest change seen. */
@@ -151,7 +165,7 @@ public final class TraceService {
     return t;
   }
 
-  private TraceVerdict.Source probeSource(Connection store, String id, Map<String, Object> view) throws SQLException {
+  private TraceVerdict.Source probeSource(String id, Instant newestHandled, Map<String, Object> view) {
     view.put("checked", false);
     if (source == null) {
       view.put("note", "no source access configured (api.source.jdbc.url)");
@@ -160,13 +174,6 @@ public final class TraceService {
     try {
       Optional<SourceProbe.SourceInvoice> inv = source.invoice(id);
       SourceProbe.Capture capture = source.capture();
-      Instant newestHandled = null;
-      try (PreparedStatement ps = store.prepareStatement("SELECT source_commit_ts FROM pipeline_watermark WHERE stage = 'sync'");
-           ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          newestHandled = instant(rs, 1);
-        }
-      }
       view.put("checked", true);
       view.put("present", inv.isPresent());
       inv.ifPresent(i -> {

@@ -55,7 +55,7 @@ public final class ReconcileScheduler implements AutoCloseable {
     RunConfig rc = RunConfig.of(runConfig);
     DataSource source = rc.source();
     if (source == null) {
-      throw new org.apache.kafka.common.config.ConfigException("reconcile.interval.ms is set, but no issuing database is configured: set "
+      throw new org.apache.kafka.common.config.ConfigException("reconcile.interval is set, but no issuing database is configured: set "
           + "ingest.database.* or api.source.jdbc.url");
     }
     this.store = rc.storeForWriter();

@@ -195,7 +195,7 @@ public final class TransactionAssembler {
   }
 
   /** The op of a re-read requested by 'invoice-sync resync' (a Debezium incremental snapshot read). */
-  public static final String RESYNC = "RESYNC";
+  public static final String RESYNC = io.invoicesync.schemas.ChangeOps.RESYNC;
 
   /** A snapshot read of a header carries no lines yet; the caller must load them before publishing. */
   public static boolean needsLines(InvoiceChange change) {

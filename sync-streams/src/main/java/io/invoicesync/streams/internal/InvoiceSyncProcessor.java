@@ -56,7 +56,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
   public static final String STAGE = "sync-streams";
   /** A re-read requested by 'invoice-sync resync': validated again and re-emitted even when nothing changed. */
-  public static final String RESYNC = "RESYNC";
+  public static final String RESYNC = io.invoicesync.schemas.ChangeOps.RESYNC;
   /** Key of the last checkpoint's floor in the heads store (no invoice id starts with a NUL). */
   static final String FLOOR_KEY = "\u0000checkpoint-floor";
   /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
@@ -248,14 +248,14 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     try {
       // judged as of the source commit, not the wall clock: reprocessing the same change gives the same verdict
       violations = validator.validate(candidate, previous == null ? null : previous.getInvoice(),
-          LocalDate.ofInstant(change.getSource().getCommitTs(), zone), "CREATE".equals(change.getOp()));
+          LocalDate.ofInstant(change.getSource().getCommitTs(), zone), io.invoicesync.schemas.ChangeOps.CREATE.equals(change.getOp()));
     } catch (RuntimeException e) {
       // a bug in a rule must not stop the stream or lose the change: reject it, loudly
       violations = List.of(violation(VALIDATION_ERROR, "invoice", e.getClass().getName(), "no error",
           "validation failed unexpectedly: " + e.getMessage()));
     }
     if (!violations.isEmpty()) {
-      store.put(id, reject(id, base, change, candidate, violations, now, timestamp));
+      store.put(id, reject(id, base, change, candidate, digest, violations, now, timestamp));
       return;
     }
     if (previous == null && candidate.getRedLetter() != null) {
@@ -310,6 +310,12 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   }
 
   private StoreEntry reject(String id, StoreEntry base, InvoiceChange change, Invoice seen, List<Violation> violations, Instant now, long ts) {
+    return reject(id, base, change, seen, seen == null ? "" : Digests.invoiceDigest(seen), violations, now, ts);
+  }
+
+  /** As above, with the digest of {@code seen} already computed (the validation path has it). */
+  private StoreEntry reject(String id, StoreEntry base, InvoiceChange change, Invoice seen, String digest, List<Violation> violations,
+                            Instant now, long ts) {
     InvoiceRejected rejected = InvoiceRejected.newBuilder()
         .setInvoiceId(id)
         .setInvoice(seen)
@@ -319,7 +325,6 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .build();
     String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","))
         + (RESYNC.equals(change.getOp()) ? " (" + RESYNC + ")" : "");
-    String digest = seen == null ? "" : Digests.invoiceDigest(seen);
     AuditEntry audit = audit(id, "REJECTED", null, change, digest, codes, base.auditHead(), now, seen);
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
     chain(id, audit, ts);
