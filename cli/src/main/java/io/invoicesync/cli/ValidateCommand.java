@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -66,12 +65,7 @@ final class ValidateCommand implements Callable<Integer> {
     ZoneId zone = ZoneId.of("Asia/Shanghai");
     if (config != null) {
       try {
-        Map<String, Object> streams = new HashMap<>();
-        RunConfig.load(config).values().forEach((k, v) -> {
-          if (k.startsWith("streams.")) {
-            streams.put(k.substring("streams.".length()), v);
-          }
-        });
+        Map<String, Object> streams = RunConfig.load(config).component("streams.");
         streams.putIfAbsent(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092"); // validate reads no topic
         SyncStreamsConfig sc = new SyncStreamsConfig(streams);
         rules = sc.validationRules();

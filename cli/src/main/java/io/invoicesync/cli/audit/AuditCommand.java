@@ -161,12 +161,13 @@ public final class AuditCommand {
         try (TopicScan scan = new TopicScan(client)) {
           // checkpoints first: every entry a checkpoint read now covers was committed before it, so it is below the audit
           // topic's end read afterwards (the other order could see a checkpoint whose entries the scan stopped short of)
-          List<TopicPartition> cps;
-          try {
-            cps = scan.partitions(checkpointTopic);
-          } catch (IllegalArgumentException noCheckpoints) {
-            cps = List.of();
-            err.println("audit verify: no checkpoint topic " + checkpointTopic + ": a deleted chain or a truncated topic cannot be detected");
+          List<TopicPartition> cps = List.of();
+          if (invoice == null) { // one invoice's chain is checked link by link; checkpoints commit to whole tasks
+            try {
+              cps = scan.partitions(checkpointTopic);
+            } catch (IllegalArgumentException noCheckpoints) {
+              err.println("audit verify: no checkpoint topic " + checkpointTopic + ": a deleted chain or a truncated topic cannot be detected");
+            }
           }
           if (!cps.isEmpty()) {
             scan.scan(cps, r -> {
@@ -178,6 +179,9 @@ public final class AuditCommand {
             }, n -> { });
           }
           List<TopicPartition> partitions = scan.partitions(conn.topic);
+          if (invoice != null) { // only the invoice's own partition: the audit topic is keyed by invoice id with the default partitioner
+            partitions = List.of(partitions.get(AuditChain.partitionOf(invoice, partitions.size())));
+          }
           try (ProgressBar bar = conn.progress("verify", scan.size(partitions))) {
             scan.scan(partitions, r -> {
               try {

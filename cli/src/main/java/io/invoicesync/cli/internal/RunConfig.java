@@ -38,6 +38,17 @@ public final class RunConfig {
     return new RunConfig(values);
   }
 
+  /** The keys under {@code prefix} (e.g. {@code "reconcile."}), prefix removed, for a component's typed configuration. */
+  public Map<String, Object> component(String prefix) {
+    Map<String, Object> out = new HashMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        out.put(k.substring(prefix.length()), v);
+      }
+    });
+    return out;
+  }
+
   public Map<String, String> values() {
     return values;
   }

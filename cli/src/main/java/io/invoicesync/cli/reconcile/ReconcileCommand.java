@@ -57,12 +57,12 @@ public final class ReconcileCommand implements Callable<Integer> {
   LocalDate to;
   @Option(names = "--seller", description = "Only invoices of this seller taxpayer id.")
   String seller;
-  @Option(names = "--grace", defaultValue = "60", description = "Seconds after its commit an undecided change counts as IN_FLIGHT, "
-      + "not MISSING (default: ${DEFAULT-VALUE}).")
-  long graceSeconds;
-  @Option(names = "--hash", defaultValue = "auto", description = "auto, native or md5: how buckets and contents are hashed inside the "
-      + "databases. auto (default) uses PostgreSQL's own hash functions when a probe shows both databases compute the same values "
-      + "(same byte order and encoding), md5 otherwise.")
+  @Option(names = "--grace", description = "Seconds after its commit an undecided change counts as IN_FLIGHT, "
+      + "not MISSING (default: the configuration's reconcile.grace.seconds, else 60).")
+  Long graceSeconds;
+  @Option(names = "--hash", description = "auto, native or md5: how buckets and contents are hashed inside the "
+      + "databases. auto (default, or the configuration's reconcile.hash) uses PostgreSQL's own hash functions when a probe shows both "
+      + "databases compute the same values (same byte order and encoding), md5 otherwise.")
   String hash;
   @Mixin
   OutputOption output;
@@ -144,8 +144,10 @@ public final class ReconcileCommand implements Callable<Integer> {
     DataSource src;
     DataSource dst;
     String schema = sourceSchema;
+    ReconcileConfig defaults = new ReconcileConfig(Map.of());
     if (config != null) {
       RunConfig rc = RunConfig.load(config);
+      defaults = new ReconcileConfig(rc.component("reconcile."));
       src = sourceUrl != null ? RunConfig.dataSource(sourceUrl, sourceUser, "") : rc.source();
       dst = storeUrl != null ? RunConfig.dataSource(storeUrl, storeUser, "") : rc.storeForWriter();
       if (schema == null) {
@@ -161,13 +163,9 @@ public final class ReconcileCommand implements Callable<Integer> {
     if (src == null) {
       throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
     }
-    Reconciler r = new Reconciler(src, schema == null ? "issuing" : schema, dst, Duration.ofSeconds(graceSeconds));
-    return switch (hash) {
-      case "auto" -> r;
-      case "native" -> r.withScheme(Reconciler.HashScheme.NATIVE);
-      case "md5" -> r.withScheme(Reconciler.HashScheme.MD5);
-      default -> throw new IllegalArgumentException("--hash must be auto, native or md5, not " + hash);
-    };
+    long grace = graceSeconds != null ? graceSeconds : defaults.getLong(ReconcileConfig.GRACE_SECONDS);
+    Reconciler r = new Reconciler(src, schema == null ? "issuing" : schema, dst, Duration.ofSeconds(grace));
+    return r.withHash(hash != null ? hash : defaults.getString(ReconcileConfig.HASH));
   }
 
   private static ProgressBar progress() {

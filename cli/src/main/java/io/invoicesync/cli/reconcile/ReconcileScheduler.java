@@ -60,11 +60,7 @@ public final class ReconcileScheduler implements AutoCloseable {
     }
     this.store = rc.storeForWriter();
     Reconciler r = new Reconciler(source, rc.sourceSchema(), store, Duration.ofSeconds(config.getLong(ReconcileConfig.GRACE_SECONDS)));
-    this.reconciler = switch (config.getString(ReconcileConfig.HASH)) {
-      case "native" -> r.withScheme(Reconciler.HashScheme.NATIVE);
-      case "md5" -> r.withScheme(Reconciler.HashScheme.MD5);
-      default -> r;
-    };
+    this.reconciler = r.withHash(config.getString(ReconcileConfig.HASH));
     this.interval = Duration.ofMillis(config.intervalMs());
     this.maxKept = config.getInt(ReconcileConfig.MAX_DIFFERENCES_KEPT);
     this.autoRepairMax = config.getInt(ReconcileConfig.AUTO_REPAIR_MAX);

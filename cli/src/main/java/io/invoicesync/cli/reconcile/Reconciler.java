@@ -139,6 +139,16 @@ public final class Reconciler {
     this.grace = grace;
   }
 
+  /** {@code auto} (probe), {@code native} or {@code md5}, as {@code --hash} and {@code reconcile.hash} spell it. */
+  public Reconciler withHash(String name) {
+    return switch (name) {
+      case "auto" -> this;
+      case "native" -> withScheme(HashScheme.NATIVE);
+      case "md5" -> withScheme(HashScheme.MD5);
+      default -> throw new IllegalArgumentException("hash must be auto, native or md5, not '" + name + "'");
+    };
+  }
+
   /** Forces a hash scheme instead of probing for the fastest one both databases agree on. */
   public Reconciler withScheme(HashScheme forced) {
     this.scheme = forced;

@@ -56,6 +56,7 @@ class ReconcileIT {
     kafka = stack.kafka;
     Map<String, String> cfg = stack.config();
     cfg.put("reconcile.interval.ms", "1000");
+    cfg.put("reconcile.hash", "md5"); // the CLI's reconcile --config takes it too (ReconcilerIT covers the native scheme)
     pipeline = stack.startPipeline(cfg);
     StringBuilder props = new StringBuilder();
     new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
@@ -197,6 +198,7 @@ class ReconcileIT {
       assertThat(classes).doesNotContainKey("EXTRA");
       assertThat(classes.get("REJECTED")).as("the generator's invalid invoices").isNotEmpty();
       assertThat(r.report().get("sourceInvoices").asLong()).isGreaterThanOrEqualTo(800);
+      assertThat(r.report().get("hash").asText()).as("reconcile.hash from --config").isEqualTo("MD5");
 
       // and the table says the same to a person
       StringWriter table = new StringWriter();
