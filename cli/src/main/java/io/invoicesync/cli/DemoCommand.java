@@ -51,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
     PrintStream out = System.out;
     Path data = dataDir.toAbsolutePath();
     System.setProperty("invoicesync.log.file", data.resolve("invoice-sync.log").toString());
-    EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(data.resolve("postgres"), List.of("issuing", "querystore"));
+    // stopped by this command after the pipeline and Kafka (Ctrl-C included), not by a shutdown hook of its own racing them
+    EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOwnedByCaller(data.resolve("postgres"), List.of("issuing", "querystore"));
     EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(data.resolve("kafka"));
     out.println("issuing-db: " + pg.jdbcUrl("issuing"));
     out.println("psql:       psql \"postgresql://" + EmbeddedPostgresServer.USER + "@localhost:" + pg.port() + "/issuing\"   # issue an invoice by hand (README)");
@@ -62,7 +63,9 @@ final class DemoCommand implements Callable<Integer> {
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), EmbeddedPostgresServer.USER, "");
     QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), EmbeddedPostgresServer.USER, "");
     Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, data.resolve("streams"));
-    cfg.put("streams.instance.id", "demo"); // static membership: a second demo run resumes without a rebalance wait
+    // static membership: a second demo run (after a crash too) takes its partitions back without waiting out the old member's session
+    cfg.put("streams.instance.id", "demo");
+    cfg.put("projector.instance.id", "demo");
     cfg.put("api.port", Integer.toString(port));
     cfg.put("reconcile.interval", "1m"); // GET /api/v1/reconcile/last and invoicesync_reconcile_* answer within a minute
 

@@ -20,16 +20,26 @@ import org.slf4j.LoggerFactory;
  * Debezium can decode its WAL with pgoutput. Hosts several databases (the issuing database and the
  * query store by default). Data is kept under {@code dataDir}: a second start on the same directory
  * resumes with the same databases, replication slot and WAL.
+ *
+ * <p>PostgreSQL runs detached from the JVM (pg_ctl daemonizes it), so a JVM killed with SIGKILL
+ * leaves it running and holding the data directory. The JVM that starts a server records its own
+ * pid beside the data ({@value #OWNER_FILE}); a later start finds a server whose owner is gone,
+ * stops it (a smart shutdown: its clients died with their JVM) and starts afresh, and refuses,
+ * naming the owner, when the owner is still alive.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
   public static final String USER = "postgres";
+  /** Beside the data directory's {@code postmaster.pid}: the pid of the JVM that started the server. */
+  public static final String OWNER_FILE = "invoice-sync-owner.pid";
 
   private final EmbeddedPostgres postgres;
+  private final Path dataDir;
 
-  private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+  private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path dataDir) {
     this.postgres = postgres;
+    this.dataDir = dataDir;
   }
 
   /**
@@ -56,8 +66,24 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
    * {@code pg_stat_statements} this way).
    */
   public static EmbeddedPostgresServer start(Path dataDir, String walLevel, List<String> databases, int port, Map<String, String> settings) {
+    return start(dataDir, walLevel, databases, port, settings, true);
+  }
+
+  /**
+   * A server the caller stops itself, in its own order: no JVM shutdown hook stops it behind the
+   * caller's back (the demo closes the pipeline first, then Kafka, then PostgreSQL, so nothing still
+   * writing finds the database gone). A JVM killed outright leaves it running; the next start on the
+   * same directory stops it.
+   */
+  public static EmbeddedPostgresServer startOwnedByCaller(Path dataDir, List<String> databases) {
+    return start(dataDir, "logical", databases, 0, Map.of(), false);
+  }
+
+  private static EmbeddedPostgresServer start(Path dataDir, String walLevel, List<String> databases, int port, Map<String, String> settings,
+                                              boolean stopOnJvmExit) {
     try {
       Files.createDirectories(dataDir);
+      stopOrphanedServer(dataDir);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
       if (port > 0) {
         builder.setPort(port);
@@ -65,6 +91,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       builder
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
+          .setRegisterShutdownHook(stopOnJvmExit)
           .setServerConfig("wal_level", walLevel)
           .setServerConfig("max_wal_senders", "10")
           .setServerConfig("max_replication_slots", "10")
@@ -73,14 +100,58 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           .setServerConfig("timezone", "UTC");
       settings.forEach(builder::setServerConfig);
       EmbeddedPostgres pg = builder.start();
-      EmbeddedPostgresServer server = new EmbeddedPostgresServer(pg);
+      Files.writeString(dataDir.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
+      EmbeddedPostgresServer server = new EmbeddedPostgresServer(pg, dataDir);
       for (String db : databases) {
         server.createDatabaseIfMissing(db);
       }
       log.info("embedded PostgreSQL on port {} (data {}), wal_level={}", pg.getPort(), dataDir, walLevel);
       return server;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dataDir, e);
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dataDir + ": " + root.getMessage(), e);
+    }
+  }
+
+  /**
+   * Stops a server left running on {@code dataDir} by a JVM that no longer exists (killed with
+   * SIGKILL, say); refuses when the JVM that started it is still running.
+   */
+  static void stopOrphanedServer(Path dataDir) throws IOException {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    Path ownerFile = dataDir.resolve(OWNER_FILE);
+    if (!Files.exists(pidFile) || !Files.exists(ownerFile)) {
+      return; // never started, stopped cleanly, or not ours: PostgreSQL itself judges a stale postmaster.pid
+    }
+    java.util.Optional<ProcessHandle> server;
+    long owner;
+    try {
+      server = ProcessHandle.of(Long.parseLong(Files.readAllLines(pidFile).get(0).trim()));
+      owner = Long.parseLong(Files.readString(ownerFile).trim());
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      return;
+    }
+    if (server.isEmpty() || !server.get().isAlive()) {
+      return;
+    }
+    if (owner != ProcessHandle.current().pid() && ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
+      throw new IOException("the embedded PostgreSQL on " + dataDir + " (pid " + server.get().pid() + ") belongs to process " + owner
+          + ", which is still running: stop it first, or use another data directory");
+    }
+    log.warn("embedded PostgreSQL (pid {}) of a process that is gone ({}) still holds {}: stopping it", server.get().pid(), owner, dataDir);
+    server.get().destroy(); // SIGTERM: a smart shutdown, whose clients died with their JVM
+    try {
+      server.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IOException("the embedded PostgreSQL left on " + dataDir + " (pid " + server.get().pid() + ") did not stop within 60 s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping the PostgreSQL left on " + dataDir, e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException(e.getCause());
     }
   }
 
@@ -130,6 +201,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   public void close() {
     try {
       postgres.close();
+      Files.deleteIfExists(dataDir.resolve(OWNER_FILE));
     } catch (IOException e) {
       throw new UncheckedIOException("embedded PostgreSQL did not stop cleanly", e);
     }

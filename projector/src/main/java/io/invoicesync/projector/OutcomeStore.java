@@ -64,7 +64,11 @@ final class OutcomeStore {
         advanceWatermarks(c, batch.events);
         c.commit();
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        try {
+          c.rollback();
+        } catch (SQLException rollbackFailed) {
+          e.addSuppressed(rollbackFailed); // a dead connection cannot roll back; what failed the write is what the caller classifies
+        }
         throw e;
       }
     }

@@ -83,7 +83,11 @@ public final class QueryStoreWriter {
         c.commit();
         return new WriteResult(List.copyOf(applied), states.size() - applied.size());
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        try {
+          c.rollback();
+        } catch (SQLException rollbackFailed) {
+          e.addSuppressed(rollbackFailed); // a dead connection cannot roll back; what failed the write is what the caller classifies
+        }
         throw e;
       }
     }

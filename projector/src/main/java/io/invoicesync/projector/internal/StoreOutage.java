@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 
@@ -72,7 +73,14 @@ public final class StoreOutage {
           toPause.removeAll(consumer.paused());
           consumer.pause(toPause);
           pausedHere.addAll(toPause);
-          consumer.poll(Duration.ofMillis(backoff.backoff(attempt++))); // paused: waits, keeps the membership, returns nothing
+          try {
+            consumer.poll(Duration.ofMillis(backoff.backoff(attempt++))); // paused: waits, keeps the membership, returns nothing
+          } catch (WakeupException wakeup) {
+            if (!running.getAsBoolean()) {
+              throw new Stopped(); // close() woke the wait: the write did not happen, and it is no record's failure
+            }
+            throw wakeup;
+          }
         }
       }
       throw new Stopped();
