@@ -117,6 +117,16 @@ public final class RunConfig {
     return t.isBlank() ? null : sourceSchema() + "." + t;
   }
 
+  /** The issuing platform's invoice table, unqualified ({@code ingest.source.invoice.table}, default invoice). */
+  public String sourceInvoiceTable() {
+    return values.getOrDefault("ingest.source.invoice.table", "invoice");
+  }
+
+  /** The issuing platform's invoice line table, unqualified ({@code ingest.source.line.table}, default invoice_line). */
+  public String sourceLineTable() {
+    return values.getOrDefault("ingest.source.line.table", "invoice_line");
+  }
+
   public String sourceSchema() {
     return first("api.source.schema", "ingest.source.schema") == null ? "issuing" : first("api.source.schema", "ingest.source.schema");
   }

@@ -141,31 +141,13 @@ public final class ReconcileCommand implements Callable<Integer> {
   }
 
   Reconciler reconciler() throws java.io.IOException {
-    DataSource src;
-    DataSource dst;
-    String schema = sourceSchema;
-    ReconcileConfig defaults = new ReconcileConfig(Map.of());
-    if (config != null) {
-      RunConfig rc = RunConfig.load(config);
-      defaults = new ReconcileConfig(rc.component("reconcile."));
-      src = sourceUrl != null ? RunConfig.dataSource(sourceUrl, sourceUser, "") : rc.source();
-      dst = storeUrl != null ? RunConfig.dataSource(storeUrl, storeUser, "") : rc.storeForWriter();
-      if (schema == null) {
-        schema = rc.sourceSchema();
-      }
-    } else {
-      if (sourceUrl == null || storeUrl == null) {
-        throw new IllegalArgumentException("give --config, or both --source-url and --store-url");
-      }
-      src = RunConfig.dataSource(sourceUrl, sourceUser, "");
-      dst = RunConfig.dataSource(storeUrl, storeUser, "");
+    RunConfig rc = config != null ? RunConfig.load(config) : RunConfig.of(Map.of());
+    if (config == null && (sourceUrl == null || storeUrl == null)) {
+      throw new IllegalArgumentException("give --config, or both --source-url and --store-url");
     }
-    if (src == null) {
-      throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
-    }
-    long grace = graceSeconds != null ? graceSeconds : defaults.getLong(ReconcileConfig.GRACE_SECONDS);
-    Reconciler r = new Reconciler(src, schema == null ? "issuing" : schema, dst, Duration.ofSeconds(grace));
-    return r.withHash(hash != null ? hash : defaults.getString(ReconcileConfig.HASH));
+    DataSource src = sourceUrl != null ? RunConfig.dataSource(sourceUrl, sourceUser, "") : rc.source();
+    DataSource dst = storeUrl != null ? RunConfig.dataSource(storeUrl, storeUser, "") : rc.storeForWriter();
+    return Reconciler.of(rc, src, sourceSchema, dst, graceSeconds == null ? null : Duration.ofSeconds(graceSeconds), hash);
   }
 
   private static ProgressBar progress() {

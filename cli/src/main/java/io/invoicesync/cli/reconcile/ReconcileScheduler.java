@@ -59,8 +59,8 @@ public final class ReconcileScheduler implements AutoCloseable {
           + "ingest.database.* or api.source.jdbc.url");
     }
     this.store = rc.storeForWriter();
-    Reconciler r = new Reconciler(source, rc.sourceSchema(), store, Duration.ofSeconds(config.getLong(ReconcileConfig.GRACE_SECONDS)));
-    this.reconciler = r.withHash(config.getString(ReconcileConfig.HASH));
+    this.reconciler = Reconciler.of(rc, source, null, store, Duration.ofSeconds(config.getLong(ReconcileConfig.GRACE_SECONDS)),
+        config.getString(ReconcileConfig.HASH));
     this.interval = Duration.ofMillis(config.intervalMs());
     this.maxKept = config.getInt(ReconcileConfig.MAX_DIFFERENCES_KEPT);
     this.autoRepairMax = config.getInt(ReconcileConfig.AUTO_REPAIR_MAX);

@@ -129,14 +129,36 @@ public final class Reconciler {
    * @param grace        how long after its commit an undecided change counts as IN_FLIGHT
    */
   public Reconciler(DataSource source, String sourceSchema, DataSource store, Duration grace) {
-    if (!IDENTIFIER.matcher(sourceSchema).matches()) {
-      throw new IllegalArgumentException("source schema '" + sourceSchema + "' is not a plain SQL identifier");
+    this(source, sourceSchema, "invoice", "invoice_line", store, grace);
+  }
+
+  /** With the issuing platform's own table names ({@code ingest.source.invoice.table}, {@code ingest.source.line.table}). */
+  public Reconciler(DataSource source, String sourceSchema, String invoiceTable, String lineTable, DataSource store, Duration grace) {
+    for (String name : List.of(sourceSchema, invoiceTable, lineTable)) {
+      if (!IDENTIFIER.matcher(name).matches()) {
+        throw new IllegalArgumentException("source schema or table '" + name + "' is not a plain SQL identifier");
+      }
     }
     this.source = source;
-    this.sourceInvoice = sourceSchema + ".invoice";
-    this.sourceLine = sourceSchema + ".invoice_line";
+    this.sourceInvoice = sourceSchema + "." + invoiceTable;
+    this.sourceLine = sourceSchema + "." + lineTable;
     this.store = store;
     this.grace = grace;
+  }
+
+  /**
+   * A reconciler as a run configuration describes it: the issuing tables under their configured names,
+   * its {@code reconcile.grace.seconds} and {@code reconcile.hash} unless {@code grace} or {@code hash} are given.
+   */
+  public static Reconciler of(io.invoicesync.cli.internal.RunConfig rc, DataSource source, String schema, DataSource store, Duration grace,
+                              String hash) {
+    if (source == null) {
+      throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
+    }
+    ReconcileConfig defaults = new ReconcileConfig(rc.component("reconcile."));
+    Duration g = grace != null ? grace : Duration.ofSeconds(defaults.getLong(ReconcileConfig.GRACE_SECONDS));
+    return new Reconciler(source, schema != null ? schema : rc.sourceSchema(), rc.sourceInvoiceTable(), rc.sourceLineTable(), store, g)
+        .withHash(hash != null ? hash : defaults.getString(ReconcileConfig.HASH));
   }
 
   /** {@code auto} (probe), {@code native} or {@code md5}, as {@code --hash} and {@code reconcile.hash} spell it. */

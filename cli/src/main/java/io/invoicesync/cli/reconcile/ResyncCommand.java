@@ -72,7 +72,7 @@ public final class ResyncCommand implements Callable<Integer> {
     try {
       rc = RunConfig.load(config);
       resyncer = Resyncer.from(rc);
-      reconciler = new Reconciler(rc.source(), rc.sourceSchema(), rc.storeForWriter(), Duration.ofSeconds(60));
+      reconciler = Reconciler.of(rc, rc.source(), null, rc.storeForWriter(), null, null);
       ids = select(resyncer, reconciler);
       if (code != null && !selection.rejected) {
         throw new IllegalArgumentException("--code goes with --rejected");

@@ -54,7 +54,7 @@ public final class Resyncer {
           + "signals, so nothing can be re-read");
     }
     Resyncer r = new Resyncer(rc.sourceForSignals(), kafkaSignals ? null : rc.signalTable(),
-        rc.sourceSchema() + "." + v.getOrDefault("ingest.source.invoice.table", "invoice"), rc.storeForWriter());
+        rc.sourceSchema() + "." + rc.sourceInvoiceTable(), rc.storeForWriter());
     r.withNotifications(rc.kafkaClientConfig(), v.getOrDefault("ingest.notifications.topic", "invoice-sync.ingest.notifications"));
     if (kafkaSignals) {
       r.withKafkaSignals(rc.kafkaClientConfig(), v.getOrDefault("ingest.signals.topic", "invoice-sync.ingest.signals"),

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,23 @@ class ReconcilerIT {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setUrl(pg.jdbcUrl(db));
     return ds;
+  }
+
+  @Test
+  void shouldReconcileAnIssuingPlatformWhoseTablesHaveOtherNames() throws Exception {
+    // Given the same invoices under the platform's own schema and table names (ingest.source.*)
+    try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA IF NOT EXISTS platform");
+      s.execute("CREATE TABLE IF NOT EXISTS platform.fapiao AS SELECT * FROM issuing.invoice");
+      s.execute("CREATE TABLE IF NOT EXISTS platform.fapiao_line AS SELECT * FROM issuing.invoice_line");
+    }
+    io.invoicesync.cli.internal.RunConfig rc = io.invoicesync.cli.internal.RunConfig.of(Map.of("ingest.source.schema", "platform",
+        "ingest.source.invoice.table", "fapiao", "ingest.source.line.table", "fapiao_line"));
+
+    // When reconcile is built from that configuration, Then it reads those tables and finds them equal to the store
+    Reconciler.Report r = Reconciler.of(rc, ds("issuing"), null, ds("querystore"), null, null).reconcile(Reconciler.Scope.ALL, p -> { });
+    assertThat(r.sourceInvoices()).isEqualTo(INVOICES);
+    assertThat(r.differences()).isEmpty();
   }
 
   @Test
