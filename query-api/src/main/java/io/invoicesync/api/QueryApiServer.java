@@ -151,12 +151,18 @@ public final class QueryApiServer implements AutoCloseable {
     ctx.json(invoice.get());
   }
 
-  private void search(Context ctx) throws Exception {
+  /** A query parameter the endpoint does not know is a 400 naming it, not silently ignored (a typo would otherwise widen a search). */
+  private static void onlyParams(Context ctx, Set<String> known, String what) {
     for (String p : ctx.queryParamMap().keySet()) {
-      if (!SEARCH_PARAMS.contains(p)) {
-        throw ProblemException.badParameter(p, ctx.queryParam(p), "is not a search parameter (use one of " + SEARCH_PARAMS + ")");
+      if (!known.contains(p)) {
+        throw ProblemException.badParameter(p, ctx.queryParam(p), "is not a " + what + " parameter"
+            + (known.isEmpty() ? " (it takes none)" : " (use one of " + new java.util.TreeSet<>(known) + ")"));
       }
     }
+  }
+
+  private void search(Context ctx) throws Exception {
+    onlyParams(ctx, SEARCH_PARAMS, "search");
     String status = ctx.queryParam("status");
     if (status != null && !STATUSES.contains(status)) {
       throw ProblemException.badParameter("status", status, "must be one of " + STATUSES);
@@ -225,6 +231,7 @@ public final class QueryApiServer implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   private void trace(Context ctx) throws Exception {
+    onlyParams(ctx, Set.of("lang"), "trace");
     Map<String, Object> trace = tracer.trace(ctx.pathParam("id"));
     if (trace.get("rejection") instanceof Map<?, ?> rejection) {
       io.invoicesync.api.internal.RuleMessages.localize((List<?>) rejection.get("violations"), language(ctx));
@@ -237,6 +244,7 @@ public final class QueryApiServer implements AutoCloseable {
   }
 
   private void audit(Context ctx) throws Exception {
+    onlyParams(ctx, Set.of(), "audit");
     Map<String, Object> history = tracer.history(ctx.pathParam("id"));
     if (((List<?>) history.get("entries")).isEmpty()) {
       problem(ctx, 404, "No audit trail", "no audit entry for invoice '" + ctx.pathParam("id") + "' is recorded in the query store; "
@@ -257,11 +265,7 @@ public final class QueryApiServer implements AutoCloseable {
   }
 
   private void rejections(Context ctx) throws Exception {
-    for (String p : ctx.queryParamMap().keySet()) {
-      if (!REJECTION_PARAMS.contains(p)) {
-        throw ProblemException.badParameter(p, ctx.queryParam(p), "is not a rejection search parameter (use one of " + REJECTION_PARAMS + ")");
-      }
-    }
+    onlyParams(ctx, REJECTION_PARAMS, "rejection search");
     LocalDate from = date(ctx, "from");
     LocalDate to = date(ctx, "to");
     if (from != null && to != null && from.isAfter(to)) {

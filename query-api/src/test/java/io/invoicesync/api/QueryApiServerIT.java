@@ -133,6 +133,12 @@ class QueryApiServerIT {
       assertThat(body.get("invalidParams").get(0).get("name").asText()).as(c[0]).isEqualTo(c[1]);
       assertThat(body.get("detail").asText()).contains(c[1]);
     }
+    // the trace and audit endpoints refuse a parameter they do not know too, naming it
+    for (String path : List.of("/api/v1/invoices/q-1/trace?lng=zh", "/api/v1/invoices/q-1/audit?lng=zh")) {
+      HttpResponse<String> r = get(path);
+      assertThat(r.statusCode()).as(path).isEqualTo(400);
+      assertThat(json.readTree(r.body()).get("invalidParams").get(0).get("name").asText()).as(path).isEqualTo("lng");
+    }
   }
 
   @Test
