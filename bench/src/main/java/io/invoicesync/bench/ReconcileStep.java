@@ -1,5 +1,7 @@
 package io.invoicesync.bench;
 
+import static io.invoicesync.bench.BenchRun.log;
+
 import io.invoicesync.cli.reconcile.ReconcileClass;
 import io.invoicesync.cli.reconcile.Reconciler;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
@@ -24,15 +26,37 @@ import org.postgresql.ds.PGSimpleDataSource;
  * differences (40 rows deleted from the store, 30 status changes and 20 line amounts rolled back
  * in it, 10 rows only in it), each timed three times.
  */
-final class ReconcileBench {
+final class ReconcileStep {
+
+  /**
+   * @param invoices           invoices in each database
+   * @param fillSeconds        time to fill both with COPY
+   * @param equalSeconds       the three runs over equal data
+   * @param plantedSeconds     the three runs with the planted differences
+   * @param found              differences found, by class (MISSING, STALE, EXTRA)
+   * @param buckets            buckets compared in the last run
+   * @param invoicesCompared   invoices compared row by row in the last run
+   */
+  record Result(int invoices, double fillSeconds, List<Double> equalSeconds, List<Double> plantedSeconds, Map<String, Integer> found,
+                long buckets, long invoicesCompared) {
+
+    double equalMedianSeconds() {
+      return median(equalSeconds);
+    }
+
+    double plantedMedianSeconds() {
+      return median(plantedSeconds);
+    }
+  }
+
 
   static final int PLANTED = 100;
 
-  private ReconcileBench() {
+  private ReconcileStep() {
   }
 
-  static Map<String, Object> run(Path work, int invoices) throws Exception {
-    Map<String, Object> out = new LinkedHashMap<>();
+  static Result run(BenchRun run, int invoices) throws Exception {
+    Path work = run.work();
     try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg-reconcile"), List.of("issuing", "querystore"))) {
       IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
       QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
@@ -41,7 +65,7 @@ final class ReconcileBench {
           invoices, false));
       fill(pg, "querystore", "invoice", "invoice_line", invoices, true);
       issuing.join();
-      out.put("reconcile_fill_seconds", seconds(t0));
+      double fillSeconds = seconds(t0);
       Reconciler reconciler = new Reconciler(ds(pg, "issuing"), "issuing", ds(pg, "querystore"), Duration.ofSeconds(60));
 
       List<Double> equal = new ArrayList<>();
@@ -68,17 +92,12 @@ final class ReconcileBench {
       if (found != PLANTED || alarms != PLANTED) {
         throw new IllegalStateException("planted " + PLANTED + " differences, reconcile found " + found + " (" + last.counts() + ")");
       }
-      out.put("reconcile_invoices", invoices);
-      out.put("reconcile_1m_equal_seconds", median(equal));
-      out.put("reconcile_1m_equal_seconds_runs", equal);
-      out.put("reconcile_1m_seconds", median(planted));
-      out.put("reconcile_1m_seconds_runs", planted);
-      out.put("reconcile_1m_found", Map.of("MISSING", last.counts().get(ReconcileClass.MISSING), "STALE", last.counts().get(ReconcileClass.STALE),
-          "EXTRA", last.counts().get(ReconcileClass.EXTRA)));
-      out.put("reconcile_1m_buckets", last.bucketsCompared());
-      out.put("reconcile_1m_invoices_compared", last.invoicesCompared());
+      Map<String, Integer> byClass = new LinkedHashMap<>();
+      for (ReconcileClass k : List.of(ReconcileClass.MISSING, ReconcileClass.STALE, ReconcileClass.EXTRA)) {
+        byClass.put(k.name(), last.counts().get(k).intValue());
+      }
+      return new Result(invoices, fillSeconds, equal, planted, byClass, last.bucketsCompared(), last.invoicesCompared());
     }
-    return out;
   }
 
   /** 40 deleted, 30 status changed, 20 line amounts changed, 10 extra: spread over the key space. */
@@ -190,9 +209,5 @@ final class ReconcileBench {
 
   private static double seconds(long t0) {
     return Math.round((System.nanoTime() - t0) / 1e7) / 100.0;
-  }
-
-  private static void log(String fmt, Object... args) {
-    System.out.println(String.format(fmt, args));
   }
 }

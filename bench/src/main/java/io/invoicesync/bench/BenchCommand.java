@@ -1,0 +1,126 @@
+package io.invoicesync.bench;
+
+import static io.invoicesync.bench.BenchRun.log;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code invoice-sync bench}: measures, in one run on embedded infrastructure (everything on this
+ * machine), the Debezium capture ceiling, the pipeline end to end on the same kind of workload
+ * with latency percentiles at fixed offered loads, the Kafka round trip and batched upsert
+ * ceilings, the peer (Kafka Connect with Debezium's source and JDBC sink), reconcile at 1,000,000
+ * invoices, CPU time and peak RSS. Numbers only, no assertions. Each step is its own class with a
+ * typed result; {@link ReportWriter} writes them.
+ */
+@Command(name = "invoice-sync bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Measures the pipeline against the ceilings of its own parts and against the peer, on embedded infrastructure.",
+        "A full or quick run writes latest.md, latest.json and latency.png to --out; a run with --only writes to a temp directory."},
+    footer = {"", "Steps: capture, e2e, kafka, upsert, peer, reconcile. See bench/README.md for what each measures.",
+        "Exit codes: 0 measured, 1 a step failed, 2 bad arguments."})
+public final class BenchCommand implements Callable<Integer> {
+
+  /** The steps, in the order a run takes them; {@code --only} names them in lower case. */
+  enum Step {
+    CAPTURE("Debezium capture alone (engine -> no-op consumer) over a WAL backlog"),
+    E2E("end to end over the same kind of backlog, then latency at fixed offered loads, the sustained load and a warm backlog"),
+    KAFKA("Kafka produce + consume of the same bytes"),
+    UPSERT("batched upsert of the same rows into PostgreSQL"),
+    PEER("the peer: Debezium PostgreSQL source + Debezium JDBC sink in Kafka Connect standalone, over the same kind of backlog"),
+    RECONCILE("reconcile: 1,000,000 invoices in both databases (COPY), equal, then with " + ReconcileStep.PLANTED + " planted differences");
+
+    final String what;
+
+    Step(String what) {
+      this.what = what;
+    }
+  }
+
+  @Option(names = "--quick", description = "Smaller backlogs (10,000 instead of 30,000) and shorter windows: about 6 minutes instead of 15.")
+  boolean quick;
+
+  @Option(names = "--only", split = ",", paramLabel = "STEP", converter = StepConverter.class,
+      description = "Run only these steps (comma-separated): capture, e2e, kafka, upsert, peer, reconcile. Results go to a temp directory.")
+  Set<Step> only = EnumSet.noneOf(Step.class);
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Where a full or quick run writes its results (default: ${DEFAULT-VALUE}).")
+  Path out = Path.of(System.getProperty("bench.out", "bench/results"));
+
+  @Option(names = "--peer-lib", paramLabel = "DIR", description = "Kafka Connect's classpath for the peer (default: ${DEFAULT-VALUE}).")
+  Path peerLib = Path.of(System.getProperty("bench.peer.lib", "bench-peer/target/lib"));
+
+  @Option(names = "--seed", description = "Seed of the load generators: the same seed issues the same invoices (default: ${DEFAULT-VALUE}).")
+  long seed = 5;
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.exit(new CommandLine(new BenchCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path work = Files.createTempDirectory("invoice-sync-bench");
+    // a partial run does not replace the committed results
+    Path target = only.isEmpty() ? out : work.resolve("results");
+    System.setProperty("invoicesync.log.file", work.resolve("bench.log").toString());
+    BenchRun run = new BenchRun(work, quick, seed);
+    long t0 = System.nanoTime();
+    List<Step> steps = List.of(Step.values()).stream().filter(s -> only.isEmpty() || only.contains(s)).toList();
+    int i = 0;
+    CaptureStep.Result capture = null;
+    EndToEndStep.Result e2e = null;
+    KafkaRoundTripStep.Result kafka = null;
+    UpsertStep.Result upsert = null;
+    PeerStep.Result peer = null;
+    ReconcileStep.Result reconcile = null;
+    for (Step step : steps) {
+      log("%d/%d %s", ++i, steps.size(), step.what);
+      switch (step) {
+        case CAPTURE -> capture = CaptureStep.run(run);
+        case E2E -> e2e = EndToEndStep.run(run);
+        case KAFKA -> kafka = KafkaRoundTripStep.run(run);
+        case UPSERT -> upsert = UpsertStep.run(run);
+        case PEER -> peer = PeerStep.run(run, peerLib);
+        case RECONCILE -> reconcile = ReconcileStep.run(run, 1_000_000);
+        default -> throw new IllegalStateException(step.name());
+      }
+    }
+    long cpu = Math.round(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9);
+    BenchReport report = new BenchReport(quick ? "quick" : "full", run.backlog(), seed, capture, e2e, kafka, upsert, peer, reconcile, cpu,
+        CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), Instant.now());
+    String md = ReportWriter.write(report, target);
+    System.out.println();
+    System.out.print(md);
+    System.out.println("\nwritten: " + target.resolve("latest.md") + ", latest.json" + (e2e == null ? "" : ", latency.png"));
+    return 0;
+  }
+
+  private static String machine() {
+    return Runtime.getRuntime().availableProcessors() + " cores, " + Math.round(
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9) + " GB, "
+        + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
+  }
+
+  /** {@code --only} takes the steps' names in lower case, and names the known ones when it does not know one. */
+  static final class StepConverter implements CommandLine.ITypeConverter<Step> {
+    @Override
+    public Step convert(String value) {
+      for (Step s : Step.values()) {
+        if (s.name().toLowerCase(Locale.ROOT).equals(value.trim().toLowerCase(Locale.ROOT))) {
+          return s;
+        }
+      }
+      throw new CommandLine.TypeConversionException("unknown step '" + value + "'; steps: capture, e2e, kafka, upsert, peer, reconcile");
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.invoicesync.bench;
+
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.testkit.InvoiceGenerator;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What every step of one bench run shares: its working directory (one embedded server per step
+ * under it), the mode, the generators' seed, and the few helpers the steps use to issue invoices
+ * and to read counts.
+ *
+ * @param work   scratch directory of this run (PostgreSQL and Kafka data, the bench log)
+ * @param quick  smaller backlogs and shorter windows
+ * @param seed   seed of every {@link InvoiceGenerator} the run starts (each derives its own from it and its id prefix)
+ */
+record BenchRun(Path work, boolean quick, long seed) {
+
+  int backlog() {
+    return quick ? 10_000 : 30_000;
+  }
+
+  /** A generator seeded from the run's seed, its id prefix and its rate, so that the same run issues the same invoices. */
+  InvoiceGenerator generator(EmbeddedPostgresServer pg, String prefix, int rate) {
+    return new InvoiceGenerator(pg.jdbcUrl("issuing"), prefix, seed * 31 + prefix.hashCode() * 17L + rate, false);
+  }
+
+  /** Issues {@code n} invoice transactions as fast as two generator threads go (the generator's usual mix). */
+  InvoiceGenerator issue(EmbeddedPostgresServer pg, int n, String prefix) throws InterruptedException {
+    InvoiceGenerator g = generator(pg, prefix, 0);
+    long t0 = System.nanoTime();
+    for (Thread t : g.startAtRate(1_000_000, 2, () -> g.issuedCount() >= n)) {
+      t.join();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    log("   issued %d invoices in %.1f s (%.0f/s, two generator threads)", g.issuedCount(), seconds, g.issuedCount() / seconds);
+    return g;
+  }
+
+  /** The issuing database's publication and slot, as ingest expects them, created before the backlog is issued. */
+  static void prepareCapture(EmbeddedPostgresServer pg) throws Exception {
+    sql(pg, "issuing", "CREATE PUBLICATION invoice_sync FOR TABLE issuing.invoice, issuing.invoice_line, issuing.invoice_sync_heartbeat");
+    sql(pg, "issuing", "SELECT pg_create_logical_replication_slot('invoice_sync', 'pgoutput')"); // its own transaction: slots need one without writes
+  }
+
+  static void sql(EmbeddedPostgresServer pg, String db, String sql) throws Exception {
+    try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  static long count(EmbeddedPostgresServer pg, String db, String sql) throws Exception {
+    try (Connection c = pg.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static double round(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+
+  /** CPU seconds by stage turned into CPU milliseconds per invoice. */
+  static Map<String, Double> perInvoice(Map<String, Double> cpuSeconds, double invoices) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    cpuSeconds.forEach((k, v) -> out.put(k, Math.round(v * 1000 / invoices * 1000) / 1000.0));
+    return out;
+  }
+
+  static void log(String fmt, Object... args) {
+    System.out.printf(fmt + "%n", args);
+    System.out.flush();
+  }
+}
