@@ -1,11 +1,9 @@
 package io.invoicesync.cli;
 
-import io.invoicesync.api.QueryApiConfig;
-import io.invoicesync.ingest.IngestConfig;
-import io.invoicesync.projector.ProjectorConfig;
+import io.invoicesync.cli.config.ConfigCatalog;
+import io.invoicesync.cli.config.ConfigLoader;
 import io.invoicesync.streams.SyncStreamsConfig;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigDef;
@@ -38,21 +36,21 @@ final class ConfigTemplateCommand implements Callable<Integer> {
   static String render(Map<String, String> values) {
     StringBuilder out = new StringBuilder();
     out.append("# invoice-sync configuration for `invoice-sync run --config FILE`, written by `invoice-sync config-template`.\n");
-    out.append("# Shared keys: bootstrap.servers, schema.registry.url. Component keys: ingest.*, streams.*, projector.*, api.*, reconcile.*\n");
-    out.append("# Every key with its documentation and default; a commented key uses its default.\n\n");
-    entry(out, values, "bootstrap.servers", "Kafka bootstrap servers (shared).", null);
-    entry(out, values, "schema.registry.url", "Apicurio Registry core API v3 URL (shared). Empty = registry-less: schemas resolve from the built-in catalog.", "");
-    entry(out, values, "topics.replication.factor", "Replication factor of the topics invoice-sync creates; -1 = the broker's default.", "-1");
-    Map<String, ConfigDef> defs = new LinkedHashMap<>();
-    defs.put("ingest", IngestConfig.configDef());
-    defs.put("streams", SyncStreamsConfig.configDef());
-    defs.put("projector", ProjectorConfig.configDef());
-    defs.put("api", QueryApiConfig.configDef());
-    defs.put("reconcile", io.invoicesync.cli.reconcile.ReconcileConfig.configDef());
-    defs.forEach((prefix, def) -> {
+    out.append("# Shared keys: bootstrap.servers, schema.registry.url, the Kafka security settings. Component keys: ingest.*, streams.*, projector.*, api.*, reconcile.*, management.*\n");
+    out.append("# Every key with its documentation and default; a commented key uses its default. A misspelt key fails start-up.\n");
+    out.append("# Any key can come from the environment instead: ").append(ConfigLoader.ENV_PREFIX)
+        .append("<KEY> upper-cased, '.' and '-' as '_' (INVOICESYNC_PROJECTOR_JDBC_PASSWORD sets projector.jdbc.password).\n");
+    out.append("#\n# Pass-through prefixes (keys handed to a library, checked against what it knows):\n");
+    for (ConfigCatalog.PassThrough p : ConfigCatalog.PASS_THROUGH) {
+      out.append("#   ").append(p.prefix()).append(p.prefix().endsWith(".") ? "*" : "").append(": ").append(p.target()).append("\n");
+    }
+    out.append("\n");
+    ConfigCatalog.SHARED.forEach((key, doc) -> entry(out, values, key, doc, key.equals("topics.replication.factor") ? "-1"
+        : key.equals("bootstrap.servers") ? null : ""));
+    ConfigCatalog.components().forEach((prefix, def) -> {
       out.append("\n# ---- ").append(prefix).append(" ----\n");
       for (ConfigDef.ConfigKey k : def.configKeys().values()) {
-        if (List.of("bootstrap.servers", "schema.registry.url").contains(k.name)) {
+        if (ConfigCatalog.SHARED.containsKey(k.name)) {
           continue;
         }
         String dflt = !k.hasDefault() ? null : k.defaultValue == null || k.defaultValue instanceof Password ? "" : String.valueOf(k.defaultValue);
@@ -60,6 +58,12 @@ final class ConfigTemplateCommand implements Callable<Integer> {
           dflt = "<java.io.tmpdir>/invoice-sync-streams";
         }
         entry(out, values, prefix + "." + k.name, k.documentation, dflt);
+      }
+    });
+    // values for pass-through keys (no definition of ours): written as given
+    values.forEach((k, v) -> {
+      if (!ConfigCatalog.knownKeys().contains(k)) {
+        out.append(k).append('=').append(v).append('\n');
       }
     });
     return out.toString();

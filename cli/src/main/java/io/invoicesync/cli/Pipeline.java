@@ -7,6 +7,8 @@ import io.invoicesync.ingest.IngestService;
 import io.invoicesync.projector.ProjectorConfig;
 import io.invoicesync.projector.OutcomeRecorder;
 import io.invoicesync.projector.ProjectorService;
+import io.invoicesync.schemas.ComponentHealth;
+import io.invoicesync.schemas.KafkaClients;
 import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
 import org.apache.kafka.clients.admin.Admin;
@@ -43,16 +45,24 @@ public final class Pipeline implements AutoCloseable {
   private final Map<String, String> config;
   private final Set<Component> components;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private IngestService ingest;
-  private SyncStreamsService streams;
-  private ProjectorService projector;
-  private OutcomeRecorder outcomes;
+  private volatile IngestService ingest;
+  private volatile SyncStreamsService streams;
+  private volatile ProjectorService projector;
+  private volatile OutcomeRecorder outcomes;
   private io.invoicesync.cli.reconcile.ReconcileScheduler reconcile;
-  private QueryApiServer api;
+  private volatile QueryApiServer api;
 
   public Pipeline(Map<String, String> config, Set<Component> components) {
     this.config = Map.copyOf(config);
     this.components = components.isEmpty() ? EnumSet.noneOf(Component.class) : EnumSet.copyOf(components);
+    // every meter of this process carries which components it runs and which instance it is
+    metrics.config().commonTags("component", componentsTag(this.components),
+        "instance", new io.invoicesync.cli.management.ManagementConfig(componentConfig("management")).instance());
+  }
+
+  /** The {@code component} tag: the components this process runs, in data-flow order, joined by '+'. */
+  static String componentsTag(Set<Component> components) {
+    return components.stream().map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).reduce((a, b) -> a + "+" + b).orElse("none");
   }
 
   /**
@@ -72,14 +82,15 @@ public final class Pipeline implements AutoCloseable {
     cfg.put("projector.migrate", "false");
     cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
     cfg.put("api.source.jdbc.url", pg.jdbcUrl("issuing")); // trace can say NOT_CAPTURED; off by default in 'run'
+    cfg.put("management.port", "0"); // a 'run' of this configuration takes any free port: several can run on one machine
     return cfg;
   }
 
-  /** The configuration one component sees: shared keys plus its own, prefix removed. */
+  /** The configuration one component sees: shared keys (and the Kafka clients' shared security settings) plus its own, prefix removed. */
   public Map<String, Object> componentConfig(String prefix) {
     Map<String, Object> out = new HashMap<>();
     config.forEach((k, v) -> {
-      if (SHARED.contains(k)) {
+      if (SHARED.contains(k) || KafkaClients.isSecurityKey(k)) {
         out.put(k, v);
       }
     });
@@ -114,7 +125,7 @@ public final class Pipeline implements AutoCloseable {
         plan = plan.named(Topics.CAPTURED, ingestConfig.getString(IngestConfig.CAPTURED_TOPIC));
       }
       plan = plan.replicationFactor(Short.parseShort(config.getOrDefault("topics.replication.factor", "-1")));
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      try (Admin admin = Admin.create(KafkaClients.common(bootstrap, config))) {
         plan.ensure(admin, Topics.CONTRACT);
       }
     }
@@ -140,14 +151,55 @@ public final class Pipeline implements AutoCloseable {
     if (projectorConfig != null && reconcileConfig.intervalMs() > 0) {
       reconcile = new io.invoicesync.cli.reconcile.ReconcileScheduler(config, reconcileConfig, metrics).start();
     }
+    bindProcessMetrics();
     log.info("pipeline started: {}", components);
     return this;
+  }
+
+  /**
+   * Each running component's own account of itself ({@link ComponentHealth}), by name, in data-flow
+   * order; the query API reports whether it reaches the query store.
+   */
+  public Map<String, ComponentHealth> health() {
+    Map<String, ComponentHealth> h = new LinkedHashMap<>();
+    IngestService i = ingest;
+    if (i != null) {
+      h.put("ingest", i.health());
+    }
+    SyncStreamsService s = streams;
+    if (s != null) {
+      h.put("streams", s.health());
+    }
+    ProjectorService p = projector;
+    if (p != null) {
+      h.put("projector", p.health());
+    }
+    OutcomeRecorder o = outcomes;
+    if (o != null) {
+      h.put("outcomes", o.health());
+    }
+    QueryApiServer a = api;
+    if (a != null) {
+      h.put("api", a.health());
+    }
+    return h;
+  }
+
+  /** The first component that failed for good, as "name: state: cause", if any: the process should end. */
+  public java.util.Optional<String> fatal() {
+    for (Map.Entry<String, ComponentHealth> e : health().entrySet()) {
+      if (e.getValue().status() == ComponentHealth.Status.FAILED) {
+        Object cause = e.getValue().details().get("failure");
+        return java.util.Optional.of(e.getKey() + ": " + e.getValue().state() + (cause == null ? "" : ": " + cause));
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   private Map<String, BooleanSupplier> healthChecks() {
     Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
     if (ingest != null) {
-      checks.put("ingest", () -> ingest.isRunning() && ingest.failure() == null);
+      checks.put("ingest", () -> ingest != null && ingest.health().ready());
     }
     if (streams != null) {
       checks.put("syncStreams", streams::isHealthy);
@@ -159,6 +211,21 @@ public final class Pipeline implements AutoCloseable {
       checks.put("outcomes", outcomes::isHealthy);
     }
     return checks;
+  }
+
+  private final List<AutoCloseable> processMetrics = new ArrayList<>();
+
+  /** JVM and process meters (memory, GC, threads, class loading, CPU, uptime, file descriptors). */
+  private void bindProcessMetrics() {
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+    io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+    gc.bindTo(metrics);
+    processMetrics.add(gc);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+    new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(metrics);
+    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+    new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+    new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(metrics);
   }
 
   /** Waits until ingest streams from the replication slot; a no-op without ingest. */
@@ -245,6 +312,7 @@ public final class Pipeline implements AutoCloseable {
     if (outcomes != null) {
       order.add(outcomes);
     }
+    order.addAll(processMetrics);
     for (AutoCloseable c : order) {
       try {
         c.close();

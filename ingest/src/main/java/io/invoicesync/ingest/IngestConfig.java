@@ -40,6 +40,22 @@ public final class IngestConfig extends AbstractConfig {
 
   /** Keys with this prefix are passed to the Debezium connector as they are, after the prefix is removed. */
   public static final String DEBEZIUM_PREFIX = "debezium.";
+  /** Tuning of ingest's producer to the captured topic, passed to Kafka after the guards. */
+  public static final String PRODUCER_PREFIX = "producer.";
+
+  /** Producer settings ingest's exactly-one-change-per-transaction output relies on (null: not settable). */
+  static final Map<String, String> PRODUCER_GUARDED = producerGuarded();
+
+  private static Map<String, String> producerGuarded() {
+    Map<String, String> m = new java.util.HashMap<>();
+    m.put("enable.idempotence", "true");
+    m.put("acks", "all");
+    m.put("transactional.id", null);
+    m.put("bootstrap.servers", null);
+    m.put("key.serializer", null);
+    m.put("value.serializer", null);
+    return java.util.Collections.unmodifiableMap(m);
+  }
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -125,6 +141,37 @@ public final class IngestConfig extends AbstractConfig {
         throw new ConfigException(DEBEZIUM_PREFIX + e.getKey(), value, "ingest sets it from its own key(s): " + OWN_KEYS.get(e.getKey()));
       }
     }
+    producerOverrides();
+  }
+
+  /** Tuning under {@value #PRODUCER_PREFIX}, checked. */
+  public Map<String, Object> producerOverrides() {
+    return io.invoicesync.schemas.KafkaClients.overrides(originals(), "ingest.", PRODUCER_PREFIX,
+        io.invoicesync.schemas.KafkaClients.producerConfigNames(), PRODUCER_GUARDED);
+  }
+
+  /** What an Admin client of ingest's needs: bootstrap servers and the shared security settings. */
+  public Map<String, Object> kafkaCommon() {
+    return io.invoicesync.schemas.KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
+  }
+
+  /**
+   * Properties of ingest's own JDBC connections to the issuing database (the checks at start,
+   * snapshot line loading, the streaming wait): user, password, and the TLS settings Debezium is
+   * given ({@code debezium.database.sslmode}, {@code .sslrootcert}, {@code .sslcert}, {@code .sslkey},
+   * {@code .sslpassword}), so both connect the same way.
+   */
+  public java.util.Properties jdbcProperties() {
+    java.util.Properties props = new java.util.Properties();
+    props.put("user", getString(DATABASE_USER));
+    props.put("password", getPassword(DATABASE_PASSWORD).value());
+    Map<String, Object> dbz = originalsWithPrefix(DEBEZIUM_PREFIX + "database.");
+    for (String ssl : java.util.List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory")) {
+      if (dbz.get(ssl) != null) {
+        props.put(ssl, String.valueOf(dbz.get(ssl)));
+      }
+    }
+    return props;
   }
 
   /** A copy of the definition: a caller cannot change what this class validates. */

@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * acknowledged by Kafka, and never inside an open transaction; Debezium stores them in the offsets
  * topic. After a crash the engine re-reads from the last committed offset (at-least-once), and
  * sync-streams drops the redelivered changes by source position.
+ *
+ * <p>Size: about 400 lines: the engine's configuration (every Debezium key ingest relies on, in one
+ * place, with the reason for each) and its lifecycle, health and notification relay; the
+ * transaction assembly is in {@code TransactionAssembler}, the database checks in {@code IssuingDatabaseCheck}.
  */
 public final class IngestService implements AutoCloseable {
 
@@ -60,6 +64,8 @@ public final class IngestService implements AutoCloseable {
   private TransactionAssembler assembler;
   private SnapshotLineLoader lineLoader;
   private volatile boolean running;
+  private volatile boolean closing;
+  private io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics producerMetrics;
   private final MeterRegistry registry;
   private static final com.fasterxml.jackson.databind.ObjectMapper NOTIFICATION_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private KafkaProducer<String, String> notificationProducer;
@@ -102,8 +108,7 @@ public final class IngestService implements AutoCloseable {
       own.add(io.invoicesync.schemas.Topics.INGEST_SIGNALS);
     }
     if (!own.isEmpty()) {
-      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-          Map.of("bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS)))) {
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config.kafkaCommon())) {
         io.invoicesync.schemas.TopicPlan.defaults()
             .named(io.invoicesync.schemas.Topics.INGEST_NOTIFICATIONS, config.getString(IngestConfig.NOTIFICATIONS_TOPIC))
             .named(io.invoicesync.schemas.Topics.INGEST_SIGNALS, config.getString(IngestConfig.SIGNALS_TOPIC))
@@ -112,13 +117,16 @@ public final class IngestService implements AutoCloseable {
     }
     SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL));
     Properties pp = new Properties();
-    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(IngestConfig.BOOTSTRAP_SERVERS));
+    pp.putAll(config.kafkaCommon());
     pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     pp.put(ProducerConfig.ACKS_CONFIG, "all");
     pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     pp.put(ProducerConfig.CLIENT_ID_CONFIG, config.getString(IngestConfig.ENGINE_NAME) + "-producer");
+    pp.putAll(config.producerOverrides());
     producer = new KafkaProducer<>(pp, serdes.keySerde().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
+    producerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
+    producerMetrics.bindTo(registry);
     assembler = new TransactionAssembler(config.qualifiedInvoiceTable(), config.qualifiedLineTable(), Clock.systemUTC());
     lineLoader = new SnapshotLineLoader(config.qualifiedLineTable());
 
@@ -149,6 +157,8 @@ public final class IngestService implements AutoCloseable {
     p.put("offset.storage.topic", config.getString(IngestConfig.OFFSETS_TOPIC));
     p.put("offset.storage.partitions", "1");
     p.put("offset.storage.replication.factor", "-1");
+    // the offset store's producer, consumer and admin take the worker's top-level settings: the shared security ones
+    io.invoicesync.schemas.KafkaClients.security(config.originals()).forEach((k, v) -> p.put(k, String.valueOf(v)));
     p.put("bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS));
     p.put("offset.flush.interval.ms", Long.toString(config.getLong(IngestConfig.OFFSET_FLUSH_INTERVAL_MS)));
     p.put("database.hostname", config.getString(IngestConfig.DATABASE_HOSTNAME));
@@ -174,6 +184,7 @@ public final class IngestService implements AutoCloseable {
       p.put("signal.kafka.topic", config.getString(IngestConfig.SIGNALS_TOPIC));
       p.put("signal.kafka.bootstrap.servers", config.getString(IngestConfig.BOOTSTRAP_SERVERS));
       p.put("signal.kafka.groupId", config.getString(IngestConfig.ENGINE_NAME) + "-signals");
+      io.invoicesync.schemas.KafkaClients.security(config.originals()).forEach((k, v) -> p.put("signal.consumer." + k, String.valueOf(v)));
       p.put("read.only", "true"); // incremental snapshots without watermark writes to the issuing database
     } else if (signalTable != null) {
       tables.add(signalTable);
@@ -263,7 +274,7 @@ public final class IngestService implements AutoCloseable {
     try {
       if (notificationProducer == null) {
         Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(IngestConfig.BOOTSTRAP_SERVERS));
+        pp.putAll(config.kafkaCommon());
         pp.put(ProducerConfig.CLIENT_ID_CONFIG, config.getString(IngestConfig.ENGINE_NAME) + "-notifications");
         notificationProducer = new KafkaProducer<>(pp, new org.apache.kafka.common.serialization.StringSerializer(),
             new org.apache.kafka.common.serialization.StringSerializer());
@@ -280,9 +291,7 @@ public final class IngestService implements AutoCloseable {
     if (ids.isEmpty()) {
       return;
     }
-    Properties props = new Properties();
-    props.put("user", config.getString(IngestConfig.DATABASE_USER));
-    props.put("password", config.getPassword(IngestConfig.DATABASE_PASSWORD).value());
+    Properties props = config.jdbcProperties();
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props)) {
       Map<String, List<InvoiceLine>> lines = lineLoader.load(c, ids);
       for (int i = 0; i < changes.size(); i++) {
@@ -305,9 +314,7 @@ public final class IngestService implements AutoCloseable {
    */
   public void awaitStreaming(java.time.Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    Properties props = new Properties();
-    props.put("user", config.getString(IngestConfig.DATABASE_USER));
-    props.put("password", config.getPassword(IngestConfig.DATABASE_PASSWORD).value());
+    Properties props = config.jdbcProperties();
     long backoffMs = 20;
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props);
          java.sql.PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
@@ -339,6 +346,30 @@ public final class IngestService implements AutoCloseable {
     return running;
   }
 
+  /**
+   * For the management port: capturing, starting, or failed for good (the engine stopped on an
+   * error, or ended without being asked to): the process should then end, so that an orchestrator
+   * restarts it and it resumes from the committed offsets.
+   */
+  public io.invoicesync.schemas.ComponentHealth health() {
+    Throwable f = failure.get();
+    if (f != null) {
+      return io.invoicesync.schemas.ComponentHealth.failed("FAILED", f);
+    }
+    if (closing) {
+      return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STOPPED, "STOPPED", Map.of());
+    }
+    if (engine == null) {
+      return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STARTING, "CREATED", Map.of());
+    }
+    if (!running) {
+      return io.invoicesync.schemas.ComponentHealth.failed("ENGINE_ENDED", null);
+    }
+    long last = lastCommitTs.get();
+    return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.UP, "CAPTURING",
+        last == 0 ? Map.of() : Map.of("lastSourceCommit", java.time.Instant.ofEpochMilli(last).toString()));
+  }
+
   /** Why the engine stopped, or null while it runs or after a clean stop. */
   public Throwable failure() {
     return failure.get();
@@ -352,6 +383,7 @@ public final class IngestService implements AutoCloseable {
   }
 
   private void doClose() {
+    closing = true;
     try {
       if (engine != null) {
         engine.close();
@@ -362,6 +394,9 @@ public final class IngestService implements AutoCloseable {
     } finally {
       if (executor != null) {
         executor.shutdownNow();
+      }
+      if (producerMetrics != null) {
+        producerMetrics.close();
       }
       if (producer != null) {
         producer.close();

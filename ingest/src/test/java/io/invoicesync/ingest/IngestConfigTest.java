@@ -31,4 +31,27 @@ class IngestConfigTest {
     assertThat(with("debezium.max.batch.size", "4096").debeziumOverrides()).containsEntry("max.batch.size", "4096");
     assertThat(with("debezium.provide.transaction.metadata", "true").debeziumOverrides()).hasSize(1);
   }
+
+  @Test
+  void everyKafkaClientOfIngestGetsTheSharedSecuritySettingsAndItsOwnJdbcConnectionsDebeziumsTls() {
+    IngestConfig c = new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9093", "security.protocol", "SASL_SSL",
+        "sasl.mechanism", "SCRAM-SHA-512", "ssl.truststore.location", "/etc/kafka/ts.p12", "signal.channel", "kafka",
+        "debezium.database.sslmode", "verify-full", "debezium.database.sslrootcert", "/etc/pg/root.crt", "producer.batch.size", "65536"));
+    assertThat(c.kafkaCommon()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("bootstrap.servers", "broker:9093");
+    assertThat(c.producerOverrides()).containsExactly(Map.entry("batch.size", "65536"));
+    java.util.Properties engine = new IngestService(c, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).engineProperties();
+    assertThat(engine).as("the offset store's clients take the worker's top-level settings")
+        .containsEntry("security.protocol", "SASL_SSL").containsEntry("ssl.truststore.location", "/etc/kafka/ts.p12")
+        .containsEntry("signal.consumer.security.protocol", "SASL_SSL").containsEntry("database.sslmode", "verify-full");
+    assertThat(c.jdbcProperties()).containsEntry("sslmode", "verify-full").containsEntry("sslrootcert", "/etc/pg/root.crt");
+  }
+
+  @Test
+  void producerTuningCannotTouchWhatOneChangePerTransactionReliesOn() {
+    assertThatThrownBy(() -> with("producer.acks", "1")).hasMessageContaining("ingest.producer.acks").hasMessageContaining("needs all");
+    assertThatThrownBy(() -> with("producer.transactional.id", "x")).hasMessageContaining("invoice-sync sets it itself");
+    assertThatThrownBy(() -> with("producer.lingr.ms", "5")).hasMessageContaining("not a configuration of the Kafka producer client");
+    assertThatThrownBy(() -> with("producer.security.protocol", "SSL")).hasMessageContaining("security settings are shared");
+  }
 }

@@ -81,7 +81,7 @@ public final class OutcomeRecorder implements AutoCloseable {
   }
 
   public synchronized void start() {
-    dataSource = config.queryStorePool("outcomes", 1);
+    dataSource = config.queryStorePool("outcomes", 1, registry);
     store = new OutcomeStore(dataSource);
 
     Properties cp = config.consumerProperties(config.getString(ProjectorConfig.OUTCOMES_GROUP_ID));
@@ -158,6 +158,11 @@ public final class OutcomeRecorder implements AutoCloseable {
 
   public Throwable failure() {
     return failure;
+  }
+
+  /** For the management port: up, riding out a query-store outage, or failed for good. */
+  public io.invoicesync.schemas.ComponentHealth health() {
+    return io.invoicesync.projector.internal.LoopHealth.of(thread, running.get(), failure, outage, Map.of());
   }
 
   @Override

@@ -34,6 +34,38 @@ public final class ProjectorConfig extends AbstractConfig {
   public static final String BACKOFF_MAX_MS = "outage.backoff.max.ms";
   public static final String MIGRATE = "migrate";
   public static final String INSTANCE_ID = "instance.id";
+  /** Tuning of the consumers (projector, outcome recorder), passed to Kafka after the guards. */
+  public static final String CONSUMER_PREFIX = "consumer.";
+  /** Tuning of the producer to the retry, dead-letter and projection topics, passed to Kafka after the guards. */
+  public static final String PRODUCER_PREFIX = "producer.";
+
+  /** Consumer settings the loops rely on (null: set by invoice-sync, not settable). */
+  static final Map<String, String> CONSUMER_GUARDED = guarded(
+      org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+      org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+      org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, null,
+      org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, null,
+      org.apache.kafka.clients.consumer.ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, null,
+      org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, null,
+      org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, null,
+      org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, null);
+
+  /** Producer settings the retry and dead-letter paths rely on. */
+  static final Map<String, String> PRODUCER_GUARDED = guarded(
+      org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+      org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all",
+      org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, null,
+      org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, null,
+      org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, null,
+      org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, null);
+
+  private static Map<String, String> guarded(String... keyValues) {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put(keyValues[i], keyValues[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(m);
+  }
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Kafka bootstrap servers.")
@@ -79,15 +111,47 @@ public final class ProjectorConfig extends AbstractConfig {
     super(DEF, originals, false);
     atLeast(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS);
     atLeast(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_INITIAL_MS);
+    consumerOverrides();
+    producerOverrides();
+  }
+
+  private Map<String, Object> consumerOverrides() {
+    return io.invoicesync.schemas.KafkaClients.overrides(originals(), "projector.", CONSUMER_PREFIX,
+        io.invoicesync.schemas.KafkaClients.consumerConfigNames(), CONSUMER_GUARDED);
+  }
+
+  private Map<String, Object> producerOverrides() {
+    return io.invoicesync.schemas.KafkaClients.overrides(originals(), "projector.", PRODUCER_PREFIX,
+        io.invoicesync.schemas.KafkaClients.producerConfigNames(), PRODUCER_GUARDED);
+  }
+
+  /** What an Admin client of the projector's needs: bootstrap servers and the shared security settings. */
+  public Map<String, Object> adminProperties() {
+    return io.invoicesync.schemas.KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
+  }
+
+  /**
+   * The producer to the retry, dead-letter and projection topics: idempotent, acks=all, the shared
+   * security settings, then the tuning under {@value #PRODUCER_PREFIX}.
+   */
+  public java.util.Properties producerProperties(String clientId) {
+    java.util.Properties p = new java.util.Properties();
+    p.putAll(adminProperties());
+    p.put(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+    p.put(org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    p.putAll(producerOverrides());
+    return p;
   }
 
   /**
    * A consumer of this projector's: group {@code groupId}, offsets committed by the loop after its
-   * write, committed data only, batches of {@code max.poll.records}.
+   * write, committed data only, batches of {@code max.poll.records}; the shared security settings,
+   * then the tuning under {@value #CONSUMER_PREFIX}.
    */
   public java.util.Properties consumerProperties(String groupId) {
     java.util.Properties p = new java.util.Properties();
-    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
+    p.putAll(adminProperties());
     p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, groupId);
     p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -96,6 +160,7 @@ public final class ProjectorConfig extends AbstractConfig {
     if (!getString(INSTANCE_ID).isBlank()) {
       p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, getString(INSTANCE_ID));
     }
+    p.putAll(consumerOverrides());
     return p;
   }
 
@@ -110,7 +175,7 @@ public final class ProjectorConfig extends AbstractConfig {
    * A pool on the query store for one of the projector's loops: it starts even when the store is
    * down (the loop backs off), and a connection attempt gives up after 2 s so an outage is noticed.
    */
-  public com.zaxxer.hikari.HikariDataSource queryStorePool(String name, int size) {
+  public com.zaxxer.hikari.HikariDataSource queryStorePool(String name, int size, io.micrometer.core.instrument.MeterRegistry registry) {
     com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
     hc.setJdbcUrl(getString(JDBC_URL));
     hc.setUsername(getString(JDBC_USER));
@@ -119,6 +184,7 @@ public final class ProjectorConfig extends AbstractConfig {
     hc.setConnectionTimeout(2_000);
     hc.setInitializationFailTimeout(-1);
     hc.setPoolName(name);
+    hc.setMetricRegistry(registry);
     return new com.zaxxer.hikari.HikariDataSource(hc);
   }
 

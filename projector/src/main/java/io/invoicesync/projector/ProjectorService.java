@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * after every record sent to the retry topic or DLT, and every {@link ProjectionEvent}
  * ({@link ProjectionReports}), was acknowledged.
  *
- * <p>Size: about 400 lines, half of them Javadoc, the consumer and producer set-up and accessors for
+ * <p>Size: about 450 lines, half of them Javadoc, the consumer and producer set-up, lag and accessors for
  * health and tests; the decisions are in {@link ProjectionPolicy}.
  */
 public final class ProjectorService implements AutoCloseable {
@@ -101,6 +101,12 @@ public final class ProjectorService implements AutoCloseable {
   private ProjectionReports reports;
   private Thread thread;
   private volatile Throwable failure;
+  private final MeterRegistry registry;
+  private io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics consumerMetrics;
+  private io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics producerMetrics;
+  /** Records behind the end of the assigned partitions, as of the last poll (-1 before the first). */
+  private volatile long lag = -1;
+  private long lagMeasuredAt;
 
   /** A record of the synced or retry topic, decoded or with the reason it does not decode. */
   private record Decoded(InvoiceState state, RuntimeException error) {
@@ -111,6 +117,7 @@ public final class ProjectorService implements AutoCloseable {
 
   public ProjectorService(ProjectorConfig config, MeterRegistry registry) {
     this.config = config;
+    this.registry = registry;
     this.syncedTopic = config.getString(ProjectorConfig.SYNCED_TOPIC);
     this.retryTopic = config.getString(ProjectorConfig.SYNCED_RETRY_TOPIC);
     this.metrics = new ProjectorMetrics(registry);
@@ -125,12 +132,12 @@ public final class ProjectorService implements AutoCloseable {
   }
 
   public synchronized void start() {
-    dataSource = config.queryStorePool("projector", 2);
+    dataSource = config.queryStorePool("projector", 2, registry);
     if (config.getBoolean(ProjectorConfig.MIGRATE)) {
       QueryStoreSchema.migrate(dataSource);
     }
     writer = new QueryStoreWriter(dataSource);
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(ProjectorConfig.BOOTSTRAP_SERVERS)))) {
+    try (Admin admin = Admin.create(config.adminProperties())) {
       // the retry topic takes the synced topic's partition count, so a key's two partitions go to one instance
       config.topicPlan().ensure(admin, List.of(Topics.SYNCED, Topics.SYNCED_RETRY, Topics.PROJECTION));
     }
@@ -151,11 +158,11 @@ public final class ProjectorService implements AutoCloseable {
       }
     });
 
-    Properties pp = new Properties();
-    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ProjectorConfig.BOOTSTRAP_SERVERS));
-    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    pp.put(ProducerConfig.ACKS_CONFIG, "all");
-    producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+    producer = new KafkaProducer<>(config.producerProperties("invoice-sync-projector"), new ByteArraySerializer(), new ByteArraySerializer());
+    consumerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer);
+    consumerMetrics.bindTo(registry);
+    producerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
+    producerMetrics.bindTo(registry);
     failedRecords = new FailedRecords(producer, retryTopic, config.getString(ProjectorConfig.SYNCED_DLT_TOPIC));
     String projectionTopic = config.getString(ProjectorConfig.PROJECTION_TOPIC);
     reports = new ProjectionReports(producer, projectionTopic, serdes.valueSerde(ProjectionEvent.class).serializer(), metrics.commitToVisible,
@@ -172,6 +179,7 @@ public final class ProjectorService implements AutoCloseable {
       while (running.get()) {
         resumeDueRetryPartitions();
         ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout());
+        measureLag();
         if (records.isEmpty()) {
           metrics.watermarkLagMs.set(0);
           continue;
@@ -373,6 +381,25 @@ public final class ProjectorService implements AutoCloseable {
     return running.get() && failure == null && !outage.active();
   }
 
+  /** At most once a second, on the poll thread: the records behind the end of the assigned partitions. */
+  private void measureLag() {
+    long now = System.currentTimeMillis();
+    if (now - lagMeasuredAt < 1000) {
+      return;
+    }
+    lagMeasuredAt = now;
+    long sum = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      sum += consumer.currentLag(tp).orElse(0);
+    }
+    lag = sum;
+  }
+
+  /** For the management port: up, riding out a query-store outage, or failed for good (the process should end). */
+  public io.invoicesync.schemas.ComponentHealth health() {
+    return io.invoicesync.projector.internal.LoopHealth.of(thread, running.get(), failure, outage, Map.of("lag", lag, "parkedInvoices", parkingLot.invoices()));
+  }
+
   public Throwable failure() {
     return failure;
   }
@@ -397,6 +424,10 @@ public final class ProjectorService implements AutoCloseable {
   @Override
   public synchronized void close() {
     running.set(false);
+    if (consumerMetrics != null) {
+      consumerMetrics.close();
+      producerMetrics.close();
+    }
     if (consumer != null) {
       consumer.wakeup();
     }

@@ -86,6 +86,7 @@ public final class QueryApiServer implements AutoCloseable {
     hc.setInitializationFailTimeout(-1);
     hc.setReadOnly(true);
     hc.setPoolName("query-api");
+    hc.setMetricRegistry(metrics);
     dataSource = new HikariDataSource(hc);
     repository = new InvoiceRepository(dataSource);
     io.invoicesync.api.SourceProbe probe = null;
@@ -99,6 +100,7 @@ public final class QueryApiServer implements AutoCloseable {
       sc.setInitializationFailTimeout(-1);
       sc.setReadOnly(true);
       sc.setPoolName("query-api-source");
+      sc.setMetricRegistry(metrics);
       sourceDataSource = new HikariDataSource(sc);
       probe = new io.invoicesync.api.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
           config.getString(QueryApiConfig.SOURCE_SLOT));
@@ -134,6 +136,17 @@ public final class QueryApiServer implements AutoCloseable {
     app.start(config.getInt(QueryApiConfig.PORT));
     log.info("query API on port {}", app.port());
     return this;
+  }
+
+  /** For the management port: UP while the query store answers, OUTAGE while it does not (the API answers 503 meanwhile). */
+  public io.invoicesync.schemas.ComponentHealth health() {
+    if (repository == null || app == null) {
+      return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STARTING, "CREATED", Map.of());
+    }
+    return repository.ping()
+        ? new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.UP, "SERVING", Map.of("port", app.port()))
+        : new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.OUTAGE, "OUTAGE",
+            Map.of("port", app.port(), "outage", "query store unreachable"));
   }
 
   public int port() {

@@ -190,9 +190,15 @@ public final class SyncStreamsConfig extends AbstractConfig {
     }
   }
 
-  /** Kafka Streams properties: exactly_once_v2 always; overrides under {@value #STREAMS_PREFIX}. */
+  /** What an Admin client needs: bootstrap servers and the shared security settings. */
+  public Map<String, Object> kafkaCommon() {
+    return io.invoicesync.schemas.KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
+  }
+
+  /** Kafka Streams properties: exactly_once_v2 always; the shared security settings (Streams hands them to every client); overrides under {@value #STREAMS_PREFIX}. */
   public Properties streamsProperties() {
     Properties p = new Properties();
+    p.putAll(io.invoicesync.schemas.KafkaClients.security(originals()));
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

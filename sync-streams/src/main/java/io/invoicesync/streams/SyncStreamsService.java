@@ -20,10 +20,14 @@ public final class SyncStreamsService implements AutoCloseable {
 
   private final SyncStreamsConfig config;
   private final SyncMetrics metrics;
+  private final MeterRegistry registry;
   private KafkaStreams streams;
+  private io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics;
+  private volatile boolean closing;
 
   public SyncStreamsService(SyncStreamsConfig config, MeterRegistry registry) {
     this.config = config;
+    this.registry = registry;
     this.metrics = new SyncMetrics(registry);
   }
 
@@ -34,6 +38,8 @@ public final class SyncStreamsService implements AutoCloseable {
       log.error("sync-streams thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
+    streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
     streams.start();
     log.info("sync-streams started: application.id={}", config.getString(SyncStreamsConfig.APPLICATION_ID));
   }
@@ -45,7 +51,7 @@ public final class SyncStreamsService implements AutoCloseable {
    */
   private int ensureInternalTopics() {
     TopicPlan plan = config.topicPlan();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.getString(SyncStreamsConfig.BOOTSTRAP_SERVERS)))) {
+    try (Admin admin = Admin.create(config.kafkaCommon())) {
       plan.ensure(admin, List.of(Topics.CAPTURED, Topics.RED_LEDGER, Topics.RED_VERDICTS, Topics.PROJECTION, Topics.AUDIT_CHECKPOINTS));
       return TopicAdmin.partitions(admin, plan.name(Topics.CAPTURED));
     }
@@ -64,8 +70,31 @@ public final class SyncStreamsService implements AutoCloseable {
     return s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING;
   }
 
+  /**
+   * For the management port: Kafka Streams' own state. ERROR, or NOT_RUNNING without a close, is a
+   * failure for good (the process should end); REBALANCING and CREATED are starting.
+   */
+  public io.invoicesync.schemas.ComponentHealth health() {
+    KafkaStreams.State s = state();
+    Map<String, Object> details = Map.of("streamsState", s.name(), "applicationId", config.getString(SyncStreamsConfig.APPLICATION_ID));
+    if (closing) {
+      return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STOPPED, s.name(), details);
+    }
+    return switch (s) {
+      case RUNNING -> new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.UP, s.name(), details);
+      case CREATED, REBALANCING -> new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STARTING, s.name(),
+          details);
+      default -> new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.FAILED, s.name(),
+          Map.of("streamsState", s.name(), "failure", "Kafka Streams is " + s.name() + " without having been stopped; see the log"));
+    };
+  }
+
   @Override
   public synchronized void close() {
+    closing = true;
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
     if (streams != null) {
       // Streams' consumers do not leave the group on close by default (to ride out a quick bounce);
       // a stopped instance leaves explicitly, so a restart does not wait out the old member's session

@@ -44,4 +44,11 @@ class SyncStreamsConfigTest {
         org.apache.kafka.common.config.ConfigDef.Importance.LOW, "x");
     assertThat(SyncStreamsConfig.configDef().names()).doesNotContain("x");
   }
+
+  @Test
+  void streamsAndItsAdminGetTheSharedSecuritySettings() {
+    SyncStreamsConfig c = with("security.protocol", "SASL_SSL");
+    assertThat(c.streamsProperties()).containsEntry("security.protocol", "SASL_SSL");
+    assertThat(c.kafkaCommon()).containsEntry("security.protocol", "SASL_SSL");
+  }
 }

@@ -21,7 +21,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code invoice-sync audit}: auditors verify, read and export the hash-chained audit trail, without an engineer. */
+/**
+ * {@code invoice-sync audit}: auditors verify, read and export the hash-chained audit trail, without an engineer.
+ *
+ * <p>Size: about 400 lines: the three subcommands share one connection set-up and one way of reading
+ * a partition's chain; splitting them would repeat both.
+ */
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = {"Verify, read and export the audit trail (invoices.audit): per-invoice hash chains plus periodic checkpoints.",
         "The hash formula is in sync-streams/README.md, so any tool can recompute it."},
@@ -50,12 +54,8 @@ public final class AuditCommand {
 
   /** Where the audit trail is. */
   static final class Connection {
-    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (or --config).")
-    String bootstrap;
-
-    @Option(names = "--config", description = "A 'run' configuration: bootstrap.servers, security.protocol, sasl.*, ssl.* and "
-        + "schema.registry.url are taken from it.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    io.invoicesync.cli.internal.KafkaConnection kafka = new io.invoicesync.cli.internal.KafkaConnection();
 
     @Option(names = "--registry", description = "Schema registry URL, when the audit was written with one (default: the configuration's, "
         + "or none: the built-in schema catalog).")
@@ -67,22 +67,12 @@ public final class AuditCommand {
     @Option(names = "--no-progress", description = "No progress bar (it is shown only on a terminal anyway).")
     boolean noProgress;
 
+    /** The Kafka client settings; the registry of --config unless --registry names one. */
     Map<String, Object> client() throws java.io.IOException {
-      if (config != null) {
-        RunConfig rc = RunConfig.load(config);
-        Map<String, Object> c = rc.kafkaClientConfig();
-        if (bootstrap != null) {
-          c.put("bootstrap.servers", bootstrap);
-        }
-        if (registry == null && rc.get("schema.registry.url") != null) {
-          registry = rc.get("schema.registry.url");
-        }
-        return c;
+      if (kafka.configFile() != null && registry == null) {
+        registry = RunConfig.load(kafka.configFile()).get("schema.registry.url");
       }
-      if (bootstrap == null) {
-        throw new IllegalArgumentException("give --bootstrap or --config");
-      }
-      return new HashMap<>(Map.of("bootstrap.servers", bootstrap));
+      return kafka.clientConfig();
     }
 
     SerdeFactory serdes() {

@@ -28,9 +28,10 @@ public final class DeadLetterReader implements AutoCloseable {
 
   private final KafkaConsumer<byte[], byte[]> consumer;
 
-  public DeadLetterReader(String bootstrap) {
+  /** @param clientConfig bootstrap.servers and the cluster's client settings (security) */
+  public DeadLetterReader(Map<String, Object> clientConfig) {
     Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrap);
+    p.putAll(clientConfig);
     p.put("enable.auto.commit", false);
     p.put("isolation.level", "read_committed"); // sync-streams writes its dead letters in transactions: never show an aborted one
     p.put("client.id", "invoice-sync-dlt");

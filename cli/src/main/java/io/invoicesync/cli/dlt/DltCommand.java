@@ -1,5 +1,6 @@
 package io.invoicesync.cli.dlt;
 
+import io.invoicesync.cli.internal.KafkaConnection;
 import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.schemas.InvoiceChange;
@@ -32,8 +33,8 @@ public final class DltCommand {
 
   /** Options every dlt command shares. */
   static final class Selection {
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaConnection kafka = new KafkaConnection();
 
     @Option(names = "--topic", description = "Dead-letter topic(s) to read (default: invoices.synced.dlt and invoices.captured.dlt).")
     List<String> topics = new ArrayList<>(List.of(Topics.SYNCED_DLT.name(), Topics.CAPTURED_DLT.name()));
@@ -89,7 +90,7 @@ public final class DltCommand {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (DeadLetterReader reader = new DeadLetterReader(sel.bootstrap)) {
+      try (DeadLetterReader reader = new DeadLetterReader(sel.kafka.clientConfig())) {
         List<DeadLetter> all = reader.read(sel.topics, sel.filter());
         if (output.json()) {
           List<Map<String, Object>> rows = new ArrayList<>();
@@ -115,8 +116,8 @@ public final class DltCommand {
   @Command(name = "show", mixinStandardHelpOptions = true, description = "One dead letter: all headers and the decoded payload.",
       footer = {"", "Example:", "  invoice-sync dlt show --bootstrap localhost:9092 invoices.synced.dlt:0:17"})
   static final class ShowCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaConnection kafka;
     @Option(names = "--registry", description = "Apicurio Registry URL the pipeline runs with, to decode the payload through it "
         + "(default: the built-in schema catalog, as a registry-less pipeline writes).")
     String registry;
@@ -134,7 +135,7 @@ public final class DltCommand {
         throw new IllegalArgumentException("'" + coordinates + "' is not TOPIC:PARTITION:OFFSET");
       }
       PrintWriter out = spec.commandLine().getOut();
-      try (DeadLetterReader reader = new DeadLetterReader(bootstrap)) {
+      try (DeadLetterReader reader = new DeadLetterReader(kafka.clientConfig())) {
         DeadLetter d = reader.readOne(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
         SerdeFactory serdes = registry == null || registry.isBlank() ? SerdeFactory.registryLess() : SerdeFactory.of(registry);
         if (output.json()) {

@@ -70,7 +70,7 @@ final class ReplayCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<DeadLetter> chosen;
-    try (DeadLetterReader reader = new DeadLetterReader(sel.bootstrap)) {
+    try (DeadLetterReader reader = new DeadLetterReader(sel.kafka.clientConfig())) {
       chosen = reader.read(sel.topics, sel.filter());
     }
     Map<String, Integer> recordedRuns = priorReplays();
@@ -82,8 +82,10 @@ final class ReplayCommand implements Callable<Integer> {
     int noOrigin = 0;
     long t0 = System.nanoTime();
     long lastProgress = t0;
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", sel.bootstrap, "acks", "all",
-        "enable.idempotence", true), new ByteArraySerializer(), new ByteArraySerializer())) {
+    Map<String, Object> producerConfig = new java.util.HashMap<>(sel.kafka.clientConfig());
+    producerConfig.put("acks", "all");
+    producerConfig.put("enable.idempotence", true);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = 0; i < chosen.size(); i++) {
         DeadLetter d = chosen.get(i);
         int before = Math.max(d.replayCount(), recordedRuns.getOrDefault(d.coordinates(), 0));
@@ -167,7 +169,7 @@ final class ReplayCommand implements Callable<Integer> {
   /** How often each dead letter (by its coordinates) was replayed in recorded runs (absent topic = never). */
   private Map<String, Integer> priorReplays() {
     Map<String, Integer> counts = new HashMap<>();
-    try (DeadLetterReader reader = new DeadLetterReader(sel.bootstrap)) {
+    try (DeadLetterReader reader = new DeadLetterReader(sel.kafka.clientConfig())) {
       ObjectMapper json = new ObjectMapper();
       for (DeadLetter run : reader.read(List.of(auditTopic), d -> true)) {
         var records = json.readTree(run.record().value()).path("records");

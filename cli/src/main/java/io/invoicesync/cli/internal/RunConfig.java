@@ -1,13 +1,9 @@
 package io.invoicesync.cli.internal;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -24,14 +20,9 @@ public final class RunConfig {
     this.values = Map.copyOf(values);
   }
 
+  /** The file as {@code run} reads it: environment overrides ({@code INVOICESYNC_*}), config providers, every key checked. */
   public static RunConfig load(Path file) throws IOException {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      p.load(r);
-    }
-    Map<String, String> map = new HashMap<>();
-    p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k).trim()));
-    return new RunConfig(map);
+    return new RunConfig(io.invoicesync.cli.config.ConfigLoader.load(file, System.getenv()));
   }
 
   public static RunConfig of(Map<String, String> values) {
@@ -150,11 +141,7 @@ public final class RunConfig {
   public Map<String, Object> kafkaClientConfig() {
     Map<String, Object> out = new HashMap<>();
     out.put("bootstrap.servers", bootstrapServers());
-    values.forEach((k, v) -> {
-      if (k.equals("security.protocol") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
-        out.put(k, v);
-      }
-    });
+    out.putAll(io.invoicesync.schemas.KafkaClients.security(values));
     return out;
   }
 

@@ -30,9 +30,7 @@ public final class IssuingDatabaseCheck {
   public static void verify(IngestConfig config) {
     String where = config.getString(IngestConfig.DATABASE_HOSTNAME) + ":" + config.getInt(IngestConfig.DATABASE_PORT)
         + "/" + config.getString(IngestConfig.DATABASE_DBNAME);
-    Properties props = new Properties();
-    props.put("user", config.getString(IngestConfig.DATABASE_USER));
-    props.put("password", config.getPassword(IngestConfig.DATABASE_PASSWORD).value());
+    Properties props = config.jdbcProperties();
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props)) {
       checkWalLevel(c, where);
       List<String> tables = new ArrayList<>(List.of(config.qualifiedInvoiceTable(), config.qualifiedLineTable()));
