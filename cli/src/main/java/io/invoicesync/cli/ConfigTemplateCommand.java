@@ -46,7 +46,7 @@ final class ConfigTemplateCommand implements Callable<Integer> {
     }
     out.append("\n");
     ConfigCatalog.SHARED.forEach((key, doc) -> entry(out, values, key, doc, key.equals("topics.replication.factor") ? "-1"
-        : key.equals("bootstrap.servers") ? null : ""));
+        : key.equals("log.format") ? "text" : key.equals("bootstrap.servers") ? null : ""));
     ConfigCatalog.components().forEach((prefix, def) -> {
       out.append("\n# ---- ").append(prefix).append(" ----\n");
       for (ConfigDef.ConfigKey k : def.configKeys().values()) {

@@ -58,6 +58,8 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Map<String, String> values = ConfigLoader.load(config, System.getenv());
+    io.invoicesync.cli.internal.LogSetup.apply(values.get(io.invoicesync.cli.internal.LogSetup.FORMAT),
+        values.get(io.invoicesync.cli.internal.LogSetup.FILE));
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // SIGTERM: the JVM waits for its hooks, so this one waits until the pipeline has closed (offsets committed, slot released)
@@ -71,24 +73,27 @@ final class RunCommand implements Callable<Integer> {
     }, "invoice-sync-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     Optional<String> failed;
-    try (Pipeline pipeline = new Pipeline(values, EnumSet.copyOf(components))) {
-      ManagementConfig management = new ManagementConfig(pipeline.componentConfig("management"));
-      try (ManagementServer server = management.getInt(ManagementConfig.PORT) < 0 ? null
-          : ManagementServer.start(management, pipeline.metrics(), pipeline::health)) {
-        pipeline.start();
-        out("invoice-sync running " + components + (server != null ? ", management: http://localhost:" + server.port() + "/health/ready" : "")
-            + (pipeline.api() != null ? ", api: http://localhost:" + pipeline.api().port() : "") + " - Ctrl-C to stop");
-        failed = watch(pipeline, stop);
-        failed.ifPresent(f -> {
-          log.error("component failed for good, stopping the process: {}", f);
-          spec.commandLine().getErr().println("invoice-sync run: " + f + "; exiting with " + EXIT_COMPONENT_FAILED + " so that it is restarted");
-          spec.commandLine().getErr().flush();
-        });
+    try {
+      try (Pipeline pipeline = new Pipeline(values, EnumSet.copyOf(components))) {
+        ManagementConfig management = new ManagementConfig(pipeline.componentConfig("management"));
+        try (ManagementServer server = management.getInt(ManagementConfig.PORT) < 0 ? null
+            : ManagementServer.start(management, pipeline.metrics(), pipeline::health)) {
+          pipeline.start();
+          out("invoice-sync running " + components + (server != null ? ", management: http://localhost:" + server.port() + "/health/ready" : "")
+              + (pipeline.api() != null ? ", api: http://localhost:" + pipeline.api().port() : "") + " - Ctrl-C to stop");
+          failed = watch(pipeline, stop);
+          failed.ifPresent(f -> {
+            log.error("component failed for good, stopping the process: {}", f);
+            spec.commandLine().getErr().println("invoice-sync run: " + f + "; exiting with " + EXIT_COMPONENT_FAILED + " so that it is restarted");
+            spec.commandLine().getErr().flush();
+          });
+        }
       }
+      // the pipeline is closed; said before the shutdown hook is released, or the JVM could end before the line is out
+      out("invoice-sync stopped" + (failed.isPresent() ? " after a component failure" : " cleanly"));
     } finally {
       closed.countDown();
     }
-    out("invoice-sync stopped" + (failed.isPresent() ? " after a component failure" : " cleanly"));
     return failed.isPresent() ? EXIT_COMPONENT_FAILED : 0;
   }
 

@@ -77,9 +77,9 @@ class RunProcessIT {
       assertThat(Files.readString(out1)).contains("invoice-sync stopped cleanly");
       assertThat(slotActive(pg)).isFalse();
 
-      // 3. a setting from the environment that makes ingest fail for good on the next invoice: the process ends with 3
+      // 3. settings from the environment: JSON logs, and one that makes ingest fail for good on the next invoice: the process ends with 3
       Path out2 = dir.resolve("run-2.out");
-      Process second = start(config, out2, Map.of("INVOICESYNC_INGEST_PRODUCER_MAX_REQUEST_SIZE", "200"));
+      Process second = start(config, out2, Map.of("INVOICESYNC_INGEST_PRODUCER_MAX_REQUEST_SIZE", "200", "INVOICESYNC_LOG_FORMAT", "json"));
       int port2 = managementPort(second, out2);
       await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> get(port2, "/health/ready").statusCode() == 200);
       issue(pg, "big-", 1);
@@ -87,6 +87,9 @@ class RunProcessIT {
       assertThat(second.exitValue()).isEqualTo(RunCommand.EXIT_COMPONENT_FAILED);
       assertThat(Files.readString(out2)).contains("invoice-sync run: ingest: FAILED").contains("RecordTooLargeException")
           .contains("exiting with 3");
+      assertThat(Files.readString(out2)).as("JSON log lines from logback's encoder, with the component in the MDC")
+          .containsPattern("\\{\"sequenceNumber\":\\d+,\"timestamp\":\\d+.*\"loggerName\":\"io.invoicesync.ingest.IngestService\"")
+          .containsPattern("\"mdc\": ?\\{[^}]*\"component\": ?\"ingest\"");
     }
   }
 

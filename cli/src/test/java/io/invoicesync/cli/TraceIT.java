@@ -313,9 +313,10 @@ class TraceIT {
       JsonNode status = get("/api/v1/status");
       assertThat(status.get("counts").get("inFlight").asLong()).isZero();
       assertThat(status.get("source").get("checked").asBoolean()).isTrue();
-      assertThat(scrape()).contains("invoicesync_projector_watermark_lag_seconds 0.0");
+      assertThat(scrape()).containsPattern("invoicesync_projector_watermark_lag_seconds\\{[^}]*} 0.0"); // tagged component, instance
     });
-    assertThat(scrape()).contains("invoicesync_commit_to_visible_seconds_bucket").contains("invoicesync_outcomes_total{event=\"PROJECTED\"}");
+    assertThat(scrape()).contains("invoicesync_commit_to_visible_seconds_bucket")
+        .containsPattern("invoicesync_outcomes_total\\{[^}]*event=\"PROJECTED\"");
   }
 
   // --- helpers

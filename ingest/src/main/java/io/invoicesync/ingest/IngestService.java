@@ -217,6 +217,7 @@ public final class IngestService implements AutoCloseable {
   private synchronized void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
                                         DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
       throws InterruptedException {
+    org.slf4j.MDC.put("component", "ingest"); // Debezium's thread: every log line of this batch says whose it is
     List<InvoiceChange> changes = new ArrayList<>();
     int safe = -1; // index of the last record after which no transaction is open
     String notifications = config.getString(IngestConfig.NOTIFICATIONS_TOPIC);

@@ -96,6 +96,7 @@ public final class OutcomeRecorder implements AutoCloseable {
   }
 
   private void loop() {
+    org.slf4j.MDC.put("component", "outcomes");
     try {
       while (running.get()) {
         ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));

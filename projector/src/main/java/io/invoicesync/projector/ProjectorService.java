@@ -175,6 +175,7 @@ public final class ProjectorService implements AutoCloseable {
   }
 
   private void loop() {
+    org.slf4j.MDC.put("component", STAGE);
     try {
       while (running.get()) {
         resumeDueRetryPartitions();
@@ -320,8 +321,13 @@ public final class ProjectorService implements AutoCloseable {
     failedRecords.sendToDeadLetter(r, e, dl.kind(), dl.attempts());
     metrics.deadLettered.increment();
     reports.deadLettered(r, state, dl.kind() + ": " + FailedRecords.cause(e), dl.attempts());
-    log.warn("dead-lettered {}-{}@{} ({}, {} attempts): {}", r.topic(), r.partition(), r.offset(), dl.kind(), dl.attempts(),
-        FailedRecords.cause(e));
+    try (var invoice = org.slf4j.MDC.putCloseable("invoice", r.key());
+         var topic = org.slf4j.MDC.putCloseable("topic", r.topic());
+         var partition = org.slf4j.MDC.putCloseable("partition", Integer.toString(r.partition()));
+         var offset = org.slf4j.MDC.putCloseable("offset", Long.toString(r.offset()))) {
+      log.warn("dead-lettered {}-{}@{} ({}, {} attempts): {}", r.topic(), r.partition(), r.offset(), dl.kind(), dl.attempts(),
+          FailedRecords.cause(e));
+    }
   }
 
   /** Writes the states (riding out an outage in place) and reports what became visible. */

@@ -162,6 +162,9 @@ public final class ConfigCatalog {
     m.put("bootstrap.servers", "Kafka bootstrap servers (shared).");
     m.put("schema.registry.url", "Apicurio Registry core API v3 URL (shared). Empty = registry-less: schemas resolve from the built-in catalog.");
     m.put("topics.replication.factor", "Replication factor of the topics invoice-sync creates; -1 = the broker's default.");
+    m.put(io.invoicesync.cli.internal.LogSetup.FORMAT, "Log format of 'run': text, or json (one object per line with MDC fields: component, "
+        + "invoice, topic, partition, offset).");
+    m.put(io.invoicesync.cli.internal.LogSetup.FILE, "Log file of 'run'; empty = stdout (as container platforms collect it).");
     m.put(AbstractConfig.CONFIG_PROVIDERS_CONFIG, "Kafka config providers for secrets in any value, e.g. 'env,file' with config.providers.env.class="
         + "org.apache.kafka.common.config.provider.EnvVarConfigProvider and config.providers.file.class="
         + "org.apache.kafka.common.config.provider.FileConfigProvider, then ${env:NAME} or ${file:/path/secret.properties:key}.");

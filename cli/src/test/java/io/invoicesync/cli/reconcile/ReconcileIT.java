@@ -219,8 +219,8 @@ class ReconcileIT {
         assertThat(report.get("ok").asBoolean()).isFalse();
         String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
             java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("invoicesync_reconcile_missing 20.0").contains("invoicesync_reconcile_stale 5.0")
-            .containsPattern("invoicesync_reconcile_last_run_seconds [0-9.]+");
+        assertThat(metrics).containsPattern("invoicesync_reconcile_missing\\{[^}]*} 20.0").containsPattern("invoicesync_reconcile_stale\\{[^}]*} 5.0")
+            .containsPattern("invoicesync_reconcile_last_run_seconds\\{[^}]*} [0-9.]+");
       });
 
       // and 'reconcile --repair' re-reads exactly those through the source: every one visible at its latest state again

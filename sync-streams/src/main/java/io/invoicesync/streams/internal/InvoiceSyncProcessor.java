@@ -111,6 +111,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   @Override
   public void init(ProcessorContext<String, Object> context) {
+    org.slf4j.MDC.put("component", "streams");
     this.context = context;
     this.store = context.getStateStore(storeName);
     this.heads = context.getStateStore(headsStoreName);
@@ -148,6 +149,24 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   @Override
   public void process(Record<String, Object> record) {
+    // what a log line written while deciding this record is about (JSON logs carry it as fields)
+    org.slf4j.MDC.put("invoice", record.key());
+    context.recordMetadata().ifPresent(m -> {
+      org.slf4j.MDC.put("topic", m.topic());
+      org.slf4j.MDC.put("partition", Integer.toString(m.partition()));
+      org.slf4j.MDC.put("offset", Long.toString(m.offset()));
+    });
+    try {
+      decide(record);
+    } finally {
+      org.slf4j.MDC.remove("invoice");
+      org.slf4j.MDC.remove("topic");
+      org.slf4j.MDC.remove("partition");
+      org.slf4j.MDC.remove("offset");
+    }
+  }
+
+  private void decide(Record<String, Object> record) {
     if (record.value() instanceof InvoiceChange change) {
       onChange(record.key(), change, record.timestamp());
     } else if (record.value() instanceof RedVerdict verdict) {

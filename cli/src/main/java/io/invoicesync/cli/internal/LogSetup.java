@@ -1,0 +1,80 @@
+package io.invoicesync.cli.internal;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import java.util.Locale;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where {@code run} logs, as a container platform expects: to stdout unless {@code log.file} names
+ * a file, as text or, with {@code log.format=json}, as one JSON object per line (logback's own
+ * {@link JsonEncoder}, MDC included: {@code component}, and where a record is being handled
+ * {@code invoice}, {@code topic}, {@code partition}, {@code offset}). The levels are those of
+ * logback.xml; only the root's appenders are replaced. The other commands keep logback.xml: a file,
+ * and errors on stderr.
+ */
+public final class LogSetup {
+
+  /** Shared configuration keys. */
+  public static final String FORMAT = "log.format";
+  public static final String FILE = "log.file";
+
+  private LogSetup() {
+  }
+
+  /** Replaces the root logger's appenders: {@code format} text or json, to {@code file} or (blank) stdout. */
+  public static void apply(String format, String file) {
+    String f = format == null || format.isBlank() ? "text" : format.trim().toLowerCase(Locale.ROOT);
+    if (!f.equals("text") && !f.equals("json")) {
+      throw new ConfigException(FORMAT, format, "must be text or json");
+    }
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+      return; // another SLF4J binding: it has its own configuration
+    }
+    Encoder<ILoggingEvent> encoder;
+    if (f.equals("json")) {
+      JsonEncoder json = new JsonEncoder();
+      json.setContext(ctx);
+      json.start();
+      encoder = json;
+    } else {
+      PatternLayoutEncoder text = new PatternLayoutEncoder();
+      text.setContext(ctx);
+      text.setPattern("%d{ISO8601} %-5level [%thread] %X{component:-} %logger{36} - %msg%n");
+      text.start();
+      encoder = text;
+    }
+    OutputStreamAppender<ILoggingEvent> appender;
+    if (file == null || file.isBlank()) {
+      ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+      console.setTarget("System.out");
+      appender = console;
+    } else {
+      FileAppender<ILoggingEvent> fa = new FileAppender<>();
+      fa.setFile(file);
+      appender = fa;
+    }
+    appender.setContext(ctx);
+    appender.setName("run");
+    appender.setEncoder(encoder);
+    appender.start();
+    Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.detachAndStopAllAppenders();
+    root.addAppender(appender);
+    // loggers logback.xml sends to the file only (additivity off) follow the root to the new appender
+    for (Logger l : ctx.getLoggerList()) {
+      if (!l.isAdditive() && l.iteratorForAppenders().hasNext()) {
+        l.detachAndStopAllAppenders();
+        l.addAppender(appender);
+      }
+    }
+  }
+}
