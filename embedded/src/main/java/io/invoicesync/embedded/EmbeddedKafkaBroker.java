@@ -41,10 +41,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   public static EmbeddedKafkaBroker start(Path dataDir) {
+    return start(dataDir, 0);
+  }
+
+  /** As {@link #start(Path)}, the broker listening on {@code port} (0: any free port). */
+  public static EmbeddedKafkaBroker start(Path dataDir, int port) {
     try {
       Path logDir = dataDir.resolve("logs").toAbsolutePath();
       Files.createDirectories(logDir);
-      int brokerPort = freePort();
+      int brokerPort = port > 0 ? port : freePort();
       int controllerPort = freePort();
       Properties p = new Properties();
       p.put("process.roles", "broker,controller");

@@ -76,7 +76,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
    * same directory stops it.
    */
   public static EmbeddedPostgresServer startOwnedByCaller(Path dataDir, List<String> databases) {
-    return start(dataDir, "logical", databases, 0, Map.of(), false);
+    return startOwnedByCaller(dataDir, databases, 0);
+  }
+
+  /** As {@link #startOwnedByCaller(Path, List)}, on {@code port} (0: any free port). */
+  public static EmbeddedPostgresServer startOwnedByCaller(Path dataDir, List<String> databases, int port) {
+    return start(dataDir, "logical", databases, port, Map.of(), false);
   }
 
   private static EmbeddedPostgresServer start(Path dataDir, String walLevel, List<String> databases, int port, Map<String, String> settings,
