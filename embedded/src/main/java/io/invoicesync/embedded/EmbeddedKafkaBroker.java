@@ -34,10 +34,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private final KafkaRaftServer server;
   private final String bootstrap;
+  private final String saslSslBootstrap;
 
-  private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrap) {
+  private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrap, String saslSslBootstrap) {
     this.server = server;
     this.bootstrap = bootstrap;
+    this.saslSslBootstrap = saslSslBootstrap;
+  }
+
+  /**
+   * A SASL_SSL listener beside the PLAINTEXT one, as a managed cluster (MSK, Confluent Cloud,
+   * Strimzi) offers it: TLS with the server certificate in {@code keystore} (PKCS12), SCRAM-SHA-512
+   * logins (users are created with the Admin API on the PLAINTEXT listener).
+   */
+  public record SaslSslListener(Path keystore, String keystorePassword) {
   }
 
   public static EmbeddedKafkaBroker start(Path dataDir) {
@@ -46,6 +56,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** As {@link #start(Path)}, the broker listening on {@code port} (0: any free port). */
   public static EmbeddedKafkaBroker start(Path dataDir, int port) {
+    return start(dataDir, port, null);
+  }
+
+  /** As {@link #start(Path, int)}, with a SASL_SSL listener when {@code secured} is given. */
+  public static EmbeddedKafkaBroker start(Path dataDir, int port, SaslSslListener secured) {
     try {
       Path logDir = dataDir.resolve("logs").toAbsolutePath();
       Files.createDirectories(logDir);
@@ -55,9 +70,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       p.put("process.roles", "broker,controller");
       p.put("node.id", Integer.toString(NODE_ID));
       p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-      p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
-      p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
-      p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      int securedPort = secured == null ? 0 : freePort();
+      String securedListener = secured == null ? "" : ",SASL_SSL://localhost:" + securedPort;
+      p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort + securedListener);
+      p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort + securedListener);
+      p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (secured == null ? "" : ",SASL_SSL:SASL_SSL"));
+      if (secured != null) {
+        p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        p.put("listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.put("listener.name.sasl_ssl.ssl.keystore.location", secured.keystore().toAbsolutePath().toString());
+        p.put("listener.name.sasl_ssl.ssl.keystore.password", secured.keystorePassword());
+        p.put("listener.name.sasl_ssl.ssl.key.password", secured.keystorePassword());
+        p.put("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+      }
       p.put("controller.listener.names", "CONTROLLER");
       p.put("inter.broker.listener.name", "PLAINTEXT");
       p.put("log.dirs", logDir.toString());
@@ -90,7 +116,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       }
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
-      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, "localhost:" + brokerPort);
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, "localhost:" + brokerPort, secured == null ? null : "localhost:" + securedPort);
       broker.awaitReady();
       log.info("embedded Kafka broker at {} (data {})", broker.bootstrap, dataDir);
       return broker;
@@ -109,6 +135,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   public String bootstrapServers() {
     return bootstrap;
+  }
+
+  /** The SASL_SSL listener's address, or null when the broker has none. */
+  public String saslSslBootstrapServers() {
+    return saslSslBootstrap;
   }
 
   @Override
