@@ -65,6 +65,11 @@ public final class IngestService implements AutoCloseable {
   private SnapshotLineLoader lineLoader;
   private volatile boolean running;
   private volatile boolean closing;
+  /** Since when Kafka refuses the batch being published (epoch ms), 0 when it does not. */
+  private final AtomicLong outageSince = new AtomicLong();
+  private volatile String outageCause;
+  private final org.apache.kafka.common.utils.ExponentialBackoff outageBackoff =
+      new org.apache.kafka.common.utils.ExponentialBackoff(200, 2, 10_000, 0.2);
   private io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics producerMetrics;
   private final MeterRegistry registry;
   private static final com.fasterxml.jackson.databind.ObjectMapper NOTIFICATION_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -133,7 +138,7 @@ public final class IngestService implements AutoCloseable {
     engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
         .using(engineProperties())
         .using((success, message, error) -> {
-          if (!success) {
+          if (!success && !closing) {
             failure.compareAndSet(null, error != null ? error : new IllegalStateException(message));
             log.error("ingest engine stopped: {}", message, error);
           }
@@ -239,20 +244,7 @@ public final class IngestService implements AutoCloseable {
     }
     if (!changes.isEmpty()) {
       loadSnapshotLines(changes);
-      String topic = config.getString(IngestConfig.CAPTURED_TOPIC);
-      AtomicReference<Exception> sendError = new AtomicReference<>();
-      for (InvoiceChange change : changes) {
-        producer.send(new ProducerRecord<>(topic, change.getInvoiceId(), change), (md, e) -> {
-          if (e != null) {
-            sendError.compareAndSet(null, e);
-          }
-        });
-      }
-      producer.flush();
-      if (sendError.get() != null) {
-        // offsets stay uncommitted: the engine stops, and a restart re-reads these changes
-        throw new IllegalStateException("could not publish " + changes.size() + " changes to " + topic, sendError.get());
-      }
+      publishRidingOutOutages(changes, config.getString(IngestConfig.CAPTURED_TOPIC));
       changesCaptured.increment(changes.size());
       lastCommitTs.set(changes.get(changes.size() - 1).getSource().getCommitTs().toEpochMilli());
     }
@@ -261,6 +253,57 @@ public final class IngestService implements AutoCloseable {
     }
     committer.markBatchFinished();
     transactions.increment();
+  }
+
+  /**
+   * Publishes a batch's changes and waits for every acknowledgement. While Kafka is unreachable (a
+   * retriable error: timeout, network, not enough replicas) the same changes are sent again after a
+   * capped back-off, in place: the batch's offsets stay unmarked, readiness shows OUTAGE, and a
+   * change that did reach Kafka before the error is dropped downstream as a redelivery (by source
+   * position). Any other error (a record too large, authorization) stops the engine: the process
+   * ends, naming it, and a restart re-reads the batch.
+   */
+  private void publishRidingOutOutages(List<InvoiceChange> changes, String topic) throws InterruptedException {
+    for (int attempt = 0; ; attempt++) {
+      if (attempt > 0 && closing) {
+        throw new IllegalStateException("stopped while Kafka was unreachable; the unpublished batch is re-read on restart");
+      }
+      Exception error = publish(changes, topic);
+      if (error == null) {
+        if (outageSince.getAndSet(0) != 0) {
+          log.info("Kafka reachable again: {} changes published to {}", changes.size(), topic);
+        }
+        return;
+      }
+      if (!(error instanceof org.apache.kafka.common.errors.RetriableException) || closing) {
+        // offsets stay uncommitted: the engine stops, and a restart re-reads these changes
+        throw new IllegalStateException("could not publish " + changes.size() + " changes to " + topic, error);
+      }
+      if (outageSince.compareAndSet(0, System.currentTimeMillis())) {
+        log.warn("cannot publish to {} ({}); retrying the same {} changes with back-off until Kafka answers", topic, error.toString(),
+            changes.size());
+      }
+      outageCause = error.toString();
+      Thread.sleep(outageBackoff.backoff(attempt));
+    }
+  }
+
+  /** Sends every change and flushes; the first send error, or null. */
+  private Exception publish(List<InvoiceChange> changes, String topic) {
+    AtomicReference<Exception> sendError = new AtomicReference<>();
+    try {
+      for (InvoiceChange change : changes) {
+        producer.send(new ProducerRecord<>(topic, change.getInvoiceId(), change), (md, e) -> {
+          if (e != null) {
+            sendError.compareAndSet(null, e);
+          }
+        });
+      }
+      producer.flush();
+    } catch (org.apache.kafka.common.KafkaException e) {
+      sendError.compareAndSet(null, e); // send() itself times out waiting for metadata while the cluster is away
+    }
+    return sendError.get();
   }
 
   /** A Debezium notification (e.g. an incremental snapshot's progress) as JSON on the notifications topic, for operators' tools. */
@@ -367,6 +410,11 @@ public final class IngestService implements AutoCloseable {
       return io.invoicesync.schemas.ComponentHealth.failed("ENGINE_ENDED", null);
     }
     long last = lastCommitTs.get();
+    long since = outageSince.get();
+    if (since != 0) {
+      return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.OUTAGE, "OUTAGE",
+          Map.of("outageSince", java.time.Instant.ofEpochMilli(since).toString(), "outage", "Kafka unreachable, retrying: " + outageCause));
+    }
     return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.UP, "CAPTURING",
         last == 0 ? Map.of() : Map.of("lastSourceCommit", java.time.Instant.ofEpochMilli(last).toString()));
   }

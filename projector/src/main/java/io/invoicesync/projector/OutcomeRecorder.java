@@ -103,7 +103,8 @@ public final class OutcomeRecorder implements AutoCloseable {
         if (records.isEmpty()) {
           continue;
         }
-        OutcomeStore.Batch batch = decode(records);
+        // a schema registry outage is ridden out like the store's: decoded again until the registry answers
+        OutcomeStore.Batch batch = outage.ride(consumer, () -> decode(records));
         outage.ride(consumer, () -> {
           store.write(batch);
           return batch;
@@ -144,6 +145,9 @@ public final class OutcomeRecorder implements AutoCloseable {
           b.deadLetters.add(r);
         }
       } catch (RuntimeException e) {
+        if (io.invoicesync.schemas.SerdeFactory.unreachable(e)) {
+          throw e; // the registry, not the record
+        }
         undecodable.increment();
         log.error("cannot decode {}-{}@{}; it stays on its topic and is not in the query store: {}", r.topic(), r.partition(), r.offset(),
             e.getMessage());

@@ -1,5 +1,6 @@
 package io.invoicesync.projector;
 
+import io.invoicesync.schemas.SerdeFactory;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
@@ -32,6 +33,9 @@ public final class ProjectorErrorClassifier {
   }
 
   public static Kind classify(Throwable error) {
+    if (SerdeFactory.unreachable(error)) {
+      return Kind.OUTAGE; // the store or the schema registry cannot be reached: whatever wraps it, no record is to blame
+    }
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof ConnectException || t instanceof SQLTransientConnectionException || t instanceof SQLRecoverableException) {
         return Kind.OUTAGE;

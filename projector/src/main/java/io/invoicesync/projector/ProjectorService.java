@@ -343,7 +343,16 @@ public final class ProjectorService implements AutoCloseable {
     reports.written(records, states, result);
   }
 
-  private Decoded decode(ConsumerRecord<String, byte[]> r) {
+  /** The record decoded, or why it does not decode; while the schema registry is unreachable, retried in place (an outage, not a poison pill). */
+  private Decoded decode(ConsumerRecord<String, byte[]> r) throws StoreOutage.Stopped {
+    try {
+      return outage.ride(consumer, () -> decodeOnce(r));
+    } catch (SQLException e) {
+      throw new IllegalStateException("decoding raised " + e, e); // decodeOnce throws no SQLException
+    }
+  }
+
+  private Decoded decodeOnce(ConsumerRecord<String, byte[]> r) {
     try {
       InvoiceState s = stateDeserializer.deserialize(r.topic(), r.headers(), r.value());
       if (s == null) {
@@ -351,9 +360,13 @@ public final class ProjectorService implements AutoCloseable {
       }
       return new Decoded(s, null);
     } catch (RuntimeException e) {
+      if (SerdeFactory.unreachable(e)) {
+        throw e; // the registry, not the record: StoreOutage retries it in place
+      }
       return new Decoded(null, e);
     }
   }
+
 
   private void holdRetryPartition(TopicPartition tp, long offset, long until) {
     consumer.seek(tp, offset);

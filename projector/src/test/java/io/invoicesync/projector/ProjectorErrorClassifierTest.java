@@ -28,4 +28,12 @@ class ProjectorErrorClassifierTest {
     assertThat(ProjectorErrorClassifier.classify(new IllegalStateException("?"))).isEqualTo(NON_RETRIABLE);
     assertThat(ProjectorErrorClassifier.classify(new SerializationException("bad bytes"))).isEqualTo(POISON_PILL);
   }
+
+  @Test
+  void aSchemaRegistryThatCannotBeReachedIsAnOutageNotAPoisonPill() {
+    assertThat(ProjectorErrorClassifier.classify(new org.apache.kafka.common.errors.SerializationException("cannot fetch schema",
+        new RuntimeException(new java.net.SocketTimeoutException("connect timed out"))))).isEqualTo(ProjectorErrorClassifier.Kind.OUTAGE);
+    assertThat(ProjectorErrorClassifier.classify(new org.apache.kafka.common.errors.SerializationException("unknown schema id 32639")))
+        .isEqualTo(ProjectorErrorClassifier.Kind.POISON_PILL);
+  }
 }

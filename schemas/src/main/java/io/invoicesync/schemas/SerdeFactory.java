@@ -50,6 +50,21 @@ public final class SerdeFactory {
     return new SerdeFactory(url);
   }
 
+  /**
+   * Whether {@code error} comes from a server that could not be reached (a {@code java.net}
+   * exception anywhere in its causes: connection refused, timeout, unknown host), as opposed to a
+   * record that cannot be decoded. A schema registry outage is an outage: what fails to decode
+   * meanwhile is retried, never dead-lettered.
+   */
+  public static boolean unreachable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getPackageName().startsWith("java.net")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** {@link #registry(String)} when {@code url} is set, else {@link #registryLess()}. */
   public static SerdeFactory of(String url) {
     return new SerdeFactory(url);

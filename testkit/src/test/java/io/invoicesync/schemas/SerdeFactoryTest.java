@@ -52,6 +52,27 @@ class SerdeFactoryTest {
   }
 
   @Test
+  void aRegistryThatCannotBeReachedIsAnOutageNotABadRecord() throws Exception {
+    InvoiceChange change = InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("inv-3", 1), 1000);
+    byte[] bytes = factory.valueSerde(InvoiceChange.class).serializer().serialize(Topics.CAPTURED.name(), change);
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    SerdeFactory down = SerdeFactory.registry("http://localhost:" + closedPort + "/apis/registry/v3");
+
+    Throwable error = org.assertj.core.api.Assertions.catchThrowable(() ->
+        down.valueSerde(InvoiceChange.class).deserializer().deserialize(Topics.CAPTURED.name(), bytes));
+
+    assertThat(error).as("Apicurio's client fails on the refused connection").isNotNull();
+    assertThat(SerdeFactory.unreachable(error)).as("classified as the registry's outage: " + error).isTrue();
+    // and bytes that cannot be decoded are a bad record, not an outage
+    Throwable bad = org.assertj.core.api.Assertions.catchThrowable(() ->
+        factory.valueSerde(InvoiceChange.class).deserializer().deserialize("t", new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}));
+    assertThat(SerdeFactory.unreachable(bad)).isFalse();
+  }
+
+  @Test
   void shouldRequireAUrlInRegistryMode() {
     assertThatThrownBy(() -> SerdeFactory.registry(" "))
         .isInstanceOf(IllegalArgumentException.class)

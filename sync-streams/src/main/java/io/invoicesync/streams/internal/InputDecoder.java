@@ -74,6 +74,10 @@ public final class InputDecoder<T> implements Processor<String, byte[], String, 
         throw new IllegalArgumentException("record key '" + record.key() + "' is not the invoice id '" + id + "'");
       }
     } catch (RuntimeException e) {
+      if (io.invoicesync.schemas.SerdeFactory.unreachable(e)) {
+        // the schema registry is down, not this record: the task fails without a dead letter, and its thread is replaced to retry
+        throw new IllegalStateException("schema registry unreachable while decoding " + topic + "; retrying, nothing dead-lettered", e);
+      }
       onDeadLetter.run();
       context.forward(record.withValue((Object) record.value()).withHeaders(provenance(record, e, topic)), deadLetterChild);
       if (record.key() != null) {
