@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -448,10 +449,11 @@ public final class IngestService implements AutoCloseable {
         producerMetrics.close();
       }
       if (producer != null) {
-        producer.close();
+        producer.close(Duration.ofSeconds(10)); // not forever: during a broker outage unsent changes would hold the stop
+
       }
       if (notificationProducer != null) {
-        notificationProducer.close();
+        notificationProducer.close(Duration.ofSeconds(10));
       }
       registry.remove(lastCommitGauge);
       running = false;
