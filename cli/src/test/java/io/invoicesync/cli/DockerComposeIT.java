@@ -58,8 +58,21 @@ class DockerComposeIT {
         deployed.add(Pipeline.Component.valueOf(c.toUpperCase()));
       }
       svc.path("depends_on").fieldNames().forEachRemaining(dep -> assertThat(services.has(dep)).as(name + " depends on " + dep).isTrue());
+      // operable: restarted after exit 3, healthy only when ready, secrets from the environment, scraped by Prometheus
+      assertThat(svc.get("restart").asText()).as(name + " restart").isEqualTo("unless-stopped");
+      assertThat(svc.get("healthcheck").get("test").toString()).as(name + " healthcheck").contains("http://localhost:8081/health/ready");
+      svc.path("environment").fieldNames().forEachRemaining(k -> assertThat(k).startsWith("INVOICESYNC_"));
+      assertThat(Files.readString(DOCKER.resolve("prometheus.yml"))).contains("\"" + name + ":8081\"");
     }
     assertThat(deployed).containsExactlyInAnyOrder(Pipeline.Component.values());
+    assertThat(services.get("prometheus").get("volumes").get(0).asText()).startsWith("./prometheus.yml:");
+    assertThat(services.get("registry").get("environment").get("APICURIO_STORAGE_KIND").asText()).as("schemas survive a restart")
+        .isEqualTo("kafkasql");
+    for (String volume : List.of("issuing-data", "query-data", "kafka-data", "streams-state")) {
+      assertThat(compose.get("volumes").has(volume)).as("volume " + volume).isTrue();
+    }
+    assertThat(Files.readString(DOCKER.resolve("invoice-sync.properties"))).as("no password baked into the image")
+        .doesNotContainPattern("(?m)^[^#].*password=.+");
   }
 
   @Test
@@ -88,13 +101,16 @@ class DockerComposeIT {
 
   @Test
   void shouldFindEveryFileTheDockerfileCopies() throws Exception {
-    Matcher m = Pattern.compile("(?m)^COPY\\s+(\\S+)\\s+\\S+").matcher(Files.readString(DOCKER.resolve("Dockerfile")));
+    // COPY from the context, or from the build stage (which builds in /src what `package` builds here)
+    String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
+    Matcher m = Pattern.compile("(?m)^COPY\\s+(?:--from=build\\s+/src/)?(\\S+)\\s+\\S+").matcher(dockerfile);
     int copies = 0;
     while (m.find()) {
       assertThat(ROOT.resolve(m.group(1))).as("COPY source").exists();
       copies++;
     }
-    assertThat(copies).isGreaterThanOrEqualTo(4);
-    assertThat(Files.readString(DOCKER.resolve("Dockerfile"))).contains("ENTRYPOINT");
+    assertThat(copies).isGreaterThanOrEqualTo(5);
+    assertThat(dockerfile).contains("ENTRYPOINT", "FROM eclipse-temurin:17-jdk AS build", "./mvnw -B -q package", "HEALTHCHECK", "USER invoicesync");
+    assertThat(ROOT.resolve(".dockerignore")).content().contains("**/target");
   }
 }
