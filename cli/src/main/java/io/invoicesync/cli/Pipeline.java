@@ -90,7 +90,7 @@ public final class Pipeline implements AutoCloseable {
   public Map<String, Object> componentConfig(String prefix) {
     Map<String, Object> out = new HashMap<>();
     config.forEach((k, v) -> {
-      if (SHARED.contains(k) || KafkaClients.isSecurityKey(k)) {
+      if (SHARED.contains(k) || KafkaClients.isSecurityKey(k) || k.startsWith(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX)) {
         out.put(k, v);
       }
     });

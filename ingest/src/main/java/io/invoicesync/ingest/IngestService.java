@@ -121,7 +121,7 @@ public final class IngestService implements AutoCloseable {
             .ensure(admin, own);
       }
     }
-    SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL));
+    SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL), config.originals());
     Properties pp = new Properties();
     pp.putAll(config.kafkaCommon());
     pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

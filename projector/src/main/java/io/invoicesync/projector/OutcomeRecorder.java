@@ -70,7 +70,7 @@ public final class OutcomeRecorder implements AutoCloseable {
     this.auditTopic = config.getString(ProjectorConfig.AUDIT_TOPIC);
     this.rejectedTopic = config.getString(ProjectorConfig.REJECTED_TOPIC);
     this.dltTopics = Set.of(config.getString(ProjectorConfig.SYNCED_DLT_TOPIC), config.getString(ProjectorConfig.CAPTURED_DLT_TOPIC));
-    SerdeFactory serdes = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL));
+    SerdeFactory serdes = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL), config.originals());
     this.auditDeserializer = serdes.valueSerde(AuditEntry.class).deserializer();
     this.rejectedDeserializer = serdes.valueSerde(InvoiceRejected.class).deserializer();
     this.undecodable = Counter.builder("invoicesync.outcomes.undecodable")

@@ -127,7 +127,7 @@ public final class ProjectorService implements AutoCloseable {
         config.getLong(ProjectorConfig.BACKOFF_MAX_MS), 0.2), running::get);
     registry.gauge("invoicesync.projector.outage", outage.since(), a -> a.get() == 0 ? 0 : 1);
     registry.gauge("invoicesync.projector.parked.invoices", parkingLot, ParkingLot::invoices);
-    this.serdes = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL));
+    this.serdes = SerdeFactory.of(config.getString(ProjectorConfig.SCHEMA_REGISTRY_URL), config.originals());
     this.stateDeserializer = serdes.valueSerde(InvoiceState.class).deserializer();
   }
 

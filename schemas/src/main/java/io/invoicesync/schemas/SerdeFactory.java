@@ -31,10 +31,39 @@ public final class SerdeFactory {
   /** Configuration key for the registry URL; unset or blank selects the registry-less mode. */
   public static final String REGISTRY_URL_CONFIG = "schema.registry.url";
 
+  /** Prefix of Apicurio's own serde settings (auth, TLS, retries), passed through as written. */
+  public static final String APICURIO_PREFIX = "apicurio.registry.";
+
   private final String registryUrl;
+  private final Map<String, Object> registryOptions;
+
+  private SerdeFactory(String registryUrl, Map<String, Object> registryOptions) {
+    this.registryUrl = registryUrl == null || registryUrl.isBlank() ? null : registryUrl;
+    this.registryOptions = Map.copyOf(registryOptions);
+  }
 
   private SerdeFactory(String registryUrl) {
-    this.registryUrl = registryUrl == null || registryUrl.isBlank() ? null : registryUrl;
+    this(registryUrl, Map.of());
+  }
+
+  /**
+   * {@link #of(String)} with Apicurio's own settings for a registry that needs them: every key of
+   * {@code originals} under {@value #APICURIO_PREFIX} (e.g. {@code apicurio.registry.auth.username},
+   * {@code apicurio.registry.tls.truststore.location}), as Apicurio names them.
+   */
+  public static SerdeFactory of(String url, Map<String, ?> originals) {
+    Map<String, Object> options = new HashMap<>();
+    originals.forEach((k, v) -> {
+      if (k.startsWith(APICURIO_PREFIX) && v != null && !k.equals(SchemaResolverConfig.REGISTRY_URL)) {
+        options.put(k, v instanceof org.apache.kafka.common.config.types.Password p ? p.value() : v);
+      }
+    });
+    return new SerdeFactory(url, options);
+  }
+
+  /** Apicurio's settings this factory passes to every registry serde. */
+  public Map<String, Object> registryOptions() {
+    return registryOptions;
   }
 
   /** Registry-less serdes resolving from the built-in catalog. */
@@ -90,8 +119,9 @@ public final class SerdeFactory {
     AvroKafkaSerializer<V> serializer;
     AvroKafkaDeserializer<V> deserializer;
     if (registryUrl != null) {
-      config.put(SchemaResolverConfig.REGISTRY_URL, registryUrl);
       config.put(SchemaResolverConfig.AUTO_REGISTER_ARTIFACT, true);
+      config.putAll(registryOptions); // auth, TLS, retries; auto-registration can be turned off
+      config.put(SchemaResolverConfig.REGISTRY_URL, registryUrl);
       serializer = new AvroKafkaSerializer<>();
       deserializer = new AvroKafkaDeserializer<>();
     } else {

@@ -74,7 +74,7 @@ public final class SyncTopology {
    *                        checkpoint so a verifier can tell which invoices a task's checkpoint covers
    */
   public static Topology buildTopology(SyncStreamsConfig config, SyncMetrics metrics, int inputPartitions) {
-    SerdeFactory serdes = SerdeFactory.of(config.getString(SyncStreamsConfig.SCHEMA_REGISTRY_URL));
+    SerdeFactory serdes = SerdeFactory.of(config.getString(SyncStreamsConfig.SCHEMA_REGISTRY_URL), config.originals());
     InvoiceValidator validator = new InvoiceValidator(config.validationRules());
     var changeDeserializer = serdes.valueSerde(InvoiceChange.class).deserializer();
     var projectionDeserializer = serdes.valueSerde(ProjectionEvent.class).deserializer();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.invoicesync.schemas.internal.SchemaCatalog;
 import io.invoicesync.testkit.InvoiceFixtures;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
 
@@ -70,6 +71,15 @@ class SerdeFactoryTest {
     Throwable bad = org.assertj.core.api.Assertions.catchThrowable(() ->
         factory.valueSerde(InvoiceChange.class).deserializer().deserialize("t", new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}));
     assertThat(SerdeFactory.unreachable(bad)).isFalse();
+  }
+
+  @Test
+  void passesApicuriosOwnSettingsToItsSerdesAndNothingElse() {
+    SerdeFactory f = SerdeFactory.of("https://registry:8443/apis/registry/v3", Map.of("apicurio.registry.auth.username", "u",
+        "apicurio.registry.tls.truststore.location", "/ts.p12", "apicurio.registry.url", "http://elsewhere", "bootstrap.servers", "k:9092",
+        "jdbc.password", new org.apache.kafka.common.config.types.Password("x")));
+    assertThat(f.registryOptions()).containsOnlyKeys("apicurio.registry.auth.username", "apicurio.registry.tls.truststore.location");
+    assertThat(f.registryUrl()).isEqualTo("https://registry:8443/apis/registry/v3");
   }
 
   @Test

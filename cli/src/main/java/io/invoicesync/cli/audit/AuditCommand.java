@@ -75,8 +75,10 @@ public final class AuditCommand {
       return kafka.clientConfig();
     }
 
-    SerdeFactory serdes() {
-      return SerdeFactory.of(registry == null ? "" : registry);
+    /** The registry (and Apicurio's auth/TLS settings of --config) the audit was written with, or the built-in catalog. */
+    SerdeFactory serdes() throws java.io.IOException {
+      java.util.Map<String, String> options = kafka.configFile() == null ? java.util.Map.of() : RunConfig.load(kafka.configFile()).values();
+      return SerdeFactory.of(registry == null ? "" : registry, options);
     }
 
     /** A progress bar on the terminal for a scan of {@code total} records, or nothing. */

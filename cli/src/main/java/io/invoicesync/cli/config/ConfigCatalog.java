@@ -51,6 +51,9 @@ public final class ConfigCatalog {
       new PassThrough("security.protocol / sasl.* / ssl.*", "every Kafka client of every component (the cluster's security settings, shared)",
           k -> false),
       new PassThrough("config.providers.", "Kafka's config providers resolving ${provider:path:key} in any value (env, file, directory)", k -> true),
+      new PassThrough(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX, "the Apicurio serdes of every component and of the CLI, "
+          + "as Apicurio names them (auth.username/password, auth.client.id/secret, tls.truststore.*, retry-count, auto-register, ...)",
+          k -> ConfigCatalog.APICURIO_KEYS.contains(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX + k)),
       new PassThrough("ingest." + IngestConfig.DEBEZIUM_PREFIX, "Debezium's PostgreSQL connector and engine (e.g. database.sslmode), "
           + "except what ingest relies on", k -> true),
       new PassThrough("ingest." + IngestConfig.PRODUCER_PREFIX, "ingest's Kafka producer (tuning; idempotence and acks are fixed)",
@@ -63,6 +66,27 @@ public final class ConfigCatalog {
           + "(tuning; idempotence and acks are fixed)", ProducerConfig.configNames()::contains));
 
   private ConfigCatalog() {
+  }
+
+  /** Apicurio's serde settings: the string constants of its SchemaResolverConfig (the URL has our own key). */
+  static final Set<String> APICURIO_KEYS = apicurioKeys();
+
+  private static Set<String> apicurioKeys() {
+    Set<String> keys = new TreeSet<>();
+    for (java.lang.reflect.Field f : io.apicurio.registry.resolver.config.SchemaResolverConfig.class.getFields()) {
+      if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+        try {
+          String v = (String) f.get(null);
+          if (v.startsWith(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX)
+              && !v.equals(io.apicurio.registry.resolver.config.SchemaResolverConfig.REGISTRY_URL)) {
+            keys.add(v);
+          }
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return keys;
   }
 
   /** The components' definitions by key prefix, as they read them (prefix removed). */
@@ -127,6 +151,9 @@ public final class ConfigCatalog {
   }
 
   private static List<String> passThroughCandidates(PassThrough p) {
+    if (p.prefix().equals(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX)) {
+      return List.copyOf(APICURIO_KEYS);
+    }
     Set<String> names = p.prefix().endsWith("consumer.") ? ConsumerConfig.configNames()
         : p.prefix().endsWith("producer.") ? ProducerConfig.configNames()
         : p.prefix().startsWith("streams.") ? StreamsConfig.configDef().names() : Set.of();

@@ -90,6 +90,9 @@ public final class ConfigLoader {
     if (from != null) {
       m.append(" (").append(from).append(")");
     }
+    if (key.equals("apicurio.registry.url")) {
+      return m.append(": the registry's address has its own key, set 'schema.registry.url' instead").toString();
+    }
     var pass = ConfigCatalog.passThroughOf(key);
     if (pass.isPresent()) {
       m.append(": keys under '").append(pass.get().prefix()).append("' go to ").append(pass.get().target())

@@ -137,7 +137,12 @@ public final class DltCommand {
       PrintWriter out = spec.commandLine().getOut();
       try (DeadLetterReader reader = new DeadLetterReader(kafka.clientConfig())) {
         DeadLetter d = reader.readOne(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
-        SerdeFactory serdes = registry == null || registry.isBlank() ? SerdeFactory.registryLess() : SerdeFactory.of(registry);
+        java.util.Map<String, String> options = kafka.configFile() == null ? Map.of()
+            : io.invoicesync.cli.internal.RunConfig.load(kafka.configFile()).values();
+        if ((registry == null || registry.isBlank()) && options.get("schema.registry.url") != null) {
+          registry = options.get("schema.registry.url"); // the run configuration's registry, as audit does
+        }
+        SerdeFactory serdes = registry == null || registry.isBlank() ? SerdeFactory.registryLess() : SerdeFactory.of(registry, options);
         if (output.json()) {
           Map<String, Object> m = summary(d);
           Map<String, String> headers = new LinkedHashMap<>();

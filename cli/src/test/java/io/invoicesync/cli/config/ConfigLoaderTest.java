@@ -73,6 +73,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void apicurioSettingsForASecuredRegistryPassAsApicurioNamesThem() throws Exception {
+    Map<String, String> ok = ConfigLoader.load(file("schema.registry.url=https://registry:8443/apis/registry/v3",
+        "apicurio.registry.auth.username=invoice-sync", "apicurio.registry.auth.password=secret",
+        "apicurio.registry.tls.truststore.location=/etc/registry/ts.p12", "apicurio.registry.auto-register=false"), Map.of());
+    assertThat(ok).containsEntry("apicurio.registry.auth.username", "invoice-sync");
+    assertThatThrownBy(() -> ConfigLoader.load(file("apicurio.registry.auth.usrname=x"), Map.of()))
+        .hasMessageContaining("did you mean 'apicurio.registry.auth.username'?");
+    assertThatThrownBy(() -> ConfigLoader.load(file("apicurio.registry.url=http://r"), Map.of()))
+        .hasMessageContaining("set 'schema.registry.url' instead");
+  }
+
+  @Test
   void kafkasConfigProvidersResolveSecretsFromFilesAndDirectories() throws Exception {
     Path secrets = Files.writeString(dir.resolve("db.properties"), "password=s3cret\n");
     Path secretDir = Files.createDirectories(dir.resolve("run-secrets"));
