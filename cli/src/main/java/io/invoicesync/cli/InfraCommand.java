@@ -48,6 +48,10 @@ final class InfraCommand implements Callable<Integer> {
       + "(the demo's generator); 0 = none (default: ${DEFAULT-VALUE}).")
   int rate;
 
+  @Option(names = "--count", defaultValue = "0", description = "Stop issuing after this many invoices (a backlog to drain); "
+      + "0 = no limit (default: ${DEFAULT-VALUE}).")
+  long count;
+
   @Option(names = "--duration", defaultValue = "0", description = "Seconds to run; 0 = until Ctrl-C (default: ${DEFAULT-VALUE}).")
   int duration;
 
@@ -88,7 +92,23 @@ final class InfraCommand implements Callable<Integer> {
       out.flush();
       if (rate > 0) {
         InvoiceGenerator g = new InvoiceGenerator(pg.jdbcUrl("issuing"), "infra-" + Long.toString(System.currentTimeMillis(), 36) + "-", 42, false);
-        g.startAtRate(rate, rate > 200 ? 2 : 1, stopping::get);
+        List<Thread> workers = g.startAtRate(rate, rate > 200 ? 2 : 1, () -> stopping.get() || (count > 0 && g.issuedCount() >= count));
+        if (count > 0) {
+          Thread announce = new Thread(() -> {
+            for (Thread w : workers) {
+              try {
+                w.join();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+              }
+            }
+            out.println("issued " + g.issuedCount() + " invoices");
+            out.flush();
+          }, "infra-count");
+          announce.setDaemon(true);
+          announce.start();
+        }
       }
       long deadline = duration > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(duration) : Long.MAX_VALUE;
       while (!stopping.get() && System.nanoTime() < deadline) {

@@ -33,7 +33,7 @@ class InfraCommandIT {
     StringWriter out = new StringWriter();
     CommandLine cli = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out, true));
     CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute("infra", "--data-dir", dir.toString(), "--rate", "20",
-        "--duration", "25"));
+        "--count", "40", "--duration", "25"));
     Path config = dir.toAbsolutePath().resolve("run.properties");
     await().atMost(Duration.ofMinutes(2)).until(() -> out.toString().contains("config:"));
     assertThat(out.toString()).contains("issuing-db:  jdbc:postgresql://", "kafka:       localhost:", "psql:");
@@ -49,6 +49,7 @@ class InfraCommandIT {
         assertThat(rs.getLong(1)).as("--rate issues invoices").isPositive();
       }
     });
+    await().atMost(Duration.ofMinutes(1)).until(() -> out.toString().contains("issued 40 invoices"));
     assertThat(exit.get(2, TimeUnit.MINUTES)).isZero();
     assertThat(Files.exists(dir.resolve("postgres"))).isTrue();
   }
