@@ -34,9 +34,29 @@ public final class SyncStreamsService implements AutoCloseable {
   public synchronized void start() {
     int partitions = ensureInternalTopics();
     streams = new KafkaStreams(SyncTopology.buildTopology(config, metrics, partitions), config.streamsProperties());
+    io.invoicesync.streams.internal.ThreadReplacementBudget budget =
+        new io.invoicesync.streams.internal.ThreadReplacementBudget(3, Duration.ofMinutes(5), System::currentTimeMillis);
+    org.apache.kafka.common.utils.ExponentialBackoff outageBackoff = new org.apache.kafka.common.utils.ExponentialBackoff(500, 2, 10_000, 0.2);
+    java.util.concurrent.atomic.AtomicInteger outages = new java.util.concurrent.atomic.AtomicInteger();
     streams.setUncaughtExceptionHandler(e -> {
-      log.error("sync-streams thread failed; replacing it", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+      if (io.invoicesync.schemas.SerdeFactory.unreachable(e)) {
+        // the schema registry (or another server) is down: an outage, ridden out with capped back-off, not counted as a failure
+        long wait = outageBackoff.backoff(outages.getAndIncrement());
+        log.warn("sync-streams: a server it needs is unreachable ({}); retrying in {} ms with a new thread", e.getMessage(), wait);
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+      }
+      outages.set(0);
+      if (budget.replace()) {
+        log.error("sync-streams thread failed; replacing it", e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+      }
+      log.error("sync-streams threads failed 4 times within 5 minutes; shutting the client down (a failure for good)", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
     streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
