@@ -152,6 +152,10 @@ public final class Pipeline implements AutoCloseable {
       reconcile = new io.invoicesync.cli.reconcile.ReconcileScheduler(config, reconcileConfig, metrics).start();
     }
     bindProcessMetrics();
+    if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
+      kafkaProbe = new io.invoicesync.cli.management.KafkaProbe(KafkaClients.common(bootstrap, config), Duration.ofSeconds(5));
+      processMetrics.add(kafkaProbe);
+    }
     log.info("pipeline started: {}", components);
     return this;
   }
@@ -162,6 +166,10 @@ public final class Pipeline implements AutoCloseable {
    */
   public Map<String, ComponentHealth> health() {
     Map<String, ComponentHealth> h = new LinkedHashMap<>();
+    io.invoicesync.cli.management.KafkaProbe probe = kafkaProbe;
+    if (probe != null) {
+      h.put("kafka", probe.health()); // whether this process reaches the cluster, whatever its components notice
+    }
     IngestService i = ingest;
     if (i != null) {
       h.put("ingest", i.health());
@@ -214,6 +222,7 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private final List<AutoCloseable> processMetrics = new ArrayList<>();
+  private volatile io.invoicesync.cli.management.KafkaProbe kafkaProbe;
 
   /** JVM and process meters (memory, GC, threads, class loading, CPU, uptime, file descriptors). */
   private void bindProcessMetrics() {
