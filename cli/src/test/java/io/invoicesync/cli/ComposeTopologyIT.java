@@ -11,11 +11,6 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.testkit.InvoiceGenerator;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,10 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(600)
 class ComposeTopologyIT {
 
-  private static final Pattern MANAGEMENT = Pattern.compile("management: http://localhost:(\\d+)/health/ready");
-  private static final Pattern API = Pattern.compile("api: http://localhost:(\\d+)");
   private static final Pattern DEFAULTED = Pattern.compile("\\$\\{[A-Z_]+:-([^}]*)}");
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @TempDir
   Path dir;
@@ -73,13 +65,13 @@ class ComposeTopologyIT {
         }
         Map<String, Integer> management = new LinkedHashMap<>();
         for (String name : running.keySet()) {
-          management.put(name, port(running.get(name), name, MANAGEMENT));
+          management.put(name, RunProcess.port(running.get(name), dir.resolve(name + ".out"), RunProcess.MANAGEMENT));
         }
         for (Map.Entry<String, Integer> e : management.entrySet()) {
           await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-              assertThat(get(e.getValue(), "/health/ready").statusCode()).as(e.getKey() + " ready").isEqualTo(200));
+              assertThat(RunProcess.get(e.getValue(), "/health/ready").statusCode()).as(e.getKey() + " ready").isEqualTo(200));
         }
-        int api = port(running.get("api"), "api", API);
+        int api = RunProcess.port(running.get("api"), dir.resolve("api.out"), RunProcess.API);
         InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "compose-", 5, true);
         for (Thread t : generator.startAtRate(50, 1, () -> generator.issuedCount() >= 30)) {
           t.join();
@@ -87,11 +79,11 @@ class ComposeTopologyIT {
         List<String> valid = generator.ledger().values().stream().filter(InvoiceGenerator.Issued::valid).map(InvoiceGenerator.Issued::id).toList();
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
           for (String id : valid) {
-            assertThat(get(api, "/api/v1/invoices/" + id).statusCode()).as(id).isEqualTo(200);
+            assertThat(RunProcess.get(api, "/api/v1/invoices/" + id).statusCode()).as(id).isEqualTo(200);
           }
         });
         for (Map.Entry<String, Integer> e : management.entrySet()) {
-          assertThat(get(e.getValue(), "/metrics").body()).as(e.getKey() + " metrics")
+          assertThat(RunProcess.get(e.getValue(), "/metrics").body()).as(e.getKey() + " metrics")
               .contains("component=\"" + e.getKey() + "\"", "instance=\"" + e.getKey() + "\"");
         }
       } finally {
@@ -105,38 +97,15 @@ class ComposeTopologyIT {
 
   /** The service's command (its config path mapped to the repository's file) and environment (compose's defaults), plus {@code here}. */
   private Process start(String name, JsonNode service, Map<String, String> here) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m", "-cp",
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), InvoiceSyncCommand.class.getName()));
-    service.get("command").forEach(c -> command.add(c.asText().equals("/etc/invoice-sync/invoice-sync.properties")
+    List<String> args = new ArrayList<>();
+    service.get("command").forEach(c -> args.add(c.asText().equals("/etc/invoice-sync/invoice-sync.properties")
         ? DockerComposeIT.DOCKER.resolve("invoice-sync.properties").toString() : c.asText()));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".out").toFile());
+    Map<String, String> env = new LinkedHashMap<>();
     service.path("environment").fields().forEachRemaining(e -> {
       Matcher m = DEFAULTED.matcher(e.getValue().asText());
-      pb.environment().put(e.getKey(), m.matches() ? m.group(1) : e.getValue().asText());
+      env.put(e.getKey(), m.matches() ? m.group(1) : e.getValue().asText());
     });
-    pb.environment().putAll(here);
-    return pb.start();
-  }
-
-  private int port(Process p, String name, Pattern pattern) {
-    Path out = dir.resolve(name + ".out");
-    int[] port = {0};
-    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      if (!p.isAlive()) {
-        throw new AssertionError(name + " exited with " + p.exitValue() + ":\n" + Files.readString(out));
-      }
-      Matcher m = pattern.matcher(Files.readString(out));
-      if (m.find()) {
-        port[0] = Integer.parseInt(m.group(1));
-        return true;
-      }
-      return false;
-    });
-    return port[0];
-  }
-
-  private HttpResponse<String> get(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    env.putAll(here);
+    return RunProcess.start(dir.resolve(name + ".out"), "-Xmx384m", env, args.toArray(String[]::new));
   }
 }

@@ -8,9 +8,6 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.testkit.InvoiceGenerator;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(600)
 class RunProcessIT {
 
-  private static final Pattern MANAGEMENT = Pattern.compile("management: http://localhost:(\\d+)/health/ready");
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @TempDir
   Path dir;
@@ -58,16 +51,16 @@ class RunProcessIT {
       // 1. healthy: ready, live, metrics with the common tags and the JVM, Kafka client, Streams and Hikari binders
       Path out1 = dir.resolve("run-1.out");
       Process first = start(config, out1, Map.of());
-      int port = managementPort(first, out1);
+      int port = RunProcess.port(first, out1, RunProcess.MANAGEMENT);
       await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-        HttpResponse<String> ready = get(port, "/health/ready");
+        HttpResponse<String> ready = RunProcess.get(port, "/health/ready");
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(ready.body()).contains("\"ingest\":{\"status\":\"UP\"", "\"streams\":{\"status\":\"UP\"", "\"projector\":{\"status\":\"UP\"");
       });
-      assertThat(get(port, "/health/live").statusCode()).isEqualTo(200);
+      assertThat(RunProcess.get(port, "/health/live").statusCode()).isEqualTo(200);
       issue(pg, "ok-", 3);
       await().atMost(Duration.ofMinutes(1)).until(() -> count(pg, "SELECT count(*) FROM invoice") >= 1);
-      String metrics = get(port, "/metrics").body();
+      String metrics = RunProcess.get(port, "/metrics").body();
       assertThat(metrics).contains("component=\"ingest+streams+projector\"", "instance=\"it-1\"", "jvm_memory_used_bytes",
           "kafka_producer_", "kafka_consumer_", "kafka_stream_", "hikaricp_connections", "invoicesync_ingest_changes");
 
@@ -80,8 +73,8 @@ class RunProcessIT {
       // 3. settings from the environment: JSON logs, and one that makes ingest fail for good on the next invoice: the process ends with 3
       Path out2 = dir.resolve("run-2.out");
       Process second = start(config, out2, Map.of("INVOICESYNC_INGEST_PRODUCER_MAX_REQUEST_SIZE", "200", "INVOICESYNC_LOG_FORMAT", "json"));
-      int port2 = managementPort(second, out2);
-      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> get(port2, "/health/ready").statusCode() == 200);
+      int port2 = RunProcess.port(second, out2, RunProcess.MANAGEMENT);
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> RunProcess.get(port2, "/health/ready").statusCode() == 200);
       issue(pg, "big-", 1);
       assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the process ends within 60 s of the failure").isTrue();
       assertThat(second.exitValue()).isEqualTo(RunCommand.EXIT_COMPONENT_FAILED);
@@ -94,34 +87,7 @@ class RunProcessIT {
   }
 
   private static Process start(Path config, Path out, Map<String, String> env) throws Exception {
-    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-Dinvoicesync.log.file=" + out.resolveSibling(out.getFileName() + ".log"), "-cp", classpath, InvoiceSyncCommand.class.getName(),
-        "run", "--config", config.toString(), "--components", "ingest,streams,projector")
-        .redirectErrorStream(true).redirectOutput(out.toFile());
-    pb.environment().putAll(env);
-    return pb.start();
-  }
-
-  private static int managementPort(Process p, Path out) {
-    int[] port = {0};
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      if (!p.isAlive()) {
-        throw new AssertionError("run exited with " + p.exitValue() + ":\n" + Files.readString(out));
-      }
-      Matcher m = MANAGEMENT.matcher(Files.readString(out));
-      if (m.find()) {
-        port[0] = Integer.parseInt(m.group(1));
-        return true;
-      }
-      return false;
-    });
-    return port[0];
-  }
-
-  private HttpResponse<String> get(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return RunProcess.start(out, "-Xmx512m", env, "run", "--config", config.toString(), "--components", "ingest,streams,projector");
   }
 
   private static void issue(EmbeddedPostgresServer pg, String prefix, int n) throws InterruptedException {

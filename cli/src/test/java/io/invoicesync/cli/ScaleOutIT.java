@@ -101,16 +101,11 @@ class ScaleOutIT {
     }
   }
 
+  /** One configuration file for both; what differs per instance comes from the environment. */
   private Process start(Path config, String instance) throws Exception {
-    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path out = dir.resolve("run-" + instance + ".out");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", classpath, InvoiceSyncCommand.class.getName(), "run", "--config", config.toString(), "--components", "streams,projector")
-        .redirectErrorStream(true).redirectOutput(out.toFile());
-    // one configuration file for both; what differs per instance comes from the environment
-    pb.environment().put("INVOICESYNC_STREAMS_STATE_DIR", dir.resolve("streams-" + instance).toString());
-    pb.environment().put("INVOICESYNC_MANAGEMENT_INSTANCE", instance);
-    return pb.start();
+    return RunProcess.start(dir.resolve("run-" + instance + ".out"), "-Xmx512m", Map.of(
+        "INVOICESYNC_STREAMS_STATE_DIR", dir.resolve("streams-" + instance).toString(), "INVOICESYNC_MANAGEMENT_INSTANCE", instance),
+        "run", "--config", config.toString(), "--components", "streams,projector");
   }
 
   private static int members(EmbeddedKafkaBroker kafka, String group) throws Exception {

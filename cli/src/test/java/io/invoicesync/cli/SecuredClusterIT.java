@@ -10,10 +10,6 @@ import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.testkit.InvoiceGenerator;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -51,9 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(600)
 class SecuredClusterIT {
 
-  private static final Pattern MANAGEMENT = Pattern.compile("management: http://localhost:(\\d+)/health/ready");
-  private static final Pattern API = Pattern.compile("api: http://localhost:(\\d+)");
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @TempDir
   Path dir;
@@ -113,12 +104,14 @@ class SecuredClusterIT {
         Process api = start(config, "api", Map.of("INVOICESYNC_API_JDBC_USER", "api_role", "INVOICESYNC_API_JDBC_PASSWORD", "api-pw",
             "INVOICESYNC_API_SOURCE_JDBC_USER", "api_role", "INVOICESYNC_API_SOURCE_JDBC_PASSWORD", "api-pw"));
         processes.add(api);
-        for (String c : List.of("ingest", "streams", "projector", "api")) {
-          int port = port(processes.get(List.of("ingest", "streams", "projector", "api").indexOf(c)), c, MANAGEMENT);
+        List<String> names = List.of("ingest", "streams", "projector", "api");
+        for (int i = 0; i < names.size(); i++) {
+          String c = names.get(i);
+          int port = RunProcess.port(processes.get(i), dir.resolve(c + ".out"), RunProcess.MANAGEMENT);
           await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-              assertThat(get(port, "/health/ready").statusCode()).as(c + " ready").isEqualTo(200));
+              assertThat(RunProcess.get(port, "/health/ready").statusCode()).as(c + " ready").isEqualTo(200));
         }
-        int apiPort = port(api, "api", API);
+        int apiPort = RunProcess.port(api, dir.resolve("api.out"), RunProcess.API);
 
         InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "sec-", 31, true);
         for (Thread t : generator.startAtRate(50, 1, () -> generator.issuedCount() >= 60)) {
@@ -127,7 +120,7 @@ class SecuredClusterIT {
         List<String> valid = generator.ledger().values().stream().filter(InvoiceGenerator.Issued::valid).map(InvoiceGenerator.Issued::id).toList();
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
           for (String id : valid) {
-            assertThat(get(apiPort, "/api/v1/invoices/" + id).statusCode()).as(id + " visible through the API").isEqualTo(200);
+            assertThat(RunProcess.get(apiPort, "/api/v1/invoices/" + id).statusCode()).as(id + " visible through the API").isEqualTo(200);
           }
         });
 
@@ -237,34 +230,6 @@ class SecuredClusterIT {
   }
 
   private Process start(Path config, String component, Map<String, String> env) throws Exception {
-    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path out = dir.resolve(component + ".out");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-        "-cp", classpath, InvoiceSyncCommand.class.getName(), "run", "--config", config.toString(), "--components", component)
-        .redirectErrorStream(true).redirectOutput(out.toFile());
-    pb.environment().putAll(env);
-    return pb.start();
-  }
-
-  private int port(Process p, String component, Pattern pattern) {
-    Path out = dir.resolve(component + ".out");
-    int[] port = {0};
-    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      if (!p.isAlive()) {
-        throw new AssertionError(component + " exited with " + p.exitValue() + ":\n" + Files.readString(out));
-      }
-      Matcher m = pattern.matcher(Files.readString(out));
-      if (m.find()) {
-        port[0] = Integer.parseInt(m.group(1));
-        return true;
-      }
-      return false;
-    });
-    return port[0];
-  }
-
-  private HttpResponse<String> get(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return RunProcess.start(dir.resolve(component + ".out"), "-Xmx384m", env, "run", "--config", config.toString(), "--components", component);
   }
 }
