@@ -44,18 +44,9 @@ public final class IngestConfig extends AbstractConfig {
   public static final String PRODUCER_PREFIX = "producer.";
 
   /** Producer settings ingest's exactly-one-change-per-transaction output relies on (null: not settable). */
-  static final Map<String, String> PRODUCER_GUARDED = producerGuarded();
-
-  private static Map<String, String> producerGuarded() {
-    Map<String, String> m = new java.util.HashMap<>();
-    m.put("enable.idempotence", "true");
-    m.put("acks", "all");
-    m.put("transactional.id", null);
-    m.put("bootstrap.servers", null);
-    m.put("key.serializer", null);
-    m.put("value.serializer", null);
-    return java.util.Collections.unmodifiableMap(m);
-  }
+  static final Map<String, String> PRODUCER_GUARDED = io.invoicesync.schemas.KafkaClients.guarded(
+      "enable.idempotence", "true", "acks", "all", "transactional.id", null, "bootstrap.servers", null, "key.serializer", null,
+      "value.serializer", null);
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,

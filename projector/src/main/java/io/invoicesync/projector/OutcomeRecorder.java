@@ -158,7 +158,7 @@ public final class OutcomeRecorder implements AutoCloseable {
 
   /** False while the query store is unreachable or after the loop stopped on an error. */
   public boolean isHealthy() {
-    return running.get() && failure == null && !outage.active();
+    return health().ready();
   }
 
   public Throwable failure() {

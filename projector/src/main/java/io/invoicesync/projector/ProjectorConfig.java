@@ -40,7 +40,7 @@ public final class ProjectorConfig extends AbstractConfig {
   public static final String PRODUCER_PREFIX = "producer.";
 
   /** Consumer settings the loops rely on (null: set by invoice-sync, not settable). */
-  static final Map<String, String> CONSUMER_GUARDED = guarded(
+  static final Map<String, String> CONSUMER_GUARDED = io.invoicesync.schemas.KafkaClients.guarded(
       org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
       org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
       org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, null,
@@ -51,7 +51,7 @@ public final class ProjectorConfig extends AbstractConfig {
       org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, null);
 
   /** Producer settings the retry and dead-letter paths rely on. */
-  static final Map<String, String> PRODUCER_GUARDED = guarded(
+  static final Map<String, String> PRODUCER_GUARDED = io.invoicesync.schemas.KafkaClients.guarded(
       org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
       org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all",
       org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, null,
@@ -59,13 +59,7 @@ public final class ProjectorConfig extends AbstractConfig {
       org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, null,
       org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, null);
 
-  private static Map<String, String> guarded(String... keyValues) {
-    Map<String, String> m = new java.util.HashMap<>();
-    for (int i = 0; i < keyValues.length; i += 2) {
-      m.put(keyValues[i], keyValues[i + 1]);
-    }
-    return java.util.Collections.unmodifiableMap(m);
-  }
+
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Kafka bootstrap servers.")

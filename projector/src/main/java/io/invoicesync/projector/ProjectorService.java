@@ -397,7 +397,7 @@ public final class ProjectorService implements AutoCloseable {
 
   /** False while the query store is unreachable or after the loop stopped on an error. */
   public boolean isHealthy() {
-    return running.get() && failure == null && !outage.active();
+    return health().ready();
   }
 
   /** At most once a second, on the poll thread: the records behind the end of the assigned partitions. */

@@ -81,6 +81,18 @@ public final class KafkaClients {
     return out;
   }
 
+  /**
+   * The guards of {@link #overrides} from pairs: key, the only value it may have, or null when
+   * invoice-sync sets it itself.
+   */
+  public static Map<String, String> guarded(String... keyValues) {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put(keyValues[i], keyValues[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
   /** Configuration names of the producer, for {@link #overrides}. */
   public static Set<String> producerConfigNames() {
     return ProducerConfig.configNames();

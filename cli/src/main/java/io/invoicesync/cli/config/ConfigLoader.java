@@ -54,13 +54,6 @@ public final class ConfigLoader {
     return resolve(values, origin, env);
   }
 
-  /** As {@link #load}, for values that do not come from a file (the demo, tests). */
-  public static Map<String, String> resolve(Map<String, String> fileValues, Map<String, String> env) {
-    Map<String, String> origin = new HashMap<>();
-    fileValues.keySet().forEach(k -> origin.put(k, "the configuration"));
-    return resolve(new TreeMap<>(fileValues), origin, env);
-  }
-
   private static Map<String, String> resolve(Map<String, String> values, Map<String, String> origin, Map<String, String> env) {
     Map<String, String> envNames = new HashMap<>();
     ConfigCatalog.knownKeys().forEach(k -> envNames.put(envName(k), k));
