@@ -14,7 +14,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,6 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "then run the components as separate processes against it. Ctrl-C stops both."},
     footer = {"", "Example: two streams+projector instances sharing the partitions",
         "  invoice-sync infra --rate 100                       # terminal 1: infrastructure and a load",
+        "  invoice-sync infra -o json                          # the URLs as one JSON object, for scripts",
         "  invoice-sync run --config infra-data/run.properties --components ingest,api",
         "  INVOICESYNC_STREAMS_STATE_DIR=/tmp/s1 invoice-sync run --config infra-data/run.properties --components streams,projector",
         "  INVOICESYNC_STREAMS_STATE_DIR=/tmp/s2 invoice-sync run --config infra-data/run.properties --components streams,projector"})
@@ -55,6 +55,9 @@ final class InfraCommand implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "0", description = "Seconds to run; 0 = until Ctrl-C (default: ${DEFAULT-VALUE}).")
   int duration;
 
+  @picocli.CommandLine.Mixin
+  io.invoicesync.cli.internal.OutputOption output;
+
   @Spec
   CommandSpec spec;
 
@@ -64,11 +67,17 @@ final class InfraCommand implements Callable<Integer> {
     Path data = dataDir.toAbsolutePath();
     System.setProperty("invoicesync.log.file", data.resolve("infra.log").toString());
     EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOwnedByCaller(data.resolve("postgres"), List.of("issuing", "querystore"), pgPort);
-    EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(data.resolve("kafka"), kafkaPort);
-    AtomicBoolean stopping = new AtomicBoolean();
+    EmbeddedKafkaBroker kafka;
+    try {
+      kafka = EmbeddedKafkaBroker.start(data.resolve("kafka"), kafkaPort);
+    } catch (RuntimeException e) {
+      pg.close(); // it is ours to stop (no shutdown hook of its own)
+      throw e;
+    }
+    CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stopping.set(true);
+      stop.countDown();
       try {
         stopped.await(60, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -83,16 +92,27 @@ final class InfraCommand implements Callable<Integer> {
       StringBuilder props = new StringBuilder("# written by 'invoice-sync infra' for its embedded PostgreSQL and Kafka\n");
       cfg.forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
       Files.writeString(config, props.toString());
-      out.println("issuing-db:  " + pg.jdbcUrl("issuing"));
-      out.println("query-store: " + pg.jdbcUrl("querystore"));
-      out.println("psql:        psql \"postgresql://" + EmbeddedPostgresServer.USER + "@localhost:" + pg.port() + "/issuing\"");
-      out.println("kafka:       " + kafka.bootstrapServers());
-      out.println("config:      " + config + "   # invoice-sync run --config " + config + " --components ...");
-      out.println("Ctrl-C stops PostgreSQL and Kafka.");
+      String psql = "psql \"postgresql://" + EmbeddedPostgresServer.USER + "@localhost:" + pg.port() + "/issuing\"";
+      if (output.json()) {
+        Map<String, String> urls = new java.util.LinkedHashMap<>();
+        urls.put("issuingDb", pg.jdbcUrl("issuing"));
+        urls.put("queryStore", pg.jdbcUrl("querystore"));
+        urls.put("psql", psql);
+        urls.put("kafka", kafka.bootstrapServers());
+        urls.put("config", config.toString());
+        out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(urls));
+      } else {
+        out.println("issuing-db:  " + pg.jdbcUrl("issuing"));
+        out.println("query-store: " + pg.jdbcUrl("querystore"));
+        out.println("psql:        " + psql);
+        out.println("kafka:       " + kafka.bootstrapServers());
+        out.println("config:      " + config + "   # invoice-sync run --config " + config + " --components ...");
+        out.println("Ctrl-C stops PostgreSQL and Kafka.");
+      }
       out.flush();
       if (rate > 0) {
         InvoiceGenerator g = new InvoiceGenerator(pg.jdbcUrl("issuing"), "infra-" + Long.toString(System.currentTimeMillis(), 36) + "-", 42, false);
-        List<Thread> workers = g.startAtRate(rate, rate > 200 ? 2 : 1, () -> stopping.get() || (count > 0 && g.issuedCount() >= count));
+        List<Thread> workers = g.startAtRate(rate, rate > 200 ? 2 : 1, () -> stop.getCount() == 0 || (count > 0 && g.issuedCount() >= count));
         if (count > 0) {
           Thread announce = new Thread(() -> {
             for (Thread w : workers) {
@@ -110,11 +130,12 @@ final class InfraCommand implements Callable<Integer> {
           announce.start();
         }
       }
-      long deadline = duration > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(duration) : Long.MAX_VALUE;
-      while (!stopping.get() && System.nanoTime() < deadline) {
-        Thread.sleep(200); // waiting for Ctrl-C or the end of --duration
+      if (duration > 0) {
+        stop.await(duration, TimeUnit.SECONDS); // Ctrl-C, or the end of --duration
+      } else {
+        stop.await();
       }
-      stopping.set(true);
+      stop.countDown(); // the generator stops too
     } finally {
       kafka.close();
       pg.close();

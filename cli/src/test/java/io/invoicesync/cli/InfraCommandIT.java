@@ -53,4 +53,16 @@ class InfraCommandIT {
     assertThat(exit.get(2, TimeUnit.MINUTES)).isZero();
     assertThat(Files.exists(dir.resolve("postgres"))).isTrue();
   }
+
+  @Test
+  void printsItsAddressesAsOneJsonObjectForScripts() throws Exception {
+    StringWriter out = new StringWriter();
+    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out, true))
+        .execute("infra", "--data-dir", dir.resolve("json").toString(), "-o", "json", "--duration", "1");
+    assertThat(exit).isZero();
+    var urls = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString().lines().findFirst().orElseThrow());
+    assertThat(urls.get("issuingDb").asText()).startsWith("jdbc:postgresql://localhost:");
+    assertThat(urls.get("kafka").asText()).startsWith("localhost:");
+    assertThat(Path.of(urls.get("config").asText())).exists();
+  }
 }
