@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code invoice-sync} command. */
 @Command(name = "invoice-sync", mixinStandardHelpOptions = true, version = "invoice-sync 0.1.0",
     description = "Event-driven invoice synchronization: issuing DB -> Debezium -> Kafka Streams -> query store.",
-    footer = {"", "Benchmark: bin/invoice-sync bench [--quick] [--only=capture,e2e,kafka,upsert,peer] (its own JVM; see bench/README.md)."},
+    footer = {"", "Benchmark: bin/invoice-sync bench [--quick] [--only=STEPS] (its own JVM; bin/invoice-sync bench --help, bench/README.md)."},
     subcommands = {DemoCommand.class, RunCommand.class, InfraCommand.class, TraceCommand.class, io.invoicesync.cli.reconcile.ReconcileCommand.class, io.invoicesync.cli.reconcile.ResyncCommand.class, io.invoicesync.cli.audit.AuditCommand.class, ValidateCommand.class, io.invoicesync.cli.dlt.DltCommand.class, ConfigTemplateCommand.class, CommandLine.HelpCommand.class})
 public final class InvoiceSyncCommand {
 

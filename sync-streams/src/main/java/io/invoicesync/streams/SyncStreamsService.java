@@ -38,6 +38,11 @@ public final class SyncStreamsService implements AutoCloseable {
         new io.invoicesync.streams.internal.ThreadReplacementBudget(3, Duration.ofMinutes(5), System::currentTimeMillis);
     org.apache.kafka.common.utils.ExponentialBackoff outageBackoff = new org.apache.kafka.common.utils.ExponentialBackoff(500, 2, 10_000, 0.2);
     java.util.concurrent.atomic.AtomicInteger outages = new java.util.concurrent.atomic.AtomicInteger();
+    streams.setStateListener((now, before) -> {
+      if (now == KafkaStreams.State.RUNNING) {
+        outages.set(0); // the next outage's back-off starts short again
+      }
+    });
     streams.setUncaughtExceptionHandler(e -> {
       if (io.invoicesync.schemas.SerdeFactory.unreachable(e)) {
         // the schema registry (or another server) is down: an outage, ridden out with capped back-off, not counted as a failure

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
 import com.github.freva.asciitable.Column;
 import com.github.freva.asciitable.HorizontalAlign;
-import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
@@ -69,15 +68,15 @@ public final class AuditCommand {
 
     /** The Kafka client settings; the registry of --config unless --registry names one. */
     Map<String, Object> client() throws java.io.IOException {
-      if (kafka.configFile() != null && registry == null) {
-        registry = RunConfig.load(kafka.configFile()).get("schema.registry.url");
+      if (kafka.runConfig() != null && registry == null) {
+        registry = kafka.runConfig().get("schema.registry.url");
       }
       return kafka.clientConfig();
     }
 
     /** The registry (and Apicurio's auth/TLS settings of --config) the audit was written with, or the built-in catalog. */
     SerdeFactory serdes() throws java.io.IOException {
-      java.util.Map<String, String> options = kafka.configFile() == null ? java.util.Map.of() : RunConfig.load(kafka.configFile()).values();
+      java.util.Map<String, String> options = kafka.runConfig() == null ? java.util.Map.of() : kafka.runConfig().values();
       return SerdeFactory.of(registry == null ? "" : registry, options);
     }
 

@@ -103,9 +103,18 @@ public final class ConfigCatalog {
 
   /** Every key with a definition, full name. */
   public static Set<String> knownKeys() {
-    Set<String> keys = new TreeSet<>(SHARED.keySet());
-    components().forEach((prefix, def) -> def.names().forEach(n -> keys.add(prefix + "." + n)));
-    return keys;
+    return Known.KEYS;
+  }
+
+  /** Computed once, on first use (every key of a file is checked against it). */
+  private static final class Known {
+    static final Set<String> KEYS = compute();
+
+    private static Set<String> compute() {
+      Set<String> keys = new TreeSet<>(SHARED.keySet());
+      components().forEach((prefix, def) -> def.names().forEach(n -> keys.add(prefix + "." + n)));
+      return java.util.Collections.unmodifiableSet(keys);
+    }
   }
 
   /** Whether {@code key} (full name, as written) is a key this deployment can use. */

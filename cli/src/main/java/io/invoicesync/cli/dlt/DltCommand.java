@@ -137,8 +137,7 @@ public final class DltCommand {
       PrintWriter out = spec.commandLine().getOut();
       try (DeadLetterReader reader = new DeadLetterReader(kafka.clientConfig())) {
         DeadLetter d = reader.readOne(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
-        java.util.Map<String, String> options = kafka.configFile() == null ? Map.of()
-            : io.invoicesync.cli.internal.RunConfig.load(kafka.configFile()).values();
+        java.util.Map<String, String> options = kafka.runConfig() == null ? Map.of() : kafka.runConfig().values();
         if ((registry == null || registry.isBlank()) && options.get("schema.registry.url") != null) {
           registry = options.get("schema.registry.url"); // the run configuration's registry, as audit does
         }

@@ -30,11 +30,21 @@ public final class KafkaConnection {
       description = "Kafka client properties (security.protocol, sasl.*, ssl.*, ...), as for Kafka's own command-line tools.")
   Path commandConfig;
 
+  private RunConfig loaded;
+
+  /** The run configuration named by --config (read once), or null. */
+  public RunConfig runConfig() throws IOException {
+    if (config != null && loaded == null) {
+      loaded = RunConfig.load(config);
+    }
+    return loaded;
+  }
+
   /** The client settings, bootstrap.servers included. */
   public Map<String, Object> clientConfig() throws IOException {
     Map<String, Object> c = new HashMap<>();
     if (config != null) {
-      RunConfig rc = RunConfig.load(config);
+      RunConfig rc = runConfig();
       if (rc.get("bootstrap.servers") != null) {
         c.putAll(rc.kafkaClientConfig());
       }
@@ -55,8 +65,5 @@ public final class KafkaConnection {
     return c;
   }
 
-  /** The run configuration named by --config, or null. */
-  public Path configFile() {
-    return config;
-  }
+
 }
