@@ -15,7 +15,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * Sends the projector's failed records on, original bytes unchanged, with provenance headers
  * (ARCHITECTURE.md, "Dead-letter headers"): to the retry topic with attempt and due time, or to the
  * dead-letter topic with the failure. Each send is acknowledged before the method returns, so the
- * caller may commit the record's offset afterwards.
+ * caller may commit the record's offset afterwards; a failed send throws its cause unwrapped (a
+ * delivery timeout is a {@link org.apache.kafka.common.errors.RetriableException}, which the caller
+ * rides out as an outage and sends again).
  */
 final class FailedRecords {
 
@@ -30,23 +32,33 @@ final class FailedRecords {
   }
 
   /** To the retry topic after failure number {@code attempt} (0: parked behind an earlier record, not failed itself). */
-  void sendToRetry(ConsumerRecord<String, byte[]> r, int attempt, long dueAtMs, Exception failure)
-      throws InterruptedException, ExecutionException {
+  void sendToRetry(ConsumerRecord<String, byte[]> r, int attempt, long dueAtMs, Exception failure) {
     Headers h = provenance(r, failure, attempt);
     DeadLetterHeaders.set(h, RetryHeaders.ATTEMPT, Integer.toString(attempt));
     DeadLetterHeaders.set(h, RetryHeaders.DUE, Long.toString(dueAtMs));
-    producer.send(new ProducerRecord<>(retryTopic, null, key(r), r.value(), h)).get();
+    acknowledged(producer.send(new ProducerRecord<>(retryTopic, null, key(r), r.value(), h)));
   }
 
   /** To the dead-letter topic; the message header leads with the failure kind and the root cause. */
-  void sendToDeadLetter(ConsumerRecord<String, byte[]> r, Exception failure, ProjectorErrorClassifier.Kind kind, int attempts)
-      throws InterruptedException, ExecutionException {
+  void sendToDeadLetter(ConsumerRecord<String, byte[]> r, Exception failure, ProjectorErrorClassifier.Kind kind, int attempts) {
     Headers h = provenance(r, failure, attempts);
     // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
     DeadLetterHeaders.set(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + firstLine(DeadLetterHeaders.rootCause(failure).getMessage()));
     h.remove(RetryHeaders.ATTEMPT);
     h.remove(RetryHeaders.DUE);
-    producer.send(new ProducerRecord<>(deadLetterTopic, null, key(r), r.value(), h)).get();
+    acknowledged(producer.send(new ProducerRecord<>(deadLetterTopic, null, key(r), r.value(), h)));
+  }
+
+  /** Waits for a send; its failure is thrown as the producer's own (unchecked) exception, not wrapped in ExecutionException. */
+  static void acknowledged(java.util.concurrent.Future<?> send) {
+    try {
+      send.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : new org.apache.kafka.common.KafkaException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new org.apache.kafka.common.errors.InterruptException(e);
+    }
   }
 
   /** Attempt and due time a retry record arrived with (attempt 1 and due now when a header is missing or garbled). */

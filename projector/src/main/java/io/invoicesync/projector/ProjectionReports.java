@@ -24,7 +24,9 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Reports every projector decision about a state on {@code invoices.projection} (sync-streams
  * chains them into the invoice's audit trail), and measures commit-to-visible time. Sends are
- * asynchronous; {@link #acknowledge()} waits for all of them and runs before each offset commit.
+ * asynchronous; {@link #acknowledge()} waits for all of them and runs before each offset commit. A
+ * report whose send failed is sent again by the next {@link #acknowledge()}, so the caller can ride
+ * out a broker outage by calling it until it returns.
  */
 final class ProjectionReports {
 
@@ -38,7 +40,19 @@ final class ProjectionReports {
   private final Serializer<ProjectionEvent> serializer;
   private final Timer commitToVisible;
   private final AtomicLong watermarkLagMs;
-  private final List<Future<RecordMetadata>> pending = new ArrayList<>();
+  private final List<Sent> pending = new ArrayList<>();
+
+  /** A report and its send, kept until acknowledged so that a failed send can be repeated. */
+  private static final class Sent {
+    final ProducerRecord<byte[], byte[]> record;
+    Future<RecordMetadata> future;
+    boolean failed;
+
+    Sent(ProducerRecord<byte[], byte[]> record, Future<RecordMetadata> future) {
+      this.record = record;
+      this.future = future;
+    }
+  }
 
   ProjectionReports(Producer<byte[], byte[]> producer, String topic, Serializer<ProjectionEvent> serializer, Timer commitToVisible,
       AtomicLong watermarkLagMs) {
@@ -86,12 +100,39 @@ final class ProjectionReports {
     send(r, DEAD_LETTERED, state, cause, attempts);
   }
 
-  /** Waits until every report sent since the last call is acknowledged. */
-  void acknowledge() throws InterruptedException, ExecutionException {
-    for (Future<RecordMetadata> f : pending) {
-      f.get();
+  /**
+   * Waits until every report sent since the last successful call is acknowledged. Reports whose
+   * send failed are sent again first, in their order; a failure is thrown unwrapped (a delivery
+   * timeout is retriable: call again once the broker is back).
+   */
+  void acknowledge() {
+    for (Sent s : pending) {
+      if (s.failed) {
+        s.future = producer.send(s.record);
+        s.failed = false;
+      }
+    }
+    for (Sent s : pending) {
+      try {
+        FailedRecords.acknowledged(s.future);
+      } catch (RuntimeException e) {
+        pending.forEach(p -> p.failed = p.future.isDone() && failed(p.future));
+        throw e;
+      }
     }
     pending.clear();
+  }
+
+  private static boolean failed(Future<RecordMetadata> f) {
+    try {
+      f.get();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** One ProjectionEvent; a replayed record says so. A record without key has nothing to chain to (its DLT record is the trail). */
@@ -111,6 +152,7 @@ final class ProjectionReports {
         .setInvoiceNumber(state == null ? null : state.getInvoice().getInvoiceNumber())
         .setSellerTaxId(state == null || state.getInvoice().getSeller() == null ? null : state.getInvoice().getSeller().getTaxId())
         .setDecidedAt(Instant.now()).build();
-    pending.add(producer.send(new ProducerRecord<>(topic, r.key().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, e))));
+    ProducerRecord<byte[], byte[]> report = new ProducerRecord<>(topic, r.key().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, e));
+    pending.add(new Sent(report, producer.send(report)));
   }
 }

@@ -14,7 +14,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@link Kind#OUTAGE}: the query store is unreachable or refusing work (SQLState class 08,
- *       57P01-57P03, 53xxx; connection refused; pool timeout) - back off in place, skip nothing;</li>
+ *       57P01-57P03, 53xxx; connection refused; pool timeout), the schema registry is unreachable, or
+ *       a send to Kafka failed retriably (delivery timeout) - back off in place, skip nothing;</li>
  *   <li>{@link Kind#RECORD_TRANSIENT}: one row's trouble that may pass (40001 serialization,
  *       40P01 deadlock, 55P03 lock timeout, 57014 statement timeout, P0001 raised by a trigger);</li>
  *   <li>{@link Kind#NON_RETRIABLE}: the row can never be written as it is (22xxx data, 23xxx
@@ -39,6 +40,9 @@ public final class ProjectorErrorClassifier {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof ConnectException || t instanceof SQLTransientConnectionException || t instanceof SQLRecoverableException) {
         return Kind.OUTAGE;
+      }
+      if (t instanceof org.apache.kafka.common.errors.RetriableException) {
+        return Kind.OUTAGE; // a send to the retry, dead-letter or projection topic timed out: the broker, not the record
       }
       if (t instanceof org.apache.kafka.common.errors.SerializationException) {
         return Kind.POISON_PILL;

@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -198,7 +197,10 @@ public final class ProjectorService implements AutoCloseable {
             projectRetries(tp, records.records(tp), offsets);
           }
         }
-        reports.acknowledge();
+        unchecked(() -> {
+          reports.acknowledge(); // a delivery timeout is ridden out here, the reports sent again
+          return null;
+        });
         Commits.afterWrite(consumer, offsets, log);
       }
     } catch (StoreOutage.Stopped e) {
@@ -217,7 +219,7 @@ public final class ProjectorService implements AutoCloseable {
 
   /** One poll's records of the synced topic, in order: applied in one write, or one by one when that write failed. */
   private void projectMain(List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
-      throws InterruptedException, ExecutionException, StoreOutage.Stopped {
+      throws StoreOutage.Stopped {
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
     List<InvoiceState> states = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : records) {
@@ -259,7 +261,7 @@ public final class ProjectorService implements AutoCloseable {
 
   /** One poll's records of one retry partition: a FIFO, stopped at the first record that is not due or fails again. */
   private void projectRetries(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
-      throws InterruptedException, ExecutionException, StoreOutage.Stopped {
+      throws StoreOutage.Stopped {
     for (ConsumerRecord<String, byte[]> r : records) {
       RetryProgress.Position position = new RetryProgress.Position(tp, r.offset());
       RetryProgress.Attempt progress = retryProgress.of(position, new RetryProgress.Attempt(FailedRecords.attemptOf(r), FailedRecords.dueOf(r)));
@@ -294,11 +296,14 @@ public final class ProjectorService implements AutoCloseable {
    * parking its invoice; one already on the retry topic stays where it is (the caller holds its partition).
    */
   private Decision settleFailure(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, int failuresBefore, boolean onRetryTopic)
-      throws InterruptedException, ExecutionException {
+      throws StoreOutage.Stopped {
     Decision decision = policy.onWriteFailure(ProjectorErrorClassifier.classify(e), failuresBefore, System.currentTimeMillis());
     if (decision instanceof Retry retry) {
       if (!onRetryTopic) {
-        failedRecords.sendToRetry(r, retry.attempt(), retry.dueAtMs(), e);
+        unchecked(() -> {
+          failedRecords.sendToRetry(r, retry.attempt(), retry.dueAtMs(), e);
+          return null;
+        });
         parkingLot.park(r.key());
       }
       metrics.retried.increment();
@@ -310,15 +315,21 @@ public final class ProjectorService implements AutoCloseable {
   }
 
   /** An earlier record of the same invoice waits on the retry topic: this one follows it there, unapplied. */
-  private void parkBehind(ConsumerRecord<String, byte[]> r) throws InterruptedException, ExecutionException {
-    failedRecords.sendToRetry(r, 0, 0, null);
+  private void parkBehind(ConsumerRecord<String, byte[]> r) throws StoreOutage.Stopped {
+    unchecked(() -> {
+      failedRecords.sendToRetry(r, 0, 0, null);
+      return null;
+    });
     parkingLot.park(r.key());
     metrics.parkedRecords.increment();
   }
 
   private void sendToDeadLetter(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, DeadLetter dl)
-      throws InterruptedException, ExecutionException {
-    failedRecords.sendToDeadLetter(r, e, dl.kind(), dl.attempts());
+      throws StoreOutage.Stopped {
+    unchecked(() -> {
+      failedRecords.sendToDeadLetter(r, e, dl.kind(), dl.attempts());
+      return null;
+    });
     metrics.deadLettered.increment();
     reports.deadLettered(r, state, dl.kind() + ": " + FailedRecords.cause(e), dl.attempts());
     try (var invoice = org.slf4j.MDC.putCloseable("invoice", r.key());
@@ -345,10 +356,15 @@ public final class ProjectorService implements AutoCloseable {
 
   /** The record decoded, or why it does not decode; while the schema registry is unreachable, retried in place (an outage, not a poison pill). */
   private Decoded decode(ConsumerRecord<String, byte[]> r) throws StoreOutage.Stopped {
+    return unchecked(() -> decodeOnce(r));
+  }
+
+  /** A call that cannot fail with SQLException (a decode, a send), its outages (registry, broker) ridden out in place. */
+  private <T> T unchecked(java.util.function.Supplier<T> call) throws StoreOutage.Stopped {
     try {
-      return outage.ride(consumer, () -> decodeOnce(r));
+      return outage.ride(consumer, call::get);
     } catch (SQLException e) {
-      throw new IllegalStateException("decoding raised " + e, e); // decodeOnce throws no SQLException
+      throw new IllegalStateException("a call without SQL raised " + e, e);
     }
   }
 

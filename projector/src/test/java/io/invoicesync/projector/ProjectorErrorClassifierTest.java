@@ -36,4 +36,12 @@ class ProjectorErrorClassifierTest {
     assertThat(ProjectorErrorClassifier.classify(new org.apache.kafka.common.errors.SerializationException("unknown schema id 32639")))
         .isEqualTo(ProjectorErrorClassifier.Kind.POISON_PILL);
   }
+
+  @Test
+  void aSendThatTimedOutIsABrokerOutageNotTheRecordsFault() {
+    assertThat(ProjectorErrorClassifier.classify(new org.apache.kafka.common.errors.TimeoutException(
+        "Expiration of 1 record(s) for invoices.synced.dlt-0: 6001 ms has passed since batch creation"))).isEqualTo(OUTAGE);
+    assertThat(ProjectorErrorClassifier.classify(new org.apache.kafka.common.errors.RecordTooLargeException("too large")))
+        .isEqualTo(ProjectorErrorClassifier.Kind.NON_RETRIABLE);
+  }
 }

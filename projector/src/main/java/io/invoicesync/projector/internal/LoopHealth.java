@@ -34,7 +34,7 @@ public final class LoopHealth {
     if (since != 0) {
       Map<String, Object> d = new LinkedHashMap<>(details);
       d.put("outageSince", Instant.ofEpochMilli(since).toString());
-      d.put("outage", "query store or schema registry unreachable; retrying with back-off");
+      d.put("outage", "query store, schema registry or Kafka unreachable; retrying with back-off");
       return new ComponentHealth(Status.OUTAGE, "OUTAGE", d);
     }
     return new ComponentHealth(Status.UP, "RUNNING", details);

@@ -14,8 +14,9 @@ import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 
 /**
- * Rides out a query-store outage in place, for a loop that consumes and writes: while a write fails
- * with {@link ProjectorErrorClassifier.Kind#OUTAGE}, every assigned partition is paused, the consumer
+ * Rides out an outage in place, for a loop that consumes and writes: while a call (a write to the
+ * query store, a decode that needs the schema registry, a send to Kafka) fails with
+ * {@link ProjectorErrorClassifier.Kind#OUTAGE}, every assigned partition is paused, the consumer
  * is polled for the back-off time (which keeps its group membership and returns nothing), and the
  * same write is tried again. Nothing is skipped and nothing is dead-lettered; the back-off doubles
  * up to its cap and never gives up. Any other failure is thrown to the caller at once.
@@ -102,13 +103,14 @@ public final class StoreOutage {
 
   private void begin(Exception e) {
     if (since.compareAndSet(0, System.currentTimeMillis())) {
-      log.warn("query store unreachable, {} paused and retried in place: {}", what, e.getMessage());
+      log.warn("outage (query store, schema registry or Kafka unreachable), {} paused and retried in place: {}", what,
+          e.getMessage());
     }
   }
 
   private void end() {
     if (since.getAndSet(0) != 0) {
-      log.info("query store reachable again, {} resumed", what);
+      log.info("outage over, {} resumed", what);
     }
   }
 }
