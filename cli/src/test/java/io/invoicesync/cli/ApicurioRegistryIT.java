@@ -1,0 +1,101 @@
+package io.invoicesync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+
+/**
+ * Registry mode on a real Apicurio Registry (the image the compose file runs), started with
+ * Testcontainers: the pipeline registers and resolves its schemas there, an invoice issued by hand
+ * becomes visible, and an ERP reads {@code invoices.synced} with nothing but Apicurio's own
+ * deserializer and the registry URL, as docs/erp.md tells it to; the Confluent-compatible API lists
+ * the subject. Skipped where no Docker engine runs (as on the build machines), saying so.
+ */
+@Timeout(600)
+class ApicurioRegistryIT {
+
+  static final String IMAGE = "apicurio/apicurio-registry:3.1.2"; // docker/docker-compose.yml's
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void thePipelineRunsOnARealRegistryAndAnErpReadsItsTopicWithApicuriosDeserializer() throws Exception {
+    Assumptions.assumeTrue(dockerAvailable(), "no Docker engine here: this test runs the real Apicurio Registry (" + IMAGE
+        + ") in a container; the registry-less pipeline is covered by PipelineIT, the registry-outage handling by RegistryOutageTopologyTest");
+    try (GenericContainer<?> registry = new GenericContainer<>(IMAGE).withExposedPorts(8080)
+        .waitingFor(Wait.forHttp("/apis/registry/v3/system/info").forStatusCode(200)).withStartupTimeout(Duration.ofMinutes(3));
+         EmbeddedStack stack = EmbeddedStack.start(dir)) {
+      registry.start();
+      String base = "http://" + registry.getHost() + ":" + registry.getMappedPort(8080);
+      String registryUrl = base + "/apis/registry/v3";
+      Map<String, String> cfg = stack.config();
+      cfg.put("schema.registry.url", registryUrl);
+      Pipeline pipeline = stack.startPipeline(cfg);
+
+      try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
+        s.execute(PipelineIT.readmeSql());
+      }
+      HttpClient http = HttpClient.newHttpClient();
+      URI invoice = URI.create("http://localhost:" + pipeline.api().port() + "/api/v1/invoices/hand-1");
+      await().atMost(Duration.ofMinutes(3)).until(() -> http.send(HttpRequest.newBuilder(invoice).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+
+      // an ERP: Apicurio's deserializer, the registry URL, nothing of invoice-sync's
+      Properties p = new Properties();
+      p.put("bootstrap.servers", stack.kafka.bootstrapServers());
+      p.put("group.id", "erp-" + System.nanoTime());
+      p.put("auto.offset.reset", "earliest");
+      p.put("isolation.level", "read_committed");
+      p.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+      p.put("value.deserializer", "io.apicurio.registry.serde.avro.AvroKafkaDeserializer");
+      p.put("apicurio.registry.url", registryUrl);
+      List<ConsumerRecord<String, Object>> read = new ArrayList<>();
+      try (KafkaConsumer<String, Object> erp = new KafkaConsumer<>(p)) {
+        erp.subscribe(List.of("invoices.synced"));
+        await().atMost(Duration.ofMinutes(1)).until(() -> {
+          erp.poll(Duration.ofMillis(500)).forEach(read::add);
+          return read.stream().anyMatch(r -> "hand-1".equals(r.key()));
+        });
+      }
+      ConsumerRecord<String, Object> hand1 = read.stream().filter(r -> "hand-1".equals(r.key())).findFirst().orElseThrow();
+      assertThat(hand1.value()).isNotNull();
+      assertThat(hand1.value().toString()).contains("hand-1");
+
+      // the Confluent-compatible API (for ERPs on Confluent's deserializer) serves the same schemas
+      HttpResponse<String> subjects = http.send(HttpRequest.newBuilder(URI.create(base + "/apis/ccompat/v7/subjects")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(subjects.statusCode()).isEqualTo(200);
+      assertThat(subjects.body()).contains("invoices.synced");
+    }
+  }
+
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+}
