@@ -80,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
             : ManagementServer.start(management, pipeline.metrics(), pipeline::health)) {
           pipeline.start();
           out("invoice-sync running " + components + (server != null ? ", management: http://localhost:" + server.port() + "/health/ready" : "")
-              + (pipeline.api() != null ? ", api: http://localhost:" + pipeline.api().port() : "") + " - Ctrl-C to stop");
+              + (pipeline.api() != null ? ", api: " + pipeline.api().url() : "") + " - Ctrl-C to stop");
           failed = watch(pipeline, stop);
           failed.ifPresent(f -> {
             log.error("component failed for good, stopping the process: {}", f);

@@ -55,6 +55,11 @@ final class TraceCommand implements Callable<Integer> {
   @Option(names = "--api", defaultValue = "http://localhost:8080", description = "A running query API (default: ${DEFAULT-VALUE}).")
   String api;
 
+  @Option(names = "--token", defaultValue = "${env:INVOICESYNC_API_TOKEN}", description = "Bearer token (JWT) for an API with "
+      + "api.auth.mode=jwt, needing scope invoices:trace (and invoices:read for --number); default: $INVOICESYNC_API_TOKEN. Not "
+      + "echoed anywhere.")
+  String token;
+
   @Mixin
   OutputOption output;
 
@@ -98,13 +103,13 @@ final class TraceCommand implements Callable<Integer> {
     TraceService tracer = new TraceService(rc.store(), source == null ? null : new SourceProbe(source, rc.sourceSchema(), rc.slotName()));
     String target = id;
     if (target == null) {
-      List<String> ids = tracer.idsByNumber(number, code);
+      List<String> ids = tracer.idsByNumber(io.invoicesync.api.Tenant.ALL, number, code);
       if (ids.isEmpty()) {
         return null;
       }
       target = only(ids);
     }
-    return tracer.trace(target);
+    return tracer.trace(io.invoicesync.api.Tenant.ALL, target).orElseThrow(); // every taxpayer's: always an answer
   }
 
   /** The one invoice a number names; several (an 8-digit number without its code) must not be answered for one of them silently. */
@@ -141,10 +146,17 @@ final class TraceCommand implements Callable<Integer> {
   private Map<String, Object> get(HttpClient http, String path) throws Exception {
     HttpResponse<String> r;
     try {
-      r = http.send(HttpRequest.newBuilder(URI.create(api.replaceAll("/+$", "") + path)).timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.replaceAll("/+$", "") + path)).timeout(Duration.ofSeconds(30));
+      if (token != null && !token.isBlank()) {
+        request.header("Authorization", "Bearer " + token.strip());
+      }
+      r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (java.net.ConnectException e) {
       throw new IllegalStateException("no query API at " + api + " (start one, give --api, or use --config with a run configuration)");
+    }
+    if (r.statusCode() == 401) {
+      throw new IllegalStateException("the API at " + api + " needs a bearer token: give --token or set INVOICESYNC_API_TOKEN ("
+          + r.body() + ")");
     }
     if (r.statusCode() != 200) {
       throw new IllegalStateException("the API answered " + r.statusCode() + ": " + r.body());

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 final class RunProcess {
 
   static final Pattern MANAGEMENT = Pattern.compile("management: http://localhost:(\\d+)/health/ready");
-  static final Pattern API = Pattern.compile("api: http://localhost:(\\d+)");
+  static final Pattern API = Pattern.compile("api: https?://localhost:(\\d+)");
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private RunProcess() {

@@ -86,6 +86,12 @@ class SecuredClusterIT {
       cfg.put("api.jdbc.url", "jdbc:postgresql://localhost:" + pg.port() + "/querystore" + tls);
       cfg.put("api.source.jdbc.url", "jdbc:postgresql://localhost:" + pg.port() + "/issuing" + tls);
       cfg.put("api.port", "0");
+      // the API: HTTPS with the test CA's server certificate, bearer tokens (the HS256 key comes from the environment)
+      cfg.put("api.auth.mode", "jwt");
+      cfg.put("api.auth.jwt.issuer", "https://idp.example.com/");
+      cfg.put("api.auth.jwt.audience", "invoice-sync");
+      cfg.put("api.tls.keystore.path", pki.serverKeystore.toString());
+      cfg.put("api.tls.keystore.password", TestPki.PASSWORD);
       cfg.put("management.port", "0");
       Path config = dir.resolve("run.properties");
       StringBuilder props = new StringBuilder();
@@ -102,7 +108,8 @@ class SecuredClusterIT {
         processes.add(start(config, "projector", Map.of("INVOICESYNC_PROJECTOR_JDBC_USER", "projector_role",
             "INVOICESYNC_PROJECTOR_JDBC_PASSWORD", "projector-pw")));
         Process api = start(config, "api", Map.of("INVOICESYNC_API_JDBC_USER", "api_role", "INVOICESYNC_API_JDBC_PASSWORD", "api-pw",
-            "INVOICESYNC_API_SOURCE_JDBC_USER", "api_role", "INVOICESYNC_API_SOURCE_JDBC_PASSWORD", "api-pw"));
+            "INVOICESYNC_API_SOURCE_JDBC_USER", "api_role", "INVOICESYNC_API_SOURCE_JDBC_PASSWORD", "api-pw",
+            "INVOICESYNC_API_AUTH_JWT_SECRET", JWT_KEY));
         processes.add(api);
         List<String> names = List.of("ingest", "streams", "projector", "api");
         for (int i = 0; i < names.size(); i++) {
@@ -118,11 +125,29 @@ class SecuredClusterIT {
           t.join();
         }
         List<String> valid = generator.ledger().values().stream().filter(InvoiceGenerator.Issued::valid).map(InvoiceGenerator.Issued::id).toList();
+        String everyone = hs256(List.of("*"));
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
           for (String id : valid) {
-            assertThat(RunProcess.get(apiPort, "/api/v1/invoices/" + id).statusCode()).as(id + " visible through the API").isEqualTo(200);
+            assertThat(https(pki, apiPort, "/api/v1/invoices/" + id, everyone).statusCode()).as(id + " visible through the API").isEqualTo(200);
           }
         });
+        // an ERP's token for one seller, over TLS: its invoices and nothing else; no token, no answer
+        String seller = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+            .readTree(https(pki, apiPort, "/api/v1/invoices/" + valid.get(0), everyone).body()).get("seller").get("taxId").asText();
+        String erp = hs256(List.of(seller));
+        com.fasterxml.jackson.databind.JsonNode own = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+            .readTree(https(pki, apiPort, "/api/v1/invoices?limit=500", erp).body());
+        assertThat(own.get("items")).isNotEmpty().allSatisfy(i -> assertThat(List.of(i.get("seller").get("taxId").asText(),
+            i.get("buyer").get("taxId").asText())).contains(seller));
+        assertThat(https(pki, apiPort, "/api/v1/invoices/" + valid.get(0), null).statusCode()).isEqualTo(401);
+        String foreign = valid.stream().filter(id -> {
+          try {
+            return !https(pki, apiPort, "/api/v1/invoices/" + id, everyone).body().contains(seller);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }).findFirst().orElseThrow();
+        assertThat(https(pki, apiPort, "/api/v1/invoices/" + foreign, erp).statusCode()).as("another seller's invoice").isEqualTo(404);
 
         // every connection of the pipeline's roles is TLS, and each role has only what it was granted
         Map<String, Boolean> ssl = sslByRole(pg);
@@ -151,6 +176,38 @@ class SecuredClusterIT {
   }
 
   /** ssl=on with the test CA's server certificate; the pipeline's roles admitted over TLS only, the superuser (test setup) as before. */
+  static final String JWT_KEY = "secured-cluster-it-hs256-key-0123456789";
+
+  /** A token as an identity provider would issue it (HS256, written out by hand: the test needs no JWT library). */
+  static String hs256(List<String> taxIds) throws Exception {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String claims = b64.encodeToString(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(Map.of("iss", "https://idp.example.com/",
+        "aud", "invoice-sync", "sub", "erp", "exp", java.time.Instant.now().getEpochSecond() + 600, "scope", "invoices:read invoices:trace",
+        "tax_ids", taxIds)));
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(JWT_KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+    return header + "." + claims + "." + b64.encodeToString(mac.doFinal((header + "." + claims).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /** GET over HTTPS, trusting only the test CA (and checking the host name). */
+  static java.net.http.HttpResponse<String> https(TestPki pki, int port, String path, String token) throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(pki.truststore)) {
+      trust.load(in, TestPki.PASSWORD.toCharArray());
+    }
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://localhost:" + port + path))
+        .timeout(Duration.ofSeconds(10));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return java.net.http.HttpClient.newBuilder().sslContext(ssl).build().send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   private static void secure(EmbeddedPostgresServer pg, TestPki pki) throws Exception {
     try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
       s.execute("CREATE ROLE ingest_role LOGIN REPLICATION PASSWORD 'ingest-pw'");

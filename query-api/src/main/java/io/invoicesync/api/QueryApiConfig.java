@@ -22,6 +22,23 @@ public final class QueryApiConfig extends AbstractConfig {
   public static final String SOURCE_JDBC_PASSWORD = "source.jdbc.password";
   public static final String SOURCE_SCHEMA = "source.schema";
   public static final String SOURCE_SLOT = "source.slot.name";
+  public static final String BIND_ADDRESS = "bind.address";
+  public static final String AUTH_MODE = "auth.mode";
+  public static final String JWT_SECRET = "auth.jwt.secret";
+  public static final String JWT_PUBLIC_KEY = "auth.jwt.public.key";
+  public static final String JWT_JWKS_URL = "auth.jwt.jwks.url";
+  public static final String JWT_ISSUER = "auth.jwt.issuer";
+  public static final String JWT_AUDIENCE = "auth.jwt.audience";
+  public static final String JWT_CLOCK_SKEW_SECONDS = "auth.jwt.clock.skew.seconds";
+  public static final String JWT_CLAIM_TAX_IDS = "auth.jwt.claim.tax.ids";
+  public static final String JWT_CLAIM_SCOPE = "auth.jwt.claim.scope";
+  public static final String TLS_KEYSTORE_PATH = "tls.keystore.path";
+  public static final String TLS_KEYSTORE_PASSWORD = "tls.keystore.password";
+  public static final String TLS_KEYSTORE_TYPE = "tls.keystore.type";
+  public static final String STATEMENT_TIMEOUT_MS = "jdbc.statement.timeout.ms";
+  public static final String RATE_LIMIT_PER_MINUTE = "rate.limit.per.minute";
+  public static final String REQUEST_MAX_BYTES = "request.max.bytes";
+  public static final String CORS_ORIGINS = "cors.origins";
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(PORT, Type.INT, 8080, Range.between(0, 65535), Importance.HIGH, "HTTP port; 0 = any free port.")
@@ -39,7 +56,39 @@ public final class QueryApiConfig extends AbstractConfig {
       .define(SOURCE_JDBC_USER, Type.STRING, "postgres", Importance.MEDIUM, "Issuing database user for source access (read-only suffices).")
       .define(SOURCE_JDBC_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM, "Issuing database password for source access.")
       .define(SOURCE_SCHEMA, Type.STRING, "issuing", Importance.LOW, "Schema of the issuing platform's invoice table.")
-      .define(SOURCE_SLOT, Type.STRING, "invoice_sync", Importance.LOW, "Ingest's replication slot, whose lag status reports.");
+      .define(SOURCE_SLOT, Type.STRING, "invoice_sync", Importance.LOW, "Ingest's replication slot, whose lag status reports.")
+      .define(BIND_ADDRESS, Type.STRING, "0.0.0.0", Importance.MEDIUM, "Address the API listens on (127.0.0.1: this host only).")
+      .define(AUTH_MODE, Type.STRING, null, ConfigDef.LambdaValidator.with((name, value) -> {
+        if (value != null && !java.util.List.of("none", "jwt").contains(value)) {
+          throw new org.apache.kafka.common.config.ConfigException(name, value, "must be 'jwt' or 'none'");
+        }
+      }, () -> "[none, jwt]"), Importance.HIGH,
+          "'jwt': every request but /health needs an OAuth2 bearer token (JWT) with the route's scope, and sees only the invoices of "
+              + "the token's tax ids; 'none': no authentication, every invoice to every caller. Must be set: the API does not start "
+              + "open by accident (the demo sets none).")
+      .define(JWT_SECRET, Type.PASSWORD, null, Importance.HIGH, "HS256 key (at least 32 bytes) tokens are signed with. One of "
+          + "secret, public.key, jwks.url.")
+      .define(JWT_PUBLIC_KEY, Type.STRING, "", Importance.HIGH, "RSA or EC public key (PEM 'PUBLIC KEY', inline or a file path) "
+          + "for RS256/ES256 tokens.")
+      .define(JWT_JWKS_URL, Type.STRING, "", Importance.HIGH, "The identity provider's JWKS URL (keys fetched, cached, refreshed on "
+          + "rotation); RS256/384/512, PS256, ES256/384.")
+      .define(JWT_ISSUER, Type.STRING, "", Importance.HIGH, "Required 'iss' of tokens (jwt mode).")
+      .define(JWT_AUDIENCE, Type.STRING, "", Importance.HIGH, "Required 'aud' of tokens (jwt mode).")
+      .define(JWT_CLOCK_SKEW_SECONDS, Type.INT, 60, Range.between(0, 600), Importance.LOW, "Tolerance for exp/nbf against this clock.")
+      .define(JWT_CLAIM_TAX_IDS, Type.STRING, "tax_ids", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "Claim with the taxpayer ids (list) a token may see; \"*\" among them = every taxpayer.")
+      .define(JWT_CLAIM_SCOPE, Type.STRING, "scope", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "Claim with the scopes (space-separated string, or a list as in 'scp'): invoices:read, invoices:trace, operations, audit.")
+      .define(TLS_KEYSTORE_PATH, Type.STRING, "", Importance.HIGH, "Keystore with the API's certificate and key: set = HTTPS only.")
+      .define(TLS_KEYSTORE_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Password of the keystore (and its key).")
+      .define(TLS_KEYSTORE_TYPE, Type.STRING, "PKCS12", Importance.LOW, "Keystore type.")
+      .define(STATEMENT_TIMEOUT_MS, Type.INT, 5_000, Range.between(100, 600_000), Importance.MEDIUM,
+          "Longest a query may run before PostgreSQL cancels it (the caller gets 503): slow searches cannot starve the pool.")
+      .define(RATE_LIMIT_PER_MINUTE, Type.INT, 600, Range.atLeast(0), Importance.MEDIUM,
+          "Requests per minute per token subject (per client address without auth); 0 = no limit. Over it: 429 with Retry-After.")
+      .define(REQUEST_MAX_BYTES, Type.INT, 16_384, Range.between(1_024, 1_048_576), Importance.LOW,
+          "Largest request (URI, headers and body) the API reads.")
+      .define(CORS_ORIGINS, Type.LIST, "", Importance.LOW, "Origins allowed to call the API from a browser; empty = CORS off.");
 
   public QueryApiConfig(Map<?, ?> originals) {
     super(DEF, originals, false);

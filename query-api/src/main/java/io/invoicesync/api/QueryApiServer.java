@@ -7,6 +7,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.api.internal.InvoiceRepository;
 import io.invoicesync.api.internal.ProblemException;
+import io.invoicesync.api.security.ApiSecurity;
+import io.invoicesync.api.security.JwtAuthenticator;
+import io.invoicesync.api.security.Scope;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
@@ -64,6 +67,7 @@ public final class QueryApiServer implements AutoCloseable {
   private InvoiceRepository repository;
   private TraceService tracer;
   private HikariDataSource sourceDataSource;
+  private HikariDataSource healthSource;
   private Javalin app;
 
   /**
@@ -77,17 +81,23 @@ public final class QueryApiServer implements AutoCloseable {
   }
 
   public synchronized QueryApiServer start() {
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(config.getString(QueryApiConfig.JDBC_URL));
-    hc.setUsername(config.getString(QueryApiConfig.JDBC_USER));
-    hc.setPassword(config.getPassword(QueryApiConfig.JDBC_PASSWORD).value());
-    hc.setMaximumPoolSize(config.getInt(QueryApiConfig.POOL_SIZE));
-    hc.setConnectionTimeout(2_000);
-    hc.setInitializationFailTimeout(-1);
-    hc.setReadOnly(true);
-    hc.setPoolName("query-api");
-    hc.setMetricRegistry(metrics);
-    dataSource = new HikariDataSource(hc);
+    String mode = config.getString(QueryApiConfig.AUTH_MODE);
+    if (mode == null) {
+      throw new org.apache.kafka.common.config.ConfigException("api.auth.mode is not set: set it to 'jwt' (bearer tokens, tenant "
+          + "isolation; see README, 'Securing the API') or explicitly to 'none' to serve every invoice to every caller");
+    }
+    JwtAuthenticator jwt = mode.equals("jwt") ? new JwtAuthenticator(
+        config.getPassword(QueryApiConfig.JWT_SECRET) == null ? null : config.getPassword(QueryApiConfig.JWT_SECRET).value(),
+        config.getString(QueryApiConfig.JWT_PUBLIC_KEY), config.getString(QueryApiConfig.JWT_JWKS_URL),
+        config.getString(QueryApiConfig.JWT_ISSUER), config.getString(QueryApiConfig.JWT_AUDIENCE),
+        config.getInt(QueryApiConfig.JWT_CLOCK_SKEW_SECONDS), config.getString(QueryApiConfig.JWT_CLAIM_TAX_IDS),
+        config.getString(QueryApiConfig.JWT_CLAIM_SCOPE)) : null;
+    String keystore = config.getString(QueryApiConfig.TLS_KEYSTORE_PATH);
+    if (!keystore.isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(keystore))) {
+      throw new org.apache.kafka.common.config.ConfigException("api." + QueryApiConfig.TLS_KEYSTORE_PATH, keystore, "is not a readable file");
+    }
+    dataSource = pool("query-api", config.getInt(QueryApiConfig.POOL_SIZE), config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
+    healthSource = pool("query-api-health", 1, 2_000); // its own connection: a pool starved by slow searches does not fail health
     repository = new InvoiceRepository(dataSource);
     io.invoicesync.api.SourceProbe probe = null;
     if (!config.getString(QueryApiConfig.SOURCE_JDBC_URL).isBlank()) {
@@ -101,30 +111,52 @@ public final class QueryApiServer implements AutoCloseable {
       sc.setReadOnly(true);
       sc.setPoolName("query-api-source");
       sc.setMetricRegistry(metrics);
+      sc.addDataSourceProperty("options", "-c statement_timeout=" + config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
+      sc.addDataSourceProperty("logServerErrorDetail", "false");
       sourceDataSource = new HikariDataSource(sc);
       probe = new io.invoicesync.api.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
           config.getString(QueryApiConfig.SOURCE_SLOT));
     }
     tracer = new TraceService(dataSource, probe);
+    ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), !keystore.isBlank());
+    String host = config.getString(QueryApiConfig.BIND_ADDRESS);
+    int port = config.getInt(QueryApiConfig.PORT);
 
     app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.jsonMapper(new JavalinJackson(json, false));
       cfg.http.defaultContentType = "application/json";
-      cfg.routes.get("/api/v1/invoices/{id}", this::getInvoice);
-      cfg.routes.get("/api/v1/invoices", this::search);
-      cfg.routes.get("/api/v1/invoices/{id}/trace", this::trace);
-      cfg.routes.get("/api/v1/invoices/{id}/audit", this::audit);
-      cfg.routes.get("/api/v1/rejections", this::rejections);
-      cfg.routes.get("/api/v1/status", ctx -> ctx.json(tracer.status()));
-      cfg.routes.get("/api/v1/reconcile/last", this::lastReconcile);
-      cfg.routes.get("/health", this::health);
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-      cfg.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.getMessage(), e.invalidParams()));
-      cfg.routes.exception(Exception.class, (e, ctx) -> {
-        log.warn("request {} failed", ctx.path(), e);
-        problem(ctx, 500, "Internal error", e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
+      cfg.http.maxRequestSize = config.getInt(QueryApiConfig.REQUEST_MAX_BYTES);
+      cfg.jetty.modifyHttpConfiguration(h -> {
+        h.setRequestHeaderSize(config.getInt(QueryApiConfig.REQUEST_MAX_BYTES));
+        h.setSendServerVersion(false);
       });
+      if (!keystore.isBlank()) {
+        cfg.jetty.addConnector((server, httpConfig) -> {
+          org.eclipse.jetty.util.ssl.SslContextFactory.Server tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+          tls.setKeyStorePath(keystore);
+          tls.setKeyStorePassword(config.getPassword(QueryApiConfig.TLS_KEYSTORE_PASSWORD).value());
+          tls.setKeyStoreType(config.getString(QueryApiConfig.TLS_KEYSTORE_TYPE));
+          httpConfig.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer());
+          org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(server, tls,
+              new org.eclipse.jetty.server.HttpConnectionFactory(httpConfig));
+          connector.setHost(host);
+          connector.setPort(port);
+          return connector;
+        });
+      }
+      security.install(cfg, config.getList(QueryApiConfig.CORS_ORIGINS));
+      cfg.routes.get("/api/v1/invoices/{id}", this::getInvoice, Scope.INVOICES_READ);
+      cfg.routes.get("/api/v1/invoices", this::search, Scope.INVOICES_READ);
+      cfg.routes.get("/api/v1/invoices/{id}/trace", this::trace, Scope.INVOICES_TRACE);
+      cfg.routes.get("/api/v1/invoices/{id}/audit", this::audit, Scope.AUDIT);
+      cfg.routes.get("/api/v1/rejections", this::rejections, Scope.INVOICES_READ);
+      cfg.routes.get("/api/v1/status", ctx -> ctx.json(tracer.status(ApiSecurity.caller(ctx).tenant())), Scope.INVOICES_READ);
+      cfg.routes.get("/api/v1/reconcile/last", this::lastReconcile, Scope.OPERATIONS);
+      cfg.routes.get("/health", this::health, Scope.PUBLIC);
+      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()), Scope.OPERATIONS);
+      cfg.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.getMessage(), e.invalidParams()));
+      cfg.routes.exception(Exception.class, this::failed);
       cfg.routes.error(404, ctx -> {
         // only for paths no handler answered: Jetty adds a charset to the content type of a handler's own problem
         String type = ctx.res().getContentType();
@@ -133,9 +165,66 @@ public final class QueryApiServer implements AutoCloseable {
         }
       });
     });
-    app.start(config.getInt(QueryApiConfig.PORT));
-    log.info("query API on port {}", app.port());
+    if (keystore.isBlank()) {
+      app.start(host, port);
+    } else {
+      app.start();
+    }
+    log.info("query API on {}://{}:{} (authentication: {})", keystore.isBlank() ? "http" : "https", host, app.port(), mode);
     return this;
+  }
+
+  private HikariDataSource pool(String name, int size, int statementTimeoutMs) {
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(config.getString(QueryApiConfig.JDBC_URL));
+    hc.setUsername(config.getString(QueryApiConfig.JDBC_USER));
+    hc.setPassword(config.getPassword(QueryApiConfig.JDBC_PASSWORD).value());
+    hc.setMaximumPoolSize(size);
+    hc.setConnectionTimeout(2_000);
+    hc.setInitializationFailTimeout(-1);
+    hc.setReadOnly(true);
+    hc.setPoolName(name);
+    hc.setMetricRegistry(metrics);
+    // PostgreSQL cancels a statement running longer (SQLState 57014, answered 503), and keeps row values out of its error messages
+    hc.addDataSourceProperty("options", "-c statement_timeout=" + statementTimeoutMs);
+    hc.addDataSourceProperty("logServerErrorDetail", "false");
+    return new HikariDataSource(hc);
+  }
+
+  /**
+   * An unexpected failure: the store unreachable or a statement cancelled at its timeout is a 503
+   * (try again); anything else a 500 that says only "internal error" and a correlation id, which the
+   * log line carries with the exception. Neither names a class, host, pool or SQL.
+   */
+  private void failed(Exception e, Context ctx) {
+    String correlation = java.util.UUID.randomUUID().toString();
+    ctx.header("X-Correlation-Id", correlation);
+    try (var mdc = org.slf4j.MDC.putCloseable("correlationId", correlation)) {
+      if (unavailable(e)) {
+        log.warn("request {} answered 503 [correlation {}]: {}", ctx.path(), correlation, e.toString());
+        ctx.header("Retry-After", "5");
+        problem(ctx, 503, "Service unavailable", "the query store did not answer in time; retry shortly (correlation id " + correlation
+            + ")", List.of(), correlation);
+        return;
+      }
+      log.error("request {} failed [correlation {}]", ctx.path(), correlation, e);
+    }
+    problem(ctx, 500, "Internal error", "internal error (correlation id " + correlation + ")", List.of(), correlation);
+  }
+
+  /** The store is down or refusing work, or cancelled a statement at its timeout: no fault of the request. */
+  static boolean unavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLRecoverableException
+          || t instanceof java.net.ConnectException) {
+        return true;
+      }
+      if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        return state.startsWith("08") || state.startsWith("53") || state.startsWith("57");
+      }
+    }
+    return false;
   }
 
   /** For the management port: UP while the query store answers, OUTAGE while it does not (the API answers 503 meanwhile). */
@@ -143,7 +232,7 @@ public final class QueryApiServer implements AutoCloseable {
     if (repository == null || app == null) {
       return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STARTING, "CREATED", Map.of());
     }
-    return repository.ping()
+    return ping()
         ? new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.UP, "SERVING", Map.of("port", app.port()))
         : new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.OUTAGE, "OUTAGE",
             Map.of("port", app.port(), "outage", "query store unreachable"));
@@ -153,15 +242,28 @@ public final class QueryApiServer implements AutoCloseable {
     return app.port();
   }
 
+  /** Where a client on this host reaches the API: http or https, the bound port. */
+  public String url() {
+    return (config.getString(QueryApiConfig.TLS_KEYSTORE_PATH).isBlank() ? "http" : "https") + "://localhost:" + app.port();
+  }
+
   private void getInvoice(Context ctx) throws Exception {
     String id = ctx.pathParam("id");
-    var invoice = repository.find(id);
+    var invoice = repository.find(ApiSecurity.caller(ctx).tenant(), id);
     if (invoice.isEmpty()) {
-      problem(ctx, 404, "Invoice not found", "no invoice with id '" + id + "' is visible in the query store; "
-          + "its trace says why: /api/v1/invoices/" + id + "/trace", List.of());
+      notFound(ctx, id);
       return;
     }
     ctx.json(invoice.get());
+  }
+
+  /**
+   * One answer for an invoice that is not there and for one of another taxpayer (no existence leak):
+   * the same status, title and detail, whichever endpoint asked.
+   */
+  private void notFound(Context ctx, String id) {
+    problem(ctx, 404, "Invoice not found", "no invoice with id '" + id + "' is visible to you in the query store; "
+        + "its trace may say why: /api/v1/invoices/" + id + "/trace", List.of());
   }
 
   /** A query parameter the endpoint does not know is a 400 naming it, not silently ignored (a typo would otherwise widen a search). */
@@ -216,20 +318,24 @@ public final class QueryApiServer implements AutoCloseable {
               + " (invoices not visible are searched by sellerTaxId, invoiceNumber and invoiceCode)");
         }
       }
-      InvoiceRepository.TimePage page = repository.byOutcome(outcome, filter, decodeTimeCursor(ctx.queryParam("cursor")), limit);
+      InvoiceRepository.TimePage page = repository.byOutcome(ApiSecurity.caller(ctx).tenant(), outcome, filter, decodeTimeCursor(ctx.queryParam("cursor")), limit);
       body.put("items", page.items());
       body.put("nextCursor", page.next() == null ? null : encodeTimeCursor(page.next()));
       ctx.json(body);
       return;
     }
     InvoiceRepository.Cursor cursor = decodeCursor(ctx.queryParam("cursor"));
-    InvoiceRepository.Page page = repository.search(filter, cursor, limit);
+    Tenant tenant = ApiSecurity.caller(ctx).tenant();
+    InvoiceRepository.Page page = repository.search(tenant, filter, cursor, limit);
     body.put("items", page.items());
     body.put("nextCursor", page.next() == null ? null : encodeCursor(page.next()));
     if (number != null && page.items().isEmpty() && cursor == null) {
       List<Map<String, Object>> notVisible = new java.util.ArrayList<>();
-      for (String id : tracer.idsByNumber(number, code)) {
-        Map<String, Object> t = tracer.trace(id);
+      for (String id : tracer.idsByNumber(tenant, number, code)) {
+        Map<String, Object> t = tracer.trace(tenant, id).orElse(null);
+        if (t == null) {
+          continue;
+        }
         Map<String, Object> pointer = new LinkedHashMap<>();
         pointer.put("invoiceId", id);
         pointer.put("outcome", t.get("outcome"));
@@ -245,7 +351,12 @@ public final class QueryApiServer implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private void trace(Context ctx) throws Exception {
     onlyParams(ctx, Set.of("lang"), "trace");
-    Map<String, Object> trace = tracer.trace(ctx.pathParam("id"));
+    String id = ctx.pathParam("id");
+    Map<String, Object> trace = tracer.trace(ApiSecurity.caller(ctx).tenant(), id).orElse(null);
+    if (trace == null) {
+      notFound(ctx, id);
+      return;
+    }
     if (trace.get("rejection") instanceof Map<?, ?> rejection) {
       io.invoicesync.api.internal.RuleMessages.localize((List<?>) rejection.get("violations"), language(ctx));
     }
@@ -258,10 +369,9 @@ public final class QueryApiServer implements AutoCloseable {
 
   private void audit(Context ctx) throws Exception {
     onlyParams(ctx, Set.of(), "audit");
-    Map<String, Object> history = tracer.history(ctx.pathParam("id"));
+    Map<String, Object> history = tracer.history(ApiSecurity.caller(ctx).tenant(), ctx.pathParam("id"));
     if (((List<?>) history.get("entries")).isEmpty()) {
-      problem(ctx, 404, "No audit trail", "no audit entry for invoice '" + ctx.pathParam("id") + "' is recorded in the query store; "
-          + "its trace says what is known: /api/v1/invoices/" + ctx.pathParam("id") + "/trace", List.of());
+      notFound(ctx, ctx.pathParam("id"));
       return;
     }
     ctx.json(history);
@@ -290,7 +400,7 @@ public final class QueryApiServer implements AutoCloseable {
     }
     InvoiceRepository.RejectionFilter filter = new InvoiceRepository.RejectionFilter(blankToNull(ctx.queryParam("sellerTaxId")),
         blankToNull(ctx.queryParam("buyerTaxId")), code, from, to, blankToNull(ctx.queryParam("invoiceNumber")));
-    InvoiceRepository.TimePage page = repository.rejections(filter, decodeTimeCursor(ctx.queryParam("cursor")), limit(ctx));
+    InvoiceRepository.TimePage page = repository.rejections(ApiSecurity.caller(ctx).tenant(), filter, decodeTimeCursor(ctx.queryParam("cursor")), limit(ctx));
     String lang = language(ctx);
     page.items().forEach(item -> io.invoicesync.api.internal.RuleMessages.localize((List<?>) item.get("violations"), lang));
     Map<String, Object> body = new LinkedHashMap<>();
@@ -333,7 +443,7 @@ public final class QueryApiServer implements AutoCloseable {
 
   private void health(Context ctx) {
     Map<String, Object> components = new LinkedHashMap<>();
-    boolean up = repository.ping();
+    boolean up = ping();
     components.put("queryStore", up ? "UP" : "DOWN");
     for (Map.Entry<String, BooleanSupplier> e : healthChecks.entrySet()) {
       boolean ok = e.getValue().getAsBoolean();
@@ -392,7 +502,29 @@ public final class QueryApiServer implements AutoCloseable {
     }
   }
 
+  /** The query store answers, on the health pool's own connection. */
+  private boolean ping() {
+    try (java.sql.Connection c = healthSource.getConnection()) {
+      return c.isValid(2);
+    } catch (java.sql.SQLException e) {
+      return false;
+    }
+  }
+
+  /** Method, path and scope of every route registered with Javalin (for tests that must cover each one). */
+  public List<Map.Entry<String, Set<io.javalin.security.RouteRole>>> routes() {
+    return app.unsafe.internalRouter.allHttpHandlers().stream()
+        .filter(p -> p.endpoint.method.isHttpMethod()) // not the before/after filters
+        .map(p -> Map.entry(p.endpoint.method + " " + p.endpoint.path, Set.copyOf(p.endpoint.metadata(io.javalin.security.Roles.class) == null
+            ? Set.<io.javalin.security.RouteRole>of() : p.endpoint.metadata(io.javalin.security.Roles.class).getRoles())))
+        .toList();
+  }
+
   private void problem(Context ctx, int status, String title, String detail, List<Map<String, String>> invalidParams) {
+    problem(ctx, status, title, detail, invalidParams, null);
+  }
+
+  private void problem(Context ctx, int status, String title, String detail, List<Map<String, String>> invalidParams, String correlation) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("type", "about:blank");
     body.put("title", title);
@@ -401,6 +533,9 @@ public final class QueryApiServer implements AutoCloseable {
     body.put("instance", ctx.path());
     if (!invalidParams.isEmpty()) {
       body.put("invalidParams", invalidParams);
+    }
+    if (correlation != null) {
+      body.put("correlationId", correlation);
     }
     try {
       ctx.status(status).contentType("application/problem+json").result(json.writeValueAsString(body));
@@ -423,6 +558,9 @@ public final class QueryApiServer implements AutoCloseable {
     }
     if (sourceDataSource != null) {
       sourceDataSource.close();
+    }
+    if (healthSource != null) {
+      healthSource.close();
     }
   }
 }

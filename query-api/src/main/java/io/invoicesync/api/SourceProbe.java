@@ -20,7 +20,13 @@ public final class SourceProbe {
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   /** The invoice as the issuing database holds it now. */
-  public record SourceInvoice(String status, Instant createdAt, Instant updatedAt, String invoiceCode, String invoiceNumber) {
+  public record SourceInvoice(String status, Instant createdAt, Instant updatedAt, String invoiceCode, String invoiceNumber, String sellerTaxId,
+                              String buyerTaxId) {
+
+    /** Whether the tenant may see this invoice: its seller or buyer is one of the tenant's. */
+    public boolean visibleTo(Tenant tenant) {
+      return tenant.all() || tenant.taxIds().contains(sellerTaxId) || tenant.taxIds().contains(buyerTaxId);
+    }
   }
 
   /** How far the replication slot trails the server: bytes of WAL not yet confirmed by ingest. */
@@ -42,25 +48,27 @@ public final class SourceProbe {
 
   public Optional<SourceInvoice> invoice(String id) throws SQLException {
     try (Connection c = source.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT status, created_at, updated_at, invoice_code, invoice_number FROM " + table
-             + " WHERE id = ?")) {
+         PreparedStatement ps = c.prepareStatement("SELECT status, created_at, updated_at, invoice_code, invoice_number, seller_tax_id, "
+             + "buyer_tax_id FROM " + table + " WHERE id = ?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
         }
-        return Optional.of(new SourceInvoice(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getString(4), rs.getString(5)));
+        return Optional.of(new SourceInvoice(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getString(4), rs.getString(5),
+            rs.getString(6), rs.getString(7)));
       }
     }
   }
 
-  /** Ids of invoices with this number (and code, when given) in the issuing database. */
-  public java.util.List<String> idsByNumber(String number, String code) throws SQLException {
+  /** Ids of invoices with this number (and code, when given) in the issuing database, of the tenant's taxpayers. */
+  public java.util.List<String> idsByNumber(Tenant tenant, String number, String code) throws SQLException {
     try (Connection c = source.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table + " WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?) LIMIT 10")) {
-      ps.setString(1, number);
-      ps.setString(2, code);
-      ps.setString(3, code);
+         PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table + " WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?)"
+             + tenant.sql("seller_tax_id", "buyer_tax_id") + " LIMIT 10")) {
+      java.util.List<Object> args = new java.util.ArrayList<>(java.util.Arrays.asList(number, code, code));
+      tenant.bind(args, true);
+      io.invoicesync.api.internal.InvoiceRepository.bind(ps, args);
       java.util.List<String> ids = new java.util.ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

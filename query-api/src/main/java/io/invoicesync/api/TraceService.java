@@ -45,8 +45,12 @@ public final class TraceService {
     this.source = source;
   }
 
-  /** The trace of {@code id}; always an answer, UNKNOWN when nothing knows the invoice. */
-  public Map<String, Object> trace(String id) throws SQLException {
+  /**
+   * The trace of {@code id}. For {@link Tenant#ALL} always an answer, UNKNOWN when nothing knows the
+   * invoice; for a tenant, empty unless a row of the store or the issuing database names one of its
+   * tax ids as seller or buyer (an invoice of another taxpayer is answered like one nobody knows).
+   */
+  public Optional<Map<String, Object>> trace(Tenant tenant, String id) throws SQLException {
     Map<String, Object> out = new LinkedHashMap<>();
     TraceVerdict.Visible visible = null;
     String code = null;
@@ -58,7 +62,9 @@ public final class TraceService {
     Instant newestHandled = null;
     // everything the store knows first, on one connection returned before the issuing database is asked (a slow source must
     // not hold the store's pool)
+    boolean owned;
     try (Connection c = store.getConnection()) {
+      owned = owns(c, tenant, id);
       try (PreparedStatement ps = c.prepareStatement("SELECT version, status, source_commit_ts, projected_at, synced_at, invoice_code, "
           + "invoice_number FROM invoice WHERE id = ?")) {
         ps.setString(1, id);
@@ -97,7 +103,11 @@ public final class TraceService {
       }
     }
     Map<String, Object> sourceView = new LinkedHashMap<>();
-    TraceVerdict.Source src = probeSource(id, newestHandled, sourceView);
+    TraceVerdict.Source src = probeSource(tenant, id, newestHandled, sourceView);
+    boolean sourceOwned = Boolean.TRUE.equals(sourceView.remove("tenantsOwn"));
+    if (!owned && !sourceOwned) {
+      return Optional.empty();
+    }
     if (number == null && sourceView.get("invoiceNumber") != null) {
       code = (String) sourceView.get("invoiceCode");
       number = (String) sourceView.get("invoiceNumber");
@@ -129,7 +139,34 @@ public final class TraceService {
     links.put("invoice", visible == null ? null : "/api/v1/invoices/" + id);
     links.put("audit", "/api/v1/invoices/" + id + "/audit");
     out.put("links", links);
-    return out;
+    return Optional.of(out);
+  }
+
+  /**
+   * Whether the store knows {@code id} as an invoice of one of the tenant's taxpayers (always for
+   * {@link Tenant#ALL}). The outcome and audit tables record the seller only.
+   */
+  private static boolean owns(Connection c, Tenant tenant, String id) throws SQLException {
+    if (tenant.all()) {
+      return true;
+    }
+    List<Object> args = new ArrayList<>();
+    StringBuilder sql = new StringBuilder("SELECT ");
+    String[][] tables = {{"invoice", "id", "buyer_tax_id"}, {"invoice_rejection", "invoice_id", "buyer_tax_id"},
+        {"invoice_outcome", "invoice_id", null}, {"invoice_event", "invoice_id", null}};
+    for (int i = 0; i < tables.length; i++) {
+      sql.append(i == 0 ? "" : " OR ").append("EXISTS (SELECT 1 FROM ").append(tables[i][0]).append(" WHERE ").append(tables[i][1])
+          .append(" = ?").append(tenant.sql("seller_tax_id", tables[i][2])).append(")");
+      args.add(id);
+      tenant.bind(args, tables[i][2] != null);
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      io.invoicesync.api.internal.InvoiceRepository.bind(ps, args);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
   }
 
   /** Source commit, capture, sync and projection times of the newest change seen. */
@@ -165,15 +202,17 @@ public final class TraceService {
     return t;
   }
 
-  private TraceVerdict.Source probeSource(String id, Instant newestHandled, Map<String, Object> view) {
+  /** What the issuing database says of {@code id}; {@code view} gets "tenantsOwn" (for the caller to remove) when the row is the tenant's. */
+  private TraceVerdict.Source probeSource(Tenant tenant, String id, Instant newestHandled, Map<String, Object> view) {
     view.put("checked", false);
     if (source == null) {
       view.put("note", "no source access configured (api.source.jdbc.url)");
       return TraceVerdict.Source.UNCHECKED;
     }
     try {
-      Optional<SourceProbe.SourceInvoice> inv = source.invoice(id);
+      Optional<SourceProbe.SourceInvoice> inv = source.invoice(id).filter(i -> i.visibleTo(tenant));
       SourceProbe.Capture capture = source.capture();
+      view.put("tenantsOwn", inv.isPresent());
       view.put("checked", true);
       view.put("present", inv.isPresent());
       inv.ifPresent(i -> {
@@ -276,12 +315,13 @@ public final class TraceService {
    * hash recomputed ({@link AuditChain}) and every link to its predecessor checked. A broken entry
    * is named. (The topic itself is verified by {@code invoice-sync audit verify}.)
    */
-  public Map<String, Object> history(String id) throws SQLException {
+  public Map<String, Object> history(Tenant tenant, String id) throws SQLException {
     List<Map<String, Object>> entries = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     try (Connection c = store.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_event WHERE invoice_id = ? ORDER BY audit_offset")) {
+         PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_event WHERE invoice_id = ? AND ? ORDER BY audit_offset")) {
       ps.setString(1, id);
+      ps.setBoolean(2, owns(c, tenant, id)); // another taxpayer's trail reads as empty, like an unknown invoice's
       String previous = null;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -326,17 +366,18 @@ public final class TraceService {
   }
 
   /** Ids of invoices with this printed number (and code), visible or not, newest first; at most 20. */
-  public List<String> idsByNumber(String number, String code) throws SQLException {
+  public List<String> idsByNumber(Tenant tenant, String number, String code) throws SQLException {
     Set<String> ids = new LinkedHashSet<>();
     try (Connection c = store.getConnection()) {
-      for (String sql : List.of(
-          "SELECT id FROM invoice WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?) ORDER BY issue_date DESC, id DESC LIMIT 20",
-          "SELECT invoice_id FROM invoice_outcome WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?) LIMIT 20",
-          "SELECT invoice_id FROM invoice_rejection WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?) LIMIT 20")) {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          ps.setString(1, number);
-          ps.setString(2, code);
-          ps.setString(3, code);
+      String match = " WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?)";
+      for (String[] q : new String[][] {
+          {"SELECT id FROM invoice" + match + tenant.sql("seller_tax_id", "buyer_tax_id") + " ORDER BY issue_date DESC, id DESC LIMIT 20", "b"},
+          {"SELECT invoice_id FROM invoice_outcome" + match + tenant.sql("seller_tax_id", null) + " LIMIT 20", ""},
+          {"SELECT invoice_id FROM invoice_rejection" + match + tenant.sql("seller_tax_id", "buyer_tax_id") + " LIMIT 20", "b"}}) {
+        try (PreparedStatement ps = c.prepareStatement(q[0])) {
+          List<Object> args = new ArrayList<>(java.util.Arrays.asList(number, code, code));
+          tenant.bind(args, !q[1].isEmpty());
+          io.invoicesync.api.internal.InvoiceRepository.bind(ps, args);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               ids.add(rs.getString(1));
@@ -347,7 +388,7 @@ public final class TraceService {
     }
     if (ids.isEmpty() && source != null) {
       try {
-        ids.addAll(source.idsByNumber(number, code));
+        ids.addAll(source.idsByNumber(tenant, number, code));
       } catch (SQLException e) {
         log.warn("issuing database not reachable for a number lookup: {}", e.getMessage());
       }
@@ -360,7 +401,7 @@ public final class TraceService {
    * source's current WAL position (when configured), the commit-to-visible lag now, and counts of
    * invoices by outcome.
    */
-  public Map<String, Object> status() throws SQLException {
+  public Map<String, Object> status(Tenant tenant) throws SQLException {
     Map<String, Object> out = new LinkedHashMap<>();
     Instant now = Instant.now();
     try (Connection c = store.getConnection()) {
@@ -394,8 +435,12 @@ public final class TraceService {
         counts.put(o, 0L);
       }
       long parked = 0;
-      try (PreparedStatement ps = c.prepareStatement("SELECT outcome, last_event, count(*) FROM invoice_outcome GROUP BY outcome, last_event");
-           ResultSet rs = ps.executeQuery()) {
+      List<Object> tenantArgs = new ArrayList<>();
+      tenant.bind(tenantArgs, false);
+      try (PreparedStatement ps = c.prepareStatement("SELECT outcome, last_event, count(*) FROM invoice_outcome WHERE true"
+          + tenant.sql("seller_tax_id", null) + " GROUP BY outcome, last_event")) {
+        io.invoicesync.api.internal.InvoiceRepository.bind(ps, tenantArgs);
+        ResultSet rs = ps.executeQuery();
         while (rs.next()) {
           counts.merge(rs.getString(1), rs.getLong(3), (a, b) -> (Long) a + (Long) b);
           if (TraceVerdict.IN_FLIGHT.equals(rs.getString(1)) && List.of("RETRIED", "AWAITING_RED").contains(rs.getString(2))) {
@@ -409,7 +454,10 @@ public final class TraceService {
       c2.put("parked", parked);
       c2.put("rejected", counts.get(TraceVerdict.REJECTED));
       c2.put("deadLettered", counts.get(TraceVerdict.DEAD_LETTERED));
-      try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM dead_letter"); ResultSet rs = ps.executeQuery()) {
+      try (PreparedStatement ps = c.prepareStatement(tenant.all() ? "SELECT count(*) FROM dead_letter"
+          : "SELECT count(*) FROM dead_letter d JOIN invoice_outcome o ON o.invoice_id = d.invoice_id WHERE true" + tenant.sql("o.seller_tax_id", null))) {
+        io.invoicesync.api.internal.InvoiceRepository.bind(ps, tenantArgs);
+        ResultSet rs = ps.executeQuery();
         rs.next();
         c2.put("deadLetterRecords", rs.getLong(1));
       }

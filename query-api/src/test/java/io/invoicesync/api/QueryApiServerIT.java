@@ -53,7 +53,8 @@ class QueryApiServerIT {
       states.add(InvoiceFixtures.synced(inv, 1, i));
     }
     new QueryStoreWriter(ds).write(states);
-    api = new QueryApiServer(new QueryApiConfig(Map.of(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"), QueryApiConfig.PORT, 0)),
+    api = new QueryApiServer(new QueryApiConfig(Map.of(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"), QueryApiConfig.PORT, 0,
+        QueryApiConfig.AUTH_MODE, "none")),
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of("syncStreams", streamsHealthy::get)).start();
   }
 

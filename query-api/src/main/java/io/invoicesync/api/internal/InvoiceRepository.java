@@ -1,5 +1,6 @@
 package io.invoicesync.api.internal;
 
+import io.invoicesync.api.Tenant;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +16,11 @@ import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 
-/** Reads the query store (the projector's schema) into the JSON shape of the API. */
+/**
+ * Reads the query store (the projector's schema) into the JSON shape of the API. Every method takes
+ * the caller's {@link Tenant} and applies it in its SQL: rows where neither seller nor buyer is one
+ * of the tenant's tax ids are never read.
+ */
 public final class InvoiceRepository {
 
   /** Search filters; null fields are not applied. */
@@ -49,11 +54,13 @@ public final class InvoiceRepository {
     this.dataSource = dataSource;
   }
 
-  public Optional<Map<String, Object>> find(String id) throws SQLException {
+  public Optional<Map<String, Object>> find(Tenant tenant, String id) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       Map<String, Object> invoice;
-      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice WHERE id = ?")) {
-        ps.setString(1, id);
+      List<Object> args = new ArrayList<>(List.of(id));
+      tenant.bind(args, true);
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice WHERE id = ?" + tenant.sql("seller_tax_id", "buyer_tax_id"))) {
+        bind(ps, args);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
             return Optional.empty();
@@ -76,9 +83,11 @@ public final class InvoiceRepository {
   }
 
   /** One page, newest issue date first; ties broken by id, both descending (keyset pagination). */
-  public Page search(Filter f, Cursor after, int limit) throws SQLException {
+  public Page search(Tenant tenant, Filter f, Cursor after, int limit) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT i.*, (SELECT count(*) FROM invoice_line l WHERE l.invoice_id = i.id) AS line_count FROM invoice i WHERE true");
     List<Object> args = new ArrayList<>();
+    sql.append(tenant.sql("i.seller_tax_id", "i.buyer_tax_id"));
+    tenant.bind(args, true);
     if (f.sellerTaxId() != null) {
       sql.append(" AND seller_tax_id = ?");
       args.add(f.sellerTaxId());
@@ -131,10 +140,12 @@ public final class InvoiceRepository {
   }
 
   /** Latest rejections, newest first, keyset-paginated on (rejected_at, invoice id). */
-  public TimePage rejections(RejectionFilter f, TimeCursor after, int limit) throws SQLException {
+  public TimePage rejections(Tenant tenant, RejectionFilter f, TimeCursor after, int limit) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT r.*, r.violations::text AS violations_json, o.outcome FROM invoice_rejection r "
         + "LEFT JOIN invoice_outcome o ON o.invoice_id = r.invoice_id WHERE true");
     List<Object> args = new ArrayList<>();
+    sql.append(tenant.sql("r.seller_tax_id", "r.buyer_tax_id"));
+    tenant.bind(args, true);
     if (f.sellerTaxId() != null) {
       sql.append(" AND r.seller_tax_id = ?");
       args.add(f.sellerTaxId());
@@ -195,10 +206,16 @@ public final class InvoiceRepository {
     return new TimePage(page.items(), page.next());
   }
 
-  /** Invoices the outcome recorder holds with {@code outcome} (not VISIBLE), most recently changed first. */
-  public TimePage byOutcome(String outcome, Filter f, TimeCursor after, int limit) throws SQLException {
+  /**
+   * Invoices the outcome recorder holds with {@code outcome} (not VISIBLE), most recently changed
+   * first. The recorder knows an invoice's seller, not its buyer: a buyer's token finds an invoice
+   * here once it is visible or rejected, not while it is in flight.
+   */
+  public TimePage byOutcome(Tenant tenant, String outcome, Filter f, TimeCursor after, int limit) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT * FROM invoice_outcome WHERE outcome = ?");
     List<Object> args = new ArrayList<>(List.of(outcome));
+    sql.append(tenant.sql("seller_tax_id", null));
+    tenant.bind(args, false);
     if (f.sellerTaxId() != null) {
       sql.append(" AND seller_tax_id = ?");
       args.add(f.sellerTaxId());
@@ -250,9 +267,7 @@ public final class InvoiceRepository {
   private <K> KeyedPage<K> keysetPage(String sql, List<Object> args, int limit, RowReader<Map<String, Object>> item, RowReader<K> key)
       throws SQLException {
     try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.size(); i++) {
-        ps.setObject(i + 1, args.get(i));
-      }
+      bind(ps, args);
       List<Map<String, Object>> items = new ArrayList<>();
       K lastKept = null;
       try (ResultSet rs = ps.executeQuery()) {
@@ -268,11 +283,14 @@ public final class InvoiceRepository {
     }
   }
 
-  public boolean ping() {
-    try (Connection c = dataSource.getConnection()) {
-      return c.isValid(2);
-    } catch (SQLException e) {
-      return false;
+  /** Binds {@code args} in order; a {@code String[]} (a tenant's tax ids) as a text array. */
+  public static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i) instanceof String[] ids) {
+        ps.setArray(i + 1, ps.getConnection().createArrayOf("text", ids));
+      } else {
+        ps.setObject(i + 1, args.get(i));
+      }
     }
   }
 

@@ -1,0 +1,239 @@
+package io.invoicesync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.invoicesync.api.security.Scope;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.projector.QueryStoreSchema;
+import io.invoicesync.projector.QueryStoreWriter;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.testkit.InvoiceFixtures;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Authentication and tenant isolation of the query API on a real store: tokens checked (signature,
+ * expiry, issuer, audience, scope), and a token for taxpayer A never sees taxpayer B's invoices, on
+ * any route; the routes are enumerated from Javalin's router, so a new one cannot skip the check.
+ */
+class ApiSecurityIT {
+
+  static final String SECRET = "0123456789abcdef0123456789abcdef-test-only";
+  static final String ISSUER = "https://idp.example.com/";
+  static final String AUDIENCE = "invoice-sync";
+  static final String A = "91440300A00000000A";
+  static final String B = "91110000B00000000B";
+  static final String C = "91310000C00000000C";
+  static final Set<String> ALL_SCOPES = Set.of("invoices:read", "invoices:trace", "operations", "audit");
+
+  @TempDir
+  static java.nio.file.Path dir;
+  static EmbeddedPostgresServer pg;
+  static QueryApiServer api;
+  static final HttpClient http = HttpClient.newHttpClient();
+  static final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = EmbeddedPostgresServer.start(dir, List.of("querystore"));
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(pg.jdbcUrl("querystore"));
+    QueryStoreSchema.migrate(ds);
+    List<InvoiceState> states = new ArrayList<>();
+    states.add(state("a-sells", A, C, 1));
+    states.add(state("a-buys", B, A, 2)); // A is the buyer: A sees it
+    states.add(state("b-only", B, C, 3)); // neither seller nor buyer is A
+    new QueryStoreWriter(ds).write(states);
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      // what the outcome recorder and the audit consumer write for B's invoices: a rejection, an in-flight one, an audit entry
+      s.execute("INSERT INTO invoice_rejection (invoice_id, source_lsn, source_commit_ts, rejected_at, codes, violations, invoice_number, "
+          + "seller_tax_id, buyer_tax_id) VALUES ('b-rejected', 9, now(), now(), 'GRAND_TOTAL_MISMATCH', '[]', '26442000000000000999', '"
+          + B + "', '" + C + "')");
+      s.execute("INSERT INTO invoice_outcome (invoice_id, outcome, last_event, invoice_number, seller_tax_id, first_seen_at, updated_at, "
+          + "audit_partition, audit_offset) VALUES ('b-inflight', 'IN_FLIGHT', 'RETRIED', '26442000000000000998', '" + B + "', now(), now(), 0, 1), "
+          + "('b-rejected', 'REJECTED', 'REJECTED', '26442000000000000999', '" + B + "', now(), now(), 0, 2)");
+      s.execute("INSERT INTO invoice_event (audit_partition, audit_offset, invoice_id, event, source_lsn, recorded_at, digest, hash, "
+          + "seller_tax_id) VALUES (0, 1, 'b-only', 'APPLIED', 3, now(), 'd', repeat('0', 64), '" + B + "')");
+    }
+    Map<String, Object> cfg = new HashMap<>();
+    cfg.put(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
+    cfg.put(QueryApiConfig.PORT, 0);
+    cfg.put(QueryApiConfig.AUTH_MODE, "jwt");
+    cfg.put(QueryApiConfig.JWT_SECRET, SECRET);
+    cfg.put(QueryApiConfig.JWT_ISSUER, ISSUER);
+    cfg.put(QueryApiConfig.JWT_AUDIENCE, AUDIENCE);
+    cfg.put(QueryApiConfig.RATE_LIMIT_PER_MINUTE, 0);
+    api = new QueryApiServer(new QueryApiConfig(cfg), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of()).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    api.close();
+    pg.close();
+  }
+
+  static InvoiceState state(String id, String seller, String buyer, long lsn) {
+    Invoice inv = InvoiceFixtures.digitalInvoice(id, 1);
+    inv.getSeller().setTaxId(seller);
+    inv.getBuyer().setTaxId(buyer);
+    return InvoiceFixtures.synced(inv, 1, lsn);
+  }
+
+  static String token(Set<String> scopes, List<String> taxIds, String secret, String issuer, String audience, Instant expires)
+      throws Exception {
+    JWTClaimsSet claims = new JWTClaimsSet.Builder().subject("erp-" + taxIds).issuer(issuer).audience(audience)
+        .expirationTime(Date.from(expires)).claim("scope", String.join(" ", scopes)).claim("tax_ids", taxIds).build();
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    jwt.sign(new MACSigner(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return jwt.serialize();
+  }
+
+  static String token(Set<String> scopes, String... taxIds) throws Exception {
+    return token(scopes, List.of(taxIds), SECRET, ISSUER, AUDIENCE, Instant.now().plusSeconds(300));
+  }
+
+  static HttpResponse<String> get(String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void rejectsMissingAndInvalidTokensWith401AndMissingScopesWith403() throws Exception {
+    HttpResponse<String> none = get("/api/v1/invoices/a-sells", null);
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+    assertThat(none.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+    assertThat(json.readTree(none.body()).get("status").asInt()).isEqualTo(401);
+
+    Instant later = Instant.now().plusSeconds(300);
+    Map<String, String> bad = Map.of(
+        "wrong signature", token(ALL_SCOPES, List.of(A), "another-secret-another-secret-another", ISSUER, AUDIENCE, later),
+        "expired", token(ALL_SCOPES, List.of(A), SECRET, ISSUER, AUDIENCE, Instant.now().minusSeconds(3600)),
+        "wrong audience", token(ALL_SCOPES, List.of(A), SECRET, ISSUER, "someone-else", later),
+        "wrong issuer", token(ALL_SCOPES, List.of(A), SECRET, "https://evil.example.com/", AUDIENCE, later),
+        "not a JWT", "not-a-jwt");
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      HttpResponse<String> r = get("/api/v1/invoices/a-sells", e.getValue());
+      assertThat(r.statusCode()).as(e.getKey()).isEqualTo(401);
+      assertThat(r.body()).as(e.getKey()).doesNotContain(SECRET, e.getValue());
+    }
+
+    HttpResponse<String> noScope = get("/api/v1/invoices/a-sells", token(Set.of("invoices:trace"), A));
+    assertThat(noScope.statusCode()).isEqualTo(403);
+    assertThat(json.readTree(noScope.body()).get("detail").asText()).contains("invoices:read");
+    assertThat(get("/api/v1/invoices/a-sells", token(Set.of("invoices:read"), A)).statusCode()).isEqualTo(200);
+    assertThat(get("/health", null).statusCode()).isEqualTo(200); // up or down only: no token needed
+  }
+
+  @Test
+  void aTenantSeesItsInvoicesAsSellerOrBuyerAndNothingElse() throws Exception {
+    String a = token(ALL_SCOPES, A);
+    JsonNode all = json.readTree(get("/api/v1/invoices", a).body());
+    assertThat(all.get("items")).extracting(i -> i.get("id").asText()).containsExactlyInAnyOrder("a-sells", "a-buys");
+
+    // another taxpayer's invoice is answered exactly like a missing one
+    HttpResponse<String> foreign = get("/api/v1/invoices/b-only", a);
+    HttpResponse<String> missing = get("/api/v1/invoices/nope", a);
+    assertThat(foreign.statusCode()).isEqualTo(404).isEqualTo(missing.statusCode());
+    assertThat(json.readTree(foreign.body()).get("detail").asText().replace("b-only", "X"))
+        .isEqualTo(json.readTree(missing.body()).get("detail").asText().replace("nope", "X"));
+    for (String id : List.of("b-only", "b-rejected", "b-inflight")) {
+      assertThat(get("/api/v1/invoices/" + id + "/trace", a).statusCode()).as(id).isEqualTo(404);
+      assertThat(get("/api/v1/invoices/" + id + "/audit", a).statusCode()).as(id).isEqualTo(404);
+    }
+    assertThat(get("/api/v1/invoices/a-buys/trace", a).statusCode()).isEqualTo(200);
+
+    // a filter naming B does not widen the scope; nor do rejections, outcomes, number lookups or counts
+    assertThat(json.readTree(get("/api/v1/invoices?sellerTaxId=" + B, a).body()).get("items")).extracting(i -> i.get("id").asText())
+        .containsExactly("a-buys");
+    assertThat(json.readTree(get("/api/v1/rejections", a).body()).get("items")).isEmpty();
+    assertThat(json.readTree(get("/api/v1/invoices?outcome=IN_FLIGHT", a).body()).get("items")).isEmpty();
+    JsonNode byNumber = json.readTree(get("/api/v1/invoices?invoiceNumber=26442000000000000999", a).body());
+    assertThat(byNumber.get("notVisible")).isEmpty();
+    JsonNode counts = json.readTree(get("/api/v1/status", a).body()).get("counts");
+    assertThat(counts.get("rejected").asLong()).isZero();
+    assertThat(counts.get("inFlight").asLong()).isZero();
+
+    // B's token sees them; a token for all taxpayers sees everything
+    String b = token(ALL_SCOPES, B);
+    assertThat(get("/api/v1/invoices/b-rejected/trace", b).statusCode()).isEqualTo(200);
+    assertThat(json.readTree(get("/api/v1/status", b).body()).get("counts").get("rejected").asLong()).isEqualTo(1);
+    assertThat(json.readTree(get("/api/v1/invoices", token(ALL_SCOPES, "*")).body()).get("items")).hasSize(3);
+  }
+
+  /** Every registered route: no token 401, each missing scope 403, and with every scope A's token reads nothing of B's. */
+  @Test
+  void everyRegisteredRouteAuthenticatesChecksItsScopeAndIsScopedToTheTenant() throws Exception {
+    List<Map.Entry<String, Set<io.javalin.security.RouteRole>>> routes = api.routes();
+    assertThat(routes).hasSizeGreaterThanOrEqualTo(9);
+    String a = token(ALL_SCOPES, A);
+    for (Map.Entry<String, Set<io.javalin.security.RouteRole>> route : routes) {
+      assertThat(route.getValue()).as(route.getKey() + " declares exactly one scope").hasSize(1);
+      Scope scope = (Scope) route.getValue().iterator().next();
+      String path = route.getKey().substring(route.getKey().indexOf(' ') + 1);
+      if (scope == Scope.PUBLIC) {
+        assertThat(path).as("the only public route").isEqualTo("/health");
+        continue;
+      }
+      String foreign = path.replace("{id}", "b-only");
+      assertThat(get(foreign, null).statusCode()).as(path + " without a token").isEqualTo(401);
+      Set<String> others = new java.util.HashSet<>(ALL_SCOPES);
+      others.remove(scope.value());
+      assertThat(get(foreign, token(others, "*")).statusCode()).as(path + " without " + scope.value()).isEqualTo(403);
+
+      HttpResponse<String> r = get(foreign, a);
+      if (scope == Scope.OPERATIONS) {
+        assertThat(r.statusCode()).as(path + " spans every taxpayer").isEqualTo(403);
+        assertThat(get(foreign, token(Set.of(scope.value()), "*")).statusCode()).as(path + " for all taxpayers").isIn(200, 404);
+      } else if (path.contains("{id}")) {
+        assertThat(r.statusCode()).as(path + " of B's invoice").isEqualTo(404);
+      } else {
+        assertThat(r.statusCode()).as(path).isEqualTo(200);
+        assertThat(r.body()).as(path).doesNotContain("b-only", "b-rejected", "b-inflight"); // B as the seller of A's purchase is fine
+      }
+    }
+  }
+
+  @Test
+  void theSecurityHeadersAreOnEveryAnswer() throws Exception {
+    for (HttpResponse<String> r : List.of(get("/health", null), get("/api/v1/invoices", null), get("/nowhere", null))) {
+      Map<String, String> h = Arrays.stream(new String[] {"X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy",
+          "Cache-Control"}).collect(Collectors.toMap(k -> k, k -> r.headers().firstValue(k).orElse("")));
+      assertThat(h).as(r.uri().getPath()).containsEntry("X-Content-Type-Options", "nosniff").containsEntry("X-Frame-Options", "DENY")
+          .containsEntry("Cache-Control", "no-store");
+      assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).as("CORS is off unless configured").isEmpty();
+      assertThat(r.headers().firstValue("Server")).as("no server version").isEmpty();
+    }
+  }
+}
