@@ -17,6 +17,7 @@ public final class QueryApiConfig extends AbstractConfig {
   public static final String DEFAULT_LIMIT = "search.default.limit";
   public static final String MAX_LIMIT = "search.max.limit";
   public static final String POOL_SIZE = "jdbc.pool.size";
+  public static final String SEARCH_POOL_SIZE = "jdbc.search.pool.size";
   public static final String SOURCE_JDBC_URL = "source.jdbc.url";
   public static final String SOURCE_JDBC_USER = "source.jdbc.user";
   public static final String SOURCE_JDBC_PASSWORD = "source.jdbc.password";
@@ -46,7 +47,9 @@ public final class QueryApiConfig extends AbstractConfig {
           "Query store JDBC URL (a read replica is fine).")
       .define(JDBC_USER, Type.STRING, "postgres", Importance.HIGH, "Query store user (read-only suffices).")
       .define(JDBC_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Query store password.")
-      .define(POOL_SIZE, Type.INT, 4, Range.between(1, 200), Importance.LOW, "JDBC connection pool size.")
+      .define(POOL_SIZE, Type.INT, 4, Range.between(1, 200), Importance.LOW, "Connections for reads of one invoice (lookup, trace, audit).")
+      .define(SEARCH_POOL_SIZE, Type.INT, 4, Range.between(1, 200), Importance.LOW, "Connections for searches, rejections and status "
+          + "counts: a separate pool, so that slow searches cannot hold up lookups.")
       .define(DEFAULT_LIMIT, Type.INT, 50, Range.between(1, 10_000), Importance.LOW, "Page size when 'limit' is not given.")
       .define(MAX_LIMIT, Type.INT, 500, Range.between(1, 10_000), Importance.LOW, "Largest page size a client may ask for.")
       .define(SOURCE_JDBC_URL, Type.STRING, "", Importance.MEDIUM,

@@ -68,6 +68,7 @@ public final class QueryApiServer implements AutoCloseable {
   private TraceService tracer;
   private HikariDataSource sourceDataSource;
   private HikariDataSource healthSource;
+  private HikariDataSource searchSource;
   private Javalin app;
 
   /**
@@ -97,8 +98,9 @@ public final class QueryApiServer implements AutoCloseable {
       throw new org.apache.kafka.common.config.ConfigException("api." + QueryApiConfig.TLS_KEYSTORE_PATH, keystore, "is not a readable file");
     }
     dataSource = pool("query-api", config.getInt(QueryApiConfig.POOL_SIZE), config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
+    searchSource = pool("query-api-search", config.getInt(QueryApiConfig.SEARCH_POOL_SIZE), config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
     healthSource = pool("query-api-health", 1, 2_000); // its own connection: a pool starved by slow searches does not fail health
-    repository = new InvoiceRepository(dataSource);
+    repository = new InvoiceRepository(dataSource, searchSource);
     io.invoicesync.api.SourceProbe probe = null;
     if (!config.getString(QueryApiConfig.SOURCE_JDBC_URL).isBlank()) {
       HikariConfig sc = new HikariConfig();
@@ -117,7 +119,7 @@ public final class QueryApiServer implements AutoCloseable {
       probe = new io.invoicesync.api.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
           config.getString(QueryApiConfig.SOURCE_SLOT));
     }
-    tracer = new TraceService(dataSource, probe);
+    tracer = new TraceService(dataSource, searchSource, probe);
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), !keystore.isBlank());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
@@ -561,6 +563,9 @@ public final class QueryApiServer implements AutoCloseable {
     }
     if (healthSource != null) {
       healthSource.close();
+    }
+    if (searchSource != null) {
+      searchSource.close();
     }
   }
 }

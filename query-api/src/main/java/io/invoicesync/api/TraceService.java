@@ -37,11 +37,22 @@ public final class TraceService {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DataSource store;
+  private final DataSource counts;
   private final SourceProbe source;
 
   /** @param source the issuing database's probe, or null when source access is not configured */
   public TraceService(DataSource store, SourceProbe source) {
+    this(store, store, source);
+  }
+
+  /**
+   * @param store the pool for reads of one invoice
+   * @param counts the pool for {@link #status}'s counts, which scan (the API's search pool)
+   * @param source the issuing database's probe, or null when source access is not configured
+   */
+  public TraceService(DataSource store, DataSource counts, SourceProbe source) {
     this.store = store;
+    this.counts = counts;
     this.source = source;
   }
 
@@ -404,7 +415,7 @@ public final class TraceService {
   public Map<String, Object> status(Tenant tenant) throws SQLException {
     Map<String, Object> out = new LinkedHashMap<>();
     Instant now = Instant.now();
-    try (Connection c = store.getConnection()) {
+    try (Connection c = counts.getConnection()) {
       Map<String, Object> stages = new LinkedHashMap<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT stage, source_lsn, source_commit_ts, updated_at FROM pipeline_watermark ORDER BY stage");
            ResultSet rs = ps.executeQuery()) {

@@ -49,9 +49,16 @@ public final class InvoiceRepository {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final DataSource dataSource;
+  private final DataSource searches;
 
-  public InvoiceRepository(DataSource dataSource) {
-    this.dataSource = dataSource;
+  /**
+   * @param lookups the pool for reads by id (primary key)
+   * @param searches the pool for searches and lists, which may run up to the statement timeout: a
+   *                 bulkhead, so that slow searches cannot starve lookups
+   */
+  public InvoiceRepository(DataSource lookups, DataSource searches) {
+    this.dataSource = lookups;
+    this.searches = searches;
   }
 
   public Optional<Map<String, Object>> find(Tenant tenant, String id) throws SQLException {
@@ -266,7 +273,7 @@ public final class InvoiceRepository {
    */
   private <K> KeyedPage<K> keysetPage(String sql, List<Object> args, int limit, RowReader<Map<String, Object>> item, RowReader<K> key)
       throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = searches.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
       bind(ps, args);
       List<Map<String, Object>> items = new ArrayList<>();
       K lastKept = null;

@@ -1,0 +1,196 @@
+package io.invoicesync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.projector.QueryStoreSchema;
+import io.invoicesync.projector.QueryStoreWriter;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.testkit.InvoiceFixtures;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.LoggerFactory;
+
+/** The query API under slow queries, internal errors, floods and a store that goes away, on a real PostgreSQL. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ApiHardeningIT {
+
+  static final int STATEMENT_TIMEOUT_MS = 1_000;
+
+  @TempDir
+  static java.nio.file.Path dir;
+  static EmbeddedPostgresServer pg;
+  static QueryApiServer api;
+  static final HttpClient http = HttpClient.newHttpClient();
+  static final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = EmbeddedPostgresServer.start(dir, List.of("querystore"));
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(pg.jdbcUrl("querystore"));
+    QueryStoreSchema.migrate(ds);
+    List<InvoiceState> states = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      states.add(InvoiceFixtures.synced(InvoiceFixtures.digitalInvoice("h-" + i, 1), 1, i));
+    }
+    new QueryStoreWriter(ds).write(states);
+    api = new QueryApiServer(new QueryApiConfig(config(0)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of()).start();
+  }
+
+  static Map<String, Object> config(int perMinute) {
+    Map<String, Object> cfg = new HashMap<>();
+    cfg.put(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
+    cfg.put(QueryApiConfig.PORT, 0);
+    cfg.put(QueryApiConfig.AUTH_MODE, "none");
+    cfg.put(QueryApiConfig.STATEMENT_TIMEOUT_MS, STATEMENT_TIMEOUT_MS);
+    cfg.put(QueryApiConfig.POOL_SIZE, 2);
+    cfg.put(QueryApiConfig.SEARCH_POOL_SIZE, 2);
+    cfg.put(QueryApiConfig.RATE_LIMIT_PER_MINUTE, perMinute);
+    return cfg;
+  }
+
+  @AfterAll
+  static void stop() {
+    api.close();
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  static HttpResponse<String> get(QueryApiServer server, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  @Order(1)
+  void tenSlowSearchesHitTheirStatementTimeoutWithoutHoldingUpLookupsOrHealth() throws Exception {
+    try (Connection locker = pg.connect("querystore"); Statement s = locker.createStatement()) {
+      locker.setAutoCommit(false);
+      s.execute("LOCK TABLE invoice_rejection IN ACCESS EXCLUSIVE MODE"); // every rejection search now waits until it times out
+      List<CompletableFuture<HttpResponse<String>>> searches = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        searches.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + "/api/v1/rejections")).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnLocks(s) >= 2); // the search pool is taken by waiting searches
+
+      for (int i = 0; i < 5; i++) {
+        long t0 = System.nanoTime();
+        HttpResponse<String> lookup = get(api, "/api/v1/invoices/h-" + (1 + i % 3));
+        long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+        assertThat(lookup.statusCode()).isEqualTo(200);
+        assertThat(ms).as("a lookup waits for no search (its own pool)").isLessThan(STATEMENT_TIMEOUT_MS);
+      }
+      assertThat(get(api, "/health").statusCode()).isEqualTo(200);
+
+      for (CompletableFuture<HttpResponse<String>> f : searches) {
+        HttpResponse<String> r = f.get();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503); // cancelled at the timeout, or no search connection free: try again
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+        assertThat(r.body()).doesNotContain("Exception", "SQL", "statement_timeout", "invoice_rejection");
+      }
+      locker.rollback();
+    }
+    assertThat(get(api, "/api/v1/rejections").statusCode()).isEqualTo(200);
+  }
+
+  static int waitingOnLocks(Statement s) throws Exception {
+    try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks WHERE NOT granted")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void anInternalErrorAnswersOnlyACorrelationIdThatTheLogLineCarries() throws Exception {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(QueryApiServer.class);
+    logger.addAppender(logged);
+    try (Connection c = pg.connect("querystore"); Statement s = c.createStatement()) {
+      // a row the API cannot read: violations must be a JSON list
+      s.execute("INSERT INTO invoice_rejection (invoice_id, source_lsn, source_commit_ts, rejected_at, codes, violations) "
+          + "VALUES ('broken', 1, now(), now(), 'X', '{\"not\": \"a list\"}')");
+      HttpResponse<String> r = get(api, "/api/v1/rejections");
+      assertThat(r.statusCode()).isEqualTo(500);
+      JsonNode body = json.readTree(r.body());
+      String correlation = body.get("correlationId").asText();
+      assertThat(correlation).isNotBlank();
+      assertThat(r.headers().firstValue("X-Correlation-Id")).hasValue(correlation);
+      assertThat(body.get("detail").asText()).isEqualTo("internal error (correlation id " + correlation + ")");
+      assertThat(r.body()).doesNotContain("Exception", "jdbc", "postgres", "localhost", "invoice_rejection", "SELECT", "broken");
+      assertThat(logged.list).anySatisfy(e -> {
+        assertThat(e.getFormattedMessage()).contains(correlation);
+        assertThat(e.getMDCPropertyMap()).containsEntry("correlationId", correlation);
+        assertThat(e.getThrowableProxy()).isNotNull();
+      });
+      s.execute("DELETE FROM invoice_rejection WHERE invoice_id = 'broken'");
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aCallerOverItsRateGets429WithRetryAfter() throws Exception {
+    try (QueryApiServer limited = new QueryApiServer(new QueryApiConfig(config(3)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        Map.of()).start()) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(get(limited, "/api/v1/invoices/h-1").statusCode()).isEqualTo(200);
+      }
+      HttpResponse<String> over = get(limited, "/api/v1/invoices/h-1");
+      assertThat(over.statusCode()).isEqualTo(429);
+      assertThat(over.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Integer.parseInt(v)).isPositive());
+      assertThat(get(limited, "/health").statusCode()).as("health is not rate-limited").isEqualTo(200);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void anOversizedRequestIsRefused() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + "/api/v1/invoices/h-1"))
+        .header("X-Padding", "x".repeat(20_000)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(431);
+  }
+
+  @Test
+  @Order(99)
+  void aStoreThatIsDownIs503NotAnInternalError() throws Exception {
+    pg.close();
+    pg = null;
+    HttpResponse<String> r = get(api, "/api/v1/invoices/h-1");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+    assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    assertThat(json.readTree(r.body()).get("correlationId").asText()).isNotBlank();
+    assertThat(get(api, "/health").statusCode()).isEqualTo(503);
+  }
+}
