@@ -156,6 +156,7 @@ public final class IngestConfig extends AbstractConfig {
     java.util.Properties props = new java.util.Properties();
     props.put("user", getString(DATABASE_USER));
     props.put("password", getPassword(DATABASE_PASSWORD).value());
+    props.put("logServerErrorDetail", "false"); // no row values in exception messages (PII)
     Map<String, Object> dbz = originalsWithPrefix(DEBEZIUM_PREFIX + "database.");
     for (String ssl : java.util.List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory")) {
       if (dbz.get(ssl) != null) {

@@ -43,7 +43,8 @@ final class FailedRecords {
   void sendToDeadLetter(ConsumerRecord<String, byte[]> r, Exception failure, ProjectorErrorClassifier.Kind kind, int attempts) {
     Headers h = provenance(r, failure, attempts);
     // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
-    DeadLetterHeaders.set(h, DeadLetterHeaders.EXCEPTION_MESSAGE, kind + ": " + firstLine(DeadLetterHeaders.rootCause(failure).getMessage()));
+    DeadLetterHeaders.set(h, DeadLetterHeaders.EXCEPTION_MESSAGE,
+        io.invoicesync.schemas.Pii.mask(kind + ": " + firstLine(DeadLetterHeaders.rootCause(failure).getMessage())));
     h.remove(RetryHeaders.ATTEMPT);
     h.remove(RetryHeaders.DUE);
     acknowledged(producer.send(new ProducerRecord<>(deadLetterTopic, null, key(r), r.value(), h)));
@@ -75,7 +76,7 @@ final class FailedRecords {
    * (PostgreSQL's "Detail: Failing row contains (...)" line would carry the row, buyer data included).
    */
   static String cause(Exception e) {
-    return e.getClass().getSimpleName() + ": " + firstLine(DeadLetterHeaders.rootCause(e).getMessage());
+    return io.invoicesync.schemas.Pii.mask(e.getClass().getSimpleName() + ": " + firstLine(DeadLetterHeaders.rootCause(e).getMessage()));
   }
 
   private static String firstLine(String message) {

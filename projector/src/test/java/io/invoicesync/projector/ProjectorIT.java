@@ -273,4 +273,24 @@ class ProjectorIT {
     ConsumerRecord<byte[], byte[]> badRow = dead.stream().filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("bad-row")).findFirst().orElseThrow();
     assertThat(new String(badRow.headers().lastHeader(DeadLetterHeaders.EXCEPTION_MESSAGE).value(), StandardCharsets.UTF_8)).contains("NON_RETRIABLE", "blocked");
   }
+
+  @Test
+  void aDeadLetterFromAConstraintViolationCarriesNoBuyersPersonalDataInItsHeaders() throws Exception {
+    // a real constraint, so PostgreSQL's own "Failing row contains (...)" detail, with the whole row, is what the write fails with
+    sql("ALTER TABLE invoice ADD CONSTRAINT remarks_allowed CHECK (remarks IS DISTINCT FROM 'forbidden')");
+    Invoice inv = InvoiceFixtures.digitalInvoice("personal", 1);
+    inv.getBuyer().setTaxId("11010519491231002X"); // a natural person: the resident id number is the buyer's taxpayer id
+    inv.getBuyer().setAddressPhone("北京市朝阳区 13812345678");
+    inv.setRemarks("forbidden");
+    producer.send(new ProducerRecord<>(Topics.SYNCED.name(), "personal", InvoiceFixtures.synced(inv, 1, 77))).get();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> projector.deadLetteredCount() >= 1);
+    ConsumerRecord<byte[], byte[]> dead = deadLetters().stream().filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("personal"))
+        .findFirst().orElseThrow();
+    assertThat(new String(dead.headers().lastHeader(DeadLetterHeaders.EXCEPTION_MESSAGE).value(), StandardCharsets.UTF_8))
+        .contains("NON_RETRIABLE", "remarks_allowed");
+    for (org.apache.kafka.common.header.Header h : dead.headers()) {
+      assertThat(new String(h.value(), StandardCharsets.UTF_8)).as(h.key()).doesNotContain("11010519491231002X", "13812345678", "Failing row");
+    }
+  }
 }

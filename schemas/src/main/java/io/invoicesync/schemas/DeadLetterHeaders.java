@@ -53,12 +53,12 @@ public final class DeadLetterHeaders {
     put.accept(ORIGINAL_KEY, key == null ? "" : key);
   }
 
-  /** What failed: exception class, root-cause class, message, bounded stack trace. */
+  /** What failed: exception class, root-cause class, message, bounded stack trace; personal data in them masked ({@link Pii}). */
   public static void setFailure(org.apache.kafka.common.header.Headers h, Throwable e, String message) {
     set(h, EXCEPTION_CLASS, e.getClass().getName());
     set(h, EXCEPTION_CAUSE_CLASS, rootCause(e).getClass().getName());
-    set(h, EXCEPTION_MESSAGE, message);
-    set(h, EXCEPTION_STACKTRACE, boundedStackTrace(e));
+    set(h, EXCEPTION_MESSAGE, Pii.mask(message));
+    set(h, EXCEPTION_STACKTRACE, Pii.mask(boundedStackTrace(e)));
   }
 
   /** The innermost cause of {@code t} (t itself when it has none). */

@@ -157,6 +157,7 @@ public final class RunConfig {
     }
     ds.setReadOnly(true);
     ds.setConnectTimeout(5);
+    ds.setLogServerErrorDetail(false); // no row values in exception messages (PII)
     return ds;
   }
 }
