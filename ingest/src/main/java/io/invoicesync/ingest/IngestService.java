@@ -229,7 +229,7 @@ public final class IngestService implements AutoCloseable {
     String notifications = config.getString(IngestConfig.NOTIFICATIONS_TOPIC);
     for (int i = 0; i < records.size(); i++) {
       if (log.isDebugEnabled()) {
-        log.debug("record topic={} value={}", records.get(i).record().topic(), records.get(i).record().value());
+        log.debug("record topic={} key={}", records.get(i).record().topic(), records.get(i).record().key()); // not the value: buyer data
       }
       if (!notifications.isBlank() && notifications.equals(records.get(i).record().topic())) {
         publishNotification(notifications, records.get(i).record());

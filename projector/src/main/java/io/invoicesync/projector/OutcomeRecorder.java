@@ -92,7 +92,7 @@ public final class OutcomeRecorder implements AutoCloseable {
     running.set(true);
     thread = new Thread(this::loop, "invoice-sync-outcomes");
     thread.start();
-    log.info("outcome recorder started: {} -> {}", topics, config.getString(ProjectorConfig.JDBC_URL));
+    log.info("outcome recorder started: {} -> {}", topics, config.getString(ProjectorConfig.JDBC_URL).replaceAll("\\?.*", "")); // a URL's query may hold a password
   }
 
   private void loop() {

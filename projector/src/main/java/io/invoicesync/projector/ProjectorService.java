@@ -170,7 +170,7 @@ public final class ProjectorService implements AutoCloseable {
     running.set(true);
     thread = new Thread(this::loop, "invoice-sync-projector");
     thread.start();
-    log.info("projector started: {} (+ {}) -> {}", syncedTopic, retryTopic, config.getString(ProjectorConfig.JDBC_URL));
+    log.info("projector started: {} (+ {}) -> {}", syncedTopic, retryTopic, config.getString(ProjectorConfig.JDBC_URL).replaceAll("\\?.*", ""));
   }
 
   private void loop() {

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * {@link JsonEncoder}, MDC included: {@code component}, and where a record is being handled
  * {@code invoice}, {@code topic}, {@code partition}, {@code offset}). The levels are those of
  * logback.xml; only the root's appenders are replaced. The other commands keep logback.xml: a file,
- * and errors on stderr.
+ * and errors on stderr. Either way personal data is masked ({@link PiiMaskingEncoders}).
  */
 public final class LogSetup {
 
@@ -41,12 +41,12 @@ public final class LogSetup {
     }
     Encoder<ILoggingEvent> encoder;
     if (f.equals("json")) {
-      JsonEncoder json = new JsonEncoder();
+      JsonEncoder json = new PiiMaskingEncoders.Json();
       json.setContext(ctx);
       json.start();
       encoder = json;
     } else {
-      PatternLayoutEncoder text = new PatternLayoutEncoder();
+      PatternLayoutEncoder text = new PiiMaskingEncoders.Pattern();
       text.setContext(ctx);
       text.setPattern("%d{ISO8601} %-5level [%thread] %X{component:-} %logger{36} - %msg%n");
       text.start();
