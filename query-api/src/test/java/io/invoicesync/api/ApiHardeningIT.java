@@ -176,6 +176,36 @@ class ApiHardeningIT {
 
   @Test
   @Order(4)
+  void corsAnswersOnlyTheConfiguredOrigins() throws Exception {
+    Map<String, Object> cfg = config(0);
+    cfg.put(QueryApiConfig.CORS_ORIGINS, "https://erp.example.com");
+    try (QueryApiServer cors = new QueryApiServer(new QueryApiConfig(cfg), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        Map.of()).start()) {
+      for (String origin : List.of("https://erp.example.com", "https://evil.example.com")) {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + cors.port() + "/api/v1/invoices/h-1"))
+            .header("Origin", origin).build(), HttpResponse.BodyHandlers.ofString());
+        if (origin.contains("erp")) {
+          assertThat(r.statusCode()).isEqualTo(200); // (Javalin answers another origin 400; a browser withholds the body anyway)
+        }
+        assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).as(origin)
+            .isEqualTo(origin.contains("erp") ? java.util.Optional.of(origin) : java.util.Optional.empty());
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
+  void theApiDoesNotStartWithoutAnExplicitAuthenticationMode() {
+    Map<String, Object> cfg = config(0);
+    cfg.remove(QueryApiConfig.AUTH_MODE);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new QueryApiServer(new QueryApiConfig(cfg),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of()).start())
+        .isInstanceOf(org.apache.kafka.common.config.ConfigException.class).hasMessageContaining("api.auth.mode")
+        .hasMessageContaining("none");
+  }
+
+  @Test
+  @Order(6)
   void anOversizedRequestIsRefused() throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + "/api/v1/invoices/h-1"))
         .header("X-Padding", "x".repeat(20_000)).build(), HttpResponse.BodyHandlers.ofString());
