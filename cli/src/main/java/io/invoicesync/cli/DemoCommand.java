@@ -57,8 +57,8 @@ final class DemoCommand implements Callable<Integer> {
     out.println("issuing-db: " + pg.jdbcUrl("issuing"));
     out.println("psql:       psql \"postgresql://" + EmbeddedPostgresServer.USER + "@localhost:" + pg.port() + "/issuing\"   # issue an invoice by hand (README)");
     out.println("kafka: " + kafka.bootstrapServers());
-    out.println("api: http://localhost:" + port + "   # open to every caller (api.auth.mode=none); bearer tokens and tenant "
-        + "isolation: README, 'Securing the API'");
+    out.println("api: http://localhost:" + port + "   # open (api.auth.mode=none), so on this machine only; bearer tokens and "
+        + "tenant isolation: README, 'Securing the API'");
     out.flush();
 
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), EmbeddedPostgresServer.USER, "");

@@ -81,7 +81,8 @@ public final class Pipeline implements AutoCloseable {
     cfg.put("projector.jdbc.url", pg.jdbcUrl("querystore"));
     cfg.put("projector.migrate", "false");
     cfg.put("api.jdbc.url", pg.jdbcUrl("querystore"));
-    cfg.put("api.auth.mode", "none"); // embedded, on this machine: open; 'run' makes an operator choose
+    cfg.put("api.auth.mode", "none"); // embedded, on this machine: open, and so only to this machine; 'run' makes an operator choose
+    cfg.put("api.bind.address", "127.0.0.1");
     cfg.put("api.source.jdbc.url", pg.jdbcUrl("issuing")); // trace can say NOT_CAPTURED; off by default in 'run'
     cfg.put("management.port", "0"); // a 'run' of this configuration takes any free port: several can run on one machine
     return cfg;

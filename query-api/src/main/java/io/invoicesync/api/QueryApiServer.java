@@ -56,6 +56,8 @@ public final class QueryApiServer implements AutoCloseable {
   private static final Set<String> REJECTION_PARAMS = Set.of("sellerTaxId", "buyerTaxId", "code", "from", "to", "invoiceNumber", "limit",
       "cursor", "lang");
   private static final Set<String> OUTCOMES = Set.of("VISIBLE", "REJECTED", "DEAD_LETTERED", "IN_FLIGHT");
+  /** At most this many traces answer one number search that found nothing visible (each is several statements). */
+  private static final int NOT_VISIBLE_MAX = 5;
 
   private final QueryApiConfig config;
   private final PrometheusMeterRegistry metrics;
@@ -66,6 +68,7 @@ public final class QueryApiServer implements AutoCloseable {
   private HikariDataSource dataSource;
   private InvoiceRepository repository;
   private TraceService tracer;
+  private TraceService searchTracer;
   private HikariDataSource sourceDataSource;
   private HikariDataSource healthSource;
   private HikariDataSource searchSource;
@@ -113,13 +116,14 @@ public final class QueryApiServer implements AutoCloseable {
       sc.setReadOnly(true);
       sc.setPoolName("query-api-source");
       sc.setMetricRegistry(metrics);
-      sc.addDataSourceProperty("options", "-c statement_timeout=" + config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
+      sc.setConnectionInitSql("SET statement_timeout = " + config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
       sc.addDataSourceProperty("logServerErrorDetail", "false");
       sourceDataSource = new HikariDataSource(sc);
       probe = new io.invoicesync.api.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
           config.getString(QueryApiConfig.SOURCE_SLOT));
     }
     tracer = new TraceService(dataSource, searchSource, probe);
+    searchTracer = new TraceService(searchSource, searchSource, probe); // a search's notVisible traces stay on the search pool
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), !keystore.isBlank());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
@@ -187,8 +191,9 @@ public final class QueryApiServer implements AutoCloseable {
     hc.setReadOnly(true);
     hc.setPoolName(name);
     hc.setMetricRegistry(metrics);
-    // PostgreSQL cancels a statement running longer (SQLState 57014, answered 503), and keeps row values out of its error messages
-    hc.addDataSourceProperty("options", "-c statement_timeout=" + statementTimeoutMs);
+    // PostgreSQL cancels a statement running longer (SQLState 57014, answered 503): set on each new connection, so that no
+    // 'options' in the JDBC URL can drop it; and row values stay out of its error messages
+    hc.setConnectionInitSql("SET statement_timeout = " + statementTimeoutMs);
     hc.addDataSourceProperty("logServerErrorDetail", "false");
     return new HikariDataSource(hc);
   }
@@ -333,8 +338,8 @@ public final class QueryApiServer implements AutoCloseable {
     body.put("nextCursor", page.next() == null ? null : encodeCursor(page.next()));
     if (number != null && page.items().isEmpty() && cursor == null) {
       List<Map<String, Object>> notVisible = new java.util.ArrayList<>();
-      for (String id : tracer.idsByNumber(tenant, number, code)) {
-        Map<String, Object> t = tracer.trace(tenant, id).orElse(null);
+      for (String id : searchTracer.idsByNumber(tenant, number, code).stream().limit(NOT_VISIBLE_MAX).toList()) {
+        Map<String, Object> t = searchTracer.trace(tenant, id).orElse(null);
         if (t == null) {
           continue;
         }

@@ -154,23 +154,31 @@ public final class TraceService {
   }
 
   /**
-   * Whether the store knows {@code id} as an invoice of one of the tenant's taxpayers (always for
-   * {@link Tenant#ALL}). The outcome and audit tables record the seller only.
+   * Whether {@code id} is an invoice of one of the tenant's taxpayers, judged by its current state:
+   * the visible invoice when there is one, else its rejection, else the outcome recorder's row, else
+   * its audit trail (a seller named by an earlier, corrected state does not keep access). The outcome
+   * and audit tables record the seller only. Always true for {@link Tenant#ALL}.
    */
   private static boolean owns(Connection c, Tenant tenant, String id) throws SQLException {
     if (tenant.all()) {
       return true;
     }
     List<Object> args = new ArrayList<>();
-    StringBuilder sql = new StringBuilder("SELECT ");
+    StringBuilder sql = new StringBuilder("SELECT CASE");
     String[][] tables = {{"invoice", "id", "buyer_tax_id"}, {"invoice_rejection", "invoice_id", "buyer_tax_id"},
-        {"invoice_outcome", "invoice_id", null}, {"invoice_event", "invoice_id", null}};
-    for (int i = 0; i < tables.length; i++) {
-      sql.append(i == 0 ? "" : " OR ").append("EXISTS (SELECT 1 FROM ").append(tables[i][0]).append(" WHERE ").append(tables[i][1])
-          .append(" = ?").append(tenant.sql("seller_tax_id", tables[i][2])).append(")");
+        {"invoice_outcome", "invoice_id", null}};
+    for (String[] t : tables) {
+      sql.append(" WHEN EXISTS (SELECT 1 FROM ").append(t[0]).append(" WHERE ").append(t[1]).append(" = ?) THEN EXISTS (SELECT 1 FROM ")
+          .append(t[0]).append(" WHERE ").append(t[1]).append(" = ?").append(tenant.sql("seller_tax_id", t[2])).append(")");
       args.add(id);
-      tenant.bind(args, tables[i][2] != null);
+      args.add(id);
+      tenant.bind(args, t[2] != null);
     }
+    sql.append(" ELSE EXISTS (SELECT 1 FROM invoice_event WHERE invoice_id = ?").append(tenant.sql("seller_tax_id", null))
+        .append(" AND audit_offset = (SELECT max(audit_offset) FROM invoice_event WHERE invoice_id = ?)) END");
+    args.add(id);
+    tenant.bind(args, false);
+    args.add(id);
     try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
       io.invoicesync.api.internal.InvoiceRepository.bind(ps, args);
       try (ResultSet rs = ps.executeQuery()) {
@@ -439,7 +447,9 @@ public final class TraceService {
         }
       }
       stages.put("visible", visible);
-      out.put("stages", stages);
+      if (tenant.all()) {
+        out.put("stages", stages); // positions and times of the newest invoices, whoever's: only for a caller who sees them all
+      }
 
       Map<String, Object> counts = new LinkedHashMap<>();
       for (String o : List.of(TraceVerdict.VISIBLE, TraceVerdict.IN_FLIGHT, TraceVerdict.REJECTED, TraceVerdict.DEAD_LETTERED)) {
@@ -477,14 +487,16 @@ public final class TraceService {
       Object syncCommit = stages.get("sync") instanceof Map<?, ?> m ? m.get("sourceCommitTs") : null;
       Object projectionCommit = stages.get("projection") instanceof Map<?, ?> m ? m.get("sourceCommitTs") : null;
       Map<String, Object> lag = new LinkedHashMap<>();
-      lag.put("commitToVisibleSeconds", visible.get("commitToVisibleSeconds"));
-      lag.put("projectionBehindSyncSeconds", syncCommit == null || projectionCommit == null ? null
+      lag.put("commitToVisibleSeconds", tenant.all() ? visible.get("commitToVisibleSeconds") : null);
+      lag.put("projectionBehindSyncSeconds", syncCommit == null || projectionCommit == null || !tenant.all() ? null
           : Math.max(0, java.time.Duration.between(Instant.parse((String) projectionCommit), Instant.parse((String) syncCommit)).toMillis()) / 1000.0);
       lag.put("inFlight", counts.get(TraceVerdict.IN_FLIGHT));
       out.put("lag", lag);
     }
     Map<String, Object> src = new LinkedHashMap<>();
-    if (source == null) {
+    if (!tenant.all()) {
+      src.put("checked", false); // the issuing database's position is the pipeline's, not shown to a tenant
+    } else if (source == null) {
       src.put("checked", false);
       src.put("note", "no source access configured (api.source.jdbc.url)");
     } else {
@@ -502,7 +514,9 @@ public final class TraceService {
         src.put("note", "the issuing database is not reachable");
       }
     }
-    out.put("source", src);
+    if (tenant.all()) {
+      out.put("source", src); // the issuing database's WAL position and slot: the pipeline's, not a tenant's
+    }
     out.put("at", now.toString());
     return out;
   }

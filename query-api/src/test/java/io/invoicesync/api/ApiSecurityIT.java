@@ -82,6 +82,9 @@ class ApiSecurityIT {
           + "('b-rejected', 'REJECTED', 'REJECTED', '26442000000000000999', '" + B + "', now(), now(), 0, 2)");
       s.execute("INSERT INTO invoice_event (audit_partition, audit_offset, invoice_id, event, source_lsn, recorded_at, digest, hash, "
           + "seller_tax_id) VALUES (0, 1, 'b-only', 'APPLIED', 3, now(), 'd', repeat('0', 64), '" + B + "')");
+      // an earlier, corrected state of B's invoice named A as its seller: A keeps no access through it
+      s.execute("INSERT INTO invoice_event (audit_partition, audit_offset, invoice_id, event, source_lsn, recorded_at, digest, hash, "
+          + "seller_tax_id) VALUES (0, 0, 'b-only', 'APPLIED', 2, now(), 'd', repeat('0', 64), '" + A + "')");
     }
     Map<String, Object> cfg = new HashMap<>();
     cfg.put(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
@@ -181,7 +184,10 @@ class ApiSecurityIT {
     assertThat(json.readTree(get("/api/v1/invoices?outcome=IN_FLIGHT", a).body()).get("items")).isEmpty();
     JsonNode byNumber = json.readTree(get("/api/v1/invoices?invoiceNumber=26442000000000000999", a).body());
     assertThat(byNumber.get("notVisible")).isEmpty();
-    JsonNode counts = json.readTree(get("/api/v1/status", a).body()).get("counts");
+    JsonNode status = json.readTree(get("/api/v1/status", a).body());
+    assertThat(status.has("stages")).as("the pipeline's newest positions are everyone's").isFalse();
+    assertThat(status.has("source")).isFalse();
+    JsonNode counts = status.get("counts");
     assertThat(counts.get("rejected").asLong()).isZero();
     assertThat(counts.get("inFlight").asLong()).isZero();
 
@@ -222,6 +228,27 @@ class ApiSecurityIT {
         assertThat(r.statusCode()).as(path).isEqualTo(200);
         assertThat(r.body()).as(path).doesNotContain("b-only", "b-rejected", "b-inflight"); // B as the seller of A's purchase is fine
       }
+    }
+  }
+
+  @Test
+  void guessingTokensIsRateLimitedPerClientAddress() throws Exception {
+    Map<String, Object> cfg = new HashMap<>();
+    cfg.put(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
+    cfg.put(QueryApiConfig.PORT, 0);
+    cfg.put(QueryApiConfig.AUTH_MODE, "jwt");
+    cfg.put(QueryApiConfig.JWT_SECRET, SECRET);
+    cfg.put(QueryApiConfig.JWT_ISSUER, ISSUER);
+    cfg.put(QueryApiConfig.JWT_AUDIENCE, AUDIENCE);
+    cfg.put(QueryApiConfig.RATE_LIMIT_PER_MINUTE, 3);
+    try (QueryApiServer limited = new QueryApiServer(new QueryApiConfig(cfg), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        Map.of()).start()) {
+      List<Integer> statuses = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        statuses.add(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + limited.port() + "/api/v1/invoices"))
+            .header("Authorization", "Bearer guess-" + i).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      }
+      assertThat(statuses).containsExactly(401, 401, 401, 429);
     }
   }
 

@@ -44,7 +44,8 @@ class PrivacyErasureIT {
       try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
         s.execute("INSERT INTO invoice_rejection (invoice_id, source_lsn, source_commit_ts, rejected_at, codes, violations, buyer_name, "
             + "buyer_tax_id) VALUES ('rejected-person', 3, now(), now(), 'BUYER_TAX_ID_FORMAT', '[{\"code\": \"BUYER_TAX_ID_FORMAT\", "
-            + "\"field\": \"buyer.taxId\", \"value\": \"" + PERSON + "\"}]', '张三', '" + PERSON + "')");
+            + "\"field\": \"buyer.taxId\", \"value\": \"" + PERSON + "\"}, {\"code\": \"X\", \"field\": \"buyer.addressPhone\", "
+            + "\"value\": \"13812345678\"}]', '张三', '" + PERSON + "')");
         s.execute(sql.replace("BEGIN;", "").replace("COMMIT;", "")); // one statement batch on an auto-commit connection
 
         String everything = dump(s, "SELECT row_to_json(i)::text FROM invoice i UNION ALL SELECT row_to_json(r)::text FROM invoice_rejection r");

@@ -16,6 +16,8 @@ public final class Pii {
   private static final Pattern RESIDENT_ID = Pattern.compile("(?<![0-9A-Za-z])\\d{17}[\\dXx](?![0-9A-Za-z])");
   private static final Pattern MOBILE = Pattern.compile("(?<!\\d)(?:\\+?86[- ]?)?1[3-9]\\d{9}(?!\\d)");
   private static final Pattern BANK_CARD = Pattern.compile("(?<![\\d.])\\d{16,19}(?![\\d.])");
+  /** Written in groups: 6222 0212 3456 7890 123, 6222-0212-3456-7890. */
+  private static final Pattern GROUPED_CARD = Pattern.compile("(?<![\\d.])\\d{4}(?:[ -]\\d{4}){3}(?:[ -]\\d{1,3})?(?![\\d.])");
 
   private Pii() {
   }
@@ -27,7 +29,17 @@ public final class Pii {
     }
     String out = replace(RESIDENT_ID, text, id -> TaxIds.isValidResidentId(id.toUpperCase()) ? keep(id, 6, 4) : id);
     out = replace(MOBILE, out, m -> keep(m, m.length() - 8, 4));
-    return replace(BANK_CARD, out, n -> n.length() == 18 && TaxIds.isValidUscc(n) ? n : keep(n, 4, 4)); // an all-digit USCC is a company's
+    out = replace(GROUPED_CARD, out, n -> keep(n, 4, 4));
+    return replace(BANK_CARD, out, n -> companyId(n) ? n : keep(n, 4, 4));
+  }
+
+  /**
+   * An all-digit USCC: passes the check character, and its first two characters are a registration
+   * authority (1 机构编制, 5 民政, 9 市场监管) and an organisation category (1-3, 9) as GB 32100 assigns
+   * them. A card number passing all of that by chance is rare (card numbers start 3-6).
+   */
+  private static boolean companyId(String digits) {
+    return digits.length() == 18 && "159".indexOf(digits.charAt(0)) >= 0 && "1239".indexOf(digits.charAt(1)) >= 0 && TaxIds.isValidUscc(digits);
   }
 
   private static String replace(Pattern p, String text, java.util.function.UnaryOperator<String> f) {

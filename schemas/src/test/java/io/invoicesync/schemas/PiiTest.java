@@ -28,6 +28,8 @@ class PiiTest {
     assertThat(Pii.mask("seller " + uscc + " x")).contains(uscc);
     assertThat(Pii.mask("id 110105194912310021 x")).as("18 digits, neither a resident id nor a USCC: masked as a card number could be")
         .doesNotContain("110105194912310021");
+    assertThat(Pii.mask("card 6222 0212 3456 7890 123 and 6222-0212-3456-7890")).doesNotContain("3456 7890", "3456-7890")
+        .contains("6222*");
     assertThat(Pii.mask(null)).isNull();
   }
 }

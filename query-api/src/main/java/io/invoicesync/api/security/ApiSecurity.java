@@ -8,9 +8,7 @@ import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The query API's front door, installed into Javalin: security headers on every answer; for every
@@ -22,12 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ApiSecurity {
 
   private static final String CALLER = "invoicesync.caller";
-  private static final int MAX_BUCKETS = 10_000;
 
   private final JwtAuthenticator jwt;
   private final int perMinute;
   private final boolean https;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  /** Per caller (and per client address for failed authentications); bounded, idle entries expire: no growth without bound. */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Bucket> buckets = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+      .maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(2)).build();
 
   /**
    * @param jwt the token validator, or null when authentication is off ({@code api.auth.mode=none})
@@ -104,7 +103,12 @@ public final class ApiSecurity {
     try {
       return jwt.authenticate(header.substring(7).strip());
     } catch (AuthenticationException e) {
+      limit(ctx, "failed:" + ctx.ip()); // guessing tokens costs a signature check each: limited per client address
       throw unauthorized(ctx, "invalid_token", e.getMessage());
+    } catch (JwtAuthenticator.KeysUnavailableException e) {
+      ctx.header("Retry-After", "10");
+      throw new ProblemException(503, "Service unavailable", "the identity provider's signing keys cannot be fetched right now; retry "
+          + "shortly", List.of());
     }
   }
 
@@ -117,10 +121,7 @@ public final class ApiSecurity {
     if (perMinute == 0) {
       return;
     }
-    if (buckets.size() > MAX_BUCKETS) {
-      buckets.clear(); // many distinct callers: start their minutes afresh rather than grow without bound
-    }
-    Bucket bucket = buckets.computeIfAbsent(key, k -> Bucket.builder()
+    Bucket bucket = buckets.get(key, k -> Bucket.builder()
         .addLimit(l -> l.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1))).build());
     ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     if (!probe.isConsumed()) {

@@ -5,13 +5,11 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -77,15 +75,26 @@ public final class JwtAuthenticator {
       if (key.length < 32) {
         throw new ConfigException("api.auth.jwt.secret", "[hidden]", "an HS256 key must be at least 32 bytes (256 bits); it has " + key.length);
       }
-      processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(key)));
+      processor.setJWSKeySelector(singleKey(JWSAlgorithm.HS256, new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256")));
     } else if (!publicKey.isBlank()) {
       JWK jwk = parsePublicKey(publicKey);
-      JWSAlgorithm alg = jwk instanceof RSAKey ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256;
-      processor.setJWSKeySelector(new JWSVerificationKeySelector<>(alg, new ImmutableJWKSet<>(new JWKSet(jwk))));
+      try {
+        processor.setJWSKeySelector(jwk instanceof RSAKey rsa ? singleKey(JWSAlgorithm.RS256, rsa.toPublicKey())
+            : singleKey(esAlgorithm(((ECKey) jwk).getCurve()), ((ECKey) jwk).toPublicKey()));
+      } catch (JOSEException e) {
+        throw new ConfigException("api.auth.jwt.public.key", "[PEM]", "cannot be used: " + e.getMessage());
+      }
     } else {
       JWKSource<SecurityContext> keys;
       try {
-        keys = JWKSourceBuilder.create(URI.create(jwksUrl).toURL()).retrying(true).build();
+        URI uri = URI.create(jwksUrl);
+        String host = uri.getHost() == null ? "" : uri.getHost();
+        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        if (!"https".equalsIgnoreCase(uri.getScheme()) && !loopback) {
+          throw new ConfigException("api.auth.jwt.jwks.url", jwksUrl, "must be https: whoever can answer a plain-http fetch of the keys "
+              + "could sign any token (http is accepted only on a loopback address)");
+        }
+        keys = JWKSourceBuilder.create(uri.toURL()).retrying(true).build();
       } catch (MalformedURLException | IllegalArgumentException e) {
         throw new ConfigException("api.auth.jwt.jwks.url", jwksUrl, "is not a URL: " + e.getMessage());
       }
@@ -107,10 +116,15 @@ public final class JwtAuthenticator {
       throw new AuthenticationException("the bearer token is not a JWT");
     } catch (BadJOSEException e) {
       throw new AuthenticationException("the bearer token was rejected: " + e.getMessage());
+    } catch (com.nimbusds.jose.KeySourceException e) {
+      throw new KeysUnavailableException(e); // the identity provider's keys cannot be fetched: not the token's fault
     } catch (JOSEException e) {
-      throw new AuthenticationException("the bearer token could not be verified: " + e.getMessage());
+      throw new AuthenticationException("the bearer token could not be verified");
     }
     Set<String> taxIds = new HashSet<>(strings(claims.getClaim(taxIdsClaim), taxIdsClaim));
+    if (taxIds.isEmpty() || taxIds.stream().anyMatch(String::isBlank)) {
+      throw new AuthenticationException("the token's '" + taxIdsClaim + "' claim must list at least one taxpayer id, none blank");
+    }
     Tenant tenant = taxIds.contains(ALL_TAXPAYERS) ? Tenant.ALL : Tenant.of(taxIds);
     Set<Scope> scopes = EnumSet.noneOf(Scope.class);
     Object raw = claims.getClaim(scopeClaim);
@@ -120,8 +134,40 @@ public final class JwtAuthenticator {
         scopes.add(scope);
       }
     }
-    String subject = claims.getSubject() == null ? "(no sub)" : claims.getSubject();
-    return new Caller(subject, scopes, tenant);
+    if (claims.getSubject() == null || claims.getSubject().isBlank()) {
+      throw new AuthenticationException("the token has no 'sub' claim");
+    }
+    // the rate limit's key: the subject, per client where the token names one (one service account, several ERPs)
+    Object client = claims.getClaim("azp") != null ? claims.getClaim("azp") : claims.getClaim("client_id");
+    return new Caller(claims.getSubject() + (client == null ? "" : "@" + client), scopes, tenant);
+  }
+
+  /** The JWKS of the identity provider could not be fetched: the API answers 503, and the token may well be good. */
+  public static final class KeysUnavailableException extends RuntimeException {
+    KeysUnavailableException(Throwable cause) {
+      super("the identity provider's keys (api.auth.jwt.jwks.url) cannot be fetched", cause);
+    }
+  }
+
+  /**
+   * One configured key for one algorithm, whatever the token's {@code kid} says (identity providers
+   * set one; a configured key has none to match). Any other algorithm finds no key.
+   */
+  private static JWSKeySelector<SecurityContext> singleKey(JWSAlgorithm alg, java.security.Key key) {
+    return (header, context) -> alg.equals(header.getAlgorithm()) ? List.of(key) : List.of();
+  }
+
+  private static JWSAlgorithm esAlgorithm(Curve curve) {
+    if (Curve.P_256.equals(curve)) {
+      return JWSAlgorithm.ES256;
+    }
+    if (Curve.P_384.equals(curve)) {
+      return JWSAlgorithm.ES384;
+    }
+    if (Curve.P_521.equals(curve)) {
+      return JWSAlgorithm.ES512;
+    }
+    throw new ConfigException("api.auth.jwt.public.key", "[PEM]", "is an EC key on curve " + curve + "; P-256, P-384 or P-521 are supported");
   }
 
   private static List<String> strings(Object claim, String name) throws AuthenticationException {

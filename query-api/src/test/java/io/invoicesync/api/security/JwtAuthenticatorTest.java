@@ -104,4 +104,43 @@ class JwtAuthenticatorTest {
     assertThatThrownBy(() -> new JwtAuthenticator(null, "/no/such/key.pem", "", ISS, AUD, 60, "tax_ids", "scope"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("api.auth.jwt.public.key");
   }
+
+  @Test
+  void aConfiguredKeyAcceptsTheKidAnIdentityProviderSetsAndP384KeysSignEs384() throws Exception {
+    RSAKey rsa = new RSAKeyGenerator(2048).generate();
+    JwtAuthenticator byRsa = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
+    assertThat(byRsa.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, "idp-key-7", "audit", List.of("a"))).subject())
+        .isEqualTo("erp-1");
+    ECKey p384 = new ECKeyGenerator(Curve.P_384).generate();
+    JwtAuthenticator byEc = new JwtAuthenticator(null, pem(p384.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
+    assertThat(byEc.authenticate(sign(new ECDSASigner(p384), JWSAlgorithm.ES384, "k", "audit", List.of("a"))).scopes())
+        .containsExactly(Scope.AUDIT);
+  }
+
+  @Test
+  void tokensWithoutSubjectOrWithBlankTaxIdsAreRejected() throws Exception {
+    RSAKey rsa = new RSAKeyGenerator(2048).generate();
+    JwtAuthenticator auth = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
+    assertThatThrownBy(() -> auth.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, "audit", List.of(""))))
+        .isInstanceOf(AuthenticationException.class).hasMessageContaining("tax_ids");
+    JWTClaimsSet noSub = new JWTClaimsSet.Builder().issuer(ISS).audience(AUD).expirationTime(Date.from(Instant.now().plusSeconds(60)))
+        .claim("tax_ids", List.of("a")).build();
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), noSub);
+    jwt.sign(new RSASSASigner(rsa));
+    assertThatThrownBy(() -> auth.authenticate(jwt.serialize())).isInstanceOf(AuthenticationException.class).hasMessageContaining("sub");
+  }
+
+  @Test
+  void keysFetchedOverPlainHttpAreRefusedExceptOnLoopbackAndAnUnreachableIdpIsNotTheTokensFault() throws Exception {
+    assertThatThrownBy(() -> new JwtAuthenticator(null, "", "http://idp.example.com/jwks.json", ISS, AUD, 60, "tax_ids", "scp"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("https");
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    JwtAuthenticator auth = new JwtAuthenticator(null, "", "http://127.0.0.1:" + closed + "/jwks.json", ISS, AUD, 60, "tax_ids", "scp");
+    RSAKey rsa = new RSAKeyGenerator(2048).keyID("k1").generate();
+    assertThatThrownBy(() -> auth.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, "k1", "audit", List.of("a"))))
+        .isInstanceOf(JwtAuthenticator.KeysUnavailableException.class);
+  }
 }
