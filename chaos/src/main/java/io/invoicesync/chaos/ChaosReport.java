@@ -1,0 +1,90 @@
+package io.invoicesync.chaos;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** chaos/results/latest.{json,md}: per scenario the rounds, invoices issued, what was lost, duplicated or stale, recovery, passed. */
+final class ChaosReport {
+
+  private ChaosReport() {
+  }
+
+  static Map<String, Object> json(List<ScenarioRunner.Result> results, boolean quick, Instant started, double seconds, String command) {
+    Map<String, Object> scenarios = new LinkedHashMap<>();
+    for (ScenarioRunner.Result r : results) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("description", r.scenario().description);
+      m.put("implemented", r.scenario().implemented());
+      m.put("rounds", r.rounds());
+      m.put("invoices_issued", r.issued());
+      Judge.Verdict v = r.verdict();
+      m.put("lost", v == null ? null : v.lost());
+      m.put("duplicate_versions", v == null ? null : v.duplicateVersions());
+      m.put("out_of_order", v == null ? null : v.outOfOrder());
+      m.put("stale", v == null ? null : v.stale());
+      m.put("extra", v == null ? null : v.extra());
+      m.put("spurious_rejections", v == null ? null : v.spuriousRejections());
+      m.put("rejected", v == null ? null : v.rejected());
+      m.put("recovery_s", r.maxRecovery());
+      m.put("recovery_s_each", r.recoverySeconds());
+      m.put("restarts_after_exit", r.restartsAfterExit());
+      m.put("seconds", Math.round(r.seconds() * 10) / 10.0);
+      m.put("passed", r.passed());
+      m.put("note", r.note());
+      m.put("examples", v == null ? List.of() : v.examples());
+      scenarios.put(r.scenario().id, m);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("command", command);
+    out.put("quick", quick);
+    out.put("started", started.toString());
+    out.put("seconds", Math.round(seconds));
+    out.put("cores", Runtime.getRuntime().availableProcessors());
+    out.put("scenarios", scenarios);
+    return out;
+  }
+
+  static String markdown(List<ScenarioRunner.Result> results, boolean quick, Instant started, double seconds, String command) {
+    StringBuilder md = new StringBuilder();
+    md.append("| scenario | rounds | issued | lost | duplicate versions | stale | spurious rejections | recovery s (max) | passed |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for (ScenarioRunner.Result r : results) {
+      Judge.Verdict v = r.verdict();
+      md.append("| ").append(r.scenario().id).append(" | ");
+      if (v == null) {
+        md.append("| | | | | | | not run: ").append(r.note()).append(" |\n");
+        continue;
+      }
+      md.append(r.rounds()).append(" | ").append(r.issued()).append(" | ").append(v.lost()).append(" | ").append(v.duplicateVersions() + v.outOfOrder())
+          .append(" | ").append(v.stale() + v.extra()).append(" | ").append(v.spuriousRejections()).append(" | ")
+          .append(r.maxRecovery() == null ? "" : String.format("%.1f", r.maxRecovery())).append(" | ")
+          .append(Boolean.TRUE.equals(r.passed()) ? "yes" : "**no**").append(r.note().isEmpty() ? "" : " (" + r.note() + ")").append(" |\n");
+    }
+    md.append("\n`").append(command).append("`, ").append(quick ? "quick" : "full").append(" suite, started ").append(started)
+        .append(", ").append(Math.round(seconds)).append(" s on ").append(Runtime.getRuntime().availableProcessors()).append(" cores. ")
+        .append("Lost = not visible at the end (MISSING, still in flight after the drain, or a valid invoice dead-lettered); ")
+        .append("duplicate versions = a version on invoices.synced twice or out of order; stale = visible at an older state than the ")
+        .append("source (or in the store only); recovery = fault end until a canary invoice issued then is decided.\n");
+    for (ScenarioRunner.Result r : results) {
+      if (r.verdict() != null && !r.verdict().examples().isEmpty()) {
+        md.append("\n").append(r.scenario().id).append(": ").append(String.join("; ", r.verdict().examples())).append("\n");
+      }
+    }
+    return md.toString();
+  }
+
+  static void write(Path dir, List<ScenarioRunner.Result> results, boolean quick, Instant started, double seconds, String command)
+      throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("latest.md"), markdown(results, quick, started, seconds, command));
+    Files.writeString(dir.resolve("latest.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValueAsString(json(results, quick, started, seconds, command)) + "\n");
+  }
+}

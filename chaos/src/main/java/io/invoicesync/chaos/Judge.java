@@ -1,0 +1,128 @@
+package io.invoicesync.chaos;
+
+import io.invoicesync.cli.reconcile.ReconcileClass;
+import io.invoicesync.cli.reconcile.Reconciler;
+import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.testkit.KafkaTestSupport;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Says whether a scenario lost, duplicated or left stale any invoice: after the load stops, waits
+ * until the pipeline has drained (a reconciliation with nothing MISSING, STALE or IN_FLIGHT, or the
+ * drain time is up), then takes the final reconciliation of the issuing database against the query
+ * store, and reads {@code invoices.synced} whole to check each invoice's versions run 1, 2, 3...
+ * once each and in order. Rejections are spurious when the generator issued the invoice valid.
+ */
+final class Judge {
+
+  /** What the judge found; the JSON field names of chaos/results/latest.json. */
+  record Verdict(long lost, long duplicateVersions, long outOfOrder, long stale, long extra, long spuriousRejections, long rejected,
+                 long deadLettered, long sourceInvoices, long storeInvoices, List<String> examples) {
+    boolean clean() {
+      return lost == 0 && duplicateVersions == 0 && outOfOrder == 0 && stale == 0 && extra == 0 && spuriousRejections == 0;
+    }
+  }
+
+  private final Stack stack;
+
+  Judge(Stack stack) {
+    this.stack = stack;
+  }
+
+  Verdict judge(Map<String, InvoiceGenerator.Issued> ledger, Duration drain, Consumer<String> progress) throws SQLException, InterruptedException {
+    Reconciler reconciler = new Reconciler(stack.issuingDataSource(), "issuing", stack.storeDataSource(), Duration.ofSeconds(5));
+    long deadline = System.nanoTime() + drain.toNanos();
+    Reconciler.Report report;
+    while (true) {
+      report = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
+      int open = count(report, ReconcileClass.MISSING) + count(report, ReconcileClass.STALE) + count(report, ReconcileClass.IN_FLIGHT);
+      if (open == 0 || System.nanoTime() > deadline) {
+        break;
+      }
+      progress.accept("draining: " + open + " invoices not yet visible at their latest state");
+      Thread.sleep(2_000); // a reconciliation every 2 s while the pipeline catches up
+    }
+    long spurious = 0;
+    long deadValid = 0;
+    List<String> examples = new ArrayList<>();
+    for (Reconciler.Difference d : report.differences()) {
+      InvoiceGenerator.Issued issued = ledger.get(d.invoiceId());
+      boolean valid = issued != null && issued.valid();
+      if (d.kind() == ReconcileClass.REJECTED && valid) {
+        spurious++;
+        example(examples, "spurious rejection: " + d.invoiceId());
+      } else if (d.kind() == ReconcileClass.DEAD_LETTERED && valid) {
+        deadValid++;
+        example(examples, "dead-lettered: " + d.invoiceId());
+      } else if (d.kind().alarm() || d.kind() == ReconcileClass.IN_FLIGHT) {
+        example(examples, d.kind() + ": " + d.invoiceId());
+      }
+    }
+    long lost = count(report, ReconcileClass.MISSING) + count(report, ReconcileClass.IN_FLIGHT) + deadValid;
+
+    Map<String, List<Integer>> versions = new HashMap<>();
+    SerdeFactory serdes = SerdeFactory.registryLess();
+    for (ConsumerRecord<String, InvoiceState> r : KafkaTestSupport.readToEnd(stack.bootstrap(), Topics.SYNCED.name(),
+        serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceState.class).deserializer())) {
+      versions.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getVersion());
+    }
+    long duplicates = 0;
+    long outOfOrder = 0;
+    for (Map.Entry<String, List<Integer>> e : versions.entrySet()) {
+      List<Integer> vs = e.getValue();
+      if (vs.stream().distinct().count() != vs.size()) {
+        duplicates += vs.size() - vs.stream().distinct().count();
+        example(examples, "versions applied twice: " + e.getKey() + " " + vs);
+      }
+      for (int i = 0; i < vs.size(); i++) {
+        if (vs.get(i) != i + 1 && vs.stream().distinct().count() == vs.size()) {
+          outOfOrder++;
+          example(examples, "versions out of order or skipped: " + e.getKey() + " " + vs);
+          break;
+        }
+      }
+    }
+    return new Verdict(lost, duplicates, outOfOrder, count(report, ReconcileClass.STALE), count(report, ReconcileClass.EXTRA), spurious,
+        count(report, ReconcileClass.REJECTED), count(report, ReconcileClass.DEAD_LETTERED), report.sourceInvoices(), report.storeInvoices(),
+        examples);
+  }
+
+  /** Whether the store has decided {@code id}: visible, or rejected. */
+  boolean decided(String id) {
+    try (Connection c = stack.storeDataSource().getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM invoice WHERE id = ?) OR EXISTS (SELECT 1 FROM "
+             + "invoice_rejection WHERE invoice_id = ?)")) {
+      ps.setString(1, id);
+      ps.setString(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      return false; // the store is away: not decided yet
+    }
+  }
+
+  private static int count(Reconciler.Report r, ReconcileClass k) {
+    return r.counts().getOrDefault(k, 0);
+  }
+
+  private static void example(List<String> examples, String s) {
+    if (examples.size() < 10) {
+      examples.add(s);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.invoicesync.chaos;
+
+import io.invoicesync.testkit.InvoiceGenerator;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The steady load a scenario runs under: the demo's generator (valid and invalid invoices, voids and
+ * red-letter flushes) at a fixed rate against the issuing database. When the issuing database goes
+ * away the generator's thread ends; {@link #resume} starts a new one once it is back. Every
+ * generator's ledger is kept, for the judge.
+ */
+final class Load {
+
+  private final String issuingUrl;
+  private final String prefix;
+  private final double rate;
+  private final List<InvoiceGenerator> generators = new ArrayList<>();
+  private final Map<String, InvoiceGenerator.Issued> canaries = new ConcurrentHashMap<>();
+  private AtomicBoolean stop = new AtomicBoolean();
+  private List<Thread> threads = List.of();
+  private int canary;
+
+  Load(String issuingUrl, String prefix, double rate) {
+    this.issuingUrl = issuingUrl;
+    this.prefix = prefix;
+    this.rate = rate;
+  }
+
+  synchronized void start() {
+    stop = new AtomicBoolean();
+    InvoiceGenerator g = new InvoiceGenerator(issuingUrl, prefix + generators.size() + "-", 42 + generators.size(), true);
+    generators.add(g);
+    threads = g.startAtRate(rate, 1, stop::get);
+  }
+
+  /** After an outage of the issuing database: stops what is left and starts a fresh generator. */
+  synchronized void resume() throws InterruptedException {
+    stopNow();
+    start();
+  }
+
+  synchronized void stopNow() throws InterruptedException {
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join(Duration.ofSeconds(30).toMillis());
+    }
+  }
+
+  /** Issues one valid-or-not invoice now and returns its id: the probe a recovery time is measured with. */
+  synchronized String canary() throws SQLException {
+    InvoiceGenerator g = new InvoiceGenerator(issuingUrl, prefix + "canary" + (canary++) + "-", 7 + canary, true);
+    g.issue(1);
+    canaries.putAll(g.ledger());
+    return g.ledger().keySet().iterator().next();
+  }
+
+  long issued() {
+    return generators.stream().mapToLong(InvoiceGenerator::issuedCount).sum() + canaries.size();
+  }
+
+  Map<String, InvoiceGenerator.Issued> ledger() {
+    Map<String, InvoiceGenerator.Issued> all = new ConcurrentHashMap<>(canaries);
+    generators.forEach(g -> all.putAll(g.ledger()));
+    return all;
+  }
+}

@@ -1,0 +1,72 @@
+package io.invoicesync.chaos;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The scenarios of issue 15 by id (for {@code --only}), with their rounds in the full and the quick suite. */
+enum Scenario {
+  KILL_PIPELINE("kill-pipeline", "kill -9 of the whole pipeline process, restarted on the same data", 20, 3, Layout.ONE_PROCESS),
+  KILL_INGEST("kill-ingest", "kill -9 of the ingest process alone", 10, 2, Layout.SPLIT),
+  KILL_STREAMS("kill-streams", "kill -9 of the sync-streams process alone", 10, 2, Layout.SPLIT),
+  KILL_PROJECTOR("kill-projector", "kill -9 of the projector (and API) process alone", 10, 2, Layout.SPLIT),
+  BROKER_BOUNCE("broker-bounce", "the broker stopped and started again", 5, 1, Layout.SPLIT),
+  BROKER_LOSS_RF3("broker-loss-rf3", "a 3-broker cluster (RF=3, min.insync.replicas=2) losing one broker", 1, 1, null),
+  ISSUING_DB_OUTAGE("issuing-db-outage", "the issuing database stopped (60 s; 15 s quick)", 1, 1, Layout.SPLIT),
+  STORE_OUTAGE("store-outage", "the query store stopped (60 s; 15 s quick)", 1, 1, Layout.SPLIT),
+  STORE_READ_ONLY("store-read-only", "the query store switched to read-only and back", 1, 1, null),
+  REGISTRY_OUTAGE("registry-outage", "the schema registry unavailable (where a registry is used)", 1, 1, null),
+  SLOT_DROPPED("slot-dropped", "the replication slot dropped while ingest is down", 1, 1, null),
+  SOURCE_RESTORED("source-restored", "the issuing database restored from an older backup", 1, 1, null),
+  POISON_HUGE_INVOICE("poison-huge-invoice", "one invoice with 60,000 lines", 1, 1, null),
+  POISON_NULL("poison-null", "a NULL where the contract needs a value", 1, 1, null),
+  POISON_COLUMN_RENAMED("poison-column-renamed", "a column of the issuing table renamed", 1, 1, null),
+  TOAST_WIDE_ROWS("toast-wide-rows", "wide rows (long remarks/addresses) voided later", 1, 1, null),
+  RETRY_RETENTION("retry-retention", "the retry topic's retention expiring while records are parked", 1, 1, null),
+  PROJECTOR_RESTART_PARKED("projector-restart-parked", "a projector restart while records are parked", 1, 1, null);
+
+  /** How the pipeline runs for a scenario: one process, or ingest / streams / projector+api apart. */
+  enum Layout { ONE_PROCESS, SPLIT }
+
+  final String id;
+  final String description;
+  final int fullRounds;
+  final int quickRounds;
+  /** Null: not built yet (reported as such, never as passed). */
+  final Layout layout;
+
+  Scenario(String id, String description, int fullRounds, int quickRounds, Layout layout) {
+    this.id = id;
+    this.description = description;
+    this.fullRounds = fullRounds;
+    this.quickRounds = quickRounds;
+    this.layout = layout;
+  }
+
+  boolean implemented() {
+    return layout != null;
+  }
+
+  static Map<String, Scenario> byId() {
+    Map<String, Scenario> m = new LinkedHashMap<>();
+    for (Scenario s : values()) {
+      m.put(s.id, s);
+    }
+    return m;
+  }
+
+  /** The scenarios {@code --only} names (comma-separated ids), all when blank; an unknown id fails naming the known ones. */
+  static List<Scenario> parse(String only) {
+    if (only == null || only.isBlank()) {
+      return List.of(values());
+    }
+    Map<String, Scenario> known = byId();
+    return java.util.Arrays.stream(only.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(s -> {
+      Scenario sc = known.get(s);
+      if (sc == null) {
+        throw new IllegalArgumentException("--only: unknown scenario '" + s + "'; known: " + String.join(", ", known.keySet()));
+      }
+      return sc;
+    }).distinct().toList();
+  }
+}

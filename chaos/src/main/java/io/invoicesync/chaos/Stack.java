@@ -1,0 +1,145 @@
+package io.invoicesync.chaos;
+
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.projector.QueryStoreSchema;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The infrastructure a chaos run breaks, in the chaos JVM on fixed ports so that each part can be
+ * stopped and started again at the same address with its data: the issuing PostgreSQL, the query
+ * store's PostgreSQL (separate servers, so that each can go away alone) and the Kafka broker.
+ */
+final class Stack implements AutoCloseable {
+
+  final Path dir;
+  final int issuingPort;
+  final int storePort;
+  final int kafkaPort;
+  private EmbeddedPostgresServer issuing;
+  private EmbeddedPostgresServer store;
+  private EmbeddedKafkaBroker kafka;
+
+  private Stack(Path dir) {
+    this.dir = dir;
+    this.issuingPort = freePort();
+    this.storePort = freePort();
+    this.kafkaPort = freePort();
+  }
+
+  static Stack start(Path dir) {
+    Stack s = new Stack(dir);
+    s.startIssuing();
+    s.startStore();
+    s.startKafka();
+    IssuingPlatformSchema.migrate(s.issuingUrl(), EmbeddedPostgresServer.USER, "");
+    QueryStoreSchema.migrate(s.storeUrl(), EmbeddedPostgresServer.USER, "");
+    return s;
+  }
+
+  void startIssuing() {
+    issuing = EmbeddedPostgresServer.startOwnedByCaller(dir.resolve("issuing-pg"), List.of("issuing"), issuingPort);
+  }
+
+  void stopIssuing() {
+    issuing.close();
+    issuing = null;
+  }
+
+  void startStore() {
+    store = EmbeddedPostgresServer.startOwnedByCaller(dir.resolve("store-pg"), List.of("querystore"), storePort);
+  }
+
+  void stopStore() {
+    store.close();
+    store = null;
+  }
+
+  void startKafka() {
+    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"), kafkaPort);
+  }
+
+  void stopKafka() {
+    kafka.close();
+    kafka = null;
+  }
+
+  String issuingUrl() {
+    return "jdbc:postgresql://localhost:" + issuingPort + "/issuing?user=" + EmbeddedPostgresServer.USER;
+  }
+
+  String storeUrl() {
+    return "jdbc:postgresql://localhost:" + storePort + "/querystore?user=" + EmbeddedPostgresServer.USER;
+  }
+
+  String bootstrap() {
+    return "localhost:" + kafkaPort;
+  }
+
+  DataSource issuingDataSource() {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(issuingUrl());
+    ds.setConnectTimeout(5);
+    return ds;
+  }
+
+  DataSource storeDataSource() {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(storeUrl());
+    ds.setConnectTimeout(5);
+    return ds;
+  }
+
+  /**
+   * The pipeline's 'run' configuration on this stack. Static membership (instance ids): a process
+   * restarted after a SIGKILL takes its partitions back at once, as an orchestrator's would.
+   */
+  Map<String, String> runConfig() {
+    Map<String, String> cfg = new LinkedHashMap<>();
+    cfg.put("bootstrap.servers", bootstrap());
+    cfg.put("topics.replication.factor", "1");
+    cfg.put("ingest.database.port", Integer.toString(issuingPort));
+    cfg.put("ingest.database.dbname", "issuing");
+    cfg.put("streams.state.dir", dir.resolve("streams-state").toString());
+    cfg.put("streams.instance.id", "chaos");
+    cfg.put("projector.jdbc.url", storeUrl());
+    cfg.put("projector.migrate", "false");
+    cfg.put("projector.instance.id", "chaos");
+    cfg.put("api.jdbc.url", storeUrl());
+    cfg.put("api.auth.mode", "none");
+    cfg.put("api.bind.address", "127.0.0.1");
+    cfg.put("api.port", "0");
+    cfg.put("management.port", "0");
+    return cfg;
+  }
+
+  @Override
+  public void close() {
+    if (kafka != null) {
+      kafka.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (issuing != null) {
+      issuing.close();
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
