@@ -30,6 +30,7 @@ final class ChaosReport {
       m.put("out_of_order", v == null ? null : v.outOfOrder());
       m.put("stale", v == null ? null : v.stale());
       m.put("extra", v == null ? null : v.extra());
+      m.put("unavailable_placeholders", v == null ? null : v.placeholders());
       m.put("spurious_rejections", v == null ? null : v.spuriousRejections());
       m.put("rejected", v == null ? null : v.rejected());
       m.put("recovery_s", r.maxRecovery());
@@ -63,7 +64,7 @@ final class ChaosReport {
         continue;
       }
       md.append(r.rounds()).append(" | ").append(r.issued()).append(" | ").append(v.lost()).append(" | ").append(v.duplicateVersions() + v.outOfOrder())
-          .append(" | ").append(v.stale() + v.extra()).append(" | ").append(v.spuriousRejections()).append(" | ")
+          .append(" | ").append(v.stale() + v.extra() + v.placeholders()).append(" | ").append(v.spuriousRejections()).append(" | ")
           .append(r.maxRecovery() == null ? "" : String.format("%.1f", r.maxRecovery())).append(" | ")
           .append(Boolean.TRUE.equals(r.passed()) ? "yes" : "**no**").append(r.note().isEmpty() ? "" : " (" + r.note() + ")").append(" |\n");
     }
@@ -71,7 +72,7 @@ final class ChaosReport {
         .append(", ").append(Math.round(seconds)).append(" s on ").append(Runtime.getRuntime().availableProcessors()).append(" cores. ")
         .append("Lost = not visible at the end (MISSING, still in flight after the drain, or a valid invoice dead-lettered); ")
         .append("duplicate versions = a version on invoices.synced twice or out of order; stale = visible at an older state than the ")
-        .append("source (or in the store only); recovery = fault end until a canary invoice issued then is decided.\n");
+        .append("source (or in the store only, or holding Debezium's unavailable-value placeholder); recovery = fault end until a canary invoice issued then is decided.\n");
     for (ScenarioRunner.Result r : results) {
       if (r.verdict() != null && !r.verdict().examples().isEmpty()) {
         md.append("\n").append(r.scenario().id).append(": ").append(String.join("; ", r.verdict().examples())).append("\n");

@@ -29,10 +29,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class Judge {
 
   /** What the judge found; the JSON field names of chaos/results/latest.json. */
-  record Verdict(long lost, long duplicateVersions, long outOfOrder, long stale, long extra, long spuriousRejections, long rejected,
-                 long deadLettered, long sourceInvoices, long storeInvoices, List<String> examples) {
+  record Verdict(long lost, long duplicateVersions, long outOfOrder, long stale, long extra, long placeholders, long spuriousRejections,
+                 long rejected, long deadLettered, long sourceInvoices, long storeInvoices, List<String> examples) {
     boolean clean() {
-      return lost == 0 && duplicateVersions == 0 && outOfOrder == 0 && stale == 0 && extra == 0 && spuriousRejections == 0;
+      return lost == 0 && duplicateVersions == 0 && outOfOrder == 0 && stale == 0 && extra == 0 && placeholders == 0 && spuriousRejections == 0;
     }
   }
 
@@ -72,6 +72,16 @@ final class Judge {
       }
     }
     long lost = count(report, ReconcileClass.MISSING) + count(report, ReconcileClass.IN_FLIGHT) + deadValid;
+    // a poison record must end rejected or dead-lettered, with its reasons: never silently visible or nowhere
+    java.util.Set<String> explained = new java.util.HashSet<>();
+    report.differences().stream().filter(d -> d.kind() == ReconcileClass.REJECTED || d.kind() == ReconcileClass.DEAD_LETTERED)
+        .forEach(d -> explained.add(d.invoiceId()));
+    for (InvoiceGenerator.Issued i : ledger.values()) {
+      if ("POISON".equals(i.type()) && !explained.contains(i.id())) {
+        lost++;
+        example(examples, "poison record neither rejected nor dead-lettered: " + i.id());
+      }
+    }
 
     Map<String, List<Integer>> versions = new HashMap<>();
     SerdeFactory serdes = SerdeFactory.registryLess();
@@ -95,9 +105,28 @@ final class Judge {
         }
       }
     }
-    return new Verdict(lost, duplicates, outOfOrder, count(report, ReconcileClass.STALE), count(report, ReconcileClass.EXTRA), spurious,
+    long placeholders = placeholders();
+    if (placeholders > 0) {
+      example(examples, placeholders + " store rows hold Debezium's __debezium_unavailable_value");
+    }
+    return new Verdict(lost, duplicates, outOfOrder, count(report, ReconcileClass.STALE), count(report, ReconcileClass.EXTRA), placeholders,
+        spurious,
         count(report, ReconcileClass.REJECTED), count(report, ReconcileClass.DEAD_LETTERED), report.sourceInvoices(), report.storeInvoices(),
         examples);
+  }
+
+  /** Rows of the store holding Debezium's placeholder for a value PostgreSQL did not send (must be none). */
+  private long placeholders() throws SQLException {
+    try (Connection c = stack.storeDataSource().getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM invoice i WHERE row_to_json(i)::text LIKE ?) "
+             + "+ (SELECT count(*) FROM invoice_line l WHERE row_to_json(l)::text LIKE ?)")) {
+      ps.setString(1, "%__debezium_unavailable_value%");
+      ps.setString(2, "%__debezium_unavailable_value%");
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
   }
 
   /** Whether the store has decided {@code id}: visible, or rejected. */

@@ -60,6 +60,16 @@ final class Load {
     return g.ledger().keySet().iterator().next();
   }
 
+  /** Invoices a scenario issued itself, valid: the judge counts a rejection of one as spurious. */
+  void issuedValid(String id, String type, String number) {
+    canaries.put(id, new InvoiceGenerator.Issued(id, type, null, number, true, false));
+  }
+
+  /** Invoices a scenario issued broken on purpose: the judge wants each one rejected (or dead-lettered) with its reasons. */
+  void issuedPoison(String id) {
+    canaries.put(id, new InvoiceGenerator.Issued(id, "POISON", null, null, false, false));
+  }
+
   long issued() {
     return generators.stream().mapToLong(InvoiceGenerator::issuedCount).sum() + canaries.size();
   }

@@ -19,9 +19,10 @@ enum Scenario {
   SLOT_DROPPED("slot-dropped", "the replication slot dropped while ingest is down", 1, 1, null),
   SOURCE_RESTORED("source-restored", "the issuing database restored from an older backup", 1, 1, null),
   POISON_HUGE_INVOICE("poison-huge-invoice", "one invoice with 60,000 lines", 1, 1, null),
-  POISON_NULL("poison-null", "a NULL where the contract needs a value", 1, 1, null),
+  POISON_NULL("poison-null", "a NULL where the contract needs a value (issue date), 5 invoices among the load", 1, 1, Layout.SPLIT),
   POISON_COLUMN_RENAMED("poison-column-renamed", "a column of the issuing table renamed", 1, 1, null),
-  TOAST_WIDE_ROWS("toast-wide-rows", "wide rows (long remarks/addresses) voided later", 1, 1, null),
+  TOAST_WIDE_ROWS("toast-wide-rows", "wide rows (long remarks and addresses, stored out of line) updated later without them", 3, 1,
+      Layout.SPLIT),
   RETRY_RETENTION("retry-retention", "the retry topic's retention expiring while records are parked", 1, 1, null),
   PROJECTOR_RESTART_PARKED("projector-restart-parked", "a projector restart while records are parked", 1, 1, null);
 

@@ -26,7 +26,8 @@ final class ScenarioRunner implements AutoCloseable {
       if (!scenario.implemented()) {
         return null;
       }
-      return verdict != null && verdict.clean() && recoverySeconds.stream().allMatch(r -> r >= 0);
+      // a process that ended on a fault it should have ridden out (an outage, a poison record) fails the scenario too
+      return verdict != null && verdict.clean() && recoverySeconds.stream().allMatch(r -> r >= 0) && restartsAfterExit == 0;
     }
 
     Double maxRecovery() {
@@ -121,8 +122,123 @@ final class ScenarioRunner implements AutoCloseable {
         stack.startIssuing();
         load.resume();
       }
+      case TOAST_WIDE_ROWS -> wideRows(load);
+      case POISON_NULL -> poisonNull(load);
       default -> throw new IllegalStateException("no fault for " + s.id);
     }
+  }
+
+  /**
+   * 20 valid invoices are issued with long remarks and addresses (random CJK text, so PostgreSQL
+   * stores them out of line, TOASTed, instead of compressing them away); once they are visible, an
+   * update touches each row without changing those columns ({@code updated_at}, which the issuing
+   * platform's triggers allow): with REPLICA IDENTITY DEFAULT, PostgreSQL does not send the long
+   * values, and Debezium says {@code __debezium_unavailable_value}. The store must end equal to the
+   * source on every column.
+   */
+  private void wideRows(Load load) throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try (java.sql.PreparedStatement header = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, "
+          + "issue_date, issued_at, seller_name, seller_tax_id, seller_address_phone, buyer_name, buyer_tax_id, buyer_address_phone, "
+          + "total_amount, total_tax, grand_total, remarks) VALUES (?, ?, 'DIGITAL_GENERAL', ?, ?, '深圳市示例科技有限公司', "
+          + "'91440300MA5ETUPW89', ?, '上海某某贸易有限公司', '91310000MA1FL4XQ3A', ?, 1000.00, 130.00, 1130.00, ?)");
+           java.sql.PreparedStatement line = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
+               + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, "
+               + "0.13, 130.00, '3040201010000000000')")) {
+        java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+        long serial = System.currentTimeMillis() % 1_000_000_000L;
+        for (int i = 0; i < 20; i++) {
+          String id = "chaos-wide-" + serial + "-" + i;
+          header.setString(1, id);
+          header.setString(2, io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + i));
+          header.setObject(3, today);
+          header.setObject(4, today.atTime(10, 0));
+          header.setString(5, cjk(280) + " 0755-1234567");
+          header.setString(6, cjk(280) + " 021-12345678");
+          header.setString(7, cjk(480));
+          header.executeUpdate();
+          line.setString(1, id);
+          line.executeUpdate();
+          c.commit(); // one transaction per invoice, as the platform issues them
+          ids.add(id);
+          load.issuedValid(id, "DIGITAL_GENERAL", io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + i));
+        }
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline && wideVisible(ids) < ids.size()) {
+      Thread.sleep(500); // until the wide states are in the store
+    }
+    // the touch runs with the platform's own content trigger off: a PL/pgSQL trigger that reads NEW detoasts the long values and
+    // so sends them whole; a platform without one (most) sends only what changed, as tested with test_decoding
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement();
+         java.sql.PreparedStatement touch = c.prepareStatement("UPDATE issuing.invoice SET updated_at = now() WHERE id = ?")) {
+      c.setAutoCommit(false);
+      st.execute("ALTER TABLE issuing.invoice DISABLE TRIGGER invoice_immutable");
+      for (String id : ids) {
+        touch.setString(1, id);
+        touch.addBatch();
+      }
+      touch.executeBatch();
+      st.execute("ALTER TABLE issuing.invoice ENABLE TRIGGER invoice_immutable");
+      c.commit();
+    }
+  }
+
+  /**
+   * The issuing platform lets a column the contract needs be NULL (its NOT NULL dropped), and issues
+   * 5 invoices without an issue date among the load: each must end rejected with its reasons, and
+   * everything else keep flowing (no process may end).
+   */
+  private void poisonNull(Load load) throws Exception {
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+      st.execute("ALTER TABLE issuing.invoice ALTER COLUMN issue_date DROP NOT NULL");
+    }
+    long serial = System.currentTimeMillis() % 1_000_000_000L;
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try (java.sql.PreparedStatement header = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, "
+          + "issue_date, issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) "
+          + "VALUES (?, ?, 'DIGITAL_GENERAL', NULL, now(), '深圳市示例科技有限公司', '91440300MA5ETUPW89', '上海某某贸易有限公司', "
+          + "'91310000MA1FL4XQ3A', 1000.00, 130.00, 1130.00)");
+           java.sql.PreparedStatement line = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
+               + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, "
+               + "0.13, 130.00, '3040201010000000000')")) {
+        for (int i = 0; i < 5; i++) {
+          String id = "chaos-null-" + serial + "-" + i;
+          header.setString(1, id);
+          header.setString(2, io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 50 + i));
+          header.executeUpdate();
+          line.setString(1, id);
+          line.executeUpdate();
+          c.commit();
+          load.issuedPoison(id);
+        }
+      }
+    }
+  }
+
+  private int wideVisible(List<String> ids) {
+    try (java.sql.Connection c = stack.storeDataSource().getConnection();
+         java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM invoice WHERE id = ANY (?) AND length(remarks) >= 480")) {
+      ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    } catch (java.sql.SQLException e) {
+      return 0;
+    }
+  }
+
+  private String cjk(int n) {
+    StringBuilder b = new StringBuilder(n);
+    for (int i = 0; i < n; i++) {
+      b.append((char) (0x4E00 + random.nextInt(0x9FA5 - 0x4E00)));
+    }
+    return b.toString();
   }
 
   private static void restart(PipelineProcess p) throws Exception {

@@ -38,8 +38,8 @@ class ChaosCommandTest {
 
   @Test
   void resultsAreATableFirstAndJsonKeyedByScenario() throws Exception {
-    Judge.Verdict clean = new Judge.Verdict(0, 0, 0, 0, 0, 0, 12, 0, 400, 388, List.of());
-    Judge.Verdict lossy = new Judge.Verdict(2, 1, 0, 0, 0, 0, 12, 0, 400, 386, List.of("MISSING: chaos-x-1"));
+    Judge.Verdict clean = new Judge.Verdict(0, 0, 0, 0, 0, 0, 0, 12, 0, 400, 388, List.of());
+    Judge.Verdict lossy = new Judge.Verdict(2, 1, 0, 0, 0, 0, 0, 12, 0, 400, 386, List.of("MISSING: chaos-x-1"));
     List<ScenarioRunner.Result> results = List.of(
         new ScenarioRunner.Result(Scenario.KILL_PIPELINE, 3, 400, clean, List.of(4.2, 6.0, 5.1), 0, 90, ""),
         new ScenarioRunner.Result(Scenario.BROKER_BOUNCE, 1, 400, lossy, List.of(-1.0), 1, 60, "1 process(es) exited on the fault and were restarted"),

@@ -172,6 +172,40 @@ class SyncTopologyTest {
   }
 
   @Test
+  void shouldPutBackTheLongValuesAnUpdateDidNotSendFromThePreviousState() {
+    // REPLICA IDENTITY DEFAULT: an UPDATE leaves unchanged TOASTed columns out, and Debezium says so with its placeholder
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-toast", 2);
+    inv.setRemarks("备注".repeat(200));
+    inv.getBuyer().setAddressPhone("上海市浦东新区".repeat(40) + " 021-12345678");
+    pipe(InvoiceFixtures.created(inv, 100));
+    Invoice voided = Invoice.newBuilder(inv).build();
+    voided.setRemarks(io.invoicesync.streams.internal.UnavailableValues.PLACEHOLDER);
+    voided.getBuyer().setAddressPhone(io.invoicesync.streams.internal.UnavailableValues.PLACEHOLDER);
+
+    pipe(InvoiceFixtures.statusChanged(voided, "PARTIALLY_RED_FLUSHED", 200));
+
+    List<InvoiceState> states = synced.readValuesToList();
+    assertThat(states).hasSize(2);
+    Invoice v2 = states.get(1).getInvoice();
+    assertThat(v2.getStatus()).isEqualTo("PARTIALLY_RED_FLUSHED");
+    assertThat(v2.getRemarks()).isEqualTo(inv.getRemarks());
+    assertThat(v2.getBuyer().getAddressPhone()).isEqualTo(inv.getBuyer().getAddressPhone());
+    assertThat(v2.toString()).doesNotContain(io.invoicesync.streams.internal.UnavailableValues.PLACEHOLDER);
+  }
+
+  @Test
+  void shouldRejectAPlaceholderWithNoEarlierStateToTakeItsValueFrom() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-toast-2", 1);
+    inv.setRemarks(io.invoicesync.streams.internal.UnavailableValues.PLACEHOLDER);
+
+    pipe(InvoiceFixtures.created(inv, 100));
+
+    assertThat(synced.readValuesToList()).isEmpty();
+    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode, Violation::getField)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("VALUE_UNAVAILABLE", "remarks"));
+  }
+
+  @Test
   void shouldChainAuditEntriesPerInvoice() {
     Invoice inv = InvoiceFixtures.digitalInvoice("inv-10", 1);
     pipe(InvoiceFixtures.created(inv, 100));

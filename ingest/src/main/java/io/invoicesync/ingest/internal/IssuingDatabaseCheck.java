@@ -45,6 +45,7 @@ public final class IssuingDatabaseCheck {
       for (String table : tables) {
         checkTableExists(c, table, where);
       }
+      warnReplicaIdentity(c, List.of(config.qualifiedInvoiceTable(), config.qualifiedLineTable()));
       ensurePublication(c, config.getString(IngestConfig.PUBLICATION_NAME), tables, ours, where);
       checkSlot(c, config.getString(IngestConfig.SLOT_NAME), config.getString(IngestConfig.DATABASE_DBNAME), where);
     } catch (SQLException e) {
@@ -60,6 +61,26 @@ public final class IssuingDatabaseCheck {
         throw new IngestStartupException("wal_level is '" + level + "' on " + where
             + "; change data capture with pgoutput needs wal_level=logical. Set it in postgresql.conf "
             + "(or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL.");
+      }
+    }
+  }
+
+  /**
+   * Under REPLICA IDENTITY DEFAULT an UPDATE does not carry unchanged TOASTed (long) values, and
+   * Debezium sends a placeholder; sync-streams puts the previous state's value back (and rejects the
+   * change, saying so, when it has none). FULL makes that unnecessary: worth a line in the log.
+   */
+  static void warnReplicaIdentity(Connection c, List<String> tables) throws SQLException {
+    for (String table : tables) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT relreplident FROM pg_class WHERE oid = to_regclass(?)")) {
+        ps.setString(1, table);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next() && !"f".equals(rs.getString(1))) {
+            log.info("{} has REPLICA IDENTITY {}: updates do not carry unchanged long (TOASTed) values, which sync-streams fills in "
+                + "from the invoice's previous state; ALTER TABLE {} REPLICA IDENTITY FULL sends them whole", table,
+                "d".equals(rs.getString(1)) ? "DEFAULT" : rs.getString(1), table);
+          }
+        }
       }
     }
   }

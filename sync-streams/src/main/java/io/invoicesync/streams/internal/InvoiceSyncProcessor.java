@@ -52,6 +52,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class InvoiceSyncProcessor implements Processor<String, Object, String, Object> {
 
   public static final String LINES_NOT_CAPTURED = "LINES_NOT_CAPTURED";
+  public static final String VALUE_UNAVAILABLE = "VALUE_UNAVAILABLE";
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
   public static final String STAGE = "sync-streams";
@@ -254,6 +255,18 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       store.put(id, reject(id, base, change, change.getAfter(), List.of(violation(LINES_NOT_CAPTURED, "lines", null, "the invoice's lines",
           "a header-only change arrived for an invoice that was never synced, so its lines are unknown")), now, timestamp));
       return;
+    }
+    java.util.Optional<String> unavailable = UnavailableValues.firstIn(candidate);
+    if (unavailable.isPresent()) {
+      // an unchanged TOASTed column (REPLICA IDENTITY not FULL): its value is the previous state's
+      java.util.Optional<Invoice> filled = UnavailableValues.fill(candidate, previous == null ? null : previous.getInvoice());
+      if (filled.isEmpty()) {
+        store.put(id, reject(id, base, change, candidate, List.of(violation(VALUE_UNAVAILABLE, unavailable.get(), UnavailableValues.PLACEHOLDER,
+            "the column's value", "the issuing database did not send this unchanged long value and no earlier state has it; set REPLICA "
+                + "IDENTITY FULL on the issuing tables, then resync the invoice")), now, timestamp));
+        return;
+      }
+      candidate = filled.get();
     }
     String digest = Digests.invoiceDigest(candidate);
     if (previous != null && digest.equals(previous.getDigest()) && !RESYNC.equals(change.getOp())) {
