@@ -53,6 +53,7 @@ final class Stack implements AutoCloseable {
   void stopIssuing() {
     issuing.close();
     issuing = null;
+    awaitClosed(issuingPort);
   }
 
   void startStore() {
@@ -62,6 +63,27 @@ final class Stack implements AutoCloseable {
   void stopStore() {
     store.close();
     store = null;
+    awaitClosed(storePort);
+  }
+
+  /**
+   * Until nothing listens on {@code port}: embedded PostgreSQL's stop gives up waiting after 5 s
+   * (logging an error) while a fast shutdown with busy replication connections may take longer; the
+   * outage starts when the server is gone, not before.
+   */
+  private static void awaitClosed(int port) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (java.net.Socket s = new java.net.Socket("localhost", port)) {
+        Thread.sleep(200); // still accepting: the shutdown is under way
+      } catch (IOException e) {
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new IllegalStateException("PostgreSQL on port " + port + " still accepts connections 60 s after it was told to stop");
   }
 
   void startKafka() {
