@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         "processes. Results: chaos/results/latest.md and latest.json. Exit 0 when every scenario run passed, 1 when one did not.",
         "",
         "Scenarios: kill-pipeline, kill-ingest, kill-streams, kill-projector, broker-bounce, issuing-db-outage, store-outage,",
-        "poison-null, toast-wide-rows (built); broker-loss-rf3, store-read-only, registry-outage, slot-dropped, source-restored,",
+        "poison-null, toast-wide-rows, store-read-only (built); broker-loss-rf3, registry-outage, slot-dropped, source-restored,",
         "poison-huge-invoice, poison-column-renamed, retry-retention, projector-restart-parked (reported as not built yet)."})
 public final class ChaosCommand implements Callable<Integer> {
 

@@ -14,7 +14,7 @@ enum Scenario {
   BROKER_LOSS_RF3("broker-loss-rf3", "a 3-broker cluster (RF=3, min.insync.replicas=2) losing one broker", 1, 1, null),
   ISSUING_DB_OUTAGE("issuing-db-outage", "the issuing database stopped (60 s; 15 s quick)", 1, 1, Layout.SPLIT),
   STORE_OUTAGE("store-outage", "the query store stopped (60 s; 15 s quick)", 1, 1, Layout.SPLIT),
-  STORE_READ_ONLY("store-read-only", "the query store switched to read-only and back", 1, 1, null),
+  STORE_READ_ONLY("store-read-only", "the query store switched to read-only (60 s; 15 s quick) and back", 1, 1, Layout.SPLIT),
   REGISTRY_OUTAGE("registry-outage", "the schema registry unavailable (where a registry is used)", 1, 1, null),
   SLOT_DROPPED("slot-dropped", "the replication slot dropped while ingest is down", 1, 1, null),
   SOURCE_RESTORED("source-restored", "the issuing database restored from an older backup", 1, 1, null),

@@ -70,28 +70,31 @@ final class ScenarioRunner implements AutoCloseable {
     useLayout(s.layout);
     Load load = new Load(stack.issuingUrl(), "chaos-" + s.id + "-", rate);
     load.start();
-    Thread.sleep(5_000); // warm up under load before the first fault
     List<Double> recoveries = new ArrayList<>();
     int restarts = 0;
-    for (int round = 1; round <= rounds; round++) {
-      Thread.sleep(2_000 + random.nextInt(4_000)); // the fault lands at a random moment of the load
-      out.accept(s.id + ": round " + round + "/" + rounds);
-      fault(s, load);
-      restarts += restartDead();
-      String canary = load.canary();
-      long end = System.nanoTime();
-      double recovery = -1;
-      while (System.nanoTime() - end < Duration.ofMinutes(5).toNanos()) {
-        if (judge.decided(canary)) {
-          recovery = (System.nanoTime() - end) / 1e9;
-          break;
+    try {
+      Thread.sleep(5_000); // warm up under load before the first fault
+      for (int round = 1; round <= rounds; round++) {
+        Thread.sleep(2_000 + random.nextInt(4_000)); // the fault lands at a random moment of the load
+        out.accept(s.id + ": round " + round + "/" + rounds);
+        fault(s, load);
+        restarts += restartDead();
+        String canary = load.canary();
+        long end = System.nanoTime();
+        double recovery = -1;
+        while (System.nanoTime() - end < Duration.ofMinutes(5).toNanos()) {
+          if (judge.decided(canary)) {
+            recovery = (System.nanoTime() - end) / 1e9;
+            break;
+          }
+          Thread.sleep(100); // the resolution of the recovery time
         }
-        Thread.sleep(100); // the resolution of the recovery time
+        recoveries.add(recovery);
+        out.accept(s.id + ": round " + round + " recovered in " + (recovery < 0 ? "(not within 5 min)" : String.format("%.1f s", recovery)));
       }
-      recoveries.add(recovery);
-      out.accept(s.id + ": round " + round + " recovered in " + (recovery < 0 ? "(not within 5 min)" : String.format("%.1f s", recovery)));
+    } finally {
+      load.stopNow(); // also when a fault could not be injected: no generator may outlive its scenario
     }
-    load.stopNow();
     restarts += restartDead();
     Judge.Verdict verdict = judge.judge(load.ledger(), Duration.ofMinutes(3), out);
     return new Result(s, rounds, load.issued(), verdict, recoveries, restarts, (System.nanoTime() - t0) / 1e9,
@@ -124,6 +127,11 @@ final class ScenarioRunner implements AutoCloseable {
       }
       case TOAST_WIDE_ROWS -> wideRows(load);
       case POISON_NULL -> poisonNull(load);
+      case STORE_READ_ONLY -> {
+        storeReadOnly(true);
+        Thread.sleep(outage.toMillis());
+        storeReadOnly(false);
+      }
       default -> throw new IllegalStateException("no fault for " + s.id);
     }
   }
@@ -217,6 +225,18 @@ final class ScenarioRunner implements AutoCloseable {
           load.issuedPoison(id);
         }
       }
+    }
+  }
+
+  /**
+   * The query store refuses writes, as during a failover or on a standby: every new session is
+   * read-only, and the sessions open now are ended so that the pools reconnect into it.
+   */
+  private void storeReadOnly(boolean readOnly) throws java.sql.SQLException {
+    try (java.sql.Connection c = stack.storeDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+      st.execute("SET default_transaction_read_only = off"); // this session writes, whatever the database's default now is
+      st.execute("ALTER DATABASE querystore SET default_transaction_read_only = " + readOnly);
+      st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'querystore' AND pid <> pg_backend_pid()");
     }
   }
 

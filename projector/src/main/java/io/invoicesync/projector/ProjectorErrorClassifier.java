@@ -14,7 +14,7 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@link Kind#OUTAGE}: the query store is unreachable or refusing work (SQLState class 08,
- *       57P01-57P03, 53xxx; connection refused; pool timeout), the schema registry is unreachable, or
+ *       57P01-57P03, 53xxx, 25006 read-only; connection refused; pool timeout), the schema registry is unreachable, or
  *       a send to Kafka failed retriably (delivery timeout) - back off in place, skip nothing;</li>
  *   <li>{@link Kind#RECORD_TRANSIENT}: one row's trouble that may pass (40001 serialization,
  *       40P01 deadlock, 55P03 lock timeout, 57014 statement timeout, P0001 raised by a trigger);</li>
@@ -27,7 +27,8 @@ public final class ProjectorErrorClassifier {
 
   public enum Kind { OUTAGE, RECORD_TRANSIENT, NON_RETRIABLE, POISON_PILL }
 
-  private static final Set<String> OUTAGE_STATES = Set.of("57P01", "57P02", "57P03");
+  /** 25006: the store is read-only (a failover in progress, a standby, maintenance): no record is to blame. */
+  private static final Set<String> OUTAGE_STATES = Set.of("57P01", "57P02", "57P03", "25006");
   private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57014", "P0001");
 
   private ProjectorErrorClassifier() {

@@ -44,4 +44,10 @@ class ProjectorErrorClassifierTest {
     assertThat(ProjectorErrorClassifier.classify(new org.apache.kafka.common.errors.RecordTooLargeException("too large")))
         .isEqualTo(ProjectorErrorClassifier.Kind.NON_RETRIABLE);
   }
+
+  @Test
+  void aStoreThatTurnedReadOnlyIsAnOutageNotARecordsFault() {
+    assertThat(ProjectorErrorClassifier.classify(new SQLException("cannot execute INSERT in a read-only transaction", "25006")))
+        .isEqualTo(OUTAGE);
+  }
 }
