@@ -100,25 +100,15 @@ public final class QueryApiServer implements AutoCloseable {
     if (!keystore.isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(keystore))) {
       throw new org.apache.kafka.common.config.ConfigException("api." + QueryApiConfig.TLS_KEYSTORE_PATH, keystore, "is not a readable file");
     }
-    dataSource = pool("query-api", config.getInt(QueryApiConfig.POOL_SIZE), config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
-    searchSource = pool("query-api-search", config.getInt(QueryApiConfig.SEARCH_POOL_SIZE), config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
-    healthSource = pool("query-api-health", 1, 2_000); // its own connection: a pool starved by slow searches does not fail health
+    int timeout = config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS);
+    dataSource = storePool("query-api", config.getInt(QueryApiConfig.POOL_SIZE), timeout);
+    searchSource = storePool("query-api-search", config.getInt(QueryApiConfig.SEARCH_POOL_SIZE), timeout);
+    healthSource = storePool("query-api-health", 1, 2_000); // its own connection: a pool starved by slow searches does not fail health
     repository = new InvoiceRepository(dataSource, searchSource);
     io.invoicesync.api.SourceProbe probe = null;
     if (!config.getString(QueryApiConfig.SOURCE_JDBC_URL).isBlank()) {
-      HikariConfig sc = new HikariConfig();
-      sc.setJdbcUrl(config.getString(QueryApiConfig.SOURCE_JDBC_URL));
-      sc.setUsername(config.getString(QueryApiConfig.SOURCE_JDBC_USER));
-      sc.setPassword(config.getPassword(QueryApiConfig.SOURCE_JDBC_PASSWORD).value());
-      sc.setMaximumPoolSize(2);
-      sc.setConnectionTimeout(2_000);
-      sc.setInitializationFailTimeout(-1);
-      sc.setReadOnly(true);
-      sc.setPoolName("query-api-source");
-      sc.setMetricRegistry(metrics);
-      sc.setConnectionInitSql("SET statement_timeout = " + config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS));
-      sc.addDataSourceProperty("logServerErrorDetail", "false");
-      sourceDataSource = new HikariDataSource(sc);
+      sourceDataSource = pool("query-api-source", config.getString(QueryApiConfig.SOURCE_JDBC_URL),
+          config.getString(QueryApiConfig.SOURCE_JDBC_USER), config.getPassword(QueryApiConfig.SOURCE_JDBC_PASSWORD).value(), 2, timeout);
       probe = new io.invoicesync.api.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
           config.getString(QueryApiConfig.SOURCE_SLOT));
     }
@@ -180,11 +170,17 @@ public final class QueryApiServer implements AutoCloseable {
     return this;
   }
 
-  private HikariDataSource pool(String name, int size, int statementTimeoutMs) {
+  private HikariDataSource storePool(String name, int size, int statementTimeoutMs) {
+    return pool(name, config.getString(QueryApiConfig.JDBC_URL), config.getString(QueryApiConfig.JDBC_USER),
+        config.getPassword(QueryApiConfig.JDBC_PASSWORD).value(), size, statementTimeoutMs);
+  }
+
+  /** A read-only pool that starts while the database is down and holds every statement to {@code statementTimeoutMs}. */
+  private HikariDataSource pool(String name, String url, String user, String password, int size, int statementTimeoutMs) {
     HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(config.getString(QueryApiConfig.JDBC_URL));
-    hc.setUsername(config.getString(QueryApiConfig.JDBC_USER));
-    hc.setPassword(config.getPassword(QueryApiConfig.JDBC_PASSWORD).value());
+    hc.setJdbcUrl(url);
+    hc.setUsername(user);
+    hc.setPassword(password);
     hc.setMaximumPoolSize(size);
     hc.setConnectionTimeout(2_000);
     hc.setInitializationFailTimeout(-1);
