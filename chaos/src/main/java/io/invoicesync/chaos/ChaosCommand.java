@@ -25,7 +25,11 @@ import picocli.CommandLine.Spec;
         "",
         "Scenarios: kill-pipeline, kill-ingest, kill-streams, kill-projector, broker-bounce, issuing-db-outage, store-outage,",
         "poison-null, toast-wide-rows, store-read-only (built); broker-loss-rf3, registry-outage, slot-dropped, source-restored,",
-        "poison-huge-invoice, poison-column-renamed, retry-retention, projector-restart-parked (reported as not built yet)."})
+        "poison-huge-invoice, poison-column-renamed, retry-retention, projector-restart-parked (reported as not built yet)."},
+    footer = {"", "Examples:",
+        "  invoice-sync chaos --quick                        # a few rounds of each",
+        "  invoice-sync chaos --only=kill-ingest,store-outage --rounds 3",
+        "  invoice-sync chaos --only=toast-wide-rows --out /tmp/chaos"})
 public final class ChaosCommand implements Callable<Integer> {
 
   @Spec

@@ -146,33 +146,15 @@ final class ScenarioRunner implements AutoCloseable {
    */
   private void wideRows(Load load) throws Exception {
     List<String> ids = new ArrayList<>();
+    java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+    long serial = System.currentTimeMillis() % 1_000_000_000L;
     try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
-      c.setAutoCommit(false);
-      try (java.sql.PreparedStatement header = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, "
-          + "issue_date, issued_at, seller_name, seller_tax_id, seller_address_phone, buyer_name, buyer_tax_id, buyer_address_phone, "
-          + "total_amount, total_tax, grand_total, remarks) VALUES (?, ?, 'DIGITAL_GENERAL', ?, ?, '深圳市示例科技有限公司', "
-          + "'91440300MA5ETUPW89', ?, '上海某某贸易有限公司', '91310000MA1FL4XQ3A', ?, 1000.00, 130.00, 1130.00, ?)");
-           java.sql.PreparedStatement line = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
-               + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, "
-               + "0.13, 130.00, '3040201010000000000')")) {
-        java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
-        long serial = System.currentTimeMillis() % 1_000_000_000L;
-        for (int i = 0; i < 20; i++) {
-          String id = "chaos-wide-" + serial + "-" + i;
-          header.setString(1, id);
-          header.setString(2, io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + i));
-          header.setObject(3, today);
-          header.setObject(4, today.atTime(10, 0));
-          header.setString(5, cjk(280) + " 0755-1234567");
-          header.setString(6, cjk(280) + " 021-12345678");
-          header.setString(7, cjk(480));
-          header.executeUpdate();
-          line.setString(1, id);
-          line.executeUpdate();
-          c.commit(); // one transaction per invoice, as the platform issues them
-          ids.add(id);
-          load.issuedValid(id, "DIGITAL_GENERAL", io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + i));
-        }
+      for (int i = 0; i < 20; i++) {
+        String id = "chaos-wide-" + serial + "-" + i;
+        String number = io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + i);
+        issueInvoice(c, id, number, today, cjk(280) + " 0755-1234567", cjk(280) + " 021-12345678", cjk(480));
+        ids.add(id);
+        load.issuedValid(id, "DIGITAL_GENERAL", number);
       }
     }
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -206,25 +188,39 @@ final class ScenarioRunner implements AutoCloseable {
     }
     long serial = System.currentTimeMillis() % 1_000_000_000L;
     try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
-      c.setAutoCommit(false);
-      try (java.sql.PreparedStatement header = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, "
-          + "issue_date, issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) "
-          + "VALUES (?, ?, 'DIGITAL_GENERAL', NULL, now(), '深圳市示例科技有限公司', '91440300MA5ETUPW89', '上海某某贸易有限公司', "
-          + "'91310000MA1FL4XQ3A', 1000.00, 130.00, 1130.00)");
-           java.sql.PreparedStatement line = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
-               + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, "
-               + "0.13, 130.00, '3040201010000000000')")) {
-        for (int i = 0; i < 5; i++) {
-          String id = "chaos-null-" + serial + "-" + i;
-          header.setString(1, id);
-          header.setString(2, io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 50 + i));
-          header.executeUpdate();
-          line.setString(1, id);
-          line.executeUpdate();
-          c.commit();
-          load.issuedPoison(id);
-        }
+      for (int i = 0; i < 5; i++) {
+        String id = "chaos-null-" + serial + "-" + i;
+        issueInvoice(c, id, io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 50 + i), null, null, null, null);
+        load.issuedPoison(id);
       }
+    }
+  }
+
+  /**
+   * One digital invoice of one line (1,000.00 at 13%), header and line in one transaction as the
+   * platform issues them; {@code issueDate} null leaves the date out (the column must allow it).
+   */
+  private static void issueInvoice(java.sql.Connection c, String id, String number, java.time.LocalDate issueDate, String sellerAddress,
+      String buyerAddress, String remarks) throws java.sql.SQLException {
+    c.setAutoCommit(false);
+    try (java.sql.PreparedStatement header = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, "
+        + "issue_date, issued_at, seller_name, seller_tax_id, seller_address_phone, buyer_name, buyer_tax_id, buyer_address_phone, "
+        + "total_amount, total_tax, grand_total, remarks) VALUES (?, ?, 'DIGITAL_GENERAL', ?, ?, '深圳市示例科技有限公司', "
+        + "'91440300MA5ETUPW89', ?, '上海某某贸易有限公司', '91310000MA1FL4XQ3A', ?, 1000.00, 130.00, 1130.00, ?)");
+         java.sql.PreparedStatement line = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
+             + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, "
+             + "0.13, 130.00, '3040201010000000000')")) {
+      header.setString(1, id);
+      header.setString(2, number);
+      header.setObject(3, issueDate);
+      header.setObject(4, issueDate == null ? java.time.LocalDateTime.now() : issueDate.atTime(10, 0));
+      header.setString(5, sellerAddress);
+      header.setString(6, buyerAddress);
+      header.setString(7, remarks);
+      header.executeUpdate();
+      line.setString(1, id);
+      line.executeUpdate();
+      c.commit();
     }
   }
 
