@@ -9,7 +9,6 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.testkit.InvoiceFixtures;
@@ -53,10 +52,9 @@ class ApiHardeningIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir, List.of("querystore"));
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(pg.jdbcUrl("querystore"));
-    QueryStoreSchema.migrate(ds);
+    TestQueryStore store = TestQueryStore.start(dir);
+    pg = store.pg();
+    PGSimpleDataSource ds = store.dataSource();
     List<InvoiceState> states = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       states.add(InvoiceFixtures.synced(InvoiceFixtures.digitalInvoice("h-" + i, 1), 1, i));

@@ -11,7 +11,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.invoicesync.api.security.Scope;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
@@ -63,10 +62,9 @@ class ApiSecurityIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir, List.of("querystore"));
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(pg.jdbcUrl("querystore"));
-    QueryStoreSchema.migrate(ds);
+    TestQueryStore store = TestQueryStore.start(dir);
+    pg = store.pg();
+    PGSimpleDataSource ds = store.dataSource();
     List<InvoiceState> states = new ArrayList<>();
     states.add(state("a-sells", A, C, 1));
     states.add(state("a-buys", B, A, 2)); // A is the buyer: A sees it
@@ -86,6 +84,11 @@ class ApiSecurityIT {
       s.execute("INSERT INTO invoice_event (audit_partition, audit_offset, invoice_id, event, source_lsn, recorded_at, digest, hash, "
           + "seller_tax_id) VALUES (0, 0, 'b-only', 'APPLIED', 2, now(), 'd', repeat('0', 64), '" + A + "')");
     }
+    api = jwtApi(0);
+  }
+
+  /** The API in jwt mode (HS256 key, issuer, audience) on the store, at {@code perMinute} requests a minute per caller (0: no limit). */
+  static QueryApiServer jwtApi(int perMinute) {
     Map<String, Object> cfg = new HashMap<>();
     cfg.put(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
     cfg.put(QueryApiConfig.PORT, 0);
@@ -93,8 +96,8 @@ class ApiSecurityIT {
     cfg.put(QueryApiConfig.JWT_SECRET, SECRET);
     cfg.put(QueryApiConfig.JWT_ISSUER, ISSUER);
     cfg.put(QueryApiConfig.JWT_AUDIENCE, AUDIENCE);
-    cfg.put(QueryApiConfig.RATE_LIMIT_PER_MINUTE, 0);
-    api = new QueryApiServer(new QueryApiConfig(cfg), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of()).start();
+    cfg.put(QueryApiConfig.RATE_LIMIT_PER_MINUTE, perMinute);
+    return new QueryApiServer(new QueryApiConfig(cfg), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of()).start();
   }
 
   @AfterAll
@@ -233,16 +236,7 @@ class ApiSecurityIT {
 
   @Test
   void guessingTokensIsRateLimitedPerClientAddress() throws Exception {
-    Map<String, Object> cfg = new HashMap<>();
-    cfg.put(QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
-    cfg.put(QueryApiConfig.PORT, 0);
-    cfg.put(QueryApiConfig.AUTH_MODE, "jwt");
-    cfg.put(QueryApiConfig.JWT_SECRET, SECRET);
-    cfg.put(QueryApiConfig.JWT_ISSUER, ISSUER);
-    cfg.put(QueryApiConfig.JWT_AUDIENCE, AUDIENCE);
-    cfg.put(QueryApiConfig.RATE_LIMIT_PER_MINUTE, 3);
-    try (QueryApiServer limited = new QueryApiServer(new QueryApiConfig(cfg), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-        Map.of()).start()) {
+    try (QueryApiServer limited = jwtApi(3)) {
       List<Integer> statuses = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         statuses.add(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + limited.port() + "/api/v1/invoices"))

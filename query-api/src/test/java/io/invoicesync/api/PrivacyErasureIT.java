@@ -3,7 +3,6 @@ package io.invoicesync.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.testkit.InvoiceFixtures;
@@ -30,10 +29,9 @@ class PrivacyErasureIT {
     String doc = Files.readString(Path.of("..", "docs", "privacy.md"));
     int start = doc.indexOf("```sql");
     String sql = doc.substring(start + 6, doc.indexOf("```", start + 6)).replace(":'tax_id'", "'" + PERSON + "'");
-    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(dir, List.of("querystore"))) {
-      PGSimpleDataSource ds = new PGSimpleDataSource();
-      ds.setUrl(pg.jdbcUrl("querystore"));
-      QueryStoreSchema.migrate(ds);
+    TestQueryStore store = TestQueryStore.start(dir);
+    try (EmbeddedPostgresServer pg = store.pg()) {
+      PGSimpleDataSource ds = store.dataSource();
       Invoice mine = InvoiceFixtures.digitalInvoice("bought-by-person", 1);
       mine.getBuyer().setTaxId(PERSON);
       mine.getBuyer().setName("张三");

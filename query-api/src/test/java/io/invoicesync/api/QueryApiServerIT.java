@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
@@ -39,10 +38,9 @@ class QueryApiServerIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir, List.of("querystore"));
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(pg.jdbcUrl("querystore"));
-    QueryStoreSchema.migrate(ds);
+    TestQueryStore store = TestQueryStore.start(dir);
+    pg = store.pg();
+    PGSimpleDataSource ds = store.dataSource();
     List<InvoiceState> states = new ArrayList<>();
     for (int i = 1; i <= 7; i++) {
       Invoice inv = InvoiceFixtures.digitalInvoice("q-" + i, 2);
