@@ -127,6 +127,7 @@ final class ScenarioRunner implements AutoCloseable {
       }
       case TOAST_WIDE_ROWS -> wideRows(load);
       case POISON_NULL -> poisonNull(load);
+      case POISON_HUGE_INVOICE -> hugeInvoice(load);
       case STORE_READ_ONLY -> {
         storeReadOnly(true);
         Thread.sleep(outage.toMillis());
@@ -195,6 +196,40 @@ final class ScenarioRunner implements AutoCloseable {
       }
     }
   }
+
+  /**
+   * One valid invoice of 60,000 lines (1.00 at 13% each; about 8 MB as a change, far over Kafka's
+   * 1 MB default record size), header and lines in one transaction: it must end visible whole, and
+   * the invoices issued after it must not wait behind it.
+   */
+  private void hugeInvoice(Load load) throws Exception {
+    long serial = System.currentTimeMillis() % 1_000_000_000L;
+    String id = "chaos-huge-" + serial;
+    String number = io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 70);
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection();
+         java.sql.PreparedStatement header = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, "
+             + "issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) VALUES (?, ?, "
+             + "'DIGITAL_GENERAL', ?, ?, '深圳市示例科技有限公司', '91440300MA5ETUPW89', '上海某某贸易有限公司', '91310000MA1FL4XQ3A', "
+             + "60000.00, 7800.00, 67800.00)");
+         java.sql.PreparedStatement lines = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
+             + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) SELECT ?, n, '*信息技术服务*软件维护', '次', 1, 1, 1.00, 0.13, "
+             + "0.13, '3040201010000000000' FROM generate_series(1, " + HUGE_LINES + ") AS n")) {
+      c.setAutoCommit(false);
+      java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+      header.setString(1, id);
+      header.setString(2, number);
+      header.setObject(3, today);
+      header.setObject(4, today.atTime(10, 0));
+      header.executeUpdate();
+      lines.setString(1, id);
+      lines.executeUpdate();
+      c.commit();
+    }
+    load.issuedValid(id, "DIGITAL_GENERAL", number);
+    out.accept("issued " + id + " with " + HUGE_LINES + " lines");
+  }
+
+  private static final int HUGE_LINES = 60_000;
 
   /**
    * One digital invoice of one line (1,000.00 at 13%), header and line in one transaction as the

@@ -153,6 +153,33 @@ class PipelineIT {
     });
   }
 
+  @Test
+  void shouldCarryAnInvoiceLargerThanKafkasDefaultRecordSizeWhole() throws Exception {
+    // Given one valid invoice of 20,000 lines (about 1.9 MB as a change: Kafka's default max.request.size is 1 MB), and a small one after it
+    java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+    try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, buyer_name, "
+          + "buyer_tax_id, total_amount, total_tax, grand_total) VALUES ('big-1', '" + io.invoicesync.testkit.IssuingDay.digitalNumber(901)
+          + "', 'DIGITAL_GENERAL', '" + today + "', '" + today.atTime(10, 0) + "', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
+          + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', 20000.00, 2600.00, 22600.00)");
+      s.execute("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, tax_amount, "
+          + "tax_code) SELECT 'big-1', n, '*信息技术服务*软件维护', '次', 1, 1, 1.00, 0.13, 0.13, '3040201010000000000' "
+          + "FROM generate_series(1, 20000) AS n");
+      c.commit();
+      c.setAutoCommit(true);
+      s.execute(readmeSql().replace("hand-1", "after-big-1").replace("'" + io.invoicesync.testkit.IssuingDay.digitalNumber(777) + "'",
+          "'" + io.invoicesync.testkit.IssuingDay.digitalNumber(902) + "'"));
+    }
+
+    // Then it becomes visible whole, every line, and the invoice issued after it is not held up behind it
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      Map<String, String> store = snapshot("querystore", "invoice", "invoice_line");
+      assertThat(store.get("big-1")).isEqualTo("ISSUED|22600.00|20000|20000.00");
+      assertThat(store.get("after-big-1")).as("the invoice issued after the big one").isNotNull();
+    });
+  }
+
   /**
    * The SQL block of the README, so the README stays true; its issue day (and the year digits of its
    * number) moved to today, so the 5-year age rule never ages the README's example out of this test.

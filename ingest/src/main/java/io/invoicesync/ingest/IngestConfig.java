@@ -37,6 +37,7 @@ public final class IngestConfig extends AbstractConfig {
   public static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
   public static final String ENGINE_NAME = "engine.name";
   public static final String TOPIC_PREFIX = "topic.prefix";
+  public static final String MAX_CHANGE_BYTES = "max.change.bytes";
 
   /** Keys with this prefix are passed to the Debezium connector as they are, after the prefix is removed. */
   public static final String DEBEZIUM_PREFIX = "debezium.";
@@ -92,7 +93,11 @@ public final class IngestConfig extends AbstractConfig {
       .define(OFFSET_FLUSH_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
           "How often source offsets are committed; changes after the last commit are re-read after a crash (and dropped downstream as redeliveries).")
       .define(ENGINE_NAME, Type.STRING, "invoice-sync-ingest", Importance.LOW, "Debezium engine name; also the key of its offsets.")
-      .define(TOPIC_PREFIX, Type.STRING, "issuing", Importance.LOW, "Debezium topic.prefix (logical server name); part of the offsets' identity.");
+      .define(TOPIC_PREFIX, Type.STRING, "issuing", Importance.LOW, "Debezium topic.prefix (logical server name); part of the offsets' identity.")
+      .define(MAX_CHANGE_BYTES, Type.INT, 16 * 1024 * 1024, Range.between(64 * 1024, Topics.MAX_RECORD_BYTES / 2), Importance.LOW,
+          "Largest change (serialized, bytes) carried whole, lines included (16 MiB: about 115,000 lines). A larger one is published "
+              + "without its lines and rejected by sync-streams as CHANGE_TOO_LARGE, naming its size, instead of stopping ingest; "
+              + "at most half of the topics' max.message.bytes (" + Topics.MAX_RECORD_BYTES + "), which the states derived from it need.");
 
   /**
    * {@value #DEBEZIUM_PREFIX} overrides that would break what ingest relies on, with the only value

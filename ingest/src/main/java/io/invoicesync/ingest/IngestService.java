@@ -64,6 +64,7 @@ public final class IngestService implements AutoCloseable {
   private ExecutorService executor;
   private TransactionAssembler assembler;
   private SnapshotLineLoader lineLoader;
+  private io.invoicesync.ingest.internal.OversizeGuard oversize;
   private volatile boolean running;
   private volatile boolean closing;
   /** Since when Kafka refuses the batch being published (epoch ms), 0 when it does not. */
@@ -129,8 +130,12 @@ public final class IngestService implements AutoCloseable {
     pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     pp.put(ProducerConfig.CLIENT_ID_CONFIG, config.getString(IngestConfig.ENGINE_NAME) + "-producer");
+    pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.invoicesync.schemas.Topics.MAX_RECORD_BYTES);
     pp.putAll(config.producerOverrides());
-    producer = new KafkaProducer<>(pp, serdes.keySerde().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
+    org.apache.kafka.common.serialization.Serializer<InvoiceChange> valueSerializer = serdes.valueSerde(InvoiceChange.class).serializer();
+    producer = new KafkaProducer<>(pp, serdes.keySerde().serializer(), valueSerializer);
+    oversize = new io.invoicesync.ingest.internal.OversizeGuard(valueSerializer, config.getString(IngestConfig.CAPTURED_TOPIC),
+        config.getInt(IngestConfig.MAX_CHANGE_BYTES));
     producerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
     producerMetrics.bindTo(registry);
     assembler = new TransactionAssembler(config.qualifiedInvoiceTable(), config.qualifiedLineTable(), Clock.systemUTC());
@@ -245,6 +250,7 @@ public final class IngestService implements AutoCloseable {
     }
     if (!changes.isEmpty()) {
       loadSnapshotLines(changes);
+      changes.replaceAll(oversize::guard);
       publishRidingOutOutages(changes, config.getString(IngestConfig.CAPTURED_TOPIC));
       changesCaptured.increment(changes.size());
       lastCommitTs.set(changes.get(changes.size() - 1).getSource().getCommitTs().toEpochMilli());

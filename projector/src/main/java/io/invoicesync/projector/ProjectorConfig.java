@@ -134,6 +134,8 @@ public final class ProjectorConfig extends AbstractConfig {
     p.put(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
     p.put(org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    // a parked or dead-lettered state of an invoice with many lines is megabytes
+    p.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.invoicesync.schemas.Topics.MAX_RECORD_BYTES);
     p.putAll(producerOverrides());
     return p;
   }

@@ -161,6 +161,13 @@ public final class TopicPlan {
       } else if (wantedRetention != null && retention != null && !retention.equals(wantedRetention)) {
         log.info("topic {} has retention.ms={} (invoice-sync creates it with {})", n, retention, wantedRetention);
       }
+      String maxBytes = value(c, "max.message.bytes");
+      String wantedMax = t.configs().get("max.message.bytes");
+      if (wantedMax != null && maxBytes != null && Long.parseLong(maxBytes) < Long.parseLong(wantedMax)) {
+        log.warn("topic {} takes records of at most max.message.bytes={}; invoice-sync creates it with {} so that invoices with many "
+            + "lines are carried whole: a larger record stops the component writing it. Raise it: kafka-configs --alter --entity-type "
+            + "topics --entity-name {} --add-config max.message.bytes={}", n, maxBytes, wantedMax, n, wantedMax);
+      }
     }
     return problems;
   }

@@ -9,9 +9,22 @@ import java.util.Map;
  */
 public final class Topics {
 
-  private static final Map<String, String> DELETE_7D = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000));
-  private static final Map<String, String> DELETE_LONG = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(3650 * 24L * 3600 * 1000));
-  private static final Map<String, String> FOREVER = Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
+  /**
+   * The largest record any invoice-sync client sends and any of its topics takes (32 MiB; Kafka's
+   * default is 1 MB): an invoice with tens of thousands of lines is carried whole. Ingest carries a
+   * change of at most {@code ingest.max.change.bytes} (16 MiB by default, so that the states and
+   * store entries derived from it fit here too) and sends a larger one without its lines, to be
+   * rejected with the reason.
+   */
+  public static final int MAX_RECORD_BYTES = 32 * 1024 * 1024;
+
+  private static final String MAX = Integer.toString(MAX_RECORD_BYTES);
+  private static final Map<String, String> DELETE_7D = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7 * 24L * 3600 * 1000),
+      "max.message.bytes", MAX);
+  private static final Map<String, String> DELETE_LONG = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(3650 * 24L * 3600 * 1000),
+      "max.message.bytes", MAX);
+  private static final Map<String, String> FOREVER = Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1",
+      "max.message.bytes", MAX);
 
   public static final int DEFAULT_PARTITIONS = 6;
 

@@ -207,6 +207,9 @@ public final class SyncStreamsConfig extends AbstractConfig {
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    // an invoice of many lines is carried whole: its state, rejection and store entry (changelog) may be megabytes
+    p.put(StreamsConfig.producerPrefix("max.request.size"), io.invoicesync.schemas.Topics.MAX_RECORD_BYTES);
+    p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(io.invoicesync.schemas.Topics.MAX_RECORD_BYTES));
     if (!getString(INSTANCE_ID).isBlank()) {
       p.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), getString(INSTANCE_ID));
     }

@@ -206,6 +206,23 @@ class SyncTopologyTest {
   }
 
   @Test
+  void shouldRejectAChangeIngestSentWithoutItsLinesBecauseItWasTooLarge() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-huge", 1);
+    inv.setLines(List.of());
+    InvoiceChange change = InvoiceChange.newBuilder(InvoiceFixtures.created(inv, 100)).setLinesIncluded(false)
+        .setLinesOmitted("200000 lines, 20000000 bytes serialized; ingest.max.change.bytes is 16777216").build();
+
+    pipe(change);
+
+    assertThat(synced.readValuesToList()).isEmpty();
+    Violation v = rejected.readValue().getViolations().get(0);
+    assertThat(v.getCode()).isEqualTo("CHANGE_TOO_LARGE");
+    assertThat(v.getField()).isEqualTo("lines");
+    assertThat(v.getValue()).contains("200000 lines", "20000000 bytes");
+    assertThat(v.getMessage()).contains("ingest.max.change.bytes");
+  }
+
+  @Test
   void shouldChainAuditEntriesPerInvoice() {
     Invoice inv = InvoiceFixtures.digitalInvoice("inv-10", 1);
     pipe(InvoiceFixtures.created(inv, 100));

@@ -53,6 +53,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   public static final String LINES_NOT_CAPTURED = "LINES_NOT_CAPTURED";
   public static final String VALUE_UNAVAILABLE = "VALUE_UNAVAILABLE";
+  public static final String CHANGE_TOO_LARGE = "CHANGE_TOO_LARGE";
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
   public static final String STAGE = "sync-streams";
@@ -244,6 +245,12 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       Invoice seen = change.getBefore() != null ? change.getBefore() : previous == null ? null : previous.getInvoice();
       store.put(id, reject(id, base, change, seen, List.of(violation(DELETE_NOT_ALLOWED, "op", change.getOp(), "CREATE or UPDATE",
           "an issued invoice was deleted in the issuing database; issued invoices are voided or red-flushed, never deleted")), now, timestamp));
+      return;
+    }
+    if (change.getLinesOmitted() != null) {
+      store.put(id, reject(id, base, change, change.getAfter(), List.of(violation(CHANGE_TOO_LARGE, "lines", change.getLinesOmitted(),
+          "at most ingest.max.change.bytes", "the change is too large to carry whole, so ingest left its lines out; raise "
+              + "ingest.max.change.bytes (up to half of the topics' max.message.bytes), then resync the invoice")), now, timestamp));
       return;
     }
     Invoice candidate;
