@@ -128,6 +128,15 @@ final class ScenarioRunner implements AutoCloseable {
       case TOAST_WIDE_ROWS -> wideRows(load);
       case POISON_NULL -> poisonNull(load);
       case POISON_HUGE_INVOICE -> hugeInvoice(load);
+      case SLOT_DROPPED -> {
+        PipelineProcess ingest = processes.get("ingest");
+        ingest.stop();
+        Thread.sleep(10_000); // invoices keep being issued while ingest is down
+        try (java.sql.Connection c = stack.issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+          st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'invoice_sync'");
+        }
+        ingest.start(Duration.ofMinutes(3));
+      }
       case STORE_READ_ONLY -> {
         storeReadOnly(true);
         Thread.sleep(outage.toMillis());

@@ -87,9 +87,12 @@ public final class IngestConfig extends AbstractConfig {
               + "incremental snapshot requested by 'invoice-sync resync' completed. Empty = not published.")
       .define(HEARTBEAT_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(0), Importance.MEDIUM,
           "Debezium heartbeat interval; 0 disables heartbeats (not recommended: a quiet database then keeps WAL pinned).")
-      .define(SNAPSHOT_MODE, Type.STRING, "initial", ValidString.in("initial", "no_data", "when_needed"), Importance.MEDIUM,
-          "Debezium snapshot.mode. 'initial' snapshots existing invoice headers once (their lines are read in the same pass); "
-              + "'no_data' captures only changes after the slot was created.")
+      .define(SNAPSHOT_MODE, Type.STRING, "when_needed", ValidString.in("initial", "no_data", "when_needed"), Importance.MEDIUM,
+          "Debezium snapshot.mode. 'when_needed' snapshots existing invoice headers (their lines are read in the same pass) on the "
+              + "first start, and again whenever the stored position can no longer be read: the replication slot was dropped, or the "
+              + "database was restored from a backup or moved to a new cluster; unchanged invoices are then deduplicated downstream. "
+              + "'initial' snapshots once and refuses to start in those cases (nothing is skipped; an operator decides); 'no_data' "
+              + "captures only changes after the slot was created.")
       .define(OFFSET_FLUSH_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
           "How often source offsets are committed; changes after the last commit are re-read after a crash (and dropped downstream as redeliveries).")
       .define(ENGINE_NAME, Type.STRING, "invoice-sync-ingest", Importance.LOW, "Debezium engine name; also the key of its offsets.")

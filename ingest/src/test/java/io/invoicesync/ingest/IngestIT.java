@@ -154,6 +154,45 @@ class IngestIT {
   }
 
   @Test
+  void shouldSnapshotAgainWhenItsReplicationSlotWasDroppedWhileItWasDown() throws Exception {
+    String suffix = KafkaTestSupport.uniqueSuffix();
+    KafkaTestSupport.createTopics(kafka.bootstrapServers(), List.of(new io.invoicesync.schemas.Topic<>("captured-" + suffix, InvoiceChange.class, 1, Map.of(), "test")));
+    SerdeFactory serdes = SerdeFactory.registryLess();
+    String before = "slot-a-" + suffix;
+    String during = "slot-b-" + suffix;
+    try (KafkaConsumer<String, InvoiceChange> consumer = KafkaTestSupport.consumer(kafka.bootstrapServers(), "captured-" + suffix,
+        serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceChange.class).deserializer())) {
+      List<ConsumerRecord<String, InvoiceChange>> got = new ArrayList<>();
+      // Given an ingest that captured an invoice and committed its position
+      try (IngestService ingest = new IngestService(new IngestConfig(config(suffix)), new SimpleMeterRegistry())) {
+        ingest.start();
+        ingest.awaitStreaming(Duration.ofSeconds(60));
+        exec(header(before, "ISSUED"), line(before, 1));
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+          KafkaTestSupport.pollInto(consumer, got);
+          assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(before));
+        });
+      }
+      // When, while it is down, an invoice is issued and the replication slot is dropped (with it, the WAL it held)
+      exec(header(during, "ISSUED"), line(during, 1), line(during, 2));
+      exec("SELECT pg_drop_replication_slot('slot_" + suffix + "')");
+
+      // Then the restarted ingest does not skip what it can no longer stream: it snapshots again, the invoice issued meanwhile included
+      try (IngestService ingest = new IngestService(new IngestConfig(config(suffix)), new SimpleMeterRegistry())) {
+        ingest.start();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+          KafkaTestSupport.pollInto(consumer, got);
+          assertThat(ingest.failure()).isNull();
+          assertThat(got).anySatisfy(r -> {
+            assertThat(r.key()).isEqualTo(during);
+            assertThat(r.value().getAfter().getLines()).hasSize(2);
+          });
+        });
+      }
+    }
+  }
+
+  @Test
   void shouldRefuseToStartWhenWalLevelIsNotLogicalAndSaySo() {
     try (EmbeddedPostgresServer replicaOnly = EmbeddedPostgresServer.start(dir.resolve("pg-replica"), "replica", List.of("issuing"))) {
       Map<String, Object> cfg = config("walcheck");
