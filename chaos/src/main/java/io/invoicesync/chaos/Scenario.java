@@ -17,7 +17,8 @@ enum Scenario {
   STORE_READ_ONLY("store-read-only", "the query store switched to read-only (60 s; 15 s quick) and back", 1, 1, Layout.SPLIT),
   REGISTRY_OUTAGE("registry-outage", "the schema registry unavailable (where a registry is used)", 1, 1, null),
   SLOT_DROPPED("slot-dropped", "the replication slot dropped while ingest is down (10 s, invoices issued meanwhile)", 1, 1, Layout.SPLIT),
-  SOURCE_RESTORED("source-restored", "the issuing database restored from an older backup", 1, 1, null),
+  SOURCE_RESTORED("source-restored", "the issuing database moved to a new cluster (WAL positions start again, below those seen), then "
+      + "20 earlier invoices voided or red-flushed", 1, 1, Layout.SPLIT),
   POISON_HUGE_INVOICE("poison-huge-invoice", "one valid invoice with 60,000 lines (about 8 MB serialized) among the load", 1, 1,
       Layout.SPLIT),
   POISON_NULL("poison-null", "a NULL where the contract needs a value (issue date), 5 invoices among the load", 1, 1, Layout.SPLIT),

@@ -128,6 +128,7 @@ final class ScenarioRunner implements AutoCloseable {
       case TOAST_WIDE_ROWS -> wideRows(load);
       case POISON_NULL -> poisonNull(load);
       case POISON_HUGE_INVOICE -> hugeInvoice(load);
+      case SOURCE_RESTORED -> sourceMoved(load);
       case SLOT_DROPPED -> {
         PipelineProcess ingest = processes.get("ingest");
         ingest.stop();
@@ -203,6 +204,38 @@ final class ScenarioRunner implements AutoCloseable {
         issueInvoice(c, id, io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 50 + i), null, null, null, null);
         load.issuedPoison(id);
       }
+    }
+  }
+
+  /**
+   * The issuing database moves to a new cluster while ingest is down: positions go backwards. Then
+   * 20 invoices that were visible before the move change status: each must end visible at its new
+   * status, not be dropped as older than what was seen.
+   */
+  private void sourceMoved(Load load) throws Exception {
+    PipelineProcess ingest = processes.get("ingest");
+    stack.ageIssuing();
+    Thread.sleep(5_000); // invoices issued and synced at the old cluster's high positions
+    load.stopNow();
+    ingest.stop();
+    stack.moveIssuing();
+    ingest.start(Duration.ofMinutes(3));
+    load.resume();
+    List<String> earlier = new ArrayList<>();
+    try (java.sql.Connection c = stack.storeDataSource().getConnection();
+         java.sql.PreparedStatement ps = c.prepareStatement("SELECT id FROM invoice WHERE status = 'ISSUED' AND grand_total > 0 "
+             + "ORDER BY source_lsn DESC LIMIT 20")) {
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          earlier.add(rs.getString(1));
+        }
+      }
+    }
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection();
+         java.sql.PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = CASE WHEN invoice_type LIKE '%PAPER' "
+             + "THEN 'VOIDED' ELSE 'PARTIALLY_RED_FLUSHED' END WHERE id = ANY (?) AND status = 'ISSUED'")) {
+      ps.setArray(1, c.createArrayOf("text", earlier.toArray()));
+      out.accept("moved the issuing database to a new cluster; changed the status of " + ps.executeUpdate() + " earlier invoices");
     }
   }
 

@@ -46,8 +46,49 @@ final class Stack implements AutoCloseable {
     return s;
   }
 
+  /** Which cluster the issuing database is on: 0 the first, then one more per {@link #moveIssuing}. */
+  private int issuingCluster;
+
   void startIssuing() {
-    issuing = EmbeddedPostgresServer.startOwnedByCaller(dir.resolve("issuing-pg"), List.of("issuing"), issuingPort);
+    issuing = EmbeddedPostgresServer.startOwnedByCaller(dir.resolve(issuingCluster == 0 ? "issuing-pg" : "issuing-pg-" + issuingCluster),
+        List.of("issuing"), issuingPort);
+  }
+
+  /**
+   * The issuing database moved to a new cluster, as a dump restored into a fresh initdb would be:
+   * the same rows at the same address, on a cluster whose WAL positions start again from the
+   * beginning, below every position the pipeline has seen. Whoever writes to it must be stopped.
+   */
+  /** The issuing cluster's WAL 160 MB further on, as after a long life (in production: years); what is issued next has high positions. */
+  void ageIssuing() throws java.sql.SQLException {
+    try (java.sql.Connection c = issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+      for (int i = 0; i < 10; i++) {
+        st.execute("INSERT INTO issuing.invoice_sync_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts");
+        st.execute("SELECT pg_switch_wal()");
+      }
+    }
+  }
+
+  void moveIssuing() throws java.sql.SQLException, IOException {
+    java.util.Map<String, byte[]> tables = new LinkedHashMap<>();
+    try (java.sql.Connection c = issuingDataSource().getConnection()) {
+      org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+      for (String t : List.of("issuing.invoice", "issuing.invoice_line")) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        copy.copyOut("COPY " + t + " TO STDOUT (FORMAT binary)", out);
+        tables.put(t, out.toByteArray());
+      }
+    }
+    stopIssuing();
+    issuingCluster++;
+    startIssuing();
+    IssuingPlatformSchema.migrate(issuingUrl(), EmbeddedPostgresServer.USER, "");
+    try (java.sql.Connection c = issuingDataSource().getConnection()) {
+      org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+      for (java.util.Map.Entry<String, byte[]> t : tables.entrySet()) {
+        copy.copyIn("COPY " + t.getKey() + " FROM STDIN (FORMAT binary)", new java.io.ByteArrayInputStream(t.getValue()));
+      }
+    }
   }
 
   void stopIssuing() {

@@ -138,7 +138,10 @@ public final class IngestService implements AutoCloseable {
         config.getInt(IngestConfig.MAX_CHANGE_BYTES));
     producerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
     producerMetrics.bindTo(registry);
-    assembler = new TransactionAssembler(config.qualifiedInvoiceTable(), config.qualifiedLineTable(), Clock.systemUTC());
+    long epoch = IssuingDatabaseCheck.epoch(config);
+    log.info("issuing cluster epoch {} (initdb {}, timeline {}): every position published carries it", epoch,
+        java.time.Instant.ofEpochSecond(epoch / 1000), epoch % 1000);
+    assembler = new TransactionAssembler(config.qualifiedInvoiceTable(), config.qualifiedLineTable(), Clock.systemUTC(), epoch);
     lineLoader = new SnapshotLineLoader(config.qualifiedLineTable());
 
     engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))

@@ -126,6 +126,11 @@ class IngestIT {
       assertThat(voided.getLinesIncluded()).isFalse();
       assertThat(voided.getAfter().getStatus()).isEqualTo("VOIDED");
       assertThat(voided.getSource().getLsn()).isGreaterThan(createdA.getSource().getLsn());
+      // every position carries the cluster's epoch: its initdb time (this test's cluster: made minutes ago) and timeline 1
+      long epoch = createdA.getSource().getEpoch();
+      assertThat(java.time.Instant.ofEpochSecond(epoch / 1000)).isBetween(java.time.Instant.now().minus(Duration.ofHours(1)), java.time.Instant.now());
+      assertThat(epoch % 1000).isEqualTo(1);
+      assertThat(voided.getSource().getEpoch()).isEqualTo(epoch);
       assertThat(ingest.failure()).isNull();
     }
   }

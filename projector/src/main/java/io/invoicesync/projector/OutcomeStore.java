@@ -172,13 +172,14 @@ final class OutcomeStore {
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO invoice_rejection (invoice_id, source_lsn, source_commit_ts, rejected_at, "
         + "codes, violations, invoice_code, invoice_number, invoice_type, issue_date, status, seller_name, seller_tax_id, buyer_name, "
-        + "buyer_tax_id, total_amount, total_tax, grand_total) VALUES (?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?) "
-        + "ON CONFLICT (invoice_id) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, source_commit_ts = EXCLUDED.source_commit_ts, "
+        + "buyer_tax_id, total_amount, total_tax, grand_total, source_epoch) VALUES (?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        + "ON CONFLICT (invoice_id) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, source_epoch = EXCLUDED.source_epoch, source_commit_ts = EXCLUDED.source_commit_ts, "
         + "rejected_at = EXCLUDED.rejected_at, codes = EXCLUDED.codes, violations = EXCLUDED.violations, invoice_code = EXCLUDED.invoice_code, "
         + "invoice_number = EXCLUDED.invoice_number, invoice_type = EXCLUDED.invoice_type, issue_date = EXCLUDED.issue_date, "
         + "status = EXCLUDED.status, seller_name = EXCLUDED.seller_name, seller_tax_id = EXCLUDED.seller_tax_id, "
         + "buyer_name = EXCLUDED.buyer_name, buyer_tax_id = EXCLUDED.buyer_tax_id, total_amount = EXCLUDED.total_amount, "
-        + "total_tax = EXCLUDED.total_tax, grand_total = EXCLUDED.grand_total WHERE invoice_rejection.source_lsn <= EXCLUDED.source_lsn")) {
+        + "total_tax = EXCLUDED.total_tax, grand_total = EXCLUDED.grand_total WHERE "
+        + io.invoicesync.schemas.Positions.sql("invoice_rejection", "<=", "EXCLUDED"))) {
       for (InvoiceRejected r : rejections) {
         Invoice inv = r.getInvoice();
         List<Map<String, Object>> violations = new ArrayList<>();
@@ -213,7 +214,8 @@ final class OutcomeStore {
         ps.setString(i++, inv == null || inv.getBuyer() == null ? null : inv.getBuyer().getTaxId());
         ps.setBigDecimal(i++, inv == null ? null : inv.getTotalAmount());
         ps.setBigDecimal(i++, inv == null ? null : inv.getTotalTax());
-        ps.setBigDecimal(i, inv == null ? null : inv.getGrandTotal());
+        ps.setBigDecimal(i++, inv == null ? null : inv.getGrandTotal());
+        ps.setLong(i, r.getSource().getEpoch());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -264,21 +266,22 @@ final class OutcomeStore {
       }
       String stage = ProjectionReports.PROJECTED.equals(e.getEvent()) ? "projection" : ProjectorService.STAGE.equals(e.getStage()) ? null : "sync";
       if (stage != null) {
-        newest.merge(stage, e, (x, y) -> y.getSource().getLsn() > x.getSource().getLsn() ? y : x);
+        newest.merge(stage, e, (x, y) -> io.invoicesync.schemas.Positions.compare(y.getSource(), x.getSource()) > 0 ? y : x);
       }
     }
     if (newest.isEmpty()) {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO pipeline_watermark (stage, source_lsn, source_commit_ts, invoice_id, "
-        + "updated_at) VALUES (?,?,?,?,clock_timestamp()) ON CONFLICT (stage) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, "
-        + "source_commit_ts = EXCLUDED.source_commit_ts, invoice_id = EXCLUDED.invoice_id, updated_at = EXCLUDED.updated_at "
-        + "WHERE pipeline_watermark.source_lsn <= EXCLUDED.source_lsn")) {
+        + "updated_at, source_epoch) VALUES (?,?,?,?,clock_timestamp(),?) ON CONFLICT (stage) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, "
+        + "source_epoch = EXCLUDED.source_epoch, source_commit_ts = EXCLUDED.source_commit_ts, invoice_id = EXCLUDED.invoice_id, "
+        + "updated_at = EXCLUDED.updated_at WHERE " + io.invoicesync.schemas.Positions.sql("pipeline_watermark", "<=", "EXCLUDED"))) {
       for (Map.Entry<String, AuditEntry> e : newest.entrySet()) {
         ps.setString(1, e.getKey());
         ps.setLong(2, e.getValue().getSource().getLsn());
         ps.setObject(3, ts(e.getValue().getSource().getCommitTs()), Types.TIMESTAMP_WITH_TIMEZONE);
         ps.setString(4, e.getValue().getInvoiceId());
+        ps.setLong(5, e.getValue().getSource().getEpoch());
         ps.addBatch();
       }
       ps.executeBatch();

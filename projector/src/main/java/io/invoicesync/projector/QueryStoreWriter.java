@@ -4,6 +4,7 @@ import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceLine;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.Party;
+import io.invoicesync.schemas.Positions;
 import io.invoicesync.schemas.RedLetterLink;
 import java.sql.Connection;
 import java.sql.Date;
@@ -24,7 +25,8 @@ import javax.sql.DataSource;
 /**
  * Writes invoice states into the query store: a batch of headers and their lines in one
  * transaction, each header guarded so an older source position never overwrites a newer one
- * ({@code ON CONFLICT ... DO UPDATE ... WHERE invoice.source_lsn < EXCLUDED.source_lsn}). Applying
+ * ({@code ON CONFLICT ... DO UPDATE ... WHERE} the stored position is before the new one, ordered by
+ * epoch and LSN as {@link io.invoicesync.schemas.Positions} orders them). Applying
  * the same state twice, or an older one, changes nothing: replays are safe.
  */
 public final class QueryStoreWriter {
@@ -33,7 +35,7 @@ public final class QueryStoreWriter {
       "seller_name", "seller_tax_id", "seller_address_phone", "seller_bank_account", "buyer_name", "buyer_tax_id", "buyer_address_phone",
       "buyer_bank_account", "total_amount", "total_tax", "grand_total", "status", "risk_flag", "blue_invoice_id", "blue_invoice_code",
       "blue_invoice_number", "blue_issue_date", "red_confirmation_no", "red_reason", "remarks", "version", "digest", "source_lsn",
-      "source_tx_id", "source_commit_ts", "synced_at"};
+      "source_tx_id", "source_commit_ts", "synced_at", "source_epoch"};
 
   static final String UPSERT_HEADER;
   static final String INSERT_LINE = "INSERT INTO invoice_line (invoice_id, line_no, item_name, specification, unit, quantity, unit_price, "
@@ -51,8 +53,8 @@ public final class QueryStoreWriter {
     }
     // an equal position with a higher version is a resync's re-emit of the current row (sync-streams places it at the
     // invoice's last decided position): it repairs a row changed or deleted behind the pipeline's back
-    sql.append("projected_at = EXCLUDED.projected_at WHERE invoice.source_lsn < EXCLUDED.source_lsn ")
-        .append("OR (invoice.source_lsn = EXCLUDED.source_lsn AND invoice.version < EXCLUDED.version)");
+    sql.append("projected_at = EXCLUDED.projected_at WHERE ").append(Positions.sql("invoice", "<", "EXCLUDED"))
+        .append(" OR (").append(Positions.sql("invoice", "=", "EXCLUDED")).append(" AND invoice.version < EXCLUDED.version)");
     UPSERT_HEADER = sql.toString();
   }
 
@@ -97,8 +99,10 @@ public final class QueryStoreWriter {
   static Map<String, InvoiceState> latestPerInvoice(Collection<InvoiceState> states) {
     Map<String, InvoiceState> latest = new LinkedHashMap<>();
     for (InvoiceState s : states) {
-      latest.merge(s.getInvoice().getId(), s, (a, b) -> b.getSource().getLsn() > a.getSource().getLsn()
-          || (b.getSource().getLsn() == a.getSource().getLsn() && b.getVersion() > a.getVersion()) ? b : a);
+      latest.merge(s.getInvoice().getId(), s, (a, b) -> {
+        int c = Positions.compare(b.getSource(), a.getSource());
+        return c > 0 || (c == 0 && b.getVersion() > a.getVersion()) ? b : a;
+      });
     }
     return latest;
   }
@@ -204,6 +208,7 @@ public final class QueryStoreWriter {
     ps.setLong(i++, s.getSource().getLsn());
     ps.setObject(i++, s.getSource().getTxId(), Types.BIGINT);
     ps.setObject(i++, OffsetDateTime.ofInstant(s.getSource().getCommitTs(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
-    ps.setObject(i, OffsetDateTime.ofInstant(s.getSyncedAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+    ps.setObject(i++, OffsetDateTime.ofInstant(s.getSyncedAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+    ps.setLong(i, s.getSource().getEpoch());
   }
 }

@@ -74,6 +74,26 @@ class QueryStoreWriterIT {
   }
 
   @Test
+  void shouldApplyAStateFromAMovedClusterAtALowerLsnWhenItsEpochIsHigherAndNotTheOldOneAfterIt() throws Exception {
+    Invoice inv = InvoiceFixtures.digitalInvoice("w-epoch", 2);
+    Invoice flushed = Invoice.newBuilder(inv).setStatus("PARTIALLY_RED_FLUSHED").build();
+    writer.write(List.of(withEpoch(state(inv, 1, 900_000), 1_700_000_000_001L)));
+
+    // the issuing database moved to a new cluster: a higher epoch, a WAL that starts again low
+    QueryStoreWriter.WriteResult moved = writer.write(List.of(withEpoch(state(flushed, 2, 2_000), 1_750_000_000_001L)));
+    QueryStoreWriter.WriteResult old = writer.write(List.of(withEpoch(state(inv, 1, 900_000), 1_700_000_000_001L)));
+
+    assertThat(moved.applied()).isEqualTo(1);
+    assertThat(old.applied()).isZero();
+    assertThat(query("SELECT status || ':' || version || ':' || source_epoch FROM invoice WHERE id = 'w-epoch'"))
+        .isEqualTo("PARTIALLY_RED_FLUSHED:2:1750000000001");
+  }
+
+  private static InvoiceState withEpoch(InvoiceState s, long epoch) {
+    return InvoiceState.newBuilder(s).setSource(io.invoicesync.schemas.SourcePosition.newBuilder(s.getSource()).setEpoch(epoch).build()).build();
+  }
+
+  @Test
   void shouldChangeNothingWhenTheSameStateIsAppliedAgain() throws Exception {
     Invoice inv = InvoiceFixtures.digitalInvoice("w-3", 2);
     writer.write(List.of(state(inv, 1, 100)));

@@ -223,6 +223,40 @@ class SyncTopologyTest {
   }
 
   @Test
+  void shouldTakeAChangeFromARestoredOrMovedClusterAtALowerLsnAsNewerWhenItsEpochIsHigher() {
+    // Given an invoice synced from the old cluster at a high position
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-moved", 1);
+    pipe(withEpoch(InvoiceFixtures.created(inv, 900_000), 1_700_000_000_001L));
+
+    // When the database moved to a new cluster (later initdb: higher epoch) whose WAL starts lower, and the invoice is red-flushed there
+    pipe(withEpoch(InvoiceFixtures.statusChanged(inv, "PARTIALLY_RED_FLUSHED", 2_000), 1_750_000_000_001L));
+    // and the old cluster's last change is delivered again (a replay of invoices.captured)
+    pipe(withEpoch(InvoiceFixtures.created(inv, 900_000), 1_700_000_000_001L));
+
+    // Then the new cluster's change is version 2, and the old one is not applied over it
+    List<InvoiceState> states = synced.readValuesToList();
+    assertThat(states).extracting(InvoiceState::getVersion).containsExactly(1, 2);
+    assertThat(states.get(1).getInvoice().getStatus()).isEqualTo("PARTIALLY_RED_FLUSHED");
+    assertThat(states.get(1).getSource().getEpoch()).isEqualTo(1_750_000_000_001L);
+  }
+
+  @Test
+  void shouldCompareByLsnAloneWhenAPositionHasNoEpoch() {
+    // a change captured before epochs existed (0), then its redelivery by an ingest that knows its epoch: the same position
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-epoch0", 1);
+    pipe(InvoiceFixtures.created(inv, 500));
+    pipe(withEpoch(InvoiceFixtures.created(inv, 500), 1_750_000_000_001L));
+    pipe(withEpoch(InvoiceFixtures.statusChanged(inv, "PARTIALLY_RED_FLUSHED", 400), 1_750_000_000_001L));
+
+    assertThat(synced.readValuesToList()).extracting(InvoiceState::getVersion).containsExactly(1);
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  private static InvoiceChange withEpoch(InvoiceChange c, long epoch) {
+    return InvoiceChange.newBuilder(c).setSource(io.invoicesync.schemas.SourcePosition.newBuilder(c.getSource()).setEpoch(epoch).build()).build();
+  }
+
+  @Test
   void shouldChainAuditEntriesPerInvoice() {
     Invoice inv = InvoiceFixtures.digitalInvoice("inv-10", 1);
     pipe(InvoiceFixtures.created(inv, 100));

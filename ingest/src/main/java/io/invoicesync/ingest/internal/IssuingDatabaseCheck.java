@@ -53,6 +53,36 @@ public final class IssuingDatabaseCheck {
     }
   }
 
+  /**
+   * The issuing cluster's generation, for ordering positions across clusters: IDENTIFY_SYSTEM (on a
+   * replication connection, which ingest's user may open anyway) gives the system identifier, whose
+   * high 32 bits are the cluster's initdb time in seconds, and the current timeline. A database
+   * restored from a backup runs on a new, higher timeline; one moved to a new cluster (dump and
+   * restore) has a later initdb time: either way its WAL positions start again lower than those
+   * read before, and the epoch keeps them ordered after them.
+   */
+  public static long epoch(IngestConfig config) {
+    Properties props = config.jdbcProperties();
+    props.setProperty("replication", "database"); // pgjdbc's keys: a walsender connection that takes replication commands
+    props.setProperty("assumeMinServerVersion", "9.4");
+    props.setProperty("preferQueryMode", "simple");
+    try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
+      rs.next();
+      long systemId = Long.parseUnsignedLong(rs.getString("systemid"));
+      int timeline = rs.getInt("timeline");
+      return epoch(systemId, timeline);
+    } catch (SQLException e) {
+      throw new IngestStartupException("cannot identify the issuing cluster (IDENTIFY_SYSTEM on a replication connection to "
+          + config.jdbcUrl() + "): " + e.getMessage() + "; ingest's user needs the REPLICATION attribute", e);
+    }
+  }
+
+  /** (initdb seconds) x 1000 + timeline. */
+  static long epoch(long systemIdentifier, int timeline) {
+    return (systemIdentifier >>> 32) * 1000 + Math.min(timeline, 999);
+  }
+
   static void checkWalLevel(Connection c, String where) throws SQLException {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW wal_level")) {
       rs.next();

@@ -41,6 +41,7 @@ public final class TransactionAssembler {
   private final String invoiceTable;
   private final String lineTable;
   private final Clock clock;
+  private final long epoch;
 
   private String openTx;
   private final Map<String, Pending> open = new LinkedHashMap<>();
@@ -63,9 +64,15 @@ public final class TransactionAssembler {
    * @param lineTable    qualified line table
    */
   public TransactionAssembler(String invoiceTable, String lineTable, Clock clock) {
+    this(invoiceTable, lineTable, clock, 0);
+  }
+
+  /** @param epoch the issuing cluster's generation ({@link IssuingDatabaseCheck#epoch}), on every position published */
+  public TransactionAssembler(String invoiceTable, String lineTable, Clock clock, long epoch) {
     this.invoiceTable = invoiceTable;
     this.lineTable = lineTable;
     this.clock = clock;
+    this.epoch = epoch;
   }
 
   /** True while a transaction's events are buffered; its offsets must not be committed yet. */
@@ -174,6 +181,7 @@ public final class TransactionAssembler {
         .setTxId(p.txId)
         .setCommitTs(Instant.ofEpochMilli(p.commitTs))
         .setSnapshot(p.snapshot)
+        .setEpoch(epoch)
         .build();
     List<InvoiceLine> lines = new ArrayList<>(p.lines.size());
     p.lines.values().forEach(l -> lines.add(line(l)));

@@ -184,13 +184,14 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   private void onChange(String id, InvoiceChange change, long timestamp) {
     StoreEntry entry = store.get(id);
-    if (RESYNC.equals(change.getOp()) && entry != null && change.getSource().getLsn() <= entry.lastLsn()) {
+    if (RESYNC.equals(change.getOp()) && entry != null && StoreEntry.Position.of(change.getSource()).compareTo(entry.last()) <= 0) {
       // a re-read reports the stream's position, which may not be past this invoice's last change: it reads the current
       // row, so it is placed right at the last decided position and is never dropped as a redelivery or stale
-      change = InvoiceChange.newBuilder(change).setSource(SourcePosition.newBuilder(change.getSource()).setLsn(entry.lastLsn()).build())
+      change = InvoiceChange.newBuilder(change).setSource(SourcePosition.newBuilder(change.getSource()).setLsn(entry.lastLsn())
+          .setEpoch(entry.last().epoch()).build())
           .build();
     }
-    long lsn = change.getSource().getLsn();
+    StoreEntry.Position lsn = StoreEntry.Position.of(change.getSource());
     if (isDuplicate(entry, lsn) && !RESYNC.equals(change.getOp())) {
       deduplicated(id, entry, change, "REDELIVERY", timestamp);
       listener.on(Outcome.REDELIVERY);
@@ -219,7 +220,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     InvoiceChange red = entry.parked().get(0);
     List<InvoiceChange> rest = entry.parked().subList(1, entry.parked().size());
     Instant now = now();
-    StoreEntry base = new StoreEntry(entry.state(), red.getSource().getLsn(), head(id, entry));
+    StoreEntry base = new StoreEntry(entry.state(), StoreEntry.Position.of(red.getSource()), head(id, entry));
     StoreEntry after;
     if (verdict.getOk()) {
       after = apply(id, base, red, red.getAfter(), Digests.invoiceDigest(red.getAfter()), now, timestamp);
@@ -235,7 +236,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   }
 
   private void decide(String id, StoreEntry entry, InvoiceChange change, long timestamp) {
-    long lsn = change.getSource().getLsn();
+    StoreEntry.Position lsn = StoreEntry.Position.of(change.getSource());
     InvoiceState previous = entry == null ? null : entry.state();
     String auditHead = head(id, entry);
     StoreEntry base = new StoreEntry(previous, lsn, auditHead);
@@ -301,7 +302,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       // a new red invoice: its blue invoice decides, in the ledger; park until the verdict
       RedLedgerMessage check = RedLedgerMessage.newBuilder().setKind("RED").setInvoiceId(id)
           .setTotalAmount(candidate.getTotalAmount()).setTotalTax(candidate.getTotalTax()).setStatus(candidate.getStatus())
-          .setLsn(lsn).setDeadline(now.plus(redWait).toEpochMilli()).build();
+          .setLsn(lsn.lsn()).setDeadline(now.plus(redWait).toEpochMilli()).build();
       context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) check, timestamp), children.redLedger());
       InvoiceChange effective = change.getLinesIncluded() ? change : InvoiceChange.newBuilder(change).setAfter(candidate).build();
       RedLetterLink link = candidate.getRedLetter();
@@ -316,13 +317,13 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   }
 
   /** Same source position as the last decided change: Debezium delivered it again. */
-  static boolean isDuplicate(StoreEntry entry, long lsn) {
-    return entry != null && lsn == entry.lastLsn();
+  static boolean isDuplicate(StoreEntry entry, StoreEntry.Position lsn) {
+    return entry != null && lsn.compareTo(entry.last()) == 0;
   }
 
   /** Older than the last decided change. */
-  static boolean isStale(StoreEntry entry, long lsn) {
-    return entry != null && lsn < entry.lastLsn();
+  static boolean isStale(StoreEntry entry, StoreEntry.Position lsn) {
+    return entry != null && lsn.compareTo(entry.last()) < 0;
   }
 
   private StoreEntry apply(String id, StoreEntry base, InvoiceChange change, Invoice candidate, String digest, Instant now, long ts) {
@@ -345,7 +346,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       context.forward(new Record<>(blueKey(candidate.getInvoiceCode(), candidate.getInvoiceNumber()), (Object) blue, ts), children.redLedger());
     }
     listener.on(Outcome.SYNCED);
-    return new StoreEntry(state, base.lastLsn(), audit.getHash());
+    return new StoreEntry(state, base.last(), audit.getHash());
   }
 
   private StoreEntry reject(String id, StoreEntry base, InvoiceChange change, Invoice seen, List<Violation> violations, Instant now, long ts) {
@@ -368,7 +369,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
     chain(id, audit, ts);
     listener.on(Outcome.REJECTED);
-    return new StoreEntry(base.state(), base.lastLsn(), audit.getHash());
+    return new StoreEntry(base.state(), base.last(), audit.getHash());
   }
 
   /** The printed identity of an invoice, by which a red invoice names its blue one: {@code code|number}. */

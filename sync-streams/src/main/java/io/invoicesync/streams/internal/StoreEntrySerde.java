@@ -16,13 +16,15 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Binary form of a {@link StoreEntry}: format byte, lastLsn, audit head, parked changes, then the
+ * Binary form of a {@link StoreEntry}: format byte, last LSN, its epoch (format 2), audit head, parked changes, then the
  * state. Records are written in the contract's own wire format, so their schema ids travel with
  * them and evolve with the catalog.
  */
 public final class StoreEntrySerde {
 
   private static final byte FORMAT_V1 = 1;
+  /** Adds the epoch of the last position after its LSN; format 1 entries (written before) read as epoch 0. */
+  private static final byte FORMAT_V2 = 2;
 
   private StoreEntrySerde() {
   }
@@ -33,8 +35,9 @@ public final class StoreEntrySerde {
         return null;
       }
       try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); DataOutputStream out = new DataOutputStream(bytes)) {
-        out.writeByte(FORMAT_V1);
-        out.writeLong(e.lastLsn());
+        out.writeByte(FORMAT_V2);
+        out.writeLong(e.last().lsn());
+        out.writeLong(e.last().epoch());
         byte[] head = e.auditHead() == null ? new byte[0] : e.auditHead().getBytes(StandardCharsets.US_ASCII);
         out.writeShort(e.auditHead() == null ? -1 : head.length);
         out.write(head);
@@ -59,10 +62,11 @@ public final class StoreEntrySerde {
       }
       ByteBuffer buf = ByteBuffer.wrap(data);
       byte format = buf.get();
-      if (format != FORMAT_V1) {
+      if (format != FORMAT_V1 && format != FORMAT_V2) {
         throw new IllegalStateException("unknown state store entry format " + format);
       }
       long lsn = buf.getLong();
+      long epoch = format == FORMAT_V2 ? buf.getLong() : 0;
       short headLen = buf.getShort();
       String head = null;
       if (headLen >= 0) {
@@ -83,7 +87,7 @@ public final class StoreEntrySerde {
         buf.get(rest);
         state = stateSerde.deserializer().deserialize(topic, rest);
       }
-      return new StoreEntry(state, lsn, head, parked);
+      return new StoreEntry(state, new StoreEntry.Position(epoch, lsn), head, parked);
     };
     return Serdes.serdeFrom(ser, de);
   }
