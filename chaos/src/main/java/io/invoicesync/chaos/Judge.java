@@ -31,6 +31,14 @@ final class Judge {
   /** What the judge found; the JSON field names of chaos/results/latest.json. */
   record Verdict(long lost, long duplicateVersions, long outOfOrder, long stale, long extra, long placeholders, long spuriousRejections,
                  long rejected, long deadLettered, long sourceInvoices, long storeInvoices, List<String> examples) {
+    /** This verdict with {@code found} (a scenario's own checks: versions applied out of order, retry attempts restarted) counted too. */
+    Verdict withOutOfOrder(List<String> found) {
+      List<String> ex = new ArrayList<>(examples);
+      found.stream().limit(Math.max(0, 10 - ex.size())).forEach(ex::add);
+      return new Verdict(lost, duplicateVersions, outOfOrder + found.size(), stale, extra, placeholders, spuriousRejections, rejected,
+          deadLettered, sourceInvoices, storeInvoices, ex);
+    }
+
     boolean clean() {
       return lost == 0 && duplicateVersions == 0 && outOfOrder == 0 && stale == 0 && extra == 0 && placeholders == 0 && spuriousRejections == 0;
     }

@@ -22,11 +22,13 @@ enum Scenario {
   POISON_HUGE_INVOICE("poison-huge-invoice", "one valid invoice with 60,000 lines (about 8 MB serialized) among the load", 1, 1,
       Layout.SPLIT),
   POISON_NULL("poison-null", "a NULL where the contract needs a value (issue date), 5 invoices among the load", 1, 1, Layout.SPLIT),
-  POISON_COLUMN_RENAMED("poison-column-renamed", "a column of the issuing table renamed", 1, 1, null),
+  POISON_COLUMN_RENAMED("poison-column-renamed", "a column the contract needs renamed (issue_date), 5 invoices issued so, renamed back",
+      1, 1, Layout.SPLIT),
   TOAST_WIDE_ROWS("toast-wide-rows", "wide rows (long remarks and addresses, stored out of line) updated later without them", 3, 1,
       Layout.SPLIT),
-  RETRY_RETENTION("retry-retention", "the retry topic's retention expiring while records are parked", 1, 1, null),
-  PROJECTOR_RESTART_PARKED("projector-restart-parked", "a projector restart while records are parked", 1, 1, null);
+  RETRY_RETENTION("retry-retention", "the retry topic's records expiring (retention) while 5 invoices wait on it", 1, 1, Layout.SPLIT),
+  PROJECTOR_RESTART_PARKED("projector-restart-parked", "kill -9 of the projector while 5 invoices wait on the retry topic (the store "
+      + "refuses their first version), a later version of each issued after the restart", 1, 1, Layout.SPLIT);
 
   /** How the pipeline runs for a scenario: one process, or ingest / streams / projector+api apart. */
   enum Layout { ONE_PROCESS, SPLIT }

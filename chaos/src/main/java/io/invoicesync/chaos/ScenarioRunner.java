@@ -97,6 +97,10 @@ final class ScenarioRunner implements AutoCloseable {
     }
     restarts += restartDead();
     Judge.Verdict verdict = judge.judge(load.ledger(), Duration.ofMinutes(3), out);
+    if (!orderViolations.isEmpty()) {
+      verdict = verdict.withOutOfOrder(orderViolations);
+      orderViolations.clear();
+    }
     return new Result(s, rounds, load.issued(), verdict, recoveries, restarts, (System.nanoTime() - t0) / 1e9,
         restarts == 0 ? "" : restarts + " process(es) exited on the fault and were restarted");
   }
@@ -129,6 +133,9 @@ final class ScenarioRunner implements AutoCloseable {
       case POISON_NULL -> poisonNull(load);
       case POISON_HUGE_INVOICE -> hugeInvoice(load);
       case SOURCE_RESTORED -> sourceMoved(load);
+      case POISON_COLUMN_RENAMED -> columnRenamed(load);
+      case PROJECTOR_RESTART_PARKED -> restartWhileParked(load);
+      case RETRY_RETENTION -> expireWhileParked(load);
       case SLOT_DROPPED -> {
         PipelineProcess ingest = processes.get("ingest");
         ingest.stop();
@@ -205,6 +212,167 @@ final class ScenarioRunner implements AutoCloseable {
         load.issuedPoison(id);
       }
     }
+  }
+
+  /**
+   * The query store refuses the first (ISSUED) state of 5 invoices for a while, as a lock held by
+   * someone else would (a trigger raises: a record-specific transient failure), so they wait on the
+   * retry topic, retried with back-off; the projector is killed and restarted meanwhile, and each
+   * invoice is then red-flushed in the source. Each must end visible at its latest state, with its
+   * versions projected in order (never the red-flushed one before the issued one) and its attempt
+   * count going on from where it was (not starting again at 1 after the restart).
+   */
+  private void restartWhileParked(Load load) throws Exception {
+    List<String> ids = holdFirstVersions(load, "parked");
+    restart(processes.get("projector"));
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection();
+         java.sql.PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = 'PARTIALLY_RED_FLUSHED' WHERE id = ANY (?)")) {
+      ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+      ps.executeUpdate();
+    }
+    Thread.sleep(10_000); // the held versions keep being retried after the restart
+    releaseHeld();
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (System.nanoTime() < deadline && projectionEvents(ids).values().stream().filter(e -> e.contains("PROJECTED v2")).count() < ids.size()) {
+      Thread.sleep(500); // until the later versions are visible
+    }
+    checkOrderAndAttempts(ids);
+  }
+
+  /**
+   * 5 invoices wait on the retry topic (their first version refused by the store), and the retry
+   * topic's records expire (retention; here deleted up to the end, as the retention would) before
+   * they are settled. Each must still end visible: nothing on the retry topic may be its only copy.
+   */
+  private void expireWhileParked(Load load) throws Exception {
+    holdFirstVersions(load, "expired");
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers",
+        stack.bootstrap()))) {
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+      for (int p = 0; p < io.invoicesync.schemas.Topics.SYNCED_RETRY.partitions(); p++) {
+        latest.put(new org.apache.kafka.common.TopicPartition(io.invoicesync.schemas.Topics.SYNCED_RETRY.name(), p),
+            org.apache.kafka.clients.admin.OffsetSpec.latest());
+      }
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> delete = new java.util.HashMap<>();
+      admin.listOffsets(latest).all().get().forEach((tp, o) -> delete.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(o.offset())));
+      admin.deleteRecords(delete).all().get();
+    }
+    out.accept("expired every record of " + io.invoicesync.schemas.Topics.SYNCED_RETRY.name());
+    releaseHeld();
+  }
+
+  /**
+   * The store refuses the first (ISSUED) state of 5 new invoices (a trigger raises: a record-specific
+   * transient failure), until {@link #releaseHeld}; returns their ids once each waits on the retry topic.
+   */
+  private List<String> holdFirstVersions(Load load, String name) throws Exception {
+    try (java.sql.Connection c = stack.storeDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS chaos_block (id text PRIMARY KEY)");
+      st.execute("CREATE OR REPLACE FUNCTION chaos_block() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.status = 'ISSUED' AND EXISTS "
+          + "(SELECT 1 FROM chaos_block b WHERE b.id = NEW.id) THEN RAISE EXCEPTION 'chaos: invoice % is held', NEW.id; END IF; "
+          + "RETURN NEW; END $$");
+      st.execute("DROP TRIGGER IF EXISTS chaos_block ON invoice");
+      st.execute("CREATE TRIGGER chaos_block BEFORE INSERT OR UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION chaos_block()");
+    }
+    long serial = System.currentTimeMillis() % 1_000_000_000L;
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add("chaos-" + name + "-" + serial + "-" + i);
+    }
+    try (java.sql.Connection c = stack.storeDataSource().getConnection();
+         java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO chaos_block (id) SELECT unnest(?::text[])")) {
+      ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+      ps.executeUpdate();
+    }
+    java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
+      for (int i = 0; i < ids.size(); i++) {
+        String number = io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 90 + i);
+        issueInvoice(c, ids.get(i), number, today, null, null, null);
+        load.issuedValid(ids.get(i), "DIGITAL_GENERAL", number);
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline && projectionEvents(ids).values().stream().filter(e -> e.contains("RETRIED")).count() < ids.size()) {
+      Thread.sleep(500); // until every one has failed once and waits on the retry topic
+    }
+    return ids;
+  }
+
+  private void releaseHeld() throws java.sql.SQLException {
+    try (java.sql.Connection c = stack.storeDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+      st.execute("DROP TRIGGER chaos_block ON invoice");
+      st.execute("DELETE FROM chaos_block");
+    }
+  }
+
+  /** Versions projected in order, retry attempts counted on (a scenario's own checks, added to the judge's). */
+  private void checkOrderAndAttempts(List<String> ids) {
+    for (Map.Entry<String, String> e : projectionEvents(ids).entrySet()) {
+      out.accept("  " + e.getKey() + ": " + e.getValue());
+      String events = e.getValue();
+      if (events.indexOf("PROJECTED v2") >= 0 && events.indexOf("PROJECTED v1") > events.indexOf("PROJECTED v2")) {
+        orderViolations.add(e.getKey() + " projected v2 before v1: " + events);
+      }
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("RETRIED v1 attempt (\\d+)").matcher(events);
+      int last = 0;
+      while (m.find()) {
+        int attempt = Integer.parseInt(m.group(1));
+        if (attempt <= last) {
+          orderViolations.add(e.getKey() + " retry attempts started again: " + events);
+          break;
+        }
+        last = attempt;
+      }
+    }
+  }
+
+  /** What went wrong in a scenario's own checks (order, attempt counts), beyond what the judge sees. */
+  private final List<String> orderViolations = new ArrayList<>();
+
+  /** Per invoice, the projector's decisions in order, from invoices.projection: "RETRIED v1 attempt 1, PROJECTED v1, ...". */
+  private Map<String, String> projectionEvents(List<String> ids) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    io.invoicesync.schemas.SerdeFactory serdes = io.invoicesync.schemas.SerdeFactory.registryLess();
+    for (org.apache.kafka.clients.consumer.ConsumerRecord<String, io.invoicesync.schemas.ProjectionEvent> r
+        : io.invoicesync.testkit.KafkaTestSupport.readToEnd(stack.bootstrap(), io.invoicesync.schemas.Topics.PROJECTION.name(),
+            serdes.keySerde().deserializer(), serdes.valueSerde(io.invoicesync.schemas.ProjectionEvent.class).deserializer())) {
+      if (ids.contains(r.key())) {
+        io.invoicesync.schemas.ProjectionEvent e = r.value();
+        out.merge(r.key(), e.getEvent() + " v" + e.getVersion() + (e.getAttempt() == null ? "" : " attempt " + e.getAttempt()), (a, b) -> a + ", " + b);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The issuing platform renames a column the contract needs ({@code issue_date}) and issues 5
+   * invoices so: each must end rejected with its reasons, ingest must keep running; then the rename
+   * is undone and the load goes on. (The load pauses meanwhile: its inserts name the column.)
+   */
+  private void columnRenamed(Load load) throws Exception {
+    load.stopNow();
+    long serial = System.currentTimeMillis() % 1_000_000_000L;
+    try (java.sql.Connection c = stack.issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+      st.execute("ALTER TABLE issuing.invoice RENAME COLUMN issue_date TO issue_day");
+      for (int i = 0; i < 5; i++) {
+        String id = "chaos-renamed-" + serial + "-" + i;
+        c.setAutoCommit(false);
+        st.execute("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_day, issued_at, seller_name, seller_tax_id, "
+            + "buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) VALUES ('" + id + "', '"
+            + io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 80 + i) + "', 'DIGITAL_GENERAL', CURRENT_DATE, now(), "
+            + "'深圳市示例科技有限公司', '91440300MA5ETUPW89', '上海某某贸易有限公司', '91310000MA1FL4XQ3A', 1000.00, 130.00, 1130.00)");
+        st.execute("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, "
+            + "tax_amount, tax_code) VALUES ('" + id + "', 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, 0.13, 130.00, "
+            + "'3040201010000000000')");
+        c.commit();
+        c.setAutoCommit(true);
+        load.issuedPoison(id);
+      }
+      Thread.sleep(5_000); // the renamed column stays a while, as a deployment's would
+      st.execute("ALTER TABLE issuing.invoice RENAME COLUMN issue_day TO issue_date");
+    }
+    load.resume();
   }
 
   /**

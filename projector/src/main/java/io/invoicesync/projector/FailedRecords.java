@@ -67,6 +67,11 @@ final class FailedRecords {
     return (int) longHeader(r.headers(), RetryHeaders.ATTEMPT, 1);
   }
 
+  /** Offset on the synced topic of the record a retry record is a copy of (-1 when the header is missing). */
+  static long originOf(ConsumerRecord<String, byte[]> r) {
+    return longHeader(r.headers(), DeadLetterHeaders.ORIGINAL_OFFSET, -1);
+  }
+
   static long dueOf(ConsumerRecord<String, byte[]> r) {
     return longHeader(r.headers(), RetryHeaders.DUE, 0);
   }

@@ -15,6 +15,7 @@ final class ProjectorMetrics {
   final Counter deadLettered;
   final Counter retried;
   final Counter parkedRecords;
+  final Counter retryExpired;
   final Timer batchTimer;
   final Timer commitToVisible;
   final AtomicLong watermarkLagMs = new AtomicLong();
@@ -25,6 +26,8 @@ final class ProjectorMetrics {
         .description("states not applied because the store already held the same or a newer source position").register(registry);
     deadLettered = Counter.builder("invoicesync.projector.dead.lettered").description("records sent to the DLT").register(registry);
     retried = Counter.builder("invoicesync.projector.retried").description("failed attempts of record-specific transient failures").register(registry);
+    retryExpired = Counter.builder("invoicesync.projector.retry.expired").description("retry records that expired (retention) before they "
+        + "were settled; their states are projected again from the synced topic").register(registry);
     parkedRecords = Counter.builder("invoicesync.projector.parked").description("records parked behind a retrying record of the same invoice").register(registry);
     batchTimer = Timer.builder("invoicesync.projector.batch").description("time to write one batch").register(registry);
     commitToVisible = Timer.builder("invoicesync.commit.to.visible")

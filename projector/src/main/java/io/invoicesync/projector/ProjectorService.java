@@ -147,13 +147,18 @@ public final class ProjectorService implements AutoCloseable {
     consumer.subscribe(List.of(syncedTopic, retryTopic), new ConsumerRebalanceListener() {
       @Override
       public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        parkingLot.clear(); // the version guard keeps the store monotonic while parking state is rebuilt
+        parkingLot.clear(); // rebuilt from the retry topic when partitions are assigned again
         retryProgress.clear();
+        heldOrigin.clear();
         partitions.forEach(resumeAt::remove);
       }
 
       @Override
       public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        List<TopicPartition> retries = partitions.stream().filter(tp -> tp.topic().equals(retryTopic)).toList();
+        if (!retries.isEmpty()) {
+          restoreParking(retries);
+        }
       }
     });
 
@@ -268,7 +273,7 @@ public final class ProjectorService implements AutoCloseable {
       Decoded d = decode(r);
       Decision decision = policy.onRetryHead(progress, d.ok(), System.currentTimeMillis());
       if (decision instanceof Hold hold) {
-        holdRetryPartition(tp, r.offset(), hold.untilMs());
+        holdRetryPartition(tp, r, progress, hold.untilMs(), offsets);
         return;
       }
       if (decision instanceof DeadLetter dl) {
@@ -278,8 +283,9 @@ public final class ProjectorService implements AutoCloseable {
           write(List.of(r), List.of(d.state()));
         } catch (SQLException | RuntimeException e) {
           if (settleFailure(r, d.state(), e, progress.failures(), true) instanceof Retry again) {
-            retryProgress.failedAgain(position, new RetryProgress.Attempt(again.attempt(), again.dueAtMs()));
-            holdRetryPartition(tp, r.offset(), again.dueAtMs());
+            RetryProgress.Attempt attempt = new RetryProgress.Attempt(again.attempt(), again.dueAtMs());
+            retryProgress.failedAgain(position, attempt);
+            holdRetryPartition(tp, r, attempt, again.dueAtMs(), offsets);
             return;
           }
         }
@@ -384,10 +390,105 @@ public final class ProjectorService implements AutoCloseable {
   }
 
 
-  private void holdRetryPartition(TopicPartition tp, long offset, long until) {
-    consumer.seek(tp, offset);
+  /**
+   * The head {@code r} of retry partition {@code tp} waits until {@code until}: the partition is paused
+   * there, and committed at the head with its progress and origin ({@link RetryProgress.Saved}), so a
+   * restart goes on counting and, should the retry records expire, knows where to project again from.
+   */
+  private void holdRetryPartition(TopicPartition tp, ConsumerRecord<String, byte[]> r, RetryProgress.Attempt progress, long until,
+      Map<TopicPartition, OffsetAndMetadata> offsets) {
+    consumer.seek(tp, r.offset());
     consumer.pause(List.of(tp));
     resumeAt.put(tp, until);
+    RetryProgress.Saved saved = new RetryProgress.Saved(progress, FailedRecords.originOf(r));
+    heldOrigin.put(tp, saved.origin());
+    offsets.put(tp, new OffsetAndMetadata(r.offset(), saved.metadata()));
+  }
+
+  /** Original synced offsets of the held retry heads, by retry partition. */
+  private final Map<TopicPartition, Long> heldOrigin = new HashMap<>();
+
+  /**
+   * After an assignment: the parking lot and the retry heads' progress as they were, from the
+   * committed retry offsets and the records waiting after them. A retry partition whose waiting
+   * records expired (retention) before they were settled is answered by projecting its synced
+   * partition again from the oldest expired record's origin; the store's guard keeps that idempotent.
+   */
+  private void restoreParking(List<TopicPartition> retries) {
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(retries));
+    Map<TopicPartition, Long> begin = consumer.beginningOffsets(retries);
+    Map<TopicPartition, Long> from = new HashMap<>();
+    for (TopicPartition tp : retries) {
+      OffsetAndMetadata c = committed.get(tp);
+      long start = c == null ? begin.get(tp) : c.offset();
+      java.util.Optional<RetryProgress.Saved> saved = c == null ? java.util.Optional.empty() : RetryProgress.Saved.parse(c.metadata());
+      if (start < begin.get(tp)) {
+        projectAgainAfterExpiry(tp, start, begin.get(tp), saved.map(RetryProgress.Saved::origin).orElse(-1L));
+        start = begin.get(tp);
+      } else if (saved.isPresent()) {
+        retryProgress.failedAgain(new RetryProgress.Position(tp, start), saved.get().attempt());
+        heldOrigin.put(tp, saved.get().origin());
+      }
+      from.put(tp, start);
+    }
+    int parked = parkWaiting(from);
+    if (parked > 0) {
+      log.info("parking restored: {} records of {} invoices wait on {}", parked, parkingLot.invoices(), retryTopic);
+    }
+  }
+
+  /** Parks the invoice of every record from {@code from} to the end of its retry partition; how many records. */
+  private int parkWaiting(Map<TopicPartition, Long> from) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(from.keySet());
+    from.entrySet().removeIf(e -> e.getValue() >= end.get(e.getKey()));
+    if (from.isEmpty()) {
+      return 0;
+    }
+    int n = 0;
+    Properties p = config.consumerProperties(config.getString(ProjectorConfig.GROUP_ID) + "-parking");
+    try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      reader.assign(from.keySet());
+      from.forEach(reader::seek);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (from.keySet().stream().anyMatch(tp -> reader.position(tp) < end.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read the waiting records of " + from.keySet() + " within 60 s to restore parking");
+        }
+        for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+            parkingLot.park(r.key());
+            n++;
+          }
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Retry records [{@code lost}, {@code begin}) of {@code tp} expired before they were settled: their
+   * states are projected again from the synced topic, from {@code origin} (the oldest one's offset
+   * there), in order. Without an origin, only a reconciliation can find them, and this says so.
+   */
+  private void projectAgainAfterExpiry(TopicPartition tp, long lost, long begin, long origin) {
+    TopicPartition synced = new TopicPartition(syncedTopic, tp.partition());
+    if (origin >= 0) {
+      log.error("{} records of {} (offsets {} to {}) expired before they were settled (retention); projecting {} again from offset {}, "
+          + "where the oldest of them came from", begin - lost, tp, lost, begin - 1, synced, origin);
+      consumer.seek(synced, origin);
+    } else {
+      log.error("{} records of {} (offsets {} to {}) expired before they were settled (retention), and where they came from is not known: "
+          + "run 'invoice-sync reconcile --repair' to find and resync the invoices they held", begin - lost, tp, lost, begin - 1);
+    }
+    metrics.retryExpired.increment(begin - lost);
+    // committed together, so that the expiry is answered once: the synced partition back at the origin, the retry one past the gap
+    Map<TopicPartition, OffsetAndMetadata> rewind = new HashMap<>();
+    rewind.put(tp, new OffsetAndMetadata(begin));
+    if (origin >= 0) {
+      rewind.put(synced, new OffsetAndMetadata(origin));
+    }
+    Commits.afterWrite(consumer, rewind, log);
+    heldOrigin.remove(tp);
   }
 
   private void resumeDueRetryPartitions() {
@@ -400,6 +501,25 @@ public final class ProjectorService implements AutoCloseable {
     });
     due.forEach(resumeAt::remove);
     due.retainAll(consumer.assignment());
+    if (!due.isEmpty()) {
+      // a held head that expired meanwhile (retention) would otherwise be skipped silently by the offset reset
+      Map<TopicPartition, Long> begin = consumer.beginningOffsets(due);
+      boolean expired = false;
+      for (TopicPartition tp : due) {
+        long held = consumer.position(tp);
+        if (held < begin.get(tp)) {
+          projectAgainAfterExpiry(tp, held, begin.get(tp), heldOrigin.getOrDefault(tp, -1L));
+          consumer.seek(tp, begin.get(tp));
+          expired = true;
+        }
+      }
+      if (expired) {
+        parkingLot.clear(); // some of the parked records are gone: what waits is recounted
+        Map<TopicPartition, Long> from = new HashMap<>();
+        consumer.assignment().stream().filter(tp -> tp.topic().equals(retryTopic)).forEach(tp -> from.put(tp, consumer.position(tp)));
+        parkWaiting(from);
+      }
+    }
     if (!due.isEmpty() && !outage.active()) {
       consumer.resume(due);
     }

@@ -86,8 +86,31 @@ class ProjectorIT {
     cfg.put(ProjectorConfig.RETRY_BACKOFF_MAX_MS, 1000L);
     cfg.put(ProjectorConfig.RETRY_MAX_ATTEMPTS, 1000);
     cfg.put(ProjectorConfig.BACKOFF_MAX_MS, 2000L);
+    config = cfg;
     projector = new ProjectorService(new ProjectorConfig(cfg), new SimpleMeterRegistry());
     projector.start();
+  }
+
+  /** The configuration the projector of each test starts with. */
+  Map<String, Object> config;
+
+  /** The projector stopped and a new one started on the same configuration and group, as a restarted process would. */
+  SimpleMeterRegistry restartProjector() {
+    projector.close();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    projector = new ProjectorService(new ProjectorConfig(config), registry);
+    projector.start();
+    return registry;
+  }
+
+  /** Per invoice, the projector's decisions on invoices.projection in order: "RETRIED v1 #1", "PROJECTED v1", ... */
+  Map<String, List<String>> projectionEvents() {
+    Map<String, List<String>> out = new HashMap<>();
+    KafkaTestSupport.readToEnd(kafka.bootstrapServers(), Topics.PROJECTION.name(), serdes.keySerde().deserializer(),
+        serdes.valueSerde(io.invoicesync.schemas.ProjectionEvent.class).deserializer()).forEach(r -> out.computeIfAbsent(r.key(),
+            k -> new ArrayList<>()).add(r.value().getEvent() + " v" + r.value().getVersion() + (r.value().getAttempt() == null ? ""
+            : " #" + r.value().getAttempt())));
+    return out;
   }
 
   @AfterEach
@@ -214,6 +237,59 @@ class ProjectorIT {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(query("SELECT version FROM invoice WHERE id = 'stuck'")).isEqualTo("3"));
     assertThat(applyLog().get("stuck")).containsExactly(1, 2, 3);
     assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void shouldKeepAParkedInvoiceInOrderAndGoOnCountingItsAttemptsAcrossARestart() throws Exception {
+    // Given an invoice whose first version the store refuses, retried a few times
+    sql("CREATE OR REPLACE FUNCTION refuse_blocked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + "IF NEW.version = 1 AND EXISTS (SELECT 1 FROM blocked WHERE id = NEW.id) THEN RAISE EXCEPTION 'v1 of % is held', NEW.id; END IF; "
+        + "RETURN NEW; END $$");
+    sql("INSERT INTO blocked (id) VALUES ('held')");
+    send("held", 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> projector.retriedCount() >= 3);
+
+    // When the projector restarts, and the invoice's next version (which the store would take) arrives afterwards
+    restartProjector();
+    send("held", 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> projector.retriedCount() >= 2);
+
+    // Then the next version waits behind the first one instead of overtaking it
+    assertThat(query("SELECT count(*) FROM invoice WHERE id = 'held'")).isEqualTo("0");
+    // and once the cause goes away both land in order, the attempts counted on from before the restart
+    sql("DELETE FROM blocked");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(query("SELECT version FROM invoice WHERE id = 'held'")).isEqualTo("2"));
+    assertThat(applyLog().get("held")).containsExactly(1, 2);
+    List<Integer> attempts = projectionEvents().get("held").stream().filter(e -> e.startsWith("RETRIED v1"))
+        .map(e -> Integer.parseInt(e.substring(e.indexOf('#') + 1))).toList();
+    assertThat(attempts).as("attempts of v1, across the restart").hasSizeGreaterThanOrEqualTo(5).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void shouldProjectParkedStatesAgainFromTheSyncedTopicWhenTheirRetryRecordsExpired() throws Exception {
+    // Given an invoice waiting on the retry topic, and the projector stopped
+    sql("INSERT INTO blocked (id) VALUES ('expiring')");
+    send("expiring", 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> projector.retriedCount() >= 2);
+    projector.close();
+
+    // When the retry records expire (retention) before they were settled, and the cause goes away
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers",
+        kafka.bootstrapServers()))) {
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+      for (int p = 0; p < Topics.SYNCED_RETRY.partitions(); p++) {
+        latest.put(new org.apache.kafka.common.TopicPartition(Topics.SYNCED_RETRY.name(), p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+      }
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> delete = new HashMap<>();
+      admin.listOffsets(latest).all().get().forEach((tp, o) -> delete.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(o.offset())));
+      admin.deleteRecords(delete).all().get();
+    }
+    sql("DELETE FROM blocked");
+    SimpleMeterRegistry registry = restartProjector();
+
+    // Then its state is projected again from the synced topic, and the expiry is counted
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(query("SELECT version FROM invoice WHERE id = 'expiring'")).isEqualTo("1"));
+    assertThat(registry.get("invoicesync.projector.retry.expired").counter().count()).isGreaterThanOrEqualTo(1);
   }
 
   @Test
