@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * <p>Both topics are consumed by one consumer with the range assignor, and the retry topic has the
  * synced topic's partition count (the topic plan checks it at start): a key's main and retry
  * partitions are always owned by the same instance, which is what lets parking be a local decision.
- * After a restart or rebalance the parking state starts empty; the store's version guard still never
- * lets an older state overwrite a newer one. Offsets are committed only after the database commit and
+ * After a restart or rebalance the new owner restores it before applying anything: the invoices with
+ * records still waiting on the retry topic are parked again, and a held head's attempts come back from
+ * the metadata of its partition's commit ({@link RetryProgress.Saved}). Offsets are committed only after the database commit and
  * after every record sent to the retry topic or DLT, and every {@link ProjectionEvent}
  * ({@link ProjectionReports}), was acknowledged.
  *

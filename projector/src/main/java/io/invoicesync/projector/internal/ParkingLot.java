@@ -9,8 +9,8 @@ import java.util.Map;
  * invoice's states out of order. Counts per invoice: the invoice leaves the lot when the last of
  * its waiting records is settled (applied or dead-lettered).
  *
- * <p>Local to one projector instance and rebuilt empty after a rebalance: the store's version
- * guard keeps it monotonic meanwhile.
+ * <p>Local to one projector instance; after a rebalance or restart the new owner parks again every
+ * invoice with records still waiting on its retry partitions, before it applies anything.
  */
 public final class ParkingLot {
 
