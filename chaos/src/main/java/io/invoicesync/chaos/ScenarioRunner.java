@@ -56,15 +56,22 @@ final class ScenarioRunner implements AutoCloseable {
     this.out = out;
     this.logs = stack.dir.resolve("logs");
     this.config = stack.dir.resolve("run.properties");
+    this.clusterConfig = stack.dir.resolve("run-rf3.properties");
+    write(config, stack.runConfig());
+  }
+
+  private final Path clusterConfig;
+
+  private static void write(Path file, Map<String, String> cfg) throws IOException {
     StringBuilder props = new StringBuilder();
-    stack.runConfig().forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
-    Files.writeString(config, props.toString());
+    cfg.forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
+    Files.writeString(file, props.toString());
   }
 
   Result run(Scenario s) throws Exception {
     long t0 = System.nanoTime();
     if (!s.implemented()) {
-      return new Result(s, 0, 0, null, List.of(), 0, 0, "not built yet");
+      return new Result(s, 0, 0, null, List.of(), 0, 0, s.notRun != null ? s.notRun : "not built yet");
     }
     int rounds = roundsOverride != null ? roundsOverride : quick ? s.quickRounds : s.fullRounds;
     useLayout(s.layout);
@@ -116,6 +123,13 @@ final class ScenarioRunner implements AutoCloseable {
         stack.stopKafka();
         Thread.sleep(quick ? 10_000 : 30_000); // the broker's downtime
         stack.startKafka();
+      }
+      case BROKER_LOSS_RF3 -> {
+        stack.cluster().stopNode(1);
+        out.accept("broker 2 of 3 stopped");
+        Thread.sleep(outage.toMillis()); // the load goes on with two brokers: min.insync.replicas=2 is still met
+        stack.cluster().startNode(1);
+        stack.cluster().awaitBrokers(3);
       }
       case STORE_OUTAGE -> {
         stack.stopStore();
@@ -525,13 +539,26 @@ final class ScenarioRunner implements AutoCloseable {
       restartDead();
       return;
     }
+    boolean wasCluster = layout == Scenario.Layout.SPLIT_RF3;
     stopAll();
+    if (wasCluster) {
+      stack.useSingleBroker();
+      try (java.sql.Connection c = stack.issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+        st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + Stack.CLUSTER_SLOT + "'");
+      }
+    }
+    Path cfg = config;
+    if (wanted == Scenario.Layout.SPLIT_RF3) {
+      stack.useCluster();
+      write(clusterConfig, stack.clusterRunConfig());
+      cfg = clusterConfig;
+    }
     if (wanted == Scenario.Layout.ONE_PROCESS) {
-      processes.put("pipeline", new PipelineProcess("pipeline", "ingest,streams,projector,api", config, logs));
+      processes.put("pipeline", new PipelineProcess("pipeline", "ingest,streams,projector,api", cfg, logs));
     } else {
-      processes.put("ingest", new PipelineProcess("ingest", "ingest", config, logs));
-      processes.put("streams", new PipelineProcess("streams", "streams", config, logs));
-      processes.put("projector", new PipelineProcess("projector", "projector,api", config, logs));
+      processes.put("ingest", new PipelineProcess("ingest", "ingest", cfg, logs));
+      processes.put("streams", new PipelineProcess("streams", "streams", cfg, logs));
+      processes.put("projector", new PipelineProcess("projector", "projector,api", cfg, logs));
     }
     for (PipelineProcess p : processes.values()) {
       p.start(Duration.ofMinutes(3));

@@ -145,7 +145,27 @@ final class Stack implements AutoCloseable {
   }
 
   String bootstrap() {
-    return "localhost:" + kafkaPort;
+    return cluster != null ? cluster.bootstrapServers() : "localhost:" + kafkaPort;
+  }
+
+  private io.invoicesync.embedded.EmbeddedKafkaCluster cluster;
+
+  /** The single broker stopped and a 3-node cluster (RF=3, min.insync.replicas=2) in its place, until {@link #useSingleBroker}. */
+  void useCluster() {
+    stopKafka();
+    cluster = io.invoicesync.embedded.EmbeddedKafkaCluster.start(dir.resolve("kafka-rf3"), 3);
+  }
+
+  void useSingleBroker() {
+    if (cluster != null) {
+      cluster.close();
+      cluster = null;
+      startKafka();
+    }
+  }
+
+  io.invoicesync.embedded.EmbeddedKafkaCluster cluster() {
+    return cluster;
   }
 
   DataSource issuingDataSource() {
@@ -185,8 +205,27 @@ final class Stack implements AutoCloseable {
     return cfg;
   }
 
+  /**
+   * The configuration on the 3-node cluster: replicated topics, and ingest on a slot of its own that
+   * captures only what is issued from now on (the invoices before are in the store already), Streams
+   * on state of its own.
+   */
+  Map<String, String> clusterRunConfig() {
+    Map<String, String> cfg = runConfig();
+    cfg.put("topics.replication.factor", "3");
+    cfg.put("ingest.slot.name", CLUSTER_SLOT);
+    cfg.put("ingest.snapshot.mode", "no_data");
+    cfg.put("streams.state.dir", dir.resolve("streams-state-rf3").toString());
+    return cfg;
+  }
+
+  static final String CLUSTER_SLOT = "invoice_sync_rf3";
+
   @Override
   public void close() {
+    if (cluster != null) {
+      cluster.close();
+    }
     if (kafka != null) {
       kafka.close();
     }

@@ -43,13 +43,13 @@ class ChaosCommandTest {
     List<ScenarioRunner.Result> results = List.of(
         new ScenarioRunner.Result(Scenario.KILL_PIPELINE, 3, 400, clean, List.of(4.2, 6.0, 5.1), 0, 90, ""),
         new ScenarioRunner.Result(Scenario.BROKER_BOUNCE, 1, 400, lossy, List.of(-1.0), 1, 60, "1 process(es) exited on the fault and were restarted"),
-        new ScenarioRunner.Result(Scenario.SLOT_DROPPED, 0, 0, null, List.of(), 0, 0, "not built yet"));
+        new ScenarioRunner.Result(Scenario.REGISTRY_OUTAGE, 0, 0, null, List.of(), 0, 0, Scenario.REGISTRY_OUTAGE.notRun));
     ChaosReport.write(dir, results, true, Instant.parse("2026-11-27T18:00:00Z"), 150, "invoice-sync chaos --quick");
 
     String md = Files.readString(dir.resolve("latest.md"));
     assertThat(md.lines().findFirst().orElseThrow()).startsWith("| scenario | rounds | issued | lost | duplicate versions | stale");
     assertThat(md).contains("| kill-pipeline | 3 | 400 | 0 | 0 | 0 | 0 | 6.0 | yes |", "| broker-bounce | 1 | 400 | 2 | 1 |", "**no**",
-        "slot-dropped", "not run: not built yet", "MISSING: chaos-x-1");
+        "registry-outage", "not run: not applicable", "MISSING: chaos-x-1");
     JsonNode json = new ObjectMapper().readTree(dir.resolve("latest.json").toFile());
     JsonNode kill = json.get("scenarios").get("kill-pipeline");
     for (String key : List.of("rounds", "invoices_issued", "lost", "duplicate_versions", "stale", "spurious_rejections", "recovery_s", "passed")) {
@@ -58,6 +58,6 @@ class ChaosCommandTest {
     assertThat(kill.get("passed").asBoolean()).isTrue();
     assertThat(kill.get("recovery_s").asDouble()).isEqualTo(6.0);
     assertThat(json.get("scenarios").get("broker-bounce").get("passed").asBoolean()).isFalse();
-    assertThat(json.get("scenarios").get("slot-dropped").get("passed").isNull()).as("not built: neither passed nor failed").isTrue();
+    assertThat(json.get("scenarios").get("registry-outage").get("passed").isNull()).as("not run: neither passed nor failed").isTrue();
   }
 }

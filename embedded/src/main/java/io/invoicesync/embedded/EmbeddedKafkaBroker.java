@@ -62,14 +62,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** As {@link #start(Path, int)}, with a SASL_SSL listener when {@code secured} is given. */
   public static EmbeddedKafkaBroker start(Path dataDir, int port, SaslSslListener secured) {
     try {
+      int controllerPort = freePort();
+      return startNode(dataDir, NODE_ID, port > 0 ? port : freePort(), controllerPort, NODE_ID + "@localhost:" + controllerPort, 1,
+          Uuid.randomUuid().toString(), secured);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * One node of a KRaft cluster in combined mode: broker and controller, with the static quorum
+   * {@code voters}; {@code replication} is every default replication factor (internal topics
+   * included), with {@code min.insync.replicas} one less when it is above 1. {@code clusterId} is used
+   * when the node's directory is formatted (its first start).
+   */
+  static EmbeddedKafkaBroker startNode(Path dataDir, int nodeId, int brokerPort, int controllerPort, String voters, int replication,
+      String clusterId, SaslSslListener secured) {
+    try {
       Path logDir = dataDir.resolve("logs").toAbsolutePath();
       Files.createDirectories(logDir);
-      int brokerPort = port > 0 ? port : freePort();
-      int controllerPort = freePort();
       Properties p = new Properties();
       p.put("process.roles", "broker,controller");
-      p.put("node.id", Integer.toString(NODE_ID));
-      p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
+      p.put("node.id", Integer.toString(nodeId));
+      p.put("controller.quorum.voters", voters);
       int securedPort = secured == null ? 0 : freePort();
       String securedListener = secured == null ? "" : ",SASL_SSL://localhost:" + securedPort;
       p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort + securedListener);
@@ -88,14 +103,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       p.put("inter.broker.listener.name", "PLAINTEXT");
       p.put("log.dirs", logDir.toString());
       p.put("num.partitions", "6");
-      p.put("default.replication.factor", "1");
-      p.put("offsets.topic.replication.factor", "1");
+      String rf = Integer.toString(replication);
+      String minIsr = Integer.toString(Math.max(1, replication - 1));
+      p.put("default.replication.factor", rf);
+      p.put("min.insync.replicas", minIsr);
+      p.put("offsets.topic.replication.factor", rf);
       p.put("offsets.topic.num.partitions", "5");
-      p.put("transaction.state.log.replication.factor", "1");
-      p.put("transaction.state.log.min.isr", "1");
+      p.put("transaction.state.log.replication.factor", rf);
+      p.put("transaction.state.log.min.isr", minIsr);
       p.put("transaction.state.log.num.partitions", "5");
-      p.put("share.coordinator.state.topic.replication.factor", "1");
-      p.put("share.coordinator.state.topic.min.isr", "1");
+      p.put("share.coordinator.state.topic.replication.factor", rf);
+      p.put("share.coordinator.state.topic.min.isr", minIsr);
       p.put("group.initial.rebalance.delay.ms", "0");
       p.put("auto.create.topics.enable", "false");
       p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
@@ -105,8 +123,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       if (!Files.exists(logDir.resolve("meta.properties"))) {
         new Formatter()
             .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-            .setNodeId(NODE_ID)
-            .setClusterId(Uuid.randomUuid().toString())
+            .setNodeId(nodeId)
+            .setClusterId(clusterId)
             .setDirectories(List.of(logDir.toString()))
             .setMetadataLogDirectory(logDir.toString())
             .setControllerListenerName("CONTROLLER")
@@ -117,8 +135,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
       EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, "localhost:" + brokerPort, secured == null ? null : "localhost:" + securedPort);
-      broker.awaitReady();
-      log.info("embedded Kafka broker at {} (data {})", broker.bootstrap, dataDir);
+      if (replication == 1) {
+        broker.awaitReady(); // a cluster's nodes are awaited together: one alone has no quorum
+      }
+      log.info("embedded Kafka broker {} at {} (data {})", nodeId, broker.bootstrap, dataDir);
       return broker;
     } catch (Exception e) {
       throw new IllegalStateException("cannot start embedded Kafka broker in " + dataDir + ": " + e.getMessage(), e);
