@@ -137,20 +137,44 @@ final class Judge {
     }
   }
 
-  /** Whether the store has decided {@code id}: visible, or rejected. */
-  boolean decided(String id) {
-    try (Connection c = stack.storeDataSource().getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM invoice WHERE id = ?) OR EXISTS (SELECT 1 FROM "
-             + "invoice_rejection WHERE invoice_id = ?)")) {
-      ps.setString(1, id);
-      ps.setString(2, id);
+  /**
+   * The pipeline's lag now, in seconds: how long ago the oldest invoice created in the issuing
+   * database since {@code since} was created, among those the store has not decided yet (visible,
+   * rejected or dead-lettered); 0 when every one is decided. Infinite while a database cannot be read.
+   */
+  double lagSeconds(java.time.Instant since) {
+    Map<String, java.time.Instant> created = new HashMap<>();
+    try (Connection c = stack.issuingDataSource().getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT id, created_at FROM issuing.invoice WHERE created_at >= ?")) {
+      ps.setObject(1, java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC));
       try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
+        while (rs.next()) {
+          created.put(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+        }
       }
     } catch (SQLException e) {
-      return false; // the store is away: not decided yet
+      return Double.POSITIVE_INFINITY;
     }
+    if (created.isEmpty()) {
+      return 0;
+    }
+    try (Connection c = stack.storeDataSource().getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT id FROM invoice WHERE id = ANY (?) UNION SELECT invoice_id FROM invoice_rejection "
+             + "WHERE invoice_id = ANY (?) UNION SELECT invoice_id FROM invoice_outcome WHERE invoice_id = ANY (?) AND outcome = 'DEAD_LETTERED'")) {
+      java.sql.Array ids = c.createArrayOf("text", created.keySet().toArray());
+      ps.setArray(1, ids);
+      ps.setArray(2, ids);
+      ps.setArray(3, ids);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          created.remove(rs.getString(1));
+        }
+      }
+    } catch (SQLException e) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return created.values().stream().min(java.util.Comparator.naturalOrder())
+        .map(oldest -> Math.max(0, (System.currentTimeMillis() - oldest.toEpochMilli()) / 1e3)).orElse(0.0);
   }
 
   private static int count(Reconciler.Report r, ReconcileClass k) {

@@ -1,7 +1,6 @@
 package io.invoicesync.chaos;
 
 import io.invoicesync.testkit.InvoiceGenerator;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +23,6 @@ final class Load {
   private final Map<String, InvoiceGenerator.Issued> canaries = new ConcurrentHashMap<>();
   private AtomicBoolean stop = new AtomicBoolean();
   private List<Thread> threads = List.of();
-  private int canary;
 
   Load(String issuingUrl, String prefix, double rate) {
     this.issuingUrl = issuingUrl;
@@ -50,14 +48,6 @@ final class Load {
     for (Thread t : threads) {
       t.join(Duration.ofSeconds(30).toMillis());
     }
-  }
-
-  /** Issues one valid-or-not invoice now and returns its id: the probe a recovery time is measured with. */
-  synchronized String canary() throws SQLException {
-    InvoiceGenerator g = new InvoiceGenerator(issuingUrl, prefix + "canary" + (canary++) + "-", 7 + canary, true);
-    g.issue(1);
-    canaries.putAll(g.ledger());
-    return g.ledger().keySet().iterator().next();
   }
 
   /** Invoices a scenario issued itself, valid: the judge counts a rejection of one as spurious. */

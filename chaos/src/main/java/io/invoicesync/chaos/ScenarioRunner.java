@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 /**
  * Runs scenarios one after another on one {@link Stack}: the pipeline in the scenario's layout of
  * child processes, the load running, the fault injected round after round, each fault's recovery
- * timed by a canary invoice issued as it ends, and the judge's verdict once the load stops.
+ * timed until the pipeline's lag is back under 1 s, and the judge's verdict once the load stops.
  * Processes that died of a fault are restarted (an orchestrator would), and counted.
  */
 final class ScenarioRunner implements AutoCloseable {
@@ -81,17 +81,18 @@ final class ScenarioRunner implements AutoCloseable {
     int restarts = 0;
     try {
       Thread.sleep(5_000); // warm up under load before the first fault
+      java.time.Instant since = java.time.Instant.now().minusSeconds(5); // the backlog the lag is measured on: from the last recovery on
       for (int round = 1; round <= rounds; round++) {
         Thread.sleep(2_000 + random.nextInt(4_000)); // the fault lands at a random moment of the load
         out.accept(s.id + ": round " + round + "/" + rounds);
         fault(s, load);
         restarts += restartDead();
-        String canary = load.canary();
         long end = System.nanoTime();
         double recovery = -1;
         while (System.nanoTime() - end < Duration.ofMinutes(5).toNanos()) {
-          if (judge.decided(canary)) {
+          if (judge.lagSeconds(since) < 1.0) {
             recovery = (System.nanoTime() - end) / 1e9;
+            since = java.time.Instant.now().minusSeconds(1);
             break;
           }
           Thread.sleep(100); // the resolution of the recovery time
