@@ -80,10 +80,10 @@ final class ScenarioRunner implements AutoCloseable {
     List<Double> recoveries = new ArrayList<>();
     int restarts = 0;
     try {
-      Thread.sleep(5_000); // warm up under load before the first fault
+      Thread.sleep(quick ? 2_000 : 5_000); // warm up under load before the first fault
       java.time.Instant since = java.time.Instant.now().minusSeconds(5); // the backlog the lag is measured on: from the last recovery on
       for (int round = 1; round <= rounds; round++) {
-        Thread.sleep(2_000 + random.nextInt(4_000)); // the fault lands at a random moment of the load
+        Thread.sleep(quick ? 1_000 + random.nextInt(2_000) : 2_000 + random.nextInt(4_000)); // the fault lands at a random moment of the load
         out.accept(s.id + ": round " + round + "/" + rounds);
         fault(s, load);
         restarts += restartDead();
