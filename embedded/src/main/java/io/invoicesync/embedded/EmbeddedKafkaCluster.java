@@ -63,7 +63,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     nodes[i] = null;
   }
 
-  /** Node {@code i} started again on its data and ports; returns once the cluster has every broker again. */
+  /** Node {@code i} started (again) on its data and ports; {@link #awaitBrokers} says when the cluster has it back. */
   public void startNode(int i) {
     nodes[i] = EmbeddedKafkaBroker.startNode(dataDir.resolve("node-" + (i + 1)), i + 1, brokerPorts[i], controllerPorts[i], voters,
         brokerPorts.length, clusterId, null);

@@ -97,10 +97,10 @@ public final class IngestConfig extends AbstractConfig {
           "How often source offsets are committed; changes after the last commit are re-read after a crash (and dropped downstream as redeliveries).")
       .define(ENGINE_NAME, Type.STRING, "invoice-sync-ingest", Importance.LOW, "Debezium engine name; also the key of its offsets.")
       .define(TOPIC_PREFIX, Type.STRING, "issuing", Importance.LOW, "Debezium topic.prefix (logical server name); part of the offsets' identity.")
-      .define(MAX_CHANGE_BYTES, Type.INT, 16 * 1024 * 1024, Range.between(64 * 1024, Topics.MAX_RECORD_BYTES / 2), Importance.LOW,
-          "Largest change (serialized, bytes) carried whole, lines included (16 MiB: about 115,000 lines). A larger one is published "
+      .define(MAX_CHANGE_BYTES, Type.INT, 10 * 1024 * 1024, Range.between(64 * 1024, Topics.MAX_RECORD_BYTES / 3), Importance.LOW,
+          "Largest change (serialized, bytes) carried whole, lines included (10 MiB: about 110,000 lines). A larger one is published "
               + "without its lines and rejected by sync-streams as CHANGE_TOO_LARGE, naming its size, instead of stopping ingest; "
-              + "at most half of the topics' max.message.bytes (" + Topics.MAX_RECORD_BYTES + "), which the states derived from it need.");
+              + "at most a third of the topics' max.message.bytes (" + Topics.MAX_RECORD_BYTES + "), which the states derived from it need.");
 
   /**
    * {@value #DEBEZIUM_PREFIX} overrides that would break what ingest relies on, with the only value

@@ -64,6 +64,10 @@ public final class IngestService implements AutoCloseable {
   private ExecutorService executor;
   private TransactionAssembler assembler;
   private SnapshotLineLoader lineLoader;
+  /** The issuing cluster's epoch the changes are published with; re-checked when positions go back (see {@link #followCluster}). */
+  private volatile long epoch;
+  private long maxLsnPublished = Long.MIN_VALUE;
+  private Connection identity;
   private io.invoicesync.ingest.internal.OversizeGuard oversize;
   private volatile boolean running;
   private volatile boolean closing;
@@ -138,7 +142,8 @@ public final class IngestService implements AutoCloseable {
         config.getInt(IngestConfig.MAX_CHANGE_BYTES));
     producerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
     producerMetrics.bindTo(registry);
-    long epoch = IssuingDatabaseCheck.epoch(config);
+    epoch = IssuingDatabaseCheck.epoch(config);
+    maxLsnPublished = Long.MIN_VALUE;
     log.info("issuing cluster epoch {} (initdb {}, timeline {}): every position published carries it", epoch,
         java.time.Instant.ofEpochSecond(epoch / 1000), epoch % 1000);
     assembler = new TransactionAssembler(config.qualifiedInvoiceTable(), config.qualifiedLineTable(), Clock.systemUTC(), epoch);
@@ -252,6 +257,7 @@ public final class IngestService implements AutoCloseable {
       }
     }
     if (!changes.isEmpty()) {
+      followCluster(changes);
       loadSnapshotLines(changes);
       changes.replaceAll(oversize::guard);
       publishRidingOutOutages(changes, config.getString(IngestConfig.CAPTURED_TOPIC));
@@ -263,6 +269,64 @@ public final class IngestService implements AutoCloseable {
     }
     committer.markBatchFinished();
     transactions.increment();
+  }
+
+  /**
+   * Keeps the epoch true while the engine runs: Debezium reconnects by itself after the issuing
+   * database went away, and may come back to a restored or moved database (and re-snapshot it) without
+   * ingest restarting. Positions going back below the highest one published is when that can have
+   * happened (concurrent transactions do it too, harmlessly): the cluster is identified again, on a
+   * kept-open replication connection, before the batch is published, and the batch carries the epoch
+   * found. A cluster that cannot be identified stops ingest rather than publish under a wrong epoch.
+   */
+  private void followCluster(List<InvoiceChange> changes) {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (InvoiceChange c : changes) {
+      min = Math.min(min, c.getSource().getLsn());
+      max = Math.max(max, c.getSource().getLsn());
+    }
+    if (min < maxLsnPublished) {
+      long current = currentEpoch();
+      if (current != epoch) {
+        log.warn("the issuing database is another cluster now (epoch {} -> {}; positions back from {} to {}): restored from a backup or "
+            + "moved; what is published from here on carries the new epoch", epoch, current, maxLsnPublished, min);
+        epoch = current;
+        maxLsnPublished = Long.MIN_VALUE;
+      }
+    }
+    maxLsnPublished = Math.max(maxLsnPublished, max);
+    long e = epoch;
+    changes.replaceAll(c -> c.getSource().getEpoch() == e ? c : InvoiceChange.newBuilder(c)
+        .setSource(io.invoicesync.schemas.SourcePosition.newBuilder(c.getSource()).setEpoch(e).build()).build());
+  }
+
+  private long currentEpoch() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (identity == null || identity.isClosed()) {
+          identity = IssuingDatabaseCheck.identityConnection(config);
+        }
+        return IssuingDatabaseCheck.epoch(identity);
+      } catch (java.sql.SQLException e) {
+        closeIdentity(); // a connection to the database that went away: open a new one, once
+        if (attempt == 2) {
+          throw new IllegalStateException("positions went back and the issuing cluster cannot be identified again (IDENTIFY_SYSTEM): "
+              + e.getMessage() + "; ingest stops rather than publish under a wrong epoch", e);
+        }
+      }
+    }
+  }
+
+  private void closeIdentity() {
+    if (identity != null) {
+      try {
+        identity.close();
+      } catch (java.sql.SQLException ignored) {
+        // closing a connection to a database that went away
+      }
+      identity = null;
+    }
   }
 
   /**
@@ -457,6 +521,7 @@ public final class IngestService implements AutoCloseable {
       if (producerMetrics != null) {
         producerMetrics.close();
       }
+      closeIdentity();
       if (producer != null) {
         producer.close(Duration.ofSeconds(10)); // not forever: during a broker outage unsent changes would hold the stop
 

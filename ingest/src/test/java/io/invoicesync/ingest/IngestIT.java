@@ -198,6 +198,81 @@ class IngestIT {
   }
 
   @Test
+  void shouldPublishUnderTheNewClustersEpochWhenTheDatabaseMovesWhileIngestRuns() throws Exception {
+    String suffix = KafkaTestSupport.uniqueSuffix();
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Map<String, Object> cfg = config(suffix);
+    cfg.put(IngestConfig.DATABASE_PORT, port);
+    KafkaTestSupport.createTopics(kafka.bootstrapServers(), List.of(new io.invoicesync.schemas.Topic<>("captured-" + suffix, InvoiceChange.class, 1, Map.of(), "test")));
+    SerdeFactory serdes = SerdeFactory.registryLess();
+    String old = "moved-a-" + suffix;
+    String moved = "moved-b-" + suffix;
+    EmbeddedPostgresServer first = EmbeddedPostgresServer.start(dir.resolve("moving-1"), "logical", List.of("issuing"), port);
+    EmbeddedPostgresServer second = null;
+    boolean firstClosed = false;
+    try (IngestService ingest = new IngestService(new IngestConfig(cfg), new SimpleMeterRegistry());
+         KafkaConsumer<String, InvoiceChange> consumer = KafkaTestSupport.consumer(kafka.bootstrapServers(), "captured-" + suffix,
+             serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceChange.class).deserializer())) {
+      // Given an ingest capturing a cluster that has run a while (its WAL 48 MB on)
+      IssuingPlatformSchema.migrate(first.jdbcUrl("issuing"), "postgres", "");
+      try (Connection c = first.connect("issuing"); Statement st = c.createStatement()) {
+        for (int i = 0; i < 3; i++) {
+          st.execute("CREATE TABLE IF NOT EXISTS public.wal_filler (n int); INSERT INTO public.wal_filler VALUES (1)");
+          st.execute("SELECT pg_switch_wal()");
+        }
+      }
+      ingest.start();
+      ingest.awaitStreaming(Duration.ofSeconds(60));
+      try (Connection c = first.connect("issuing"); Statement st = c.createStatement()) {
+        c.setAutoCommit(false);
+        st.execute(header(old, "ISSUED"));
+        st.execute(line(old, 1));
+        c.commit();
+      }
+      List<ConsumerRecord<String, InvoiceChange>> got = new ArrayList<>();
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        KafkaTestSupport.pollInto(consumer, got);
+        assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(old));
+      });
+      InvoiceChange before = got.stream().filter(r -> r.key().equals(old)).findFirst().orElseThrow().value();
+
+      // When the database moves to a new cluster at the same address while ingest keeps running (its WAL starts again, lower)
+      first.close();
+      firstClosed = true;
+      second = EmbeddedPostgresServer.start(dir.resolve("moving-2"), "logical", List.of("issuing"), port);
+      IssuingPlatformSchema.migrate(second.jdbcUrl("issuing"), "postgres", "");
+      io.invoicesync.ingest.internal.IssuingDatabaseCheck.verify(new IngestConfig(cfg)); // its publication, as a restored database has it
+      try (Connection c = second.connect("issuing"); Statement st = c.createStatement()) {
+        c.setAutoCommit(false);
+        st.execute(header(moved, "ISSUED"));
+        st.execute(line(moved, 1));
+        c.commit();
+      }
+
+      // Then what it captures there carries the new cluster's higher epoch, though its position is lower
+      await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+        KafkaTestSupport.pollInto(consumer, got);
+        assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(moved));
+      });
+      InvoiceChange after = got.stream().filter(r -> r.key().equals(moved)).findFirst().orElseThrow().value();
+      assertThat(after.getSource().getLsn()).isLessThan(before.getSource().getLsn());
+      assertThat(after.getSource().getEpoch()).isGreaterThan(before.getSource().getEpoch());
+      assertThat(io.invoicesync.schemas.Positions.compare(after.getSource(), before.getSource())).isPositive();
+      assertThat(ingest.failure()).isNull();
+    } finally {
+      if (!firstClosed) {
+        first.close();
+      }
+      if (second != null) {
+        second.close();
+      }
+    }
+  }
+
+  @Test
   void shouldRefuseToStartWhenWalLevelIsNotLogicalAndSaySo() {
     try (EmbeddedPostgresServer replicaOnly = EmbeddedPostgresServer.start(dir.resolve("pg-replica"), "replica", List.of("issuing"))) {
       Map<String, Object> cfg = config("walcheck");

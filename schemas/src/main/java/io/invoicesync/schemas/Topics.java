@@ -12,7 +12,7 @@ public final class Topics {
   /**
    * The largest record any invoice-sync client sends and any of its topics takes (32 MiB; Kafka's
    * default is 1 MB): an invoice with tens of thousands of lines is carried whole. Ingest carries a
-   * change of at most {@code ingest.max.change.bytes} (16 MiB by default, so that the states and
+   * change of at most {@code ingest.max.change.bytes} (10 MiB by default, a third: so that the states, rejections and
    * store entries derived from it fit here too) and sends a larger one without its lines, to be
    * rejected with the reason.
    */

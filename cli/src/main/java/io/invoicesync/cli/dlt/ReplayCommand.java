@@ -85,6 +85,7 @@ final class ReplayCommand implements Callable<Integer> {
     Map<String, Object> producerConfig = new java.util.HashMap<>(sel.kafka.clientConfig());
     producerConfig.put("acks", "all");
     producerConfig.put("enable.idempotence", true);
+    producerConfig.put("max.request.size", io.invoicesync.schemas.Topics.MAX_RECORD_BYTES); // a dead letter of an invoice with many lines
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = 0; i < chosen.size(); i++) {
         DeadLetter d = chosen.get(i);

@@ -62,19 +62,28 @@ public final class IssuingDatabaseCheck {
    * read before, and the epoch keeps them ordered after them.
    */
   public static long epoch(IngestConfig config) {
+    try (Connection c = identityConnection(config)) {
+      return epoch(c);
+    } catch (SQLException e) {
+      throw new IngestStartupException("cannot identify the issuing cluster (IDENTIFY_SYSTEM on a replication connection to "
+          + config.jdbcUrl() + "): " + e.getMessage() + "; ingest's user needs the REPLICATION attribute", e);
+    }
+  }
+
+  /** A replication (walsender) connection to the issuing database, which takes IDENTIFY_SYSTEM. */
+  public static Connection identityConnection(IngestConfig config) throws SQLException {
     Properties props = config.jdbcProperties();
     props.setProperty("replication", "database"); // pgjdbc's keys: a walsender connection that takes replication commands
     props.setProperty("assumeMinServerVersion", "9.4");
     props.setProperty("preferQueryMode", "simple");
-    try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
+    return DriverManager.getConnection(config.jdbcUrl(), props);
+  }
+
+  /** The epoch of the cluster {@code c} (from {@link #identityConnection}) is connected to. */
+  public static long epoch(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
       rs.next();
-      long systemId = Long.parseUnsignedLong(rs.getString("systemid"));
-      int timeline = rs.getInt("timeline");
-      return epoch(systemId, timeline);
-    } catch (SQLException e) {
-      throw new IngestStartupException("cannot identify the issuing cluster (IDENTIFY_SYSTEM on a replication connection to "
-          + config.jdbcUrl() + "): " + e.getMessage() + "; ingest's user needs the REPLICATION attribute", e);
+      return epoch(Long.parseUnsignedLong(rs.getString("systemid")), rs.getInt("timeline"));
     }
   }
 

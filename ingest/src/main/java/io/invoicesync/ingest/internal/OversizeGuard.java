@@ -42,7 +42,7 @@ public final class OversizeGuard {
     }
     String why = after.getLines().size() + " lines, " + size + " bytes serialized; ingest.max.change.bytes is " + maxBytes;
     log.warn("invoice {}: change of {} is larger than ingest.max.change.bytes; published without its lines, to be rejected as "
-        + "CHANGE_TOO_LARGE (raise ingest.max.change.bytes, up to half of the topics' max.message.bytes, and resync it)", change.getInvoiceId(),
+        + "CHANGE_TOO_LARGE (raise ingest.max.change.bytes, up to a third of the topics' max.message.bytes, and resync it)", change.getInvoiceId(),
         why);
     return InvoiceChange.newBuilder(change).setAfter(Invoice.newBuilder(after).setLines(List.of()).build()).setLinesIncluded(false)
         .setLinesOmitted(why).build();

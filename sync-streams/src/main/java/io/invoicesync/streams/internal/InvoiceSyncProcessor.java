@@ -251,7 +251,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     if (change.getLinesOmitted() != null) {
       store.put(id, reject(id, base, change, change.getAfter(), List.of(violation(CHANGE_TOO_LARGE, "lines", change.getLinesOmitted(),
           "at most ingest.max.change.bytes", "the change is too large to carry whole, so ingest left its lines out; raise "
-              + "ingest.max.change.bytes (up to half of the topics' max.message.bytes), then resync the invoice")), now, timestamp));
+              + "ingest.max.change.bytes (up to a third of the topics' max.message.bytes), then resync the invoice")), now, timestamp));
       return;
     }
     Invoice candidate;
