@@ -72,7 +72,7 @@ final class ChaosReport {
         .append(", ").append(Math.round(seconds)).append(" s on ").append(Runtime.getRuntime().availableProcessors()).append(" cores. ")
         .append("Lost = not visible at the end (MISSING, still in flight after the drain, or a valid invoice dead-lettered); ")
         .append("duplicate versions = a version on invoices.synced twice or out of order; stale = visible at an older state than the ")
-        .append("source (or in the store only, or holding Debezium's unavailable-value placeholder); recovery = fault end until the pipeline's lag is back under 1 s (every invoice created more than 1 s ago decided: visible, rejected or dead-lettered).\n");
+        .append("source (or in the store only, or holding Debezium's unavailable-value placeholder); recovery = fault end until the pipeline's lag is back under 1 s (every invoice created more than 1 s ago decided: visible, rejected or dead-lettered; and one created after the fault ended decided too).\n");
     for (ScenarioRunner.Result r : results) {
       if (r.verdict() != null && !r.verdict().examples().isEmpty()) {
         md.append("\n").append(r.scenario().id).append(": ").append(String.join("; ", r.verdict().examples())).append("\n");

@@ -143,6 +143,15 @@ final class Judge {
    * rejected or dead-lettered); 0 when every one is decided. Infinite while a database cannot be read.
    */
   double lagSeconds(java.time.Instant since) {
+    return lagSeconds(since, null);
+  }
+
+  /**
+   * As {@link #lagSeconds(java.time.Instant)}; with {@code fresh} given, infinite until an invoice
+   * created at or after it has been decided too: after a fault during which nothing was issued (the
+   * load paused), a lag under 1 s says nothing until something issued since has come through.
+   */
+  double lagSeconds(java.time.Instant since, java.time.Instant fresh) {
     Map<String, java.time.Instant> created = new HashMap<>();
     try (Connection c = stack.issuingDataSource().getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT id, created_at FROM issuing.invoice WHERE created_at >= ?")) {
@@ -158,6 +167,7 @@ final class Judge {
     if (created.isEmpty()) {
       return 0;
     }
+    Map<String, java.time.Instant> all = Map.copyOf(created);
     try (Connection c = stack.storeDataSource().getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT id FROM invoice WHERE id = ANY (?) UNION SELECT invoice_id FROM invoice_rejection "
              + "WHERE invoice_id = ANY (?) UNION SELECT invoice_id FROM invoice_outcome WHERE invoice_id = ANY (?) AND outcome = 'DEAD_LETTERED'")) {
@@ -172,6 +182,9 @@ final class Judge {
       }
     } catch (SQLException e) {
       return Double.POSITIVE_INFINITY;
+    }
+    if (fresh != null && all.entrySet().stream().noneMatch(e -> !e.getValue().isBefore(fresh) && !created.containsKey(e.getKey()))) {
+      return Double.POSITIVE_INFINITY; // nothing issued since the fault ended has come through yet
     }
     return created.values().stream().min(java.util.Comparator.naturalOrder())
         .map(oldest -> Math.max(0, (System.currentTimeMillis() - oldest.toEpochMilli()) / 1e3)).orElse(0.0);

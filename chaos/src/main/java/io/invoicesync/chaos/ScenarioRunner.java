@@ -88,9 +88,10 @@ final class ScenarioRunner implements AutoCloseable {
         fault(s, load);
         restarts += restartDead();
         long end = System.nanoTime();
+        java.time.Instant ended = java.time.Instant.now();
         double recovery = -1;
         while (System.nanoTime() - end < Duration.ofMinutes(5).toNanos()) {
-          if (judge.lagSeconds(since) < 1.0) {
+          if (judge.lagSeconds(since, ended) < 1.0) {
             recovery = (System.nanoTime() - end) / 1e9;
             since = java.time.Instant.now().minusSeconds(1);
             break;
