@@ -35,14 +35,14 @@ public final class ChaosCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--quick", description = "A few rounds of each scenario and 15 s outages (about 10 minutes) instead of the full suite.")
+  @Option(names = "--quick", description = "A few rounds of each scenario and 10 s outages (about 10 minutes) instead of the full suite.")
   boolean quick;
 
   @Option(names = "--only", paramLabel = "SCENARIOS", description = "Comma-separated scenario ids to run (default: all).")
   String only;
 
   @Option(names = "--rounds", paramLabel = "N", description = "Rounds of each scenario, instead of the suite's own (20 kill-pipeline, 10 per "
-      + "component kill, 5 broker bounces; quick: 3, 2, 1).")
+      + "component kill, 5 broker bounces; quick: 2, 2, 1).")
   Integer rounds;
 
   @Option(names = "--rate", paramLabel = "N", defaultValue = "40", description = "Invoices issued per second during a scenario (default ${DEFAULT-VALUE}).")

@@ -6,20 +6,20 @@ import java.util.Map;
 
 /** The scenarios of issue 15 by id (for {@code --only}), with their rounds in the full and the quick suite. */
 enum Scenario {
-  KILL_PIPELINE("kill-pipeline", "kill -9 of the whole pipeline process, restarted on the same data", 20, 3, Layout.ONE_PROCESS),
+  KILL_PIPELINE("kill-pipeline", "kill -9 of the whole pipeline process, restarted on the same data", 20, 2, Layout.ONE_PROCESS),
   KILL_INGEST("kill-ingest", "kill -9 of the ingest process alone", 10, 2, Layout.SPLIT),
   KILL_STREAMS("kill-streams", "kill -9 of the sync-streams process alone", 10, 2, Layout.SPLIT),
   KILL_PROJECTOR("kill-projector", "kill -9 of the projector (and API) process alone", 10, 2, Layout.SPLIT),
   BROKER_BOUNCE("broker-bounce", "the broker stopped and started again", 5, 1, Layout.SPLIT),
-  BROKER_LOSS_RF3("broker-loss-rf3", "a 3-broker cluster (RF=3, min.insync.replicas=2) losing one broker (60 s; 15 s quick; a "
+  BROKER_LOSS_RF3("broker-loss-rf3", "a 3-broker cluster (RF=3, min.insync.replicas=2) losing one broker (60 s; 10 s quick; a "
       + "controlled shutdown of broker and controller) and getting it back", 1, 1, Layout.SPLIT_RF3),
-  ISSUING_DB_OUTAGE("issuing-db-outage", "the issuing database stopped (60 s; 15 s quick)", 1, 1, Layout.SPLIT),
-  STORE_OUTAGE("store-outage", "the query store stopped (60 s; 15 s quick)", 1, 1, Layout.SPLIT),
-  STORE_READ_ONLY("store-read-only", "the query store switched to read-only (60 s; 15 s quick) and back", 1, 1, Layout.SPLIT),
+  ISSUING_DB_OUTAGE("issuing-db-outage", "the issuing database stopped (60 s; 10 s quick)", 1, 1, Layout.SPLIT),
+  STORE_OUTAGE("store-outage", "the query store stopped (60 s; 10 s quick)", 1, 1, Layout.SPLIT),
+  STORE_READ_ONLY("store-read-only", "the query store switched to read-only (60 s; 10 s quick) and back", 1, 1, Layout.SPLIT),
   REGISTRY_OUTAGE("registry-outage", "the schema registry unavailable (where a registry is used)", 1, 1, null,
       "not applicable: this stack runs registry-less (no Apicurio Registry without a container engine here); sync-streams riding "
           + "out an outage is tested by RegistryOutageTopologyTest; ApicurioRegistryIT runs the pipeline on a real registry where Docker runs"),
-  SLOT_DROPPED("slot-dropped", "the replication slot dropped while ingest is down (10 s, invoices issued meanwhile)", 1, 1, Layout.SPLIT),
+  SLOT_DROPPED("slot-dropped", "the replication slot dropped while ingest is down (10 s; 5 s quick; invoices issued meanwhile)", 1, 1, Layout.SPLIT),
   SOURCE_RESTORED("source-restored", "the issuing database moved to a new cluster (WAL positions start again, below those seen), then "
       + "20 earlier invoices voided or red-flushed", 1, 1, Layout.SPLIT),
   POISON_HUGE_INVOICE("poison-huge-invoice", "one valid invoice with 60,000 lines (about 8 MB serialized) among the load", 1, 1,

@@ -115,7 +115,7 @@ final class ScenarioRunner implements AutoCloseable {
   }
 
   private void fault(Scenario s, Load load) throws Exception {
-    Duration outage = Duration.ofSeconds(quick ? 15 : 60);
+    Duration outage = Duration.ofSeconds(quick ? 10 : 60);
     switch (s) {
       case KILL_PIPELINE -> restart(processes.get("pipeline"));
       case KILL_INGEST -> restart(processes.get("ingest"));
@@ -155,7 +155,7 @@ final class ScenarioRunner implements AutoCloseable {
       case SLOT_DROPPED -> {
         PipelineProcess ingest = processes.get("ingest");
         ingest.stop();
-        Thread.sleep(10_000); // invoices keep being issued while ingest is down
+        Thread.sleep(quick ? 5_000 : 10_000); // invoices keep being issued while ingest is down
         try (java.sql.Connection c = stack.issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
           st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'invoice_sync'");
         }
@@ -246,7 +246,7 @@ final class ScenarioRunner implements AutoCloseable {
       ps.setArray(1, c.createArrayOf("text", ids.toArray()));
       ps.executeUpdate();
     }
-    Thread.sleep(10_000); // the held versions keep being retried after the restart
+    Thread.sleep(quick ? 5_000 : 10_000); // the held versions keep being retried after the restart
     releaseHeld();
     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
     while (System.nanoTime() < deadline && projectionEvents(ids).values().stream().filter(e -> e.contains("PROJECTED v2")).count() < ids.size()) {
@@ -385,7 +385,7 @@ final class ScenarioRunner implements AutoCloseable {
         c.setAutoCommit(true);
         load.issuedPoison(id);
       }
-      Thread.sleep(5_000); // the renamed column stays a while, as a deployment's would
+      Thread.sleep(quick ? 2_000 : 5_000); // the renamed column stays a while, as a deployment's would
       st.execute("ALTER TABLE issuing.invoice RENAME COLUMN issue_day TO issue_date");
     }
     load.resume();
