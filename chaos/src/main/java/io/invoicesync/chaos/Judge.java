@@ -140,16 +140,10 @@ final class Judge {
   /**
    * The pipeline's lag now, in seconds: how long ago the oldest invoice created in the issuing
    * database since {@code since} was created, among those the store has not decided yet (visible,
-   * rejected or dead-lettered); 0 when every one is decided. Infinite while a database cannot be read.
-   */
-  double lagSeconds(java.time.Instant since) {
-    return lagSeconds(since, null);
-  }
-
-  /**
-   * As {@link #lagSeconds(java.time.Instant)}; with {@code fresh} given, infinite until an invoice
-   * created at or after it has been decided too: after a fault during which nothing was issued (the
-   * load paused), a lag under 1 s says nothing until something issued since has come through.
+   * rejected or dead-lettered); 0 when every one is decided. Infinite while a database cannot be read,
+   * and until an invoice created at or after {@code fresh} has been decided too: after a fault during
+   * which nothing was issued (the load paused), a lag under 1 s says nothing until something issued
+   * since has come through.
    */
   double lagSeconds(java.time.Instant since, java.time.Instant fresh) {
     Map<String, java.time.Instant> created = new HashMap<>();

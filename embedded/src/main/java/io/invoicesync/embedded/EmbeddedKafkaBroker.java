@@ -61,13 +61,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** As {@link #start(Path, int)}, with a SASL_SSL listener when {@code secured} is given. */
   public static EmbeddedKafkaBroker start(Path dataDir, int port, SaslSslListener secured) {
-    try {
-      int controllerPort = freePort();
-      return startNode(dataDir, NODE_ID, port > 0 ? port : freePort(), controllerPort, NODE_ID + "@localhost:" + controllerPort, 1,
-          Uuid.randomUuid().toString(), secured);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    int controllerPort = freePort();
+    return startNode(dataDir, NODE_ID, port > 0 ? port : freePort(), controllerPort, NODE_ID + "@localhost:" + controllerPort, 1,
+        Uuid.randomUuid().toString(), secured);
   }
 
   /**
@@ -168,7 +164,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     server.awaitShutdown();
   }
 
-  private static int freePort() throws IOException {
+  /** A port free now (for this package's servers, which bind it right after). */
+  static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       s.setReuseAddress(true);
       return s.getLocalPort();

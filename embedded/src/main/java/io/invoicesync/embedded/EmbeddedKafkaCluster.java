@@ -1,8 +1,5 @@
 package io.invoicesync.embedded;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +33,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     this.controllerPorts = new int[size];
     List<String> v = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      brokerPorts[i] = freePort();
-      controllerPorts[i] = freePort();
+      brokerPorts[i] = EmbeddedKafkaBroker.freePort();
+      controllerPorts[i] = EmbeddedKafkaBroker.freePort();
       v.add((i + 1) + "@localhost:" + controllerPorts[i]);
     }
     this.voters = String.join(",", v);
@@ -109,13 +106,5 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       }
     }
     CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port", e);
-    }
   }
 }

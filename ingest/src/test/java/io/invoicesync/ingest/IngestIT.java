@@ -75,6 +75,16 @@ class IngestIT {
     }
   }
 
+  /** Polls {@code consumer} into {@code got} until a change of {@code invoiceId} is there; the first one. */
+  static InvoiceChange awaitCaptured(KafkaConsumer<String, InvoiceChange> consumer, List<ConsumerRecord<String, InvoiceChange>> got,
+      String invoiceId, Duration atMost) {
+    await().atMost(atMost).untilAsserted(() -> {
+      KafkaTestSupport.pollInto(consumer, got);
+      assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(invoiceId));
+    });
+    return got.stream().filter(r -> r.key().equals(invoiceId)).findFirst().orElseThrow().value();
+  }
+
   static String header(String id, String status) {
     return "INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, buyer_name, "
         + "total_amount, total_tax, grand_total, status) VALUES ('" + id + "', '26442000000000000001', 'DIGITAL_GENERAL', DATE '2026-11-20', "
@@ -146,12 +156,7 @@ class IngestIT {
          KafkaConsumer<String, InvoiceChange> consumer = KafkaTestSupport.consumer(kafka.bootstrapServers(), "captured-" + suffix,
              serdes.keySerde().deserializer(), serdes.valueSerde(InvoiceChange.class).deserializer())) {
       ingest.start();
-      List<ConsumerRecord<String, InvoiceChange>> got = new ArrayList<>();
-      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-        KafkaTestSupport.pollInto(consumer, got);
-        assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(pre));
-      });
-      InvoiceChange snap = got.stream().filter(r -> r.key().equals(pre)).findFirst().orElseThrow().value();
+      InvoiceChange snap = awaitCaptured(consumer, new ArrayList<>(), pre, Duration.ofSeconds(90));
       assertThat(snap.getOp()).isEqualTo("SNAPSHOT");
       assertThat(snap.getSource().getSnapshot()).isTrue();
       assertThat(snap.getAfter().getLines()).hasSize(2);
@@ -173,10 +178,7 @@ class IngestIT {
         ingest.start();
         ingest.awaitStreaming(Duration.ofSeconds(60));
         exec(header(before, "ISSUED"), line(before, 1));
-        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-          KafkaTestSupport.pollInto(consumer, got);
-          assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(before));
-        });
+        awaitCaptured(consumer, got, before, Duration.ofSeconds(90));
       }
       // When, while it is down, an invoice is issued and the replication slot is dropped (with it, the WAL it held)
       exec(header(during, "ISSUED"), line(during, 1), line(during, 2));
@@ -233,11 +235,7 @@ class IngestIT {
         c.commit();
       }
       List<ConsumerRecord<String, InvoiceChange>> got = new ArrayList<>();
-      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-        KafkaTestSupport.pollInto(consumer, got);
-        assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(old));
-      });
-      InvoiceChange before = got.stream().filter(r -> r.key().equals(old)).findFirst().orElseThrow().value();
+      InvoiceChange before = awaitCaptured(consumer, got, old, Duration.ofSeconds(60));
 
       // When the database moves to a new cluster at the same address while ingest keeps running (its WAL starts again, lower)
       first.close();
@@ -253,11 +251,7 @@ class IngestIT {
       }
 
       // Then what it captures there carries the new cluster's higher epoch, though its position is lower
-      await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
-        KafkaTestSupport.pollInto(consumer, got);
-        assertThat(got).anySatisfy(r -> assertThat(r.key()).isEqualTo(moved));
-      });
-      InvoiceChange after = got.stream().filter(r -> r.key().equals(moved)).findFirst().orElseThrow().value();
+      InvoiceChange after = awaitCaptured(consumer, got, moved, Duration.ofSeconds(120));
       assertThat(after.getSource().getLsn()).isLessThan(before.getSource().getLsn());
       assertThat(after.getSource().getEpoch()).isGreaterThan(before.getSource().getEpoch());
       assertThat(io.invoicesync.schemas.Positions.compare(after.getSource(), before.getSource())).isPositive();
