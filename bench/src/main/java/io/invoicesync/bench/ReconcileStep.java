@@ -2,8 +2,8 @@ package io.invoicesync.bench;
 
 import static io.invoicesync.bench.BenchRun.log;
 
-import io.invoicesync.cli.reconcile.ReconcileClass;
-import io.invoicesync.cli.reconcile.Reconciler;
+import io.invoicesync.outcomes.reconcile.ReconcileClass;
+import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;

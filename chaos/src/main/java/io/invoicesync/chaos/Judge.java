@@ -1,7 +1,7 @@
 package io.invoicesync.chaos;
 
-import io.invoicesync.cli.reconcile.ReconcileClass;
-import io.invoicesync.cli.reconcile.Reconciler;
+import io.invoicesync.outcomes.reconcile.ReconcileClass;
+import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;

@@ -1,14 +1,16 @@
 package io.invoicesync.cli;
 
 import io.invoicesync.api.QueryApiConfig;
+import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.api.QueryApiServer;
 import io.invoicesync.ingest.IngestConfig;
 import io.invoicesync.ingest.IngestService;
 import io.invoicesync.projector.ProjectorConfig;
-import io.invoicesync.projector.OutcomeRecorder;
+import io.invoicesync.outcomes.recorder.OutcomeRecorder;
 import io.invoicesync.projector.ProjectorService;
 import io.invoicesync.schemas.ComponentHealth;
 import io.invoicesync.schemas.KafkaClients;
+import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
 import org.apache.kafka.clients.admin.Admin;
@@ -49,7 +51,7 @@ public final class Pipeline implements AutoCloseable {
   private volatile SyncStreamsService streams;
   private volatile ProjectorService projector;
   private volatile OutcomeRecorder outcomes;
-  private io.invoicesync.cli.reconcile.ReconcileScheduler reconcile;
+  private io.invoicesync.outcomes.reconcile.ReconcileScheduler reconcile;
   private volatile QueryApiServer api;
 
   public Pipeline(Map<String, String> config, Set<Component> components) {
@@ -110,7 +112,7 @@ public final class Pipeline implements AutoCloseable {
     SyncStreamsConfig streamsConfig = components.contains(Component.STREAMS) ? new SyncStreamsConfig(componentConfig("streams")) : null;
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
-    var reconcileConfig = new io.invoicesync.cli.reconcile.ReconcileConfig(componentConfig("reconcile"));
+    var reconcileConfig = new io.invoicesync.outcomes.reconcile.ReconcileConfig(componentConfig("reconcile"));
 
     String bootstrap = config.get("bootstrap.servers");
     if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
@@ -135,7 +137,7 @@ public final class Pipeline implements AutoCloseable {
       projector = new ProjectorService(projectorConfig, metrics);
       projector.start();
       if (projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED)) {
-        outcomes = new OutcomeRecorder(projectorConfig, metrics);
+        outcomes = new OutcomeRecorder(recorderSettings(projectorConfig), metrics);
         outcomes.start();
       }
     }
@@ -151,7 +153,7 @@ public final class Pipeline implements AutoCloseable {
       api = new QueryApiServer(apiConfig, metrics, healthChecks()).start();
     }
     if (projectorConfig != null && reconcileConfig.intervalMs() > 0) {
-      reconcile = new io.invoicesync.cli.reconcile.ReconcileScheduler(config, reconcileConfig, metrics).start();
+      reconcile = RunConfig.of(config).reconcileScheduler(reconcileConfig, metrics).start();
     }
     bindProcessMetrics();
     if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
@@ -331,5 +333,15 @@ public final class Pipeline implements AutoCloseable {
         log.warn("{} did not stop cleanly", c.getClass().getSimpleName(), e);
       }
     }
+  }
+
+  /** The outcome recorder runs beside the projector, on its topics, query store and back-off ({@code projector.*}). */
+  private OutcomeRecorder.Settings recorderSettings(ProjectorConfig pc) {
+    return new OutcomeRecorder.Settings(pc.getString(ProjectorConfig.AUDIT_TOPIC), pc.getString(ProjectorConfig.REJECTED_TOPIC),
+        Set.of(pc.getString(ProjectorConfig.SYNCED_DLT_TOPIC), pc.getString(ProjectorConfig.CAPTURED_DLT_TOPIC)),
+        SerdeFactory.of(pc.getString(ProjectorConfig.SCHEMA_REGISTRY_URL), pc.originals()),
+        pc.consumerProperties(pc.getString(ProjectorConfig.OUTCOMES_GROUP_ID)), () -> pc.queryStorePool("outcomes", 1, metrics),
+        pc.getString(ProjectorConfig.JDBC_URL).replaceAll("\\?.*", ""), // a URL's query may hold a password
+        pc.getLong(ProjectorConfig.BACKOFF_INITIAL_MS), pc.getLong(ProjectorConfig.BACKOFF_MAX_MS));
   }
 }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
 import com.github.freva.asciitable.Column;
 import com.github.freva.asciitable.HorizontalAlign;
-import io.invoicesync.api.TraceService;
-import io.invoicesync.api.SourceProbe;
+import io.invoicesync.outcomes.trace.TraceService;
+import io.invoicesync.outcomes.trace.SourceProbe;
 import io.invoicesync.cli.internal.RunConfig;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -103,13 +103,13 @@ final class TraceCommand implements Callable<Integer> {
     TraceService tracer = new TraceService(rc.store(), source == null ? null : new SourceProbe(source, rc.sourceSchema(), rc.slotName()));
     String target = id;
     if (target == null) {
-      List<String> ids = tracer.idsByNumber(io.invoicesync.api.Tenant.ALL, number, code);
+      List<String> ids = tracer.idsByNumber(io.invoicesync.outcomes.Tenant.ALL, number, code);
       if (ids.isEmpty()) {
         return null;
       }
       target = only(ids);
     }
-    return tracer.trace(io.invoicesync.api.Tenant.ALL, target).orElseThrow(); // every taxpayer's: always an answer
+    return tracer.trace(io.invoicesync.outcomes.Tenant.ALL, target).orElseThrow(); // every taxpayer's: always an answer
   }
 
   /** The one invoice a number names; several (an 8-digit number without its code) must not be answered for one of them silently. */

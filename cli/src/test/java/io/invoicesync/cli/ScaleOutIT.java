@@ -3,8 +3,8 @@ package io.invoicesync.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.invoicesync.cli.reconcile.ReconcileClass;
-import io.invoicesync.cli.reconcile.Reconciler;
+import io.invoicesync.outcomes.reconcile.ReconcileClass;
+import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;

@@ -1,5 +1,6 @@
 package io.invoicesync.projector;
 
+import io.invoicesync.runtime.ErrorClassifier;
 import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.RetryHeaders;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,7 @@ final class FailedRecords {
   }
 
   /** To the dead-letter topic; the message header leads with the failure kind and the root cause. */
-  void sendToDeadLetter(ConsumerRecord<String, byte[]> r, Exception failure, ProjectorErrorClassifier.Kind kind, int attempts) {
+  void sendToDeadLetter(ConsumerRecord<String, byte[]> r, Exception failure, ErrorClassifier.Kind kind, int attempts) {
     Headers h = provenance(r, failure, attempts);
     // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
     DeadLetterHeaders.set(h, DeadLetterHeaders.EXCEPTION_MESSAGE,

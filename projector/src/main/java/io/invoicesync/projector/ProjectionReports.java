@@ -1,5 +1,6 @@
 package io.invoicesync.projector;
 
+import io.invoicesync.schemas.AuditEvent;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.schemas.ReplayHeaders;
@@ -30,10 +31,6 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 final class ProjectionReports {
 
-  static final String PROJECTED = "PROJECTED";
-  static final String ALREADY_CURRENT = "ALREADY_CURRENT";
-  static final String RETRIED = "RETRIED";
-  static final String DEAD_LETTERED = "DEAD_LETTERED";
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;
@@ -80,11 +77,11 @@ final class ProjectionReports {
         long ms = Math.max(0, now - st.getSource().getCommitTs().toEpochMilli());
         commitToVisible.record(Duration.ofMillis(ms));
         lag = Math.max(lag, ms);
-        send(records.get(i), PROJECTED, st, null, null);
+        send(records.get(i), AuditEvent.PROJECTED, st, null, null);
       } else if (newest.get(st.getInvoice().getId()) == st) { // a state superseded in the same write is not reported: the newer one is
         // a re-read after a crash between the store's commit and the PROJECTED report, a redelivery, or a replay: said again,
         // so the trail never stays at APPLIED for a state that is visible
-        send(records.get(i), ALREADY_CURRENT, st, "the store holds this or a newer state", null);
+        send(records.get(i), AuditEvent.ALREADY_CURRENT, st, "the store holds this or a newer state", null);
       }
     }
     if (!result.appliedStates().isEmpty()) {
@@ -93,11 +90,11 @@ final class ProjectionReports {
   }
 
   void retried(ConsumerRecord<String, byte[]> r, InvoiceState state, String cause, int attempt) {
-    send(r, RETRIED, state, cause, attempt);
+    send(r, AuditEvent.RETRIED, state, cause, attempt);
   }
 
   void deadLettered(ConsumerRecord<String, byte[]> r, InvoiceState state, String cause, int attempts) {
-    send(r, DEAD_LETTERED, state, cause, attempts);
+    send(r, AuditEvent.DEAD_LETTERED, state, cause, attempts);
   }
 
   /**
@@ -136,7 +133,7 @@ final class ProjectionReports {
   }
 
   /** One ProjectionEvent; a replayed record says so. A record without key has nothing to chain to (its DLT record is the trail). */
-  private void send(ConsumerRecord<String, byte[]> r, String event, InvoiceState state, String detail, Integer attempt) {
+  private void send(ConsumerRecord<String, byte[]> r, AuditEvent event, InvoiceState state, String detail, Integer attempt) {
     if (r.key() == null) {
       return;
     }
@@ -145,7 +142,7 @@ final class ProjectionReports {
       String replay = "replay " + new String(run.value(), StandardCharsets.UTF_8);
       detail = detail == null ? replay : detail + "; " + replay;
     }
-    ProjectionEvent e = ProjectionEvent.newBuilder().setInvoiceId(r.key()).setEvent(event)
+    ProjectionEvent e = ProjectionEvent.newBuilder().setInvoiceId(r.key()).setEvent(event.name())
         .setVersion(state == null ? null : state.getVersion()).setSource(state == null ? null : state.getSource())
         .setDigest(state == null ? null : state.getDigest()).setDetail(detail).setAttempt(attempt)
         .setInvoiceCode(state == null ? null : state.getInvoice().getInvoiceCode())

@@ -1,7 +1,9 @@
 package io.invoicesync.projector;
 
+import io.invoicesync.runtime.ErrorClassifier;
+import io.invoicesync.schemas.Stage;
 import com.zaxxer.hikari.HikariDataSource;
-import io.invoicesync.projector.internal.Commits;
+import io.invoicesync.runtime.Commits;
 import io.invoicesync.projector.internal.ParkingLot;
 import io.invoicesync.projector.internal.ProjectionPolicy;
 import io.invoicesync.projector.internal.ProjectionPolicy.DeadLetter;
@@ -9,7 +11,7 @@ import io.invoicesync.projector.internal.ProjectionPolicy.Decision;
 import io.invoicesync.projector.internal.ProjectionPolicy.Hold;
 import io.invoicesync.projector.internal.ProjectionPolicy.Retry;
 import io.invoicesync.projector.internal.RetryProgress;
-import io.invoicesync.projector.internal.StoreOutage;
+import io.invoicesync.runtime.StoreOutage;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.schemas.SerdeFactory;
@@ -47,7 +49,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Consumes {@code invoices.synced} and applies it to the query store in batches. This class is the
  * shell that polls, writes, sends and commits; what happens to each record is decided by
- * {@link ProjectionPolicy} (ARCHITECTURE.md, error taxonomy; see {@link ProjectorErrorClassifier}):
+ * {@link ProjectionPolicy} (ARCHITECTURE.md, error taxonomy; see {@link ErrorClassifier}):
  *
  * <ul>
  *   <li><b>outage</b>: partitions paused, the same write retried in place with capped exponential
@@ -77,7 +79,7 @@ import org.slf4j.LoggerFactory;
 public final class ProjectorService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ProjectorService.class);
-  public static final String STAGE = "projector";
+  public static final String STAGE = Stage.PROJECTOR.id();
 
   private final ProjectorConfig config;
   private final String syncedTopic;
@@ -304,7 +306,7 @@ public final class ProjectorService implements AutoCloseable {
    */
   private Decision settleFailure(ConsumerRecord<String, byte[]> r, InvoiceState state, Exception e, int failuresBefore, boolean onRetryTopic)
       throws StoreOutage.Stopped {
-    Decision decision = policy.onWriteFailure(ProjectorErrorClassifier.classify(e), failuresBefore, System.currentTimeMillis());
+    Decision decision = policy.onWriteFailure(ErrorClassifier.classify(e), failuresBefore, System.currentTimeMillis());
     if (decision instanceof Retry retry) {
       if (!onRetryTopic) {
         unchecked(() -> {
@@ -557,7 +559,7 @@ public final class ProjectorService implements AutoCloseable {
 
   /** For the management port: up, riding out a query-store outage, or failed for good (the process should end). */
   public io.invoicesync.schemas.ComponentHealth health() {
-    return io.invoicesync.projector.internal.LoopHealth.of(thread, running.get(), failure, outage, Map.of("lag", lag, "parkedInvoices", parkingLot.invoices()));
+    return io.invoicesync.runtime.LoopHealth.of(thread, running.get(), failure, outage, Map.of("lag", lag, "parkedInvoices", parkingLot.invoices()));
   }
 
   public Throwable failure() {

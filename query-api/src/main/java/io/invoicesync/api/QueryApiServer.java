@@ -1,5 +1,7 @@
 package io.invoicesync.api;
 
+import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.outcomes.trace.TraceService;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -105,11 +107,11 @@ public final class QueryApiServer implements AutoCloseable {
     searchSource = storePool("query-api-search", config.getInt(QueryApiConfig.SEARCH_POOL_SIZE), timeout);
     healthSource = storePool("query-api-health", 1, 2_000); // its own connection: a pool starved by slow searches does not fail health
     repository = new InvoiceRepository(dataSource, searchSource);
-    io.invoicesync.api.SourceProbe probe = null;
+    io.invoicesync.outcomes.trace.SourceProbe probe = null;
     if (!config.getString(QueryApiConfig.SOURCE_JDBC_URL).isBlank()) {
       sourceDataSource = pool("query-api-source", config.getString(QueryApiConfig.SOURCE_JDBC_URL),
           config.getString(QueryApiConfig.SOURCE_JDBC_USER), config.getPassword(QueryApiConfig.SOURCE_JDBC_PASSWORD).value(), 2, timeout);
-      probe = new io.invoicesync.api.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
+      probe = new io.invoicesync.outcomes.trace.SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA),
           config.getString(QueryApiConfig.SOURCE_SLOT));
     }
     tracer = new TraceService(dataSource, searchSource, probe);
@@ -361,13 +363,13 @@ public final class QueryApiServer implements AutoCloseable {
       return;
     }
     if (trace.get("rejection") instanceof Map<?, ?> rejection) {
-      io.invoicesync.api.internal.RuleMessages.localize((List<?>) rejection.get("violations"), language(ctx));
+      io.invoicesync.outcomes.trace.RuleMessages.localize((List<?>) rejection.get("violations"), language(ctx));
     }
     ctx.json(trace);
   }
 
   private static String language(Context ctx) {
-    return io.invoicesync.api.internal.RuleMessages.language(ctx.queryParam("lang"), ctx.header("Accept-Language"));
+    return io.invoicesync.outcomes.trace.RuleMessages.language(ctx.queryParam("lang"), ctx.header("Accept-Language"));
   }
 
   private void audit(Context ctx) throws Exception {
@@ -405,7 +407,7 @@ public final class QueryApiServer implements AutoCloseable {
         blankToNull(ctx.queryParam("buyerTaxId")), code, from, to, blankToNull(ctx.queryParam("invoiceNumber")));
     InvoiceRepository.TimePage page = repository.rejections(ApiSecurity.caller(ctx).tenant(), filter, decodeTimeCursor(ctx.queryParam("cursor")), limit(ctx));
     String lang = language(ctx);
-    page.items().forEach(item -> io.invoicesync.api.internal.RuleMessages.localize((List<?>) item.get("violations"), lang));
+    page.items().forEach(item -> io.invoicesync.outcomes.trace.RuleMessages.localize((List<?>) item.get("violations"), lang));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("items", page.items());
     body.put("nextCursor", page.next() == null ? null : encodeTimeCursor(page.next()));

@@ -1,5 +1,8 @@
 package io.invoicesync.cli.audit;
 
+import io.invoicesync.outcomes.audit.TopicScan;
+import io.invoicesync.outcomes.audit.AuditVerifier;
+import io.invoicesync.schemas.Stage;
 import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -246,7 +249,7 @@ public final class AuditCommand {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("offset", r.offset());
             m.put("recordedAt", e.getRecordedAt().toString());
-            m.put("stage", e.getStage() == null ? "sync-streams" : e.getStage());
+            m.put("stage", Stage.idOf(e));
             m.put("event", e.getEvent());
             m.put("version", e.getVersion());
             m.put("sourceLsn", e.getSource().getLsn());

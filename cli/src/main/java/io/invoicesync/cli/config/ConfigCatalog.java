@@ -2,7 +2,7 @@ package io.invoicesync.cli.config;
 
 import io.invoicesync.api.QueryApiConfig;
 import io.invoicesync.cli.management.ManagementConfig;
-import io.invoicesync.cli.reconcile.ReconcileConfig;
+import io.invoicesync.outcomes.reconcile.ReconcileConfig;
 import io.invoicesync.ingest.IngestConfig;
 import io.invoicesync.projector.ProjectorConfig;
 import io.invoicesync.schemas.KafkaClients;

@@ -1,5 +1,6 @@
 package io.invoicesync.cli.dlt;
 
+import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.DeadLetterHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,7 @@ public record DeadLetter(ConsumerRecord<byte[], byte[]> record, String conventio
 
   /** True for a dead letter of the projector (its state was valid; only writing it to the store failed). */
   public boolean fromProjector() {
-    return "projector".equals(stage) || (originalTopic != null && originalTopic.startsWith(io.invoicesync.schemas.Topics.SYNCED.name()));
+    return Stage.PROJECTOR.id().equals(stage) || (originalTopic != null && originalTopic.startsWith(io.invoicesync.schemas.Topics.SYNCED.name()));
   }
 
   public Instant time() {

@@ -1,6 +1,16 @@
 package io.invoicesync.cli.internal;
 
+import io.invoicesync.cli.config.ConfigLoader;
+import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.outcomes.reconcile.ReconcileConfig;
+import io.invoicesync.outcomes.reconcile.ReconcileScheduler;
+import io.invoicesync.outcomes.reconcile.Reconciler;
+import io.invoicesync.outcomes.reconcile.Resyncer;
+import io.invoicesync.schemas.KafkaClients;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.time.Duration;
+import org.apache.kafka.common.config.ConfigException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,9 +20,12 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * A {@code run} configuration file, read the way {@code run} reads it, for the operator commands
  * that reuse it ({@code trace}, {@code audit}): where the query store, the issuing database and
- * Kafka are.
+ * Kafka are; and the answer pillar's parts (reconciler, resyncer, scheduler) built from it. Where a
+ * key is not set, its default is the one its component defines ({@link IngestConfig}), never a copy.
  */
 public final class RunConfig {
+
+  private static final Map<String, Object> INGEST_DEFAULTS = IngestConfig.configDef().defaultValues();
 
   private final Map<String, String> values;
 
@@ -22,7 +35,7 @@ public final class RunConfig {
 
   /** The file as {@code run} reads it: environment overrides ({@code INVOICESYNC_*}), config providers, every key checked. */
   public static RunConfig load(Path file) throws IOException {
-    return new RunConfig(io.invoicesync.cli.config.ConfigLoader.load(file, System.getenv()));
+    return new RunConfig(ConfigLoader.load(file, System.getenv()));
   }
 
   public static RunConfig of(Map<String, String> values) {
@@ -87,43 +100,43 @@ public final class RunConfig {
     if (get("ingest.database.hostname") == null && get("ingest.database.port") == null) {
       return null;
     }
-    String url = "jdbc:postgresql://" + values.getOrDefault("ingest.database.hostname", "localhost") + ":"
-        + values.getOrDefault("ingest.database.port", "5432") + "/" + values.getOrDefault("ingest.database.dbname", "issuing");
-    return dataSource(url, values.getOrDefault("ingest.database.user", "postgres"), values.getOrDefault("ingest.database.password", ""));
+    String url = "jdbc:postgresql://" + ingest(IngestConfig.DATABASE_HOSTNAME) + ":"
+        + ingest(IngestConfig.DATABASE_PORT) + "/" + ingest(IngestConfig.DATABASE_DBNAME);
+    return dataSource(url, ingest(IngestConfig.DATABASE_USER), ingest(IngestConfig.DATABASE_PASSWORD));
   }
 
   /** The issuing database as ingest connects to it ({@code ingest.database.*}), writable: resync inserts its signals there. */
   public DataSource sourceForSignals() {
-    String url = "jdbc:postgresql://" + values.getOrDefault("ingest.database.hostname", "localhost") + ":"
-        + values.getOrDefault("ingest.database.port", "5432") + "/" + values.getOrDefault("ingest.database.dbname", "issuing");
-    PGSimpleDataSource ds = (PGSimpleDataSource) dataSource(url, values.getOrDefault("ingest.database.user", "postgres"),
-        values.getOrDefault("ingest.database.password", ""));
+    String url = "jdbc:postgresql://" + ingest(IngestConfig.DATABASE_HOSTNAME) + ":"
+        + ingest(IngestConfig.DATABASE_PORT) + "/" + ingest(IngestConfig.DATABASE_DBNAME);
+    PGSimpleDataSource ds = (PGSimpleDataSource) dataSource(url, ingest(IngestConfig.DATABASE_USER),
+        ingest(IngestConfig.DATABASE_PASSWORD));
     ds.setReadOnly(false);
     return ds;
   }
 
   /** Ingest's signal table, qualified ({@code ingest.source.signal.table}, default invoice_sync_signal). */
   public String signalTable() {
-    String t = values.getOrDefault("ingest.source.signal.table", "invoice_sync_signal");
+    String t = values.getOrDefault("ingest." + IngestConfig.SIGNAL_TABLE, ingestDefault(IngestConfig.SIGNAL_TABLE));
     return t.isBlank() ? null : sourceSchema() + "." + t;
   }
 
   /** The issuing platform's invoice table, unqualified ({@code ingest.source.invoice.table}, default invoice). */
   public String sourceInvoiceTable() {
-    return values.getOrDefault("ingest.source.invoice.table", "invoice");
+    return ingest(IngestConfig.INVOICE_TABLE);
   }
 
   /** The issuing platform's invoice line table, unqualified ({@code ingest.source.line.table}, default invoice_line). */
   public String sourceLineTable() {
-    return values.getOrDefault("ingest.source.line.table", "invoice_line");
+    return ingest(IngestConfig.LINE_TABLE);
   }
 
   public String sourceSchema() {
-    return first("api.source.schema", "ingest.source.schema") == null ? "issuing" : first("api.source.schema", "ingest.source.schema");
+    return get("api.source.schema") != null ? get("api.source.schema") : ingest(IngestConfig.SOURCE_SCHEMA);
   }
 
   public String slotName() {
-    return first("api.source.slot.name", "ingest.slot.name") == null ? "invoice_sync" : first("api.source.slot.name", "ingest.slot.name");
+    return get("api.source.slot.name") != null ? get("api.source.slot.name") : ingest(IngestConfig.SLOT_NAME);
   }
 
   public String bootstrapServers() {
@@ -141,7 +154,7 @@ public final class RunConfig {
   public Map<String, Object> kafkaClientConfig() {
     Map<String, Object> out = new HashMap<>();
     out.put("bootstrap.servers", bootstrapServers());
-    out.putAll(io.invoicesync.schemas.KafkaClients.security(values));
+    out.putAll(KafkaClients.security(values));
     return out;
   }
 
@@ -159,5 +172,69 @@ public final class RunConfig {
     ds.setConnectTimeout(5);
     ds.setLogServerErrorDetail(false); // no row values in exception messages (PII)
     return ds;
+  }
+
+  /** An {@code ingest.*} key as ingest reads it: its value when set, else ingest's own default. */
+  private String ingest(String key) {
+    String v = get("ingest." + key);
+    return v != null ? v : ingestDefault(key);
+  }
+
+  private static String ingestDefault(String key) {
+    Object d = INGEST_DEFAULTS.get(key);
+    return d == null ? "" : d.toString();
+  }
+
+  /**
+   * A reconciler as this configuration describes it: the issuing tables under their configured names,
+   * its {@code reconcile.grace.seconds} and {@code reconcile.hash} unless {@code grace} or {@code hash} are given.
+   */
+  public Reconciler reconciler(DataSource source, String schema, DataSource store, Duration grace, String hash) {
+    if (source == null) {
+      throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
+    }
+    ReconcileConfig defaults = new ReconcileConfig(component("reconcile."));
+    Duration g = grace != null ? grace : Duration.ofSeconds(defaults.getLong(ReconcileConfig.GRACE_SECONDS));
+    return new Reconciler(source, schema != null ? schema : sourceSchema(), sourceInvoiceTable(), sourceLineTable(), store, g)
+        .withHash(hash != null ? hash : defaults.getString(ReconcileConfig.HASH));
+  }
+
+  /**
+   * The resyncer this configuration describes: ingest's signal channel (the signal table, or the
+   * Kafka topic with read-only snapshots), its notifications topic, the issuing database and the store.
+   */
+  public Resyncer resyncer() {
+    boolean kafkaSignals = "kafka".equals(ingest(IngestConfig.SIGNAL_CHANNEL));
+    if (!kafkaSignals && signalTable() == null) {
+      throw new IllegalArgumentException("ingest.source.signal.table is empty and ingest.signal.channel is not kafka: ingest takes no "
+          + "signals, so nothing can be re-read");
+    }
+    Resyncer r = new Resyncer(sourceForSignals(), kafkaSignals ? null : signalTable(), sourceSchema() + "." + sourceInvoiceTable(),
+        storeForWriter());
+    r.withNotifications(kafkaClientConfig(), values.getOrDefault("ingest." + IngestConfig.NOTIFICATIONS_TOPIC,
+        ingestDefault(IngestConfig.NOTIFICATIONS_TOPIC)));
+    if (kafkaSignals) {
+      r.withKafkaSignals(kafkaClientConfig(), ingest(IngestConfig.SIGNALS_TOPIC), ingest(IngestConfig.TOPIC_PREFIX));
+    }
+    return r;
+  }
+
+  /** The scheduler {@code run} starts when {@code reconcile.interval} is set: source and store found as {@code reconcile} finds them. */
+  public ReconcileScheduler reconcileScheduler(ReconcileConfig config, MeterRegistry registry) {
+    DataSource source = source();
+    if (source == null) {
+      throw new ConfigException("reconcile.interval is set, but no issuing database is configured: set "
+          + "ingest.database.* or api.source.jdbc.url");
+    }
+    DataSource store = storeForWriter();
+    Reconciler reconciler = reconciler(source, null, store, Duration.ofSeconds(config.getLong(ReconcileConfig.GRACE_SECONDS)),
+        config.getString(ReconcileConfig.HASH));
+    Resyncer resyncer;
+    try {
+      resyncer = config.getInt(ReconcileConfig.AUTO_REPAIR_MAX) == 0 ? null : resyncer();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("reconcile.auto.repair.max is set, but " + e.getMessage());
+    }
+    return new ReconcileScheduler(reconciler, store, resyncer, config, registry);
   }
 }

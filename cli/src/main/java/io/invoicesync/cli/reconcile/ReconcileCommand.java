@@ -1,5 +1,7 @@
 package io.invoicesync.cli.reconcile;
 
+import io.invoicesync.outcomes.reconcile.Resyncer;
+import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -111,8 +113,8 @@ public final class ReconcileCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--repair needs --config (ingest's signal table and database)");
         }
         RunConfig rc = RunConfig.load(config);
-        Resyncer resyncer = Resyncer.from(rc);
-        java.util.Set<String> ids = ResyncCommand.alarms(report);
+        Resyncer resyncer = rc.resyncer();
+        java.util.Set<String> ids = report.alarmIds();
         if (ids.size() > maxRepair) {
           throw new IllegalArgumentException(ids.size() + " invoices to repair, more than --max-repair " + maxRepair);
         }
@@ -127,7 +129,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         return 2;
       }
     }
-    Map<String, Object> body = toJson(report);
+    Map<String, Object> body = report.toJson();
     if (out != null) {
       Files.writeString(out, JSON.writeValueAsString(body));
     }
@@ -147,7 +149,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     }
     DataSource src = sourceUrl != null ? RunConfig.dataSource(sourceUrl, sourceUser, "") : rc.source();
     DataSource dst = storeUrl != null ? RunConfig.dataSource(storeUrl, storeUser, "") : rc.storeForWriter();
-    return Reconciler.of(rc, src, sourceSchema, dst, graceSeconds == null ? null : Duration.ofSeconds(graceSeconds), hash);
+    return rc.reconciler(src, sourceSchema, dst, graceSeconds == null ? null : Duration.ofSeconds(graceSeconds), hash);
   }
 
   private static ProgressBar progress() {
@@ -156,35 +158,6 @@ public final class ReconcileCommand implements Callable<Integer> {
     }
     return new ProgressBarBuilder().setTaskName("reconcile").setInitialMax(6).setStyle(ProgressBarStyle.ASCII)
         .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).showSpeed().build();
-  }
-
-  static Map<String, Object> toJson(Reconciler.Report r) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("startedAt", r.startedAt().toString());
-    body.put("seconds", r.seconds());
-    body.put("ok", !r.alarming());
-    body.put("sourceInvoices", r.sourceInvoices());
-    body.put("storeInvoices", r.storeInvoices());
-    body.put("bucketsCompared", r.bucketsCompared());
-    body.put("bucketsDiffering", r.bucketsDiffering());
-    body.put("invoicesCompared", r.invoicesCompared());
-    body.put("watermark", r.watermark() == null ? null : r.watermark().toString());
-    body.put("hash", r.scheme().name());
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    r.counts().forEach((k, v) -> counts.put(k.name(), v));
-    body.put("counts", counts);
-    body.put("differences", r.differences().stream().map(d -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("invoiceId", d.invoiceId());
-      m.put("class", d.kind().name());
-      m.put("sourceStatus", d.sourceStatus());
-      m.put("storeStatus", d.storeStatus());
-      m.put("storeVersion", d.storeVersion());
-      m.put("sourceChangedAt", d.sourceChangedAt() == null ? null : d.sourceChangedAt().toString());
-      m.put("recordedOutcome", d.recordedOutcome());
-      return m;
-    }).toList());
-    return body;
   }
 
   private void printTable(PrintWriter o, Reconciler.Report r) {

@@ -1,5 +1,7 @@
 package io.invoicesync.cli.reconcile;
 
+import io.invoicesync.outcomes.reconcile.Resyncer;
+import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.invoicesync.cli.internal.RunConfig;
@@ -71,8 +73,8 @@ public final class ResyncCommand implements Callable<Integer> {
     Set<String> ids;
     try {
       rc = RunConfig.load(config);
-      resyncer = Resyncer.from(rc);
-      reconciler = Reconciler.of(rc, rc.source(), null, rc.storeForWriter(), null, null);
+      resyncer = rc.resyncer();
+      reconciler = rc.reconciler(rc.source(), null, rc.storeForWriter(), null, null);
       ids = select(resyncer, reconciler);
       if (code != null && !selection.rejected) {
         throw new IllegalArgumentException("--code goes with --rejected");
@@ -105,19 +107,12 @@ public final class ResyncCommand implements Callable<Integer> {
       return ids;
     }
     if (selection.missing) {
-      return alarms(reconciler.reconcile(Reconciler.Scope.ALL, p -> { }));
+      return reconciler.reconcile(Reconciler.Scope.ALL, p -> { }).alarmIds();
     }
     if (selection.rejected) {
       return resyncer.rejected(code);
     }
     return resyncer.idsWhere(selection.where);
-  }
-
-  static Set<String> alarms(Reconciler.Report report) {
-    Set<String> ids = new TreeSet<>();
-    report.differences().stream().filter(d -> d.kind() == ReconcileClass.MISSING || d.kind() == ReconcileClass.STALE)
-        .forEach(d -> ids.add(d.invoiceId()));
-    return ids;
   }
 
   /** What a resync achieved: the invoices re-read, those still waiting, and the reconciliation after it. */
@@ -157,7 +152,7 @@ public final class ResyncCommand implements Callable<Integer> {
     body.put("snapshotCompleted", o.snapshotCompleted());
     body.put("undecided", o.undecided());
     body.put("ok", o.ok());
-    body.put("reconcile", ReconcileCommand.toJson(o.after()));
+    body.put("reconcile", o.after().toJson());
     if (output.json()) {
       out.println(ReconcileCommand.JSON.writeValueAsString(body));
     } else {

@@ -1,5 +1,7 @@
 package io.invoicesync.cli.reconcile;
 
+import io.invoicesync.outcomes.reconcile.ReconcileClass;
+import io.invoicesync.outcomes.reconcile.Reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.invoicesync.embedded.EmbeddedPostgresServer;
@@ -83,7 +85,7 @@ class ReconcilerIT {
         "ingest.source.invoice.table", "fapiao", "ingest.source.line.table", "fapiao_line"));
 
     // When reconcile is built from that configuration, Then it reads those tables and finds them equal to the store
-    Reconciler.Report r = Reconciler.of(rc, ds("issuing"), null, ds("querystore"), null, null).reconcile(Reconciler.Scope.ALL, p -> { });
+    Reconciler.Report r = rc.reconciler(ds("issuing"), null, ds("querystore"), null, null).reconcile(Reconciler.Scope.ALL, p -> { });
     assertThat(r.sourceInvoices()).isEqualTo(INVOICES);
     assertThat(r.differences()).isEmpty();
   }

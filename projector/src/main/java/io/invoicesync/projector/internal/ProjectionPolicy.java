@@ -1,6 +1,7 @@
 package io.invoicesync.projector.internal;
 
-import io.invoicesync.projector.ProjectorErrorClassifier.Kind;
+import io.invoicesync.runtime.StoreOutage;
+import io.invoicesync.runtime.ErrorClassifier.Kind;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 
 /**

@@ -3,7 +3,7 @@ package io.invoicesync.projector.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.invoicesync.projector.ProjectorErrorClassifier.Kind;
+import io.invoicesync.runtime.ErrorClassifier.Kind;
 import io.invoicesync.projector.internal.ProjectionPolicy.Apply;
 import io.invoicesync.projector.internal.ProjectionPolicy.DeadLetter;
 import io.invoicesync.projector.internal.ProjectionPolicy.Hold;

@@ -1,6 +1,8 @@
 package io.invoicesync.api.internal;
 
-import io.invoicesync.api.Tenant;
+import io.invoicesync.outcomes.trace.RuleMessages;
+import io.invoicesync.outcomes.Sql;
+import io.invoicesync.outcomes.Tenant;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -67,7 +69,7 @@ public final class InvoiceRepository {
       List<Object> args = new ArrayList<>(List.of(id));
       tenant.bind(args, true);
       try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice WHERE id = ?" + tenant.sql("seller_tax_id", "buyer_tax_id"))) {
-        bind(ps, args);
+        Sql.bind(ps, args);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
             return Optional.empty();
@@ -274,7 +276,7 @@ public final class InvoiceRepository {
   private <K> KeyedPage<K> keysetPage(String sql, List<Object> args, int limit, RowReader<Map<String, Object>> item, RowReader<K> key)
       throws SQLException {
     try (Connection c = searches.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      bind(ps, args);
+      Sql.bind(ps, args);
       List<Map<String, Object>> items = new ArrayList<>();
       K lastKept = null;
       try (ResultSet rs = ps.executeQuery()) {
@@ -291,15 +293,6 @@ public final class InvoiceRepository {
   }
 
   /** Binds {@code args} in order; a {@code String[]} (a tenant's tax ids) as a text array. */
-  public static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
-    for (int i = 0; i < args.size(); i++) {
-      if (args.get(i) instanceof String[] ids) {
-        ps.setArray(i + 1, ps.getConnection().createArrayOf("text", ids));
-      } else {
-        ps.setObject(i + 1, args.get(i));
-      }
-    }
-  }
 
   private static Map<String, Object> header(ResultSet rs) throws SQLException {
     Map<String, Object> m = new LinkedHashMap<>();

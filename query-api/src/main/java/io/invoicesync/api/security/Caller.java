@@ -1,6 +1,6 @@
 package io.invoicesync.api.security;
 
-import io.invoicesync.api.Tenant;
+import io.invoicesync.outcomes.Tenant;
 import java.util.Set;
 
 /** Who asks: the token's subject (for logs and rate limits), its scopes, and whose invoices it may see. */

@@ -1,5 +1,6 @@
 package io.invoicesync.streams.internal;
 
+import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.DeadLetterHeaders;
 import java.util.function.Function;
 import org.apache.kafka.common.header.Headers;
@@ -28,7 +29,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  */
 public final class InputDecoder<T> implements Processor<String, byte[], String, Object> {
 
-  public static final String STAGE = "sync-streams";
+  public static final String STAGE = Stage.SYNC_STREAMS.id();
 
   /** A record of an input topic that went to the DLT instead of being decided on. */
   public record DeadLetterNotice(String topic, int partition, long offset, long timestamp, String cause, boolean capturedInput) {

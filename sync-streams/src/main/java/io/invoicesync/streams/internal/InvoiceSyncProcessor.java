@@ -1,5 +1,7 @@
 package io.invoicesync.streams.internal;
 
+import io.invoicesync.schemas.AuditEvent;
+import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
@@ -56,7 +58,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String CHANGE_TOO_LARGE = "CHANGE_TOO_LARGE";
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
-  public static final String STAGE = "sync-streams";
+  public static final String STAGE = Stage.SYNC_STREAMS.id();
   /** A re-read requested by 'invoice-sync resync': validated again and re-emitted even when nothing changed. */
   public static final String RESYNC = io.invoicesync.schemas.ChangeOps.RESYNC;
   /** Key of the last checkpoint's floor in the heads store (no invoice id starts with a NUL). */
@@ -278,7 +280,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     String digest = Digests.invoiceDigest(candidate);
     if (previous != null && digest.equals(previous.getDigest()) && !RESYNC.equals(change.getOp())) {
-      AuditEntry audit = audit(id, "DEDUPLICATED", previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
+      AuditEntry audit = audit(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
       chain(id, audit, timestamp);
       store.put(id, new StoreEntry(previous, lsn, audit.getHash()));
       listener.on(Outcome.NO_OP);
@@ -306,7 +308,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) check, timestamp), children.redLedger());
       InvoiceChange effective = change.getLinesIncluded() ? change : InvoiceChange.newBuilder(change).setAfter(candidate).build();
       RedLetterLink link = candidate.getRedLetter();
-      AuditEntry audit = audit(id, "AWAITING_RED", null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
+      AuditEntry audit = audit(id, AuditEvent.AWAITING_RED, null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
           + now.plus(redWait), auditHead, now, candidate);
       chain(id, audit, timestamp);
       store.put(id, new StoreEntry(null, lsn, audit.getHash(), List.of(effective)));
@@ -335,7 +337,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .setDigest(digest)
         .setSyncedAt(now)
         .build();
-    AuditEntry audit = audit(id, "APPLIED", state.getVersion(), change, digest, RESYNC.equals(change.getOp()) ? RESYNC : null,
+    AuditEntry audit = audit(id, AuditEvent.APPLIED, state.getVersion(), change, digest, RESYNC.equals(change.getOp()) ? RESYNC : null,
         base.auditHead(), now, candidate);
     context.forward(new Record<>(id, (Object) state, ts), children.synced());
     chain(id, audit, ts);
@@ -365,7 +367,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .build();
     String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","))
         + (RESYNC.equals(change.getOp()) ? " (" + RESYNC + ")" : "");
-    AuditEntry audit = audit(id, "REJECTED", null, change, digest, codes, base.auditHead(), now, seen);
+    AuditEntry audit = audit(id, AuditEvent.REJECTED, null, change, digest, codes, base.auditHead(), now, seen);
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
     chain(id, audit, ts);
     listener.on(Outcome.REJECTED);
@@ -385,7 +387,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private void deduplicated(String id, StoreEntry entry, InvoiceChange change, String kind, long timestamp) {
     Instant now = now();
     Invoice known = entry.state() == null ? change.getAfter() : entry.state().getInvoice();
-    AuditEntry audit = audit(id, "DEDUPLICATED", entry.state() == null ? null : entry.state().getVersion(), change,
+    AuditEntry audit = audit(id, AuditEvent.DEDUPLICATED, entry.state() == null ? null : entry.state().getVersion(), change,
         entry.state() == null ? "" : entry.state().getDigest(), kind, head(id, entry), now, known);
     chain(id, audit, timestamp); // the invoice's state is unchanged: only its chain head moves
   }
@@ -402,7 +404,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     AuditEntry audit = AuditChain.seal(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event.getEvent()).setVersion(event.getVersion())
         .setSource(source).setDigest(event.getDigest() == null ? "" : event.getDigest()).setDetail(event.getDetail())
-        .setPrevHash(prev).setHash("").setRecordedAt(now).setStage("projector").setDecidedAt(event.getDecidedAt())
+        .setPrevHash(prev).setHash("").setRecordedAt(now).setStage(Stage.PROJECTOR.id()).setDecidedAt(event.getDecidedAt())
         .setInvoiceCode(event.getInvoiceCode()).setInvoiceNumber(event.getInvoiceNumber()).setSellerTaxId(event.getSellerTaxId()).build());
     chain(id, audit, timestamp);
   }
@@ -414,8 +416,8 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
     // an undecodable record of the captured topic is a change that was not decided; one of the projection topic only a
     // report that did not arrive (the invoice may well be visible), so it gets an event of its own that moves no outcome
-    String event = notice.capturedInput() ? "DEAD_LETTERED" : "REPORT_DEAD_LETTERED";
-    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event).setVersion(null)
+    AuditEvent event = notice.capturedInput() ? AuditEvent.DEAD_LETTERED : AuditEvent.REPORT_DEAD_LETTERED;
+    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event.name()).setVersion(null)
         .setSource(SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(Instant.ofEpochMilli(notice.timestamp())).build())
         .setDigest("").setDetail(notice.topic() + "-" + notice.partition() + "@" + notice.offset() + ": " + notice.cause())
         .setPrevHash(head(id, entry)).setHash("").setRecordedAt(now).setStage(STAGE), known);
@@ -434,10 +436,10 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     heads.put(id, audit.getHash());
   }
 
-  private static AuditEntry audit(String id, String event, Integer version, InvoiceChange change, String digest, String detail,
+  private static AuditEntry audit(String id, AuditEvent event, Integer version, InvoiceChange change, String digest, String detail,
                                   String prevHash, Instant now, Invoice invoice) {
     return sealed(AuditEntry.newBuilder()
-        .setInvoiceId(id).setEvent(event).setVersion(version).setSource(change.getSource()).setDigest(digest)
+        .setInvoiceId(id).setEvent(event.name()).setVersion(version).setSource(change.getSource()).setDigest(digest)
         .setDetail(detail).setPrevHash(prevHash).setHash("").setRecordedAt(now).setStage(STAGE)
         .setCapturedAt(change.getCapturedAt()), invoice);
   }

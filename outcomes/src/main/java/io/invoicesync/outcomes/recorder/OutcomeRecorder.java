@@ -1,0 +1,210 @@
+package io.invoicesync.outcomes.recorder;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.invoicesync.runtime.Commits;
+import io.invoicesync.runtime.LoopHealth;
+import io.invoicesync.runtime.StoreOutage;
+import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.ComponentHealth;
+import io.invoicesync.schemas.InvoiceRejected;
+import io.invoicesync.schemas.SerdeFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.ExponentialBackoff;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Writes what the pipeline decided about every invoice into the query store, from the topics: the
+ * audit trail ({@code invoices.audit}, every decision of every stage) into {@code invoice_event}
+ * and the per-invoice {@code invoice_outcome}; the latest rejection with every violation
+ * ({@code invoices.rejected}) into {@code invoice_rejection}; dead letters of both DLTs, their
+ * provenance without payload, into {@code dead_letter}; and per stage the newest source position
+ * handled into {@code pipeline_watermark}. Trace, rejection search, status and reconcile read them.
+ *
+ * <p>One poll is one database transaction; offsets are committed after it. A re-read after a crash
+ * changes nothing: events and dead letters are keyed by their topic coordinates, outcomes remember
+ * the newest audit offset folded in, rejections keep the newest source position. While the query
+ * store is unreachable, the same transaction is retried in place with capped exponential back-off.
+ */
+public final class OutcomeRecorder implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(OutcomeRecorder.class);
+
+  /**
+   * What the recorder reads and where it writes, as the process's configuration says (the
+   * projector's {@code projector.topic.*}, {@code projector.outcomes.group.id}, its query store and
+   * outage back-off: the recorder runs beside the projector).
+   *
+   * @param deadLetterTopics both dead-letter topics, whose provenance is recorded without payload
+   * @param consumer         the consumer's properties, group id included (read_committed)
+   * @param pool             opens the recorder's connection pool to the query store
+   * @param storeName        the query store, for the start-up log line (no credentials)
+   */
+  public record Settings(String auditTopic, String rejectedTopic, Set<String> deadLetterTopics, SerdeFactory serdes, Properties consumer,
+                         Supplier<HikariDataSource> pool, String storeName, long backoffInitialMs, long backoffMaxMs) {
+
+    public Settings {
+      deadLetterTopics = Set.copyOf(deadLetterTopics);
+    }
+  }
+
+  private final Settings settings;
+  private final MeterRegistry registry;
+  private final String auditTopic;
+  private final String rejectedTopic;
+  private final Set<String> dltTopics;
+  private final Deserializer<AuditEntry> auditDeserializer;
+  private final Deserializer<InvoiceRejected> rejectedDeserializer;
+  private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+  private final Counter undecodable;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final StoreOutage outage;
+  private HikariDataSource dataSource;
+  private OutcomeStore store;
+  private KafkaConsumer<String, byte[]> consumer;
+  private Thread thread;
+  private volatile Throwable failure;
+
+  public OutcomeRecorder(Settings settings, MeterRegistry registry) {
+    this.settings = settings;
+    this.registry = registry;
+    this.auditTopic = settings.auditTopic();
+    this.rejectedTopic = settings.rejectedTopic();
+    this.dltTopics = settings.deadLetterTopics();
+    this.auditDeserializer = settings.serdes().valueSerde(AuditEntry.class).deserializer();
+    this.rejectedDeserializer = settings.serdes().valueSerde(InvoiceRejected.class).deserializer();
+    this.undecodable = Counter.builder("invoicesync.outcomes.undecodable")
+        .description("audit or rejection records the outcome recorder could not decode (left on their topic)").register(registry);
+    this.outage = new StoreOutage("outcome recording", log, new ExponentialBackoff(settings.backoffInitialMs(), 2,
+        settings.backoffMaxMs(), 0.2), running::get);
+    registry.gauge("invoicesync.outcomes.outage", outage.since(), a -> a.get() == 0 ? 0 : 1);
+  }
+
+  public synchronized void start() {
+    dataSource = settings.pool().get();
+    store = new OutcomeStore(dataSource);
+
+    consumer = new KafkaConsumer<>(settings.consumer(), new StringDeserializer(), new ByteArrayDeserializer());
+    List<String> topics = new ArrayList<>(List.of(auditTopic, rejectedTopic));
+    topics.addAll(dltTopics);
+    consumer.subscribe(topics);
+    running.set(true);
+    thread = new Thread(this::loop, "invoice-sync-outcomes");
+    thread.start();
+    log.info("outcome recorder started: {} -> {}", topics, settings.storeName());
+  }
+
+  private void loop() {
+    MDC.put("component", "outcomes");
+    try {
+      while (running.get()) {
+        ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+        if (records.isEmpty()) {
+          continue;
+        }
+        // a schema registry outage is ridden out like the store's: decoded again until the registry answers
+        OutcomeStore.Batch batch = outage.ride(consumer, () -> decode(records));
+        outage.ride(consumer, () -> {
+          store.write(batch);
+          return batch;
+        });
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+          List<ConsumerRecord<String, byte[]>> rs = records.records(tp);
+          offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+        }
+        Commits.afterWrite(consumer, offsets, log);
+        batch.events.forEach(e -> eventCounters.computeIfAbsent(e.entry().getEvent(), k -> Counter.builder("invoicesync.outcomes")
+            .description("audit events recorded in the query store, by event").tag("event", k).register(registry)).increment());
+      }
+    } catch (StoreOutage.Stopped e) {
+      log.info("outcome recorder stopped during a query-store outage; the unwritten poll is re-read on restart");
+    } catch (WakeupException e) {
+      if (running.get()) {
+        failure = e;
+      }
+    } catch (Throwable t) {
+      failure = t;
+      log.error("outcome recorder stopped on an unexpected error; the failed poll's offsets were not committed", t);
+    } finally {
+      consumer.close();
+    }
+  }
+
+  private OutcomeStore.Batch decode(ConsumerRecords<String, byte[]> records) {
+    OutcomeStore.Batch b = new OutcomeStore.Batch();
+    for (ConsumerRecord<String, byte[]> r : records) {
+      try {
+        if (r.topic().equals(auditTopic)) {
+          b.events.add(new OutcomeStore.AuditRecord(r.partition(), r.offset(), auditDeserializer.deserialize(r.topic(), r.headers(), r.value())));
+        } else if (r.topic().equals(rejectedTopic)) {
+          InvoiceRejected rej = rejectedDeserializer.deserialize(r.topic(), r.headers(), r.value());
+          b.rejections.merge(rej.getInvoiceId(), rej, (a, n) -> n.getSource().getLsn() >= a.getSource().getLsn() ? n : a);
+        } else if (dltTopics.contains(r.topic())) {
+          b.deadLetters.add(r);
+        }
+      } catch (RuntimeException e) {
+        if (SerdeFactory.unreachable(e)) {
+          throw e; // the registry, not the record
+        }
+        undecodable.increment();
+        log.error("cannot decode {}-{}@{}; it stays on its topic and is not in the query store: {}", r.topic(), r.partition(), r.offset(),
+            e.getMessage());
+      }
+    }
+    return b;
+  }
+
+  /** False while the query store is unreachable or after the loop stopped on an error. */
+  public boolean isHealthy() {
+    return health().ready();
+  }
+
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** For the management port: up, riding out a query-store outage, or failed for good. */
+  public ComponentHealth health() {
+    return LoopHealth.of(thread, running.get(), failure, outage, Map.of());
+  }
+
+  @Override
+  public synchronized void close() {
+    running.set(false);
+    if (consumer != null) {
+      consumer.wakeup();
+    }
+    if (thread != null) {
+      try {
+        thread.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (dataSource != null) {
+      dataSource.close();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The shell of a consume-and-write loop shared by the projector and the outcome recorder: error classification, outage riding, commits, health. */
+package io.invoicesync.runtime;
