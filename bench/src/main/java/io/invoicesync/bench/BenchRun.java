@@ -1,7 +1,7 @@
 package io.invoicesync.bench;
 
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;

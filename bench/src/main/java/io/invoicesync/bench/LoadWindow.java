@@ -4,7 +4,7 @@ import static io.invoicesync.bench.BenchRun.count;
 import static io.invoicesync.bench.BenchRun.sql;
 
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

@@ -5,7 +5,7 @@ import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.testkit.KafkaTestSupport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

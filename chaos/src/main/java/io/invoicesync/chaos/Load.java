@@ -1,6 +1,6 @@
 package io.invoicesync.chaos;
 
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

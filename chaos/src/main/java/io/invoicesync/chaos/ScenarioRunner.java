@@ -180,12 +180,12 @@ final class ScenarioRunner implements AutoCloseable {
    */
   private void wideRows(Load load) throws Exception {
     List<String> ids = new ArrayList<>();
-    java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+    java.time.LocalDate today = io.invoicesync.generator.IssuingDay.today();
     long serial = System.currentTimeMillis() % 1_000_000_000L;
     try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
       for (int i = 0; i < 20; i++) {
         String id = "chaos-wide-" + serial + "-" + i;
-        String number = io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + i);
+        String number = io.invoicesync.generator.IssuingDay.digitalNumber(serial * 100 + i);
         issueInvoice(c, id, number, today, cjk(280) + " 0755-1234567", cjk(280) + " 021-12345678", cjk(480));
         ids.add(id);
         load.issuedValid(id, "DIGITAL_GENERAL", number);
@@ -224,7 +224,7 @@ final class ScenarioRunner implements AutoCloseable {
     try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
       for (int i = 0; i < 5; i++) {
         String id = "chaos-null-" + serial + "-" + i;
-        issueInvoice(c, id, io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 50 + i), null, null, null, null);
+        issueInvoice(c, id, io.invoicesync.generator.IssuingDay.digitalNumber(serial * 100 + 50 + i), null, null, null, null);
         load.issuedPoison(id);
       }
     }
@@ -300,10 +300,10 @@ final class ScenarioRunner implements AutoCloseable {
       ps.setArray(1, c.createArrayOf("text", ids.toArray()));
       ps.executeUpdate();
     }
-    java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+    java.time.LocalDate today = io.invoicesync.generator.IssuingDay.today();
     try (java.sql.Connection c = stack.issuingDataSource().getConnection()) {
       for (int i = 0; i < ids.size(); i++) {
-        String number = io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 90 + i);
+        String number = io.invoicesync.generator.IssuingDay.digitalNumber(serial * 100 + 90 + i);
         issueInvoice(c, ids.get(i), number, today, null, null, null);
         load.issuedValid(ids.get(i), "DIGITAL_GENERAL", number);
       }
@@ -376,7 +376,7 @@ final class ScenarioRunner implements AutoCloseable {
         c.setAutoCommit(false);
         st.execute("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_day, issued_at, seller_name, seller_tax_id, "
             + "buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) VALUES ('" + id + "', '"
-            + io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 80 + i) + "', 'DIGITAL_GENERAL', CURRENT_DATE, now(), "
+            + io.invoicesync.generator.IssuingDay.digitalNumber(serial * 100 + 80 + i) + "', 'DIGITAL_GENERAL', CURRENT_DATE, now(), "
             + "'深圳市示例科技有限公司', '91440300MA5ETUPW89', '上海某某贸易有限公司', '91310000MA1FL4XQ3A', 1000.00, 130.00, 1130.00)");
         st.execute("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, "
             + "tax_amount, tax_code) VALUES ('" + id + "', 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, 0.13, 130.00, "
@@ -431,7 +431,7 @@ final class ScenarioRunner implements AutoCloseable {
   private void hugeInvoice(Load load) throws Exception {
     long serial = System.currentTimeMillis() % 1_000_000_000L;
     String id = "chaos-huge-" + serial;
-    String number = io.invoicesync.testkit.IssuingDay.digitalNumber(serial * 100 + 70);
+    String number = io.invoicesync.generator.IssuingDay.digitalNumber(serial * 100 + 70);
     try (java.sql.Connection c = stack.issuingDataSource().getConnection();
          java.sql.PreparedStatement header = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, "
              + "issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) VALUES (?, ?, "
@@ -441,7 +441,7 @@ final class ScenarioRunner implements AutoCloseable {
              + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) SELECT ?, n, '*信息技术服务*软件维护', '次', 1, 1, 1.00, 0.13, "
              + "0.13, '3040201010000000000' FROM generate_series(1, " + HUGE_LINES + ") AS n")) {
       c.setAutoCommit(false);
-      java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+      java.time.LocalDate today = io.invoicesync.generator.IssuingDay.today();
       header.setString(1, id);
       header.setString(2, number);
       header.setObject(3, today);

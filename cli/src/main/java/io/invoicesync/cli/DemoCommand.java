@@ -1,6 +1,6 @@
 package io.invoicesync.cli;
 
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;

@@ -3,7 +3,7 @@ package io.invoicesync.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;

@@ -32,6 +32,17 @@ class InvoiceSyncCommandTest {
   }
 
   @Test
+  void shouldRefuseAnUnknownSubcommandEvenWithHelp() {
+    String[] r = run("nosuch", "--help");
+
+    assertThat(r[0]).as("a missing command is not a present one").isEqualTo("2");
+    assertThat(r[2]).contains("Unmatched argument", "nosuch");
+    assertThat(run("dlt", "nosuch", "--help")[0]).isEqualTo("2");
+    assertThat(run("--help")[0]).isEqualTo("0");
+    assertThat(run("audit", "verify", "--help")[0]).isEqualTo("0");
+  }
+
+  @Test
   void shouldNameTheMissingKeyWhenTheConfigFileIsIncomplete(@TempDir Path dir) throws Exception {
     Path cfg = dir.resolve("bad.properties");
     Files.writeString(cfg, "bootstrap.servers=localhost:1\n");

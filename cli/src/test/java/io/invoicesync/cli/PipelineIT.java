@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
@@ -156,11 +156,11 @@ class PipelineIT {
   @Test
   void shouldCarryAnInvoiceLargerThanKafkasDefaultRecordSizeWhole() throws Exception {
     // Given one valid invoice of 20,000 lines (about 1.9 MB as a change: Kafka's default max.request.size is 1 MB), and a small one after it
-    java.time.LocalDate today = io.invoicesync.testkit.IssuingDay.today();
+    java.time.LocalDate today = io.invoicesync.generator.IssuingDay.today();
     try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
       c.setAutoCommit(false);
       s.execute("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, buyer_name, "
-          + "buyer_tax_id, total_amount, total_tax, grand_total) VALUES ('big-1', '" + io.invoicesync.testkit.IssuingDay.digitalNumber(901)
+          + "buyer_tax_id, total_amount, total_tax, grand_total) VALUES ('big-1', '" + io.invoicesync.generator.IssuingDay.digitalNumber(901)
           + "', 'DIGITAL_GENERAL', '" + today + "', '" + today.atTime(10, 0) + "', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
           + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', 20000.00, 2600.00, 22600.00)");
       s.execute("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, tax_amount, "
@@ -168,8 +168,8 @@ class PipelineIT {
           + "FROM generate_series(1, 20000) AS n");
       c.commit();
       c.setAutoCommit(true);
-      s.execute(readmeSql().replace("hand-1", "after-big-1").replace("'" + io.invoicesync.testkit.IssuingDay.digitalNumber(777) + "'",
-          "'" + io.invoicesync.testkit.IssuingDay.digitalNumber(902) + "'"));
+      s.execute(readmeSql().replace("hand-1", "after-big-1").replace("'" + io.invoicesync.generator.IssuingDay.digitalNumber(777) + "'",
+          "'" + io.invoicesync.generator.IssuingDay.digitalNumber(902) + "'"));
     }
 
     // Then it becomes visible whole, every line, and the invoice issued after it is not held up behind it
@@ -190,8 +190,8 @@ class PipelineIT {
     int end = readme.indexOf("```", start + 6);
     String sql = readme.substring(start + 6, end);
     assertThat(sql).as("the README's example as this test knows it").contains("2026-11-24", "'26442000000000000777'");
-    return sql.replace("2026-11-24", io.invoicesync.testkit.IssuingDay.today().toString())
-        .replace("'26442000000000000777'", "'" + io.invoicesync.testkit.IssuingDay.digitalNumber(777) + "'");
+    return sql.replace("2026-11-24", io.invoicesync.generator.IssuingDay.today().toString())
+        .replace("'26442000000000000777'", "'" + io.invoicesync.generator.IssuingDay.digitalNumber(777) + "'");
   }
 
   /** id -> "status|grand_total|line count|Σ line amount" for every invoice in one database. */

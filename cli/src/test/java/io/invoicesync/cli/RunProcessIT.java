@@ -7,7 +7,7 @@ import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

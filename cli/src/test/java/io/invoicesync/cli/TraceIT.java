@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.invoicesync.testkit.InvoiceGenerator;
-import io.invoicesync.testkit.IssuingDay;
+import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import java.io.PrintWriter;

@@ -56,7 +56,7 @@ class AutoRepairIT {
   void shouldPutBackRowsDeletedFromTheStore() throws Exception {
     // Given five visible invoices
     for (int i = 1; i <= 5; i++) {
-      ReconcileIT.issueWithLineTax(pg, "auto-" + i, io.invoicesync.testkit.IssuingDay.digitalNumber(7_000 + i), "130.00");
+      ReconcileIT.issueWithLineTax(pg, "auto-" + i, io.invoicesync.generator.IssuingDay.digitalNumber(7_000 + i), "130.00");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> count("SELECT count(*) FROM invoice_outcome WHERE invoice_id LIKE 'auto-%' "
         + "AND outcome = 'VISIBLE'") == 5);

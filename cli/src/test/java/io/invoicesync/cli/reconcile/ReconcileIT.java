@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.InvoiceSyncCommand;
 import io.invoicesync.cli.EmbeddedStack;
 import io.invoicesync.cli.Pipeline;
-import io.invoicesync.testkit.InvoiceGenerator;
+import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import java.io.PrintWriter;
@@ -70,7 +70,7 @@ class ReconcileIT {
     // Given three invoices whose line tax is 0.10 off: rejected with the default tolerance (0.06)
     List<String> ids = List.of("tol-1", "tol-2", "tol-3");
     for (int i = 0; i < ids.size(); i++) {
-      issueWithLineTax(pg, ids.get(i), io.invoicesync.testkit.IssuingDay.digitalNumber(9_000 + i), "130.10");
+      issueWithLineTax(pg, ids.get(i), io.invoicesync.generator.IssuingDay.digitalNumber(9_000 + i), "130.10");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> outcomes(ids).values().stream().allMatch("REJECTED"::equals) && outcomes(ids).size() == 3);
 
@@ -112,7 +112,7 @@ class ReconcileIT {
       c.setAutoCommit(false);
       try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, "
           + "issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) VALUES "
-          + "(?, ?, 'DIGITAL_GENERAL', DATE '" + io.invoicesync.testkit.IssuingDay.today() + "', TIMESTAMP '" + io.invoicesync.testkit.IssuingDay.today()
+          + "(?, ?, 'DIGITAL_GENERAL', DATE '" + io.invoicesync.generator.IssuingDay.today() + "', TIMESTAMP '" + io.invoicesync.generator.IssuingDay.today()
           + " 10:00:00', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
           + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', 1000.00, ?, ?)")) {
         ps.setString(1, id);

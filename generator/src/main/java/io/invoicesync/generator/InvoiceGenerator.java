@@ -1,4 +1,4 @@
-package io.invoicesync.testkit;
+package io.invoicesync.generator;
 
 import io.invoicesync.schemas.TaxIds;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package io.invoicesync.testkit;
+package io.invoicesync.generator;
 
 import java.time.LocalDate;
 import java.time.ZoneId;
