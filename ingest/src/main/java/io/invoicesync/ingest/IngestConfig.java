@@ -1,7 +1,10 @@
 package io.invoicesync.ingest;
 
+import io.invoicesync.schemas.KafkaClients;
 import io.invoicesync.schemas.Topics;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -45,7 +48,7 @@ public final class IngestConfig extends AbstractConfig {
   public static final String PRODUCER_PREFIX = "producer.";
 
   /** Producer settings ingest's exactly-one-change-per-transaction output relies on (null: not settable). */
-  static final Map<String, String> PRODUCER_GUARDED = io.invoicesync.schemas.KafkaClients.guarded(
+  static final Map<String, String> PRODUCER_GUARDED = KafkaClients.guarded(
       "enable.idempotence", "true", "acks", "all", "transactional.id", null, "bootstrap.servers", null, "key.serializer", null,
       "value.serializer", null);
 
@@ -145,13 +148,13 @@ public final class IngestConfig extends AbstractConfig {
 
   /** Tuning under {@value #PRODUCER_PREFIX}, checked. */
   public Map<String, Object> producerOverrides() {
-    return io.invoicesync.schemas.KafkaClients.overrides(originals(), "ingest.", PRODUCER_PREFIX,
-        io.invoicesync.schemas.KafkaClients.producerConfigNames(), PRODUCER_GUARDED);
+    return KafkaClients.overrides(originals(), "ingest.", PRODUCER_PREFIX,
+        KafkaClients.producerConfigNames(), PRODUCER_GUARDED);
   }
 
   /** What an Admin client of ingest's needs: bootstrap servers and the shared security settings. */
   public Map<String, Object> kafkaCommon() {
-    return io.invoicesync.schemas.KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
+    return KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
   }
 
   /**
@@ -160,13 +163,13 @@ public final class IngestConfig extends AbstractConfig {
    * given ({@code debezium.database.sslmode}, {@code .sslrootcert}, {@code .sslcert}, {@code .sslkey},
    * {@code .sslpassword}), so both connect the same way.
    */
-  public java.util.Properties jdbcProperties() {
-    java.util.Properties props = new java.util.Properties();
+  public Properties jdbcProperties() {
+    Properties props = new Properties();
     props.put("user", getString(DATABASE_USER));
     props.put("password", getPassword(DATABASE_PASSWORD).value());
     props.put("logServerErrorDetail", "false"); // no row values in exception messages (PII)
     Map<String, Object> dbz = originalsWithPrefix(DEBEZIUM_PREFIX + "database.");
-    for (String ssl : java.util.List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory")) {
+    for (String ssl : List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory")) {
       if (dbz.get(ssl) != null) {
         props.put(ssl, String.valueOf(dbz.get(ssl)));
       }

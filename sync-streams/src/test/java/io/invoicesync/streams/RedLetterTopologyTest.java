@@ -25,32 +25,26 @@ class RedLetterTopologyTest {
 
   static final Duration WAIT = Duration.ofMinutes(5);
   private final SerdeFactory serdes = SerdeFactory.registryLess();
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, InvoiceChange> captured;
-  private TestOutputTopic<String, InvoiceState> synced;
-  private TestOutputTopic<String, InvoiceRejected> rejected;
   private long lsn = 100;
+
+  private SyncDriver sync;
 
   @BeforeEach
   void setUp() {
-    SyncDriver sync = new SyncDriver(Map.of(SyncStreamsConfig.RED_WAIT_MS, WAIT.toMillis(), SyncStreamsConfig.RED_CHECK_INTERVAL_MS, 1000L));
-    driver = sync.driver;
-    captured = sync.captured;
-    synced = sync.synced;
-    rejected = sync.rejected;
+    sync = new SyncDriver(Map.of(SyncStreamsConfig.RED_WAIT_MS, WAIT.toMillis(), SyncStreamsConfig.RED_CHECK_INTERVAL_MS, 1000L));
   }
 
   @AfterEach
   void tearDown() {
-    driver.close();
+    sync.close();
   }
 
   private void create(Invoice inv) {
-    captured.pipeInput(inv.getId(), InvoiceFixtures.created(inv, lsn += 10));
+    sync.captured.pipeInput(inv.getId(), InvoiceFixtures.created(inv, lsn += 10));
   }
 
   private List<String> syncedIds() {
-    return synced.readValuesToList().stream().map(s -> s.getInvoice().getId()).toList();
+    return sync.synced.readValuesToList().stream().map(s -> s.getInvoice().getId()).toList();
   }
 
   @Test
@@ -61,7 +55,7 @@ class RedLetterTopologyTest {
     create(InvoiceFixtures.redOf(blue, "red-1", 3));
 
     assertThat(syncedIds()).containsExactly("blue-1", "red-1");
-    assertThat(rejected.isEmpty()).isTrue();
+    assertThat(sync.rejected.isEmpty()).isTrue();
   }
 
   @Test
@@ -84,7 +78,7 @@ class RedLetterTopologyTest {
     create(oneCentOver);
 
     assertThat(syncedIds()).containsExactly("blue-2", "red-2a", "red-2b");
-    InvoiceRejected r = rejected.readValue();
+    InvoiceRejected r = sync.rejected.readValue();
     assertThat(r.getInvoiceId()).isEqualTo("red-2c");
     Violation v = r.getViolations().get(0);
     assertThat(v.getCode()).isEqualTo("RED_EXCEEDS_BLUE");
@@ -99,14 +93,14 @@ class RedLetterTopologyTest {
     Invoice red = InvoiceFixtures.redOf(blue, "red-3", 2);
 
     create(red);
-    assertThat(synced.isEmpty()).as("the red invoice waits").isTrue();
-    assertThat(rejected.isEmpty()).isTrue();
-    driver.advanceWallClockTime(WAIT.minusSeconds(10));
+    assertThat(sync.synced.isEmpty()).as("the red invoice waits").isTrue();
+    assertThat(sync.rejected.isEmpty()).isTrue();
+    sync.driver.advanceWallClockTime(WAIT.minusSeconds(10));
     create(blue);
 
     assertThat(syncedIds()).containsExactly("blue-3", "red-3");
-    driver.advanceWallClockTime(Duration.ofMinutes(10));
-    assertThat(rejected.isEmpty()).as("no late timeout once decided").isTrue();
+    sync.driver.advanceWallClockTime(Duration.ofMinutes(10));
+    assertThat(sync.rejected.isEmpty()).as("no late timeout once decided").isTrue();
   }
 
   @Test
@@ -114,12 +108,12 @@ class RedLetterTopologyTest {
     Invoice red = InvoiceFixtures.redOf(InvoiceFixtures.digitalInvoice("blue-4", 1), "red-4", 1);
     create(red);
 
-    driver.advanceWallClockTime(WAIT.plusSeconds(2));
+    sync.driver.advanceWallClockTime(WAIT.plusSeconds(2));
 
-    InvoiceRejected r = rejected.readValue();
+    InvoiceRejected r = sync.rejected.readValue();
     assertThat(r.getInvoiceId()).isEqualTo("red-4");
     assertThat(r.getViolations()).extracting(Violation::getCode).containsExactly("RED_ORIGINAL_MISSING");
-    assertThat(synced.isEmpty()).isTrue();
+    assertThat(sync.synced.isEmpty()).isTrue();
   }
 
   @Test
@@ -129,11 +123,11 @@ class RedLetterTopologyTest {
     blue.setInvoiceCode("4403261301");
     blue.setInvoiceNumber("00000005");
     create(blue);
-    captured.pipeInput("blue-5", InvoiceFixtures.statusChanged(blue, "VOIDED", lsn += 10));
+    sync.captured.pipeInput("blue-5", InvoiceFixtures.statusChanged(blue, "VOIDED", lsn += 10));
 
     create(InvoiceFixtures.redOf(blue, "red-5", 1));
 
-    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("RED_ORIGINAL_VOIDED");
+    assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("RED_ORIGINAL_VOIDED");
   }
 
   @Test
@@ -141,11 +135,11 @@ class RedLetterTopologyTest {
     Invoice blue = InvoiceFixtures.digitalInvoice("blue-6", 1);
     Invoice red = InvoiceFixtures.redOf(blue, "red-6", 1);
     create(red);
-    captured.pipeInput("red-6", InvoiceFixtures.statusChanged(red, "RED_FLUSHED", lsn += 10)); // parked
+    sync.captured.pipeInput("red-6", InvoiceFixtures.statusChanged(red, "RED_FLUSHED", lsn += 10)); // parked
 
     create(blue);
 
-    List<InvoiceState> states = synced.readValuesToList();
+    List<InvoiceState> states = sync.synced.readValuesToList();
     assertThat(states).extracting(s -> s.getInvoice().getId() + ":" + s.getVersion() + ":" + s.getInvoice().getStatus())
         .containsExactly("blue-6:1:ISSUED", "red-6:1:ISSUED", "red-6:2:RED_FLUSHED");
   }

@@ -27,35 +27,21 @@ import org.junit.jupiter.api.Test;
 class SyncTopologyTest {
 
   private final SerdeFactory serdes = SerdeFactory.registryLess();
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, InvoiceChange> captured;
-  private TestInputTopic<String, byte[]> capturedRaw;
-  private TestOutputTopic<String, InvoiceState> synced;
-  private TestOutputTopic<String, InvoiceRejected> rejected;
-  private TestOutputTopic<String, AuditEntry> audit;
-  private TestOutputTopic<String, byte[]> dlt;
-  private SyncMetrics metrics;
+
+  private SyncDriver sync;
 
   @BeforeEach
   void setUp() {
-    SyncDriver sync = new SyncDriver(Map.of());
-    driver = sync.driver;
-    metrics = sync.metrics;
-    captured = sync.captured;
-    capturedRaw = sync.capturedRaw;
-    synced = sync.synced;
-    rejected = sync.rejected;
-    audit = sync.audit;
-    dlt = sync.dlt;
+    sync = new SyncDriver(Map.of());
   }
 
   @AfterEach
   void tearDown() {
-    driver.close();
+    sync.close();
   }
 
   private void pipe(InvoiceChange change) {
-    captured.pipeInput(change.getInvoiceId(), change);
+    sync.captured.pipeInput(change.getInvoiceId(), change);
   }
 
   @Test
@@ -64,12 +50,12 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.created(inv, 100));
 
-    InvoiceState state = synced.readValue();
+    InvoiceState state = sync.synced.readValue();
     assertThat(state.getVersion()).isEqualTo(1);
     assertThat(state.getInvoice()).isEqualTo(inv);
     assertThat(state.getSource().getLsn()).isEqualTo(100);
-    assertThat(rejected.isEmpty()).isTrue();
-    assertThat(audit.readValue().getEvent()).isEqualTo("APPLIED");
+    assertThat(sync.rejected.isEmpty()).isTrue();
+    assertThat(sync.audit.readValue().getEvent()).isEqualTo("APPLIED");
   }
 
   @Test
@@ -79,8 +65,8 @@ class SyncTopologyTest {
     pipe(change);
     pipe(change);
 
-    assertThat(synced.readValuesToList()).hasSize(1);
-    assertThat(metrics.dropped("redelivery")).isEqualTo(1.0);
+    assertThat(sync.synced.readValuesToList()).hasSize(1);
+    assertThat(sync.metrics.dropped("redelivery")).isEqualTo(1.0);
   }
 
   @Test
@@ -91,9 +77,9 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.statusChanged(inv, "PARTIALLY_RED_FLUSHED", 200)); // older position, arrives late
 
-    List<InvoiceState> states = synced.readValuesToList();
+    List<InvoiceState> states = sync.synced.readValuesToList();
     assertThat(states).extracting(s -> s.getInvoice().getStatus()).containsExactly("ISSUED", "RED_FLUSHED");
-    assertThat(metrics.dropped("stale")).isEqualTo(1.0);
+    assertThat(sync.metrics.dropped("stale")).isEqualTo(1.0);
   }
 
   @Test
@@ -103,7 +89,7 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 200));
 
-    List<InvoiceState> states = synced.readValuesToList();
+    List<InvoiceState> states = sync.synced.readValuesToList();
     InvoiceState v2 = states.get(1);
     assertThat(v2.getVersion()).isEqualTo(2);
     assertThat(v2.getInvoice().getStatus()).isEqualTo("RED_FLUSHED");
@@ -117,8 +103,8 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.statusChanged(inv, "ISSUED", 200));
 
-    assertThat(synced.readValuesToList()).hasSize(1);
-    assertThat(metrics.dropped("no_op")).isEqualTo(1.0);
+    assertThat(sync.synced.readValuesToList()).hasSize(1);
+    assertThat(sync.metrics.dropped("no_op")).isEqualTo(1.0);
   }
 
   @Test
@@ -129,14 +115,14 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.created(inv, 100));
 
-    assertThat(synced.isEmpty()).isTrue();
-    InvoiceRejected r = rejected.readValue();
+    assertThat(sync.synced.isEmpty()).isTrue();
+    InvoiceRejected r = sync.rejected.readValue();
     assertThat(r.getViolations()).extracting(Violation::getCode).contains("TOTAL_AMOUNT_MISMATCH", "GRAND_TOTAL_MISMATCH");
     Violation total = r.getViolations().stream().filter(v -> v.getCode().equals("TOTAL_AMOUNT_MISMATCH")).findFirst().orElseThrow();
     assertThat(total.getField()).isEqualTo("totalAmount");
     assertThat(total.getValue()).isEqualTo(inv.getTotalAmount().toPlainString());
     assertThat(total.getExpected()).isEqualTo(inv.getTotalAmount().subtract(new BigDecimal("0.01")).toPlainString());
-    assertThat(audit.readValue().getDetail()).contains("TOTAL_AMOUNT_MISMATCH");
+    assertThat(sync.audit.readValue().getDetail()).contains("TOTAL_AMOUNT_MISMATCH");
   }
 
   @Test
@@ -147,7 +133,7 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.created(inv, 100));
 
-    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode, Violation::getField)
+    assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode, Violation::getField)
         .contains(org.assertj.core.groups.Tuple.tuple("REQUIRED_FIELD_MISSING", "invoiceNumber"),
             org.assertj.core.groups.Tuple.tuple("SELLER_TAX_ID_CHECKSUM", "seller.taxId"));
   }
@@ -160,15 +146,15 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.statusChanged(inv, "ISSUED", 300));
 
-    assertThat(synced.readValuesToList()).hasSize(2);
-    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("STATUS_REGRESSION");
+    assertThat(sync.synced.readValuesToList()).hasSize(2);
+    assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("STATUS_REGRESSION");
   }
 
   @Test
   void shouldRejectAHeaderOnlyChangeOfAnInvoiceNeverSynced() {
     pipe(InvoiceFixtures.statusChanged(InvoiceFixtures.digitalInvoice("inv-9", 1), "RED_FLUSHED", 100));
 
-    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("LINES_NOT_CAPTURED");
+    assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("LINES_NOT_CAPTURED");
   }
 
   @Test
@@ -184,7 +170,7 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.statusChanged(voided, "PARTIALLY_RED_FLUSHED", 200));
 
-    List<InvoiceState> states = synced.readValuesToList();
+    List<InvoiceState> states = sync.synced.readValuesToList();
     assertThat(states).hasSize(2);
     Invoice v2 = states.get(1).getInvoice();
     assertThat(v2.getStatus()).isEqualTo("PARTIALLY_RED_FLUSHED");
@@ -200,8 +186,8 @@ class SyncTopologyTest {
 
     pipe(InvoiceFixtures.created(inv, 100));
 
-    assertThat(synced.readValuesToList()).isEmpty();
-    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode, Violation::getField)
+    assertThat(sync.synced.readValuesToList()).isEmpty();
+    assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode, Violation::getField)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("VALUE_UNAVAILABLE", "remarks"));
   }
 
@@ -214,8 +200,8 @@ class SyncTopologyTest {
 
     pipe(change);
 
-    assertThat(synced.readValuesToList()).isEmpty();
-    Violation v = rejected.readValue().getViolations().get(0);
+    assertThat(sync.synced.readValuesToList()).isEmpty();
+    Violation v = sync.rejected.readValue().getViolations().get(0);
     assertThat(v.getCode()).isEqualTo("CHANGE_TOO_LARGE");
     assertThat(v.getField()).isEqualTo("lines");
     assertThat(v.getValue()).contains("200000 lines", "20000000 bytes");
@@ -234,7 +220,7 @@ class SyncTopologyTest {
     pipe(withEpoch(InvoiceFixtures.created(inv, 900_000), 1_700_000_000_001L));
 
     // Then the new cluster's change is version 2, and the old one is not applied over it
-    List<InvoiceState> states = synced.readValuesToList();
+    List<InvoiceState> states = sync.synced.readValuesToList();
     assertThat(states).extracting(InvoiceState::getVersion).containsExactly(1, 2);
     assertThat(states.get(1).getInvoice().getStatus()).isEqualTo("PARTIALLY_RED_FLUSHED");
     assertThat(states.get(1).getSource().getEpoch()).isEqualTo(1_750_000_000_001L);
@@ -248,8 +234,8 @@ class SyncTopologyTest {
     pipe(withEpoch(InvoiceFixtures.created(inv, 500), 1_750_000_000_001L));
     pipe(withEpoch(InvoiceFixtures.statusChanged(inv, "PARTIALLY_RED_FLUSHED", 400), 1_750_000_000_001L));
 
-    assertThat(synced.readValuesToList()).extracting(InvoiceState::getVersion).containsExactly(1);
-    assertThat(rejected.isEmpty()).isTrue();
+    assertThat(sync.synced.readValuesToList()).extracting(InvoiceState::getVersion).containsExactly(1);
+    assertThat(sync.rejected.isEmpty()).isTrue();
   }
 
   private static InvoiceChange withEpoch(InvoiceChange c, long epoch) {
@@ -262,7 +248,7 @@ class SyncTopologyTest {
     pipe(InvoiceFixtures.created(inv, 100));
     pipe(InvoiceFixtures.statusChanged(inv, "PARTIALLY_RED_FLUSHED", 200));
 
-    List<AuditEntry> entries = audit.readValuesToList();
+    List<AuditEntry> entries = sync.audit.readValuesToList();
     assertThat(entries.get(0).getPrevHash()).isNull();
     assertThat(entries.get(1).getPrevHash()).isEqualTo(entries.get(0).getHash());
     assertThat(entries.get(1).getHash()).hasSize(64).isNotEqualTo(entries.get(0).getHash());
@@ -271,18 +257,18 @@ class SyncTopologyTest {
   @Test
   void shouldSendUndecodableBytesToTheDeadLetterTopicWithProvenanceAndGoOn() {
     byte[] garbage = "not avro".getBytes(StandardCharsets.UTF_8);
-    capturedRaw.pipeInput("bad-1", garbage);
+    sync.capturedRaw.pipeInput("bad-1", garbage);
     pipe(InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("inv-11", 1), 100));
 
-    TestRecord<String, byte[]> dead = dlt.readRecord();
+    TestRecord<String, byte[]> dead = sync.dlt.readRecord();
     assertThat(dead.key()).isEqualTo("bad-1");
     assertThat(dead.value()).isEqualTo(garbage);
     assertThat(header(dead, DeadLetterHeaders.ORIGINAL_TOPIC)).isEqualTo(Topics.CAPTURED.name());
     assertThat(header(dead, DeadLetterHeaders.ORIGINAL_OFFSET)).isEqualTo("0");
     assertThat(header(dead, DeadLetterHeaders.EXCEPTION_CLASS)).isNotBlank();
     assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo("sync-streams");
-    assertThat(synced.readValue().getInvoice().getId()).isEqualTo("inv-11");
-    assertThat(metrics.deadLettered()).isEqualTo(1.0);
+    assertThat(sync.synced.readValue().getInvoice().getId()).isEqualTo("inv-11");
+    assertThat(sync.metrics.deadLettered()).isEqualTo(1.0);
   }
 
   private static String header(TestRecord<String, byte[]> r, String name) {

@@ -28,23 +28,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ValidationRulesTopologyTest {
 
   private final SerdeFactory serdes = SerdeFactory.registryLess();
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, InvoiceChange> captured;
-  private TestOutputTopic<String, InvoiceState> synced;
-  private TestOutputTopic<String, InvoiceRejected> rejected;
+
+  private SyncDriver sync;
 
   @BeforeEach
   void setUp() {
-    SyncDriver sync = new SyncDriver(Map.of());
-    driver = sync.driver;
-    captured = sync.captured;
-    synced = sync.synced;
-    rejected = sync.rejected;
+    sync = new SyncDriver(Map.of());
   }
 
   @AfterEach
   void tearDown() {
-    driver.close();
+    sync.close();
   }
 
   /** A valid tax-control paper special invoice: 10-digit code (digit 8 = 1: special), 8-digit number. */
@@ -120,16 +114,16 @@ class ValidationRulesTopologyTest {
 
   @Test
   void shouldPassValidInvoicesOfBothGenerations() {
-    captured.pipeInput("digital", InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("digital", 3), 10));
+    sync.captured.pipeInput("digital", InvoiceFixtures.created(InvoiceFixtures.digitalInvoice("digital", 3), 10));
     Invoice paper = paperSpecial();
-    captured.pipeInput("paper", InvoiceFixtures.created(paper, 20));
+    sync.captured.pipeInput("paper", InvoiceFixtures.created(paper, 20));
     Invoice twelve = paperSpecial();
     twelve.setId("twelve");
     twelve.setInvoiceCode("044032600111");
-    captured.pipeInput("twelve", InvoiceFixtures.created(twelve, 30));
+    sync.captured.pipeInput("twelve", InvoiceFixtures.created(twelve, 30));
 
-    assertThat(synced.readValuesToList()).extracting(s -> s.getInvoice().getId()).containsExactly("digital", "paper", "twelve");
-    assertThat(rejected.isEmpty()).isTrue();
+    assertThat(sync.synced.readValuesToList()).extracting(s -> s.getInvoice().getId()).containsExactly("digital", "paper", "twelve");
+    assertThat(sync.rejected.isEmpty()).isTrue();
   }
 
   @ParameterizedTest(name = "{0} -> {2}")
@@ -149,19 +143,19 @@ class ValidationRulesTopologyTest {
     Invoice paper = paperSpecial();
     paper.setIssueDate(LocalDate.of(2026, 10, 30));
     paper.setInvoiceCode("4403261101");
-    captured.pipeInput("paper", InvoiceFixtures.created(paper, 10));
+    sync.captured.pipeInput("paper", InvoiceFixtures.created(paper, 10));
 
-    captured.pipeInput("paper", InvoiceFixtures.statusChanged(paper, "VOIDED", 20));
+    sync.captured.pipeInput("paper", InvoiceFixtures.statusChanged(paper, "VOIDED", 20));
 
-    assertThat(rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("PAPER_VOID_OUTSIDE_MONTH");
+    assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("PAPER_VOID_OUTSIDE_MONTH");
   }
 
   private void assertRejected(Invoice inv, Consumer<Invoice> corrupt, String code, String field) {
     corrupt.accept(inv);
-    captured.pipeInput(inv.getId(), InvoiceFixtures.created(inv, 10));
+    sync.captured.pipeInput(inv.getId(), InvoiceFixtures.created(inv, 10));
 
-    assertThat(synced.isEmpty()).as("not synced").isTrue();
-    InvoiceRejected r = rejected.readValue();
+    assertThat(sync.synced.isEmpty()).as("not synced").isTrue();
+    InvoiceRejected r = sync.rejected.readValue();
     assertThat(r.getViolations()).as("violations").anySatisfy(v -> {
       assertThat(v.getCode()).isEqualTo(code);
       assertThat(v.getField()).isEqualTo(field);

@@ -1,5 +1,19 @@
 package io.invoicesync.ingest.internal;
 
+import static io.debezium.connector.AbstractSourceInfo.SCHEMA_NAME_KEY;
+import static io.debezium.connector.AbstractSourceInfo.SNAPSHOT_KEY;
+import static io.debezium.connector.AbstractSourceInfo.TABLE_NAME_KEY;
+import static io.debezium.connector.AbstractSourceInfo.TIMESTAMP_KEY;
+import static io.debezium.pipeline.txmetadata.TransactionStructMaker.DEBEZIUM_TRANSACTION_EVENT_COUNT_KEY;
+import static io.debezium.pipeline.txmetadata.TransactionStructMaker.DEBEZIUM_TRANSACTION_ID_KEY;
+import static io.debezium.pipeline.txmetadata.TransactionStructMaker.DEBEZIUM_TRANSACTION_STATUS_KEY;
+
+import io.debezium.data.Envelope.FieldName;
+import io.debezium.data.Envelope.Operation;
+import io.debezium.pipeline.txmetadata.TransactionStatus;
+import io.debezium.time.NanoTimestamp;
+import io.debezium.time.Timestamp;
+import io.invoicesync.schemas.ChangeOps;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceLine;
@@ -7,19 +21,18 @@ import io.invoicesync.schemas.Party;
 import io.invoicesync.schemas.RedLetterLink;
 import io.invoicesync.schemas.SourcePosition;
 import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
-import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
@@ -38,6 +51,13 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 public final class TransactionAssembler {
 
+  /**
+   * The PostgreSQL connector's source fields (its {@code SourceInfo.LSN_KEY} and {@code TXID_KEY}):
+   * the connector is on ingest's runtime classpath only, its constants are not.
+   */
+  private static final String LSN_KEY = "lsn";
+  private static final String TXID_KEY = "txId";
+
   private final String invoiceTable;
   private final String lineTable;
   private final Clock clock;
@@ -49,14 +69,13 @@ public final class TransactionAssembler {
   /** What one transaction did to one invoice. */
   private static final class Pending {
     Struct header;
-    char headerOp;
+    Operation headerOp;
     final TreeMap<Integer, Struct> lines = new TreeMap<>();
     long maxLsn = Long.MIN_VALUE;
     Long txId;
     long commitTs;
-    boolean snapshot;
-    /** Read by an incremental snapshot ('invoice-sync resync'), not the initial one. */
-    boolean resync;
+    /** How its latest event was read: streamed, or by a snapshot (initial, or a resync's incremental one). */
+    Read read;
   }
 
   /**
@@ -86,21 +105,21 @@ public final class TransactionAssembler {
     if (!(value instanceof Struct struct)) {
       return List.of(); // tombstone
     }
-    Field status = struct.schema().field("status");
-    if (status != null && struct.schema().field("event_count") != null) {
+    if (struct.schema().field(DEBEZIUM_TRANSACTION_STATUS_KEY) != null
+        && struct.schema().field(DEBEZIUM_TRANSACTION_EVENT_COUNT_KEY) != null) {
       return transactionMarker(struct);
     }
-    if (struct.schema().field("source") == null || struct.schema().field("op") == null) {
+    if (struct.schema().field(FieldName.SOURCE) == null || struct.schema().field(FieldName.OPERATION) == null) {
       return List.of(); // heartbeat or another non-data record
     }
-    Struct source = struct.getStruct("source");
-    String table = source.getString("schema") + "." + source.getString("table");
+    Struct source = struct.getStruct(FieldName.SOURCE);
+    String table = source.getString(SCHEMA_NAME_KEY) + "." + source.getString(TABLE_NAME_KEY);
     boolean isHeader = table.equals(invoiceTable);
     boolean isLine = table.equals(lineTable);
     if (!isHeader && !isLine) {
       return List.of(); // e.g. the heartbeat table
     }
-    Struct tx = struct.schema().field("transaction") == null ? null : struct.getStruct("transaction");
+    Struct tx = struct.schema().field(FieldName.TRANSACTION) == null ? null : struct.getStruct(FieldName.TRANSACTION);
     if (tx == null) {
       // standalone event (snapshot read): a unit of its own
       Map<String, Pending> single = new LinkedHashMap<>();
@@ -108,7 +127,7 @@ public final class TransactionAssembler {
       return complete(single);
     }
     List<InvoiceChange> done = new ArrayList<>();
-    String txId = txKey(tx.getString("id"));
+    String txId = txKey(tx.getString(DEBEZIUM_TRANSACTION_ID_KEY));
     if (openTx != null && !openTx.equals(txId)) {
       done.addAll(complete(open)); // END of the previous transaction never came: do not hold its changes back
     }
@@ -118,9 +137,9 @@ public final class TransactionAssembler {
   }
 
   private List<InvoiceChange> transactionMarker(Struct marker) {
-    String status = marker.getString("status");
-    String id = txKey(marker.getString("id"));
-    if ("BEGIN".equals(status)) {
+    String status = marker.getString(DEBEZIUM_TRANSACTION_STATUS_KEY);
+    String id = txKey(marker.getString(DEBEZIUM_TRANSACTION_ID_KEY));
+    if (TransactionStatus.BEGIN.name().equals(status)) {
       List<InvoiceChange> done = openTx != null && !openTx.equals(id) ? complete(open) : List.of();
       openTx = id;
       return done;
@@ -141,8 +160,8 @@ public final class TransactionAssembler {
   }
 
   private void add(Map<String, Pending> into, Struct event, Struct source, boolean isHeader) {
-    char op = event.getString("op").charAt(0);
-    Struct row = op == 'd' ? event.getStruct("before") : event.getStruct("after");
+    Operation op = operation(event);
+    Struct row = event.getStruct(op == Operation.DELETE ? FieldName.BEFORE : FieldName.AFTER);
     if (row == null) {
       return;
     }
@@ -150,19 +169,28 @@ public final class TransactionAssembler {
     Pending p = into.computeIfAbsent(invoiceId, k -> new Pending());
     if (isHeader) {
       p.header = row;
-      p.headerOp = (p.headerOp == 'c' && op == 'u') ? 'c' : op; // created and updated in one tx is a create
-    } else if (op != 'd') {
+      // created and updated in one transaction is a create
+      p.headerOp = p.headerOp == Operation.CREATE && op == Operation.UPDATE ? Operation.CREATE : op;
+    } else if (op != Operation.DELETE) {
       p.lines.put(row.getInt32("line_no"), row);
     }
-    Long lsn = source.getInt64("lsn");
+    Long lsn = source.getInt64(LSN_KEY);
     if (lsn != null) {
       p.maxLsn = Math.max(p.maxLsn, lsn);
     }
-    p.txId = source.getInt64("txId");
-    p.commitTs = source.getInt64("ts_ms");
-    Object snap = source.get("snapshot");
-    p.snapshot = snap != null && !"false".equals(snap.toString());
-    p.resync = snap != null && "incremental".equals(snap.toString());
+    p.txId = source.getInt64(TXID_KEY);
+    p.commitTs = source.getInt64(TIMESTAMP_KEY);
+    p.read = Read.fromSnapshotField(Objects.toString(source.get(SNAPSHOT_KEY), null));
+  }
+
+  /**
+   * The event's operation. A code Debezium does not name (none reaches here: truncates are skipped
+   * by the connector's default {@code skipped.operations}) is taken as an update, so that the row
+   * is still published and judged by validation rather than dropped.
+   */
+  private static Operation operation(Struct event) {
+    Operation op = Operation.forCode(event.getString(FieldName.OPERATION));
+    return op == null ? Operation.UPDATE : op;
   }
 
   private List<InvoiceChange> complete(Map<String, Pending> pending) {
@@ -180,34 +208,40 @@ public final class TransactionAssembler {
         .setLsn(p.maxLsn == Long.MIN_VALUE ? 0 : p.maxLsn)
         .setTxId(p.txId)
         .setCommitTs(Instant.ofEpochMilli(p.commitTs))
-        .setSnapshot(p.snapshot)
+        .setSnapshot(p.read.isSnapshot())
         .setEpoch(epoch)
         .build();
     List<InvoiceLine> lines = new ArrayList<>(p.lines.size());
-    p.lines.values().forEach(l -> lines.add(line(l)));
+    p.lines.values().forEach(l -> lines.add(LineMapper.fromEvent(l)));
     InvoiceChange.Builder change = InvoiceChange.newBuilder().setInvoiceId(invoiceId).setSource(position).setCapturedAt(now);
     if (p.header == null) {
       // lines written without their header: the issuer broke immutability; publish what was seen so
       // validation rejects it with reasons instead of dropping it
       Invoice partial = Invoice.newBuilder().setId(invoiceId).setSeller(new Party()).setBuyer(new Party()).setLines(lines).build();
-      return change.setOp("UPDATE").setAfter(partial).setLinesIncluded(true).build();
+      return change.setOp(ChangeOps.UPDATE).setAfter(partial).setLinesIncluded(true).build();
     }
-    if (p.headerOp == 'd') {
-      return change.setOp("DELETE").setBefore(header(p.header, List.of())).setAfter(null).setLinesIncluded(false).build();
-    }
-    boolean created = p.headerOp == 'c';
-    boolean snapshot = p.headerOp == 'r';
-    String op = snapshot ? (p.resync ? RESYNC : "SNAPSHOT") : created ? "CREATE" : "UPDATE";
-    boolean linesIncluded = created || snapshot || !lines.isEmpty();
-    return change.setOp(op).setAfter(header(p.header, lines)).setLinesIncluded(linesIncluded).build();
+    return switch (p.headerOp) {
+      case DELETE -> change.setOp(ChangeOps.DELETE).setBefore(header(p.header, List.of())).setAfter(null).setLinesIncluded(false).build();
+      case CREATE -> change.setOp(ChangeOps.CREATE).setAfter(header(p.header, lines)).setLinesIncluded(true).build();
+      // a read's lines are loaded by the caller (needsLines), not carried by the event
+      case READ -> change.setOp(readOp(p.read)).setAfter(header(p.header, lines)).setLinesIncluded(true).build();
+      default -> change.setOp(ChangeOps.UPDATE).setAfter(header(p.header, lines)).setLinesIncluded(!lines.isEmpty()).build();
+    };
+  }
+
+  private static String readOp(Read read) {
+    return switch (read) {
+      case STREAM, SNAPSHOT -> ChangeOps.SNAPSHOT;
+      case RESYNC -> RESYNC;
+    };
   }
 
   /** The op of a re-read requested by 'invoice-sync resync' (a Debezium incremental snapshot read). */
-  public static final String RESYNC = io.invoicesync.schemas.ChangeOps.RESYNC;
+  public static final String RESYNC = ChangeOps.RESYNC;
 
   /** A snapshot read of a header carries no lines yet; the caller must load them before publishing. */
   public static boolean needsLines(InvoiceChange change) {
-    return ("SNAPSHOT".equals(change.getOp()) || RESYNC.equals(change.getOp())) && change.getAfter() != null
+    return (ChangeOps.SNAPSHOT.equals(change.getOp()) || RESYNC.equals(change.getOp())) && change.getAfter() != null
         && change.getAfter().getLines().isEmpty();
   }
 
@@ -245,24 +279,6 @@ public final class TransactionAssembler {
         .build();
   }
 
-  static InvoiceLine line(Struct l) {
-    Object exempt = value(l, "tax_exempt");
-    return InvoiceLine.newBuilder()
-        .setLineNo(l.getInt32("line_no"))
-        .setItemName(str(l, "item_name"))
-        .setSpecification(str(l, "specification"))
-        .setUnit(str(l, "unit"))
-        .setQuantity(decimal(l, "quantity", 8))
-        .setUnitPrice(decimal(l, "unit_price", 8))
-        .setAmount(decimal(l, "amount", 2))
-        .setTaxRate(decimal(l, "tax_rate", 4))
-        .setTaxExempt(Boolean.TRUE.equals(exempt))
-        .setTaxAmount(decimal(l, "tax_amount", 2))
-        .setTaxCode(str(l, "tax_code"))
-        .setLineKind(str(l, "line_kind") == null ? "NORMAL" : str(l, "line_kind"))
-        .build();
-  }
-
   private static String str(Struct s, String field) {
     return (String) value(s, field);
   }
@@ -278,7 +294,7 @@ public final class TransactionAssembler {
       return null;
     }
     Object v = s.get(field);
-    return v instanceof java.util.Date d ? LocalDate.ofInstant(d.toInstant(), ZoneOffset.UTC) : LocalDate.ofEpochDay(((Number) v).longValue());
+    return v instanceof Date d ? LocalDate.ofInstant(d.toInstant(), ZoneOffset.UTC) : LocalDate.ofEpochDay(((Number) v).longValue());
   }
 
   /** Debezium io.debezium.time.MicroTimestamp: micros since the epoch, no zone. */
@@ -287,35 +303,21 @@ public final class TransactionAssembler {
       return null;
     }
     Object v = s.get(field);
-    if (v instanceof java.util.Date d) {
+    if (v instanceof Date d) {
       return LocalDateTime.ofInstant(d.toInstant(), ZoneOffset.UTC);
     }
     long micros = ((Number) v).longValue();
     String name = s.schema().field(field).schema().name();
-    if ("io.debezium.time.Timestamp".equals(name)) {
+    if (Timestamp.SCHEMA_NAME.equals(name)) {
       micros *= 1000;
-    } else if ("io.debezium.time.NanoTimestamp".equals(name)) {
+    } else if (NanoTimestamp.SCHEMA_NAME.equals(name)) {
       micros /= 1000;
     }
     return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000), (int) Math.floorMod(micros, 1_000_000) * 1000, ZoneOffset.UTC);
   }
 
-  /** Precise decimals (BigDecimal) or Debezium's VariableScaleDecimal struct, at the contract's scale. */
+  /** An amount at the contract's scale, as {@link LineMapper#decimal} reads the lines' amounts. */
   private static BigDecimal decimal(Struct s, String field, int scale) {
-    if (s.schema().field(field) == null || s.get(field) == null) {
-      return null;
-    }
-    Object v = s.get(field);
-    BigDecimal d;
-    if (v instanceof BigDecimal b) {
-      d = b;
-    } else if (v instanceof Struct vs) {
-      d = new BigDecimal(new BigInteger(vs.getBytes("value")), vs.getInt32("scale"));
-    } else if (v instanceof Number n) {
-      d = new BigDecimal(n.toString());
-    } else {
-      d = new BigDecimal(v.toString());
-    }
-    return d.setScale(scale, RoundingMode.HALF_UP);
+    return LineMapper.decimal(value(s, field), scale);
   }
 }
