@@ -2,6 +2,7 @@ package io.invoicesync.bench;
 
 import static io.invoicesync.bench.BenchRun.log;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code invoice-sync bench}: measures, in one run on embedded infrastructure (everything on this
@@ -95,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
         default -> throw new IllegalStateException(step.name());
       }
     }
-    long cpu = Math.round(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9);
+    long cpu = Math.round(((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9);
     BenchReport report = new BenchReport(quick ? "quick" : "full", run.backlog(), seed, capture, e2e, kafka, upsert, peer, reconcile, cpu,
         CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), Instant.now());
     String md = ReportWriter.write(report, target);
@@ -107,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static String machine() {
     return Runtime.getRuntime().availableProcessors() + " cores, " + Math.round(
-        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9) + " GB, "
+        ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9) + " GB, "
         + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
   }
 

@@ -4,6 +4,7 @@ import static io.invoicesync.bench.BenchRun.log;
 import static io.invoicesync.bench.BenchRun.perInvoice;
 import static io.invoicesync.bench.BenchRun.round;
 
+import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
@@ -55,7 +56,7 @@ final class CaptureStep {
       AtomicLong created = new AtomicLong();
       CountDownLatch warm = new CountDownLatch(1);
       CountDownLatch done = new CountDownLatch(1);
-      DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
+      DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
           .using(p)
           .notifying((records, committer) -> {
             for (RecordChangeEvent<SourceRecord> r : records) {

@@ -2,10 +2,10 @@ package io.invoicesync.bench;
 
 import static io.invoicesync.bench.BenchRun.log;
 
-import io.invoicesync.outcomes.reconcile.ReconcileClass;
-import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.outcomes.reconcile.ReconcileClass;
+import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.projector.QueryStoreSchema;
 import java.io.IOException;
 import java.io.Reader;
@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.IntFunction;
 import org.postgresql.PGConnection;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -61,7 +64,7 @@ final class ReconcileStep {
       IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
       QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
       long t0 = System.nanoTime();
-      var issuing = java.util.concurrent.CompletableFuture.runAsync(() -> fillUnchecked(pg, "issuing", "issuing.invoice", "issuing.invoice_line",
+      var issuing = CompletableFuture.runAsync(() -> fillUnchecked(pg, "issuing", "issuing.invoice", "issuing.invoice_line",
           invoices, false));
       fill(pg, "querystore", "invoice", "invoice_line", invoices, true);
       issuing.join();
@@ -125,7 +128,7 @@ final class ReconcileStep {
     try {
       fill(pg, db, invoice, line, n, store);
     } catch (Exception e) {
-      throw new java.util.concurrent.CompletionException(e);
+      throw new CompletionException(e);
     }
   }
 
@@ -165,12 +168,12 @@ final class ReconcileStep {
   /** A Reader over rows generated one invoice at a time (nothing held in memory). */
   private static final class Generated extends Reader {
     private final int n;
-    private final java.util.function.IntFunction<String> row;
+    private final IntFunction<String> row;
     private int next = 1;
     private String current = "";
     private int pos;
 
-    Generated(int n, java.util.function.IntFunction<String> row) {
+    Generated(int n, IntFunction<String> row) {
       this.n = n;
       this.row = row;
     }

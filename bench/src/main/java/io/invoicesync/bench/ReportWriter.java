@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.debezium.engine.DebeziumEngine;
+import java.awt.Color;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -14,6 +15,7 @@ import org.apache.kafka.common.utils.AppInfoParser;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -211,8 +213,8 @@ final class ReportWriter {
   static void chart(List<LoadWindow> latency, Path png) throws Exception {
     XYChart chart = new XYChartBuilder().width(640).height(400).title("commit-to-visible latency vs offered load")
         .xAxisTitle("offered load (issuing events/s)").yAxisTitle("latency (ms)").build();
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
     double[] x = latency.stream().mapToDouble(LoadWindow::offered).toArray();
     chart.addSeries("p50", x, latency.stream().mapToDouble(LoadWindow::p50).toArray()).setMarker(SeriesMarkers.CIRCLE);
     chart.addSeries("p95", x, latency.stream().mapToDouble(LoadWindow::p95).toArray()).setMarker(SeriesMarkers.CIRCLE);

@@ -1,5 +1,6 @@
 package io.invoicesync.chaos;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,7 +115,7 @@ public final class ChaosCommand implements Callable<Integer> {
   private static void deleteQuietly(Path dir) {
     try (var paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       // a temporary directory: the OS cleans it eventually
     }
   }

@@ -1,21 +1,29 @@
 package io.invoicesync.chaos;
 
+import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.outcomes.Outcome;
 import io.invoicesync.outcomes.reconcile.ReconcileClass;
 import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
-import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.testkit.KafkaTestSupport;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -81,7 +89,7 @@ final class Judge {
     }
     long lost = count(report, ReconcileClass.MISSING) + count(report, ReconcileClass.IN_FLIGHT) + deadValid;
     // a poison record must end rejected or dead-lettered, with its reasons: never silently visible or nowhere
-    java.util.Set<String> explained = new java.util.HashSet<>();
+    Set<String> explained = new HashSet<>();
     report.differences().stream().filter(d -> d.kind() == ReconcileClass.REJECTED || d.kind() == ReconcileClass.DEAD_LETTERED)
         .forEach(d -> explained.add(d.invoiceId()));
     for (InvoiceGenerator.Issued i : ledger.values()) {
@@ -145,14 +153,14 @@ final class Judge {
    * which nothing was issued (the load paused), a lag under 1 s says nothing until something issued
    * since has come through.
    */
-  double lagSeconds(java.time.Instant since, java.time.Instant fresh) {
-    Map<String, java.time.Instant> created = new HashMap<>();
+  double lagSeconds(Instant since, Instant fresh) {
+    Map<String, Instant> created = new HashMap<>();
     try (Connection c = stack.issuingDataSource().getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT id, created_at FROM issuing.invoice WHERE created_at >= ?")) {
-      ps.setObject(1, java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC));
+      ps.setObject(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          created.put(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+          created.put(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant());
         }
       }
     } catch (SQLException e) {
@@ -161,14 +169,15 @@ final class Judge {
     if (created.isEmpty()) {
       return 0;
     }
-    Map<String, java.time.Instant> all = Map.copyOf(created);
+    Map<String, Instant> all = Map.copyOf(created);
     try (Connection c = stack.storeDataSource().getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT id FROM invoice WHERE id = ANY (?) UNION SELECT invoice_id FROM invoice_rejection "
-             + "WHERE invoice_id = ANY (?) UNION SELECT invoice_id FROM invoice_outcome WHERE invoice_id = ANY (?) AND outcome = 'DEAD_LETTERED'")) {
-      java.sql.Array ids = c.createArrayOf("text", created.keySet().toArray());
+             + "WHERE invoice_id = ANY (?) UNION SELECT invoice_id FROM invoice_outcome WHERE invoice_id = ANY (?) AND outcome = ?")) {
+      Array ids = c.createArrayOf("text", created.keySet().toArray());
       ps.setArray(1, ids);
       ps.setArray(2, ids);
       ps.setArray(3, ids);
+      ps.setString(4, Outcome.DEAD_LETTERED.name());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           created.remove(rs.getString(1));
@@ -180,7 +189,7 @@ final class Judge {
     if (fresh != null && all.entrySet().stream().noneMatch(e -> !e.getValue().isBefore(fresh) && !created.containsKey(e.getKey()))) {
       return Double.POSITIVE_INFINITY; // nothing issued since the fault ended has come through yet
     }
-    return created.values().stream().min(java.util.Comparator.naturalOrder())
+    return created.values().stream().min(Comparator.naturalOrder())
         .map(oldest -> Math.max(0, (System.currentTimeMillis() - oldest.toEpochMilli()) / 1e3)).orElse(0.0);
   }
 

@@ -83,6 +83,12 @@ final class PipelineProcess {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** SIGKILL, then started again on the same configuration and state, as an orchestrator restarts it; waits as {@link #start} does. */
+  void restart(Duration timeout) throws IOException, InterruptedException {
+    kill();
+    start(timeout);
+  }
+
   /** SIGTERM, and the clean close that follows. */
   void stop() throws InterruptedException {
     if (process != null && process.isAlive()) {

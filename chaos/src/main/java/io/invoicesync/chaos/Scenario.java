@@ -1,5 +1,6 @@
 package io.invoicesync.chaos;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +78,7 @@ enum Scenario {
       return List.of(values());
     }
     Map<String, Scenario> known = byId();
-    return java.util.Arrays.stream(only.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(s -> {
+    return Arrays.stream(only.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(s -> {
       Scenario sc = known.get(s);
       if (sc == null) {
         throw new IllegalArgumentException("--only: unknown scenario '" + s + "'; known: " + String.join(", ", known.keySet()));

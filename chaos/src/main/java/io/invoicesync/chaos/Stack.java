@@ -1,17 +1,27 @@
 package io.invoicesync.chaos;
 
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedKafkaCluster;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -54,14 +64,9 @@ final class Stack implements AutoCloseable {
         List.of("issuing"), issuingPort);
   }
 
-  /**
-   * The issuing database moved to a new cluster, as a dump restored into a fresh initdb would be:
-   * the same rows at the same address, on a cluster whose WAL positions start again from the
-   * beginning, below every position the pipeline has seen. Whoever writes to it must be stopped.
-   */
   /** The issuing cluster's WAL 160 MB further on, as after a long life (in production: years); what is issued next has high positions. */
-  void ageIssuing() throws java.sql.SQLException {
-    try (java.sql.Connection c = issuingDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+  void ageIssuing() throws SQLException {
+    try (Connection c = issuingDataSource().getConnection(); Statement st = c.createStatement()) {
       for (int i = 0; i < 10; i++) {
         st.execute("INSERT INTO issuing.invoice_sync_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts");
         st.execute("SELECT pg_switch_wal()");
@@ -69,12 +74,17 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  void moveIssuing() throws java.sql.SQLException, IOException {
-    java.util.Map<String, byte[]> tables = new LinkedHashMap<>();
-    try (java.sql.Connection c = issuingDataSource().getConnection()) {
-      org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+  /**
+   * The issuing database moved to a new cluster, as a dump restored into a fresh initdb would be:
+   * the same rows at the same address, on a cluster whose WAL positions start again from the
+   * beginning, below every position the pipeline has seen. Whoever writes to it must be stopped.
+   */
+  void moveIssuing() throws SQLException, IOException {
+    Map<String, byte[]> tables = new LinkedHashMap<>();
+    try (Connection c = issuingDataSource().getConnection()) {
+      CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
       for (String t : List.of("issuing.invoice", "issuing.invoice_line")) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         copy.copyOut("COPY " + t + " TO STDOUT (FORMAT binary)", out);
         tables.put(t, out.toByteArray());
       }
@@ -83,10 +93,10 @@ final class Stack implements AutoCloseable {
     issuingCluster++;
     startIssuing();
     IssuingPlatformSchema.migrate(issuingUrl(), EmbeddedPostgresServer.USER, "");
-    try (java.sql.Connection c = issuingDataSource().getConnection()) {
-      org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
-      for (java.util.Map.Entry<String, byte[]> t : tables.entrySet()) {
-        copy.copyIn("COPY " + t.getKey() + " FROM STDIN (FORMAT binary)", new java.io.ByteArrayInputStream(t.getValue()));
+    try (Connection c = issuingDataSource().getConnection()) {
+      CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+      for (Map.Entry<String, byte[]> t : tables.entrySet()) {
+        copy.copyIn("COPY " + t.getKey() + " FROM STDIN (FORMAT binary)", new ByteArrayInputStream(t.getValue()));
       }
     }
   }
@@ -113,9 +123,9 @@ final class Stack implements AutoCloseable {
    * outage starts when the server is gone, not before.
    */
   private static void awaitClosed(int port) {
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
-      try (java.net.Socket s = new java.net.Socket("localhost", port)) {
+      try (Socket s = new Socket("localhost", port)) {
         Thread.sleep(200); // still accepting: the shutdown is under way
       } catch (IOException e) {
         return;
@@ -148,12 +158,12 @@ final class Stack implements AutoCloseable {
     return cluster != null ? cluster.bootstrapServers() : "localhost:" + kafkaPort;
   }
 
-  private io.invoicesync.embedded.EmbeddedKafkaCluster cluster;
+  private EmbeddedKafkaCluster cluster;
 
   /** The single broker stopped and a 3-node cluster (RF=3, min.insync.replicas=2) in its place, until {@link #useSingleBroker}. */
   void useCluster() {
     stopKafka();
-    cluster = io.invoicesync.embedded.EmbeddedKafkaCluster.start(dir.resolve("kafka-rf3"), 3);
+    cluster = EmbeddedKafkaCluster.start(dir.resolve("kafka-rf3"), 3);
   }
 
   void useSingleBroker() {
@@ -164,7 +174,7 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  io.invoicesync.embedded.EmbeddedKafkaCluster cluster() {
+  EmbeddedKafkaCluster cluster() {
     return cluster;
   }
 

@@ -1,6 +1,8 @@
 package io.invoicesync.embedded;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -118,7 +120,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
       if (!Files.exists(logDir.resolve("meta.properties"))) {
         new Formatter()
-            .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+            .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
             .setNodeId(nodeId)
             .setClusterId(clusterId)
             .setDirectories(List.of(logDir.toString()))

@@ -2,6 +2,7 @@ package io.invoicesync.embedded;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -84,7 +85,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   }
 
   public String bootstrapServers() {
-    return java.util.Arrays.stream(brokerPorts).mapToObj(p -> "localhost:" + p).collect(Collectors.joining(","));
+    return Arrays.stream(brokerPorts).mapToObj(p -> "localhost:" + p).collect(Collectors.joining(","));
   }
 
   public int size() {

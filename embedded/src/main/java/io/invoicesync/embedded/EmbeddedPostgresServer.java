@@ -12,6 +12,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,7 +135,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     if (!Files.exists(pidFile) || !Files.exists(ownerFile)) {
       return; // never started, stopped cleanly, or not ours: PostgreSQL itself judges a stale postmaster.pid
     }
-    java.util.Optional<ProcessHandle> server;
+    Optional<ProcessHandle> server;
     long owner;
     try {
       server = ProcessHandle.of(Long.parseLong(Files.readAllLines(pidFile).get(0).trim()));
@@ -149,13 +153,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     log.warn("embedded PostgreSQL (pid {}) of a process that is gone ({}) still holds {}: stopping it", server.get().pid(), owner, dataDir);
     server.get().destroy(); // SIGTERM: a smart shutdown, whose clients died with their JVM
     try {
-      server.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+      server.get().onExit().get(60, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
       throw new IOException("the embedded PostgreSQL left on " + dataDir + " (pid " + server.get().pid() + ") did not stop within 60 s", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while stopping the PostgreSQL left on " + dataDir, e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IOException(e.getCause());
     }
   }

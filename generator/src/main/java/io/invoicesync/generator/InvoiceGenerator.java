@@ -8,6 +8,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -17,6 +18,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -239,7 +242,7 @@ public final class InvoiceGenerator {
       ps.setString(i++, blue == null ? null : blue.number());
       ps.setObject(i++, blueId == null ? null : today);
       ps.setString(i++, blueId == null ? null : "RC" + seq);
-      ps.setObject(i, blueId == null ? null : 2, java.sql.Types.SMALLINT);
+      ps.setObject(i, blueId == null ? null : 2, Types.SMALLINT);
       ps.executeUpdate();
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, "
@@ -281,7 +284,7 @@ public final class InvoiceGenerator {
    * Issues at {@code ratePerSecond} until {@code stop} says so, on {@code threads} threads.
    * Falls behind (and says so in the progress line) rather than bursting when the database is slower.
    */
-  public List<Thread> startAtRate(double ratePerSecond, int threads, java.util.function.BooleanSupplier stop) {
+  public List<Thread> startAtRate(double ratePerSecond, int threads, BooleanSupplier stop) {
     List<Thread> workers = new ArrayList<>();
     long start = System.nanoTime();
     AtomicLong granted = new AtomicLong();
@@ -302,7 +305,7 @@ public final class InvoiceGenerator {
               }
             } else {
               long waitNanos = (long) ((granted.get() + 1 - due) / ratePerSecond * 1e9);
-              java.util.concurrent.locks.LockSupport.parkNanos(Math.min(waitNanos, 50_000_000L)); // pacing, not a condition wait
+              LockSupport.parkNanos(Math.min(waitNanos, 50_000_000L)); // pacing, not a condition wait
             }
           }
         } catch (SQLException e) {

@@ -4,7 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * The hash formula of the per-invoice audit chain on {@code invoices.audit}, part of the contract
@@ -51,16 +57,16 @@ public final class AuditChain {
    *
    * @param heads invoice id to the hash of its newest audit entry
    */
-  public static String merkleRoot(java.util.Map<String, String> heads) {
-    java.util.List<byte[]> ids = new java.util.ArrayList<>();
-    java.util.Map<byte[], String> byBytes = new java.util.IdentityHashMap<>();
-    for (java.util.Map.Entry<String, String> e : heads.entrySet()) {
+  public static String merkleRoot(Map<String, String> heads) {
+    List<byte[]> ids = new ArrayList<>();
+    Map<byte[], String> byBytes = new IdentityHashMap<>();
+    for (Map.Entry<String, String> e : heads.entrySet()) {
       byte[] b = e.getKey().getBytes(StandardCharsets.UTF_8);
       ids.add(b);
       byBytes.put(b, e.getKey());
     }
-    ids.sort(java.util.Arrays::compareUnsigned);
-    java.util.List<String> level = new java.util.ArrayList<>(ids.size());
+    ids.sort(Arrays::compareUnsigned);
+    List<String> level = new ArrayList<>(ids.size());
     for (byte[] id : ids) {
       String invoiceId = byBytes.get(id);
       level.add(sha256((invoiceId + "|" + heads.get(invoiceId)).getBytes(StandardCharsets.UTF_8)));
@@ -69,7 +75,7 @@ public final class AuditChain {
       return sha256(new byte[0]);
     }
     while (level.size() > 1) {
-      java.util.List<String> up = new java.util.ArrayList<>((level.size() + 1) / 2);
+      List<String> up = new ArrayList<>((level.size() + 1) / 2);
       for (int i = 0; i < level.size(); i += 2) {
         up.add(i + 1 < level.size() ? sha256((level.get(i) + level.get(i + 1)).getBytes(StandardCharsets.UTF_8)) : level.get(i));
       }
@@ -80,7 +86,7 @@ public final class AuditChain {
 
   /** The input partition of an invoice id: Kafka's default partitioner for a String key. */
   public static int partitionOf(String invoiceId, int partitions) {
-    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(invoiceId.getBytes(StandardCharsets.UTF_8)))
+    return Utils.toPositive(Utils.murmur2(invoiceId.getBytes(StandardCharsets.UTF_8)))
         % partitions;
   }
 

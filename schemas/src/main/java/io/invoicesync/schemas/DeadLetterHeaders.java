@@ -1,5 +1,11 @@
 package io.invoicesync.schemas;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
+import org.apache.kafka.common.header.Headers;
+
 /**
  * Provenance headers every dead letter carries (ARCHITECTURE.md, "Error taxonomy"), so operators
  * can see where it came from and replay it. Values are UTF-8 strings; times are epoch millis.
@@ -27,13 +33,13 @@ public final class DeadLetterHeaders {
   }
 
   /** Sets {@code key} to {@code value} (UTF-8), replacing any earlier value. */
-  public static void set(org.apache.kafka.common.header.Headers h, String key, String value) {
+  public static void set(Headers h, String key, String value) {
     h.remove(key);
-    h.add(key, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    h.add(key, value.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Sets {@code key} only when the record does not carry it yet. */
-  public static void setIfAbsent(org.apache.kafka.common.header.Headers h, String key, String value) {
+  public static void setIfAbsent(Headers h, String key, String value) {
     if (h.lastHeader(key) == null) {
       set(h, key, value);
     }
@@ -43,9 +49,9 @@ public final class DeadLetterHeaders {
    * Where the record was read. With {@code keepExisting}, coordinates already present stay: a
    * record moving through retries into a DLT keeps those of its first failure.
    */
-  public static void setOrigin(org.apache.kafka.common.header.Headers h, String topic, String partition, String offset, long timestamp,
+  public static void setOrigin(Headers h, String topic, String partition, String offset, long timestamp,
                                String key, boolean keepExisting) {
-    java.util.function.BiConsumer<String, String> put = keepExisting ? (k, v) -> setIfAbsent(h, k, v) : (k, v) -> set(h, k, v);
+    BiConsumer<String, String> put = keepExisting ? (k, v) -> setIfAbsent(h, k, v) : (k, v) -> set(h, k, v);
     put.accept(ORIGINAL_TOPIC, topic);
     put.accept(ORIGINAL_PARTITION, partition);
     put.accept(ORIGINAL_OFFSET, offset);
@@ -54,7 +60,7 @@ public final class DeadLetterHeaders {
   }
 
   /** What failed: exception class, root-cause class, message, bounded stack trace; personal data in them masked ({@link Pii}). */
-  public static void setFailure(org.apache.kafka.common.header.Headers h, Throwable e, String message) {
+  public static void setFailure(Headers h, Throwable e, String message) {
     set(h, EXCEPTION_CLASS, e.getClass().getName());
     set(h, EXCEPTION_CAUSE_CLASS, rootCause(e).getClass().getName());
     set(h, EXCEPTION_MESSAGE, Pii.mask(message));
@@ -72,8 +78,8 @@ public final class DeadLetterHeaders {
 
   /** The exception's stack trace with its causes, at most {@link #MAX_STACKTRACE_CHARS} characters. */
   public static String boundedStackTrace(Throwable t) {
-    java.io.StringWriter w = new java.io.StringWriter();
-    t.printStackTrace(new java.io.PrintWriter(w));
+    StringWriter w = new StringWriter();
+    t.printStackTrace(new PrintWriter(w));
     String s = w.toString();
     return s.length() <= MAX_STACKTRACE_CHARS ? s : s.substring(0, MAX_STACKTRACE_CHARS) + "\n... (truncated)";
   }

@@ -1,5 +1,6 @@
 package io.invoicesync.schemas;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -7,6 +8,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * What every Kafka client of every component is given besides its own settings: the cluster's
@@ -31,7 +33,7 @@ public final class KafkaClients {
     Map<String, Object> out = new HashMap<>();
     originals.forEach((k, v) -> {
       if (isSecurityKey(k) && v != null) {
-        out.put(k, v instanceof org.apache.kafka.common.config.types.Password p ? p.value() : v);
+        out.put(k, v instanceof Password p ? p.value() : v);
       }
     });
     return out;
@@ -90,7 +92,7 @@ public final class KafkaClients {
     for (int i = 0; i < keyValues.length; i += 2) {
       m.put(keyValues[i], keyValues[i + 1]);
     }
-    return java.util.Collections.unmodifiableMap(m);
+    return Collections.unmodifiableMap(m);
   }
 
   /** Configuration names of the producer, for {@link #overrides}. */

@@ -1,5 +1,6 @@
 package io.invoicesync.schemas;
 
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,7 +43,7 @@ public final class Pii {
     return digits.length() == 18 && "159".indexOf(digits.charAt(0)) >= 0 && "1239".indexOf(digits.charAt(1)) >= 0 && TaxIds.isValidUscc(digits);
   }
 
-  private static String replace(Pattern p, String text, java.util.function.UnaryOperator<String> f) {
+  private static String replace(Pattern p, String text, UnaryOperator<String> f) {
     Matcher m = p.matcher(text);
     StringBuilder sb = new StringBuilder();
     while (m.find()) {

@@ -9,6 +9,7 @@ import io.invoicesync.schemas.internal.EmbeddedSchemaResolver;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -55,7 +56,7 @@ public final class SerdeFactory {
     Map<String, Object> options = new HashMap<>();
     originals.forEach((k, v) -> {
       if (k.startsWith(APICURIO_PREFIX) && v != null && !k.equals(SchemaResolverConfig.REGISTRY_URL)) {
-        options.put(k, v instanceof org.apache.kafka.common.config.types.Password p ? p.value() : v);
+        options.put(k, v instanceof Password p ? p.value() : v);
       }
     });
     return new SerdeFactory(url, options);

@@ -1,5 +1,9 @@
 package io.invoicesync.schemas;
 
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Taxpayer identifier checks of DOMAIN.md: USCC (GB 32100-2015) and resident id (GB 11643). */
@@ -36,7 +40,7 @@ public final class TaxIds {
   }
 
   /** Province-level codes that open a resident id (GB/T 2260): 11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81-83. */
-  private static final java.util.Set<String> PROVINCES = java.util.Set.of("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33",
+  private static final Set<String> PROVINCES = Set.of("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33",
       "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83");
 
   /**
@@ -49,11 +53,11 @@ public final class TaxIds {
       return false;
     }
     try {
-      java.time.LocalDate birth = java.time.LocalDate.parse(id.substring(6, 14), java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+      LocalDate birth = LocalDate.parse(id.substring(6, 14), DateTimeFormatter.BASIC_ISO_DATE);
       if (birth.getYear() < 1900) {
         return false;
       }
-    } catch (java.time.format.DateTimeParseException e) {
+    } catch (DateTimeParseException e) {
       return false;
     }
     int sum = 0;

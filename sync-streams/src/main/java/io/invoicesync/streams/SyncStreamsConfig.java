@@ -1,16 +1,22 @@
 package io.invoicesync.streams;
 
+import io.invoicesync.schemas.KafkaClients;
+import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.streams.rules.ValidationRules;
 import java.math.BigDecimal;
+import java.time.DateTimeException;
 import java.time.Period;
+import java.time.ZoneId;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -98,8 +104,8 @@ public final class SyncStreamsConfig extends AbstractConfig {
     this.validationRules = new ValidationRules(decimal(LINE_AMOUNT_TOLERANCE), decimal(LINE_TAX_TOLERANCE), decimal(INVOICE_TAX_TOLERANCE),
         rates(), Period.ofYears(getInt(MAX_ISSUE_AGE_YEARS)));
     try {
-      java.time.ZoneId.of(getString(ZONE));
-    } catch (java.time.DateTimeException e) {
+      ZoneId.of(getString(ZONE));
+    } catch (DateTimeException e) {
       throw new ConfigException(ZONE, getString(ZONE), "not a time zone id");
     }
   }
@@ -116,7 +122,7 @@ public final class SyncStreamsConfig extends AbstractConfig {
     }
   }
 
-  private java.util.Set<BigDecimal> rates() {
+  private Set<BigDecimal> rates() {
     try {
       return ValidationRules.parseRates(getString(TAX_RATES));
     } catch (IllegalArgumentException e) {
@@ -135,17 +141,17 @@ public final class SyncStreamsConfig extends AbstractConfig {
   }
 
   /** The deployment's topics under the names configured here (ARCHITECTURE.md, "Topics"). */
-  public io.invoicesync.schemas.TopicPlan topicPlan() {
-    return io.invoicesync.schemas.TopicPlan.defaults()
-        .named(io.invoicesync.schemas.Topics.CAPTURED, getString(CAPTURED_TOPIC))
-        .named(io.invoicesync.schemas.Topics.SYNCED, getString(SYNCED_TOPIC))
-        .named(io.invoicesync.schemas.Topics.REJECTED, getString(REJECTED_TOPIC))
-        .named(io.invoicesync.schemas.Topics.AUDIT, getString(AUDIT_TOPIC))
-        .named(io.invoicesync.schemas.Topics.AUDIT_CHECKPOINTS, getString(AUDIT_CHECKPOINTS_TOPIC))
-        .named(io.invoicesync.schemas.Topics.CAPTURED_DLT, getString(CAPTURED_DLT_TOPIC))
-        .named(io.invoicesync.schemas.Topics.PROJECTION, getString(PROJECTION_TOPIC))
-        .named(io.invoicesync.schemas.Topics.RED_LEDGER, redLedgerTopic())
-        .named(io.invoicesync.schemas.Topics.RED_VERDICTS, redVerdictTopic());
+  public TopicPlan topicPlan() {
+    return TopicPlan.defaults()
+        .named(Topics.CAPTURED, getString(CAPTURED_TOPIC))
+        .named(Topics.SYNCED, getString(SYNCED_TOPIC))
+        .named(Topics.REJECTED, getString(REJECTED_TOPIC))
+        .named(Topics.AUDIT, getString(AUDIT_TOPIC))
+        .named(Topics.AUDIT_CHECKPOINTS, getString(AUDIT_CHECKPOINTS_TOPIC))
+        .named(Topics.CAPTURED_DLT, getString(CAPTURED_DLT_TOPIC))
+        .named(Topics.PROJECTION, getString(PROJECTION_TOPIC))
+        .named(Topics.RED_LEDGER, redLedgerTopic())
+        .named(Topics.RED_VERDICTS, redVerdictTopic());
   }
 
   /** A copy of the definition: a caller cannot change what this class validates. */
@@ -157,8 +163,8 @@ public final class SyncStreamsConfig extends AbstractConfig {
     return validationRules;
   }
 
-  public java.time.ZoneId zone() {
-    return java.time.ZoneId.of(getString(ZONE));
+  public ZoneId zone() {
+    return ZoneId.of(getString(ZONE));
   }
 
   /**
@@ -192,13 +198,13 @@ public final class SyncStreamsConfig extends AbstractConfig {
 
   /** What an Admin client needs: bootstrap servers and the shared security settings. */
   public Map<String, Object> kafkaCommon() {
-    return io.invoicesync.schemas.KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
+    return KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
   }
 
   /** Kafka Streams properties: exactly_once_v2 always; the shared security settings (Streams hands them to every client); overrides under {@value #STREAMS_PREFIX}. */
   public Properties streamsProperties() {
     Properties p = new Properties();
-    p.putAll(io.invoicesync.schemas.KafkaClients.security(originals()));
+    p.putAll(KafkaClients.security(originals()));
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -208,10 +214,10 @@ public final class SyncStreamsConfig extends AbstractConfig {
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     // an invoice of many lines is carried whole: its state, rejection and store entry (changelog) may be megabytes
-    p.put(StreamsConfig.producerPrefix("max.request.size"), io.invoicesync.schemas.Topics.MAX_RECORD_BYTES);
-    p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(io.invoicesync.schemas.Topics.MAX_RECORD_BYTES));
+    p.put(StreamsConfig.producerPrefix("max.request.size"), Topics.MAX_RECORD_BYTES);
+    p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(Topics.MAX_RECORD_BYTES));
     if (!getString(INSTANCE_ID).isBlank()) {
-      p.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), getString(INSTANCE_ID));
+      p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), getString(INSTANCE_ID));
     }
     originalsWithPrefix(STREAMS_PREFIX).forEach(p::put);
     return p;

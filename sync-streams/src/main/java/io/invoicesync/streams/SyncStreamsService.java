@@ -1,13 +1,20 @@
 package io.invoicesync.streams;
 
+import io.invoicesync.schemas.ComponentHealth;
+import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.TopicAdmin;
 import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
+import io.invoicesync.streams.internal.ThreadReplacementBudget;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
-import java.time.Duration;
+import org.apache.kafka.common.utils.ExponentialBackoff;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -22,7 +29,7 @@ public final class SyncStreamsService implements AutoCloseable {
   private final SyncMetrics metrics;
   private final MeterRegistry registry;
   private KafkaStreams streams;
-  private io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics;
+  private KafkaStreamsMetrics streamsMetrics;
   private volatile boolean closing;
 
   public SyncStreamsService(SyncStreamsConfig config, MeterRegistry registry) {
@@ -34,17 +41,17 @@ public final class SyncStreamsService implements AutoCloseable {
   public synchronized void start() {
     int partitions = ensureInternalTopics();
     streams = new KafkaStreams(SyncTopology.buildTopology(config, metrics, partitions), config.streamsProperties());
-    io.invoicesync.streams.internal.ThreadReplacementBudget budget =
-        new io.invoicesync.streams.internal.ThreadReplacementBudget(3, Duration.ofMinutes(5), System::currentTimeMillis);
-    org.apache.kafka.common.utils.ExponentialBackoff outageBackoff = new org.apache.kafka.common.utils.ExponentialBackoff(500, 2, 10_000, 0.2);
-    java.util.concurrent.atomic.AtomicInteger outages = new java.util.concurrent.atomic.AtomicInteger();
+    ThreadReplacementBudget budget =
+        new ThreadReplacementBudget(3, Duration.ofMinutes(5), System::currentTimeMillis);
+    ExponentialBackoff outageBackoff = new ExponentialBackoff(500, 2, 10_000, 0.2);
+    AtomicInteger outages = new AtomicInteger();
     streams.setStateListener((now, before) -> {
       if (now == KafkaStreams.State.RUNNING) {
         outages.set(0); // the next outage's back-off starts short again
       }
     });
     streams.setUncaughtExceptionHandler(e -> {
-      if (io.invoicesync.schemas.SerdeFactory.unreachable(e)) {
+      if (SerdeFactory.unreachable(e)) {
         // the schema registry (or another server) is down: an outage, ridden out with capped back-off, not counted as a failure
         long wait = outageBackoff.backoff(outages.getAndIncrement());
         log.warn("sync-streams: a server it needs is unreachable ({}); retrying in {} ms with a new thread", e.getMessage(), wait);
@@ -63,7 +70,7 @@ public final class SyncStreamsService implements AutoCloseable {
       log.error("sync-streams threads failed 4 times within 5 minutes; shutting the client down (a failure for good)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
-    streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
+    streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
     streams.start();
     log.info("sync-streams started: application.id={}", config.getString(SyncStreamsConfig.APPLICATION_ID));
@@ -99,17 +106,17 @@ public final class SyncStreamsService implements AutoCloseable {
    * For the management port: Kafka Streams' own state. ERROR, or NOT_RUNNING without a close, is a
    * failure for good (the process should end); REBALANCING and CREATED are starting.
    */
-  public io.invoicesync.schemas.ComponentHealth health() {
+  public ComponentHealth health() {
     KafkaStreams.State s = state();
     Map<String, Object> details = Map.of("streamsState", s.name(), "applicationId", config.getString(SyncStreamsConfig.APPLICATION_ID));
     if (closing) {
-      return new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STOPPED, s.name(), details);
+      return new ComponentHealth(ComponentHealth.Status.STOPPED, s.name(), details);
     }
     return switch (s) {
-      case RUNNING -> new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.UP, s.name(), details);
-      case CREATED, REBALANCING -> new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.STARTING, s.name(),
+      case RUNNING -> new ComponentHealth(ComponentHealth.Status.UP, s.name(), details);
+      case CREATED, REBALANCING -> new ComponentHealth(ComponentHealth.Status.STARTING, s.name(),
           details);
-      default -> new io.invoicesync.schemas.ComponentHealth(io.invoicesync.schemas.ComponentHealth.Status.FAILED, s.name(),
+      default -> new ComponentHealth(ComponentHealth.Status.FAILED, s.name(),
           Map.of("streamsState", s.name(), "failure", "Kafka Streams is " + s.name() + " without having been stopped; see the log"));
     };
   }
@@ -123,8 +130,8 @@ public final class SyncStreamsService implements AutoCloseable {
     if (streams != null) {
       // Streams' consumers do not leave the group on close by default (to ride out a quick bounce);
       // a stopped instance leaves explicitly, so a restart does not wait out the old member's session
-      streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
-          .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+      streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+          .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
   }
 }

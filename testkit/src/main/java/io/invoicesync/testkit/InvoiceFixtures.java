@@ -2,9 +2,10 @@ package io.invoicesync.testkit;
 
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
-import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.InvoiceLine;
+import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.Party;
+import io.invoicesync.schemas.RedLetterLink;
 import io.invoicesync.schemas.SourcePosition;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -87,7 +88,7 @@ public final class InvoiceFixtures {
         .setTotalTax(tax)
         .setGrandTotal(total.add(tax))
         .setStatus("ISSUED")
-        .setRedLetter(io.invoicesync.schemas.RedLetterLink.newBuilder().setBlueInvoiceId(blue.getId())
+        .setRedLetter(RedLetterLink.newBuilder().setBlueInvoiceId(blue.getId())
             .setBlueInvoiceCode(blue.getInvoiceCode()).setBlueInvoiceNumber(blue.getInvoiceNumber())
             .setBlueIssueDate(blue.getIssueDate()).setConfirmationNo("RC-" + redId).setReason(2).build())
         .build();
@@ -97,7 +98,7 @@ public final class InvoiceFixtures {
    * When the fixtures' source transactions committed (plus their lsn in ms): the day date rules judge
    * them by, the same day as the test driver's wall clock, and the fixtures' issue dates are near it.
    */
-  public static final long COMMITTED_MS = java.time.Instant.parse("2026-11-24T08:00:00Z").toEpochMilli();
+  public static final long COMMITTED_MS = Instant.parse("2026-11-24T08:00:00Z").toEpochMilli();
 
   public static SourcePosition position(long lsn) {
     return SourcePosition.newBuilder().setLsn(lsn).setTxId(lsn / 10).setCommitTs(Instant.ofEpochMilli(COMMITTED_MS + lsn)).build();

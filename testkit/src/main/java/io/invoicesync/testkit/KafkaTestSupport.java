@@ -3,9 +3,12 @@ package io.invoicesync.testkit;
 import io.invoicesync.schemas.Topic;
 import io.invoicesync.schemas.TopicAdmin;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,7 +26,7 @@ public final class KafkaTestSupport {
 
   public static void createTopics(String bootstrap, Collection<Topic<?>> topics) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      TopicAdmin.createMissing(admin, TopicAdmin.of(topics, Map.of(), java.util.Optional.of((short) 1)));
+      TopicAdmin.createMissing(admin, TopicAdmin.of(topics, Map.of(), Optional.of((short) 1)));
     }
   }
 
@@ -49,7 +52,7 @@ public final class KafkaTestSupport {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    List<ConsumerRecord<K, V>> out = new java.util.ArrayList<>();
+    List<ConsumerRecord<K, V>> out = new ArrayList<>();
     try (KafkaConsumer<K, V> c = new KafkaConsumer<>(p, keys, values)) {
       List<TopicPartition> partitions = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
       c.assign(partitions);
@@ -63,7 +66,7 @@ public final class KafkaTestSupport {
         }
       }
     }
-    out.sort(java.util.Comparator.comparingInt((ConsumerRecord<K, V> r) -> r.partition()).thenComparingLong(ConsumerRecord::offset));
+    out.sort(Comparator.comparingInt((ConsumerRecord<K, V> r) -> r.partition()).thenComparingLong(ConsumerRecord::offset));
     return out;
   }
 

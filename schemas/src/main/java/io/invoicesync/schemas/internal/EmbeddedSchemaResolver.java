@@ -11,7 +11,10 @@ import io.apicurio.registry.resolver.strategy.ArtifactReference;
 import io.apicurio.registry.resolver.strategy.ArtifactReferenceResolverStrategy;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Apicurio {@link SchemaResolver} that resolves from the built-in {@link SchemaCatalog} instead of
@@ -27,8 +30,8 @@ public final class EmbeddedSchemaResolver<U> implements SchemaResolver<Schema, U
    * Lookups are cached: rendering a schema to JSON and fingerprinting it per record (what an
    * uncached lookup does) was the hottest code of the whole pipeline in a JFR profile.
    */
-  private final java.util.concurrent.ConcurrentMap<Class<?>, SchemaLookupResult<Schema>> byRecordClass = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.ConcurrentMap<Long, SchemaLookupResult<Schema>> byId = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentMap<Class<?>, SchemaLookupResult<Schema>> byRecordClass = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Long, SchemaLookupResult<Schema>> byId = new ConcurrentHashMap<>();
 
   @Override
   public void configure(Map<String, ?> configs, SchemaParser<Schema, U> schemaParser) {
@@ -53,7 +56,7 @@ public final class EmbeddedSchemaResolver<U> implements SchemaResolver<Schema, U
   @Override
   public SchemaLookupResult<Schema> resolveSchema(Record<U> data) {
     Object payload = data.payload();
-    if (payload instanceof org.apache.avro.specific.SpecificRecord) {
+    if (payload instanceof SpecificRecord) {
       // a generated class has one schema: look it up once per class
       return byRecordClass.computeIfAbsent(payload.getClass(), c -> lookup(data));
     }

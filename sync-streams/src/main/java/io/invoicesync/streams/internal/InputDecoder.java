@@ -1,7 +1,8 @@
 package io.invoicesync.streams.internal;
 
-import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.DeadLetterHeaders;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Stage;
 import java.util.function.Function;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -75,7 +76,7 @@ public final class InputDecoder<T> implements Processor<String, byte[], String, 
         throw new IllegalArgumentException("record key '" + record.key() + "' is not the invoice id '" + id + "'");
       }
     } catch (RuntimeException e) {
-      if (io.invoicesync.schemas.SerdeFactory.unreachable(e)) {
+      if (SerdeFactory.unreachable(e)) {
         // the schema registry is down, not this record: the task fails without a dead letter, and its thread is replaced to retry
         throw new IllegalStateException("schema registry unreachable while decoding " + topic + "; retrying, nothing dead-lettered", e);
       }

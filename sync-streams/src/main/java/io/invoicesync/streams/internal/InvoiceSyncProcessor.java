@@ -1,10 +1,10 @@
 package io.invoicesync.streams.internal;
 
-import io.invoicesync.schemas.AuditEvent;
-import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.AuditEvent;
+import io.invoicesync.schemas.ChangeOps;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
@@ -12,6 +12,7 @@ import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.schemas.RedLetterLink;
 import io.invoicesync.schemas.SourcePosition;
+import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.Violation;
 import io.invoicesync.streams.internal.avro.RedLedgerMessage;
 import io.invoicesync.streams.internal.avro.RedVerdict;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -32,6 +34,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.MDC;
 
 /**
  * The heart of sync-streams, per invoice (the record key): drop redelivered, stale and no-op
@@ -60,7 +63,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
   public static final String STAGE = Stage.SYNC_STREAMS.id();
   /** A re-read requested by 'invoice-sync resync': validated again and re-emitted even when nothing changed. */
-  public static final String RESYNC = io.invoicesync.schemas.ChangeOps.RESYNC;
+  public static final String RESYNC = ChangeOps.RESYNC;
   /** Key of the last checkpoint's floor in the heads store (no invoice id starts with a NUL). */
   static final String FLOOR_KEY = "\u0000checkpoint-floor";
   /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
@@ -115,7 +118,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   @Override
   public void init(ProcessorContext<String, Object> context) {
-    org.slf4j.MDC.put("component", "streams");
+    MDC.put("component", "streams");
     this.context = context;
     this.store = context.getStateStore(storeName);
     this.heads = context.getStateStore(headsStoreName);
@@ -154,19 +157,19 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   @Override
   public void process(Record<String, Object> record) {
     // what a log line written while deciding this record is about (JSON logs carry it as fields)
-    org.slf4j.MDC.put("invoice", record.key());
+    MDC.put("invoice", record.key());
     context.recordMetadata().ifPresent(m -> {
-      org.slf4j.MDC.put("topic", m.topic());
-      org.slf4j.MDC.put("partition", Integer.toString(m.partition()));
-      org.slf4j.MDC.put("offset", Long.toString(m.offset()));
+      MDC.put("topic", m.topic());
+      MDC.put("partition", Integer.toString(m.partition()));
+      MDC.put("offset", Long.toString(m.offset()));
     });
     try {
       decide(record);
     } finally {
-      org.slf4j.MDC.remove("invoice");
-      org.slf4j.MDC.remove("topic");
-      org.slf4j.MDC.remove("partition");
-      org.slf4j.MDC.remove("offset");
+      MDC.remove("invoice");
+      MDC.remove("topic");
+      MDC.remove("partition");
+      MDC.remove("offset");
     }
   }
 
@@ -266,10 +269,10 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
           "a header-only change arrived for an invoice that was never synced, so its lines are unknown")), now, timestamp));
       return;
     }
-    java.util.Optional<String> unavailable = UnavailableValues.firstIn(candidate);
+    Optional<String> unavailable = UnavailableValues.firstIn(candidate);
     if (unavailable.isPresent()) {
       // an unchanged TOASTed column (REPLICA IDENTITY not FULL): its value is the previous state's
-      java.util.Optional<Invoice> filled = UnavailableValues.fill(candidate, previous == null ? null : previous.getInvoice());
+      Optional<Invoice> filled = UnavailableValues.fill(candidate, previous == null ? null : previous.getInvoice());
       if (filled.isEmpty()) {
         store.put(id, reject(id, base, change, candidate, List.of(violation(VALUE_UNAVAILABLE, unavailable.get(), UnavailableValues.PLACEHOLDER,
             "the column's value", "the issuing database did not send this unchanged long value and no earlier state has it; set REPLICA "
@@ -290,7 +293,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     try {
       // judged as of the source commit, not the wall clock: reprocessing the same change gives the same verdict
       violations = validator.validate(candidate, previous == null ? null : previous.getInvoice(),
-          LocalDate.ofInstant(change.getSource().getCommitTs(), zone), io.invoicesync.schemas.ChangeOps.CREATE.equals(change.getOp()));
+          LocalDate.ofInstant(change.getSource().getCommitTs(), zone), ChangeOps.CREATE.equals(change.getOp()));
     } catch (RuntimeException e) {
       // a bug in a rule must not stop the stream or lose the change: reject it, loudly
       violations = List.of(violation(VALIDATION_ERROR, "invoice", e.getClass().getName(), "no error",

@@ -2,6 +2,8 @@ package io.invoicesync.streams.internal;
 
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceState;
+import io.invoicesync.schemas.Positions;
+import io.invoicesync.schemas.SourcePosition;
 import java.util.List;
 
 /**
@@ -18,13 +20,13 @@ public record StoreEntry(InvoiceState state, Position last, String auditHead, Li
   /** A source position, ordered as {@link io.invoicesync.schemas.Positions} orders them. */
   public record Position(long epoch, long lsn) implements Comparable<Position> {
 
-    public static Position of(io.invoicesync.schemas.SourcePosition p) {
+    public static Position of(SourcePosition p) {
       return new Position(p.getEpoch(), p.getLsn());
     }
 
     @Override
     public int compareTo(Position o) {
-      return io.invoicesync.schemas.Positions.compare(epoch, lsn, o.epoch, o.lsn);
+      return Positions.compare(epoch, lsn, o.epoch, o.lsn);
     }
   }
 

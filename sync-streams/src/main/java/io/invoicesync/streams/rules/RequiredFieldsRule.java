@@ -3,6 +3,7 @@ package io.invoicesync.streams.rules;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceLine;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code REQUIRED_FIELD_MISSING}: the fields every invoice carries, per type the issue date-time
@@ -14,7 +15,7 @@ public final class RequiredFieldsRule implements InvoiceRule {
   public static final String REQUIRED = "REQUIRED_FIELD_MISSING";
   public static final String TYPE_UNKNOWN = "INVOICE_TYPE_UNKNOWN";
   public static final String LINE_KIND_UNKNOWN = "LINE_KIND_UNKNOWN";
-  private static final java.util.Set<String> LINE_KINDS = java.util.Set.of("NORMAL", "DISCOUNT", "DISCOUNTED");
+  private static final Set<String> LINE_KINDS = Set.of("NORMAL", "DISCOUNT", "DISCOUNTED");
 
   @Override
   public void check(ValidationContext ctx) {

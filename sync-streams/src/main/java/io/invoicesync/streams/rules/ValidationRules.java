@@ -1,8 +1,10 @@
 package io.invoicesync.streams.rules;
 
+import io.invoicesync.streams.SyncStreamsConfig;
 import java.math.BigDecimal;
 import java.time.Period;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -34,12 +36,12 @@ public record ValidationRules(BigDecimal lineAmountTolerance, BigDecimal lineTax
 
   /** The rules with sync-streams' configuration defaults (SyncStreamsConfig's definition is the one copy of them). */
   public static ValidationRules defaults() {
-    java.util.Map<String, Object> d = io.invoicesync.streams.SyncStreamsConfig.configDef().defaultValues();
-    return new ValidationRules(new BigDecimal((String) d.get(io.invoicesync.streams.SyncStreamsConfig.LINE_AMOUNT_TOLERANCE)),
-        new BigDecimal((String) d.get(io.invoicesync.streams.SyncStreamsConfig.LINE_TAX_TOLERANCE)),
-        new BigDecimal((String) d.get(io.invoicesync.streams.SyncStreamsConfig.INVOICE_TAX_TOLERANCE)),
-        parseRates((String) d.get(io.invoicesync.streams.SyncStreamsConfig.TAX_RATES)),
-        Period.ofYears((Integer) d.get(io.invoicesync.streams.SyncStreamsConfig.MAX_ISSUE_AGE_YEARS)));
+    Map<String, Object> d = SyncStreamsConfig.configDef().defaultValues();
+    return new ValidationRules(new BigDecimal((String) d.get(SyncStreamsConfig.LINE_AMOUNT_TOLERANCE)),
+        new BigDecimal((String) d.get(SyncStreamsConfig.LINE_TAX_TOLERANCE)),
+        new BigDecimal((String) d.get(SyncStreamsConfig.INVOICE_TAX_TOLERANCE)),
+        parseRates((String) d.get(SyncStreamsConfig.TAX_RATES)),
+        Period.ofYears((Integer) d.get(SyncStreamsConfig.MAX_ISSUE_AGE_YEARS)));
   }
 
   /** Parses "0.13,0.09,..." naming the bad entry when one is not a decimal in [0, 1). */
