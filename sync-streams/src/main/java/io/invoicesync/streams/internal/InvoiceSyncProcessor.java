@@ -1,7 +1,5 @@
 package io.invoicesync.streams.internal;
 
-import io.invoicesync.schemas.AuditChain;
-import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.AuditEvent;
 import io.invoicesync.schemas.ChangeOps;
@@ -22,17 +20,12 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.MDC;
 
@@ -52,7 +45,7 @@ import org.slf4j.MDC;
  * projector's {@link ProjectionEvent}s and the decoder's {@link InputDecoder.DeadLetterNotice}s
  * arrive here, keyed by invoice id, so this processor stays the one writer of each chain.
  *
- * <p>Size: about 400 lines because every decision about an invoice, and its audit entry, is made here against one state store entry; the rules themselves live in the rules package.
+ * <p>The audit entries themselves are built by {@link AuditEntries}; the rules live in the rules package.
  */
 public final class InvoiceSyncProcessor implements Processor<String, Object, String, Object> {
 
@@ -64,8 +57,6 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String STAGE = Stage.SYNC_STREAMS.id();
   /** A re-read requested by 'invoice-sync resync': validated again and re-emitted even when nothing changed. */
   public static final String RESYNC = ChangeOps.RESYNC;
-  /** Key of the last checkpoint's floor in the heads store (no invoice id starts with a NUL). */
-  static final String FLOOR_KEY = "\u0000checkpoint-floor";
   /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
   static final long NO_LSN = -1L;
 
@@ -92,18 +83,9 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private final Duration redWait;
   private final Listener listener;
   private final Checkpoints checkpoints;
-  /** Entries are recorded after the last checkpoint's time, so a checkpoint covers exactly the entries with recordedAt <= its time. */
-  private long recordedFloor;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, StoreEntry> store;
-  /**
-   * Each invoice's audit chain head, in a store of its own: the projector's and the decoder's
-   * entries then move only this small record, not the invoice's whole state (whose changelog
-   * record is ~10x larger). Authoritative; {@link StoreEntry#auditHead()} is a fallback for state
-   * written before this store existed.
-   */
-  private KeyValueStore<String, String> heads;
-
+  private ChainHeads heads;
   public InvoiceSyncProcessor(String storeName, String headsStoreName, InvoiceValidator validator, ZoneId zone, Children children,
                               Duration redWait, Checkpoints checkpoints, Listener listener) {
     this.headsStoreName = headsStoreName;
@@ -121,37 +103,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     MDC.put("component", "streams");
     this.context = context;
     this.store = context.getStateStore(storeName);
-    this.heads = context.getStateStore(headsStoreName);
-    String floor = heads.get(FLOOR_KEY);
-    this.recordedFloor = floor == null ? 0 : Long.parseLong(floor); // survives restarts, rebalances and a clock behind
-    if (!checkpoints.interval().isZero()) {
-      context.schedule(checkpoints.interval(), PunctuationType.WALL_CLOCK_TIME, this::checkpoint);
-    }
-  }
-
-  /** The time an audit entry is recorded at: now, but never at or before the last checkpoint. */
-  private Instant now() {
-    return Instant.ofEpochMilli(Math.max(context.currentSystemTimeMs(), recordedFloor));
-  }
-
-  /** Commits to every chain head of this task (a Merkle root), so a deleted chain or a truncated audit topic is detectable. */
-  private void checkpoint(long wallClock) {
-    long at = Math.max(wallClock, recordedFloor);
-    Map<String, String> all = new HashMap<>();
-    try (KeyValueIterator<String, String> it = heads.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, String> kv = it.next();
-        if (kv.value != null && !kv.key.equals(FLOOR_KEY)) {
-          all.put(kv.key, kv.value);
-        }
-      }
-    }
-    int partition = context.taskId().partition();
-    AuditCheckpoint cp = AuditCheckpoint.newBuilder().setPartition(partition).setPartitions(checkpoints.inputPartitions())
-        .setCheckpointAt(Instant.ofEpochMilli(at)).setChains(all.size()).setRoot(AuditChain.merkleRoot(all)).build();
-    context.forward(new Record<>("partition-" + partition, (Object) cp, at), children.checkpoints());
-    recordedFloor = at + 1;
-    heads.put(FLOOR_KEY, Long.toString(recordedFloor));
+    this.heads = new ChainHeads(context, context.getStateStore(headsStoreName), children.checkpoints(), checkpoints);
   }
 
   @Override
@@ -224,7 +176,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     InvoiceChange red = entry.parked().get(0);
     List<InvoiceChange> rest = entry.parked().subList(1, entry.parked().size());
-    Instant now = now();
+    Instant now = heads.now();
     StoreEntry base = new StoreEntry(entry.state(), StoreEntry.Position.of(red.getSource()), head(id, entry));
     StoreEntry after;
     if (verdict.getOk()) {
@@ -245,7 +197,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     InvoiceState previous = entry == null ? null : entry.state();
     String auditHead = head(id, entry);
     StoreEntry base = new StoreEntry(previous, lsn, auditHead);
-    Instant now = now();
+    Instant now = heads.now();
 
     if ("DELETE".equals(change.getOp()) || change.getAfter() == null) {
       Invoice seen = change.getBefore() != null ? change.getBefore() : previous == null ? null : previous.getInvoice();
@@ -283,7 +235,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     String digest = Digests.invoiceDigest(candidate);
     if (previous != null && digest.equals(previous.getDigest()) && !RESYNC.equals(change.getOp())) {
-      AuditEntry audit = audit(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
+      AuditEntry audit = AuditEntries.of(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
       chain(id, audit, timestamp);
       store.put(id, new StoreEntry(previous, lsn, audit.getHash()));
       listener.on(Outcome.NO_OP);
@@ -311,7 +263,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) check, timestamp), children.redLedger());
       InvoiceChange effective = change.getLinesIncluded() ? change : InvoiceChange.newBuilder(change).setAfter(candidate).build();
       RedLetterLink link = candidate.getRedLetter();
-      AuditEntry audit = audit(id, AuditEvent.AWAITING_RED, null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
+      AuditEntry audit = AuditEntries.of(id, AuditEvent.AWAITING_RED, null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
           + now.plus(redWait), auditHead, now, candidate);
       chain(id, audit, timestamp);
       store.put(id, new StoreEntry(null, lsn, audit.getHash(), List.of(effective)));
@@ -340,7 +292,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .setDigest(digest)
         .setSyncedAt(now)
         .build();
-    AuditEntry audit = audit(id, AuditEvent.APPLIED, state.getVersion(), change, digest, RESYNC.equals(change.getOp()) ? RESYNC : null,
+    AuditEntry audit = AuditEntries.of(id, AuditEvent.APPLIED, state.getVersion(), change, digest, RESYNC.equals(change.getOp()) ? RESYNC : null,
         base.auditHead(), now, candidate);
     context.forward(new Record<>(id, (Object) state, ts), children.synced());
     chain(id, audit, ts);
@@ -370,7 +322,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .build();
     String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","))
         + (RESYNC.equals(change.getOp()) ? " (" + RESYNC + ")" : "");
-    AuditEntry audit = audit(id, AuditEvent.REJECTED, null, change, digest, codes, base.auditHead(), now, seen);
+    AuditEntry audit = AuditEntries.of(id, AuditEvent.REJECTED, null, change, digest, codes, base.auditHead(), now, seen);
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
     chain(id, audit, ts);
     listener.on(Outcome.REJECTED);
@@ -388,72 +340,43 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   /** A change that decided nothing new: chained, so the trail shows it arrived and why it changed nothing. */
   private void deduplicated(String id, StoreEntry entry, InvoiceChange change, String kind, long timestamp) {
-    Instant now = now();
+    Instant now = heads.now();
     Invoice known = entry.state() == null ? change.getAfter() : entry.state().getInvoice();
-    AuditEntry audit = audit(id, AuditEvent.DEDUPLICATED, entry.state() == null ? null : entry.state().getVersion(), change,
+    AuditEntry audit = AuditEntries.of(id, AuditEvent.DEDUPLICATED, entry.state() == null ? null : entry.state().getVersion(), change,
         entry.state() == null ? "" : entry.state().getDigest(), kind, head(id, entry), now, known);
     chain(id, audit, timestamp); // the invoice's state is unchanged: only its chain head moves
   }
 
   /** The projector's decision about a state of this invoice, chained into its audit trail (the state itself is not read or written). */
   private void onProjection(String id, ProjectionEvent event, long timestamp) {
-    Instant now = now();
+    Instant now = heads.now();
     SourcePosition source = event.getSource() != null ? event.getSource()
         : SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(event.getDecidedAt()).build();
-    String prev = heads.get(id);
-    if (prev == null) {
-      StoreEntry legacy = store.get(id); // state written before the heads store existed
-      prev = legacy == null ? null : legacy.auditHead();
-    }
-    AuditEntry audit = AuditChain.seal(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event.getEvent()).setVersion(event.getVersion())
-        .setSource(source).setDigest(event.getDigest() == null ? "" : event.getDigest()).setDetail(event.getDetail())
-        .setPrevHash(prev).setHash("").setRecordedAt(now).setStage(Stage.PROJECTOR.id()).setDecidedAt(event.getDecidedAt())
-        .setInvoiceCode(event.getInvoiceCode()).setInvoiceNumber(event.getInvoiceNumber()).setSellerTaxId(event.getSellerTaxId()).build());
+    AuditEntry audit = AuditEntries.ofProjection(id, event, source, heads.head(id, () -> store.get(id)), now);
     chain(id, audit, timestamp);
   }
 
   /** An input record of this invoice that did not decode and went to the DLT. */
   private void onDeadLetter(String id, InputDecoder.DeadLetterNotice notice, long timestamp) {
     StoreEntry entry = store.get(id);
-    Instant now = now();
+    Instant now = heads.now();
     Invoice known = entry == null || entry.state() == null ? null : entry.state().getInvoice();
     // an undecodable record of the captured topic is a change that was not decided; one of the projection topic only a
     // report that did not arrive (the invoice may well be visible), so it gets an event of its own that moves no outcome
     AuditEvent event = notice.capturedInput() ? AuditEvent.DEAD_LETTERED : AuditEvent.REPORT_DEAD_LETTERED;
-    AuditEntry audit = sealed(AuditEntry.newBuilder().setInvoiceId(id).setEvent(event.name()).setVersion(null)
-        .setSource(SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(Instant.ofEpochMilli(notice.timestamp())).build())
-        .setDigest("").setDetail(notice.topic() + "-" + notice.partition() + "@" + notice.offset() + ": " + notice.cause())
-        .setPrevHash(head(id, entry)).setHash("").setRecordedAt(now).setStage(STAGE), known);
+    AuditEntry audit = AuditEntries.ofDeadLetter(id, event, notice, head(id, entry), now, known);
     chain(id, audit, timestamp);
   }
 
   /** The hash of the invoice's newest audit entry, or null before its first. */
   private String head(String id, StoreEntry entry) {
-    String h = heads.get(id);
-    return h != null ? h : entry == null ? null : entry.auditHead();
+    return heads.head(id, () -> entry);
   }
 
   /** Sends an audit entry and makes it the invoice's chain head. */
   private void chain(String id, AuditEntry audit, long timestamp) {
     context.forward(new Record<>(id, (Object) audit, timestamp), children.audit());
-    heads.put(id, audit.getHash());
-  }
-
-  private static AuditEntry audit(String id, AuditEvent event, Integer version, InvoiceChange change, String digest, String detail,
-                                  String prevHash, Instant now, Invoice invoice) {
-    return sealed(AuditEntry.newBuilder()
-        .setInvoiceId(id).setEvent(event.name()).setVersion(version).setSource(change.getSource()).setDigest(digest)
-        .setDetail(detail).setPrevHash(prevHash).setHash("").setRecordedAt(now).setStage(STAGE)
-        .setCapturedAt(change.getCapturedAt()), invoice);
-  }
-
-  /** Adds the invoice's printed identity (what clerks and exports search by) and the hash. */
-  private static AuditEntry sealed(AuditEntry.Builder b, Invoice invoice) {
-    if (invoice != null) {
-      b.setInvoiceCode(invoice.getInvoiceCode()).setInvoiceNumber(invoice.getInvoiceNumber())
-          .setSellerTaxId(invoice.getSeller() == null ? null : invoice.getSeller().getTaxId());
-    }
-    return AuditChain.seal(b.build());
+    heads.moveTo(id, audit.getHash());
   }
 
   private static Violation violation(String code, String field, String value, String expected, String message) {
