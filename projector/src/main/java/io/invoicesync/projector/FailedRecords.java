@@ -2,12 +2,17 @@ package io.invoicesync.projector;
 
 import io.invoicesync.runtime.ErrorClassifier;
 import io.invoicesync.schemas.DeadLetterHeaders;
+import io.invoicesync.schemas.Pii;
 import io.invoicesync.schemas.RetryHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -17,8 +22,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * (ARCHITECTURE.md, "Dead-letter headers"): to the retry topic with attempt and due time, or to the
  * dead-letter topic with the failure. Each send is acknowledged before the method returns, so the
  * caller may commit the record's offset afterwards; a failed send throws its cause unwrapped (a
- * delivery timeout is a {@link org.apache.kafka.common.errors.RetriableException}, which the caller
- * rides out as an outage and sends again).
+ * delivery timeout is a {@link RetriableException}, which the caller rides out as an outage and
+ * sends again).
  */
 final class FailedRecords {
 
@@ -45,21 +50,21 @@ final class FailedRecords {
     Headers h = provenance(r, failure, attempts);
     // the root cause says what went wrong (a BatchUpdateException's own message is mostly the SQL); the stack trace keeps the chain
     DeadLetterHeaders.set(h, DeadLetterHeaders.EXCEPTION_MESSAGE,
-        io.invoicesync.schemas.Pii.mask(kind + ": " + firstLine(DeadLetterHeaders.rootCause(failure).getMessage())));
+        Pii.mask(kind + ": " + firstLine(DeadLetterHeaders.rootCause(failure).getMessage())));
     h.remove(RetryHeaders.ATTEMPT);
     h.remove(RetryHeaders.DUE);
     acknowledged(producer.send(new ProducerRecord<>(deadLetterTopic, null, key(r), r.value(), h)));
   }
 
   /** Waits for a send; its failure is thrown as the producer's own (unchecked) exception, not wrapped in ExecutionException. */
-  static void acknowledged(java.util.concurrent.Future<?> send) {
+  static void acknowledged(Future<?> send) {
     try {
       send.get();
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException cause ? cause : new org.apache.kafka.common.KafkaException(e.getCause());
+      throw e.getCause() instanceof RuntimeException cause ? cause : new KafkaException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new org.apache.kafka.common.errors.InterruptException(e);
+      throw new InterruptException(e);
     }
   }
 
@@ -82,7 +87,7 @@ final class FailedRecords {
    * (PostgreSQL's "Detail: Failing row contains (...)" line would carry the row, buyer data included).
    */
   static String cause(Exception e) {
-    return io.invoicesync.schemas.Pii.mask(e.getClass().getSimpleName() + ": " + firstLine(DeadLetterHeaders.rootCause(e).getMessage()));
+    return Pii.mask(e.getClass().getSimpleName() + ": " + firstLine(DeadLetterHeaders.rootCause(e).getMessage()));
   }
 
   private static String firstLine(String message) {

@@ -1,12 +1,21 @@
 package io.invoicesync.projector;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.invoicesync.schemas.KafkaClients;
+import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /** Configuration of the projector; validated at start-up, every key documented with its default. */
 public final class ProjectorConfig extends AbstractConfig {
@@ -40,24 +49,24 @@ public final class ProjectorConfig extends AbstractConfig {
   public static final String PRODUCER_PREFIX = "producer.";
 
   /** Consumer settings the loops rely on (null: set by invoice-sync, not settable). */
-  static final Map<String, String> CONSUMER_GUARDED = io.invoicesync.schemas.KafkaClients.guarded(
-      org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-      org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-      org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, null,
-      org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, null,
-      org.apache.kafka.clients.consumer.ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, null,
-      org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, null,
-      org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, null,
-      org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, null);
+  static final Map<String, String> CONSUMER_GUARDED = KafkaClients.guarded(
+      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+      ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+      ConsumerConfig.GROUP_ID_CONFIG, null,
+      ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, null,
+      ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, null,
+      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, null,
+      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, null,
+      ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, null);
 
   /** Producer settings the retry and dead-letter paths rely on. */
-  static final Map<String, String> PRODUCER_GUARDED = io.invoicesync.schemas.KafkaClients.guarded(
-      org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-      org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all",
-      org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, null,
-      org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, null,
-      org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, null,
-      org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, null);
+  static final Map<String, String> PRODUCER_GUARDED = KafkaClients.guarded(
+      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+      ProducerConfig.ACKS_CONFIG, "all",
+      ProducerConfig.TRANSACTIONAL_ID_CONFIG, null,
+      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, null,
+      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, null,
+      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, null);
 
 
 
@@ -110,32 +119,32 @@ public final class ProjectorConfig extends AbstractConfig {
   }
 
   private Map<String, Object> consumerOverrides() {
-    return io.invoicesync.schemas.KafkaClients.overrides(originals(), "projector.", CONSUMER_PREFIX,
-        io.invoicesync.schemas.KafkaClients.consumerConfigNames(), CONSUMER_GUARDED);
+    return KafkaClients.overrides(originals(), "projector.", CONSUMER_PREFIX,
+        KafkaClients.consumerConfigNames(), CONSUMER_GUARDED);
   }
 
   private Map<String, Object> producerOverrides() {
-    return io.invoicesync.schemas.KafkaClients.overrides(originals(), "projector.", PRODUCER_PREFIX,
-        io.invoicesync.schemas.KafkaClients.producerConfigNames(), PRODUCER_GUARDED);
+    return KafkaClients.overrides(originals(), "projector.", PRODUCER_PREFIX,
+        KafkaClients.producerConfigNames(), PRODUCER_GUARDED);
   }
 
   /** What an Admin client of the projector's needs: bootstrap servers and the shared security settings. */
   public Map<String, Object> adminProperties() {
-    return io.invoicesync.schemas.KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
+    return KafkaClients.common(getString(BOOTSTRAP_SERVERS), originals());
   }
 
   /**
    * The producer to the retry, dead-letter and projection topics: idempotent, acks=all, the shared
    * security settings, then the tuning under {@value #PRODUCER_PREFIX}.
    */
-  public java.util.Properties producerProperties(String clientId) {
-    java.util.Properties p = new java.util.Properties();
+  public Properties producerProperties(String clientId) {
+    Properties p = new Properties();
     p.putAll(adminProperties());
-    p.put(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
-    p.put(org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     // a parked or dead-lettered state of an invoice with many lines is megabytes
-    p.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.invoicesync.schemas.Topics.MAX_RECORD_BYTES);
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES);
     p.putAll(producerOverrides());
     return p;
   }
@@ -145,16 +154,16 @@ public final class ProjectorConfig extends AbstractConfig {
    * write, committed data only, batches of {@code max.poll.records}; the shared security settings,
    * then the tuning under {@value #CONSUMER_PREFIX}.
    */
-  public java.util.Properties consumerProperties(String groupId) {
-    java.util.Properties p = new java.util.Properties();
+  public Properties consumerProperties(String groupId) {
+    Properties p = new Properties();
     p.putAll(adminProperties());
-    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, groupId);
-    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, getInt(MAX_POLL_RECORDS));
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, getInt(MAX_POLL_RECORDS));
     if (!getString(INSTANCE_ID).isBlank()) {
-      p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, getString(INSTANCE_ID));
+      p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, getString(INSTANCE_ID));
     }
     p.putAll(consumerOverrides());
     return p;
@@ -163,7 +172,7 @@ public final class ProjectorConfig extends AbstractConfig {
   /** Guard: the back-off cap {@code max} must not be below its start {@code initial}. */
   private void atLeast(String max, String initial) {
     if (getLong(max) < getLong(initial)) {
-      throw new org.apache.kafka.common.config.ConfigException(max, getLong(max), "must be >= " + initial + " (" + getLong(initial) + ")");
+      throw new ConfigException(max, getLong(max), "must be >= " + initial + " (" + getLong(initial) + ")");
     }
   }
 
@@ -171,8 +180,8 @@ public final class ProjectorConfig extends AbstractConfig {
    * A pool on the query store for one of the projector's loops: it starts even when the store is
    * down (the loop backs off), and a connection attempt gives up after 2 s so an outage is noticed.
    */
-  public com.zaxxer.hikari.HikariDataSource queryStorePool(String name, int size, io.micrometer.core.instrument.MeterRegistry registry) {
-    com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+  public HikariDataSource queryStorePool(String name, int size, MeterRegistry registry) {
+    HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(getString(JDBC_URL));
     hc.setUsername(getString(JDBC_USER));
     hc.setPassword(getPassword(JDBC_PASSWORD).value());
@@ -184,12 +193,12 @@ public final class ProjectorConfig extends AbstractConfig {
     // PostgreSQL's "Detail: Failing row contains (...)" (buyer ids, phones, accounts) stays out of exceptions, and so out of
     // dead-letter headers and logs
     hc.addDataSourceProperty("logServerErrorDetail", "false");
-    return new com.zaxxer.hikari.HikariDataSource(hc);
+    return new HikariDataSource(hc);
   }
 
   /** The deployment's topics under the names configured here (ARCHITECTURE.md, "Topics"). */
-  public io.invoicesync.schemas.TopicPlan topicPlan() {
-    return io.invoicesync.schemas.TopicPlan.defaults()
+  public TopicPlan topicPlan() {
+    return TopicPlan.defaults()
         .named(Topics.SYNCED, getString(SYNCED_TOPIC))
         .named(Topics.SYNCED_RETRY, getString(SYNCED_RETRY_TOPIC))
         .named(Topics.SYNCED_DLT, getString(SYNCED_DLT_TOPIC))

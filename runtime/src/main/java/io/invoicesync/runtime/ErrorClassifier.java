@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Sorts every projector failure into one kind of ARCHITECTURE.md's error taxonomy. The whole cause
@@ -42,10 +44,10 @@ public final class ErrorClassifier {
       if (t instanceof ConnectException || t instanceof SQLTransientConnectionException || t instanceof SQLRecoverableException) {
         return Kind.OUTAGE;
       }
-      if (t instanceof org.apache.kafka.common.errors.RetriableException) {
+      if (t instanceof RetriableException) {
         return Kind.OUTAGE; // a send to the retry, dead-letter or projection topic timed out: the broker, not the record
       }
-      if (t instanceof org.apache.kafka.common.errors.SerializationException) {
+      if (t instanceof SerializationException) {
         return Kind.POISON_PILL;
       }
       if (t instanceof SQLException sql && sql.getSQLState() != null) {

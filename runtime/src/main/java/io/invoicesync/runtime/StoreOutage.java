@@ -1,6 +1,5 @@
 package io.invoicesync.runtime;
 
-import io.invoicesync.runtime.ErrorClassifier;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashSet;
@@ -23,10 +22,21 @@ import org.slf4j.Logger;
  */
 public final class StoreOutage {
 
-  /** A write against the query store. */
+  /**
+   * A call an outage may interrupt (a write to the query store, a decode that needs the schema
+   * registry, a send to Kafka), with its result. {@code E} is what it throws besides unchecked
+   * exceptions: {@link SQLException} for a write, nothing for a decode or a send (then the compiler
+   * infers {@link RuntimeException} and the caller need not catch anything).
+   */
   @FunctionalInterface
-  public interface StoreCall<T> {
-    T run() throws SQLException;
+  public interface Call<T, E extends Exception> {
+    T run() throws E;
+  }
+
+  /** A call without a result (a send, an acknowledgement, a write whose result is not needed). */
+  @FunctionalInterface
+  public interface Action<E extends Exception> {
+    void run() throws E;
   }
 
   /** The loop was asked to stop while it waited out an outage: the write did not happen, nothing may be committed. */
@@ -54,8 +64,8 @@ public final class StoreOutage {
     this.running = running;
   }
 
-  /** Runs {@code call}; while the store is unreachable, pauses {@code consumer} and tries it again. */
-  public <T> T ride(Consumer<?, ?> consumer, StoreCall<T> call) throws SQLException, Stopped {
+  /** Runs {@code call}; while the store (or registry, or broker) is unreachable, pauses {@code consumer} and tries it again. */
+  public <T, E extends Exception> T ride(Consumer<?, ?> consumer, Call<T, E> call) throws E, Stopped {
     Set<TopicPartition> pausedHere = new HashSet<>();
     int attempt = 0;
     try {
@@ -64,7 +74,7 @@ public final class StoreOutage {
           T result = call.run();
           end();
           return result;
-        } catch (SQLException | RuntimeException e) {
+        } catch (Exception e) { // E or unchecked: rethrown as such (precise rethrow)
           if (ErrorClassifier.classify(e) != ErrorClassifier.Kind.OUTAGE) {
             end();
             throw e;
@@ -89,6 +99,14 @@ public final class StoreOutage {
       pausedHere.retainAll(consumer.assignment());
       consumer.resume(pausedHere);
     }
+  }
+
+  /** Runs {@code action} as {@link #ride(Consumer, Call)} runs a call. */
+  public <E extends Exception> void ride(Consumer<?, ?> consumer, Action<E> action) throws E, Stopped {
+    ride(consumer, () -> {
+      action.run();
+      return Boolean.TRUE; // the one place that turns an action into a call
+    });
   }
 
   /** True while the store is unreachable. */

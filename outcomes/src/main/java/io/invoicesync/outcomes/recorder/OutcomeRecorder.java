@@ -2,7 +2,7 @@ package io.invoicesync.outcomes.recorder;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.runtime.Commits;
-import io.invoicesync.runtime.LoopHealth;
+import io.invoicesync.runtime.ConsumerLoop;
 import io.invoicesync.runtime.StoreOutage;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.ComponentHealth;
@@ -10,29 +10,25 @@ import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.SerdeFactory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
+import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Writes what the pipeline decided about every invoice into the query store, from the topics: the
@@ -42,7 +38,8 @@ import org.slf4j.MDC;
  * provenance without payload, into {@code dead_letter}; and per stage the newest source position
  * handled into {@code pipeline_watermark}. Trace, rejection search, status and reconcile read them.
  *
- * <p>One poll is one database transaction; offsets are committed after it. A re-read after a crash
+ * <p>The loop is the shared {@link ConsumerLoop} (module {@code runtime}); one poll is one database
+ * transaction; offsets are committed after it. A re-read after a crash
  * changes nothing: events and dead letters are keyed by their topic coordinates, outcomes remember
  * the newest audit offset folded in, rejections keep the newest source position. While the query
  * store is unreachable, the same transaction is retried in place with capped exponential back-off.
@@ -78,13 +75,9 @@ public final class OutcomeRecorder implements AutoCloseable {
   private final Deserializer<InvoiceRejected> rejectedDeserializer;
   private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
   private final Counter undecodable;
-  private final AtomicBoolean running = new AtomicBoolean();
-  private final StoreOutage outage;
+  private final ConsumerLoop<String, byte[]> loop;
   private HikariDataSource dataSource;
   private OutcomeStore store;
-  private KafkaConsumer<String, byte[]> consumer;
-  private Thread thread;
-  private volatile Throwable failure;
 
   public OutcomeRecorder(Settings settings, MeterRegistry registry) {
     this.settings = settings;
@@ -96,60 +89,31 @@ public final class OutcomeRecorder implements AutoCloseable {
     this.rejectedDeserializer = settings.serdes().valueSerde(InvoiceRejected.class).deserializer();
     this.undecodable = Counter.builder("invoicesync.outcomes.undecodable")
         .description("audit or rejection records the outcome recorder could not decode (left on their topic)").register(registry);
-    this.outage = new StoreOutage("outcome recording", log, new ExponentialBackoff(settings.backoffInitialMs(), 2,
-        settings.backoffMaxMs(), 0.2), running::get);
-    registry.gauge("invoicesync.outcomes.outage", outage.since(), a -> a.get() == 0 ? 0 : 1);
+    this.loop = new ConsumerLoop<>("outcomes", "outcome recorder", log, new ExponentialBackoff(settings.backoffInitialMs(), 2,
+        settings.backoffMaxMs(), 0.2));
+    registry.gauge("invoicesync.outcomes.outage", loop.outage().since(), a -> a.get() == 0 ? 0 : 1);
   }
 
   public synchronized void start() {
     dataSource = settings.pool().get();
     store = new OutcomeStore(dataSource);
 
-    consumer = new KafkaConsumer<>(settings.consumer(), new StringDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer(), new StringDeserializer(), new ByteArrayDeserializer());
     List<String> topics = new ArrayList<>(List.of(auditTopic, rejectedTopic));
     topics.addAll(dltTopics);
     consumer.subscribe(topics);
-    running.set(true);
-    thread = new Thread(this::loop, "invoice-sync-outcomes");
-    thread.start();
+    loop.start(consumer, this::record);
     log.info("outcome recorder started: {} -> {}", topics, settings.storeName());
   }
 
-  private void loop() {
-    MDC.put("component", "outcomes");
-    try {
-      while (running.get()) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-        if (records.isEmpty()) {
-          continue;
-        }
-        // a schema registry outage is ridden out like the store's: decoded again until the registry answers
-        OutcomeStore.Batch batch = outage.ride(consumer, () -> decode(records));
-        outage.ride(consumer, () -> {
-          store.write(batch);
-          return batch;
-        });
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : records.partitions()) {
-          List<ConsumerRecord<String, byte[]>> rs = records.records(tp);
-          offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
-        }
-        Commits.afterWrite(consumer, offsets, log);
-        batch.events.forEach(e -> eventCounters.computeIfAbsent(e.entry().getEvent(), k -> Counter.builder("invoicesync.outcomes")
-            .description("audit events recorded in the query store, by event").tag("event", k).register(registry)).increment());
-      }
-    } catch (StoreOutage.Stopped e) {
-      log.info("outcome recorder stopped during a query-store outage; the unwritten poll is re-read on restart");
-    } catch (WakeupException e) {
-      if (running.get()) {
-        failure = e;
-      }
-    } catch (Throwable t) {
-      failure = t;
-      log.error("outcome recorder stopped on an unexpected error; the failed poll's offsets were not committed", t);
-    } finally {
-      consumer.close();
-    }
+  /** One poll in one transaction; the offsets after it, to commit. */
+  private Map<TopicPartition, OffsetAndMetadata> record(ConsumerRecords<String, byte[]> records) throws SQLException, StoreOutage.Stopped {
+    // a schema registry outage is ridden out like the store's: decoded again until the registry answers
+    OutcomeStore.Batch batch = loop.ride(() -> decode(records));
+    loop.ride(() -> store.write(batch));
+    batch.events.forEach(e -> eventCounters.computeIfAbsent(e.entry().getEvent(), k -> Counter.builder("invoicesync.outcomes")
+        .description("audit events recorded in the query store, by event").tag("event", k).register(registry)).increment());
+    return Commits.after(records);
   }
 
   private OutcomeStore.Batch decode(ConsumerRecords<String, byte[]> records) {
@@ -182,27 +146,17 @@ public final class OutcomeRecorder implements AutoCloseable {
   }
 
   public Throwable failure() {
-    return failure;
+    return loop.failure();
   }
 
   /** For the management port: up, riding out a query-store outage, or failed for good. */
   public ComponentHealth health() {
-    return LoopHealth.of(thread, running.get(), failure, outage, Map.of());
+    return loop.health(Map.of());
   }
 
   @Override
   public synchronized void close() {
-    running.set(false);
-    if (consumer != null) {
-      consumer.wakeup();
-    }
-    if (thread != null) {
-      try {
-        thread.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    loop.close();
     if (dataSource != null) {
       dataSource.close();
     }

@@ -1,16 +1,19 @@
 package io.invoicesync.outcomes.recorder;
 
-import io.invoicesync.schemas.AuditEvent;
-import io.invoicesync.schemas.Stage;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.outcomes.Outcome;
 import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.AuditEvent;
 import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceRejected;
+import io.invoicesync.schemas.Positions;
+import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.Violation;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,6 +22,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -168,7 +172,7 @@ final class OutcomeStore {
     }
   }
 
-  private static void upsertRejections(Connection c, java.util.Collection<InvoiceRejected> rejections) throws SQLException {
+  private static void upsertRejections(Connection c, Collection<InvoiceRejected> rejections) throws SQLException {
     if (rejections.isEmpty()) {
       return;
     }
@@ -181,7 +185,7 @@ final class OutcomeStore {
         + "status = EXCLUDED.status, seller_name = EXCLUDED.seller_name, seller_tax_id = EXCLUDED.seller_tax_id, "
         + "buyer_name = EXCLUDED.buyer_name, buyer_tax_id = EXCLUDED.buyer_tax_id, total_amount = EXCLUDED.total_amount, "
         + "total_tax = EXCLUDED.total_tax, grand_total = EXCLUDED.grand_total WHERE "
-        + io.invoicesync.schemas.Positions.sql("invoice_rejection", "<=", "EXCLUDED"))) {
+        + Positions.sql("invoice_rejection", "<=", "EXCLUDED"))) {
       for (InvoiceRejected r : rejections) {
         Invoice inv = r.getInvoice();
         List<Map<String, Object>> violations = new ArrayList<>();
@@ -202,13 +206,13 @@ final class OutcomeStore {
         ps.setString(i++, truncate(String.join(",", r.getViolations().stream().map(Violation::getCode).distinct().toList()), 500));
         try {
           ps.setString(i++, JSON.writeValueAsString(violations));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
           throw new IllegalStateException(e);
         }
         ps.setString(i++, inv == null ? null : inv.getInvoiceCode());
         ps.setString(i++, inv == null ? null : inv.getInvoiceNumber());
         ps.setString(i++, inv == null ? null : inv.getInvoiceType());
-        ps.setObject(i++, inv == null || inv.getIssueDate() == null ? null : java.sql.Date.valueOf(inv.getIssueDate()), Types.DATE);
+        ps.setObject(i++, inv == null || inv.getIssueDate() == null ? null : Date.valueOf(inv.getIssueDate()), Types.DATE);
         ps.setString(i++, inv == null ? null : inv.getStatus());
         ps.setString(i++, inv == null || inv.getSeller() == null ? null : inv.getSeller().getName());
         ps.setString(i++, inv == null || inv.getSeller() == null ? null : inv.getSeller().getTaxId());
@@ -268,7 +272,7 @@ final class OutcomeStore {
       }
       String stage = AuditEvent.PROJECTED.is(e) ? "projection" : Stage.PROJECTOR.decided(e) ? null : "sync";
       if (stage != null) {
-        newest.merge(stage, e, (x, y) -> io.invoicesync.schemas.Positions.compare(y.getSource(), x.getSource()) > 0 ? y : x);
+        newest.merge(stage, e, (x, y) -> Positions.compare(y.getSource(), x.getSource()) > 0 ? y : x);
       }
     }
     if (newest.isEmpty()) {
@@ -277,7 +281,7 @@ final class OutcomeStore {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO pipeline_watermark (stage, source_lsn, source_commit_ts, invoice_id, "
         + "updated_at, source_epoch) VALUES (?,?,?,?,clock_timestamp(),?) ON CONFLICT (stage) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, "
         + "source_epoch = EXCLUDED.source_epoch, source_commit_ts = EXCLUDED.source_commit_ts, invoice_id = EXCLUDED.invoice_id, "
-        + "updated_at = EXCLUDED.updated_at WHERE " + io.invoicesync.schemas.Positions.sql("pipeline_watermark", "<=", "EXCLUDED"))) {
+        + "updated_at = EXCLUDED.updated_at WHERE " + Positions.sql("pipeline_watermark", "<=", "EXCLUDED"))) {
       for (Map.Entry<String, AuditEntry> e : newest.entrySet()) {
         ps.setString(1, e.getKey());
         ps.setLong(2, e.getValue().getSource().getLsn());

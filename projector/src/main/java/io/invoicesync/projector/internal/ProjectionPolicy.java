@@ -1,14 +1,18 @@
 package io.invoicesync.projector.internal;
 
-import io.invoicesync.runtime.StoreOutage;
+import io.invoicesync.projector.internal.RetryState.Attempt;
+import io.invoicesync.projector.internal.RetryState.Parking;
 import io.invoicesync.runtime.ErrorClassifier.Kind;
+import io.invoicesync.runtime.StoreOutage;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 
 /**
  * The projector's decisions, without I/O: for a record and what happened to it, whether it is
  * applied, parked behind an earlier record of its invoice, retried later, held until due, or
- * dead-lettered (ARCHITECTURE.md, error taxonomy). {@code ProjectorService} is the shell that
- * polls, writes, sends and commits as these decisions say; unit tests drive this class directly.
+ * dead-lettered (ARCHITECTURE.md, error taxonomy). Its inputs are typed: the record {@link Decoded}
+ * or a poison pill, its invoice's {@link Parking}, a head's {@link Attempt}s, a failure's
+ * {@link Kind}. {@code RecordProjector} is the shell that writes and sends as these decisions say;
+ * unit tests drive this class directly.
  *
  * <p>Outages are not decided here: they are ridden out in place by {@link StoreOutage}, and the
  * record they interrupted is written again unchanged.
@@ -62,20 +66,20 @@ public final class ProjectionPolicy {
     return new ExponentialBackoff(initialMs, 2, maxMs, 0);
   }
 
-  /** A record read from the synced topic. */
-  public Decision onMainRecord(boolean decoded, boolean invoiceParked) {
-    if (!decoded) {
+  /** A record read from the synced topic, of an invoice that is {@code parking} ({@link RetryState#parkingOf}). */
+  public Decision onMainRecord(Decoded record, Parking parking) {
+    if (record instanceof Decoded.Poison) {
       return new DeadLetter(Kind.POISON_PILL, 1);
     }
-    return invoiceParked ? PARK : APPLY;
+    return parking == Parking.PARKED ? PARK : APPLY;
   }
 
-  /** The head of a retry partition, with its progress so far. */
-  public Decision onRetryHead(RetryProgress.Attempt progress, boolean decoded, long nowMs) {
+  /** The head of a retry partition, with its progress so far ({@link RetryState#attemptOf}). */
+  public Decision onRetryHead(Attempt progress, Decoded record, long nowMs) {
     if (nowMs < progress.dueAtMs()) {
       return new Hold(progress.dueAtMs());
     }
-    if (!decoded) {
+    if (record instanceof Decoded.Poison) {
       return new DeadLetter(Kind.POISON_PILL, Math.max(1, progress.failures()));
     }
     return APPLY;

@@ -3,34 +3,41 @@ package io.invoicesync.projector.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.invoicesync.runtime.ErrorClassifier.Kind;
 import io.invoicesync.projector.internal.ProjectionPolicy.Apply;
 import io.invoicesync.projector.internal.ProjectionPolicy.DeadLetter;
 import io.invoicesync.projector.internal.ProjectionPolicy.Hold;
 import io.invoicesync.projector.internal.ProjectionPolicy.Park;
 import io.invoicesync.projector.internal.ProjectionPolicy.Retry;
+import io.invoicesync.projector.internal.RetryState.Attempt;
+import io.invoicesync.projector.internal.RetryState.Parking;
+import io.invoicesync.projector.internal.RetryState.Position;
+import io.invoicesync.runtime.ErrorClassifier.Kind;
+import io.invoicesync.schemas.InvoiceState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 /** The projector's decisions without a broker or a database: the error taxonomy as a table. */
 class ProjectionPolicyTest {
 
   private static final long NOW = 1_000_000L;
+  private static final Decoded DECODED = new Decoded.Ok(new InvoiceState());
+  private static final Decoded POISON = new Decoded.Poison(new SerializationException("unknown magic byte"));
   private final ProjectionPolicy policy = new ProjectionPolicy(4, ProjectionPolicy.doubling(1_000, 5_000));
 
   @Test
   void aDecodedRecordOfAFreeInvoiceIsApplied() {
-    assertThat(policy.onMainRecord(true, false)).isInstanceOf(Apply.class);
+    assertThat(policy.onMainRecord(DECODED, Parking.FREE)).isInstanceOf(Apply.class);
   }
 
   @Test
   void aRecordOfAParkedInvoiceFollowsTheWaitingOne() {
-    assertThat(policy.onMainRecord(true, true)).isInstanceOf(Park.class);
+    assertThat(policy.onMainRecord(DECODED, Parking.PARKED)).isInstanceOf(Park.class);
   }
 
   @Test
   void bytesThatDoNotDecodeAreAPoisonPillEvenWhenTheInvoiceIsParked() {
-    assertThat(policy.onMainRecord(false, true)).isEqualTo(new DeadLetter(Kind.POISON_PILL, 1));
+    assertThat(policy.onMainRecord(POISON, Parking.PARKED)).isEqualTo(new DeadLetter(Kind.POISON_PILL, 1));
   }
 
   @Test
@@ -70,16 +77,16 @@ class ProjectionPolicyTest {
 
   @Test
   void aRetryHeadNotYetDueHoldsItsPartitionUntilItIs() {
-    RetryProgress.Attempt a = new RetryProgress.Attempt(1, NOW + 500);
-    assertThat(policy.onRetryHead(a, true, NOW)).isEqualTo(new Hold(NOW + 500));
-    assertThat(policy.onRetryHead(a, true, NOW + 500)).isInstanceOf(Apply.class);
-    assertThat(policy.onRetryHead(a, false, NOW + 500)).isEqualTo(new DeadLetter(Kind.POISON_PILL, 1));
+    Attempt a = new Attempt(1, NOW + 500);
+    assertThat(policy.onRetryHead(a, DECODED, NOW)).isEqualTo(new Hold(NOW + 500));
+    assertThat(policy.onRetryHead(a, DECODED, NOW + 500)).isInstanceOf(Apply.class);
+    assertThat(policy.onRetryHead(a, POISON, NOW + 500)).isEqualTo(new DeadLetter(Kind.POISON_PILL, 1));
   }
 
   @Test
   void aParkedRecordOnTheRetryTopicIsDueAtOnceAndHasNotFailedYet() {
-    RetryProgress.Attempt parked = new RetryProgress.Attempt(0, 0);
-    assertThat(policy.onRetryHead(parked, true, NOW)).isInstanceOf(Apply.class);
+    Attempt parked = new Attempt(0, 0);
+    assertThat(policy.onRetryHead(parked, DECODED, NOW)).isInstanceOf(Apply.class);
     assertThat(policy.onWriteFailure(Kind.RECORD_TRANSIENT, parked.failures(), NOW)).isEqualTo(new Retry(1, NOW + 1_000));
   }
 
@@ -90,30 +97,31 @@ class ProjectionPolicyTest {
 
   @Test
   void theParkingLotCountsWaitingRecordsPerInvoice() {
-    ParkingLot lot = new ParkingLot();
+    RetryState lot = new RetryState();
+    Position any = new Position(new TopicPartition("invoices.synced.retry", 0), 0);
     lot.park("a");
     lot.park("a");
     lot.park("b");
-    assertThat(lot.holds("a")).isTrue();
-    assertThat(lot.invoices()).isEqualTo(2);
-    lot.release("a");
-    assertThat(lot.holds("a")).isTrue();
-    lot.release("a");
-    assertThat(lot.holds("a")).isFalse();
-    lot.release("a"); // settling more than was parked (after a rebalance cleared the lot) is harmless
+    assertThat(lot.parkingOf("a")).isEqualTo(Parking.PARKED);
+    assertThat(lot.parkedInvoices()).isEqualTo(2);
+    lot.settle(any, "a");
+    assertThat(lot.parkingOf("a")).isEqualTo(Parking.PARKED);
+    lot.settle(any, "a");
+    assertThat(lot.parkingOf("a")).isEqualTo(Parking.FREE);
+    lot.settle(any, "a"); // settling more than was parked (after a rebalance cleared the lot) is harmless
     assertThat(lot.waiting("a")).isZero();
-    assertThat(lot.holds(null)).isFalse();
+    assertThat(lot.parkingOf(null)).isEqualTo(Parking.FREE);
   }
 
   @Test
   void retryProgressFallsBackToTheHeadersUntilTheRecordFailsHere() {
-    RetryProgress progress = new RetryProgress();
-    RetryProgress.Position p = new RetryProgress.Position(new TopicPartition("invoices.synced.retry", 2), 17);
-    RetryProgress.Attempt fromHeaders = new RetryProgress.Attempt(1, NOW);
-    assertThat(progress.of(p, fromHeaders)).isEqualTo(fromHeaders);
-    progress.failedAgain(p, new RetryProgress.Attempt(2, NOW + 2_000));
-    assertThat(progress.of(p, fromHeaders)).isEqualTo(new RetryProgress.Attempt(2, NOW + 2_000));
-    progress.settled(p);
-    assertThat(progress.of(p, fromHeaders)).isEqualTo(fromHeaders);
+    RetryState progress = new RetryState();
+    Position p = new Position(new TopicPartition("invoices.synced.retry", 2), 17);
+    Attempt fromHeaders = new Attempt(1, NOW);
+    assertThat(progress.attemptOf(p, fromHeaders)).isEqualTo(fromHeaders);
+    progress.hold(p, new Attempt(2, NOW + 2_000), 5);
+    assertThat(progress.attemptOf(p, fromHeaders)).isEqualTo(new Attempt(2, NOW + 2_000));
+    progress.settle(p, null);
+    assertThat(progress.attemptOf(p, fromHeaders)).isEqualTo(fromHeaders);
   }
 }
