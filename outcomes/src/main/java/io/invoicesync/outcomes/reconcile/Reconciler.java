@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -227,7 +226,7 @@ public final class Reconciler {
       long estimate = Math.max(BucketChecksums.estimate(source, sourceInvoice), BucketChecksums.estimate(store, "invoice"));
       int bits = 4 * BucketChecksums.digitsFor(estimate);
 
-      Map<String, String> explainedOutcomes = explainedNotVisible();
+      Map<String, String> explainedOutcomes = RecordedOutcomes.explainedNotVisible(store);
       Set<String> explained = explainedOutcomes.isEmpty() ? Set.of() : inSource(explainedOutcomes.keySet(), scope);
       progress.accept("checksums of " + (1 << bits) + " buckets (" + hs + ")");
       var srcSums = async(both, () -> BucketChecksums.bucketSums(hs, source, sourceInvoice, sourceLine, scope, bits, null, 0));
@@ -300,13 +299,13 @@ public final class Reconciler {
       progress.accept("classifying " + ids.size() + " invoices");
       Map<String, String> outcomes = new HashMap<>();
       Map<String, Instant> recordedCommits = new HashMap<>();
-      outcomes(ids, outcomes, recordedCommits);
+      RecordedOutcomes.of(store, ids, outcomes, recordedCommits);
       // the store again, read after the outcomes: the projector commits a state to the store before its outcome can be
       // recorded, so what still differs now is real; a state projected between the first read and the outcomes' read
       // (recorded VISIBLE, absent from the first read) would otherwise be reported MISSING or STALE
       Map<String, BucketChecksums.Row> dAfter = ids.isEmpty() ? Map.of() : BucketChecksums.rowsOf(store, "invoice", "invoice_line", ids);
       ids.removeIf(id -> s.get(id) != null && dAfter.get(id) != null && dAfter.get(id).digest().equals(s.get(id).digest()));
-      Instant watermark = watermark();
+      Instant watermark = RecordedOutcomes.watermark(store);
       Instant now = Instant.now();
       List<Difference> diffs = new ArrayList<>();
       Map<ReconcileClass, Integer> counts = new EnumMap<>(ReconcileClass.class);
@@ -349,63 +348,6 @@ public final class Reconciler {
       }
     }
     return out;
-  }
-
-  /** Invoices the store explains as rejected or dead-lettered and does not show, with that outcome (their source checksums are subtracted). */
-  private Map<String, String> explainedNotVisible() throws SQLException {
-    Map<String, String> out = new HashMap<>();
-    String sql = "SELECT o.invoice_id, o.outcome FROM invoice_outcome o WHERE o.outcome IN ('REJECTED', 'DEAD_LETTERED') "
-        + "AND NOT EXISTS (SELECT 1 FROM invoice i WHERE i.id = o.invoice_id)";
-    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.put(rs.getString(1), rs.getString(2));
-      }
-    } catch (SQLException e) {
-      if (!"42P01".equals(e.getSQLState())) { // a store from before the outcome tables: nothing explained
-        throw e;
-      }
-    }
-    return out;
-  }
-
-  /** The recorded outcome of each of {@code ids}, and the commit time of the newest change decided on. */
-  private void outcomes(Set<String> ids, Map<String, String> out, Map<String, Instant> commits) throws SQLException {
-    if (ids.isEmpty()) {
-      return;
-    }
-    try (Connection c = store.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT invoice_id, outcome, latest_commit_ts FROM invoice_outcome WHERE invoice_id = ANY (?)")) {
-      ps.setArray(1, c.createArrayOf("text", ids.toArray()));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.put(rs.getString(1), rs.getString(2));
-          OffsetDateTime t = rs.getObject(3, OffsetDateTime.class);
-          if (t != null) {
-            commits.put(rs.getString(1), t.toInstant());
-          }
-        }
-      }
-    } catch (SQLException e) {
-      if (!"42P01".equals(e.getSQLState())) {
-        throw e;
-      }
-    }
-  }
-
-  /** The pipeline's watermark: the older of the newest commits sync-streams and the projector have handled. */
-  private Instant watermark() throws SQLException {
-    try (Connection c = store.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT min(source_commit_ts) FROM pipeline_watermark WHERE stage IN ('sync', 'projection')");
-         ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
-      return t == null ? null : t.toInstant();
-    } catch (SQLException e) {
-      if ("42P01".equals(e.getSQLState())) {
-        return null;
-      }
-      throw e;
-    }
   }
 
   private interface SqlCall<T> {
