@@ -114,6 +114,12 @@ public final class ProjectorConfig extends AbstractConfig {
     super(DEF, originals, false);
     atLeast(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS);
     atLeast(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_INITIAL_MS);
+    Object pollRecords = originals.get(CONSUMER_PREFIX + ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+    if (pollRecords != null) {
+      // the loops size their batches (one transaction each) by max.poll.records: one key, validated, not two
+      throw new ConfigException("projector." + CONSUMER_PREFIX + ConsumerConfig.MAX_POLL_RECORDS_CONFIG, pollRecords,
+          "set projector." + MAX_POLL_RECORDS + " instead (the projector's batch size, validated 1-100000)");
+    }
     consumerOverrides();
     producerOverrides();
   }

@@ -39,4 +39,11 @@ class ProjectorConfigTest {
     assertThatThrownBy(() -> with("producer.enable.idempotence", "false")).hasMessageContaining("projector.producer.enable.idempotence");
     assertThatThrownBy(() -> with("consumer.max.pol.records", "5")).hasMessageContaining("not a configuration of the Kafka consumer client");
   }
+
+  @Test
+  void shouldTakeTheBatchSizeFromItsOwnKeyNotFromAConsumerOverride() {
+    assertThatThrownBy(() -> with("consumer.max.poll.records", "50000")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("projector.consumer.max.poll.records").hasMessageContaining("set projector.max.poll.records instead");
+    assertThat(with("max.poll.records", "250").consumerProperties("g")).containsEntry("max.poll.records", 250);
+  }
 }
