@@ -1,13 +1,16 @@
 package io.invoicesync.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.cli.internal.OutputOption;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
-import io.invoicesync.generator.InvoiceGenerator;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,9 +18,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code invoice-sync infra}: the embedded PostgreSQL (issuing database and query store) and Kafka
@@ -56,7 +59,7 @@ final class InfraCommand implements Callable<Integer> {
   int duration;
 
   @picocli.CommandLine.Mixin
-  io.invoicesync.cli.internal.OutputOption output;
+  OutputOption output;
 
   @Spec
   CommandSpec spec;
@@ -94,13 +97,13 @@ final class InfraCommand implements Callable<Integer> {
       Files.writeString(config, props.toString());
       String psql = "psql \"postgresql://" + EmbeddedPostgresServer.USER + "@localhost:" + pg.port() + "/issuing\"";
       if (output.json()) {
-        Map<String, String> urls = new java.util.LinkedHashMap<>();
+        Map<String, String> urls = new LinkedHashMap<>();
         urls.put("issuingDb", pg.jdbcUrl("issuing"));
         urls.put("queryStore", pg.jdbcUrl("querystore"));
         urls.put("psql", psql);
         urls.put("kafka", kafka.bootstrapServers());
         urls.put("config", config.toString());
-        out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(urls));
+        out.println(new ObjectMapper().writeValueAsString(urls));
       } else {
         out.println("issuing-db:  " + pg.jdbcUrl("issuing"));
         out.println("query-store: " + pg.jdbcUrl("querystore"));

@@ -1,32 +1,49 @@
 package io.invoicesync.cli;
 
 import io.invoicesync.api.QueryApiConfig;
-import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.api.QueryApiServer;
+import io.invoicesync.cli.internal.RunConfig;
+import io.invoicesync.cli.management.KafkaProbe;
+import io.invoicesync.cli.management.ManagementConfig;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.IngestConfig;
 import io.invoicesync.ingest.IngestService;
-import io.invoicesync.projector.ProjectorConfig;
+import io.invoicesync.outcomes.reconcile.ReconcileConfig;
+import io.invoicesync.outcomes.reconcile.ReconcileScheduler;
 import io.invoicesync.outcomes.recorder.OutcomeRecorder;
+import io.invoicesync.projector.ProjectorConfig;
 import io.invoicesync.projector.ProjectorService;
 import io.invoicesync.schemas.ComponentHealth;
 import io.invoicesync.schemas.KafkaClients;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
-import org.apache.kafka.clients.admin.Admin;
 import io.invoicesync.streams.SyncStreamsConfig;
 import io.invoicesync.streams.SyncStreamsService;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +68,7 @@ public final class Pipeline implements AutoCloseable {
   private volatile SyncStreamsService streams;
   private volatile ProjectorService projector;
   private volatile OutcomeRecorder outcomes;
-  private io.invoicesync.outcomes.reconcile.ReconcileScheduler reconcile;
+  private ReconcileScheduler reconcile;
   private volatile QueryApiServer api;
 
   public Pipeline(Map<String, String> config, Set<Component> components) {
@@ -59,12 +76,12 @@ public final class Pipeline implements AutoCloseable {
     this.components = components.isEmpty() ? EnumSet.noneOf(Component.class) : EnumSet.copyOf(components);
     // every meter of this process carries which components it runs and which instance it is
     metrics.config().commonTags("component", componentsTag(this.components),
-        "instance", new io.invoicesync.cli.management.ManagementConfig(componentConfig("management")).instance());
+        "instance", new ManagementConfig(componentConfig("management")).instance());
   }
 
   /** The {@code component} tag: the components this process runs, in data-flow order, joined by '+'. */
   static String componentsTag(Set<Component> components) {
-    return components.stream().map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).reduce((a, b) -> a + "+" + b).orElse("none");
+    return components.stream().map(c -> c.name().toLowerCase(Locale.ROOT)).reduce((a, b) -> a + "+" + b).orElse("none");
   }
 
   /**
@@ -72,8 +89,8 @@ public final class Pipeline implements AutoCloseable {
    * the query store as two databases of {@code pg} (schemas migrated by the caller), topics with
    * replication factor 1, Streams state under {@code streamsStateDir}. Mutable, for the caller's extras.
    */
-  public static Map<String, String> embeddedConfig(io.invoicesync.embedded.EmbeddedPostgresServer pg,
-                                                   io.invoicesync.embedded.EmbeddedKafkaBroker kafka, java.nio.file.Path streamsStateDir) {
+  public static Map<String, String> embeddedConfig(EmbeddedPostgresServer pg,
+                                                   EmbeddedKafkaBroker kafka, Path streamsStateDir) {
     Map<String, String> cfg = new HashMap<>();
     cfg.put("bootstrap.servers", kafka.bootstrapServers());
     cfg.put("topics.replication.factor", "1");
@@ -94,7 +111,7 @@ public final class Pipeline implements AutoCloseable {
   public Map<String, Object> componentConfig(String prefix) {
     Map<String, Object> out = new HashMap<>();
     config.forEach((k, v) -> {
-      if (SHARED.contains(k) || KafkaClients.isSecurityKey(k) || k.startsWith(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX)) {
+      if (SHARED.contains(k) || KafkaClients.isSecurityKey(k) || k.startsWith(SerdeFactory.APICURIO_PREFIX)) {
         out.put(k, v);
       }
     });
@@ -112,7 +129,7 @@ public final class Pipeline implements AutoCloseable {
     SyncStreamsConfig streamsConfig = components.contains(Component.STREAMS) ? new SyncStreamsConfig(componentConfig("streams")) : null;
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
-    var reconcileConfig = new io.invoicesync.outcomes.reconcile.ReconcileConfig(componentConfig("reconcile"));
+    var reconcileConfig = new ReconcileConfig(componentConfig("reconcile"));
 
     String bootstrap = config.get("bootstrap.servers");
     if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
@@ -157,7 +174,7 @@ public final class Pipeline implements AutoCloseable {
     }
     bindProcessMetrics();
     if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
-      kafkaProbe = new io.invoicesync.cli.management.KafkaProbe(KafkaClients.common(bootstrap, config), Duration.ofSeconds(5));
+      kafkaProbe = new KafkaProbe(KafkaClients.common(bootstrap, config), Duration.ofSeconds(5));
       processMetrics.add(kafkaProbe);
     }
     log.info("pipeline started: {}", components);
@@ -170,7 +187,7 @@ public final class Pipeline implements AutoCloseable {
    */
   public Map<String, ComponentHealth> health() {
     Map<String, ComponentHealth> h = new LinkedHashMap<>();
-    io.invoicesync.cli.management.KafkaProbe probe = kafkaProbe;
+    KafkaProbe probe = kafkaProbe;
     if (probe != null) {
       h.put("kafka", probe.health()); // whether this process reaches the cluster, whatever its components notice
     }
@@ -198,14 +215,14 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /** The first component that failed for good, as "name: state: cause", if any: the process should end. */
-  public java.util.Optional<String> fatal() {
+  public Optional<String> fatal() {
     for (Map.Entry<String, ComponentHealth> e : health().entrySet()) {
       if (e.getValue().status() == ComponentHealth.Status.FAILED) {
         Object cause = e.getValue().details().get("failure");
-        return java.util.Optional.of(e.getKey() + ": " + e.getValue().state() + (cause == null ? "" : ": " + cause));
+        return Optional.of(e.getKey() + ": " + e.getValue().state() + (cause == null ? "" : ": " + cause));
       }
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
 
   private Map<String, BooleanSupplier> healthChecks() {
@@ -226,19 +243,19 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private final List<AutoCloseable> processMetrics = new ArrayList<>();
-  private volatile io.invoicesync.cli.management.KafkaProbe kafkaProbe;
+  private volatile KafkaProbe kafkaProbe;
 
   /** JVM and process meters (memory, GC, threads, class loading, CPU, uptime, file descriptors). */
   private void bindProcessMetrics() {
-    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
-    io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+    new JvmMemoryMetrics().bindTo(metrics);
+    JvmGcMetrics gc = new JvmGcMetrics();
     gc.bindTo(metrics);
     processMetrics.add(gc);
-    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
-    new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(metrics);
-    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
-    new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
-    new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    new ClassLoaderMetrics().bindTo(metrics);
+    new ProcessorMetrics().bindTo(metrics);
+    new UptimeMetrics().bindTo(metrics);
+    new FileDescriptorMetrics().bindTo(metrics);
   }
 
   /** Waits until ingest streams from the replication slot; a no-op without ingest. */
@@ -254,7 +271,7 @@ public final class Pipeline implements AutoCloseable {
       return;
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (streams.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+    while (streams.state() != KafkaStreams.State.RUNNING) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("sync-streams not running after " + timeout + " (state " + streams.state() + ")");
       }

@@ -1,6 +1,7 @@
 package io.invoicesync.cli;
 
 import io.invoicesync.cli.config.ConfigLoader;
+import io.invoicesync.cli.internal.LogSetup;
 import io.invoicesync.cli.management.ManagementConfig;
 import io.invoicesync.cli.management.ManagementServer;
 import java.nio.file.Path;
@@ -15,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code invoice-sync run}: the components against an external PostgreSQL, Kafka and (optionally)
@@ -58,8 +59,8 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Map<String, String> values = ConfigLoader.load(config, System.getenv());
-    io.invoicesync.cli.internal.LogSetup.apply(values.get(io.invoicesync.cli.internal.LogSetup.FORMAT),
-        values.get(io.invoicesync.cli.internal.LogSetup.FILE));
+    LogSetup.apply(values.get(LogSetup.FORMAT),
+        values.get(LogSetup.FILE));
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // SIGTERM: the JVM waits for its hooks, so this one waits until the pipeline has closed (offsets committed, slot released)

@@ -1,15 +1,19 @@
 package io.invoicesync.cli;
 
 import io.invoicesync.cli.internal.OutputOption;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
 import com.github.freva.asciitable.Column;
 import com.github.freva.asciitable.HorizontalAlign;
+import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.trace.TraceService;
 import io.invoicesync.outcomes.trace.SourceProbe;
+import io.invoicesync.outcomes.view.AuditEntryView;
 import io.invoicesync.cli.internal.RunConfig;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -67,6 +71,8 @@ final class TraceCommand implements Callable<Integer> {
   CommandSpec spec;
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final TypeReference<List<AuditEntryView>> HISTORY = new TypeReference<>() {
+  };
 
   @Override
   public Integer call() throws Exception {
@@ -103,13 +109,13 @@ final class TraceCommand implements Callable<Integer> {
     TraceService tracer = new TraceService(rc.store(), source == null ? null : new SourceProbe(source, rc.sourceSchema(), rc.slotName()));
     String target = id;
     if (target == null) {
-      List<String> ids = tracer.idsByNumber(io.invoicesync.outcomes.Tenant.ALL, number, code);
+      List<String> ids = tracer.idsByNumber(Tenant.ALL, number, code);
       if (ids.isEmpty()) {
         return null;
       }
       target = only(ids);
     }
-    return tracer.trace(io.invoicesync.outcomes.Tenant.ALL, target).orElseThrow(); // every taxpayer's: always an answer
+    return tracer.trace(Tenant.ALL, target).orElseThrow(); // every taxpayer's: always an answer
   }
 
   /** The one invoice a number names; several (an 8-digit number without its code) must not be answered for one of them silently. */
@@ -151,7 +157,7 @@ final class TraceCommand implements Callable<Integer> {
         request.header("Authorization", "Bearer " + token.strip());
       }
       r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (java.net.ConnectException e) {
+    } catch (ConnectException e) {
       throw new IllegalStateException("no query API at " + api + " (start one, give --api, or use --config with a run configuration)");
     }
     if (r.statusCode() == 401) {
@@ -199,17 +205,18 @@ final class TraceCommand implements Callable<Integer> {
           new Column().header("attempts").with(d -> str(d.get("attempts"))),
           new Column().header("cause").dataAlign(HorizontalAlign.LEFT).maxWidth(70).with(d -> str(d.get("message"))))));
     }
-    List<Map<String, Object>> history = (List<Map<String, Object>>) t.get("history");
-    if (history != null && !history.isEmpty()) {
+    // the trace's own entries (from the store) or their JSON (from the API): read as the one shape either way
+    List<AuditEntryView> history = t.get("history") == null ? List.of() : JSON.convertValue(t.get("history"), HISTORY);
+    if (!history.isEmpty()) {
       out.println();
       out.println("history:");
       out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, history, List.of(
-          new Column().header("recorded").with(e -> str(e.get("recordedAt"))),
-          new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.get("stage"))),
-          new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.get("event"))),
-          new Column().header("version").with(e -> str(e.get("version"))),
-          new Column().header("source lsn").with(e -> str(e.get("sourceLsn"))),
-          new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(70).with(e -> str(e.get("detail"))))));
+          new Column().header("recorded").with(e -> str(e.recordedAt())),
+          new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.stage())),
+          new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.event())),
+          new Column().header("version").with(e -> str(e.version())),
+          new Column().header("source lsn").with(e -> str(e.sourceLsn())),
+          new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(70).with(e -> str(e.detail())))));
     }
     Map<String, Object> source = (Map<String, Object>) t.get("source");
     if (source != null && Boolean.TRUE.equals(source.get("checked"))) {

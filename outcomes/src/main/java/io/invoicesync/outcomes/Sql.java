@@ -4,7 +4,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 
-/** Binding of the argument lists that the query store's readers build beside their SQL (a tenant's tax ids among them). */
+/** Binding of the arguments of a {@link Where} (a tenant's tax ids among them) to a statement. */
 public final class Sql {
 
   private Sql() {

@@ -6,7 +6,7 @@ import java.util.TreeSet;
 /**
  * Whose invoices a caller may see: those where the seller or the buyer is one of {@code taxIds}, or
  * every invoice ({@link #ALL}: authentication off, or a token granting all taxpayers). Every read of
- * the query store takes one, and applies it in SQL ({@link #sql}); no endpoint can forget it.
+ * the query store takes one and starts its condition from it ({@link #where}); no endpoint can forget it.
  */
 public record Tenant(boolean all, Set<String> taxIds) {
 
@@ -22,28 +22,24 @@ public record Tenant(boolean all, Set<String> taxIds) {
   }
 
   /**
-   * A condition to AND into a WHERE clause: the row's seller or buyer is one of the tenant's tax ids;
-   * empty for {@link #ALL}. {@code buyerColumn} may be null for tables that record the seller only.
-   * Bind its arguments with {@link #bind}.
+   * The condition of rows this tenant may see, to add filters to: the row's seller or buyer is one of
+   * the tenant's tax ids; no condition for {@link #ALL}.
    */
-  public String sql(String sellerColumn, String buyerColumn) {
+  public Where where(String sellerColumn, String buyerColumn) {
     if (all) {
-      return "";
+      return Where.always();
     }
-    return buyerColumn == null ? " AND " + sellerColumn + " = ANY (?)"
-        : " AND (" + sellerColumn + " = ANY (?) OR " + buyerColumn + " = ANY (?))";
+    String[] ids = ids();
+    return Where.always().and("(" + sellerColumn + " = ANY (?) OR " + buyerColumn + " = ANY (?))", ids, ids);
   }
 
-  /** The arguments of {@link #sql} for the same columns, to append to a statement's argument list. */
-  public void bind(java.util.List<Object> args, boolean withBuyer) {
-    if (all) {
-      return;
-    }
-    String[] ids = taxIds.toArray(String[]::new);
-    args.add(ids);
-    if (withBuyer) {
-      args.add(ids);
-    }
+  /** As {@link #where(String, String)} for a table that records the seller only (the outcome and audit tables). */
+  public Where where(String sellerColumn) {
+    return all ? Where.always() : Where.always().and(sellerColumn + " = ANY (?)", (Object) ids());
+  }
+
+  private String[] ids() {
+    return taxIds.toArray(String[]::new);
   }
 
   /** For logs: how many taxpayers, never which. */

@@ -1,11 +1,13 @@
 package io.invoicesync.api;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 
 /** Configuration of the query API; validated at start-up, every key documented with its default. */
 public final class QueryApiConfig extends AbstractConfig {
@@ -62,8 +64,8 @@ public final class QueryApiConfig extends AbstractConfig {
       .define(SOURCE_SLOT, Type.STRING, "invoice_sync", Importance.LOW, "Ingest's replication slot, whose lag status reports.")
       .define(BIND_ADDRESS, Type.STRING, "0.0.0.0", Importance.MEDIUM, "Address the API listens on (127.0.0.1: this host only).")
       .define(AUTH_MODE, Type.STRING, null, ConfigDef.LambdaValidator.with((name, value) -> {
-        if (value != null && !java.util.List.of("none", "jwt").contains(value)) {
-          throw new org.apache.kafka.common.config.ConfigException(name, value, "must be 'jwt' or 'none'");
+        if (value != null && !List.of("none", "jwt").contains(value)) {
+          throw new ConfigException(name, value, "must be 'jwt' or 'none'");
         }
       }, () -> "[none, jwt]"), Importance.HIGH,
           "'jwt': every request but /health needs an OAuth2 bearer token (JWT) with the route's scope, and sees only the invoices of "

@@ -1,8 +1,10 @@
 package io.invoicesync.cli.audit;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.invoicesync.outcomes.audit.TopicScan;
 import io.invoicesync.outcomes.audit.AuditVerifier;
-import io.invoicesync.schemas.Stage;
+import io.invoicesync.outcomes.view.AuditEntryView;
+import io.invoicesync.cli.internal.KafkaConnection;
 import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,21 +15,21 @@ import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.SerdeFactory;
-import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -42,22 +44,22 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code invoice-sync audit}: auditors verify, read and export the hash-chained audit trail, without an engineer.
- *
- * <p>Size: about 400 lines: the three subcommands share one connection set-up and one way of reading
- * a partition's chain; splitting them would repeat both.
+ * The three subcommands share one connection set-up ({@link Connection}) and read the topic with
+ * {@link TopicScan}; {@code history} shows entries as {@link AuditEntryView}, the shape the API's
+ * audit endpoint and traces show, and {@code export} writes the hash's raw input ({@link ExportCommand.Entry}).
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = {"Verify, read and export the audit trail (invoices.audit): per-invoice hash chains plus periodic checkpoints.",
         "The hash formula is in sync-streams/README.md, so any tool can recompute it."},
-    subcommands = {AuditCommand.VerifyCommand.class, AuditCommand.HistoryCommand.class, AuditCommand.ExportCommand.class})
+    subcommands = {AuditCommand.VerifyCommand.class, AuditCommand.HistoryCommand.class, ExportCommand.class})
 public final class AuditCommand {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Where the audit trail is. */
   static final class Connection {
-    @picocli.CommandLine.Mixin
-    io.invoicesync.cli.internal.KafkaConnection kafka = new io.invoicesync.cli.internal.KafkaConnection();
+    @Mixin
+    KafkaConnection kafka = new KafkaConnection();
 
     @Option(names = "--registry", description = "Schema registry URL, when the audit was written with one (default: the configuration's, "
         + "or none: the built-in schema catalog).")
@@ -70,7 +72,7 @@ public final class AuditCommand {
     boolean noProgress;
 
     /** The Kafka client settings; the registry of --config unless --registry names one. */
-    Map<String, Object> client() throws java.io.IOException {
+    Map<String, Object> client() throws IOException {
       if (kafka.runConfig() != null && registry == null) {
         registry = kafka.runConfig().get("schema.registry.url");
       }
@@ -78,8 +80,8 @@ public final class AuditCommand {
     }
 
     /** The registry (and Apicurio's auth/TLS settings of --config) the audit was written with, or the built-in catalog. */
-    SerdeFactory serdes() throws java.io.IOException {
-      java.util.Map<String, String> options = kafka.runConfig() == null ? java.util.Map.of() : kafka.runConfig().values();
+    SerdeFactory serdes() throws IOException {
+      Map<String, String> options = kafka.runConfig() == null ? Map.of() : kafka.runConfig().values();
       return SerdeFactory.of(registry == null ? "" : registry, options);
     }
 
@@ -89,7 +91,7 @@ public final class AuditCommand {
         return null;
       }
       return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-          .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUnit(" records", 1).build();
+          .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" records", 1).build();
     }
   }
 
@@ -235,7 +237,7 @@ public final class AuditCommand {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      List<Map<String, Object>> rows = new ArrayList<>();
+      List<AuditEntryView> read = new ArrayList<>();
       AuditVerifier verifier = new AuditVerifier(id, null, null);
       try (TopicScan scan = new TopicScan(conn.client())) {
         Deserializer<AuditEntry> entries = conn.serdes().valueSerde(AuditEntry.class).deserializer();
@@ -246,18 +248,7 @@ public final class AuditCommand {
           if (id.equals(r.key())) {
             AuditEntry e = entries.deserialize(r.topic(), r.headers(), r.value());
             verifier.accept(r.partition(), r.offset(), e);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("offset", r.offset());
-            m.put("recordedAt", e.getRecordedAt().toString());
-            m.put("stage", Stage.idOf(e));
-            m.put("event", e.getEvent());
-            m.put("version", e.getVersion());
-            m.put("sourceLsn", e.getSource().getLsn());
-            m.put("detail", e.getDetail());
-            m.put("hash", e.getHash());
-            m.put("prevHash", e.getPrevHash());
-            m.put("hashOk", AuditChain.hash(e).equals(e.getHash()));
-            rows.add(m);
+            read.add(AuditEntryView.of(e, r.partition(), r.offset()));
           }
         }, n -> { });
       } catch (Exception e) {
@@ -265,139 +256,32 @@ public final class AuditCommand {
         return 2;
       }
       List<AuditVerifier.Problem> problems = verifier.finish(false);
+      Set<Long> altered = new HashSet<>(); // one partition: an offset names the entry
+      problems.stream().filter(p -> "ALTERED".equals(p.kind())).forEach(p -> altered.add(p.offset()));
+      List<AuditEntryView> rows = read.stream().map(e -> e.checked(!altered.contains(e.auditOffset()))).toList();
+      boolean verified = !rows.isEmpty() && problems.isEmpty();
       if (output.json()) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("invoiceId", id);
-        body.put("verified", !rows.isEmpty() && problems.isEmpty());
+        body.put("verified", verified);
         body.put("problems", problems);
-        body.put("entries", rows);
+        // "offset" is this command's published name for an entry's position; kept beside the view's auditOffset for scripts
+        body.put("entries", rows.stream().map(e -> ((ObjectNode) JSON.valueToTree(e)).put("offset", e.auditOffset())).toList());
         out.println(JSON.writeValueAsString(body));
       } else {
         out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, rows, List.of(
-            new Column().header("offset").with(m -> String.valueOf(m.get("offset"))),
-            new Column().header("recorded").with(m -> String.valueOf(m.get("recordedAt"))),
-            new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(m -> String.valueOf(m.get("stage"))),
-            new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(m -> String.valueOf(m.get("event"))),
-            new Column().header("v").with(m -> m.get("version") == null ? "" : m.get("version").toString()),
-            new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(60).with(m -> m.get("detail") == null ? "" : m.get("detail").toString()),
-            new Column().header("hash").with(m -> ((String) m.get("hash")).substring(0, 12) + ((Boolean) m.get("hashOk") ? "" : " ALTERED")))));
+            new Column().header("offset").with(e -> Long.toString(e.auditOffset())),
+            new Column().header("recorded").with(AuditEntryView::recordedAt),
+            new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(AuditEntryView::stage),
+            new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(AuditEntryView::event),
+            new Column().header("v").with(e -> e.version() == null ? "" : e.version().toString()),
+            new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(60).with(e -> e.detail() == null ? "" : e.detail()),
+            new Column().header("hash").with(e -> e.hash().substring(0, 12) + (e.hashOk() ? "" : " ALTERED")))));
         problems.forEach(p -> out.println(p.kind() + " at offset " + p.offset() + ": " + p.message()));
-        out.println(rows.isEmpty() ? "no audit entry for " + id : problems.isEmpty() ? "chain verified" : "chain BROKEN");
+        out.println(rows.isEmpty() ? "no audit entry for " + id : verified ? "chain verified" : "chain BROKEN");
       }
       out.flush();
-      return !rows.isEmpty() && problems.isEmpty() ? 0 : 1;
-    }
-  }
-
-  @Command(name = "export", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
-      description = {"Export audit entries recorded in [--from, --to) as JSON lines or CSV, every field the hash covers included,",
-          "so the chain can be re-verified from the file alone."},
-      footer = {"", "Example:", "  invoice-sync audit export --bootstrap localhost:9092 --from 2026-11-01 --to 2026-12-01 --seller 91440300MA5ETUPW89 --format csv --out nov.csv"})
-  static final class ExportCommand implements Callable<Integer> {
-    @Mixin
-    Connection conn;
-    @Option(names = "--from", required = true, description = "Entries recorded at or after TIME (ISO instant or date).")
-    String from;
-    @Option(names = "--to", required = true, description = "Entries recorded before TIME (ISO instant or date).")
-    String to;
-    @Option(names = "--seller", description = "Only invoices of this seller taxpayer id.")
-    String seller;
-    @Option(names = "--format", defaultValue = "jsonl", description = "jsonl or csv (default: ${DEFAULT-VALUE}).")
-    String format;
-    @Option(names = "--out", required = true, description = "The file to write.")
-    Path outFile;
-    @Spec
-    CommandSpec spec;
-
-    static final List<String> FIELDS = List.of("invoiceId", "event", "version", "sourceLsn", "sourceCommitTs", "digest", "detail", "prevHash",
-        "hash", "recordedAt", "stage", "capturedAt", "decidedAt", "invoiceCode", "invoiceNumber", "sellerTaxId", "partition", "offset");
-
-    @Override
-    public Integer call() throws Exception {
-      if (!format.equals("jsonl") && !format.equals("csv")) {
-        spec.commandLine().getErr().println("audit export: --format must be jsonl or csv, not " + format);
-        return 2;
-      }
-      Instant f = time("--from", from);
-      Instant t = time("--to", to);
-      long[] written = {0};
-      ObjectMapper line = new ObjectMapper();
-      try (BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8); TopicScan scan = new TopicScan(conn.client())) {
-        if (format.equals("csv")) {
-          w.write(String.join(",", FIELDS));
-          w.newLine();
-        }
-        Deserializer<AuditEntry> entries = conn.serdes().valueSerde(AuditEntry.class).deserializer();
-        List<TopicPartition> partitions = scan.partitions(conn.topic);
-        // by seller: every entry of each invoice whose chain ever names that seller (entries from before AuditEntry v2,
-        // and reports about an invoice that never synced, carry no seller; dropping them would leave holes in the chains)
-        java.util.Set<String> sellersInvoices = new java.util.HashSet<>();
-        if (seller != null) {
-          scan.scan(partitions, r -> {
-            AuditEntry e = entries.deserialize(r.topic(), r.headers(), r.value());
-            if (seller.equals(e.getSellerTaxId())) {
-              sellersInvoices.add(e.getInvoiceId());
-            }
-          }, n -> { });
-        }
-        try (ProgressBar bar = conn.progress("export", scan.size(partitions))) {
-          scan.scan(partitions, r -> {
-            AuditEntry e = entries.deserialize(r.topic(), r.headers(), r.value());
-            if (e.getRecordedAt().isBefore(f) || !e.getRecordedAt().isBefore(t) || (seller != null && !sellersInvoices.contains(e.getInvoiceId()))) {
-              return;
-            }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("invoiceId", e.getInvoiceId());
-            m.put("event", e.getEvent());
-            m.put("version", e.getVersion());
-            m.put("sourceLsn", e.getSource().getLsn());
-            m.put("sourceCommitTs", e.getSource().getCommitTs().toEpochMilli());
-            m.put("digest", e.getDigest());
-            m.put("detail", e.getDetail());
-            m.put("prevHash", e.getPrevHash());
-            m.put("hash", e.getHash());
-            m.put("recordedAt", e.getRecordedAt().toEpochMilli());
-            m.put("stage", e.getStage());
-            m.put("capturedAt", e.getCapturedAt() == null ? null : e.getCapturedAt().toEpochMilli());
-            m.put("decidedAt", e.getDecidedAt() == null ? null : e.getDecidedAt().toEpochMilli());
-            m.put("invoiceCode", e.getInvoiceCode());
-            m.put("invoiceNumber", e.getInvoiceNumber());
-            m.put("sellerTaxId", e.getSellerTaxId());
-            m.put("partition", r.partition());
-            m.put("offset", r.offset());
-            try {
-              if (format.equals("jsonl")) {
-                w.write(line.writeValueAsString(m));
-              } else {
-                List<String> cells = new ArrayList<>();
-                for (String k : FIELDS) {
-                  cells.add(csv(m.get(k)));
-                }
-                w.write(String.join(",", cells));
-              }
-              w.newLine();
-            } catch (java.io.IOException io) {
-              throw new java.io.UncheckedIOException(io);
-            }
-            written[0]++;
-          }, step(bar));
-        }
-      } catch (Exception e) {
-        spec.commandLine().getErr().println("audit export: " + e.getMessage());
-        return 2;
-      }
-      spec.commandLine().getOut().println(written[0] + " audit entries written to " + outFile);
-      spec.commandLine().getOut().flush();
-      return 0;
-    }
-
-    /** RFC 4180: quoted when it holds a comma, quote or line break; empty for null. */
-    static String csv(Object v) {
-      if (v == null) {
-        return "";
-      }
-      String s = v.toString();
-      return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+      return verified ? 0 : 1;
     }
   }
 }

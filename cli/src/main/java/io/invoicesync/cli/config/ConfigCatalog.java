@@ -1,13 +1,19 @@
 package io.invoicesync.cli.config;
 
+import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.invoicesync.api.QueryApiConfig;
+import io.invoicesync.cli.internal.LogSetup;
 import io.invoicesync.cli.management.ManagementConfig;
-import io.invoicesync.outcomes.reconcile.ReconcileConfig;
 import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.outcomes.reconcile.ReconcileConfig;
 import io.invoicesync.projector.ProjectorConfig;
 import io.invoicesync.schemas.KafkaClients;
+import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.streams.SyncStreamsConfig;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,9 +57,9 @@ public final class ConfigCatalog {
       new PassThrough("security.protocol / sasl.* / ssl.*", "every Kafka client of every component (the cluster's security settings, shared)",
           k -> false),
       new PassThrough("config.providers.", "Kafka's config providers resolving ${provider:path:key} in any value (env, file, directory)", k -> true),
-      new PassThrough(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX, "the Apicurio serdes of every component and of the CLI, "
+      new PassThrough(SerdeFactory.APICURIO_PREFIX, "the Apicurio serdes of every component and of the CLI, "
           + "as Apicurio names them (auth.username/password, auth.client.id/secret, tls.truststore.*, retry-count, auto-register, ...)",
-          k -> ConfigCatalog.APICURIO_KEYS.contains(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX + k)),
+          k -> ConfigCatalog.APICURIO_KEYS.contains(SerdeFactory.APICURIO_PREFIX + k)),
       new PassThrough("ingest." + IngestConfig.DEBEZIUM_PREFIX, "Debezium's PostgreSQL connector and engine (e.g. database.sslmode), "
           + "except what ingest relies on", k -> true),
       new PassThrough("ingest." + IngestConfig.PRODUCER_PREFIX, "ingest's Kafka producer (tuning; idempotence and acks are fixed)",
@@ -73,12 +79,12 @@ public final class ConfigCatalog {
 
   private static Set<String> apicurioKeys() {
     Set<String> keys = new TreeSet<>();
-    for (java.lang.reflect.Field f : io.apicurio.registry.resolver.config.SchemaResolverConfig.class.getFields()) {
-      if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+    for (Field f : SchemaResolverConfig.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
         try {
           String v = (String) f.get(null);
-          if (v.startsWith(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX)
-              && !v.equals(io.apicurio.registry.resolver.config.SchemaResolverConfig.REGISTRY_URL)) {
+          if (v.startsWith(SerdeFactory.APICURIO_PREFIX)
+              && !v.equals(SchemaResolverConfig.REGISTRY_URL)) {
             keys.add(v);
           }
         } catch (IllegalAccessException e) {
@@ -113,7 +119,7 @@ public final class ConfigCatalog {
     private static Set<String> compute() {
       Set<String> keys = new TreeSet<>(SHARED.keySet());
       components().forEach((prefix, def) -> def.names().forEach(n -> keys.add(prefix + "." + n)));
-      return java.util.Collections.unmodifiableSet(keys);
+      return Collections.unmodifiableSet(keys);
     }
   }
 
@@ -160,7 +166,7 @@ public final class ConfigCatalog {
   }
 
   private static List<String> passThroughCandidates(PassThrough p) {
-    if (p.prefix().equals(io.invoicesync.schemas.SerdeFactory.APICURIO_PREFIX)) {
+    if (p.prefix().equals(SerdeFactory.APICURIO_PREFIX)) {
       return List.copyOf(APICURIO_KEYS);
     }
     Set<String> names = p.prefix().endsWith("consumer.") ? ConsumerConfig.configNames()
@@ -198,9 +204,9 @@ public final class ConfigCatalog {
     m.put("bootstrap.servers", "Kafka bootstrap servers (shared).");
     m.put("schema.registry.url", "Apicurio Registry core API v3 URL (shared). Empty = registry-less: schemas resolve from the built-in catalog.");
     m.put("topics.replication.factor", "Replication factor of the topics invoice-sync creates; -1 = the broker's default.");
-    m.put(io.invoicesync.cli.internal.LogSetup.FORMAT, "Log format of 'run': text, or json (one object per line with MDC fields: component, "
+    m.put(LogSetup.FORMAT, "Log format of 'run': text, or json (one object per line with MDC fields: component, "
         + "invoice, topic, partition, offset).");
-    m.put(io.invoicesync.cli.internal.LogSetup.FILE, "Log file of 'run'; empty = stdout (as container platforms collect it).");
+    m.put(LogSetup.FILE, "Log file of 'run'; empty = stdout (as container platforms collect it).");
     m.put(AbstractConfig.CONFIG_PROVIDERS_CONFIG, "Kafka config providers for secrets in any value, e.g. 'env,file' with config.providers.env.class="
         + "org.apache.kafka.common.config.provider.EnvVarConfigProvider and config.providers.file.class="
         + "org.apache.kafka.common.config.provider.FileConfigProvider, then ${env:NAME} or ${file:/path/secret.properties:key}.");

@@ -1,10 +1,13 @@
 package io.invoicesync.cli.dlt;
 
-import io.invoicesync.schemas.Stage;
 import io.invoicesync.schemas.DeadLetterHeaders;
+import io.invoicesync.schemas.ReplayHeaders;
+import io.invoicesync.schemas.Stage;
+import io.invoicesync.schemas.Topics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HexFormat;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -28,7 +31,7 @@ public record DeadLetter(ConsumerRecord<byte[], byte[]> record, String conventio
 
   /** How often this record was replayed before it landed here again (the replay-count header it carries; 0 when never). */
   public int replayCount() {
-    String c = str(record.headers(), io.invoicesync.schemas.ReplayHeaders.COUNT);
+    String c = str(record.headers(), ReplayHeaders.COUNT);
     try {
       return c == null ? 0 : Integer.parseInt(c.trim());
     } catch (NumberFormatException e) {
@@ -38,7 +41,7 @@ public record DeadLetter(ConsumerRecord<byte[], byte[]> record, String conventio
 
   /** True for a dead letter of the projector (its state was valid; only writing it to the store failed). */
   public boolean fromProjector() {
-    return Stage.PROJECTOR.id().equals(stage) || (originalTopic != null && originalTopic.startsWith(io.invoicesync.schemas.Topics.SYNCED.name()));
+    return Stage.PROJECTOR.id().equals(stage) || (originalTopic != null && originalTopic.startsWith(Topics.SYNCED.name()));
   }
 
   public Instant time() {
@@ -89,7 +92,7 @@ public record DeadLetter(ConsumerRecord<byte[], byte[]> record, String conventio
   public static String printable(byte[] v) {
     String s = new String(v, StandardCharsets.UTF_8);
     boolean text = s.chars().allMatch(c -> c == '\n' || c == '\t' || c == '\r' || (c >= 0x20 && c != 0xFFFD));
-    return text ? s : "0x" + java.util.HexFormat.of().formatHex(v);
+    return text ? s : "0x" + HexFormat.of().formatHex(v);
   }
 
   private static String str(Headers h, String key) {

@@ -1,8 +1,8 @@
 package io.invoicesync.cli.dlt;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.internal.KafkaConnection;
 import io.invoicesync.cli.internal.OutputOption;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,7 +62,7 @@ public final class DltCommand {
     try {
       return Instant.parse(since);
     } catch (DateTimeParseException e) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([smhd])").matcher(since.trim());
+      Matcher m = Pattern.compile("(\\d+)([smhd])").matcher(since.trim());
       if (!m.matches()) {
         throw new IllegalArgumentException("--since '" + since + "' is neither an ISO instant (2026-11-25T08:00:00Z) nor an age like 30m, 2h, 7d");
       }
@@ -137,7 +139,7 @@ public final class DltCommand {
       PrintWriter out = spec.commandLine().getOut();
       try (DeadLetterReader reader = new DeadLetterReader(kafka.clientConfig())) {
         DeadLetter d = reader.readOne(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
-        java.util.Map<String, String> options = kafka.runConfig() == null ? Map.of() : kafka.runConfig().values();
+        Map<String, String> options = kafka.runConfig() == null ? Map.of() : kafka.runConfig().values();
         if ((registry == null || registry.isBlank()) && options.get("schema.registry.url") != null) {
           registry = options.get("schema.registry.url"); // the run configuration's registry, as audit does
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.schemas.ReplayHeaders;
 import io.invoicesync.schemas.RetryHeaders;
 import io.invoicesync.schemas.Topics;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -82,10 +83,10 @@ final class ReplayCommand implements Callable<Integer> {
     int noOrigin = 0;
     long t0 = System.nanoTime();
     long lastProgress = t0;
-    Map<String, Object> producerConfig = new java.util.HashMap<>(sel.kafka.clientConfig());
+    Map<String, Object> producerConfig = new HashMap<>(sel.kafka.clientConfig());
     producerConfig.put("acks", "all");
     producerConfig.put("enable.idempotence", true);
-    producerConfig.put("max.request.size", io.invoicesync.schemas.Topics.MAX_RECORD_BYTES); // a dead letter of an invoice with many lines
+    producerConfig.put("max.request.size", Topics.MAX_RECORD_BYTES); // a dead letter of an invoice with many lines
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = 0; i < chosen.size(); i++) {
         DeadLetter d = chosen.get(i);
@@ -178,7 +179,7 @@ final class ReplayCommand implements Callable<Integer> {
       }
     } catch (IllegalArgumentException noTopicYet) {
       return counts;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("cannot read the replay audit topic " + auditTopic + ": " + e.getMessage(), e);
     }
     return counts;

@@ -1,11 +1,13 @@
 package io.invoicesync.cli.management;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 
 /** The management port every {@code run} process serves: health for orchestrators, metrics for Prometheus. Keys under {@code management.}. */
 public final class ManagementConfig extends AbstractConfig {
@@ -36,8 +38,8 @@ public final class ManagementConfig extends AbstractConfig {
       return i;
     }
     try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
       return "unknown";
     }
   }

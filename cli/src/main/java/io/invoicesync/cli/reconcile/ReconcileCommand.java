@@ -1,14 +1,15 @@
 package io.invoicesync.cli.reconcile;
 
-import io.invoicesync.outcomes.reconcile.Resyncer;
-import io.invoicesync.outcomes.reconcile.Reconciler;
-import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
 import com.github.freva.asciitable.Column;
 import com.github.freva.asciitable.HorizontalAlign;
+import io.invoicesync.cli.internal.OutputOption;
 import io.invoicesync.cli.internal.RunConfig;
+import io.invoicesync.outcomes.reconcile.Reconciler;
+import io.invoicesync.outcomes.reconcile.Resyncer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import me.tongfei.progressbar.ProgressBar;
@@ -24,9 +26,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code invoice-sync reconcile}: prove that nothing is missing between the issuing database and the query store. */
 @Command(name = "reconcile", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
@@ -114,7 +116,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         }
         RunConfig rc = RunConfig.load(config);
         Resyncer resyncer = rc.resyncer();
-        java.util.Set<String> ids = report.alarmIds();
+        Set<String> ids = report.alarmIds();
         if (ids.size() > maxRepair) {
           throw new IllegalArgumentException(ids.size() + " invoices to repair, more than --max-repair " + maxRepair);
         }
@@ -142,7 +144,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     return report.alarming() ? 1 : 0;
   }
 
-  Reconciler reconciler() throws java.io.IOException {
+  Reconciler reconciler() throws IOException {
     RunConfig rc = config != null ? RunConfig.load(config) : RunConfig.of(Map.of());
     if (config == null && (sourceUrl == null || storeUrl == null)) {
       throw new IllegalArgumentException("give --config, or both --source-url and --store-url");

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Verifies {@code invoices.audit} the way an auditor would, with nothing but the topic and the
@@ -60,7 +61,7 @@ public final class AuditVerifier {
     String last = chain.isEmpty() ? null : chain.get(chain.size() - 1).hash();
     if (chain.isEmpty() && e.getPrevHash() != null) {
       report(e, partition, offset, "MISSING", "the first entry of the invoice on the topic links to an earlier entry that is not there");
-    } else if (!chain.isEmpty() && !java.util.Objects.equals(e.getPrevHash(), last)) {
+    } else if (!chain.isEmpty() && !Objects.equals(e.getPrevHash(), last)) {
       Link same = find(chain, e.getHash());
       Link earlier = find(chain, e.getPrevHash());
       if (same != null) {

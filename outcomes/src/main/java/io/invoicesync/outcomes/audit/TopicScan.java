@@ -2,6 +2,7 @@ package io.invoicesync.outcomes.audit;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -43,7 +44,7 @@ public final class TopicScan implements AutoCloseable {
     }
     List<TopicPartition> out = new ArrayList<>();
     infos.forEach(i -> out.add(new TopicPartition(i.topic(), i.partition())));
-    out.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
+    out.sort(Comparator.comparingInt(TopicPartition::partition));
     return out;
   }
 

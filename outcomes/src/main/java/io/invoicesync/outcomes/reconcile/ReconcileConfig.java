@@ -1,12 +1,15 @@
 package io.invoicesync.outcomes.reconcile;
 
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 
 /** Scheduled reconciliation in {@code run} and {@code demo} (keys under {@code reconcile.}); validated at start-up. */
 public final class ReconcileConfig extends AbstractConfig {
@@ -52,9 +55,9 @@ public final class ReconcileConfig extends AbstractConfig {
     if (v.isEmpty()) {
       return getLong(INTERVAL_MS);
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(v);
+    Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(v);
     if (!m.matches()) {
-      throw new org.apache.kafka.common.config.ConfigException("reconcile." + INTERVAL, v, "not a duration: use e.g. 300s, 5m, 1h or milliseconds");
+      throw new ConfigException("reconcile." + INTERVAL, v, "not a duration: use e.g. 300s, 5m, 1h or milliseconds");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2) == null ? "ms" : m.group(2)) {

@@ -1,5 +1,6 @@
 package io.invoicesync.outcomes.reconcile;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -114,7 +115,7 @@ public final class ReconcileScheduler implements AutoCloseable {
     }
   }
 
-  private void record(Reconciler.Report report) throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
+  private void record(Reconciler.Report report) throws SQLException, JsonProcessingException {
     List<Reconciler.Difference> kept = new ArrayList<>(report.differences());
     kept.sort(Comparator.comparing((Reconciler.Difference d) -> !d.kind().alarm()));
     Reconciler.Report capped = new Reconciler.Report(report.startedAt(), report.seconds(), report.sourceInvoices(), report.storeInvoices(),

@@ -1,5 +1,6 @@
 package io.invoicesync.outcomes.reconcile;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,11 +13,20 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Repairs through the source: asks ingest to re-read named invoices from the issuing database with
@@ -57,13 +67,13 @@ public final class Resyncer {
   }
 
   /** Where the notifications topic ends now: notifications after this are the ones a signal sent now causes. */
-  public Map<org.apache.kafka.common.TopicPartition, Long> notificationMark() {
+  public Map<TopicPartition, Long> notificationMark() {
     if (notificationsTopic == null) {
       return Map.of();
     }
     try (var c = consumer()) {
       var parts = c.partitionsFor(notificationsTopic, Duration.ofSeconds(10)).stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       return parts.isEmpty() ? Map.of() : c.endOffsets(parts);
     }
   }
@@ -72,7 +82,7 @@ public final class Resyncer {
    * Waits for Debezium's notification that an incremental snapshot completed (aggregate type
    * "Incremental Snapshot", type COMPLETED) after {@code mark}; false when none came in time.
    */
-  public boolean awaitSnapshotCompleted(Map<org.apache.kafka.common.TopicPartition, Long> mark, Duration timeout) {
+  public boolean awaitSnapshotCompleted(Map<TopicPartition, Long> mark, Duration timeout) {
     if (notificationsTopic == null || mark.isEmpty()) {
       return false;
     }
@@ -87,7 +97,7 @@ public final class Resyncer {
             if ("Incremental Snapshot".equals(n.path("aggregate_type").asText()) && "COMPLETED".equals(n.path("type").asText())) {
               return true;
             }
-          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          } catch (JsonProcessingException e) {
             // not a notification of ours: skip it
           }
         }
@@ -96,13 +106,13 @@ public final class Resyncer {
     return false;
   }
 
-  private org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer() {
-    java.util.Properties p = new java.util.Properties();
+  private KafkaConsumer<String, String> consumer() {
+    Properties p = new Properties();
     p.putAll(kafka);
     p.put("enable.auto.commit", false);
     p.put("client.id", "invoice-sync-resync");
-    return new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
-        new org.apache.kafka.common.serialization.StringDeserializer());
+    return new KafkaConsumer<>(p, new StringDeserializer(),
+        new StringDeserializer());
   }
 
   /** @param signalTable the signal table (schema.table), or null when signals go through Kafka ({@link #withKafkaSignals}) */
@@ -177,7 +187,7 @@ public final class Resyncer {
           ps.setString(1, "resync-" + UUID.randomUUID());
           ps.setString(2, JSON.writeValueAsString(data));
           ps.executeUpdate();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
           throw new IllegalStateException(e);
         }
       }
@@ -194,19 +204,19 @@ public final class Resyncer {
   }
 
   private void signalThroughKafka(List<String> all) {
-    java.util.Properties p = new java.util.Properties();
+    Properties p = new Properties();
     p.putAll(kafka);
     p.put("acks", "all");
-    try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
-        new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+    try (var producer = new KafkaProducer<String, String>(p,
+        new StringSerializer(), new StringSerializer())) {
       for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
         List<String> chunk = all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL));
         Map<String, Object> data = Map.of("data-collections", List.of(invoiceTable), "type", "incremental",
             "additional-conditions", List.of(Map.of("data-collection", invoiceTable, "filter", filter(chunk))));
         String value = JSON.writeValueAsString(Map.of("type", "execute-snapshot", "data", data));
-        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
+        producer.send(new ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
       }
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | java.util.concurrent.ExecutionException e) {
+    } catch (JsonProcessingException | ExecutionException e) {
       throw new IllegalStateException("cannot send the signal to " + signalsTopic + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -218,7 +228,7 @@ public final class Resyncer {
    * Waits until every id has a RESYNC decision recorded since {@code since} and is no longer in
    * flight; returns the ids still waiting when {@code timeout} passed (empty: all done).
    */
-  public Set<String> await(Set<String> ids, Instant since, Duration timeout, java.util.function.IntConsumer progress)
+  public Set<String> await(Set<String> ids, Instant since, Duration timeout, IntConsumer progress)
       throws SQLException, InterruptedException {
     Set<String> waiting = new TreeSet<>(ids);
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,10 +55,10 @@ public final class RuleMessages {
   /** Violations read back from jsonb (which orders keys its own way) in the order of the contract: code, field, value, expected, message. */
   @SuppressWarnings("unchecked")
   public static List<Map<String, Object>> ordered(List<?> violations) {
-    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    List<Map<String, Object>> out = new ArrayList<>();
     for (Object o : violations) {
       Map<String, Object> v = (Map<String, Object>) o;
-      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      Map<String, Object> m = new LinkedHashMap<>();
       for (String k : List.of("code", "field", "value", "expected", "message")) {
         m.put(k, v.get(k));
       }

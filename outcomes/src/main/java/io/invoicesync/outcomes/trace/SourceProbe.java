@@ -1,13 +1,15 @@
 package io.invoicesync.outcomes.trace;
 
-import io.invoicesync.outcomes.Sql;
 import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.outcomes.Where;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -64,14 +66,12 @@ public final class SourceProbe {
   }
 
   /** Ids of invoices with this number (and code, when given) in the issuing database, of the tenant's taxpayers. */
-  public java.util.List<String> idsByNumber(Tenant tenant, String number, String code) throws SQLException {
+  public List<String> idsByNumber(Tenant tenant, String number, String code) throws SQLException {
+    Where w = tenant.where("seller_tax_id", "buyer_tax_id").and("invoice_number = ?", number).andIfPresent("invoice_code = ?", code);
     try (Connection c = source.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table + " WHERE invoice_number = ? AND (?::text IS NULL OR invoice_code = ?)"
-             + tenant.sql("seller_tax_id", "buyer_tax_id") + " LIMIT 10")) {
-      java.util.List<Object> args = new java.util.ArrayList<>(java.util.Arrays.asList(number, code, code));
-      tenant.bind(args, true);
-      Sql.bind(ps, args);
-      java.util.List<String> ids = new java.util.ArrayList<>();
+         PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table + " WHERE " + w.sql() + " LIMIT 10")) {
+      w.bind(ps);
+      List<String> ids = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           ids.add(rs.getString(1));

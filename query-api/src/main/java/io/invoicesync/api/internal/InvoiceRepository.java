@@ -1,56 +1,53 @@
 package io.invoicesync.api.internal;
 
-import io.invoicesync.outcomes.trace.RuleMessages;
-import io.invoicesync.outcomes.Sql;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.outcomes.Where;
+import io.invoicesync.outcomes.trace.RuleMessages;
+import io.invoicesync.outcomes.view.InvoiceView;
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * Reads the query store (the projector's schema) into the JSON shape of the API. Every method takes
- * the caller's {@link Tenant} and applies it in its SQL: rows where neither seller nor buyer is one
- * of the tenant's tax ids are never read.
+ * Reads the query store (the projector's schema and the outcome recorder's tables) into the API's
+ * shapes. Every method takes the caller's {@link Tenant} and starts its condition from it
+ * ({@link Tenant#where}): rows where neither seller nor buyer is one of the tenant's tax ids are never read.
  */
 public final class InvoiceRepository {
 
-  /** Search filters; null fields are not applied. */
-  public record Filter(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status, String invoiceNumber,
-                       String invoiceCode, BigDecimal minAmount, BigDecimal maxAmount) {
+  /** One page of a keyset-paginated list, and the position after its last item when there is more. */
+  public record Page<T, K>(List<T> items, K next) {
   }
 
-  /** Rejection search filters; null fields are not applied. {@code from}/{@code to} bound the rejection date (UTC). */
-  public record RejectionFilter(String sellerTaxId, String buyerTaxId, String code, LocalDate from, LocalDate to, String invoiceNumber) {
+  /** A latest rejection as {@code GET /api/v1/rejections} lists it: the invoice's identity and totals flat, every violation. */
+  public record Rejection(String invoiceId, String invoiceCode, String invoiceNumber, String invoiceType, String issueDate, String sellerName,
+                          String sellerTaxId, String buyerName, BigDecimal totalAmount, BigDecimal totalTax, BigDecimal grandTotal,
+                          String rejectedAt, String sourceCommitTs, List<String> codes, List<Map<String, Object>> violations,
+                          String currentOutcome, String trace) {
   }
 
-  /** A keyset position in a time-ordered list: the last (time, id) of the previous page. */
-  public record TimeCursor(OffsetDateTime at, String id) {
+  /** An invoice the outcome recorder holds, as {@code GET /api/v1/invoices?outcome=} lists it. */
+  public record Recorded(String invoiceId, String outcome, String lastEvent, String invoiceCode, String invoiceNumber, String sellerTaxId,
+                         Integer latestVersion, Integer visibleVersion, String updatedAt, String trace) {
   }
 
-  public record TimePage(List<Map<String, Object>> items, TimeCursor next) {
-  }
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A keyset position: the last (issue date, id) of the previous page. */
-  public record Cursor(LocalDate issueDate, String id) {
-  }
-
-  public record Page(List<Map<String, Object>> items, Cursor next) {
-  }
-
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-  private final DataSource dataSource;
+  private final DataSource lookups;
   private final DataSource searches;
 
   /**
@@ -59,17 +56,17 @@ public final class InvoiceRepository {
    *                 bulkhead, so that slow searches cannot starve lookups
    */
   public InvoiceRepository(DataSource lookups, DataSource searches) {
-    this.dataSource = lookups;
+    this.lookups = lookups;
     this.searches = searches;
   }
 
-  public Optional<Map<String, Object>> find(Tenant tenant, String id) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      Map<String, Object> invoice;
-      List<Object> args = new ArrayList<>(List.of(id));
-      tenant.bind(args, true);
-      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice WHERE id = ?" + tenant.sql("seller_tax_id", "buyer_tax_id"))) {
-        Sql.bind(ps, args);
+  /** The invoice with its lines, if the tenant may see it. */
+  public Optional<InvoiceView> find(Tenant tenant, String id) throws SQLException {
+    try (Connection c = lookups.getConnection()) {
+      InvoiceView invoice;
+      Where w = tenant.where("seller_tax_id", "buyer_tax_id").and("id = ?", id);
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice WHERE " + w.sql())) {
+        w.bind(ps);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
             return Optional.empty();
@@ -77,7 +74,7 @@ public final class InvoiceRepository {
           invoice = header(rs);
         }
       }
-      List<Map<String, Object>> lines = new ArrayList<>();
+      List<InvoiceView.Line> lines = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_line WHERE invoice_id = ? ORDER BY line_no")) {
         ps.setString(1, id);
         try (ResultSet rs = ps.executeQuery()) {
@@ -86,284 +83,151 @@ public final class InvoiceRepository {
           }
         }
       }
-      invoice.put("lines", lines);
-      return Optional.of(invoice);
+      return Optional.of(invoice.withLines(lines));
     }
   }
 
-  /** One page, newest issue date first; ties broken by id, both descending (keyset pagination). */
-  public Page search(Tenant tenant, Filter f, Cursor after, int limit) throws SQLException {
-    StringBuilder sql = new StringBuilder("SELECT i.*, (SELECT count(*) FROM invoice_line l WHERE l.invoice_id = i.id) AS line_count FROM invoice i WHERE true");
-    List<Object> args = new ArrayList<>();
-    sql.append(tenant.sql("i.seller_tax_id", "i.buyer_tax_id"));
-    tenant.bind(args, true);
-    if (f.sellerTaxId() != null) {
-      sql.append(" AND seller_tax_id = ?");
-      args.add(f.sellerTaxId());
-    }
-    if (f.buyerTaxId() != null) {
-      sql.append(" AND buyer_tax_id = ?");
-      args.add(f.buyerTaxId());
-    }
-    if (f.from() != null) {
-      sql.append(" AND issue_date >= ?");
-      args.add(java.sql.Date.valueOf(f.from()));
-    }
-    if (f.to() != null) {
-      sql.append(" AND issue_date <= ?");
-      args.add(java.sql.Date.valueOf(f.to()));
-    }
-    if (f.status() != null) {
-      sql.append(" AND status = ?");
-      args.add(f.status());
-    }
-    if (f.invoiceNumber() != null) {
-      sql.append(" AND invoice_number = ?");
-      args.add(f.invoiceNumber());
-    }
-    if (f.invoiceCode() != null) {
-      sql.append(" AND invoice_code = ?");
-      args.add(f.invoiceCode());
-    }
-    if (f.minAmount() != null) {
-      sql.append(" AND grand_total >= ?");
-      args.add(f.minAmount());
-    }
-    if (f.maxAmount() != null) {
-      sql.append(" AND grand_total <= ?");
-      args.add(f.maxAmount());
-    }
+  /** One page of visible invoices, newest issue date first; ties broken by id, both descending (keyset pagination). */
+  public Page<InvoiceView, Cursors.DateKey> search(Tenant tenant, InvoiceSearch f, Cursors.DateKey after) throws SQLException {
+    Where w = tenant.where("i.seller_tax_id", "i.buyer_tax_id")
+        .andIfPresent("seller_tax_id = ?", f.sellerTaxId())
+        .andIfPresent("buyer_tax_id = ?", f.buyerTaxId())
+        .andIfPresent("issue_date >= ?", f.from() == null ? null : Date.valueOf(f.from()))
+        .andIfPresent("issue_date <= ?", f.to() == null ? null : Date.valueOf(f.to()))
+        .andIfPresent("status = ?", f.status())
+        .andIfPresent("invoice_number = ?", f.invoiceNumber())
+        .andIfPresent("invoice_code = ?", f.invoiceCode())
+        .andIfPresent("grand_total >= ?", f.minAmount())
+        .andIfPresent("grand_total <= ?", f.maxAmount());
     if (after != null) {
-      sql.append(" AND (issue_date, id) < (?, ?)");
-      args.add(java.sql.Date.valueOf(after.issueDate()));
-      args.add(after.id());
+      w = w.and("(issue_date, id) < (?, ?)", Date.valueOf(after.issueDate()), after.id());
     }
-    sql.append(" ORDER BY issue_date DESC, id DESC LIMIT ?");
-    args.add(limit + 1);
-    KeyedPage<Cursor> page = keysetPage(sql.toString(), args, limit, rs -> {
-      Map<String, Object> h = header(rs);
-      h.put("lineCount", rs.getInt("line_count"));
-      return h;
-    }, rs -> new Cursor(rs.getDate("issue_date").toLocalDate(), rs.getString("id")));
-    return new Page(page.items(), page.next());
+    return keysetPage("SELECT i.*, (SELECT count(*) FROM invoice_line l WHERE l.invoice_id = i.id) AS line_count FROM invoice i WHERE "
+        + w.sql() + " ORDER BY issue_date DESC, id DESC LIMIT ?", w, f.limit(), rs -> header(rs).withLineCount(rs.getInt("line_count")),
+        rs -> new Cursors.DateKey(rs.getDate("issue_date").toLocalDate(), rs.getString("id")));
   }
 
   /** Latest rejections, newest first, keyset-paginated on (rejected_at, invoice id). */
-  public TimePage rejections(Tenant tenant, RejectionFilter f, TimeCursor after, int limit) throws SQLException {
-    StringBuilder sql = new StringBuilder("SELECT r.*, r.violations::text AS violations_json, o.outcome FROM invoice_rejection r "
-        + "LEFT JOIN invoice_outcome o ON o.invoice_id = r.invoice_id WHERE true");
-    List<Object> args = new ArrayList<>();
-    sql.append(tenant.sql("r.seller_tax_id", "r.buyer_tax_id"));
-    tenant.bind(args, true);
-    if (f.sellerTaxId() != null) {
-      sql.append(" AND r.seller_tax_id = ?");
-      args.add(f.sellerTaxId());
+  public Page<Rejection, Cursors.TimeKey> rejections(Tenant tenant, RejectionSearch f) throws SQLException {
+    Where w = tenant.where("r.seller_tax_id", "r.buyer_tax_id")
+        .andIfPresent("r.seller_tax_id = ?", f.sellerTaxId())
+        .andIfPresent("r.buyer_tax_id = ?", f.buyerTaxId())
+        .andIfPresent("? = ANY (string_to_array(r.codes, ','))", f.code())
+        .andIfPresent("r.invoice_number = ?", f.invoiceNumber())
+        .andIfPresent("r.rejected_at >= ?", startOfDayUtc(f.from()))
+        .andIfPresent("r.rejected_at < ?", startOfDayUtc(f.to() == null ? null : f.to().plusDays(1)));
+    if (f.after() != null) {
+      w = w.and("(r.rejected_at, r.invoice_id) < (?, ?)", f.after().at(), f.after().id());
     }
-    if (f.buyerTaxId() != null) {
-      sql.append(" AND r.buyer_tax_id = ?");
-      args.add(f.buyerTaxId());
-    }
-    if (f.code() != null) {
-      sql.append(" AND ? = ANY (string_to_array(r.codes, ','))");
-      args.add(f.code());
-    }
-    if (f.invoiceNumber() != null) {
-      sql.append(" AND r.invoice_number = ?");
-      args.add(f.invoiceNumber());
-    }
-    if (f.from() != null) {
-      sql.append(" AND r.rejected_at >= ?");
-      args.add(f.from().atStartOfDay().atOffset(java.time.ZoneOffset.UTC));
-    }
-    if (f.to() != null) {
-      sql.append(" AND r.rejected_at < ?");
-      args.add(f.to().plusDays(1).atStartOfDay().atOffset(java.time.ZoneOffset.UTC));
-    }
-    if (after != null) {
-      sql.append(" AND (r.rejected_at, r.invoice_id) < (?, ?)");
-      args.add(after.at());
-      args.add(after.id());
-    }
-    sql.append(" ORDER BY r.rejected_at DESC, r.invoice_id DESC LIMIT ?");
-    args.add(limit + 1);
-    KeyedPage<TimeCursor> page = keysetPage(sql.toString(), args, limit, rs -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      String id = rs.getString("invoice_id");
-      m.put("invoiceId", id);
-      m.put("invoiceCode", rs.getString("invoice_code"));
-      m.put("invoiceNumber", rs.getString("invoice_number"));
-      m.put("invoiceType", rs.getString("invoice_type"));
-      m.put("issueDate", rs.getDate("issue_date") == null ? null : rs.getDate("issue_date").toLocalDate().toString());
-      m.put("sellerName", rs.getString("seller_name"));
-      m.put("sellerTaxId", rs.getString("seller_tax_id"));
-      m.put("buyerName", rs.getString("buyer_name"));
-      m.put("totalAmount", rs.getBigDecimal("total_amount"));
-      m.put("totalTax", rs.getBigDecimal("total_tax"));
-      m.put("grandTotal", rs.getBigDecimal("grand_total"));
-      m.put("rejectedAt", ts(rs, "rejected_at"));
-      m.put("sourceCommitTs", ts(rs, "source_commit_ts"));
-      m.put("codes", List.of(rs.getString("codes").split(",")));
-      try {
-        m.put("violations", RuleMessages.ordered(JSON.readValue(rs.getString("violations_json"), List.class)));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
-      }
-      m.put("currentOutcome", rs.getString("outcome"));
-      m.put("trace", "/api/v1/invoices/" + id + "/trace");
-      return m;
-    }, rs -> new TimeCursor(rs.getObject("rejected_at", OffsetDateTime.class), rs.getString("invoice_id")));
-    return new TimePage(page.items(), page.next());
+    return keysetPage("SELECT r.*, r.violations::text AS violations_json, o.outcome FROM invoice_rejection r "
+        + "LEFT JOIN invoice_outcome o ON o.invoice_id = r.invoice_id WHERE " + w.sql() + " ORDER BY r.rejected_at DESC, r.invoice_id DESC LIMIT ?",
+        w, f.limit(), InvoiceRepository::rejection,
+        rs -> new Cursors.TimeKey(rs.getObject("rejected_at", OffsetDateTime.class), rs.getString("invoice_id")));
   }
 
   /**
-   * Invoices the outcome recorder holds with {@code outcome} (not VISIBLE), most recently changed
+   * Invoices the outcome recorder holds with {@code f.outcome()} (not VISIBLE), most recently changed
    * first. The recorder knows an invoice's seller, not its buyer: a buyer's token finds an invoice
    * here once it is visible or rejected, not while it is in flight.
    */
-  public TimePage byOutcome(Tenant tenant, String outcome, Filter f, TimeCursor after, int limit) throws SQLException {
-    StringBuilder sql = new StringBuilder("SELECT * FROM invoice_outcome WHERE outcome = ?");
-    List<Object> args = new ArrayList<>(List.of(outcome));
-    sql.append(tenant.sql("seller_tax_id", null));
-    tenant.bind(args, false);
-    if (f.sellerTaxId() != null) {
-      sql.append(" AND seller_tax_id = ?");
-      args.add(f.sellerTaxId());
-    }
-    if (f.invoiceNumber() != null) {
-      sql.append(" AND invoice_number = ?");
-      args.add(f.invoiceNumber());
-    }
-    if (f.invoiceCode() != null) {
-      sql.append(" AND invoice_code = ?");
-      args.add(f.invoiceCode());
-    }
+  public Page<Recorded, Cursors.TimeKey> byOutcome(Tenant tenant, InvoiceSearch f, Cursors.TimeKey after) throws SQLException {
+    Where w = tenant.where("seller_tax_id")
+        .and("outcome = ?", f.outcome().name())
+        .andIfPresent("seller_tax_id = ?", f.sellerTaxId())
+        .andIfPresent("invoice_number = ?", f.invoiceNumber())
+        .andIfPresent("invoice_code = ?", f.invoiceCode());
     if (after != null) {
-      sql.append(" AND (updated_at, invoice_id) < (?, ?)");
-      args.add(after.at());
-      args.add(after.id());
+      w = w.and("(updated_at, invoice_id) < (?, ?)", after.at(), after.id());
     }
-    sql.append(" ORDER BY updated_at DESC, invoice_id DESC LIMIT ?");
-    args.add(limit + 1);
-    KeyedPage<TimeCursor> page = keysetPage(sql.toString(), args, limit, rs -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      String id = rs.getString("invoice_id");
-      m.put("invoiceId", id);
-      m.put("outcome", rs.getString("outcome"));
-      m.put("lastEvent", rs.getString("last_event"));
-      m.put("invoiceCode", rs.getString("invoice_code"));
-      m.put("invoiceNumber", rs.getString("invoice_number"));
-      m.put("sellerTaxId", rs.getString("seller_tax_id"));
-      m.put("latestVersion", rs.getObject("latest_version"));
-      m.put("visibleVersion", rs.getObject("visible_version"));
-      m.put("updatedAt", ts(rs, "updated_at"));
-      m.put("trace", "/api/v1/invoices/" + id + "/trace");
-      return m;
-    }, rs -> new TimeCursor(rs.getObject("updated_at", OffsetDateTime.class), rs.getString("invoice_id")));
-    return new TimePage(page.items(), page.next());
+    return keysetPage("SELECT * FROM invoice_outcome WHERE " + w.sql() + " ORDER BY updated_at DESC, invoice_id DESC LIMIT ?", w, f.limit(),
+        rs -> new Recorded(rs.getString("invoice_id"), rs.getString("outcome"), rs.getString("last_event"), rs.getString("invoice_code"),
+            rs.getString("invoice_number"), rs.getString("seller_tax_id"), (Integer) rs.getObject("latest_version"),
+            (Integer) rs.getObject("visible_version"), ts(rs, "updated_at"), tracePath(rs.getString("invoice_id"))),
+        rs -> new Cursors.TimeKey(rs.getObject("updated_at", OffsetDateTime.class), rs.getString("invoice_id")));
   }
 
   private interface RowReader<T> {
     T read(ResultSet rs) throws SQLException;
   }
 
-  private record KeyedPage<K>(List<Map<String, Object>> items, K next) {
-  }
-
   /**
-   * Runs a keyset-page query whose last argument is {@code limit + 1}: the first {@code limit} rows,
-   * and the key of the last of them when there was one more row (the next page's cursor).
+   * Runs a keyset-page query whose last parameter, after {@code where}'s, is the LIMIT: reads
+   * {@code limit + 1} rows and returns the first {@code limit}, with the key of the last of them when
+   * there was one more (the next page's cursor).
    */
-  private <K> KeyedPage<K> keysetPage(String sql, List<Object> args, int limit, RowReader<Map<String, Object>> item, RowReader<K> key)
-      throws SQLException {
+  private <T, K> Page<T, K> keysetPage(String sql, Where where, int limit, RowReader<T> item, RowReader<K> key) throws SQLException {
     try (Connection c = searches.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      Sql.bind(ps, args);
-      List<Map<String, Object>> items = new ArrayList<>();
+      ps.setInt(where.bind(ps), limit + 1);
+      List<T> items = new ArrayList<>();
       K lastKept = null;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           if (items.size() == limit) {
-            return new KeyedPage<>(items, lastKept);
+            return new Page<>(items, lastKept);
           }
           items.add(item.read(rs));
           lastKept = key.read(rs);
         }
       }
-      return new KeyedPage<>(items, null);
+      return new Page<>(items, null);
     }
   }
 
-  /** Binds {@code args} in order; a {@code String[]} (a tenant's tax ids) as a text array. */
-
-  private static Map<String, Object> header(ResultSet rs) throws SQLException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", rs.getString("id"));
-    m.put("invoiceCode", rs.getString("invoice_code"));
-    m.put("invoiceNumber", rs.getString("invoice_number"));
-    m.put("invoiceType", rs.getString("invoice_type"));
-    m.put("issueDate", rs.getDate("issue_date") == null ? null : rs.getDate("issue_date").toLocalDate().toString());
-    Timestamp issuedAt = rs.getTimestamp("issued_at");
-    m.put("issuedAt", issuedAt == null ? null : issuedAt.toLocalDateTime().toString());
-    m.put("seller", party(rs, "seller"));
-    m.put("buyer", party(rs, "buyer"));
-    m.put("totalAmount", rs.getBigDecimal("total_amount"));
-    m.put("totalTax", rs.getBigDecimal("total_tax"));
-    m.put("grandTotal", rs.getBigDecimal("grand_total"));
-    m.put("status", rs.getString("status"));
-    m.put("riskFlag", rs.getString("risk_flag"));
-    if (rs.getString("blue_invoice_number") != null || rs.getString("blue_invoice_id") != null) {
-      Map<String, Object> red = new LinkedHashMap<>();
-      red.put("blueInvoiceId", rs.getString("blue_invoice_id"));
-      red.put("blueInvoiceCode", rs.getString("blue_invoice_code"));
-      red.put("blueInvoiceNumber", rs.getString("blue_invoice_number"));
-      red.put("blueIssueDate", rs.getDate("blue_issue_date") == null ? null : rs.getDate("blue_issue_date").toLocalDate().toString());
-      red.put("confirmationNo", rs.getString("red_confirmation_no"));
-      red.put("reason", rs.getObject("red_reason") == null ? null : rs.getInt("red_reason"));
-      m.put("redLetter", red);
-    } else {
-      m.put("redLetter", null);
+  private static Rejection rejection(ResultSet rs) throws SQLException {
+    String id = rs.getString("invoice_id");
+    List<Map<String, Object>> violations;
+    try {
+      violations = RuleMessages.ordered(JSON.readValue(rs.getString("violations_json"), List.class));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
     }
-    m.put("remarks", rs.getString("remarks"));
-    Map<String, Object> sync = new LinkedHashMap<>();
-    sync.put("version", rs.getInt("version"));
-    sync.put("digest", rs.getString("digest"));
-    sync.put("sourceLsn", rs.getLong("source_lsn"));
-    sync.put("sourceTxId", rs.getObject("source_tx_id"));
-    sync.put("sourceCommitTs", ts(rs, "source_commit_ts"));
-    sync.put("syncedAt", ts(rs, "synced_at"));
-    sync.put("projectedAt", ts(rs, "projected_at"));
-    m.put("sync", sync);
-    return m;
+    return new Rejection(id, rs.getString("invoice_code"), rs.getString("invoice_number"), rs.getString("invoice_type"),
+        date(rs, "issue_date"), rs.getString("seller_name"), rs.getString("seller_tax_id"), rs.getString("buyer_name"),
+        rs.getBigDecimal("total_amount"), rs.getBigDecimal("total_tax"), rs.getBigDecimal("grand_total"), ts(rs, "rejected_at"),
+        ts(rs, "source_commit_ts"), List.of(rs.getString("codes").split(",")), violations, rs.getString("outcome"), tracePath(id));
+  }
+
+  private static InvoiceView header(ResultSet rs) throws SQLException {
+    Timestamp issuedAt = rs.getTimestamp("issued_at");
+    InvoiceView.RedLetter red = rs.getString("blue_invoice_number") == null && rs.getString("blue_invoice_id") == null ? null
+        : new InvoiceView.RedLetter(rs.getString("blue_invoice_id"), rs.getString("blue_invoice_code"), rs.getString("blue_invoice_number"),
+            date(rs, "blue_issue_date"), rs.getString("red_confirmation_no"), rs.getObject("red_reason") == null ? null : rs.getInt("red_reason"));
+    InvoiceView.Sync sync = new InvoiceView.Sync(rs.getInt("version"), rs.getString("digest"), rs.getLong("source_lsn"),
+        (Long) rs.getObject("source_tx_id"), ts(rs, "source_commit_ts"), ts(rs, "synced_at"), ts(rs, "projected_at"));
+    return new InvoiceView(rs.getString("id"), rs.getString("invoice_code"), rs.getString("invoice_number"), rs.getString("invoice_type"),
+        date(rs, "issue_date"), issuedAt == null ? null : issuedAt.toLocalDateTime().toString(), party(rs, "seller"), party(rs, "buyer"),
+        rs.getBigDecimal("total_amount"), rs.getBigDecimal("total_tax"), rs.getBigDecimal("grand_total"), rs.getString("status"),
+        rs.getString("risk_flag"), red, rs.getString("remarks"), sync, null, null);
+  }
+
+  private static InvoiceView.Party party(ResultSet rs, String who) throws SQLException {
+    return new InvoiceView.Party(rs.getString(who + "_name"), rs.getString(who + "_tax_id"), rs.getString(who + "_address_phone"),
+        rs.getString(who + "_bank_account"));
+  }
+
+  private static InvoiceView.Line line(ResultSet rs) throws SQLException {
+    return new InvoiceView.Line(rs.getInt("line_no"), rs.getString("item_name"), rs.getString("specification"), rs.getString("unit"),
+        strip(rs.getBigDecimal("quantity")), strip(rs.getBigDecimal("unit_price")), rs.getBigDecimal("amount"),
+        strip(rs.getBigDecimal("tax_rate")), rs.getBoolean("tax_exempt"), rs.getBigDecimal("tax_amount"), rs.getString("tax_code"),
+        rs.getString("line_kind"));
+  }
+
+  private static String tracePath(String id) {
+    return "/api/v1/invoices/" + id + "/trace";
+  }
+
+  private static OffsetDateTime startOfDayUtc(LocalDate day) {
+    return day == null ? null : day.atStartOfDay().atOffset(ZoneOffset.UTC);
+  }
+
+  private static String date(ResultSet rs, String col) throws SQLException {
+    Date d = rs.getDate(col);
+    return d == null ? null : d.toLocalDate().toString();
   }
 
   private static String ts(ResultSet rs, String col) throws SQLException {
     OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
     return t == null ? null : t.toInstant().toString();
-  }
-
-  private static Map<String, Object> party(ResultSet rs, String who) throws SQLException {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("name", rs.getString(who + "_name"));
-    p.put("taxId", rs.getString(who + "_tax_id"));
-    p.put("addressPhone", rs.getString(who + "_address_phone"));
-    p.put("bankAccount", rs.getString(who + "_bank_account"));
-    return p;
-  }
-
-  private static Map<String, Object> line(ResultSet rs) throws SQLException {
-    Map<String, Object> l = new LinkedHashMap<>();
-    l.put("lineNo", rs.getInt("line_no"));
-    l.put("itemName", rs.getString("item_name"));
-    l.put("specification", rs.getString("specification"));
-    l.put("unit", rs.getString("unit"));
-    l.put("quantity", strip(rs.getBigDecimal("quantity")));
-    l.put("unitPrice", strip(rs.getBigDecimal("unit_price")));
-    l.put("amount", rs.getBigDecimal("amount"));
-    l.put("taxRate", strip(rs.getBigDecimal("tax_rate")));
-    l.put("taxExempt", rs.getBoolean("tax_exempt"));
-    l.put("taxAmount", rs.getBigDecimal("tax_amount"));
-    l.put("taxCode", rs.getString("tax_code"));
-    l.put("lineKind", rs.getString("line_kind"));
-    return l;
   }
 
   private static BigDecimal strip(BigDecimal d) {

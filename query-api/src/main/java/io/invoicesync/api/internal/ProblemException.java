@@ -22,6 +22,15 @@ public final class ProblemException extends RuntimeException {
         List.of(Map.of("name", name, "value", String.valueOf(value), "reason", reason)));
   }
 
+  /**
+   * One answer for an invoice that is not there and for one of another taxpayer (no existence leak):
+   * the same status, title and detail, whichever endpoint asked.
+   */
+  public static ProblemException invoiceNotFound(String id) {
+    return new ProblemException(404, "Invoice not found", "no invoice with id '" + id + "' is visible to you in the query store; "
+        + "its trace may say why: /api/v1/invoices/" + id + "/trace", List.of());
+  }
+
   public int status() {
     return status;
   }

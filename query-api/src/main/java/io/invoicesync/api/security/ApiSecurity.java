@@ -1,5 +1,7 @@
 package io.invoicesync.api.security;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.invoicesync.api.internal.ProblemException;
@@ -25,7 +27,7 @@ public final class ApiSecurity {
   private final int perMinute;
   private final boolean https;
   /** Per caller (and per client address for failed authentications); bounded, idle entries expire: no growth without bound. */
-  private final com.github.benmanes.caffeine.cache.Cache<String, Bucket> buckets = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+  private final Cache<String, Bucket> buckets = Caffeine.newBuilder()
       .maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(2)).build();
 
   /**

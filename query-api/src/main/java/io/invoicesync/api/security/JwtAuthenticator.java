@@ -2,6 +2,7 @@ package io.invoicesync.api.security;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -16,11 +17,15 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import io.invoicesync.outcomes.Tenant;
+import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
@@ -33,6 +38,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -75,7 +81,7 @@ public final class JwtAuthenticator {
       if (key.length < 32) {
         throw new ConfigException("api.auth.jwt.secret", "[hidden]", "an HS256 key must be at least 32 bytes (256 bits); it has " + key.length);
       }
-      processor.setJWSKeySelector(singleKey(JWSAlgorithm.HS256, new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256")));
+      processor.setJWSKeySelector(singleKey(JWSAlgorithm.HS256, new SecretKeySpec(key, "HmacSHA256")));
     } else if (!publicKey.isBlank()) {
       JWK jwk = parsePublicKey(publicKey);
       try {
@@ -116,7 +122,7 @@ public final class JwtAuthenticator {
       throw new AuthenticationException("the bearer token is not a JWT");
     } catch (BadJOSEException e) {
       throw new AuthenticationException("the bearer token was rejected: " + e.getMessage());
-    } catch (com.nimbusds.jose.KeySourceException e) {
+    } catch (KeySourceException e) {
       throw new KeysUnavailableException(e); // the identity provider's keys cannot be fetched: not the token's fault
     } catch (JOSEException e) {
       throw new AuthenticationException("the bearer token could not be verified");
@@ -153,7 +159,7 @@ public final class JwtAuthenticator {
    * One configured key for one algorithm, whatever the token's {@code kid} says (identity providers
    * set one; a configured key has none to match). Any other algorithm finds no key.
    */
-  private static JWSKeySelector<SecurityContext> singleKey(JWSAlgorithm alg, java.security.Key key) {
+  private static JWSKeySelector<SecurityContext> singleKey(JWSAlgorithm alg, Key key) {
     return (header, context) -> alg.equals(header.getAlgorithm()) ? List.of(key) : List.of();
   }
 
@@ -189,7 +195,7 @@ public final class JwtAuthenticator {
     if (!pem.startsWith("-----BEGIN")) {
       try {
         pem = Files.readString(Path.of(pem));
-      } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+      } catch (IOException | InvalidPathException e) {
         throw new ConfigException("api.auth.jwt.public.key", value.length() > 80 ? value.substring(0, 80) + "..." : value,
             "is neither a PEM public key nor a readable file: " + e.getMessage());
       }
@@ -210,7 +216,7 @@ public final class JwtAuthenticator {
         if (key instanceof ECPublicKey ec) {
           return new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).build();
         }
-      } catch (java.security.GeneralSecurityException e) {
+      } catch (GeneralSecurityException e) {
         // try the next algorithm
       }
     }

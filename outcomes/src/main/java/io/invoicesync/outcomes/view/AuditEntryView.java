@@ -1,0 +1,40 @@
+package io.invoicesync.outcomes.view;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.Stage;
+import java.time.Instant;
+
+/**
+ * One entry of an invoice's audit trail as it is shown: in a trace's {@code history}, by
+ * {@code GET /api/v1/invoices/{id}/audit} and by {@code invoice-sync audit history}. {@code stage} is
+ * {@link Stage#idOf(String) as readers show it} (sync-streams for an entry before AuditEntry v2);
+ * times are ISO-8601 instants; {@code hashOk} is there only where the chain was checked (the audit
+ * endpoint and command), not in a trace. The export for re-hashing ({@code invoice-sync audit export})
+ * is not this shape: it carries the hash's raw input, times in epoch milliseconds as the formula has
+ * them.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AuditEntryView(String event, String stage, Integer version, String detail, long sourceLsn, String sourceCommitTs,
+                             String capturedAt, String decidedAt, String recordedAt, int auditPartition, long auditOffset, String hash,
+                             String prevHash, @JsonInclude(JsonInclude.Include.NON_NULL) Boolean hashOk) {
+
+  /** An entry read from the audit topic at {@code partition}/{@code offset}, not yet checked. */
+  public static AuditEntryView of(AuditEntry e, int partition, long offset) {
+    return new AuditEntryView(e.getEvent(), Stage.idOf(e), e.getVersion(), e.getDetail(), e.getSource().getLsn(),
+        iso(e.getSource().getCommitTs()), iso(e.getCapturedAt()), iso(e.getDecidedAt()), iso(e.getRecordedAt()), partition, offset,
+        e.getHash(), e.getPrevHash(), null);
+  }
+
+  /** This entry with the outcome of recomputing its hash. */
+  public AuditEntryView checked(boolean hashMatches) {
+    return new AuditEntryView(event, stage, version, detail, sourceLsn, sourceCommitTs, capturedAt, decidedAt, recordedAt, auditPartition,
+        auditOffset, hash, prevHash, hashMatches);
+  }
+
+  /** An instant as the views write it (ISO-8601, UTC); null stays null. */
+  public static String iso(Instant t) {
+    return t == null ? null : t.toString();
+  }
+}
