@@ -1,5 +1,6 @@
 package io.invoicesync.cli;
 
+import io.invoicesync.outcomes.Outcome;
 import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -100,7 +101,7 @@ final class TraceCommand implements Callable<Integer> {
       printTable(out, trace);
     }
     out.flush();
-    return "VISIBLE".equals(trace.get("outcome")) ? 0 : 1;
+    return Outcome.VISIBLE.name().equals(trace.get("outcome")) ? 0 : 1;
   }
 
   private Map<String, Object> fromStore() throws Exception {

@@ -1,5 +1,6 @@
 package io.invoicesync.outcomes.reconcile;
 
+import io.invoicesync.outcomes.Outcome;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,11 +25,15 @@ final class RecordedOutcomes {
   /** Invoices the store explains as rejected or dead-lettered and does not show, with that outcome (their source checksums are subtracted). */
   static Map<String, String> explainedNotVisible(DataSource store) throws SQLException {
     Map<String, String> out = new HashMap<>();
-    String sql = "SELECT o.invoice_id, o.outcome FROM invoice_outcome o WHERE o.outcome IN ('REJECTED', 'DEAD_LETTERED') "
+    String sql = "SELECT o.invoice_id, o.outcome FROM invoice_outcome o WHERE o.outcome IN (?, ?) "
         + "AND NOT EXISTS (SELECT 1 FROM invoice i WHERE i.id = o.invoice_id)";
-    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.put(rs.getString(1), rs.getString(2));
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, Outcome.REJECTED.name());
+      ps.setString(2, Outcome.DEAD_LETTERED.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getString(2));
+        }
       }
     } catch (SQLException e) {
       if (!"42P01".equals(e.getSQLState())) { // a store from before the outcome tables: nothing explained

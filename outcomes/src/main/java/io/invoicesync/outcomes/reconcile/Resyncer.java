@@ -1,5 +1,7 @@
 package io.invoicesync.outcomes.reconcile;
 
+import io.invoicesync.schemas.Stage;
+import io.invoicesync.outcomes.Outcome;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
@@ -148,9 +150,10 @@ public final class Resyncer {
     Set<String> ids = new TreeSet<>();
     try (Connection c = store.getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT r.invoice_id FROM invoice_rejection r JOIN invoice_outcome o ON o.invoice_id = "
-             + "r.invoice_id WHERE o.outcome = 'REJECTED' AND (?::text IS NULL OR ? = ANY (string_to_array(r.codes, ',')))")) {
-      ps.setString(1, code);
+             + "r.invoice_id WHERE o.outcome = ? AND (?::text IS NULL OR ? = ANY (string_to_array(r.codes, ',')))")) {
+      ps.setString(1, Outcome.REJECTED.name());
       ps.setString(2, code);
+      ps.setString(3, code);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           ids.add(rs.getString(1));
@@ -236,10 +239,12 @@ public final class Resyncer {
     while (!waiting.isEmpty()) {
       try (Connection c = store.getConnection();
            PreparedStatement ps = c.prepareStatement("SELECT e.invoice_id FROM invoice_event e JOIN invoice_outcome o ON o.invoice_id = e.invoice_id "
-               + "WHERE e.invoice_id = ANY (?) AND e.recorded_at >= ? AND e.stage = 'sync-streams' AND (e.detail = 'RESYNC' "
-               + "OR e.detail LIKE '%(RESYNC)') AND o.outcome <> 'IN_FLIGHT'")) {
+               + "WHERE e.invoice_id = ANY (?) AND e.recorded_at >= ? AND e.stage = ? AND (e.detail = 'RESYNC' "
+               + "OR e.detail LIKE '%(RESYNC)') AND o.outcome <> ?")) {
         ps.setArray(1, c.createArrayOf("text", waiting.toArray()));
         ps.setObject(2, OffsetDateTime.ofInstant(since.minusSeconds(2), ZoneOffset.UTC)); // tolerance for the two clocks
+        ps.setString(3, Stage.SYNC_STREAMS.id());
+        ps.setString(4, Outcome.IN_FLIGHT.name());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             waiting.remove(rs.getString(1));
