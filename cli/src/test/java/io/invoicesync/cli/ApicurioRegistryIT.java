@@ -3,9 +3,8 @@ package io.invoicesync.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.invoicesync.testkit.TestHttp;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -57,10 +56,8 @@ class ApicurioRegistryIT {
       try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
         s.execute(PipelineIT.readmeSql());
       }
-      HttpClient http = HttpClient.newHttpClient();
-      URI invoice = URI.create("http://localhost:" + pipeline.api().port() + "/api/v1/invoices/hand-1");
-      await().atMost(Duration.ofMinutes(3)).until(() -> http.send(HttpRequest.newBuilder(invoice).build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+      int api = pipeline.api().port();
+      await().atMost(Duration.ofMinutes(3)).until(() -> TestHttp.get(api, "/api/v1/invoices/hand-1").statusCode() == 200);
 
       // an ERP: Apicurio's deserializer, the registry URL, nothing of invoice-sync's
       Properties p = new Properties();
@@ -84,8 +81,7 @@ class ApicurioRegistryIT {
       assertThat(hand1.value().toString()).contains("hand-1");
 
       // the Confluent-compatible API (for ERPs on Confluent's deserializer) serves the same schemas
-      HttpResponse<String> subjects = http.send(HttpRequest.newBuilder(URI.create(base + "/apis/ccompat/v7/subjects")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> subjects = TestHttp.get(URI.create(base + "/apis/ccompat/v7/subjects"));
       assertThat(subjects.statusCode()).isEqualTo(200);
       assertThat(subjects.body()).contains("invoices.synced");
     }

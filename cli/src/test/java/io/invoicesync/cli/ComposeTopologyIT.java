@@ -11,6 +11,7 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.testkit.TestHttp;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ class ComposeTopologyIT {
         }
         for (Map.Entry<String, Integer> e : management.entrySet()) {
           await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-              assertThat(RunProcess.get(e.getValue(), "/health/ready").statusCode()).as(e.getKey() + " ready").isEqualTo(200));
+              assertThat(TestHttp.get(e.getValue(), "/health/ready").statusCode()).as(e.getKey() + " ready").isEqualTo(200));
         }
         int api = RunProcess.port(running.get("api"), dir.resolve("api.out"), RunProcess.API);
         InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "compose-", 5, true);
@@ -79,11 +80,11 @@ class ComposeTopologyIT {
         List<String> valid = generator.ledger().values().stream().filter(InvoiceGenerator.Issued::valid).map(InvoiceGenerator.Issued::id).toList();
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
           for (String id : valid) {
-            assertThat(RunProcess.get(api, "/api/v1/invoices/" + id).statusCode()).as(id).isEqualTo(200);
+            assertThat(TestHttp.get(api, "/api/v1/invoices/" + id).statusCode()).as(id).isEqualTo(200);
           }
         });
         for (Map.Entry<String, Integer> e : management.entrySet()) {
-          assertThat(RunProcess.get(e.getValue(), "/metrics").body()).as(e.getKey() + " metrics")
+          assertThat(TestHttp.get(e.getValue(), "/metrics").body()).as(e.getKey() + " metrics")
               .contains("component=\"" + e.getKey() + "\"", "instance=\"" + e.getKey() + "\"");
         }
       } finally {

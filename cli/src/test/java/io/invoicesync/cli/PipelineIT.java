@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
@@ -14,16 +15,17 @@ import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
+import io.invoicesync.testkit.IssuingInvoice;
 import io.invoicesync.testkit.KafkaTestSupport;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import io.invoicesync.testkit.TestHttp;
+import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -140,12 +142,9 @@ class PipelineIT {
     try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
       s.execute(readmeSql());
     }
-    HttpClient http = HttpClient.newHttpClient();
-    URI uri = URI.create("http://localhost:" + pipeline.api().port() + "/api/v1/invoices/hand-1");
-
     // Then it appears at the API with both lines
     await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = TestHttp.get(pipeline.api().port(), "/api/v1/invoices/hand-1");
       assertThat(r.statusCode()).isEqualTo(200);
       JsonNode body = new ObjectMapper().readTree(r.body());
       assertThat(body.get("lines")).hasSize(2);
@@ -156,20 +155,19 @@ class PipelineIT {
   @Test
   void shouldCarryAnInvoiceLargerThanKafkasDefaultRecordSizeWhole() throws Exception {
     // Given one valid invoice of 20,000 lines (about 1.9 MB as a change: Kafka's default max.request.size is 1 MB), and a small one after it
-    java.time.LocalDate today = io.invoicesync.generator.IssuingDay.today();
+    LocalDate today = IssuingDay.today();
     try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
       c.setAutoCommit(false);
-      s.execute("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, buyer_name, "
-          + "buyer_tax_id, total_amount, total_tax, grand_total) VALUES ('big-1', '" + io.invoicesync.generator.IssuingDay.digitalNumber(901)
-          + "', 'DIGITAL_GENERAL', '" + today + "', '" + today.atTime(10, 0) + "', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
-          + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', 20000.00, 2600.00, 22600.00)");
+      IssuingInvoice.digital("big-1", IssuingDay.digitalNumber(901)).issued(today.atTime(10, 0))
+          .totals(new BigDecimal("20000.00"), new BigDecimal("2600.00"), new BigDecimal("22600.00")).insert(c);
+      // its lines in one statement, as 20,000 single inserts would take a while
       s.execute("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, tax_amount, "
           + "tax_code) SELECT 'big-1', n, '*信息技术服务*软件维护', '次', 1, 1, 1.00, 0.13, 0.13, '3040201010000000000' "
           + "FROM generate_series(1, 20000) AS n");
       c.commit();
       c.setAutoCommit(true);
-      s.execute(readmeSql().replace("hand-1", "after-big-1").replace("'" + io.invoicesync.generator.IssuingDay.digitalNumber(777) + "'",
-          "'" + io.invoicesync.generator.IssuingDay.digitalNumber(902) + "'"));
+      s.execute(readmeSql().replace("hand-1", "after-big-1").replace("'" + IssuingDay.digitalNumber(777) + "'",
+          "'" + IssuingDay.digitalNumber(902) + "'"));
     }
 
     // Then it becomes visible whole, every line, and the invoice issued after it is not held up behind it
@@ -190,8 +188,8 @@ class PipelineIT {
     int end = readme.indexOf("```", start + 6);
     String sql = readme.substring(start + 6, end);
     assertThat(sql).as("the README's example as this test knows it").contains("2026-11-24", "'26442000000000000777'");
-    return sql.replace("2026-11-24", io.invoicesync.generator.IssuingDay.today().toString())
-        .replace("'26442000000000000777'", "'" + io.invoicesync.generator.IssuingDay.digitalNumber(777) + "'");
+    return sql.replace("2026-11-24", IssuingDay.today().toString())
+        .replace("'26442000000000000777'", "'" + IssuingDay.digitalNumber(777) + "'");
   }
 
   /** id -> "status|grand_total|line count|Σ line amount" for every invoice in one database. */

@@ -2,10 +2,6 @@ package io.invoicesync.cli;
 
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +16,6 @@ final class RunProcess {
 
   static final Pattern MANAGEMENT = Pattern.compile("management: http://localhost:(\\d+)/health/ready");
   static final Pattern API = Pattern.compile("api: https?://localhost:(\\d+)");
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private RunProcess() {
   }
@@ -50,10 +45,5 @@ final class RunProcess {
       return false;
     });
     return port[0];
-  }
-
-  static HttpResponse<String> get(int port, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 }

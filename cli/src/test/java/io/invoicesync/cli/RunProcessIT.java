@@ -8,6 +8,7 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.testkit.TestHttp;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,14 +54,14 @@ class RunProcessIT {
       Process first = start(config, out1, Map.of());
       int port = RunProcess.port(first, out1, RunProcess.MANAGEMENT);
       await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-        HttpResponse<String> ready = RunProcess.get(port, "/health/ready");
+        HttpResponse<String> ready = TestHttp.get(port, "/health/ready");
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(ready.body()).contains("\"ingest\":{\"status\":\"UP\"", "\"streams\":{\"status\":\"UP\"", "\"projector\":{\"status\":\"UP\"");
       });
-      assertThat(RunProcess.get(port, "/health/live").statusCode()).isEqualTo(200);
+      assertThat(TestHttp.get(port, "/health/live").statusCode()).isEqualTo(200);
       issue(pg, "ok-", 3);
       await().atMost(Duration.ofMinutes(1)).until(() -> count(pg, "SELECT count(*) FROM invoice") >= 1);
-      String metrics = RunProcess.get(port, "/metrics").body();
+      String metrics = TestHttp.get(port, "/metrics").body();
       assertThat(metrics).contains("component=\"ingest+streams+projector\"", "instance=\"it-1\"", "jvm_memory_used_bytes",
           "kafka_producer_", "kafka_consumer_", "kafka_stream_", "hikaricp_connections", "invoicesync_ingest_changes");
 
@@ -74,7 +75,7 @@ class RunProcessIT {
       Path out2 = dir.resolve("run-2.out");
       Process second = start(config, out2, Map.of("INVOICESYNC_INGEST_PRODUCER_MAX_REQUEST_SIZE", "200", "INVOICESYNC_LOG_FORMAT", "json"));
       int port2 = RunProcess.port(second, out2, RunProcess.MANAGEMENT);
-      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> RunProcess.get(port2, "/health/ready").statusCode() == 200);
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> TestHttp.get(port2, "/health/ready").statusCode() == 200);
       issue(pg, "big-", 1);
       assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the process ends within 60 s of the failure").isTrue();
       assertThat(second.exitValue()).isEqualTo(RunCommand.EXIT_COMPONENT_FAILED);

@@ -8,8 +8,13 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.testkit.TestHttp;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -116,7 +121,7 @@ class SecuredClusterIT {
           String c = names.get(i);
           int port = RunProcess.port(processes.get(i), dir.resolve(c + ".out"), RunProcess.MANAGEMENT);
           await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-              assertThat(RunProcess.get(port, "/health/ready").statusCode()).as(c + " ready").isEqualTo(200));
+              assertThat(TestHttp.get(port, "/health/ready").statusCode()).as(c + " ready").isEqualTo(200));
         }
         int apiPort = RunProcess.port(api, dir.resolve("api.out"), RunProcess.API);
 
@@ -191,7 +196,7 @@ class SecuredClusterIT {
   }
 
   /** GET over HTTPS, trusting only the test CA (and checking the host name). */
-  static java.net.http.HttpResponse<String> https(TestPki pki, int port, String path, String token) throws Exception {
+  static HttpResponse<String> https(TestPki pki, int port, String path, String token) throws Exception {
     java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
     try (var in = Files.newInputStream(pki.truststore)) {
       trust.load(in, TestPki.PASSWORD.toCharArray());
@@ -200,12 +205,9 @@ class SecuredClusterIT {
     tmf.init(trust);
     javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
     ssl.init(null, tmf.getTrustManagers(), null);
-    java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://localhost:" + port + path))
-        .timeout(Duration.ofSeconds(10));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    return java.net.http.HttpClient.newBuilder().sslContext(ssl).build().send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    URI uri = URI.create("https://localhost:" + port + path);
+    HttpRequest request = (token == null ? TestHttp.request(uri) : TestHttp.request(uri, token)).build();
+    return HttpClient.newBuilder().sslContext(ssl).build().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   private static void secure(EmbeddedPostgresServer pg, TestPki pki) throws Exception {

@@ -9,19 +9,18 @@ import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.testkit.IssuingInvoice;
+import io.invoicesync.testkit.TestHttp;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TraceIT {
 
-  static final String SELLER = "91440300MA5ETUPW89";
-  static final String BUYER = "91310000MA1FL4XQ3A";
+  static final String SELLER = IssuingInvoice.SELLER_TAX_ID;
   static final AtomicInteger SEQ = new AtomicInteger(500);
 
   @TempDir
@@ -55,7 +53,6 @@ class TraceIT {
   static EmbeddedPostgresServer pg;
   static EmbeddedKafkaBroker kafka;
   static Pipeline pipeline;
-  static final HttpClient http = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
@@ -271,8 +268,7 @@ class TraceIT {
     assertThat(next.get("items").findValuesAsText("id")).doesNotContainAnyElementsOf(exact.get("items").findValuesAsText("id"));
     assertThat(get("/api/v1/invoices?minAmount=1131").get("items").findValuesAsText("id")).doesNotContain("t-valid");
     assertThat(get("/api/v1/invoices?outcome=REJECTED").get("items").findValuesAsText("invoiceId")).contains("t-grand", "t-red");
-    HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port()
-        + "/api/v1/invoices?minAmount=lots")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> bad = TestHttp.get(pipeline.api().port(), "/api/v1/invoices?minAmount=lots");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("minAmount");
   }
@@ -321,40 +317,20 @@ class TraceIT {
 
   // --- helpers
 
-  /** Issues an invoice (header + one or two lines) in one transaction; a red one when blueNumber is given. Returns its number. */
+  /** Issues an invoice (header + one line) in one transaction; a red one when blueNumber is given. Returns its number. */
   static String issue(String id, String grand, String amount, String tax, String blueNumber) throws Exception {
     String number = IssuingDay.digitalNumber(SEQ.incrementAndGet());
-    java.time.LocalDate today = IssuingDay.today();
+    LocalDate today = IssuingDay.today();
+    BigDecimal a = new BigDecimal(amount);
+    IssuingInvoice invoice = IssuingInvoice.digital(id, number).issued(today.atTime(10, 0))
+        .totals(a, new BigDecimal(tax), new BigDecimal(grand))
+        .line(IssuingInvoice.Line.service(a.signum() < 0 ? BigDecimal.ONE.negate() : BigDecimal.ONE, a.abs(), a, new BigDecimal(tax)));
+    if (blueNumber != null) {
+      invoice.redOf(blueNumber, today, "RC" + id, 2);
+    }
     try (Connection c = pg.connect("issuing")) {
       c.setAutoCommit(false);
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, "
-          + "seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total, blue_invoice_number, "
-          + "blue_issue_date, red_confirmation_no, red_reason) VALUES (?,?,'DIGITAL_GENERAL',DATE '" + today + "',TIMESTAMP '" + today + " 10:00:00',"
-          + "'深圳市示例科技有限公司',?,'上海某某贸易有限公司',?,?,?,?,?,?,?,?)")) {
-        ps.setString(1, id);
-        ps.setString(2, number);
-        ps.setString(3, SELLER);
-        ps.setString(4, BUYER);
-        ps.setBigDecimal(5, new BigDecimal(amount));
-        ps.setBigDecimal(6, new BigDecimal(tax));
-        ps.setBigDecimal(7, new BigDecimal(grand));
-        ps.setString(8, blueNumber);
-        ps.setObject(9, blueNumber == null ? null : java.sql.Date.valueOf(today), java.sql.Types.DATE);
-        ps.setString(10, blueNumber == null ? null : "RC" + id);
-        ps.setObject(11, blueNumber == null ? null : 2, java.sql.Types.SMALLINT);
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, "
-          + "unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?,?,'*信息技术服务*软件维护','次',?,?,?,0.13,?,'3040201010000000000')")) {
-        BigDecimal a = new BigDecimal(amount);
-        ps.setString(1, id);
-        ps.setInt(2, 1);
-        ps.setBigDecimal(3, a.signum() < 0 ? BigDecimal.ONE.negate() : BigDecimal.ONE);
-        ps.setBigDecimal(4, a.abs());
-        ps.setBigDecimal(5, a);
-        ps.setBigDecimal(6, new BigDecimal(tax));
-        ps.executeUpdate();
-      }
+      invoice.insert(c);
       c.commit();
     }
     return number;
@@ -374,20 +350,17 @@ class TraceIT {
   }
 
   static JsonNode get(String path) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = TestHttp.get(pipeline.api().port(), path);
     assertThat(r.statusCode()).as("GET " + path + ": " + r.body()).isEqualTo(200);
     return json.readTree(r.body());
   }
 
   static String raw(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port() + path)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return TestHttp.get(pipeline.api().port(), path).body();
   }
 
   static String scrape() throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + pipeline.api().port() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return raw("/metrics");
   }
 
   static double histogramCount() throws Exception {

@@ -58,12 +58,12 @@ class IngestBrokerOutageIT {
       try {
         ingest.start();
         ingest.awaitStreaming(Duration.ofSeconds(60));
-        exec(pg, IngestIT.header("before", "ISSUED"), IngestIT.line("before", 1));
+        IngestIT.issue(pg, IngestIT.invoice("before", 1));
         String first = kafka.bootstrapServers();
         await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> captured(first).contains("before"));
 
         kafka.close(); // the cluster goes away
-        exec(pg, IngestIT.header("during", "ISSUED"), IngestIT.line("during", 1));
+        IngestIT.issue(pg, IngestIT.invoice("during", 1));
         // longer than one attempt's delivery timeout: without riding it out, ingest would have stopped by now. Whether
         // Debezium hands the batch over during the outage or holds it (its own offset commit waits for Kafka too), ingest
         // stays alive, OUTAGE or UP, never FAILED
@@ -79,16 +79,6 @@ class IngestBrokerOutageIT {
         ingest.close();
         kafka.close();
       }
-    }
-  }
-
-  private static void exec(EmbeddedPostgresServer pg, String... sql) throws Exception {
-    try (java.sql.Connection c = pg.connect("issuing"); java.sql.Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      for (String q : sql) {
-        s.execute(q);
-      }
-      c.commit();
     }
   }
 

@@ -9,12 +9,15 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.testkit.IssuingInvoice;
 import io.invoicesync.testkit.KafkaTestSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -75,6 +78,17 @@ class IngestIT {
     }
   }
 
+  /** Issues {@code invoices} in one transaction on {@code server}. */
+  static void issue(EmbeddedPostgresServer server, IssuingInvoice... invoices) throws Exception {
+    try (Connection c = server.connect("issuing")) {
+      c.setAutoCommit(false);
+      for (IssuingInvoice invoice : invoices) {
+        invoice.insert(c);
+      }
+      c.commit();
+    }
+  }
+
   /** Polls {@code consumer} into {@code got} until a change of {@code invoiceId} is there; the first one. */
   static InvoiceChange awaitCaptured(KafkaConsumer<String, InvoiceChange> consumer, List<ConsumerRecord<String, InvoiceChange>> got,
       String invoiceId, Duration atMost) {
@@ -85,15 +99,18 @@ class IngestIT {
     return got.stream().filter(r -> r.key().equals(invoiceId)).findFirst().orElseThrow().value();
   }
 
-  static String header(String id, String status) {
-    return "INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, buyer_name, "
-        + "total_amount, total_tax, grand_total, status) VALUES ('" + id + "', '26442000000000000001', 'DIGITAL_GENERAL', DATE '2026-11-20', "
-        + "TIMESTAMP '2026-11-20 10:30:00', '深圳市示例科技有限公司', '91440300MA5ETUPW89', '上海某某贸易有限公司', 300.00, 39.00, 339.00, '" + status + "')";
-  }
+  /** One line of 100.00 at 13% (no unit). */
+  static final IssuingInvoice.Line LINE = IssuingInvoice.Line.service(BigDecimal.ONE, new BigDecimal("100"), new BigDecimal("100.00"),
+      new BigDecimal("13.00")).item("*软件*维护").withoutUnit();
 
-  static String line(String id, int no) {
-    return "INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES ('"
-        + id + "', " + no + ", '*软件*维护', 1, 100, 100.00, 0.13, 13.00, '3040201010000000000')";
+  /** An issued 数电票 (a buyer without a tax id) of {@code lines} lines of 100.00 at 13%. */
+  static IssuingInvoice invoice(String id, int lines) {
+    IssuingInvoice invoice = IssuingInvoice.digital(id, "26442000000000000001").issued(LocalDateTime.of(2026, 11, 20, 10, 30))
+        .buyer(IssuingInvoice.BUYER_NAME).totals(new BigDecimal("300.00"), new BigDecimal("39.00"), new BigDecimal("339.00"));
+    for (int i = 0; i < lines; i++) {
+      invoice.line(LINE);
+    }
+    return invoice;
   }
 
   @Test
@@ -112,7 +129,7 @@ class IngestIT {
       String b = "b-" + suffix;
 
       // When two invoices with 3 lines each are issued in one transaction, then one is voided
-      exec(header(a, "ISSUED"), line(a, 1), line(a, 2), line(a, 3), header(b, "ISSUED"), line(b, 1), line(b, 2), line(b, 3));
+      issue(pg, invoice(a, 3), invoice(b, 3));
       exec("UPDATE issuing.invoice SET status = 'VOIDED' WHERE id = '" + a + "'");
 
       // Then: one CREATE per invoice with all lines, and one status-only UPDATE
@@ -149,7 +166,7 @@ class IngestIT {
   void shouldSnapshotExistingInvoicesWithTheirLines() throws Exception {
     String suffix = KafkaTestSupport.uniqueSuffix();
     String pre = "pre-" + suffix;
-    exec(header(pre, "ISSUED"), line(pre, 1), line(pre, 2));
+    issue(pg, invoice(pre, 2));
     KafkaTestSupport.createTopics(kafka.bootstrapServers(), List.of(new io.invoicesync.schemas.Topic<>("captured-" + suffix, InvoiceChange.class, 1, Map.of(), "test")));
     SerdeFactory serdes = SerdeFactory.registryLess();
     try (IngestService ingest = new IngestService(new IngestConfig(config(suffix)), new SimpleMeterRegistry());
@@ -177,11 +194,11 @@ class IngestIT {
       try (IngestService ingest = new IngestService(new IngestConfig(config(suffix)), new SimpleMeterRegistry())) {
         ingest.start();
         ingest.awaitStreaming(Duration.ofSeconds(60));
-        exec(header(before, "ISSUED"), line(before, 1));
+        issue(pg, invoice(before, 1));
         awaitCaptured(consumer, got, before, Duration.ofSeconds(90));
       }
       // When, while it is down, an invoice is issued and the replication slot is dropped (with it, the WAL it held)
-      exec(header(during, "ISSUED"), line(during, 1), line(during, 2));
+      issue(pg, invoice(during, 2));
       exec("SELECT pg_drop_replication_slot('slot_" + suffix + "')");
 
       // Then the restarted ingest does not skip what it can no longer stream: it snapshots again, the invoice issued meanwhile included
@@ -228,12 +245,7 @@ class IngestIT {
       }
       ingest.start();
       ingest.awaitStreaming(Duration.ofSeconds(60));
-      try (Connection c = first.connect("issuing"); Statement st = c.createStatement()) {
-        c.setAutoCommit(false);
-        st.execute(header(old, "ISSUED"));
-        st.execute(line(old, 1));
-        c.commit();
-      }
+      issue(first, invoice(old, 1));
       List<ConsumerRecord<String, InvoiceChange>> got = new ArrayList<>();
       InvoiceChange before = awaitCaptured(consumer, got, old, Duration.ofSeconds(60));
 
@@ -243,12 +255,7 @@ class IngestIT {
       second = EmbeddedPostgresServer.start(dir.resolve("moving-2"), "logical", List.of("issuing"), port);
       IssuingPlatformSchema.migrate(second.jdbcUrl("issuing"), "postgres", "");
       io.invoicesync.ingest.internal.IssuingDatabaseCheck.verify(new IngestConfig(cfg)); // its publication, as a restored database has it
-      try (Connection c = second.connect("issuing"); Statement st = c.createStatement()) {
-        c.setAutoCommit(false);
-        st.execute(header(moved, "ISSUED"));
-        st.execute(line(moved, 1));
-        c.commit();
-      }
+      issue(second, invoice(moved, 1));
 
       // Then what it captures there carries the new cluster's higher epoch, though its position is lower
       InvoiceChange after = awaitCaptured(consumer, got, moved, Duration.ofSeconds(120));
@@ -282,7 +289,7 @@ class IngestIT {
   @Test
   void shouldRejectContentChangesOfAnIssuedInvoiceInTheIssuingSchema() throws Exception {
     String id = "imm-" + KafkaTestSupport.uniqueSuffix();
-    exec(header(id, "ISSUED"), line(id, 1));
+    issue(pg, invoice(id, 1));
     assertThatThrownBy(() -> exec("UPDATE issuing.invoice SET total_amount = 1 WHERE id = '" + id + "'"))
         .hasMessageContaining("immutable");
     assertThatThrownBy(() -> exec("UPDATE issuing.invoice_line SET amount = 1 WHERE invoice_id = '" + id + "'"))

@@ -1,15 +1,25 @@
 package io.invoicesync.api;
 
-import java.util.List;
+import io.invoicesync.api.security.JwtAuthenticator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
-/** Configuration of the query API; validated at start-up, every key documented with its default. */
+/**
+ * Configuration of the query API, every key documented with its default; validated when it is
+ * constructed (so {@code run} refuses a bad one before it starts any component), and the one place
+ * that checks the authentication mode, the JWT key settings and the TLS keystore.
+ */
 public final class QueryApiConfig extends AbstractConfig {
 
   public static final String PORT = "port";
@@ -43,6 +53,25 @@ public final class QueryApiConfig extends AbstractConfig {
   public static final String REQUEST_MAX_BYTES = "request.max.bytes";
   public static final String CORS_ORIGINS = "cors.origins";
 
+  /** The prefix of these keys in {@code run}'s configuration file: the constructor's errors name a key as an operator writes it. */
+  static final String PREFIX = "api.";
+
+  /** How the API authenticates its callers ({@code auth.mode}). */
+  public enum AuthMode {
+    /** No authentication: every invoice to every caller. */
+    NONE,
+    /** OAuth2 bearer tokens (JWT): a scope per route, and only the invoices of the token's tax ids. */
+    JWT;
+
+    /** As written in the configuration. */
+    public String value() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private static final ConfigDef.ValidString AUTH_MODES =
+      ConfigDef.ValidString.in(Arrays.stream(AuthMode.values()).map(AuthMode::value).toArray(String[]::new));
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(PORT, Type.INT, 8080, Range.between(0, 65535), Importance.HIGH, "HTTP port; 0 = any free port.")
       .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -64,10 +93,10 @@ public final class QueryApiConfig extends AbstractConfig {
       .define(SOURCE_SLOT, Type.STRING, "invoice_sync", Importance.LOW, "Ingest's replication slot, whose lag status reports.")
       .define(BIND_ADDRESS, Type.STRING, "0.0.0.0", Importance.MEDIUM, "Address the API listens on (127.0.0.1: this host only).")
       .define(AUTH_MODE, Type.STRING, null, ConfigDef.LambdaValidator.with((name, value) -> {
-        if (value != null && !List.of("none", "jwt").contains(value)) {
-          throw new ConfigException(name, value, "must be 'jwt' or 'none'");
+        if (value != null) {
+          AUTH_MODES.ensureValid(name, value); // unset: refused by the constructor, which says what to choose
         }
-      }, () -> "[none, jwt]"), Importance.HIGH,
+      }, AUTH_MODES::toString), Importance.HIGH,
           "'jwt': every request but /health needs an OAuth2 bearer token (JWT) with the route's scope, and sees only the invoices of "
               + "the token's tax ids; 'none': no authentication, every invoice to every caller. Must be set: the API does not start "
               + "open by accident (the demo sets none).")
@@ -95,8 +124,60 @@ public final class QueryApiConfig extends AbstractConfig {
           "Largest request (URI, headers and body) the API reads.")
       .define(CORS_ORIGINS, Type.LIST, "", Importance.LOW, "Origins allowed to call the API from a browser; empty = CORS off.");
 
+  private final AuthMode authMode;
+  private final Optional<JwtAuthenticator> authenticator;
+  private final Optional<Path> keystore;
+
+  /**
+   * Validates every key: types, ranges and allowed values; {@value #AUTH_MODE} set; under
+   * {@code jwt}, the key settings (exactly one key source, a usable key, issuer and audience: the
+   * token validator is built here, once, and refuses them naming the key); a TLS keystore that can
+   * be read. A bad value fails here, before anything starts, naming the key.
+   */
   public QueryApiConfig(Map<?, ?> originals) {
     super(DEF, originals, false);
+    this.authMode = authMode(getString(AUTH_MODE));
+    this.authenticator = authMode == AuthMode.JWT ? Optional.of(jwtAuthenticator()) : Optional.empty();
+    this.keystore = keystore(getString(TLS_KEYSTORE_PATH));
+  }
+
+  private static AuthMode authMode(String value) {
+    if (value == null) {
+      throw new ConfigException(PREFIX + AUTH_MODE, null, "not set: set it to 'jwt' (bearer tokens, tenant isolation; see README, "
+          + "'Securing the API') or explicitly to 'none' to serve every invoice to every caller");
+    }
+    return AuthMode.valueOf(value.toUpperCase(Locale.ROOT)); // one of AUTH_MODES: the definition's validator passed it
+  }
+
+  private JwtAuthenticator jwtAuthenticator() {
+    Password secret = getPassword(JWT_SECRET);
+    return new JwtAuthenticator(secret == null ? null : secret.value(), getString(JWT_PUBLIC_KEY), getString(JWT_JWKS_URL),
+        getString(JWT_ISSUER), getString(JWT_AUDIENCE), getInt(JWT_CLOCK_SKEW_SECONDS), getString(JWT_CLAIM_TAX_IDS),
+        getString(JWT_CLAIM_SCOPE));
+  }
+
+  private static Optional<Path> keystore(String path) {
+    if (path.isBlank()) {
+      return Optional.empty();
+    }
+    if (!Files.isReadable(Path.of(path))) {
+      throw new ConfigException(PREFIX + TLS_KEYSTORE_PATH, path, "is not a readable file");
+    }
+    return Optional.of(Path.of(path));
+  }
+
+  public AuthMode authMode() {
+    return authMode;
+  }
+
+  /** The token validator of {@link AuthMode#JWT}, built from this configuration; empty under {@link AuthMode#NONE}. */
+  public Optional<JwtAuthenticator> authenticator() {
+    return authenticator;
+  }
+
+  /** The keystore of the API's certificate: present = HTTPS only. */
+  public Optional<Path> keystore() {
+    return keystore;
   }
 
   /** A copy of the definition: a caller cannot change what this class validates. */

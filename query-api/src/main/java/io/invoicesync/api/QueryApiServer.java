@@ -26,7 +26,6 @@ import io.javalin.security.Roles;
 import io.javalin.security.RouteRole;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.ConnectException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -35,10 +34,10 @@ import java.sql.SQLTransientConnectionException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.common.config.ConfigException;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
@@ -97,16 +96,9 @@ public final class QueryApiServer implements AutoCloseable {
   }
 
   public synchronized QueryApiServer start() {
-    String mode = config.getString(QueryApiConfig.AUTH_MODE);
-    if (mode == null) {
-      throw new ConfigException("api.auth.mode is not set: set it to 'jwt' (bearer tokens, tenant "
-          + "isolation; see README, 'Securing the API') or explicitly to 'none' to serve every invoice to every caller");
-    }
-    JwtAuthenticator jwt = mode.equals("jwt") ? authenticator() : null;
-    String keystore = config.getString(QueryApiConfig.TLS_KEYSTORE_PATH);
-    if (!keystore.isBlank() && !Files.isReadable(Path.of(keystore))) {
-      throw new ConfigException("api." + QueryApiConfig.TLS_KEYSTORE_PATH, keystore, "is not a readable file");
-    }
+    // authentication mode, token validator and keystore: checked by QueryApiConfig when it was built
+    JwtAuthenticator jwt = config.authenticator().orElse(null);
+    Optional<Path> keystore = config.keystore();
     int timeout = config.getInt(QueryApiConfig.STATEMENT_TIMEOUT_MS);
     dataSource = storePool("query-api", config.getInt(QueryApiConfig.POOL_SIZE), timeout);
     searchSource = storePool("query-api-search", config.getInt(QueryApiConfig.SEARCH_POOL_SIZE), timeout);
@@ -122,7 +114,7 @@ public final class QueryApiServer implements AutoCloseable {
         new TraceService(searchSource, probe), limits); // a search's notVisible traces stay on the search pool
     TraceRoutes traces = new TraceRoutes(new TraceService(dataSource, probe));
     OperationsRoutes operations = new OperationsRoutes(new PipelineStatus(dataSource, searchSource, probe), metrics, this::ping, healthChecks);
-    ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), !keystore.isBlank());
+    ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
 
@@ -135,9 +127,7 @@ public final class QueryApiServer implements AutoCloseable {
         h.setRequestHeaderSize(config.getInt(QueryApiConfig.REQUEST_MAX_BYTES));
         h.setSendServerVersion(false);
       });
-      if (!keystore.isBlank()) {
-        tls(cfg, keystore, host, port);
-      }
+      keystore.ifPresent(k -> tls(cfg, k, host, port));
       security.install(cfg, config.getList(QueryApiConfig.CORS_ORIGINS));
       invoices.register(cfg.routes);
       traces.register(cfg.routes);
@@ -152,29 +142,21 @@ public final class QueryApiServer implements AutoCloseable {
         }
       });
     });
-    if (keystore.isBlank()) {
-      app.start(host, port);
-    } else {
+    if (keystore.isPresent()) {
       app.start();
+    } else {
+      app.start(host, port);
     }
-    log.info("query API on {}://{}:{} (authentication: {})", keystore.isBlank() ? "http" : "https", host, app.port(), mode);
+    log.info("query API on {}://{}:{} (authentication: {})", keystore.isPresent() ? "https" : "http", host, app.port(),
+        config.authMode().value());
     return this;
   }
 
-  private JwtAuthenticator authenticator() {
-    return new JwtAuthenticator(
-        config.getPassword(QueryApiConfig.JWT_SECRET) == null ? null : config.getPassword(QueryApiConfig.JWT_SECRET).value(),
-        config.getString(QueryApiConfig.JWT_PUBLIC_KEY), config.getString(QueryApiConfig.JWT_JWKS_URL),
-        config.getString(QueryApiConfig.JWT_ISSUER), config.getString(QueryApiConfig.JWT_AUDIENCE),
-        config.getInt(QueryApiConfig.JWT_CLOCK_SKEW_SECONDS), config.getString(QueryApiConfig.JWT_CLAIM_TAX_IDS),
-        config.getString(QueryApiConfig.JWT_CLAIM_SCOPE));
-  }
-
   /** HTTPS only, on {@code host:port}, with the configured keystore. */
-  private void tls(JavalinConfig cfg, String keystore, String host, int port) {
+  private void tls(JavalinConfig cfg, Path keystore, String host, int port) {
     cfg.jetty.addConnector((server, httpConfig) -> {
       SslContextFactory.Server tls = new SslContextFactory.Server();
-      tls.setKeyStorePath(keystore);
+      tls.setKeyStorePath(keystore.toString());
       tls.setKeyStorePassword(config.getPassword(QueryApiConfig.TLS_KEYSTORE_PASSWORD).value());
       tls.setKeyStoreType(config.getString(QueryApiConfig.TLS_KEYSTORE_TYPE));
       httpConfig.addCustomizer(new SecureRequestCustomizer());
@@ -293,7 +275,7 @@ public final class QueryApiServer implements AutoCloseable {
 
   /** Where a client on this host reaches the API: http or https, the bound port. */
   public String url() {
-    return (config.getString(QueryApiConfig.TLS_KEYSTORE_PATH).isBlank() ? "http" : "https") + "://localhost:" + app.port();
+    return (config.keystore().isPresent() ? "https" : "http") + "://localhost:" + app.port();
   }
 
   /** Method, path and scope of every route registered with Javalin (for tests that must cover each one). */

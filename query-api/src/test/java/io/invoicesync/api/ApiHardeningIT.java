@@ -12,11 +12,9 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.testkit.InvoiceFixtures;
+import io.invoicesync.testkit.TestHttp;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -47,7 +45,6 @@ class ApiHardeningIT {
   static java.nio.file.Path dir;
   static EmbeddedPostgresServer pg;
   static QueryApiServer api;
-  static final HttpClient http = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
@@ -83,10 +80,6 @@ class ApiHardeningIT {
     }
   }
 
-  static HttpResponse<String> get(QueryApiServer server, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
   @Test
   @Order(1)
   void tenSlowSearchesHitTheirStatementTimeoutWithoutHoldingUpLookupsOrHealth() throws Exception {
@@ -95,19 +88,18 @@ class ApiHardeningIT {
       s.execute("LOCK TABLE invoice_rejection IN ACCESS EXCLUSIVE MODE"); // every rejection search now waits until it times out
       List<CompletableFuture<HttpResponse<String>>> searches = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        searches.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + "/api/v1/rejections")).build(),
-            HttpResponse.BodyHandlers.ofString()));
+        searches.add(TestHttp.sendAsync(TestHttp.request(TestHttp.localhost(api.port(), "/api/v1/rejections")).build()));
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnLocks(s) >= 2); // the search pool is taken by waiting searches
 
       for (int i = 0; i < 5; i++) {
         long t0 = System.nanoTime();
-        HttpResponse<String> lookup = get(api, "/api/v1/invoices/h-" + (1 + i % 3));
+        HttpResponse<String> lookup = TestHttp.get(api.port(), "/api/v1/invoices/h-" + (1 + i % 3));
         long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
         assertThat(lookup.statusCode()).isEqualTo(200);
         assertThat(ms).as("a lookup waits for no search (its own pool)").isLessThan(STATEMENT_TIMEOUT_MS);
       }
-      assertThat(get(api, "/health").statusCode()).isEqualTo(200);
+      assertThat(TestHttp.get(api.port(), "/health").statusCode()).isEqualTo(200);
 
       for (CompletableFuture<HttpResponse<String>> f : searches) {
         HttpResponse<String> r = f.get();
@@ -117,7 +109,7 @@ class ApiHardeningIT {
       }
       locker.rollback();
     }
-    assertThat(get(api, "/api/v1/rejections").statusCode()).isEqualTo(200);
+    assertThat(TestHttp.get(api.port(), "/api/v1/rejections").statusCode()).isEqualTo(200);
   }
 
   static int waitingOnLocks(Statement s) throws Exception {
@@ -138,7 +130,7 @@ class ApiHardeningIT {
       // a row the API cannot read: violations must be a JSON list
       s.execute("INSERT INTO invoice_rejection (invoice_id, source_lsn, source_commit_ts, rejected_at, codes, violations) "
           + "VALUES ('broken', 1, now(), now(), 'X', '{\"not\": \"a list\"}')");
-      HttpResponse<String> r = get(api, "/api/v1/rejections");
+      HttpResponse<String> r = TestHttp.get(api.port(), "/api/v1/rejections");
       assertThat(r.statusCode()).isEqualTo(500);
       JsonNode body = json.readTree(r.body());
       String correlation = body.get("correlationId").asText();
@@ -163,12 +155,12 @@ class ApiHardeningIT {
     try (QueryApiServer limited = new QueryApiServer(new QueryApiConfig(config(3)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         Map.of()).start()) {
       for (int i = 0; i < 3; i++) {
-        assertThat(get(limited, "/api/v1/invoices/h-1").statusCode()).isEqualTo(200);
+        assertThat(TestHttp.get(limited.port(), "/api/v1/invoices/h-1").statusCode()).isEqualTo(200);
       }
-      HttpResponse<String> over = get(limited, "/api/v1/invoices/h-1");
+      HttpResponse<String> over = TestHttp.get(limited.port(), "/api/v1/invoices/h-1");
       assertThat(over.statusCode()).isEqualTo(429);
       assertThat(over.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Integer.parseInt(v)).isPositive());
-      assertThat(get(limited, "/health").statusCode()).as("health is not rate-limited").isEqualTo(200);
+      assertThat(TestHttp.get(limited.port(), "/health").statusCode()).as("health is not rate-limited").isEqualTo(200);
     }
   }
 
@@ -180,8 +172,8 @@ class ApiHardeningIT {
     try (QueryApiServer cors = new QueryApiServer(new QueryApiConfig(cfg), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         Map.of()).start()) {
       for (String origin : List.of("https://erp.example.com", "https://evil.example.com")) {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + cors.port() + "/api/v1/invoices/h-1"))
-            .header("Origin", origin).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = TestHttp.send(TestHttp.request(TestHttp.localhost(cors.port(), "/api/v1/invoices/h-1"))
+            .header("Origin", origin).build());
         if (origin.contains("erp")) {
           assertThat(r.statusCode()).isEqualTo(200); // (Javalin answers another origin 400; a browser withholds the body anyway)
         }
@@ -205,8 +197,8 @@ class ApiHardeningIT {
   @Test
   @Order(6)
   void anOversizedRequestIsRefused() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + "/api/v1/invoices/h-1"))
-        .header("X-Padding", "x".repeat(20_000)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = TestHttp.send(TestHttp.request(TestHttp.localhost(api.port(), "/api/v1/invoices/h-1"))
+        .header("X-Padding", "x".repeat(20_000)).build());
     assertThat(r.statusCode()).isEqualTo(431);
   }
 
@@ -215,10 +207,10 @@ class ApiHardeningIT {
   void aStoreThatIsDownIs503NotAnInternalError() throws Exception {
     pg.close();
     pg = null;
-    HttpResponse<String> r = get(api, "/api/v1/invoices/h-1");
+    HttpResponse<String> r = TestHttp.get(api.port(), "/api/v1/invoices/h-1");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
     assertThat(r.headers().firstValue("Retry-After")).isPresent();
     assertThat(json.readTree(r.body()).get("correlationId").asText()).isNotBlank();
-    assertThat(get(api, "/health").statusCode()).isEqualTo(503);
+    assertThat(TestHttp.get(api.port(), "/health").statusCode()).isEqualTo(503);
   }
 }

@@ -15,11 +15,9 @@ import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.testkit.InvoiceFixtures;
+import io.invoicesync.testkit.TestHttp;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -57,7 +55,6 @@ class ApiSecurityIT {
   static java.nio.file.Path dir;
   static EmbeddedPostgresServer pg;
   static QueryApiServer api;
-  static final HttpClient http = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
@@ -126,12 +123,9 @@ class ApiSecurityIT {
     return token(scopes, List.of(taxIds), SECRET, ISSUER, AUDIENCE, Instant.now().plusSeconds(300));
   }
 
+  /** {@code GET path} of the API, with {@code token} as bearer token unless it is null. */
   static HttpResponse<String> get(String path, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return token == null ? TestHttp.get(api.port(), path) : TestHttp.get(api.port(), path, token);
   }
 
   @Test
@@ -239,8 +233,7 @@ class ApiSecurityIT {
     try (QueryApiServer limited = jwtApi(3)) {
       List<Integer> statuses = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        statuses.add(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + limited.port() + "/api/v1/invoices"))
-            .header("Authorization", "Bearer guess-" + i).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        statuses.add(TestHttp.get(limited.port(), "/api/v1/invoices", "guess-" + i).statusCode());
       }
       assertThat(statuses).containsExactly(401, 401, 401, 429);
     }

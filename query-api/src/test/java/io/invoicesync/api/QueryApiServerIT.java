@@ -9,11 +9,9 @@ import io.invoicesync.projector.QueryStoreWriter;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.testkit.InvoiceFixtures;
+import io.invoicesync.testkit.TestHttp;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -33,7 +31,6 @@ class QueryApiServerIT {
   static EmbeddedPostgresServer pg;
   static QueryApiServer api;
   static final AtomicBoolean streamsHealthy = new AtomicBoolean(true);
-  static final HttpClient http = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
@@ -63,7 +60,7 @@ class QueryApiServerIT {
   }
 
   static HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    return TestHttp.get(api.port(), path);
   }
 
   @Test

@@ -9,10 +9,14 @@ import io.invoicesync.cli.InvoiceSyncCommand;
 import io.invoicesync.cli.EmbeddedStack;
 import io.invoicesync.cli.Pipeline;
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.testkit.IssuingInvoice;
+import io.invoicesync.testkit.TestHttp;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -70,7 +74,7 @@ class ReconcileIT {
     // Given three invoices whose line tax is 0.10 off: rejected with the default tolerance (0.06)
     List<String> ids = List.of("tol-1", "tol-2", "tol-3");
     for (int i = 0; i < ids.size(); i++) {
-      issueWithLineTax(pg, ids.get(i), io.invoicesync.generator.IssuingDay.digitalNumber(9_000 + i), "130.10");
+      issueWithLineTax(pg, ids.get(i), IssuingDay.digitalNumber(9_000 + i), "130.10");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> outcomes(ids).values().stream().allMatch("REJECTED"::equals) && outcomes(ids).size() == 3);
 
@@ -107,27 +111,13 @@ class ReconcileIT {
 
   /** A valid invoice except for its line tax (and the totals that follow from it). */
   static void issueWithLineTax(EmbeddedPostgresServer pg, String id, String number, String tax) throws Exception {
-    java.math.BigDecimal t = new java.math.BigDecimal(tax);
+    BigDecimal t = new BigDecimal(tax);
+    BigDecimal amount = new BigDecimal("1000.00");
     try (Connection c = pg.connect("issuing")) {
       c.setAutoCommit(false);
-      try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, "
-          + "issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) VALUES "
-          + "(?, ?, 'DIGITAL_GENERAL', DATE '" + io.invoicesync.generator.IssuingDay.today() + "', TIMESTAMP '" + io.invoicesync.generator.IssuingDay.today()
-          + " 10:00:00', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
-          + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', 1000.00, ?, ?)")) {
-        ps.setString(1, id);
-        ps.setString(2, number);
-        ps.setBigDecimal(3, t);
-        ps.setBigDecimal(4, t.add(new java.math.BigDecimal("1000.00")));
-        ps.executeUpdate();
-      }
-      try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, "
-          + "quantity, unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, 0.13, ?, "
-          + "'3040201010000000000')")) {
-        ps.setString(1, id);
-        ps.setBigDecimal(2, t);
-        ps.executeUpdate();
-      }
+      IssuingInvoice.digital(id, number).issued(IssuingDay.today().atTime(10, 0)).totals(amount, t, t.add(amount))
+          .line(IssuingInvoice.Line.service(BigDecimal.ONE, new BigDecimal("1000"), amount, t))
+          .insert(c);
       c.commit();
     }
   }
@@ -207,18 +197,15 @@ class ReconcileIT {
       assertThat(table.toString()).contains("NOT RECONCILED").contains("20 MISSING").contains("5 STALE").contains(deleted.iterator().next());
 
       // and the scheduled reconciliation sees it too: the last report and the gauges an operator alerts on
-      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-      String base = "http://localhost:" + pipeline.api().port();
+      int api = pipeline.api().port();
       await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-        var last = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/reconcile/last")).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString());
+        var last = TestHttp.get(api, "/api/v1/reconcile/last");
         assertThat(last.statusCode()).isEqualTo(200);
         JsonNode report = json.readTree(last.body());
         assertThat(report.get("counts").get("MISSING").asInt()).isEqualTo(20);
         assertThat(report.get("counts").get("STALE").asInt()).isEqualTo(5);
         assertThat(report.get("ok").asBoolean()).isFalse();
-        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = TestHttp.get(api, "/metrics").body();
         assertThat(metrics).containsPattern("invoicesync_reconcile_missing\\{[^}]*} 20.0").containsPattern("invoicesync_reconcile_stale\\{[^}]*} 5.0")
             .containsPattern("invoicesync_reconcile_last_run_seconds\\{[^}]*} [0-9.]+");
       });

@@ -57,6 +57,10 @@ public final class JwtAuthenticator {
   private final String scopeClaim;
 
   /**
+   * Refuses settings it cannot check tokens safely with, each error naming the key as {@code run}'s
+   * configuration writes it: {@code QueryApiConfig} builds the validator when it is constructed, so
+   * these are the configuration's checks of the JWT settings, made once.
+   *
    * @param secret an HS256 key (at least 32 bytes), or null
    * @param publicKey a PEM public key (RSA or EC) or the path of a file holding one, or blank
    * @param jwksUrl the issuer's JWKS URL, or blank
@@ -65,7 +69,7 @@ public final class JwtAuthenticator {
       String taxIdsClaim, String scopeClaim) {
     int sources = (secret == null || secret.isEmpty() ? 0 : 1) + (publicKey.isBlank() ? 0 : 1) + (jwksUrl.isBlank() ? 0 : 1);
     if (sources != 1) {
-      throw new ConfigException("api.auth.mode=jwt needs exactly one key to check signatures with: api.auth.jwt.secret (HS256), "
+      throw new ConfigException("api.auth.mode", "jwt", "needs exactly one key to check signatures with: api.auth.jwt.secret (HS256), "
           + "api.auth.jwt.public.key (RS256/ES256, PEM) or api.auth.jwt.jwks.url; " + sources + " are set");
     }
     if (issuer.isBlank()) {
