@@ -27,17 +27,21 @@ import picocli.CommandLine;
 @Command(name = "invoice-sync bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Measures the pipeline against the ceilings of its own parts and against the peer, on embedded infrastructure.",
         "A full or quick run writes latest.md, latest.json and latency.png to --out; a run with --only writes to a temp directory."},
-    footer = {"", "Steps: capture, e2e, kafka, upsert, peer, reconcile. See bench/README.md for what each measures.",
+    footer = {"", "Steps: " + BenchCommand.STEPS + ". A quick run leaves e2e50k out unless --only names it. See bench/README.md for what each measures.",
         "Exit codes: 0 measured, 1 a step failed, 2 bad arguments."})
 public final class BenchCommand implements Callable<Integer> {
 
+  static final String STEPS = "startup, capture, e2e, kafka, upsert, peer, e2e50k, reconcile";
+
   /** The steps, in the order a run takes them; {@code --only} names them in lower case. */
   enum Step {
+    STARTUP("a fresh pipeline in its own JVM (fresh embedded PostgreSQL and Kafka): time until the first invoice issued after its start is visible"),
     CAPTURE("Debezium capture alone (engine -> no-op consumer) over a WAL backlog"),
     E2E("end to end over the same kind of backlog, then latency at fixed offered loads, the sustained load and a warm backlog"),
     KAFKA("Kafka produce + consume of the same bytes"),
     UPSERT("batched upsert of the same rows into PostgreSQL"),
     PEER("the peer: Debezium PostgreSQL source + Debezium JDBC sink in Kafka Connect standalone, over the same kind of backlog"),
+    E2E50K("end to end, then the peer, each over a cold backlog of " + BenchRun.BACKLOG_50K + " invoices"),
     RECONCILE("reconcile: 1,000,000 invoices in both databases (COPY), equal, then with " + ReconcileStep.PLANTED + " planted differences");
 
     final String what;
@@ -47,12 +51,16 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  @Option(names = "--quick", description = "Smaller backlogs (10,000 instead of 30,000) and shorter windows: about 6 minutes instead of 15.")
+  @Option(names = "--quick", description = "Smaller backlogs (10,000 instead of 30,000), shorter windows, one start-up run instead of 3, "
+      + "no 50,000-invoice backlogs (step e2e50k): about 7 minutes instead of about 25.")
   boolean quick;
 
   @Option(names = "--only", split = ",", paramLabel = "STEP", converter = StepConverter.class,
-      description = "Run only these steps (comma-separated): capture, e2e, kafka, upsert, peer, reconcile. Results go to a temp directory.")
+      description = "Run only these steps (comma-separated): " + STEPS + ". Results go to a temp directory.")
   Set<Step> only = EnumSet.noneOf(Step.class);
+
+  @Option(names = "--startup-runs", paramLabel = "N", description = "Fresh starts of step startup; first_visible_s is their median (default: 1 quick, 3 full).")
+  Integer startupRuns;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Where a full or quick run writes its results (default: ${DEFAULT-VALUE}).")
   Path out = Path.of(System.getProperty("bench.out", "bench/results"));
@@ -70,13 +78,14 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    GitState git = GitState.read(Path.of("").toAbsolutePath());
     Path work = Files.createTempDirectory("invoice-sync-bench");
     // a partial run does not replace the committed results
     Path target = only.isEmpty() ? out : work.resolve("results");
     System.setProperty("invoicesync.log.file", work.resolve("bench.log").toString());
     BenchRun run = new BenchRun(work, quick, seed);
     long t0 = System.nanoTime();
-    List<Step> steps = List.of(Step.values()).stream().filter(s -> only.isEmpty() || only.contains(s)).toList();
+    List<Step> steps = steps(only, quick);
     int i = 0;
     CaptureStep.Result capture = null;
     EndToEndStep.Result e2e = null;
@@ -84,26 +93,36 @@ public final class BenchCommand implements Callable<Integer> {
     UpsertStep.Result upsert = null;
     PeerStep.Result peer = null;
     ReconcileStep.Result reconcile = null;
+    StartupStep.Result startup = null;
+    Backlog50kStep.Result e2e50k = null;
     for (Step step : steps) {
       log("%d/%d %s", ++i, steps.size(), step.what);
       switch (step) {
+        case STARTUP -> startup = StartupStep.run(run, startupRuns != null ? Math.max(1, startupRuns) : quick ? 1 : 3);
         case CAPTURE -> capture = CaptureStep.run(run);
         case E2E -> e2e = EndToEndStep.run(run);
         case KAFKA -> kafka = KafkaRoundTripStep.run(run);
         case UPSERT -> upsert = UpsertStep.run(run);
         case PEER -> peer = PeerStep.run(run, peerLib);
+        case E2E50K -> e2e50k = Backlog50kStep.run(run, peerLib);
         case RECONCILE -> reconcile = ReconcileStep.run(run, 1_000_000);
         default -> throw new IllegalStateException(step.name());
       }
     }
     long cpu = Math.round(((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9);
-    BenchReport report = new BenchReport(quick ? "quick" : "full", run.backlog(), seed, capture, e2e, kafka, upsert, peer, reconcile, cpu,
-        CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), Instant.now());
+    BenchReport report = new BenchReport(quick ? "quick" : "full", run.backlog(), seed, capture, e2e, kafka, upsert, peer, reconcile, startup,
+        e2e50k, cpu, CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), git, Instant.now());
     String md = ReportWriter.write(report, target);
     System.out.println();
     System.out.print(md);
     System.out.println("\nwritten: " + target.resolve("latest.md") + ", latest.json" + (e2e == null ? "" : ", latency.png"));
     return 0;
+  }
+
+  /** The steps a run takes: those {@code --only} names, or all of them, but a quick run's default leaves e2e50k out. */
+  static List<Step> steps(Set<Step> only, boolean quick) {
+    return List.of(Step.values()).stream()
+        .filter(s -> only.isEmpty() ? !(quick && s == Step.E2E50K) : only.contains(s)).toList();
   }
 
   private static String machine() {
@@ -121,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
           return s;
         }
       }
-      throw new CommandLine.TypeConversionException("unknown step '" + value + "'; steps: capture, e2e, kafka, upsert, peer, reconcile");
+      throw new CommandLine.TypeConversionException("unknown step '" + value + "'; steps: " + STEPS);
     }
   }
 }

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,9 +25,17 @@ record BenchRun(Path work, boolean quick, long seed) {
     return quick ? 10_000 : 30_000;
   }
 
+  /** The end-to-end and peer backlog of step e2e50k (issue 23's {@code e2e_vs_peer_50k}), whatever the mode. */
+  static final int BACKLOG_50K = 50_000;
+
   /** A generator seeded from the run's seed, its id prefix and its rate, so that the same run issues the same invoices. */
   InvoiceGenerator generator(EmbeddedPostgresServer pg, String prefix, int rate) {
-    return new InvoiceGenerator(pg.jdbcUrl("issuing"), prefix, seed * 31 + prefix.hashCode() * 17L + rate, false);
+    return new InvoiceGenerator(pg.jdbcUrl("issuing"), prefix, seedFor(prefix, rate), false);
+  }
+
+  /** The seed of the generator with this id prefix and rate. */
+  long seedFor(String prefix, int rate) {
+    return seed * 31 + prefix.hashCode() * 17L + rate;
   }
 
   /** Issues {@code n} invoice transactions as fast as two generator threads go (the generator's usual mix). */
@@ -69,6 +78,17 @@ record BenchRun(Path work, boolean quick, long seed) {
     Map<String, Double> out = new LinkedHashMap<>();
     cpuSeconds.forEach((k, v) -> out.put(k, Math.round(v * 1000 / invoices * 1000) / 1000.0));
     return out;
+  }
+
+  /** [min, median, max] of the values that are numbers (NaN and null left out, e.g. a latency third without invoices); empty when none is. */
+  static List<Double> spread(List<Double> values) {
+    List<Double> v = values.stream().filter(d -> d != null && !d.isNaN()).sorted().toList();
+    if (v.isEmpty()) {
+      return List.of();
+    }
+    int n = v.size();
+    double median = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    return List.of(v.get(0), median, v.get(n - 1));
   }
 
   static void log(String fmt, Object... args) {

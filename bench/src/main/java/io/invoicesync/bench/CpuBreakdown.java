@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -23,6 +24,26 @@ final class CpuBreakdown {
 
   private static final long CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 
+  static final String GENERATOR = "generator (the issuing platform's load)";
+  static final String BENCH_MAIN = "the bench itself (main thread)";
+  static final String BENCH_ADMIN = "the bench itself (its Kafka admin client)";
+  static final String TOTAL_JVM = "total_jvm";
+  static final String POSTGRESQL = "postgresql";
+  static final String PG_PREFIX = "postgresql: ";
+  static final String PG_ISSUING = "backends of database issuing";
+  static final String PG_POSTGRES = "backends of database postgres";
+  static final String PG_BENCH = "the bench's own queries (its polling connection)";
+  /** The Kafka client id of the bench's own admin client, so that its thread is booked to the bench. */
+  static final String BENCH_CLIENT_ID = "invoice-sync-bench";
+
+  /**
+   * What is not the pipeline's own CPU in a window (issue 23's {@code cpu_ms_per_invoice_pipeline}):
+   * the load generator and the bench's own threads in this JVM; the issuing database's backends (the
+   * inserts), the bench's queries (on the {@code postgres} database and its polling connection).
+   */
+  static final Set<String> NOT_PIPELINE_JVM = Set.of(GENERATOR, BENCH_MAIN, BENCH_ADMIN);
+  static final Set<String> NOT_PIPELINE_PG = Set.of(PG_ISSUING, PG_POSTGRES, PG_BENCH);
+
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private final Map<Long, Long> threadStart = new HashMap<>();
   private final Map<Long, String> threadNames = new HashMap<>();
@@ -30,9 +51,12 @@ final class CpuBreakdown {
   private final Map<String, Long> pgStart;
   private final long processStart;
   private final Map<String, Long> nativeStart;
+  private final Set<Long> benchPids;
+  private Map<String, Double> raw = Map.of();
 
-  private CpuBreakdown(long pgPid) {
+  private CpuBreakdown(long pgPid, Set<Long> benchPids) {
     this.pgPid = pgPid;
+    this.benchPids = Set.copyOf(benchPids);
     for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
       threadStart.put(t.getThreadId(), Math.max(0, threads.getThreadCpuTime(t.getThreadId())));
     }
@@ -69,13 +93,21 @@ final class CpuBreakdown {
 
   /** Starts measuring; {@code pgDataDir} holds {@code postmaster.pid}. */
   static CpuBreakdown start(Path pgDataDir) {
+    return start(pgDataDir, Set.of());
+  }
+
+  /**
+   * As {@link #start(Path)}; the PostgreSQL backends {@code benchPids} (the bench's own polling
+   * connection) are booked to {@value #PG_BENCH}, not to the database they query.
+   */
+  static CpuBreakdown start(Path pgDataDir, Set<Long> benchPids) {
     long pid = -1;
     try {
       pid = Long.parseLong(Files.readAllLines(pgDataDir.resolve("postmaster.pid")).get(0).trim());
     } catch (IOException | RuntimeException e) {
       // no PostgreSQL figure then; the JVM's still counts
     }
-    return new CpuBreakdown(pid);
+    return new CpuBreakdown(pid, benchPids);
   }
 
   /** CPU seconds per stage since {@link #start}, highest first, with {@code total_jvm} and {@code postgresql}. */
@@ -93,10 +125,12 @@ final class CpuBreakdown {
     double jvm = (processCpuNanos() - processStart) / 1e9;
     double threadsSum = byStage.values().stream().mapToDouble(Double::doubleValue).sum();
     byStage.put("jvm (ended threads)", Math.max(0, jvm - threadsSum));
+    Map<String, Double> unrounded = new LinkedHashMap<>(byStage);
+    unrounded.put(TOTAL_JVM, jvm);
     Map<String, Double> out = new LinkedHashMap<>();
     byStage.entrySet().stream().filter(e -> e.getValue() >= 0.05).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
         .forEach(e -> out.put(e.getKey(), round(e.getValue())));
-    out.put("total_jvm", round(jvm));
+    out.put(TOTAL_JVM, round(jvm));
     if (pgPid > 0) {
       Map<String, Long> pgNow = pgTicks();
       double pgTotal = 0;
@@ -104,20 +138,51 @@ final class CpuBreakdown {
       for (var e : pgNow.entrySet()) {
         double secs = (e.getValue() - pgStart.getOrDefault(e.getKey(), 0L)) / (double) CLOCK_TICKS_PER_S;
         pg.put(e.getKey(), secs);
+        unrounded.put(PG_PREFIX + e.getKey(), secs);
         pgTotal += secs;
       }
       pg.entrySet().stream().filter(e -> e.getValue() >= 0.05).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-          .forEach(e -> out.put("postgresql: " + e.getKey(), round(e.getValue())));
-      out.put("postgresql", round(pgTotal));
+          .forEach(e -> out.put(PG_PREFIX + e.getKey(), round(e.getValue())));
+      out.put(POSTGRESQL, round(pgTotal));
+      unrounded.put(POSTGRESQL, pgTotal);
     }
+    raw = unrounded;
     return out;
+  }
+
+  /** What the last {@link #stop} measured, neither rounded nor filtered: every group, {@code total_jvm} and {@code postgresql}. */
+  Map<String, Double> raw() {
+    return raw;
+  }
+
+  /**
+   * CPU seconds of the pipeline's own stages in a window, from {@link #raw}: the JVM's total less
+   * the load generator and the bench's own threads ({@link #NOT_PIPELINE_JVM}), plus PostgreSQL's
+   * total less the issuing database's backends and the bench's queries ({@link #NOT_PIPELINE_PG}).
+   * So ingest (Debezium and the engine pool), sync-streams, the broker, the projector and the
+   * outcome recorder, the Kafka clients' I/O threads, JIT and GC, every other thread of the
+   * pipeline's, the query store's backends, the WAL sender and the server's own processes count.
+   */
+  static double pipelineSeconds(Map<String, Double> raw) {
+    double jvm = raw.getOrDefault(TOTAL_JVM, 0.0);
+    for (String s : NOT_PIPELINE_JVM) {
+      jvm -= raw.getOrDefault(s, 0.0);
+    }
+    double pg = raw.getOrDefault(POSTGRESQL, 0.0);
+    for (String s : NOT_PIPELINE_PG) {
+      pg -= raw.getOrDefault(PG_PREFIX + s, 0.0);
+    }
+    return Math.max(0, jvm) + Math.max(0, pg);
   }
 
   /** The stage a thread works for, from the names Debezium, Kafka, Streams and invoice-sync give them. */
   static String stage(String name) {
     String n = name.toLowerCase();
     if (n.startsWith("invoice-generator")) {
-      return "generator (the issuing platform's load)";
+      return GENERATOR;
+    }
+    if (n.contains(BENCH_CLIENT_ID)) {
+      return BENCH_ADMIN;
     }
     if (n.contains("streamthread") || n.contains("sync-streams") || n.contains("rocksdb")) {
       return "sync-streams";
@@ -144,7 +209,7 @@ final class CpuBreakdown {
       return "ingest (engine pool: conversion, assembler, sends)"; // the only unnamed pools here are Debezium's engine's
     }
     if (n.equals("main")) {
-      return "the bench itself (main thread)";
+      return BENCH_MAIN;
     }
     return "other (" + n.replaceAll("[-_ ]?\\d+", "").replaceAll("\\s+", " ") + ")";
   }
@@ -164,7 +229,8 @@ final class CpuBreakdown {
       for (Path p : (Iterable<Path>) procs::iterator) {
         String name = p.getFileName().toString();
         if (name.chars().allMatch(Character::isDigit) && parent(p.resolve("stat")) == pgPid) {
-          m.merge(pgRole(p), ticks(Long.parseLong(name), false), Long::sum);
+          long pid = Long.parseLong(name);
+          m.merge(benchPids.contains(pid) ? PG_BENCH : pgRole(p), ticks(pid, false), Long::sum);
         }
       }
     } catch (IOException e) {

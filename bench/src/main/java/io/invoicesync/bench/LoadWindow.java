@@ -5,6 +5,7 @@ import static io.invoicesync.bench.BenchRun.sql;
 
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.generator.InvoiceGenerator;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -30,9 +31,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param p50LastThird   median of those of its last third, ms (a growing lag shows here)
  * @param cpuSeconds     CPU seconds by stage over the window
  * @param topStatements  PostgreSQL's costliest statements in the window, per invoice
+ * @param p50Thirds      p50 of each third of the window (by source commit time), ms, NaN for a third without invoices
+ * @param p99Thirds      p99 likewise: the window's own spread (issue 23's repeatability), at no extra run time
  */
 record LoadWindow(int offered, double achieved, double achievedEvents, double p50, double p95, double p99, double p50FirstThird,
-                  double p50LastThird, Map<String, Double> cpuSeconds, List<String> topStatements) {
+                  double p50LastThird, Map<String, Double> cpuSeconds, List<String> topStatements, List<Double> p50Thirds,
+                  List<Double> p99Thirds) {
+
+  LoadWindow {
+    p50Thirds = List.copyOf(p50Thirds);
+    p99Thirds = List.copyOf(p99Thirds);
+  }
 
   /** Bounded: the generator achieved at least 90% of the offer and the lag did not grow by more than 300 ms over the window. */
   boolean bounded() {
@@ -76,14 +85,26 @@ record LoadWindow(int offered, double achieved, double achievedEvents, double p5
     String lag = "extract(epoch FROM projected_at - source_commit_ts) * 1000";
     String firstThird = "'" + Timestamp.from(from.plusMillis(seconds * 1000L / 3)) + "+00'";
     String lastThird = "'" + Timestamp.from(to.minusMillis(seconds * 1000L / 3)) + "+00'";
+    String thirds = "percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY " + lag + ") FILTER (WHERE %s)";
     try (Connection c = pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
         "SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY " + lag + "), "
             + "percentile_cont(0.5) WITHIN GROUP (ORDER BY " + lag + ") FILTER (WHERE source_commit_ts < " + firstThird + "), "
-            + "percentile_cont(0.5) WITHIN GROUP (ORDER BY " + lag + ") FILTER (WHERE source_commit_ts >= " + lastThird + ") "
+            + "percentile_cont(0.5) WITHIN GROUP (ORDER BY " + lag + ") FILTER (WHERE source_commit_ts >= " + lastThird + "), "
+            + String.format(thirds, "source_commit_ts < " + firstThird) + ", "
+            + String.format(thirds, "source_commit_ts >= " + firstThird + " AND source_commit_ts < " + lastThird) + ", "
+            + String.format(thirds, "source_commit_ts >= " + lastThird) + " "
             + "FROM invoice WHERE " + window)) {
       rs.next();
       Double[] p = (Double[]) rs.getArray(1).getArray();
-      return new LoadWindow(rate, achieved, achievedEvents, p[0], p[1], p[2], rs.getDouble(2), rs.getDouble(3), spent, top);
+      List<Double> p50s = new ArrayList<>();
+      List<Double> p99s = new ArrayList<>();
+      for (int col = 4; col <= 6; col++) {
+        Array a = rs.getArray(col);
+        Double[] t = a == null ? null : (Double[]) a.getArray();
+        p50s.add(t == null || t[0] == null ? Double.NaN : t[0]);
+        p99s.add(t == null || t[1] == null ? Double.NaN : t[1]);
+      }
+      return new LoadWindow(rate, achieved, achievedEvents, p[0], p[1], p[2], rs.getDouble(2), rs.getDouble(3), spent, top, p50s, p99s);
     }
   }
 

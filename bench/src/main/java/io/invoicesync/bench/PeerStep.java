@@ -42,20 +42,24 @@ final class PeerStep {
   }
 
   static Result run(BenchRun run, Path peerLib) throws Exception {
-    int n = run.backlog();
-    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(run.work().resolve("pg-peer"), List.of("issuing", "peer"));
-         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(run.work().resolve("kafka-peer"))) {
+    return run(run, peerLib, run.backlog(), "peer");
+  }
+
+  /** The peer over a backlog of {@code n} invoices, its servers and Connect's files under {@code name} in the work directory. */
+  static Result run(BenchRun run, Path peerLib, int n, String name) throws Exception {
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(run.work().resolve("pg-" + name), List.of("issuing", "peer"));
+         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(run.work().resolve("kafka-" + name))) {
       IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
       sql(pg, "issuing", "CREATE PUBLICATION peer_pub FOR TABLE issuing.invoice, issuing.invoice_line");
       sql(pg, "issuing", "SELECT pg_create_logical_replication_slot('peer_slot', 'pgoutput')");
       run.issue(pg, n, "bench-");
       long invoices = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
       long lines = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice_line");
-      CpuBreakdown pgCpu = CpuBreakdown.start(run.work().resolve("pg-peer"));
+      CpuBreakdown pgCpu = CpuBreakdown.start(run.work().resolve("pg-" + name));
       long t0 = System.nanoTime();
-      try (PeerPipeline peer = PeerPipeline.start(peerLib, run.work().resolve("peer"), kafka.bootstrapServers(), pg.port(), "peer_slot", "peer_pub",
+      try (PeerPipeline peer = PeerPipeline.start(peerLib, run.work().resolve(name), kafka.bootstrapServers(), pg.port(), "peer_slot", "peer_pub",
           "peer")) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(run.quick() ? 4 : 15).toNanos();
+        long deadline = System.nanoTime() + Duration.ofMinutes(n > 30_000 ? 25 : run.quick() ? 4 : 15).toNanos();
         long firstVisibleAt = 0;
         long visibleAtFirst = 0;
         long[] seen = {0, 0};

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -19,7 +20,8 @@ class BenchCommandTest {
     StringWriter out = new StringWriter();
     int code = cli(out, new StringWriter()).execute("--help");
     assertThat(code).isZero();
-    assertThat(out.toString()).contains("--quick", "--only", "--out", "--seed", "capture, e2e, kafka, upsert, peer, reconcile");
+    assertThat(out.toString()).contains("--quick", "--only", "--out", "--seed", "--startup-runs",
+        "startup, capture, e2e, kafka, upsert, peer, e2e50k, reconcile");
   }
 
   @Test
@@ -33,7 +35,20 @@ class BenchCommandTest {
     StringWriter err = new StringWriter();
     int code = cli(new StringWriter(), err).execute("--only=capture,e2f");
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("unknown step 'e2f'", "capture, e2e, kafka, upsert, peer, reconcile");
+    assertThat(err.toString()).contains("unknown step 'e2f'", "startup, capture, e2e, kafka, upsert, peer, e2e50k, reconcile");
+  }
+
+  @Test
+  void aQuickRunLeavesTheFiftyThousandInvoiceBacklogsOutUnlessOnlyNamesThem() {
+    assertThat(BenchCommand.steps(EnumSet.noneOf(BenchCommand.Step.class), true)).doesNotContain(BenchCommand.Step.E2E50K)
+        .contains(BenchCommand.Step.STARTUP, BenchCommand.Step.E2E, BenchCommand.Step.PEER);
+    assertThat(BenchCommand.steps(EnumSet.noneOf(BenchCommand.Step.class), false)).containsExactly(BenchCommand.Step.values());
+    assertThat(BenchCommand.steps(EnumSet.of(BenchCommand.Step.E2E50K), true)).containsExactly(BenchCommand.Step.E2E50K);
+
+    BenchCommand cmd = new BenchCommand();
+    new CommandLine(cmd).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--only=e2e50k,startup", "--startup-runs", "5");
+    assertThat(cmd.only).containsExactlyInAnyOrder(BenchCommand.Step.E2E50K, BenchCommand.Step.STARTUP);
+    assertThat(cmd.startupRuns).isEqualTo(5);
   }
 
   @Test

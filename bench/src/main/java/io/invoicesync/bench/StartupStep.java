@@ -1,0 +1,142 @@
+package io.invoicesync.bench;
+
+import static io.invoicesync.bench.BenchRun.log;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.cli.Pipeline;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Step startup (issue 23's {@code first_visible_s}): how long a fresh pipeline takes to show the
+ * first invoice issued after its start. Each run starts fresh embedded PostgreSQL and Kafka (new
+ * data directories) in the bench's JVM, creates the issuing platform's schema, then runs
+ * {@link StartupProbe} in a JVM of its own (so nothing of the pipeline is loaded or compiled yet),
+ * with the demo's configuration and every component: query-store migrations, pipeline start,
+ * the demo's generator, until the first invoice is visible in the query store.
+ */
+final class StartupStep {
+
+  /** The demo's JVM options in {@code bin/invoice-sync} (its default JAVA_OPTS), unless {@code -Dbench.startup.java.options} says otherwise. */
+  static final String JAVA_OPTIONS = System.getProperty("bench.startup.java.options", "-Xms256m -Xmx1g");
+
+  /**
+   * One fresh start.
+   *
+   * @param firstVisibleSeconds from the probe's {@code main} to the first invoice visible
+   * @param infraStartSeconds   embedded PostgreSQL (initdb included) and Kafka (format included) starting in the bench's JVM, not part of the above
+   * @param phases              the probe's timings: seconds from {@code main} to each milestone, the JVM's own start, the first invoice's commit-to-visible, peak RSS
+   */
+  record Run(double firstVisibleSeconds, double infraStartSeconds, Map<String, Double> phases) {
+  }
+
+  /**
+   * @param runs        one per fresh start
+   * @param javaOptions the probe JVM's options
+   */
+  record Result(List<Run> runs, String javaOptions) {
+
+    List<Double> firstVisible() {
+      return runs.stream().map(Run::firstVisibleSeconds).toList();
+    }
+
+    /** The median over the runs. */
+    double firstVisibleSeconds() {
+      return BenchRun.spread(firstVisible()).get(1);
+    }
+
+    double infraStartSeconds() {
+      return BenchRun.spread(runs.stream().map(Run::infraStartSeconds).toList()).get(1);
+    }
+  }
+
+  private StartupStep() {
+  }
+
+  static Result run(BenchRun run, int runs) throws Exception {
+    List<Run> done = new ArrayList<>();
+    for (int i = 1; i <= runs; i++) {
+      Run r = once(run, run.work().resolve("startup-" + i));
+      log("   run %d/%d: first invoice visible %.2f s after main() %s; embedded PostgreSQL and Kafka took %.1f s to start before it (not counted)",
+          i, runs, r.firstVisibleSeconds(), r.phases(), r.infraStartSeconds());
+      done.add(r);
+    }
+    return new Result(done, JAVA_OPTIONS);
+  }
+
+  private static Run once(BenchRun run, Path dir) throws Exception {
+    long t0 = System.nanoTime();
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(dir.resolve("postgres"), List.of("issuing", "querystore"));
+         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"))) {
+      double infra = Math.round((System.nanoTime() - t0) / 1e8) / 10.0;
+      IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+      // the demo's configuration (DemoCommand), on a free API port
+      Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
+      cfg.put("streams.instance.id", "demo");
+      cfg.put("projector.instance.id", "demo");
+      cfg.put("api.port", "0");
+      cfg.put("reconcile.interval", "1m");
+      Properties p = new Properties();
+      p.putAll(cfg);
+      p.put("bench.issuing.url", pg.jdbcUrl("issuing"));
+      p.put("bench.seed", Long.toString(run.seedFor("first-", 50)));
+      p.put("bench.rate", "50");
+      Path config = dir.resolve("probe.properties");
+      try (Writer w = Files.newBufferedWriter(config)) {
+        p.store(w, "StartupProbe");
+      }
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(Arrays.stream(JAVA_OPTIONS.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+      cmd.addAll(List.of("-Dinvoicesync.log.file=" + dir.resolve("probe.log"), "-cp", System.getProperty("java.class.path"),
+          StartupProbe.class.getName(), config.toString()));
+      Path out = dir.resolve("probe.out");
+      Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      if (!child.waitFor(4, TimeUnit.MINUTES)) {
+        child.destroyForcibly().waitFor();
+        throw new IllegalStateException("the start-up probe did not finish in 4 minutes; the end of its output (" + out + "):\n" + tail(out));
+      }
+      Map<String, Double> phases = parse(Files.readAllLines(out), out);
+      return new Run(phases.get("first_visible_s"), infra, phases);
+    }
+  }
+
+  /** The probe's timings from its output, or a failure naming the output's end. */
+  static Map<String, Double> parse(List<String> lines, Path out) throws IOException {
+    for (String line : lines) {
+      if (line.startsWith(StartupProbe.RESULT_PREFIX)) {
+        JsonNode j = new ObjectMapper().readTree(line.substring(StartupProbe.RESULT_PREFIX.length()));
+        Map<String, Double> phases = new LinkedHashMap<>();
+        j.properties().forEach(e -> phases.put(e.getKey(), e.getValue().asDouble()));
+        if (!phases.containsKey("first_visible_s")) {
+          break;
+        }
+        return phases;
+      }
+    }
+    throw new IllegalStateException("the start-up probe reported no result; the end of its output (" + out + "):\n"
+        + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+  }
+
+  private static String tail(Path out) {
+    try {
+      List<String> lines = Files.readAllLines(out);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(no output: " + e.getMessage() + ")";
+    }
+  }
+}
