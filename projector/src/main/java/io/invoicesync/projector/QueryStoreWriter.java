@@ -5,16 +5,14 @@ import io.invoicesync.schemas.InvoiceLine;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.Party;
 import io.invoicesync.schemas.Positions;
+import io.invoicesync.runtime.Transactions;
+import io.invoicesync.runtime.UnnestRows;
 import io.invoicesync.schemas.RedLetterLink;
 import java.sql.Connection;
-import java.sql.Date;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
-import java.sql.Types;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -31,31 +29,49 @@ import javax.sql.DataSource;
  */
 public final class QueryStoreWriter {
 
-  private static final String[] HEADER_COLUMNS = {"id", "invoice_code", "invoice_number", "invoice_type", "issue_date", "issued_at",
-      "seller_name", "seller_tax_id", "seller_address_phone", "seller_bank_account", "buyer_name", "buyer_tax_id", "buyer_address_phone",
-      "buyer_bank_account", "total_amount", "total_tax", "grand_total", "status", "risk_flag", "blue_invoice_id", "blue_invoice_code",
-      "blue_invoice_number", "blue_issue_date", "red_confirmation_no", "red_reason", "remarks", "version", "digest", "source_lsn",
-      "source_tx_id", "source_commit_ts", "synced_at", "source_epoch"};
+  /** The header's columns and their SQL types, in the order the unnest arrays are bound. */
+  private static final String[][] HEADER_COLUMNS = {{"id", "varchar"}, {"invoice_code", "varchar"}, {"invoice_number", "varchar"},
+      {"invoice_type", "varchar"}, {"issue_date", "date"}, {"issued_at", "timestamp"}, {"seller_name", "varchar"}, {"seller_tax_id", "varchar"},
+      {"seller_address_phone", "varchar"}, {"seller_bank_account", "varchar"}, {"buyer_name", "varchar"}, {"buyer_tax_id", "varchar"},
+      {"buyer_address_phone", "varchar"}, {"buyer_bank_account", "varchar"}, {"total_amount", "numeric"}, {"total_tax", "numeric"},
+      {"grand_total", "numeric"}, {"status", "varchar"}, {"risk_flag", "varchar"}, {"blue_invoice_id", "varchar"},
+      {"blue_invoice_code", "varchar"}, {"blue_invoice_number", "varchar"}, {"blue_issue_date", "date"}, {"red_confirmation_no", "varchar"},
+      {"red_reason", "smallint"}, {"remarks", "varchar"}, {"version", "integer"}, {"digest", "varchar"}, {"source_lsn", "bigint"},
+      {"source_tx_id", "bigint"}, {"source_commit_ts", "timestamptz"}, {"synced_at", "timestamptz"}, {"source_epoch", "bigint"}};
 
-  static final String UPSERT_HEADER;
-  static final String INSERT_LINE = "INSERT INTO invoice_line (invoice_id, line_no, item_name, specification, unit, quantity, unit_price, "
-      + "amount, tax_rate, tax_exempt, tax_amount, tax_code, line_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
-      + "ON CONFLICT (invoice_id, line_no) DO UPDATE SET item_name = EXCLUDED.item_name, specification = EXCLUDED.specification, "
-      + "unit = EXCLUDED.unit, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, amount = EXCLUDED.amount, "
-      + "tax_rate = EXCLUDED.tax_rate, tax_exempt = EXCLUDED.tax_exempt, tax_amount = EXCLUDED.tax_amount, tax_code = EXCLUDED.tax_code, "
-      + "line_kind = EXCLUDED.line_kind";
+  private static final String[][] LINE_COLUMNS = {{"invoice_id", "varchar"}, {"line_no", "integer"}, {"item_name", "varchar"},
+      {"specification", "varchar"}, {"unit", "varchar"}, {"quantity", "numeric"}, {"unit_price", "numeric"}, {"amount", "numeric"},
+      {"tax_rate", "numeric"}, {"tax_exempt", "boolean"}, {"tax_amount", "numeric"}, {"tax_code", "varchar"}, {"line_kind", "varchar"}};
+
+  /**
+   * Every header of a batch in one statement: the rows come from one text array per column
+   * ({@code unnest}), cast to the column's type, and {@code RETURNING id} names the rows the guard
+   * let through (inserted, or updated because their position is newer), which are the states that
+   * became visible.
+   */
+  static final String UPSERT_HEADERS;
+  /** Every line of a batch's applied states in one statement. */
+  static final String UPSERT_LINES;
 
   static {
-    StringBuilder sql = new StringBuilder("INSERT INTO invoice (").append(String.join(", ", HEADER_COLUMNS)).append(", projected_at) VALUES (");
-    sql.append("?,".repeat(HEADER_COLUMNS.length)).append("clock_timestamp()) ON CONFLICT (id) DO UPDATE SET ");
+    StringBuilder sql = new StringBuilder("INSERT INTO invoice (").append(UnnestRows.names(HEADER_COLUMNS)).append(", projected_at) SELECT ")
+        .append(UnnestRows.names(HEADER_COLUMNS)).append(", clock_timestamp() FROM ").append(UnnestRows.unnest(HEADER_COLUMNS))
+        .append(" ON CONFLICT (id) DO UPDATE SET ");
     for (int i = 1; i < HEADER_COLUMNS.length; i++) {
-      sql.append(HEADER_COLUMNS[i]).append(" = EXCLUDED.").append(HEADER_COLUMNS[i]).append(", ");
+      sql.append(HEADER_COLUMNS[i][0]).append(" = EXCLUDED.").append(HEADER_COLUMNS[i][0]).append(", ");
     }
     // an equal position with a higher version is a resync's re-emit of the current row (sync-streams places it at the
     // invoice's last decided position): it repairs a row changed or deleted behind the pipeline's back
     sql.append("projected_at = EXCLUDED.projected_at WHERE ").append(Positions.sql("invoice", "<", "EXCLUDED"))
-        .append(" OR (").append(Positions.sql("invoice", "=", "EXCLUDED")).append(" AND invoice.version < EXCLUDED.version)");
-    UPSERT_HEADER = sql.toString();
+        .append(" OR (").append(Positions.sql("invoice", "=", "EXCLUDED")).append(" AND invoice.version < EXCLUDED.version)")
+        .append(" RETURNING id");
+    UPSERT_HEADERS = sql.toString();
+    StringBuilder lines = new StringBuilder("INSERT INTO invoice_line (").append(UnnestRows.names(LINE_COLUMNS)).append(") SELECT ")
+        .append(UnnestRows.names(LINE_COLUMNS)).append(" FROM ").append(UnnestRows.unnest(LINE_COLUMNS)).append(" ON CONFLICT (invoice_id, line_no) DO UPDATE SET ");
+    for (int i = 2; i < LINE_COLUMNS.length; i++) {
+      lines.append(i > 2 ? ", " : "").append(LINE_COLUMNS[i][0]).append(" = EXCLUDED.").append(LINE_COLUMNS[i][0]);
+    }
+    UPSERT_LINES = lines.toString();
   }
 
   /** What one write did: the states that became visible, and how many were not applied (older or equal). */
@@ -77,22 +93,11 @@ public final class QueryStoreWriter {
     if (latest.isEmpty()) {
       return new WriteResult(List.of(), 0);
     }
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        List<InvoiceState> applied = upsertHeaders(c, latest.values());
-        replaceLines(c, applied);
-        c.commit();
-        return new WriteResult(List.copyOf(applied), states.size() - applied.size());
-      } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException rollbackFailed) {
-          e.addSuppressed(rollbackFailed); // a dead connection cannot roll back; what failed the write is what the caller classifies
-        }
-        throw e;
-      }
-    }
+    return Transactions.inTransaction(dataSource, c -> {
+      List<InvoiceState> applied = upsertHeaders(c, latest.values());
+      replaceLines(c, applied);
+      return new WriteResult(List.copyOf(applied), states.size() - applied.size());
+    });
   }
 
   /** Within a batch only the newest state of an invoice matters. */
@@ -108,21 +113,22 @@ public final class QueryStoreWriter {
   }
 
   private static List<InvoiceState> upsertHeaders(Connection c, Collection<InvoiceState> states) throws SQLException {
-    List<InvoiceState> ordered = new ArrayList<>(states);
-    try (PreparedStatement ps = c.prepareStatement(UPSERT_HEADER)) {
-      for (InvoiceState s : ordered) {
-        bindHeader(ps, s);
-        ps.addBatch();
-      }
-      int[] counts = ps.executeBatch();
-      List<InvoiceState> applied = new ArrayList<>();
-      for (int i = 0; i < counts.length; i++) {
-        if (counts[i] > 0) {
-          applied.add(ordered.get(i));
+    UnnestRows cols = new UnnestRows(HEADER_COLUMNS, states.size());
+    for (InvoiceState st : states) {
+      addHeader(cols, st);
+    }
+    Map<String, InvoiceState> byId = new LinkedHashMap<>();
+    states.forEach(st -> byId.put(st.getInvoice().getId(), st));
+    List<InvoiceState> applied = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(UPSERT_HEADERS)) {
+      cols.bind(c, ps, 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          applied.add(byId.get(rs.getString(1)));
         }
       }
-      return applied;
     }
+    return applied;
   }
 
   private static void replaceLines(Connection c, List<InvoiceState> applied) throws SQLException {
@@ -147,68 +153,35 @@ public final class QueryStoreWriter {
         del.executeUpdate();
       }
     }
-    try (PreparedStatement ps = c.prepareStatement(INSERT_LINE)) {
-      for (InvoiceState s : applied) {
-        for (InvoiceLine l : s.getInvoice().getLines()) {
-          int i = 1;
-          ps.setString(i++, s.getInvoice().getId());
-          ps.setInt(i++, l.getLineNo());
-          ps.setString(i++, l.getItemName());
-          ps.setString(i++, l.getSpecification());
-          ps.setString(i++, l.getUnit());
-          ps.setBigDecimal(i++, l.getQuantity());
-          ps.setBigDecimal(i++, l.getUnitPrice());
-          ps.setBigDecimal(i++, l.getAmount());
-          ps.setBigDecimal(i++, l.getTaxRate());
-          ps.setBoolean(i++, l.getTaxExempt());
-          ps.setBigDecimal(i++, l.getTaxAmount());
-          ps.setString(i++, l.getTaxCode());
-          ps.setString(i, l.getLineKind());
-          ps.addBatch();
-        }
+    UnnestRows cols = new UnnestRows(LINE_COLUMNS, applied.size() * 4);
+    for (InvoiceState st : applied) {
+      for (InvoiceLine l : st.getInvoice().getLines()) {
+        cols.add(st.getInvoice().getId(), l.getLineNo(), l.getItemName(), l.getSpecification(), l.getUnit(), l.getQuantity(),
+            l.getUnitPrice(), l.getAmount(), l.getTaxRate(), l.getTaxExempt(), l.getTaxAmount(), l.getTaxCode(), l.getLineKind());
       }
-      ps.executeBatch();
+    }
+    if (cols.rows() == 0) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(UPSERT_LINES)) {
+      cols.bind(c, ps, 1);
+      ps.executeUpdate();
     }
   }
 
-  private static void bindHeader(PreparedStatement ps, InvoiceState s) throws SQLException {
+  private static void addHeader(UnnestRows cols, InvoiceState s) {
     Invoice inv = s.getInvoice();
     Party seller = inv.getSeller();
     Party buyer = inv.getBuyer();
     RedLetterLink red = inv.getRedLetter();
-    int i = 1;
-    ps.setString(i++, inv.getId());
-    ps.setString(i++, inv.getInvoiceCode());
-    ps.setString(i++, inv.getInvoiceNumber());
-    ps.setString(i++, inv.getInvoiceType());
-    ps.setObject(i++, inv.getIssueDate() == null ? null : Date.valueOf(inv.getIssueDate()), Types.DATE);
-    ps.setObject(i++, inv.getIssuedAt() == null ? null : Timestamp.valueOf(inv.getIssuedAt()), Types.TIMESTAMP);
-    ps.setString(i++, seller.getName());
-    ps.setString(i++, seller.getTaxId());
-    ps.setString(i++, seller.getAddressPhone());
-    ps.setString(i++, seller.getBankAccount());
-    ps.setString(i++, buyer.getName());
-    ps.setString(i++, buyer.getTaxId());
-    ps.setString(i++, buyer.getAddressPhone());
-    ps.setString(i++, buyer.getBankAccount());
-    ps.setBigDecimal(i++, inv.getTotalAmount());
-    ps.setBigDecimal(i++, inv.getTotalTax());
-    ps.setBigDecimal(i++, inv.getGrandTotal());
-    ps.setString(i++, inv.getStatus());
-    ps.setString(i++, inv.getRiskFlag());
-    ps.setString(i++, red == null ? null : red.getBlueInvoiceId());
-    ps.setString(i++, red == null ? null : red.getBlueInvoiceCode());
-    ps.setString(i++, red == null ? null : red.getBlueInvoiceNumber());
-    ps.setObject(i++, red == null || red.getBlueIssueDate() == null ? null : Date.valueOf(red.getBlueIssueDate()), Types.DATE);
-    ps.setString(i++, red == null ? null : red.getConfirmationNo());
-    ps.setObject(i++, red == null ? null : red.getReason(), Types.SMALLINT);
-    ps.setString(i++, inv.getRemarks());
-    ps.setInt(i++, s.getVersion());
-    ps.setString(i++, s.getDigest());
-    ps.setLong(i++, s.getSource().getLsn());
-    ps.setObject(i++, s.getSource().getTxId(), Types.BIGINT);
-    ps.setObject(i++, OffsetDateTime.ofInstant(s.getSource().getCommitTs(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
-    ps.setObject(i++, OffsetDateTime.ofInstant(s.getSyncedAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
-    ps.setLong(i, s.getSource().getEpoch());
+    cols.add(inv.getId(), inv.getInvoiceCode(), inv.getInvoiceNumber(), inv.getInvoiceType(), inv.getIssueDate(), inv.getIssuedAt(),
+        seller.getName(), seller.getTaxId(), seller.getAddressPhone(), seller.getBankAccount(),
+        buyer.getName(), buyer.getTaxId(), buyer.getAddressPhone(), buyer.getBankAccount(),
+        inv.getTotalAmount(), inv.getTotalTax(), inv.getGrandTotal(), inv.getStatus(), inv.getRiskFlag(),
+        red == null ? null : red.getBlueInvoiceId(), red == null ? null : red.getBlueInvoiceCode(),
+        red == null ? null : red.getBlueInvoiceNumber(), red == null ? null : red.getBlueIssueDate(),
+        red == null ? null : red.getConfirmationNo(), red == null ? null : red.getReason(), inv.getRemarks(),
+        s.getVersion(), s.getDigest(), s.getSource().getLsn(), s.getSource().getTxId(), s.getSource().getCommitTs(), s.getSyncedAt(),
+        s.getSource().getEpoch());
   }
 }

@@ -185,4 +185,41 @@ class QueryStoreWriterIT {
       return new long[] {rs.getLong(1), rs.getLong(2)};
     }
   }
+
+  @Test
+  void shouldReportExactlyTheStatesABatchMadeVisibleAndKeepEveryValueAsItWas() throws Exception {
+    // Given a stored newer state of one invoice
+    Invoice kept = InvoiceFixtures.digitalInvoice("w-10", 1);
+    writer.write(List.of(state(Invoice.newBuilder(kept).setStatus("RED_FLUSHED").build(), 2, 500)));
+    Invoice blue = InvoiceFixtures.digitalInvoice("w-11", 2);
+    Invoice red = InvoiceFixtures.redOf(blue, "w-12", 1);
+
+    // When one batch carries an older state of it, a new invoice and a red-letter invoice with its link
+    QueryStoreWriter.WriteResult r = writer.write(List.of(state(kept, 1, 400), state(blue, 1, 600), state(red, 1, 700)));
+
+    // Then only the two new ones are reported visible, and every value reads back as it was written
+    assertThat(r.appliedStates()).extracting(st -> st.getInvoice().getId()).containsExactlyInAnyOrder("w-11", "w-12");
+    assertThat(r.skippedOlder()).isEqualTo(1);
+    assertThat(query("SELECT status || ':' || version FROM invoice WHERE id = 'w-10'")).isEqualTo("RED_FLUSHED:2");
+    assertThat(query("SELECT concat_ws('|', invoice_number, issue_date, issued_at, seller_name, buyer_tax_id, total_amount, total_tax, "
+        + "grand_total, source_lsn, (extract(epoch FROM source_commit_ts) * 1000)::bigint, synced_at AT TIME ZONE 'UTC') FROM invoice WHERE id = 'w-11'"))
+        .isEqualTo(String.join("|", blue.getInvoiceNumber(), blue.getIssueDate().toString(),
+            blue.getIssuedAt().toString().replace('T', ' ') + (blue.getIssuedAt().getSecond() == 0 ? ":00" : ""),
+            blue.getSeller().getName(), blue.getBuyer().getTaxId(), blue.getTotalAmount().toPlainString(), blue.getTotalTax().toPlainString(),
+            blue.getGrandTotal().toPlainString(), "600", Long.toString(InvoiceFixtures.position(600).getCommitTs().toEpochMilli()),
+            "2026-11-25 00:00:00"));
+    assertThat(query("SELECT concat_ws('|', blue_invoice_number, blue_issue_date, red_confirmation_no, red_reason) FROM invoice WHERE id = 'w-12'"))
+        .isEqualTo(String.join("|", red.getRedLetter().getBlueInvoiceNumber(), red.getRedLetter().getBlueIssueDate().toString(),
+            red.getRedLetter().getConfirmationNo(), String.valueOf(red.getRedLetter().getReason())));
+    assertThat(query("SELECT string_agg(concat_ws('|', line_no, item_name, quantity::float8, unit_price::float8, amount, tax_rate::float8, "
+        + "tax_exempt::text, tax_amount, line_kind), ';' ORDER BY line_no) FROM invoice_line WHERE invoice_id = 'w-11'"))
+        .isEqualTo(blue.getLines().stream().map(l -> String.join("|", String.valueOf(l.getLineNo()), l.getItemName(),
+            plain(l.getQuantity()), plain(l.getUnitPrice()), l.getAmount().toPlainString(), plain(l.getTaxRate()),
+            String.valueOf(l.getTaxExempt()), l.getTaxAmount().toPlainString(), l.getLineKind())).collect(java.util.stream.Collectors.joining(";")));
+  }
+
+  private static String plain(java.math.BigDecimal v) {
+    double d = v.doubleValue();
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
 }

@@ -3,6 +3,8 @@ package io.invoicesync.outcomes.recorder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.outcomes.Outcome;
+import io.invoicesync.runtime.Transactions;
+import io.invoicesync.runtime.UnnestRows;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.AuditEvent;
 import io.invoicesync.schemas.DeadLetterHeaders;
@@ -52,6 +54,27 @@ final class OutcomeStore {
     final List<ConsumerRecord<String, byte[]>> deadLetters = new ArrayList<>();
   }
 
+  private static final String[][] EVENT_COLUMNS = {{"audit_partition", "integer"}, {"audit_offset", "bigint"}, {"invoice_id", "text"},
+      {"event", "text"}, {"stage", "text"}, {"version", "integer"}, {"source_lsn", "bigint"}, {"source_commit_ts", "timestamptz"},
+      {"captured_at", "timestamptz"}, {"decided_at", "timestamptz"}, {"recorded_at", "timestamptz"}, {"detail", "text"},
+      {"digest", "text"}, {"prev_hash", "text"}, {"hash", "text"}, {"invoice_code", "text"}, {"invoice_number", "text"},
+      {"seller_tax_id", "text"}};
+  /** A poll's audit entries in one statement; a re-read entry (same coordinates) changes nothing. */
+  private static final String INSERT_EVENTS = "INSERT INTO invoice_event (" + UnnestRows.names(EVENT_COLUMNS) + ") SELECT "
+      + UnnestRows.names(EVENT_COLUMNS) + " FROM " + UnnestRows.unnest(EVENT_COLUMNS) + " ON CONFLICT DO NOTHING";
+
+  private static final String[][] OUTCOME_COLUMNS = {{"invoice_id", "text"}, {"outcome", "text"}, {"last_event", "text"},
+      {"latest_version", "integer"}, {"visible_version", "integer"}, {"latest_lsn", "bigint"}, {"latest_commit_ts", "timestamptz"},
+      {"invoice_code", "text"}, {"invoice_number", "text"}, {"seller_tax_id", "text"}, {"first_seen_at", "timestamptz"},
+      {"updated_at", "timestamptz"}, {"audit_partition", "integer"}, {"audit_offset", "bigint"}};
+  /** The outcomes a poll moved, in one statement (each invoice once: the fold keeps its newest outcome). */
+  private static final String UPSERT_OUTCOMES = "INSERT INTO invoice_outcome (" + UnnestRows.names(OUTCOME_COLUMNS) + ") SELECT "
+      + UnnestRows.names(OUTCOME_COLUMNS) + " FROM " + UnnestRows.unnest(OUTCOME_COLUMNS) + " ON CONFLICT (invoice_id) DO UPDATE SET "
+      + "outcome = EXCLUDED.outcome, last_event = EXCLUDED.last_event, latest_version = EXCLUDED.latest_version, "
+      + "visible_version = EXCLUDED.visible_version, latest_lsn = EXCLUDED.latest_lsn, latest_commit_ts = EXCLUDED.latest_commit_ts, "
+      + "invoice_code = EXCLUDED.invoice_code, invoice_number = EXCLUDED.invoice_number, seller_tax_id = EXCLUDED.seller_tax_id, "
+      + "updated_at = EXCLUDED.updated_at, audit_partition = EXCLUDED.audit_partition, audit_offset = EXCLUDED.audit_offset";
+
   private final DataSource dataSource;
 
   OutcomeStore(DataSource dataSource) {
@@ -60,57 +83,30 @@ final class OutcomeStore {
 
   /** One transaction; rolled back and thrown on any failure. */
   void write(Batch batch) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        insertEvents(c, batch.events);
-        foldOutcomes(c, batch.events);
-        upsertRejections(c, batch.rejections.values());
-        insertDeadLetters(c, batch.deadLetters);
-        advanceWatermarks(c, batch.events);
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException rollbackFailed) {
-          e.addSuppressed(rollbackFailed); // a dead connection cannot roll back; what failed the write is what the caller classifies
-        }
-        throw e;
-      }
-    }
+    Transactions.inTransaction(dataSource, c -> {
+      insertEvents(c, batch.events);
+      foldOutcomes(c, batch.events);
+      upsertRejections(c, batch.rejections.values());
+      insertDeadLetters(c, batch.deadLetters);
+      advanceWatermarks(c, batch.events);
+      return batch;
+    });
   }
 
   private static void insertEvents(Connection c, List<AuditRecord> events) throws SQLException {
     if (events.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO invoice_event (audit_partition, audit_offset, invoice_id, event, stage, "
-        + "version, source_lsn, source_commit_ts, captured_at, decided_at, recorded_at, detail, digest, prev_hash, hash, invoice_code, "
-        + "invoice_number, seller_tax_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")) {
-      for (AuditRecord a : events) {
-        AuditEntry e = a.entry();
-        int i = 1;
-        ps.setInt(i++, a.partition());
-        ps.setLong(i++, a.offset());
-        ps.setString(i++, e.getInvoiceId());
-        ps.setString(i++, e.getEvent());
-        ps.setString(i++, e.getStage());
-        ps.setObject(i++, e.getVersion(), Types.INTEGER);
-        ps.setLong(i++, e.getSource().getLsn());
-        ps.setObject(i++, ts(e.getSource().getCommitTs()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setObject(i++, ts(e.getCapturedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setObject(i++, ts(e.getDecidedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setObject(i++, ts(e.getRecordedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setString(i++, e.getDetail());
-        ps.setString(i++, e.getDigest());
-        ps.setString(i++, e.getPrevHash());
-        ps.setString(i++, e.getHash());
-        ps.setString(i++, e.getInvoiceCode());
-        ps.setString(i++, e.getInvoiceNumber());
-        ps.setString(i, e.getSellerTaxId());
-        ps.addBatch();
-      }
-      ps.executeBatch();
+    UnnestRows rows = new UnnestRows(EVENT_COLUMNS, events.size());
+    for (AuditRecord a : events) {
+      AuditEntry e = a.entry();
+      rows.add(a.partition(), a.offset(), e.getInvoiceId(), e.getEvent(), e.getStage(), e.getVersion(), e.getSource().getLsn(),
+          e.getSource().getCommitTs(), e.getCapturedAt(), e.getDecidedAt(), e.getRecordedAt(), e.getDetail(), e.getDigest(),
+          e.getPrevHash(), e.getHash(), e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId());
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
+      rows.bind(c, ps, 1);
+      ps.executeUpdate();
     }
   }
 
@@ -143,32 +139,17 @@ final class OutcomeStore {
       current.put(id, after);
       changed.put(id, after);
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO invoice_outcome (invoice_id, outcome, last_event, latest_version, "
-        + "visible_version, latest_lsn, latest_commit_ts, invoice_code, invoice_number, seller_tax_id, first_seen_at, updated_at, "
-        + "audit_partition, audit_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (invoice_id) DO UPDATE SET "
-        + "outcome = EXCLUDED.outcome, last_event = EXCLUDED.last_event, latest_version = EXCLUDED.latest_version, "
-        + "visible_version = EXCLUDED.visible_version, latest_lsn = EXCLUDED.latest_lsn, latest_commit_ts = EXCLUDED.latest_commit_ts, "
-        + "invoice_code = EXCLUDED.invoice_code, invoice_number = EXCLUDED.invoice_number, seller_tax_id = EXCLUDED.seller_tax_id, "
-        + "updated_at = EXCLUDED.updated_at, audit_partition = EXCLUDED.audit_partition, audit_offset = EXCLUDED.audit_offset")) {
-      for (InvoiceOutcome o : changed.values()) {
-        int i = 1;
-        ps.setString(i++, o.invoiceId());
-        ps.setString(i++, o.outcome().name());
-        ps.setString(i++, o.lastEvent());
-        ps.setObject(i++, o.latestVersion(), Types.INTEGER);
-        ps.setObject(i++, o.visibleVersion(), Types.INTEGER);
-        ps.setObject(i++, o.latestLsn(), Types.BIGINT);
-        ps.setObject(i++, ts(o.latestCommitTs()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setString(i++, o.invoiceCode());
-        ps.setString(i++, o.invoiceNumber());
-        ps.setString(i++, o.sellerTaxId());
-        ps.setObject(i++, ts(o.firstSeenAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setObject(i++, ts(o.updatedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setInt(i++, o.auditPartition());
-        ps.setLong(i, o.auditOffset());
-        ps.addBatch();
-      }
-      ps.executeBatch();
+    if (changed.isEmpty()) {
+      return;
+    }
+    UnnestRows rows = new UnnestRows(OUTCOME_COLUMNS, changed.size());
+    for (InvoiceOutcome o : changed.values()) {
+      rows.add(o.invoiceId(), o.outcome().name(), o.lastEvent(), o.latestVersion(), o.visibleVersion(), o.latestLsn(), o.latestCommitTs(),
+          o.invoiceCode(), o.invoiceNumber(), o.sellerTaxId(), o.firstSeenAt(), o.updatedAt(), o.auditPartition(), o.auditOffset());
+    }
+    try (PreparedStatement ps = c.prepareStatement(UPSERT_OUTCOMES)) {
+      rows.bind(c, ps, 1);
+      ps.executeUpdate();
     }
   }
 
