@@ -68,7 +68,7 @@ final class ProjectionReports {
   void written(List<ConsumerRecord<String, byte[]>> records, List<InvoiceState> states, QueryStoreWriter.WriteResult result) {
     Map<InvoiceState, Boolean> applied = new IdentityHashMap<>();
     result.appliedStates().forEach(st -> applied.put(st, true));
-    Map<String, InvoiceState> newest = QueryStoreWriter.latestPerInvoice(states); // what the write kept of each invoice
+    Map<String, InvoiceState> newest = result.kept();
     long now = System.currentTimeMillis();
     long lag = 0;
     for (int i = 0; i < records.size(); i++) {

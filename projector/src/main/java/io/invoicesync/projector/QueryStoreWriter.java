@@ -74,8 +74,11 @@ public final class QueryStoreWriter {
     UPSERT_LINES = lines.toString();
   }
 
-  /** What one write did: the states that became visible, and how many were not applied (older or equal). */
-  public record WriteResult(List<InvoiceState> appliedStates, int skippedOlder) {
+  /**
+   * What one write did: the states that became visible, how many were not applied (older or equal),
+   * and what the write kept of each invoice (the newest state of it in the batch, applied or not).
+   */
+  public record WriteResult(List<InvoiceState> appliedStates, int skippedOlder, Map<String, InvoiceState> kept) {
     public int applied() {
       return appliedStates.size();
     }
@@ -91,12 +94,12 @@ public final class QueryStoreWriter {
   public WriteResult write(Collection<InvoiceState> states) throws SQLException {
     Map<String, InvoiceState> latest = latestPerInvoice(states);
     if (latest.isEmpty()) {
-      return new WriteResult(List.of(), 0);
+      return new WriteResult(List.of(), 0, latest);
     }
     return Transactions.inTransaction(dataSource, c -> {
-      List<InvoiceState> applied = upsertHeaders(c, latest.values());
+      List<InvoiceState> applied = upsertHeaders(c, latest);
       replaceLines(c, applied);
-      return new WriteResult(List.copyOf(applied), states.size() - applied.size());
+      return new WriteResult(List.copyOf(applied), states.size() - applied.size(), latest);
     });
   }
 
@@ -112,13 +115,12 @@ public final class QueryStoreWriter {
     return latest;
   }
 
-  private static List<InvoiceState> upsertHeaders(Connection c, Collection<InvoiceState> states) throws SQLException {
-    UnnestRows cols = new UnnestRows(HEADER_COLUMNS, states.size());
-    for (InvoiceState st : states) {
+  /** @param byId the newest state of each invoice of the batch */
+  private static List<InvoiceState> upsertHeaders(Connection c, Map<String, InvoiceState> byId) throws SQLException {
+    UnnestRows cols = new UnnestRows(HEADER_COLUMNS, byId.size());
+    for (InvoiceState st : byId.values()) {
       addHeader(cols, st);
     }
-    Map<String, InvoiceState> byId = new LinkedHashMap<>();
-    states.forEach(st -> byId.put(st.getInvoice().getId(), st));
     List<InvoiceState> applied = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(UPSERT_HEADERS)) {
       cols.bind(c, ps, 1);

@@ -86,10 +86,12 @@ final class RecordProjector {
     List<ConsumerRecord<String, byte[]>> main = new ArrayList<>();
     for (TopicPartition tp : records.partitions()) {
       if (tp.topic().equals(syncedTopic)) {
-        main.addAll(records.records(tp));
+        List<ConsumerRecord<String, byte[]>> rs = records.records(tp);
+        main.addAll(rs);
+        offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1)); // returned only once the whole poll is settled
       }
     }
-    projectMain(main, offsets);
+    projectMain(main);
     for (TopicPartition tp : records.partitions()) {
       if (tp.topic().equals(retryTopic)) {
         projectRetries(tp, records.records(tp), offsets);
@@ -100,8 +102,7 @@ final class RecordProjector {
   }
 
   /** One poll's records of the synced topic, in order: applied in one write, or one by one when that write failed. */
-  private void projectMain(List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets)
-      throws StoreOutage.Stopped {
+  private void projectMain(List<ConsumerRecord<String, byte[]>> records) throws StoreOutage.Stopped {
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
     List<InvoiceState> batchStates = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : records) {
@@ -136,10 +137,6 @@ final class RecordProjector {
           }
         }
       }
-    }
-    for (ConsumerRecord<String, byte[]> r : records) {
-      offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
-          (a, b) -> a.offset() >= b.offset() ? a : b);
     }
   }
 

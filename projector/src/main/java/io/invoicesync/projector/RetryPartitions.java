@@ -1,5 +1,6 @@
 package io.invoicesync.projector;
 
+import io.invoicesync.runtime.ConsumerLoop;
 import io.invoicesync.projector.internal.RetryState;
 import io.invoicesync.projector.internal.RetryState.Attempt;
 import io.invoicesync.projector.internal.RetryState.HeldPartition;
@@ -38,7 +39,6 @@ import org.slf4j.LoggerFactory;
 final class RetryPartitions implements ConsumerRebalanceListener {
 
   private static final Logger log = LoggerFactory.getLogger(RetryPartitions.class);
-  private static final Duration MAX_POLL_WAIT = Duration.ofMillis(200);
   /** How long restoring the parking may read the retry topic at assignment. */
   private static final Duration RESTORE_WITHIN = Duration.ofSeconds(60);
 
@@ -88,7 +88,7 @@ final class RetryPartitions implements ConsumerRebalanceListener {
 
   /** How long the next poll may wait: until the next held partition is due. */
   Duration pollTimeout() {
-    return state.untilNextDue(System.currentTimeMillis(), MAX_POLL_WAIT);
+    return state.untilNextDue(System.currentTimeMillis(), ConsumerLoop.POLL_TIMEOUT);
   }
 
   /** Resumes the held partitions whose head is due, after checking that what they held is still there. */

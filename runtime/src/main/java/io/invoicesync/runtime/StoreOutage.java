@@ -66,7 +66,7 @@ public final class StoreOutage {
 
   /** Runs {@code call}; while the store (or registry, or broker) is unreachable, pauses {@code consumer} and tries it again. */
   public <T, E extends Exception> T ride(Consumer<?, ?> consumer, Call<T, E> call) throws E, Stopped {
-    Set<TopicPartition> pausedHere = new HashSet<>();
+    Set<TopicPartition> pausedHere = null; // only an outage pauses: a call that succeeds at once (every record's decode) allocates nothing
     int attempt = 0;
     try {
       while (running.getAsBoolean()) {
@@ -83,6 +83,9 @@ public final class StoreOutage {
           Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
           toPause.removeAll(consumer.paused());
           consumer.pause(toPause);
+          if (pausedHere == null) {
+            pausedHere = new HashSet<>();
+          }
           pausedHere.addAll(toPause);
           try {
             consumer.poll(Duration.ofMillis(backoff.backoff(attempt++))); // paused: waits, keeps the membership, returns nothing
@@ -96,8 +99,10 @@ public final class StoreOutage {
       }
       throw new Stopped();
     } finally {
-      pausedHere.retainAll(consumer.assignment());
-      consumer.resume(pausedHere);
+      if (pausedHere != null) {
+        pausedHere.retainAll(consumer.assignment());
+        consumer.resume(pausedHere);
+      }
     }
   }
 
@@ -127,7 +132,7 @@ public final class StoreOutage {
   }
 
   private void end() {
-    if (since.getAndSet(0) != 0) {
+    if (since.get() != 0 && since.getAndSet(0) != 0) {
       log.info("outage over, {} resumed", what);
     }
   }

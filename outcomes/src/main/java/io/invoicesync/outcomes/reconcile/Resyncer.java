@@ -179,13 +179,7 @@ public final class Resyncer {
       c.setAutoCommit(true);
       for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
         List<String> chunk = all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL));
-        StringBuilder filter = new StringBuilder("id IN (");
-        for (int k = 0; k < chunk.size(); k++) {
-          filter.append(k == 0 ? "" : ",").append('\'').append(chunk.get(k).replace("'", "''")).append('\'');
-        }
-        filter.append(')');
-        Map<String, Object> data = Map.of("data-collections", List.of(invoiceTable), "type", "incremental",
-            "additional-conditions", List.of(Map.of("data-collection", invoiceTable, "filter", filter.toString())));
+        Map<String, Object> data = snapshotOf(chunk);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + signalTable + " (id, type, data) VALUES (?, 'execute-snapshot', ?)")) {
           ps.setString(1, "resync-" + UUID.randomUUID());
           ps.setString(2, JSON.writeValueAsString(data));
@@ -196,6 +190,12 @@ public final class Resyncer {
       }
     }
     return sent;
+  }
+
+  /** The data of an execute-snapshot signal: an incremental snapshot of the invoice table, these invoices only. */
+  private Map<String, Object> snapshotOf(List<String> chunk) {
+    return Map.of("data-collections", List.of(invoiceTable), "type", "incremental",
+        "additional-conditions", List.of(Map.of("data-collection", invoiceTable, "filter", filter(chunk))));
   }
 
   private static String filter(List<String> chunk) {
@@ -214,8 +214,7 @@ public final class Resyncer {
         new StringSerializer(), new StringSerializer())) {
       for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
         List<String> chunk = all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL));
-        Map<String, Object> data = Map.of("data-collections", List.of(invoiceTable), "type", "incremental",
-            "additional-conditions", List.of(Map.of("data-collection", invoiceTable, "filter", filter(chunk))));
+        Map<String, Object> data = snapshotOf(chunk);
         String value = JSON.writeValueAsString(Map.of("type", "execute-snapshot", "data", data));
         producer.send(new ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
       }

@@ -68,9 +68,6 @@ public final class OutcomeRecorder implements AutoCloseable {
 
   private final Settings settings;
   private final MeterRegistry registry;
-  private final String auditTopic;
-  private final String rejectedTopic;
-  private final Set<String> dltTopics;
   private final Deserializer<AuditEntry> auditDeserializer;
   private final Deserializer<InvoiceRejected> rejectedDeserializer;
   private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
@@ -82,9 +79,6 @@ public final class OutcomeRecorder implements AutoCloseable {
   public OutcomeRecorder(Settings settings, MeterRegistry registry) {
     this.settings = settings;
     this.registry = registry;
-    this.auditTopic = settings.auditTopic();
-    this.rejectedTopic = settings.rejectedTopic();
-    this.dltTopics = settings.deadLetterTopics();
     this.auditDeserializer = settings.serdes().valueSerde(AuditEntry.class).deserializer();
     this.rejectedDeserializer = settings.serdes().valueSerde(InvoiceRejected.class).deserializer();
     this.undecodable = Counter.builder("invoicesync.outcomes.undecodable")
@@ -99,8 +93,8 @@ public final class OutcomeRecorder implements AutoCloseable {
     store = new OutcomeStore(dataSource);
 
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer(), new StringDeserializer(), new ByteArrayDeserializer());
-    List<String> topics = new ArrayList<>(List.of(auditTopic, rejectedTopic));
-    topics.addAll(dltTopics);
+    List<String> topics = new ArrayList<>(List.of(settings.auditTopic(), settings.rejectedTopic()));
+    topics.addAll(settings.deadLetterTopics());
     consumer.subscribe(topics);
     loop.start(consumer, this::record);
     log.info("outcome recorder started: {} -> {}", topics, settings.storeName());
@@ -120,12 +114,12 @@ public final class OutcomeRecorder implements AutoCloseable {
     OutcomeStore.Batch b = new OutcomeStore.Batch();
     for (ConsumerRecord<String, byte[]> r : records) {
       try {
-        if (r.topic().equals(auditTopic)) {
+        if (r.topic().equals(settings.auditTopic())) {
           b.events.add(new OutcomeStore.AuditRecord(r.partition(), r.offset(), auditDeserializer.deserialize(r.topic(), r.headers(), r.value())));
-        } else if (r.topic().equals(rejectedTopic)) {
+        } else if (r.topic().equals(settings.rejectedTopic())) {
           InvoiceRejected rej = rejectedDeserializer.deserialize(r.topic(), r.headers(), r.value());
           b.rejections.merge(rej.getInvoiceId(), rej, (a, n) -> n.getSource().getLsn() >= a.getSource().getLsn() ? n : a);
-        } else if (dltTopics.contains(r.topic())) {
+        } else if (settings.deadLetterTopics().contains(r.topic())) {
           b.deadLetters.add(r);
         }
       } catch (RuntimeException e) {

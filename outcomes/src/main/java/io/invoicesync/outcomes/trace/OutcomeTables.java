@@ -1,7 +1,5 @@
 package io.invoicesync.outcomes.trace;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.outcomes.view.AuditEntryView;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.SourcePosition;
@@ -20,7 +18,6 @@ import java.util.Map;
 /** Row readers of the outcome recorder's tables for one invoice: its audit trail, latest rejection and dead letters. */
 final class OutcomeTables {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private OutcomeTables() {
   }
@@ -73,18 +70,9 @@ final class OutcomeTables {
         r.put("rejectedAt", AuditEntryView.iso(instant(rs, 1)));
         r.put("sourceCommitTs", AuditEntryView.iso(instant(rs, 2)));
         r.put("codes", List.of(rs.getString(3).split(",")));
-        r.put("violations", violations(rs.getString(4), id));
+        r.put("violations", RuleMessages.stored(rs.getString(4), id));
         return r;
       }
-    }
-  }
-
-  /** {@code invoice_rejection.violations} as maps in the contract's key order (jsonb orders keys its own way). */
-  static List<Map<String, Object>> violations(String json, String id) {
-    try {
-      return RuleMessages.ordered(JSON.readValue(json, List.class));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.invoicesync.outcomes.trace;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RuleMessages {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, Properties> BY_LANGUAGE = new ConcurrentHashMap<>();
 
   private RuleMessages() {
@@ -65,6 +68,15 @@ public final class RuleMessages {
       out.add(m);
     }
     return out;
+  }
+
+  /** {@code invoice_rejection.violations} (jsonb, which orders keys its own way) as maps in the contract's key order; {@code id} names the row in the error. */
+  public static List<Map<String, Object>> stored(String json, String id) {
+    try {
+      return ordered(JSON.readValue(json, List.class));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
+    }
   }
 
   private static Properties messages(String lang) {

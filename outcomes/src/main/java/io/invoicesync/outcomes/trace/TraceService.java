@@ -129,7 +129,7 @@ public final class TraceService {
     }
     Map<String, Object> sourceView = new LinkedHashMap<>();
     TraceVerdict.Source src = probeSource(tenant, id, newestHandled, sourceView);
-    boolean sourceOwned = Boolean.TRUE.equals(sourceView.remove("tenantsOwn"));
+    boolean sourceOwned = src.present(); // the probe sees only the tenant's rows
     if (!owned && !sourceOwned) {
       return Optional.empty();
     }
@@ -222,7 +222,7 @@ public final class TraceService {
     return t;
   }
 
-  /** What the issuing database says of {@code id}; {@code view} gets "tenantsOwn" (for the caller to remove) when the row is the tenant's. */
+  /** What the issuing database says of {@code id}, of the tenant's rows only (another taxpayer's invoice reads as not present). */
   private TraceVerdict.Source probeSource(Tenant tenant, String id, Instant newestHandled, Map<String, Object> view) {
     view.put("checked", false);
     if (source == null) {
@@ -232,7 +232,6 @@ public final class TraceService {
     try {
       Optional<SourceProbe.SourceInvoice> inv = source.invoice(id).filter(i -> i.visibleTo(tenant));
       SourceProbe.Capture capture = source.capture();
-      view.put("tenantsOwn", inv.isPresent());
       view.put("checked", true);
       view.put("present", inv.isPresent());
       inv.ifPresent(i -> {
@@ -262,15 +261,18 @@ public final class TraceService {
   public History history(Tenant tenant, String id) throws SQLException {
     List<AuditEntryView> entries = new ArrayList<>();
     AuditVerifier verifier = new AuditVerifier(id, null, null);
-    try (Connection c = store.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_event WHERE invoice_id = ? AND ? ORDER BY audit_offset")) {
-      ps.setString(1, id);
-      ps.setBoolean(2, owns(c, tenant, id));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          AuditEntryView view = OutcomeTables.entryView(rs);
-          verifier.accept(view.auditPartition(), view.auditOffset(), OutcomeTables.auditEntry(rs));
-          entries.add(view);
+    try (Connection c = store.getConnection()) {
+      if (!owns(c, tenant, id)) {
+        return new History(id, false, List.of(), List.of()); // another taxpayer's trail reads as an unknown invoice's
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM invoice_event WHERE invoice_id = ? ORDER BY audit_offset")) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            AuditEntryView view = OutcomeTables.entryView(rs);
+            verifier.accept(view.auditPartition(), view.auditOffset(), OutcomeTables.auditEntry(rs));
+            entries.add(view);
+          }
         }
       }
     }

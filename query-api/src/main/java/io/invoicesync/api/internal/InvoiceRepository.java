@@ -1,7 +1,5 @@
 package io.invoicesync.api.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.Where;
 import io.invoicesync.outcomes.trace.RuleMessages;
@@ -44,8 +42,6 @@ public final class InvoiceRepository {
   public record Recorded(String invoiceId, String outcome, String lastEvent, String invoiceCode, String invoiceNumber, String sellerTaxId,
                          Integer latestVersion, Integer visibleVersion, String updatedAt, String trace) {
   }
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DataSource lookups;
   private final DataSource searches;
@@ -175,12 +171,7 @@ public final class InvoiceRepository {
 
   private static Rejection rejection(ResultSet rs) throws SQLException {
     String id = rs.getString("invoice_id");
-    List<Map<String, Object>> violations;
-    try {
-      violations = RuleMessages.ordered(JSON.readValue(rs.getString("violations_json"), List.class));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("invoice_rejection.violations of " + id + " is not JSON", e);
-    }
+    List<Map<String, Object>> violations = RuleMessages.stored(rs.getString("violations_json"), id);
     return new Rejection(id, rs.getString("invoice_code"), rs.getString("invoice_number"), rs.getString("invoice_type"),
         date(rs, "issue_date"), rs.getString("seller_name"), rs.getString("seller_tax_id"), rs.getString("buyer_name"),
         rs.getBigDecimal("total_amount"), rs.getBigDecimal("total_tax"), rs.getBigDecimal("grand_total"), ts(rs, "rejected_at"),

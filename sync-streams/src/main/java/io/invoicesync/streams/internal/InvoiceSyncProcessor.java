@@ -54,7 +54,6 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String CHANGE_TOO_LARGE = "CHANGE_TOO_LARGE";
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
-  public static final String STAGE = Stage.SYNC_STREAMS.id();
   /** A re-read requested by 'invoice-sync resync': validated again and re-emitted even when nothing changed. */
   public static final String RESYNC = ChangeOps.RESYNC;
   /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
