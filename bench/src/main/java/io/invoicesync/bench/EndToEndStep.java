@@ -275,71 +275,74 @@ final class EndToEndStep {
    */
   private static WarmBacklog warmBacklog(BenchRun run, EmbeddedPostgresServer pg, Path pgDir, EmbeddedKafkaBroker kafka, Pipeline pipeline,
                                          Decided decided, int n) throws Exception {
+    // one admin client for the window's three readings of the end offsets (its thread is the bench's, not the pipeline's)
     try (Admin admin = KafkaWrites.admin(kafka.bootstrapServers())) {
-      KafkaWrites.awaitSettled(admin, Duration.ofSeconds(60), 3);
-    } catch (Exception e) {
-      log("   (could not wait for the pipeline to go idle: %s)", e);
-    }
-    pipeline.stopIngest();
-    long before = decided.count();
-    long issuedBefore = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
-    run.issue(pg, n, "warm-");
-    long expected = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice") - issuedBefore;
-    // the generator's backends must be gone first, or the server's reaped-children time would book their inserts to the drain
-    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (count(pg, "issuing", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'issuing' AND backend_type = 'client backend' "
-        + "AND pid <> pg_backend_pid()") > 0 && System.nanoTime() < until) {
-      Thread.sleep(20); // measurement poll of an external condition
-    }
-    Map<String, Long> offsetsBefore = null;
-    try (Admin admin = KafkaWrites.admin(kafka.bootstrapServers())) {
-      offsetsBefore = KafkaWrites.endOffsets(admin);
-    } catch (Exception e) {
-      log("   (could not read Kafka's end offsets: %s)", e);
-    }
-    double changesBefore = counter(pipeline, "invoicesync.ingest.changes");
-    boolean statementsReset = true;
-    try {
-      StoreWrites.reset(pg);
-    } catch (Exception e) {
-      statementsReset = false;
-      log("   (could not reset pg_stat_statements: %s)", e);
-    }
-    CpuBreakdown cpu = CpuBreakdown.start(pgDir, Set.of(decided.pid));
-    long t0 = System.nanoTime();
-    pipeline.startIngest();
-    long[] first = awaitDecided(decided, before, expected, Duration.ofMinutes(10), 50);
-    long tEnd = System.nanoTime();
-    Map<String, Double> byStage = perInvoice(cpu.stop(), expected);
-    double pipelineMs = Math.round(CpuBreakdown.pipelineSeconds(cpu.raw()) * 1000 / expected * 1000) / 1000.0;
-    double withRestart = expected / ((tEnd - t0) / 1e9);
-    double fromFirst = expected / ((tEnd - first[0]) / 1e9);
-    log("   warm backlog: %d invoices drained at %.0f/s from the first visible one (%.0f/s counting the ingest restart); CPU ms per invoice %s; "
-        + "the pipeline's own stages: %.3f ms per invoice", expected, fromFirst, withRestart, byStage, pipelineMs);
-
-    KafkaWrites records = null;
-    if (offsetsBefore != null) {
-      try (Admin admin = KafkaWrites.admin(kafka.bootstrapServers())) {
-        Map<String, Long> after = KafkaWrites.awaitSettled(admin, Duration.ofSeconds(30), 3);
-        records = new KafkaWrites(KafkaWrites.delta(offsetsBefore, after), expected,
-            Math.round(counter(pipeline, "invoicesync.ingest.changes") - changesBefore));
-        log("   Kafka records written per invoice: %.2f (%s)", records.perInvoice(), records.perInvoiceByTopic());
+      try {
+        KafkaWrites.awaitSettled(admin, Duration.ofSeconds(60), 3);
+      } catch (Exception e) {
+        log("   (could not wait for the pipeline to go idle: %s)", e);
+      }
+      pipeline.stopIngest();
+      long before = decided.count();
+      long issuedBefore = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
+      run.issue(pg, n, "warm-");
+      long expected = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice") - issuedBefore;
+      // the generator's backends must be gone first, or the server's reaped-children time would book their inserts to the drain
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (count(pg, "issuing", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'issuing' AND backend_type = 'client backend' "
+          + "AND pid <> pg_backend_pid()") > 0 && System.nanoTime() < until) {
+        Thread.sleep(20); // measurement poll of an external condition
+      }
+      Map<String, Long> offsetsBefore = null;
+      try {
+        offsetsBefore = KafkaWrites.endOffsets(admin);
       } catch (Exception e) {
         log("   (could not read Kafka's end offsets: %s)", e);
       }
-    }
-    StoreWrites store = null;
-    if (statementsReset) {
+      double changesBefore = counter(pipeline, "invoicesync.ingest.changes");
+      boolean statementsReset = true;
       try {
-        store = StoreWrites.read(pg, "querystore", expected);
-        log("   query store per invoice: %.3f statements, %.3f rows written, %.3f reads, %.3f transactions", store.statementsPerInvoice(),
-            store.rowsWrittenPerInvoice(), store.readsPerInvoice(), store.transactionsPerInvoice());
-        store.top().forEach(t -> log("      %s", t));
+        StoreWrites.reset(pg);
       } catch (Exception e) {
-        log("   (could not read pg_stat_statements: %s)", e);
+        statementsReset = false;
+        log("   (could not reset pg_stat_statements: %s)", e);
       }
+      CpuBreakdown cpu = CpuBreakdown.start(pgDir, Set.of(decided.pid));
+      long t0 = System.nanoTime();
+      pipeline.startIngest();
+      long[] first = awaitDecided(decided, before, expected, Duration.ofMinutes(10), 50);
+      long tEnd = System.nanoTime();
+      Map<String, Double> byStage = perInvoice(cpu.stop(), expected);
+      double pipelineMs = Math.round(CpuBreakdown.pipelineSeconds(cpu.raw()) * 1000 / expected * 1000) / 1000.0;
+      double withRestart = expected / ((tEnd - t0) / 1e9);
+      double fromFirst = expected / ((tEnd - first[0]) / 1e9);
+      log("   warm backlog: %d invoices drained at %.0f/s from the first visible one (%.0f/s counting the ingest restart); CPU ms per invoice %s; "
+          + "the pipeline's own stages: %.3f ms per invoice", expected, fromFirst, withRestart, byStage, pipelineMs);
+
+      KafkaWrites records = null;
+      if (offsetsBefore != null) {
+        try {
+          Map<String, Long> after = KafkaWrites.awaitSettled(admin, Duration.ofSeconds(30), 3);
+          records = new KafkaWrites(KafkaWrites.delta(offsetsBefore, after), expected,
+              Math.round(counter(pipeline, "invoicesync.ingest.changes") - changesBefore));
+          log("   Kafka records written per invoice: %.2f (%s)", records.perInvoice(), records.perInvoiceByTopic());
+        } catch (Exception e) {
+          log("   (could not read Kafka's end offsets: %s)", e);
+        }
+      }
+      StoreWrites store = null;
+      if (statementsReset) {
+        try {
+          store = StoreWrites.read(pg, "querystore", expected);
+          log("   query store per invoice: %.3f statements, %.3f rows written, %.3f reads, %.3f transactions", store.statementsPerInvoice(),
+              store.rowsWrittenPerInvoice(), store.readsPerInvoice(), store.transactionsPerInvoice());
+          store.top().forEach(t -> log("      %s", t));
+        } catch (Exception e) {
+          log("   (could not read pg_stat_statements: %s)", e);
+        }
+      }
+      return new WarmBacklog(round(fromFirst), round(withRestart), byStage, pipelineMs, records, store);
     }
-    return new WarmBacklog(round(fromFirst), round(withRestart), byStage, pipelineMs, records, store);
   }
 
   private static double counter(Pipeline pipeline, String name) {

@@ -127,14 +127,17 @@ final class StartupStep {
         return phases;
       }
     }
-    throw new IllegalStateException("the start-up probe reported no result; the end of its output (" + out + "):\n"
-        + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+    throw new IllegalStateException("the start-up probe reported no result; the end of its output (" + out + "):\n" + tail(lines));
+  }
+
+  /** The last 30 lines of a probe's output, for an error message. */
+  private static String tail(List<String> lines) {
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
   }
 
   private static String tail(Path out) {
     try {
-      List<String> lines = Files.readAllLines(out);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+      return tail(Files.readAllLines(out));
     } catch (IOException e) {
       return "(no output: " + e.getMessage() + ")";
     }

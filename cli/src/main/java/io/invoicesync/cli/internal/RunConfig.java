@@ -100,24 +100,26 @@ public final class RunConfig {
     if (get("ingest.database.hostname") == null && get("ingest.database.port") == null) {
       return null;
     }
-    String url = "jdbc:postgresql://" + ingest(IngestConfig.DATABASE_HOSTNAME) + ":"
-        + ingest(IngestConfig.DATABASE_PORT) + "/" + ingest(IngestConfig.DATABASE_DBNAME);
-    return dataSource(url, ingest(IngestConfig.DATABASE_USER), ingest(IngestConfig.DATABASE_PASSWORD));
+    return ingestDatabase();
   }
 
   /** The issuing database as ingest connects to it ({@code ingest.database.*}), writable: resync inserts its signals there. */
   public DataSource sourceForSignals() {
-    String url = "jdbc:postgresql://" + ingest(IngestConfig.DATABASE_HOSTNAME) + ":"
-        + ingest(IngestConfig.DATABASE_PORT) + "/" + ingest(IngestConfig.DATABASE_DBNAME);
-    PGSimpleDataSource ds = (PGSimpleDataSource) dataSource(url, ingest(IngestConfig.DATABASE_USER),
-        ingest(IngestConfig.DATABASE_PASSWORD));
+    PGSimpleDataSource ds = ingestDatabase();
     ds.setReadOnly(false);
     return ds;
   }
 
+  /** The issuing database as {@code ingest.database.*} names it, read-only. */
+  private PGSimpleDataSource ingestDatabase() {
+    String url = "jdbc:postgresql://" + ingest(IngestConfig.DATABASE_HOSTNAME) + ":"
+        + ingest(IngestConfig.DATABASE_PORT) + "/" + ingest(IngestConfig.DATABASE_DBNAME);
+    return (PGSimpleDataSource) dataSource(url, ingest(IngestConfig.DATABASE_USER), ingest(IngestConfig.DATABASE_PASSWORD));
+  }
+
   /** Ingest's signal table, qualified ({@code ingest.source.signal.table}, default invoice_sync_signal). */
   public String signalTable() {
-    String t = values.getOrDefault("ingest." + IngestConfig.SIGNAL_TABLE, ingestDefault(IngestConfig.SIGNAL_TABLE));
+    String t = ingestAsWritten(IngestConfig.SIGNAL_TABLE);
     return t.isBlank() ? null : sourceSchema() + "." + t;
   }
 
@@ -180,6 +182,11 @@ public final class RunConfig {
     return v != null ? v : ingestDefault(key);
   }
 
+  /** An {@code ingest.*} key as written, blank included (blank turns the signal table or notifications off), else ingest's default. */
+  private String ingestAsWritten(String key) {
+    return values.getOrDefault("ingest." + key, ingestDefault(key));
+  }
+
   private static String ingestDefault(String key) {
     Object d = INGEST_DEFAULTS.get(key);
     return d == null ? "" : d.toString();
@@ -211,8 +218,7 @@ public final class RunConfig {
     }
     Resyncer r = new Resyncer(sourceForSignals(), kafkaSignals ? null : signalTable(), sourceSchema() + "." + sourceInvoiceTable(),
         storeForWriter());
-    r.withNotifications(kafkaClientConfig(), values.getOrDefault("ingest." + IngestConfig.NOTIFICATIONS_TOPIC,
-        ingestDefault(IngestConfig.NOTIFICATIONS_TOPIC)));
+    r.withNotifications(kafkaClientConfig(), ingestAsWritten(IngestConfig.NOTIFICATIONS_TOPIC));
     if (kafkaSignals) {
       r.withKafkaSignals(kafkaClientConfig(), ingest(IngestConfig.SIGNALS_TOPIC), ingest(IngestConfig.TOPIC_PREFIX));
     }

@@ -91,11 +91,14 @@ public final class ReconcileCommand implements Callable<Integer> {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Reconciler.Report report;
+    RunConfig rc;
+    Reconciler reconciler;
     try {
       if (from != null && to != null && from.isAfter(to)) {
         throw new IllegalArgumentException("--from " + from + " is after --to " + to);
       }
-      Reconciler reconciler = reconciler();
+      rc = config != null ? RunConfig.load(config) : RunConfig.of(Map.of());
+      reconciler = reconciler(rc);
       try (ProgressBar bar = progress()) {
         report = reconciler.reconcile(new Reconciler.Scope(from, to, seller), phase -> {
           if (bar != null) {
@@ -114,13 +117,12 @@ public final class ReconcileCommand implements Callable<Integer> {
         if (config == null) {
           throw new IllegalArgumentException("--repair needs --config (ingest's signal table and database)");
         }
-        RunConfig rc = RunConfig.load(config);
         Resyncer resyncer = rc.resyncer();
         Set<String> ids = report.alarmIds();
         if (ids.size() > maxRepair) {
           throw new IllegalArgumentException(ids.size() + " invoices to repair, more than --max-repair " + maxRepair);
         }
-        ResyncCommand.Outcome repaired = ResyncCommand.run(resyncer, reconciler(), ids, Duration.ofSeconds(timeoutSeconds), err);
+        ResyncCommand.Outcome repaired = ResyncCommand.run(resyncer, reconciler, ids, Duration.ofSeconds(timeoutSeconds), err);
         err.println("repair: " + ids.size() + " invoices re-read through the source"
             + (repaired.snapshotCompleted() ? " (Debezium: incremental snapshot completed)" : "") + (repaired.undecided().isEmpty() ? ""
             : "; still waiting: " + repaired.undecided()));
@@ -144,8 +146,8 @@ public final class ReconcileCommand implements Callable<Integer> {
     return report.alarming() ? 1 : 0;
   }
 
-  Reconciler reconciler() throws IOException {
-    RunConfig rc = config != null ? RunConfig.load(config) : RunConfig.of(Map.of());
+  /** The reconciler the options describe, over the run configuration {@code rc} (read once, from {@code --config}). */
+  Reconciler reconciler(RunConfig rc) {
     if (config == null && (sourceUrl == null || storeUrl == null)) {
       throw new IllegalArgumentException("give --config, or both --source-url and --store-url");
     }
