@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,8 +54,22 @@ final class DemoCommand implements Callable<Integer> {
     Path data = dataDir.toAbsolutePath();
     System.setProperty("invoicesync.log.file", data.resolve("invoice-sync.log").toString());
     // stopped by this command after the pipeline and Kafka (Ctrl-C included), not by a shutdown hook of its own racing them
-    EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOwnedByCaller(data.resolve("postgres"), List.of("issuing", "querystore"));
-    EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(data.resolve("kafka"));
+    // Kafka formats and starts beside PostgreSQL's initdb: each takes seconds, and neither needs the other
+    CompletableFuture<EmbeddedKafkaBroker> kafkaStarting = CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.start(data.resolve("kafka")));
+    EmbeddedPostgresServer pg;
+    try {
+      pg = EmbeddedPostgresServer.startOwnedByCaller(data.resolve("postgres"), List.of("issuing", "querystore"));
+    } catch (RuntimeException e) {
+      kafkaStarting.thenAccept(EmbeddedKafkaBroker::close);
+      throw e;
+    }
+    EmbeddedKafkaBroker kafka;
+    try {
+      kafka = kafkaStarting.join();
+    } catch (CompletionException e) {
+      pg.close();
+      throw e.getCause() instanceof RuntimeException re ? re : e;
+    }
     out.println("issuing-db: " + pg.jdbcUrl("issuing"));
     out.println("psql:       psql \"postgresql://" + EmbeddedPostgresServer.USER + "@localhost:" + pg.port() + "/issuing\"   # issue an invoice by hand (README)");
     out.println("kafka: " + kafka.bootstrapServers());

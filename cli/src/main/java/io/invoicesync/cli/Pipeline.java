@@ -41,6 +41,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
@@ -132,43 +136,56 @@ public final class Pipeline implements AutoCloseable {
     var reconcileConfig = new ReconcileConfig(componentConfig("reconcile"));
 
     String bootstrap = config.get("bootstrap.servers");
-    if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
-      // the contract's topics under the names the components are configured with, checked against what exists
-      TopicPlan plan = streamsConfig != null ? streamsConfig.topicPlan() : TopicPlan.defaults();
+    // the stages are independent (they meet only through the topics): they start side by side, the
+    // API from the first moment, the Kafka stages once their topics exist; start() returns when all
+    // have started, or throws the first failure once every start has ended (close() stops the rest)
+    ExecutorService starting = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "pipeline-start");
+      t.setDaemon(true);
+      return t;
+    });
+    List<Future<?>> starts = new ArrayList<>();
+    try {
+      if (apiConfig != null) {
+        boolean recorderRuns = projectorConfig != null && projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED);
+        starts.add(starting.submit(() -> api = new QueryApiServer(apiConfig, metrics, healthChecks(recorderRuns)).start()));
+      }
+      if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
+        ensureTopics(bootstrap, ingestConfig, streamsConfig, projectorConfig);
+      }
       if (projectorConfig != null) {
-        plan = plan.named(Topics.SYNCED_RETRY, projectorConfig.getString(ProjectorConfig.SYNCED_RETRY_TOPIC))
-            .named(Topics.SYNCED_DLT, projectorConfig.getString(ProjectorConfig.SYNCED_DLT_TOPIC));
-        if (streamsConfig == null) {
-          plan = projectorConfig.topicPlan();
-        }
+        starts.add(starting.submit(() -> {
+          projector = new ProjectorService(projectorConfig, metrics); // assigned first: close() stops what half started
+          projector.start();
+          if (projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED)) {
+            outcomes = new OutcomeRecorder(recorderSettings(projectorConfig), metrics);
+            outcomes.start();
+          }
+        }));
+      }
+      if (streamsConfig != null) {
+        starts.add(starting.submit(() -> {
+          streams = new SyncStreamsService(streamsConfig, metrics);
+          streams.start();
+        }));
       }
       if (ingestConfig != null) {
-        plan = plan.named(Topics.CAPTURED, ingestConfig.getString(IngestConfig.CAPTURED_TOPIC));
+        starts.add(starting.submit(() -> {
+          ingest = new IngestService(ingestConfig, metrics);
+          ingest.start();
+        }));
       }
-      plan = plan.replicationFactor(Short.parseShort(config.getOrDefault("topics.replication.factor", "-1")));
-      try (Admin admin = Admin.create(KafkaClients.common(bootstrap, config))) {
-        plan.ensure(admin, Topics.CONTRACT);
+    } catch (RuntimeException e) {
+      try {
+        awaitAll(starts);
+      } catch (RuntimeException also) {
+        e.addSuppressed(also);
       }
+      throw e;
+    } finally {
+      starting.shutdown();
     }
-    if (projectorConfig != null) {
-      projector = new ProjectorService(projectorConfig, metrics);
-      projector.start();
-      if (projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED)) {
-        outcomes = new OutcomeRecorder(recorderSettings(projectorConfig), metrics);
-        outcomes.start();
-      }
-    }
-    if (streamsConfig != null) {
-      streams = new SyncStreamsService(streamsConfig, metrics);
-      streams.start();
-    }
-    if (ingestConfig != null) {
-      ingest = new IngestService(ingestConfig, metrics);
-      ingest.start();
-    }
-    if (apiConfig != null) {
-      api = new QueryApiServer(apiConfig, metrics, healthChecks()).start();
-    }
+    awaitAll(starts);
     if (projectorConfig != null && reconcileConfig.intervalMs() > 0) {
       reconcile = RunConfig.of(config).reconcileScheduler(reconcileConfig, metrics).start();
     }
@@ -179,6 +196,48 @@ public final class Pipeline implements AutoCloseable {
     }
     log.info("pipeline started: {}", components);
     return this;
+  }
+
+  /** The contract's topics under the names the components are configured with, checked against what exists. */
+  private void ensureTopics(String bootstrap, IngestConfig ingestConfig, SyncStreamsConfig streamsConfig, ProjectorConfig projectorConfig) {
+    TopicPlan plan = streamsConfig != null ? streamsConfig.topicPlan() : TopicPlan.defaults();
+    if (projectorConfig != null) {
+      plan = plan.named(Topics.SYNCED_RETRY, projectorConfig.getString(ProjectorConfig.SYNCED_RETRY_TOPIC))
+          .named(Topics.SYNCED_DLT, projectorConfig.getString(ProjectorConfig.SYNCED_DLT_TOPIC));
+      if (streamsConfig == null) {
+        plan = projectorConfig.topicPlan();
+      }
+    }
+    if (ingestConfig != null) {
+      plan = plan.named(Topics.CAPTURED, ingestConfig.getString(IngestConfig.CAPTURED_TOPIC));
+    }
+    plan = plan.replicationFactor(Short.parseShort(config.getOrDefault("topics.replication.factor", "-1")));
+    try (Admin admin = Admin.create(KafkaClients.common(bootstrap, config))) {
+      plan.ensure(admin, Topics.CONTRACT);
+    }
+  }
+
+  /** Waits for every start; the first failure (the others logged) is thrown once none is still running. */
+  private static void awaitAll(List<Future<?>> starts) {
+    RuntimeException failed = null;
+    for (Future<?> f : starts) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed = failed != null ? failed : new IllegalStateException("interrupted while the pipeline started", e);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (failed != null) {
+          log.error("a second component failed to start as well", cause);
+        } else {
+          failed = cause instanceof RuntimeException re ? re : new IllegalStateException(cause.getMessage(), cause);
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   /**
@@ -225,19 +284,20 @@ public final class Pipeline implements AutoCloseable {
     return Optional.empty();
   }
 
-  private Map<String, BooleanSupplier> healthChecks() {
+  /** Readiness of the stages this process runs; a stage still starting is not ready. */
+  private Map<String, BooleanSupplier> healthChecks(boolean recorderRuns) {
     Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
-    if (ingest != null) {
+    if (components.contains(Component.INGEST)) {
       checks.put("ingest", () -> ingest != null && ingest.health().ready());
     }
-    if (streams != null) {
-      checks.put("syncStreams", streams::isHealthy);
+    if (components.contains(Component.STREAMS)) {
+      checks.put("syncStreams", () -> streams != null && streams.isHealthy());
     }
-    if (projector != null) {
-      checks.put("projector", projector::isHealthy);
+    if (components.contains(Component.PROJECTOR)) {
+      checks.put("projector", () -> projector != null && projector.isHealthy());
     }
-    if (outcomes != null) {
-      checks.put("outcomes", outcomes::isHealthy);
+    if (recorderRuns) {
+      checks.put("outcomes", () -> outcomes != null && outcomes.isHealthy());
     }
     return checks;
   }
