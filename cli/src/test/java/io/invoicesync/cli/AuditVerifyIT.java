@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.outcomes.trace.TraceService;
 import io.invoicesync.testkit.KafkaTestSupport;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
@@ -17,11 +19,16 @@ import io.invoicesync.schemas.SourcePosition;
 import io.invoicesync.schemas.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,6 +69,10 @@ class AuditVerifyIT {
   /** The real audit topic, as read once the run settled: partition -> records in offset order. */
   static List<ConsumerRecord<String, byte[]>> audit;
 
+  /** The HMAC secret of the first run (key id k1) and the Ed25519 public key of the second (k2): a rotation. */
+  static Path k1;
+  static Path k2;
+
   @BeforeAll
   static void start() throws Exception {
     stack = EmbeddedStack.start(dir);
@@ -68,23 +80,25 @@ class AuditVerifyIT {
     kafka = stack.kafka;
     Map<String, String> cfg = stack.config();
     cfg.put("streams.audit.checkpoint.interval.ms", "1000");
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    k1 = Files.write(dir.resolve("k1.key"), secret);
+    cfg.put("streams.audit.signing.key.file", k1.toString()); // key id: the file's name, k1
     pipeline = stack.startPipeline(cfg);
-
     // a run: valid and invalid invoices, status changes, red-letter ones
-    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "au-", 3, true);
-    AtomicBoolean enough = new AtomicBoolean();
-    for (Thread w : generator.startAtRate(300, 1, () -> generator.issuedCount() >= 300 || enough.get())) {
-      w.join(Duration.ofMinutes(2).toMillis());
-    }
-    enough.set(true);
-    // settled: every invoice decided and projected, and a checkpoint taken after the last entry
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-      try (var c = pg.connect("querystore"); var s = c.createStatement();
-           var rs = s.executeQuery("SELECT count(*) FILTER (WHERE outcome = 'IN_FLIGHT'), count(*) FROM invoice_outcome")) {
-        rs.next();
-        return rs.getLong(1) == 0 && rs.getLong(2) >= 300;
-      }
-    });
+    issueAndSettle("au-", 300, 300);
+
+    // the key rotates to an Ed25519 key: the chains go on under k2
+    stack.stopPipeline();
+    KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Path k2Private = Files.writeString(dir.resolve("k2-private.pem"), pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+    k2 = Files.writeString(dir.resolve("k2.pem"), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+    cfg.remove("streams.audit.signing.key.file");
+    cfg.put("streams.audit.signing.private.key", k2Private.toString());
+    cfg.put("streams.audit.signing.key.id", "k2");
+    pipeline = stack.startPipeline(cfg);
+    issueAndSettle("au2-", 60, 360);
+
     Instant settled = Instant.now();
     await().atMost(Duration.ofMinutes(1)).until(() -> readAll(Topics.AUDIT_CHECKPOINTS.name()).stream()
         .map(r -> serdes.valueSerde(AuditCheckpoint.class).deserializer().deserialize(r.topic(), r.value()))
@@ -92,6 +106,28 @@ class AuditVerifyIT {
     stack.stopPipeline(); // nothing more is written while the copies are forged
     pipeline = null;
     audit = readAll(Topics.AUDIT.name());
+  }
+
+  /** Issues {@code n} invoices at 300/s and waits until {@code total} are decided and projected. */
+  static void issueAndSettle(String prefix, int n, int total) throws Exception {
+    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), prefix, 3, true);
+    AtomicBoolean enough = new AtomicBoolean();
+    for (Thread w : generator.startAtRate(300, 1, () -> generator.issuedCount() >= n || enough.get())) {
+      w.join(Duration.ofMinutes(2).toMillis());
+    }
+    enough.set(true);
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+      try (var c = pg.connect("querystore"); var s = c.createStatement();
+           var rs = s.executeQuery("SELECT count(*) FILTER (WHERE outcome = 'IN_FLIGHT'), count(*) FROM invoice_outcome")) {
+        rs.next();
+        return rs.getLong(1) == 0 && rs.getLong(2) >= total;
+      }
+    });
+  }
+
+  /** Both keys of the rotation, as an auditor passes them. */
+  static String[] keys() {
+    return new String[] {"--key", k1.toString(), "--key", "k2=" + k2};
   }
 
   @AfterAll
@@ -103,12 +139,13 @@ class AuditVerifyIT {
 
   @Test
   void shouldVerifyTheChainAsWritten() throws Exception {
-    Result r = run("audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--output", "json", "--all-checkpoints");
+    Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--output", "json", "--all-checkpoints"));
 
     assertThat(r.exit()).as(r.out()).isZero();
     JsonNode body = new ObjectMapper().readTree(r.out());
     assertThat(body.get("verified").asBoolean()).isTrue();
     assertThat(body.get("entries").asLong()).isEqualTo(audit.size());
+    assertThat(body.get("keyedEntries").asLong()).isEqualTo(audit.size()); // format v3 throughout, under k1 then k2
     assertThat(body.get("invoices").asLong()).isGreaterThanOrEqualTo(300);
     assertThat(body.get("checkpoints").asLong()).isGreaterThanOrEqualTo(6);
   }
@@ -118,7 +155,7 @@ class AuditVerifyIT {
     ConsumerRecord<String, byte[]> first = secondOfSomeChain(0);
     forge("forged.replayed", r -> true, UnaryOperator.identity(), List.of(first));
 
-    Result r = run("audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.replayed");
+    Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.replayed"));
 
     assertThat(r.exit()).as(r.out()).isEqualTo(1);
     assertThat(r.out()).contains(first.key()).contains("REPLAYED");
@@ -130,7 +167,7 @@ class AuditVerifyIT {
     String dropped = entry(victim).getHash();
     forge("forged.dropped", r -> !entry(r).getHash().equals(dropped), UnaryOperator.identity(), List.of());
 
-    Result r = run("audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.dropped");
+    Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.dropped"));
 
     assertThat(r.exit()).as(r.out()).isEqualTo(1);
     assertThat(r.out()).contains(victim.key()).contains("MISSING");
@@ -147,7 +184,7 @@ class AuditVerifyIT {
       return e;
     }, List.of());
 
-    Result r = run("audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.altered", "--output", "json");
+    Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.altered", "--output", "json"));
 
     assertThat(r.exit()).as(r.out()).isEqualTo(1);
     JsonNode problems = new ObjectMapper().readTree(r.out()).get("problems");
@@ -160,11 +197,87 @@ class AuditVerifyIT {
     String gone = audit.get(audit.size() / 2).key();
     forge("forged.deleted", r -> !r.key().equals(gone), UnaryOperator.identity(), List.of());
 
-    Result r = run("audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.deleted");
+    Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.deleted"));
 
     assertThat(r.exit()).as(r.out()).isEqualTo(1);
     assertThat(r.out()).contains("CHECKPOINT_MISMATCH").contains("input partition " + AuditChain.partitionOf(gone, 6));
     assertThat(r.out()).doesNotContain("MISSING");
+  }
+
+  @Test
+  void shouldCatchEntriesForgedWithThePublishedFormulaButWithoutTheKey() throws Exception {
+    // an insider with write access to every topic, recomputing the hash by the documented formula
+    ConsumerRecord<String, byte[]> altered = secondOfSomeChain(3);
+    List<ConsumerRecord<String, byte[]>> chain = chainOf(altered.key());
+    forgeRechained("forged.rechained", altered.key(), c -> c.get(1).setDetail("nothing happened here"));
+    ConsumerRecord<String, byte[]> droppedFrom = secondOfSomeChain(4);
+    forgeRechained("forged.droprechained", droppedFrom.key(), c -> c.remove(1));
+    AuditEntry last = entry(chain.get(chain.size() - 1));
+    AuditEntry appended = AuditEntry.newBuilder(last).setEvent("PROJECTED").setDetail("forged").setPrevHash(last.getHash())
+        .setRecordedAt(last.getRecordedAt().plusMillis(1)).build();
+    appended.setHash(AuditChain.hash(appended));
+    forge("forged.appended", r -> true, UnaryOperator.identity(), List.of(record(chain.get(0), appended)));
+
+    for (String[] t : List.of(new String[] {"forged.rechained", altered.key()}, new String[] {"forged.droprechained", droppedFrom.key()},
+        new String[] {"forged.appended", altered.key()})) {
+      Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", t[0], "--output", "json"));
+      assertThat(r.exit()).as(t[0] + ": " + r.out()).isEqualTo(1);
+      JsonNode problems = new ObjectMapper().readTree(r.out()).get("problems");
+      assertThat(problems.findValuesAsText("invoiceId")).as(t[0]).contains(t[1]);
+      assertThat(problems.findValuesAsText("kind")).as(t[0]).contains("FORGED");
+    }
+  }
+
+  @Test
+  void shouldReportTheRotatedOutKeysEntriesAsUnverifiableWithoutIt() throws Exception {
+    Result both = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers()));
+    assertThat(both.exit()).as(both.out()).isZero();
+    assertThat(both.out()).contains("verified");
+
+    Result onlyK2 = run("audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--key", "k2=" + k2, "--output", "json");
+    assertThat(onlyK2.exit()).as(onlyK2.out()).isEqualTo(1);
+    JsonNode problems = new ObjectMapper().readTree(onlyK2.out()).get("problems");
+    assertThat(problems.findValuesAsText("kind")).containsExactly("UNVERIFIABLE"); // one per key not given, entries and checkpoints
+    assertThat(problems.toString()).contains("key k1").doesNotContain("key k2");
+  }
+
+  @Test
+  void shouldFailWithoutTheCheckpointTopicOrWithAForgedLaterCheckpoint() throws Exception {
+    Result deleted = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--checkpoint-topic", "no.such.checkpoints"));
+    assertThat(deleted.exit()).as(deleted.out()).isEqualTo(1);
+    assertThat(deleted.out()).contains("NO_CHECKPOINT_TOPIC");
+
+    // a copy of the checkpoints plus a later one that commits to the topic without some invoice's chain
+    String gone = audit.get(audit.size() / 3).key();
+    int p = AuditChain.partitionOf(gone, 6);
+    AuditCheckpoint newest = checkpoints().stream().filter(cp -> cp.getPartition() == p)
+        .max(java.util.Comparator.comparing(AuditCheckpoint::getCheckpointAt)).orElseThrow();
+    Map<String, String> heads = new java.util.HashMap<>();
+    audit.stream().filter(r -> AuditChain.partitionOf(r.key(), 6) == p && !r.key().equals(gone)).forEach(r -> heads.put(r.key(), entry(r).getHash()));
+    AuditCheckpoint forged = AuditCheckpoint.newBuilder(newest).setCheckpointAt(newest.getCheckpointAt().plusSeconds(1))
+        .setChains(heads.size()).setRoot(AuditChain.merkleRoot(heads)).build();
+    copyCheckpoints("forged.checkpoints", forged);
+    forge("forged.chaingone", r -> !r.key().equals(gone), UnaryOperator.identity(), List.of());
+
+    Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.chaingone",
+        "--checkpoint-topic", "forged.checkpoints"));
+    assertThat(r.exit()).as(r.out()).isEqualTo(1);
+    assertThat(r.out()).contains("FORGED_CHECKPOINT").contains("CHECKPOINT_MISMATCH");
+  }
+
+  @Test
+  void shouldShowTheRecordedKeyedTrailVerifiedInTheTrace() throws Exception {
+    // the query store recorded every field the v3 hash covers: the API's trace rechecks each chain as the topic had it
+    PGSimpleDataSource store = new PGSimpleDataSource();
+    store.setUrl(pg.jdbcUrl("querystore"));
+    store.setUser(EmbeddedPostgresServer.USER);
+    String underK1 = secondOfSomeChain(0).key();
+    String underK2 = audit.stream().map(ConsumerRecord::key).filter(k -> k.startsWith("au2-")).findFirst().orElseThrow();
+    for (String id : List.of(underK1, underK2)) {
+      TraceService.History h = new TraceService(store, null).history(Tenant.ALL, id);
+      assertThat(h.entries()).as(id).hasSize(chainOf(id).size());
+      assertThat(h.verified()).as(id + ": " + h.problems()).isTrue();
+    }
   }
 
   @Test
@@ -182,14 +295,31 @@ class AuditVerifyIT {
       AuditEntry e = AuditEntry.newBuilder().setInvoiceId(n.get("invoiceId").asText()).setEvent(n.get("event").asText())
           .setVersion(n.get("version").isNull() ? null : n.get("version").asInt())
           .setSource(SourcePosition.newBuilder().setLsn(n.get("sourceLsn").asLong())
-              .setCommitTs(Instant.ofEpochMilli(n.get("sourceCommitTs").asLong())).build())
+              .setCommitTs(Instant.ofEpochMilli(n.get("sourceCommitTs").asLong()))
+              .setTxId(n.get("sourceTxId").isNull() ? null : n.get("sourceTxId").asLong()).setEpoch(n.get("sourceEpoch").asLong())
+              .setSnapshot(n.get("sourceSnapshot").asBoolean()).build())
           .setDigest(n.get("digest").asText()).setDetail(text(n, "detail")).setPrevHash(text(n, "prevHash")).setHash(n.get("hash").asText())
           .setRecordedAt(Instant.ofEpochMilli(n.get("recordedAt").asLong())).setStage(text(n, "stage"))
           .setCapturedAt(n.get("capturedAt").isNull() ? null : Instant.ofEpochMilli(n.get("capturedAt").asLong()))
           .setDecidedAt(n.get("decidedAt").isNull() ? null : Instant.ofEpochMilli(n.get("decidedAt").asLong()))
-          .setInvoiceCode(text(n, "invoiceCode")).setInvoiceNumber(text(n, "invoiceNumber")).setSellerTaxId(text(n, "sellerTaxId")).build();
+          .setInvoiceCode(text(n, "invoiceCode")).setInvoiceNumber(text(n, "invoiceNumber")).setSellerTaxId(text(n, "sellerTaxId"))
+          .setKeyId(text(n, "keyId")).setMac(text(n, "mac")).build();
       assertThat(AuditChain.hash(e)).as(line).isEqualTo(e.getHash());
     }
+    // docs/auditor.md's recipe (Python's standard library and openssl) verifies a chain of each key from the file alone
+    String underK1 = secondOfSomeChain(0).key();
+    String underK2 = audit.stream().map(ConsumerRecord::key).filter(k -> k.startsWith("au2-")).findFirst().orElseThrow();
+    for (String id : List.of(underK1, underK2)) {
+      Recipe ok = recipe(jsonl, id);
+      assertThat(ok.exit()).as(ok.out()).isZero();
+      assertThat(ok.out()).contains("OK: " + chainOf(id).size() + " entries");
+    }
+    Path altered = dir.resolve("altered.jsonl");
+    Files.write(altered, lines.stream().map(l -> l.contains("\"" + underK2 + "\"") ? l.replace("\"digest\":\"", "\"digest\":\"0") : l).toList());
+    Recipe broken = recipe(altered, underK2);
+    assertThat(broken.exit()).as(broken.out()).isEqualTo(1);
+    assertThat(broken.out()).contains("does not match its hash").contains("the MAC is not key k2's");
+
     Path csv = dir.resolve("audit.csv");
     String seller = entry(audit.get(0)).getSellerTaxId();
     assertThat(run("audit", "export", "--bootstrap", kafka.bootstrapServers(), "--from", "2000-01-01", "--to", "2100-01-01", "--seller",
@@ -212,6 +342,78 @@ class AuditVerifyIT {
   }
 
   // --- helpers
+
+  record Recipe(int exit, String out) {
+  }
+
+  /** docs/audit/verify_chain.py on {@code export} for one invoice, with both keys of the rotation. */
+  static Recipe recipe(Path export, String invoice) throws Exception {
+    Path script = Path.of(System.getProperty("user.dir")).resolveSibling("docs").resolve("audit").resolve("verify_chain.py");
+    Process p = new ProcessBuilder("python3", script.toString(), export.toString(), "--hmac-key", "k1=" + k1, "--ed25519-key", "k2=" + k2,
+        "--invoice", invoice).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return new Recipe(p.waitFor(), out);
+  }
+
+  static String[] with(String[] keys, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of(keys));
+    return all.toArray(String[]::new);
+  }
+
+  static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  static List<ConsumerRecord<String, byte[]>> chainOf(String id) {
+    return audit.stream().filter(r -> r.key().equals(id)).toList();
+  }
+
+  /** {@code r}'s coordinates carrying {@code e} instead. */
+  static ConsumerRecord<String, byte[]> record(ConsumerRecord<String, byte[]> r, AuditEntry e) {
+    return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), serdes.valueSerde(AuditEntry.class).serializer().serialize(r.topic(), e));
+  }
+
+  /** A copy of the audit topic where {@code id}'s chain is changed by {@code edit}, then re-linked and rehashed by the published formula. */
+  static void forgeRechained(String topic, String id, java.util.function.Consumer<List<AuditEntry>> edit) throws Exception {
+    List<ConsumerRecord<String, byte[]>> original = chainOf(id);
+    List<AuditEntry> chain = new ArrayList<>(original.stream().map(AuditVerifyIT::entry).toList());
+    edit.accept(chain);
+    String prev = null;
+    for (AuditEntry e : chain) {
+      e.setPrevHash(prev);
+      e.setHash(AuditChain.hash(e));
+      prev = e.getHash();
+    }
+    List<ConsumerRecord<String, byte[]>> replaced = new ArrayList<>();
+    for (int i = 0; i < chain.size(); i++) {
+      replaced.add(record(original.get(i), chain.get(i)));
+    }
+    forge(topic, r -> !r.key().equals(id) || replaced.stream().anyMatch(x -> x == r), UnaryOperator.identity(), replaced);
+  }
+
+  static List<AuditCheckpoint> checkpoints() {
+    return readAll(Topics.AUDIT_CHECKPOINTS.name()).stream()
+        .map(r -> serdes.valueSerde(AuditCheckpoint.class).deserializer().deserialize(r.topic(), r.value())).toList();
+  }
+
+  /** A copy of the checkpoint topic with {@code extra} appended. */
+  static void copyCheckpoints(String topic, AuditCheckpoint extra) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      int partitions = admin.describeTopics(List.of(Topics.AUDIT_CHECKPOINTS.name())).allTopicNames().get()
+          .get(Topics.AUDIT_CHECKPOINTS.name()).partitions().size();
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    }
+    var serializer = serdes.valueSerde(AuditCheckpoint.class).serializer();
+    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
+        new ByteArraySerializer())) {
+      for (ConsumerRecord<String, byte[]> r : readAll(Topics.AUDIT_CHECKPOINTS.name())) {
+        p.send(new ProducerRecord<>(topic, r.partition(), r.key(), r.value())).get();
+      }
+      p.send(new ProducerRecord<>(topic, "partition-" + extra.getPartition(), serializer.serialize(topic, extra))).get();
+    }
+  }
 
   record Result(int exit, String out) {
   }

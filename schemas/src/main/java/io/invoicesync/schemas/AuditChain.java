@@ -1,5 +1,6 @@
 package io.invoicesync.schemas;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,14 +25,38 @@ import org.apache.kafka.common.utils.Utils;
  * </pre>
  * Absent values are the string {@code null}; times are epoch milliseconds. Entries written before
  * AuditEntry v2 have no stage and keep the v1 formula, so old chains still verify.
+ *
+ * <p>Format v3 (keyed: the entry names the key that signed it, {@code keyId}) hashes and signs a
+ * canonical, length-prefixed encoding of every field ({@link #canonical(AuditEntry)}), so no text can
+ * move between fields and the source position (epoch, txId, commitTs, snapshot) is covered:
+ * <pre>
+ * canonical = for each of: "invoice-sync/audit-entry/v3", keyId, prevHash, invoiceId, event, version,
+ *             source.lsn, source.txId, source.commitTs, source.snapshot, source.epoch, digest, detail,
+ *             recordedAt, stage, capturedAt, decidedAt, invoiceCode, invoiceNumber, sellerTaxId:
+ *             4-byte big-endian length + its UTF-8 bytes, or FF FF FF FF when absent
+ * hash      = lowercase hex SHA-256(canonical)
+ * mac       = "hmac-sha256:" + lowercase hex HMAC-SHA256(key, canonical) | "ed25519:" + base64 Ed25519 signature of canonical
+ * </pre>
+ * Numbers are decimal text, times epoch milliseconds, booleans {@code true}/{@code false}. A
+ * checkpoint is signed likewise over "invoice-sync/audit-checkpoint/v3", keyId, partition,
+ * partitions, checkpointAt, chains, root. docs/auditor.md has a recipe that recomputes both with
+ * Python's standard library and openssl.
  */
 public final class AuditChain {
 
   private AuditChain() {
   }
 
+  /** The entry's format: 3 when keyed, 2 with a stage, else 1. */
+  public static int format(AuditEntry e) {
+    return e.getKeyId() != null ? 3 : e.getStage() != null ? 2 : 1;
+  }
+
   /** The hash {@code e} must carry, given its {@code prevHash} and content. */
   public static String hash(AuditEntry e) {
+    if (e.getKeyId() != null) {
+      return sha256(canonical(e));
+    }
     StringBuilder content = new StringBuilder(256);
     content.append(e.getPrevHash()).append('|').append(e.getInvoiceId()).append('|').append(e.getEvent()).append('|')
         .append(e.getVersion()).append('|').append(e.getSource().getLsn()).append('|').append(e.getDigest()).append('|')
@@ -43,10 +68,41 @@ public final class AuditChain {
     return sha256(content.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Sets {@code e}'s hash from its content and returns it. */
+  /** Sets {@code e}'s hash from its content and returns it (unkeyed: format v1 or v2). */
   public static AuditEntry seal(AuditEntry e) {
     e.setHash(hash(e));
     return e;
+  }
+
+  /** Format v3: names {@code key}, sets the hash and the MAC over the canonical encoding, and returns {@code e}. */
+  public static AuditEntry seal(AuditEntry e, AuditKeys.SigningKey key) {
+    e.setKeyId(key.id());
+    byte[] canonical = canonical(e);
+    e.setHash(sha256(canonical));
+    e.setMac(key.sign(canonical));
+    return e;
+  }
+
+  /** Names {@code key} in the checkpoint and signs its canonical encoding; returns {@code cp}. */
+  public static AuditCheckpoint sign(AuditCheckpoint cp, AuditKeys.SigningKey key) {
+    cp.setKeyId(key.id());
+    cp.setMac(key.sign(canonical(cp)));
+    return cp;
+  }
+
+  /** The bytes a v3 entry's hash and MAC cover (class comment). */
+  public static byte[] canonical(AuditEntry e) {
+    SourcePosition s = e.getSource();
+    return Canonical.of("invoice-sync/audit-entry/v3", e.getKeyId(), e.getPrevHash(), e.getInvoiceId(), e.getEvent(), e.getVersion(),
+        s.getLsn(), s.getTxId(), epoch(s.getCommitTs()), s.getSnapshot(), s.getEpoch(), e.getDigest(), e.getDetail(),
+        epoch(e.getRecordedAt()), e.getStage(), epoch(e.getCapturedAt()), epoch(e.getDecidedAt()), e.getInvoiceCode(),
+        e.getInvoiceNumber(), e.getSellerTaxId());
+  }
+
+  /** The bytes a checkpoint's MAC covers. */
+  public static byte[] canonical(AuditCheckpoint cp) {
+    return Canonical.of("invoice-sync/audit-checkpoint/v3", cp.getKeyId(), cp.getPartition(), cp.getPartitions(),
+        epoch(cp.getCheckpointAt()), cp.getChains(), cp.getRoot());
   }
 
   /**
@@ -92,6 +148,27 @@ public final class AuditChain {
 
   private static String millis(Instant t) {
     return t == null ? "null" : Long.toString(t.toEpochMilli());
+  }
+
+  private static Long epoch(Instant t) {
+    return t == null ? null : t.toEpochMilli();
+  }
+
+  /** Length-prefixed fields: 4-byte big-endian length and UTF-8 bytes each, FF FF FF FF for an absent one. */
+  private static final class Canonical {
+    static byte[] of(Object... fields) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+      for (Object f : fields) {
+        if (f == null) {
+          out.writeBytes(new byte[] {-1, -1, -1, -1});
+          continue;
+        }
+        byte[] b = f.toString().getBytes(StandardCharsets.UTF_8);
+        out.writeBytes(new byte[] {(byte) (b.length >>> 24), (byte) (b.length >>> 16), (byte) (b.length >>> 8), (byte) b.length});
+        out.writeBytes(b);
+      }
+      return out.toByteArray();
+    }
   }
 
   /** Lowercase hex SHA-256. */

@@ -1,11 +1,17 @@
 package io.invoicesync.streams;
 
+import io.invoicesync.schemas.AuditKeys;
 import io.invoicesync.schemas.KafkaClients;
 import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.streams.rules.ValidationRules;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Period;
 import java.time.ZoneId;
 import java.util.Map;
@@ -18,6 +24,7 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** Configuration of sync-streams; validated at start-up, every key documented with its default. */
@@ -38,6 +45,11 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public static final String PROJECTION_TOPIC = "topic.projection";
   public static final String AUDIT_CHECKPOINTS_TOPIC = "topic.audit.checkpoints";
   public static final String AUDIT_CHECKPOINT_INTERVAL_MS = "audit.checkpoint.interval.ms";
+  public static final String AUDIT_CHECKPOINTS_ENABLED = "audit.checkpoints.enabled";
+  public static final String AUDIT_SIGNING_KEY = "audit.signing.key";
+  public static final String AUDIT_SIGNING_KEY_FILE = "audit.signing.key.file";
+  public static final String AUDIT_SIGNING_PRIVATE_KEY = "audit.signing.private.key";
+  public static final String AUDIT_SIGNING_KEY_ID = "audit.signing.key.id";
   public static final String RED_LEDGER_TOPIC = "topic.red.ledger";
   public static final String RED_VERDICT_TOPIC = "topic.red.verdicts";
   public static final String RED_WAIT_MS = "validation.red.wait.ms";
@@ -79,7 +91,21 @@ public final class SyncStreamsConfig extends AbstractConfig {
           "Output: AuditCheckpoint, a Merkle root over every chain head of a task, taken every audit.checkpoint.interval.ms; never deleted.")
       .define(AUDIT_CHECKPOINT_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(0), Importance.MEDIUM,
           "How often each task commits to its audit chain heads (wall clock); each checkpoint reads the task's whole state store. "
-              + "0 = no checkpoints (a deleted chain or a truncated audit topic is then not detectable).")
+              + "0 is refused unless audit.checkpoints.enabled=false says so.")
+      .define(AUDIT_CHECKPOINTS_ENABLED, Type.BOOLEAN, true, Importance.LOW,
+          "false = no checkpoints at all: a deleted chain or a truncated audit topic is then not detectable, and audit verify says so.")
+      .define(AUDIT_SIGNING_KEY, Type.PASSWORD, null, Importance.HIGH,
+          "HMAC-SHA256 secret (its UTF-8 bytes, at least 16) that signs every audit entry and checkpoint (format v3), best from a "
+              + "config provider (${file:...}, ${env:...}). Kafka never holds it; auditors verify with it (audit verify --key). "
+              + "Unset with the two below = unkeyed entries (format v2), which anyone who can write the topic can forge.")
+      .define(AUDIT_SIGNING_KEY_FILE, Type.STRING, "", Importance.HIGH,
+          "A file whose bytes are the HMAC-SHA256 secret (openssl rand -out audit.key 32), instead of audit.signing.key.")
+      .define(AUDIT_SIGNING_PRIVATE_KEY, Type.STRING, "", Importance.HIGH,
+          "An Ed25519 private key in PKCS#8 PEM (a file path, or the PEM itself; openssl genpkey -algorithm ed25519) that signs "
+              + "every audit entry and checkpoint; auditors verify with its public key, which cannot sign.")
+      .define(AUDIT_SIGNING_KEY_ID, Type.STRING, "", Importance.HIGH,
+          "The signing key's id, written into every entry (keyId) so keys can rotate: old entries verify with the old key's id. "
+              + "Default: the key file's name without its extension; required for audit.signing.key and an inline PEM.")
       .define(RED_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
           "Internal topic to the red-letter ledger, keyed by blue invoice code|number. Empty = '<application.id>-red-ledger'.")
       .define(RED_VERDICT_TOPIC, Type.STRING, "", Importance.LOW,
@@ -97,16 +123,70 @@ public final class SyncStreamsConfig extends AbstractConfig {
       .define(ZONE, Type.STRING, "Asia/Shanghai", Importance.LOW, "Time zone that defines 'today' for date rules.");
 
   private final ValidationRules validationRules;
+  private final AuditKeys.SigningKey signingKey;
 
   public SyncStreamsConfig(Map<?, ?> originals) {
     super(DEF, originals, false);
     refuseGuardedOverrides();
+    if (getBoolean(AUDIT_CHECKPOINTS_ENABLED) && getLong(AUDIT_CHECKPOINT_INTERVAL_MS) == 0) {
+      throw new ConfigException(AUDIT_CHECKPOINT_INTERVAL_MS, 0L, "0 would take no audit checkpoints, so a deleted chain or a "
+          + "truncated audit topic could not be detected; set " + AUDIT_CHECKPOINTS_ENABLED + "=false to say that is intended");
+    }
+    this.signingKey = signingKey();
     this.validationRules = new ValidationRules(decimal(LINE_AMOUNT_TOLERANCE), decimal(LINE_TAX_TOLERANCE), decimal(INVOICE_TAX_TOLERANCE),
         rates(), Period.ofYears(getInt(MAX_ISSUE_AGE_YEARS)));
     try {
       ZoneId.of(getString(ZONE));
     } catch (DateTimeException e) {
       throw new ConfigException(ZONE, getString(ZONE), "not a time zone id");
+    }
+  }
+
+  /** The key that signs the audit (format v3), or null: unkeyed. */
+  public AuditKeys.SigningKey auditSigningKey() {
+    return signingKey;
+  }
+
+  /** How often checkpoints are taken; zero when they are off. */
+  public Duration auditCheckpointInterval() {
+    return getBoolean(AUDIT_CHECKPOINTS_ENABLED) ? Duration.ofMillis(getLong(AUDIT_CHECKPOINT_INTERVAL_MS)) : Duration.ZERO;
+  }
+
+  private AuditKeys.SigningKey signingKey() {
+    Password secret = getPassword(AUDIT_SIGNING_KEY);
+    String file = getString(AUDIT_SIGNING_KEY_FILE).trim();
+    String ed25519 = getString(AUDIT_SIGNING_PRIVATE_KEY).trim();
+    int given = (secret != null ? 1 : 0) + (file.isEmpty() ? 0 : 1) + (ed25519.isEmpty() ? 0 : 1);
+    if (given == 0) {
+      return null;
+    }
+    if (given > 1) {
+      throw new ConfigException(AUDIT_SIGNING_KEY, "(hidden)", "give one of " + AUDIT_SIGNING_KEY + ", " + AUDIT_SIGNING_KEY_FILE + " and "
+          + AUDIT_SIGNING_PRIVATE_KEY + ", not several");
+    }
+    String id = getString(AUDIT_SIGNING_KEY_ID).trim();
+    String key = secret != null ? AUDIT_SIGNING_KEY : file.isEmpty() ? AUDIT_SIGNING_PRIVATE_KEY : AUDIT_SIGNING_KEY_FILE;
+    boolean inlinePem = ed25519.startsWith("-----BEGIN");
+    Path path = secret != null || inlinePem ? null : Path.of(file.isEmpty() ? ed25519 : file);
+    if (id.isEmpty()) {
+      if (path == null) {
+        throw new ConfigException(AUDIT_SIGNING_KEY_ID, "", "is required with " + key + " (every entry names its key, so keys can rotate)");
+      }
+      String name = path.getFileName().toString();
+      id = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+    }
+    try {
+      if (secret != null) {
+        return AuditKeys.hmac(id, secret.value().getBytes(StandardCharsets.UTF_8));
+      }
+      if (!file.isEmpty()) {
+        return AuditKeys.hmac(id, Files.readAllBytes(path));
+      }
+      return AuditKeys.ed25519(id, inlinePem ? ed25519 : Files.readString(path, StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw new ConfigException(key, path.toString(), "cannot be read: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, "(hidden)", e.getMessage());
     }
   }
 

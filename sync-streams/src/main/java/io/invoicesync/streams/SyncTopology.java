@@ -83,8 +83,7 @@ public final class SyncTopology {
     var ledgerSerde = InternalAvroSerde.of(RedLedgerMessage.class);
     var verdictSerde = InternalAvroSerde.of(RedVerdict.class);
     var children = new InvoiceSyncProcessor.Children(SYNCED_SINK, REJECTED_SINK, AUDIT_SINK, LEDGER_SINK, CHECKPOINT_SINK);
-    var checkpoints = new InvoiceSyncProcessor.Checkpoints(Duration.ofMillis(config.getLong(SyncStreamsConfig.AUDIT_CHECKPOINT_INTERVAL_MS)),
-        inputPartitions);
+    var checkpoints = new InvoiceSyncProcessor.Checkpoints(config.auditCheckpointInterval(), inputPartitions, config.auditSigningKey());
     Duration redWait = Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_WAIT_MS));
 
     Topology t = new Topology();

@@ -5,16 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.AuditKeys;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.ProjectionEvent;
 import io.invoicesync.testkit.InvoiceFixtures;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every decision about an invoice, of every stage, is an entry of its one audit chain. */
 class AuditTrailTopologyTest {
@@ -139,6 +143,33 @@ class AuditTrailTopologyTest {
     // and an entry recorded after it is recorded after its time
     sync.captured.pipeInput("c-2", InvoiceFixtures.statusChanged(InvoiceFixtures.digitalInvoice("c-2", 1), "RED_FLUSHED", 400));
     assertThat(sync.audit.readValue().getRecordedAt()).isAfter(cp.getCheckpointAt());
+  }
+
+  @Test
+  void shouldSignEveryEntryAndCheckpointWithTheConfiguredKey(@TempDir Path dir) throws Exception {
+    // Given sync-streams with an HMAC signing key (format v3)
+    byte[] secret = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    Path key = Files.write(dir.resolve("audit-k1.key"), secret);
+    try (SyncDriver keyed = new SyncDriver(Map.of(SyncStreamsConfig.AUDIT_SIGNING_KEY_FILE, key.toString(),
+        SyncStreamsConfig.STATE_DIR, dir.resolve("state").toString()))) { // beside the unkeyed driver of the class
+      Invoice a = InvoiceFixtures.digitalInvoice("k-1", 1);
+      keyed.captured.pipeInput("k-1", InvoiceFixtures.created(a, 100));
+      InvoiceState s = keyed.synced.readValue();
+      keyed.projection.pipeInput("k-1", event("k-1", "PROJECTED", s, null, null));
+      List<AuditEntry> trail = keyed.audit.readValuesToList();
+      keyed.driver.advanceWallClockTime(java.time.Duration.ofMinutes(5));
+      AuditCheckpoint cp = keyed.checkpoints.readValue();
+
+      // Then every entry of both stages names the key, chains, and carries its MAC; so does the checkpoint
+      AuditKeys.Verifier verifier = AuditKeys.Verifier.none().add("audit-k1", key);
+      assertThat(trail).hasSize(2).allSatisfy(e -> {
+        assertThat(AuditChain.format(e)).isEqualTo(3);
+        assertThat(e.getKeyId()).isEqualTo("audit-k1");
+        assertThat(verifier.check(e.getKeyId(), AuditChain.canonical(e), e.getMac())).isEqualTo(AuditKeys.Check.VALID);
+      });
+      assertChained(trail);
+      assertThat(verifier.check(cp.getKeyId(), AuditChain.canonical(cp), cp.getMac())).isEqualTo(AuditKeys.Check.VALID);
+    }
   }
 
   private static ProjectionEvent event(String id, String event, InvoiceState s, String detail, Integer attempt) {

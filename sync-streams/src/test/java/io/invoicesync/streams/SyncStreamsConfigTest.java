@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.invoicesync.streams.rules.ValidationRules;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The guards on {@code streams.*} overrides, and the defaults' single copy. */
 class SyncStreamsConfigTest {
@@ -50,5 +54,35 @@ class SyncStreamsConfigTest {
     SyncStreamsConfig c = with("security.protocol", "SASL_SSL");
     assertThat(c.streamsProperties()).containsEntry("security.protocol", "SASL_SSL");
     assertThat(c.kafkaCommon()).containsEntry("security.protocol", "SASL_SSL");
+  }
+
+  @Test
+  void refusesCheckpointsOffUnlessSaidExplicitly() {
+    assertThatThrownBy(() -> with(SyncStreamsConfig.AUDIT_CHECKPOINT_INTERVAL_MS, "0")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("audit.checkpoint.interval.ms").hasMessageContaining("audit.checkpoints.enabled=false");
+    SyncStreamsConfig off = new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "x:1",
+        SyncStreamsConfig.AUDIT_CHECKPOINT_INTERVAL_MS, "0", SyncStreamsConfig.AUDIT_CHECKPOINTS_ENABLED, "false"));
+    assertThat(off.auditCheckpointInterval()).isZero();
+    assertThat(with(SyncStreamsConfig.AUDIT_CHECKPOINT_INTERVAL_MS, "1000").auditCheckpointInterval()).hasMillis(1000);
+  }
+
+  @Test
+  void signingKeysNameTheirIdAndRefuseWhatIsNotAKey(@TempDir Path dir) throws Exception {
+    assertThat(with("x", "y").auditSigningKey()).isNull(); // unkeyed by default
+    Path key = Files.write(dir.resolve("audit-2026.key"), "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    assertThat(with(SyncStreamsConfig.AUDIT_SIGNING_KEY_FILE, key.toString()).auditSigningKey().id()).isEqualTo("audit-2026");
+    assertThatThrownBy(() -> with(SyncStreamsConfig.AUDIT_SIGNING_KEY, "0123456789abcdef0123")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("audit.signing.key.id").hasMessageContaining("is required");
+    assertThat(new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "x:1", SyncStreamsConfig.AUDIT_SIGNING_KEY,
+        "0123456789abcdef0123", SyncStreamsConfig.AUDIT_SIGNING_KEY_ID, "k7")).auditSigningKey().id()).isEqualTo("k7");
+    assertThatThrownBy(() -> new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "x:1", SyncStreamsConfig.AUDIT_SIGNING_KEY,
+        "short", SyncStreamsConfig.AUDIT_SIGNING_KEY_ID, "k7"))).hasMessageContaining("audit.signing.key").hasMessageContaining("at least 16")
+        .hasMessageNotContaining("short");
+    assertThatThrownBy(() -> with(SyncStreamsConfig.AUDIT_SIGNING_PRIVATE_KEY, key.toString())).hasMessageContaining("audit.signing.private.key")
+        .hasMessageContaining("Ed25519");
+    assertThatThrownBy(() -> with(SyncStreamsConfig.AUDIT_SIGNING_KEY_FILE, dir.resolve("missing.key").toString()))
+        .hasMessageContaining("audit.signing.key.file").hasMessageContaining("cannot be read");
+    assertThatThrownBy(() -> new SyncStreamsConfig(Map.of(SyncStreamsConfig.BOOTSTRAP_SERVERS, "x:1", SyncStreamsConfig.AUDIT_SIGNING_KEY,
+        "0123456789abcdef0123", SyncStreamsConfig.AUDIT_SIGNING_KEY_FILE, key.toString()))).hasMessageContaining("not several");
   }
 }

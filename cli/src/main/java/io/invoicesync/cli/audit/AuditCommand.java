@@ -5,6 +5,7 @@ import io.invoicesync.outcomes.audit.TopicScan;
 import io.invoicesync.outcomes.audit.AuditVerifier;
 import io.invoicesync.outcomes.view.AuditEntryView;
 import io.invoicesync.cli.internal.KafkaConnection;
+import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.cli.internal.OutputOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,9 +15,12 @@ import com.github.freva.asciitable.HorizontalAlign;
 import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.AuditKeys;
 import io.invoicesync.schemas.SerdeFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -120,10 +124,12 @@ public final class AuditCommand {
   }
 
   @Command(name = "verify", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,
-      description = {"Recompute every hash of invoices.audit (read_committed), check every link, and compare each task's latest",
-          "checkpoint with the chain heads the topic gives. Reports each broken, missing or reordered link by invoice and offset.",
-          "Exit 0 clean, 1 broken, 2 unreadable (no such topic, no broker)."},
-      footer = {"", "Examples:", "  invoice-sync audit verify --bootstrap localhost:9092",
+      description = {"Recompute every hash of invoices.audit (read_committed), check every link and every keyed entry's MAC, and",
+          "compare each task's latest checkpoint with the chain heads the topic gives. Reports each broken, missing, reordered,",
+          "forged or unkeyed entry by invoice and offset, and a partition whose entries no checkpoint covers.",
+          "Exit 0 clean, 1 broken, 2 unreadable (no such topic, no broker, a key file that is not a key)."},
+      footer = {"", "Examples:", "  invoice-sync audit verify --bootstrap localhost:9092 --key audit-2026.key",
+          "  invoice-sync audit verify --bootstrap localhost:9092 --key k1=old-public.pem --key k2=audit-public.pem",
           "  invoice-sync audit verify --config prod.properties --invoice inv-42 --output json",
           "  invoice-sync audit verify --bootstrap kafka:9092 --from 2026-11-01 --to 2026-12-01 --all-checkpoints"})
   static final class VerifyCommand implements Callable<Integer> {
@@ -139,6 +145,16 @@ public final class AuditCommand {
     String checkpointTopic;
     @Option(names = "--all-checkpoints", description = "Check every checkpoint, not only each task's latest.")
     boolean allCheckpoints;
+    @Option(names = "--key", paramLabel = "[ID=]FILE", description = {"A key the audit was signed with: the HMAC secret's file, or an "
+        + "Ed25519 public key (PEM). ID is the key id the entries name (default: the file's name without extension). Repeat for "
+        + "rotated keys. Keyed entries of a key not given are UNVERIFIABLE."})
+    List<String> keyFiles = new ArrayList<>();
+    @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", description = "The pipeline's audit.checkpoint.interval.ms, in "
+        + "seconds: an entry older than two intervals must be covered by a checkpoint (default: from --config, else 300).")
+    Long checkpointIntervalSeconds;
+    @Option(names = "--no-checkpoints", description = "The pipeline runs with audit.checkpoints.enabled=false: no checkpoint is "
+        + "expected (and a deleted chain or a truncated topic cannot be detected).")
+    boolean noCheckpoints;
     @Mixin
     OutputOption output;
     @Spec
@@ -148,21 +164,45 @@ public final class AuditCommand {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      int inputPartitions = 0;
       AuditVerifier verifier;
+      boolean checkpointsOff = noCheckpoints;
+      boolean checkpointTopicMissing = false;
+      AuditKeys.Verifier keys = AuditKeys.Verifier.none();
       try {
-        verifier = new AuditVerifier(invoice, time("--from", from), time("--to", to));
+        for (String k : keyFiles) {
+          int eq = k.indexOf('=');
+          Path file = Path.of(eq > 0 ? k.substring(eq + 1) : k);
+          String name = file.getFileName().toString();
+          keys.add(eq > 0 ? k.substring(0, eq) : name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name, file);
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        err.println("audit verify: --key: " + e.getMessage());
+        err.flush();
+        return 2;
+      }
+      Duration interval;
+      try {
+        verifier = new AuditVerifier(invoice, time("--from", from), time("--to", to)).withKeys(keys, true);
         Map<String, Object> client = conn.client();
+        RunConfig rc = conn.kafka.runConfig();
+        if (rc != null && "false".equalsIgnoreCase(rc.get("streams.audit.checkpoints.enabled"))) {
+          checkpointsOff = true;
+        }
+        interval = checkpointIntervalSeconds != null ? Duration.ofSeconds(checkpointIntervalSeconds)
+            : rc != null && rc.get("streams.audit.checkpoint.interval.ms") != null
+            ? Duration.ofMillis(Long.parseLong(rc.get("streams.audit.checkpoint.interval.ms").trim())) : Duration.ofMinutes(5);
         Deserializer<AuditEntry> entries = conn.serdes().valueSerde(AuditEntry.class).deserializer();
         Deserializer<AuditCheckpoint> checkpoints = conn.serdes().valueSerde(AuditCheckpoint.class).deserializer();
         try (TopicScan scan = new TopicScan(client)) {
           // checkpoints first: every entry a checkpoint read now covers was committed before it, so it is below the audit
           // topic's end read afterwards (the other order could see a checkpoint whose entries the scan stopped short of)
           List<TopicPartition> cps = List.of();
-          if (invoice == null) { // one invoice's chain is checked link by link; checkpoints commit to whole tasks
+          if (invoice == null && !checkpointsOff) { // one invoice's chain is checked link by link; checkpoints commit to whole tasks
             try {
               cps = scan.partitions(checkpointTopic);
             } catch (IllegalArgumentException noCheckpoints) {
-              err.println("audit verify: no checkpoint topic " + checkpointTopic + ": a deleted chain or a truncated topic cannot be detected");
+              checkpointTopicMissing = true;
             }
           }
           if (!cps.isEmpty()) {
@@ -175,6 +215,9 @@ public final class AuditCommand {
             }, n -> { });
           }
           List<TopicPartition> partitions = scan.partitions(conn.topic);
+          if (invoice == null && !checkpointsOff) {
+            inputPartitions = partitions.size(); // the audit topic is created with the captured topic's partition count
+          }
           if (invoice != null) { // only the invoice's own partition: the audit topic is keyed by invoice id with the default partitioner
             partitions = List.of(partitions.get(AuditChain.partitionOf(invoice, partitions.size())));
           }
@@ -193,13 +236,25 @@ public final class AuditCommand {
         err.flush();
         return 2;
       }
-      List<AuditVerifier.Problem> problems = verifier.finish(allCheckpoints);
+      List<AuditVerifier.Problem> problems = new ArrayList<>();
+      if (checkpointTopicMissing) {
+        problems.add(new AuditVerifier.Problem(null, -1, -1, "NO_CHECKPOINT_TOPIC", "there is no checkpoint topic " + checkpointTopic
+            + ": a deleted chain or a truncated audit topic cannot be detected (--no-checkpoints when the pipeline runs without)"));
+      } else if (inputPartitions > 0) {
+        verifier.requireCheckpoints(interval, Instant.now(), inputPartitions);
+      }
+      problems.addAll(verifier.finish(allCheckpoints));
+      long unkeyed = verifier.entries() - verifier.keyedEntries();
       if (output.json()) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("topic", conn.topic);
         body.put("entries", verifier.entries());
         body.put("invoices", verifier.invoices());
         body.put("checkpoints", verifier.checkpoints());
+        body.put("keyedEntries", verifier.keyedEntries());
+        body.put("unkeyedEntries", unkeyed);
+        body.put("keys", List.copyOf(keys.ids()));
+        body.put("checkpointsExpected", !checkpointsOff);
         body.put("verified", problems.isEmpty());
         body.put("problems", problems);
         out.println(JSON.writeValueAsString(body));
@@ -212,8 +267,12 @@ public final class AuditCommand {
               new Column().header("problem").dataAlign(HorizontalAlign.LEFT).with(AuditVerifier.Problem::kind),
               new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(90).with(AuditVerifier.Problem::message))));
         }
-        out.printf("%s: %d entries of %d invoices, %d checkpoints: %s%n", conn.topic, verifier.entries(), verifier.invoices(),
-            verifier.checkpoints(), problems.isEmpty() ? "verified" : problems.size() + " problem" + (problems.size() == 1 ? "" : "s"));
+        if (checkpointsOff) {
+          out.println("no checkpoints: deletions undetectable (a deleted chain or a truncated topic does not show)");
+        }
+        out.printf("%s: %d entries of %d invoices (%d keyed, %d unkeyed), %d checkpoints: %s%n", conn.topic, verifier.entries(),
+            verifier.invoices(), verifier.keyedEntries(), unkeyed, verifier.checkpoints(),
+            problems.isEmpty() ? "verified" : problems.size() + " problem" + (problems.size() == 1 ? "" : "s"));
       }
       out.flush();
       return problems.isEmpty() ? 0 : 1;

@@ -3,6 +3,8 @@ package io.invoicesync.outcomes.audit;
 import io.invoicesync.schemas.AuditChain;
 import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.AuditKeys;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Verifies {@code invoices.audit} the way an auditor would, with nothing but the topic and the
@@ -17,6 +22,12 @@ import java.util.Objects;
  * predecessor checked, and each task's latest {@link AuditCheckpoint} compared with the chain heads
  * the topic gives as of its time, so a deleted chain or a truncated topic shows too. Pure: fed the
  * records in offset order per partition, it reports; reading them is the command's job.
+ *
+ * <p>Keyed entries and checkpoints (format v3) are checked against the auditor's keys
+ * ({@link AuditKeys.Verifier}): a MAC that is not the named key's is {@code FORGED}; a key that was
+ * not given makes the entry {@code UNVERIFIABLE} when keys are required; an unkeyed entry after a
+ * keyed one in the same partition is {@code UNKEYED} (written without the key). A forged or unkeyed
+ * checkpoint after keyed ones is reported and never taken as a partition's latest.
  */
 public final class AuditVerifier {
 
@@ -30,6 +41,22 @@ public final class AuditVerifier {
   private record Checkpoint(AuditCheckpoint checkpoint, int partition, long offset) {
   }
 
+  private static final class Unverifiable {
+    final String firstInvoice;
+    final int partition;
+    final long offset;
+    long entries;
+    long checkpoints;
+
+    Unverifiable(String firstInvoice, int partition, long offset) {
+      this.firstInvoice = firstInvoice;
+      this.partition = partition;
+      this.offset = offset;
+    }
+  }
+
+  private final Map<String, Unverifiable> unverifiable = new TreeMap<>();
+
   private final Map<String, List<Link>> chains = new LinkedHashMap<>();
   private final Map<Integer, Checkpoint> latestCheckpoints = new HashMap<>();
   private final List<Checkpoint> allCheckpoints = new ArrayList<>();
@@ -37,7 +64,12 @@ public final class AuditVerifier {
   private final String onlyInvoice;
   private final Instant from;
   private final Instant to;
+  private AuditKeys.Verifier keys = AuditKeys.Verifier.none();
+  private boolean keysRequired;
+  private final Set<Integer> keyedPartitions = new TreeSet<>();
+  private final Set<Integer> keyedCheckpointPartitions = new TreeSet<>();
   private long entries;
+  private long keyed;
 
   /**
    * @param onlyInvoice report only this invoice's problems (null: all), and skip checkpoints
@@ -50,6 +82,16 @@ public final class AuditVerifier {
     this.to = to;
   }
 
+  /**
+   * Checks keyed entries and checkpoints with {@code keys}; {@code required}: a keyed entry whose key
+   * is not among them is reported UNVERIFIABLE (an auditor's run), else only MACs of given keys are checked.
+   */
+  public AuditVerifier withKeys(AuditKeys.Verifier keys, boolean required) {
+    this.keys = keys;
+    this.keysRequired = required;
+    return this;
+  }
+
   /** The next entry of a partition, in offset order. */
   public void accept(int partition, long offset, AuditEntry e) {
     entries++;
@@ -57,6 +99,24 @@ public final class AuditVerifier {
     String recomputed = AuditChain.hash(e);
     if (!recomputed.equals(e.getHash())) {
       report(e, partition, offset, "ALTERED", "its content does not match its hash (" + e.getEvent() + ", detail " + e.getDetail() + ")");
+    }
+    if (e.getKeyId() != null) {
+      keyed++;
+      keyedPartitions.add(partition);
+      switch (keys.check(e.getKeyId(), AuditChain.canonical(e), e.getMac())) {
+        case INVALID -> report(e, partition, offset, "FORGED", "its MAC is not key " + e.getKeyId() + "'s: written or rewritten "
+            + "without the signing key (" + e.getEvent() + ")");
+        case NO_KEY -> {
+          if (keysRequired && (onlyInvoice == null || onlyInvoice.equals(e.getInvoiceId())) && inWindow(e.getRecordedAt())) {
+            // one problem per missing key, naming its first entry: a topic signed with one key has as many entries as invoices
+            unverifiable.computeIfAbsent(e.getKeyId(), k -> new Unverifiable(e.getInvoiceId(), partition, offset)).entries++;
+          }
+        }
+        default -> { }
+      }
+    } else if (keyedPartitions.contains(partition)) {
+      report(e, partition, offset, "UNKEYED", "an unkeyed entry after keyed ones in this partition: written without the signing key ("
+          + e.getEvent() + ")");
     }
     String last = chain.isEmpty() ? null : chain.get(chain.size() - 1).hash();
     if (chain.isEmpty() && e.getPrevHash() != null) {
@@ -89,12 +149,73 @@ public final class AuditVerifier {
 
   public void acceptCheckpoint(AuditCheckpoint cp, int partition, long offset) {
     Checkpoint c = new Checkpoint(cp, partition, offset);
+    String refused = null;
+    if (cp.getKeyId() != null) {
+      keyedCheckpointPartitions.add(partition);
+      AuditKeys.Check check = keys.check(cp.getKeyId(), AuditChain.canonical(cp), cp.getMac());
+      if (check == AuditKeys.Check.INVALID) {
+        refused = "FORGED_CHECKPOINT";
+      } else if (check == AuditKeys.Check.NO_KEY && keysRequired) {
+        if (onlyInvoice == null) {
+          unverifiable.computeIfAbsent(cp.getKeyId(), k -> new Unverifiable(null, partition, offset)).checkpoints++;
+        }
+        return; // not used: its root cannot be trusted
+      }
+    } else if (keyedCheckpointPartitions.contains(partition)) {
+      refused = "UNKEYED";
+    }
+    if (refused != null) {
+      if (onlyInvoice == null) {
+        problems.add(new Problem(null, partition, offset, refused, "the checkpoint of input partition " + cp.getPartition() + " at "
+            + cp.getCheckpointAt() + " is not signed by a key of the audit: written without the signing key; it is not used"));
+      }
+      return;
+    }
     allCheckpoints.add(c);
     latestCheckpoints.merge(cp.getPartition(), c, (a, b) -> b.checkpoint().getCheckpointAt().isAfter(a.checkpoint().getCheckpointAt()) ? b : a);
   }
 
+  /**
+   * Requires checkpoint coverage: every entry recorded before {@code now} minus two {@code interval}s
+   * must be covered by a checkpoint of its input partition (none for a partition with entries, or
+   * the newest too old, is a problem naming the partition). Not called: checkpoints are off, and
+   * deletions are not detectable.
+   */
+  public void requireCheckpoints(Duration interval, Instant now, int inputPartitions) {
+    if (onlyInvoice != null) {
+      return;
+    }
+    Instant due = now.minus(interval.multipliedBy(2));
+    int partitions = latestCheckpoints.values().stream().map(c -> c.checkpoint().getPartitions()).filter(n -> n > 0).findFirst()
+        .orElse(inputPartitions); // the partition count the checkpoints name, when there are any
+    Map<Integer, Long> newestDue = new TreeMap<>();
+    chains.forEach((id, chain) -> {
+      for (Link l : chain) {
+        if (l.recordedAt() < due.toEpochMilli()) {
+          newestDue.merge(AuditChain.partitionOf(id, partitions), l.recordedAt(), Math::max);
+        }
+      }
+    });
+    newestDue.forEach((p, newest) -> {
+      Checkpoint latest = latestCheckpoints.get(p);
+      if (latest == null) {
+        problems.add(new Problem(null, p, -1, "NO_CHECKPOINT", "input partition " + p + " has audit entries recorded up to "
+            + Instant.ofEpochMilli(newest) + " and no checkpoint: a deleted chain or a truncated topic would not show"));
+      } else if (latest.checkpoint().getCheckpointAt().toEpochMilli() < newest) {
+        problems.add(new Problem(null, p, latest.offset(), "STALE_CHECKPOINT", "input partition " + p + "'s newest checkpoint is of "
+            + latest.checkpoint().getCheckpointAt() + ", but it has entries recorded up to " + Instant.ofEpochMilli(newest)
+            + ", more than two checkpoint intervals (" + interval + ") ago"));
+      }
+    });
+  }
+
   /** Checks the checkpoints ({@code all}: every one, else each task's latest) and returns every problem found. */
   public List<Problem> finish(boolean all) {
+    unverifiable.forEach((key, u) -> problems.add(new Problem(u.firstInvoice, u.partition, u.offset, "UNVERIFIABLE", u.entries
+        + " entr" + (u.entries == 1 ? "y" : "ies") + " and " + u.checkpoints + " checkpoint" + (u.checkpoints == 1 ? "" : "s")
+        + " are signed with key " + key + ", which was not given (--key " + key + "=FILE)"
+        + (u.firstInvoice == null ? "" : "; the first entry is this invoice's"))));
+    unverifiable.clear();
     if (onlyInvoice == null) {
       for (Checkpoint c : all ? allCheckpoints : List.copyOf(latestCheckpoints.values())) {
         AuditCheckpoint cp = c.checkpoint();
@@ -139,6 +260,11 @@ public final class AuditVerifier {
 
   public int checkpoints() {
     return allCheckpoints.size();
+  }
+
+  /** Entries in format v3 (keyed); the others are unkeyed (v1, v2). */
+  public long keyedEntries() {
+    return keyed;
   }
 
   private void report(AuditEntry e, int partition, long offset, String kind, String message) {

@@ -58,7 +58,8 @@ final class OutcomeStore {
       {"event", "text"}, {"stage", "text"}, {"version", "integer"}, {"source_lsn", "bigint"}, {"source_commit_ts", "timestamptz"},
       {"captured_at", "timestamptz"}, {"decided_at", "timestamptz"}, {"recorded_at", "timestamptz"}, {"detail", "text"},
       {"digest", "text"}, {"prev_hash", "text"}, {"hash", "text"}, {"invoice_code", "text"}, {"invoice_number", "text"},
-      {"seller_tax_id", "text"}};
+      {"seller_tax_id", "text"}, {"source_tx_id", "bigint"}, {"source_epoch", "bigint"}, {"source_snapshot", "boolean"},
+      {"key_id", "text"}, {"mac", "text"}};
   /** A poll's audit entries in one statement; a re-read entry (same coordinates) changes nothing. */
   private static final String INSERT_EVENTS = "INSERT INTO invoice_event (" + UnnestRows.names(EVENT_COLUMNS) + ") SELECT "
       + UnnestRows.names(EVENT_COLUMNS) + " FROM " + UnnestRows.unnest(EVENT_COLUMNS) + " ON CONFLICT DO NOTHING";
@@ -102,7 +103,8 @@ final class OutcomeStore {
       AuditEntry e = a.entry();
       rows.add(a.partition(), a.offset(), e.getInvoiceId(), e.getEvent(), e.getStage(), e.getVersion(), e.getSource().getLsn(),
           e.getSource().getCommitTs(), e.getCapturedAt(), e.getDecidedAt(), e.getRecordedAt(), e.getDetail(), e.getDigest(),
-          e.getPrevHash(), e.getHash(), e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId());
+          e.getPrevHash(), e.getHash(), e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId(), e.getSource().getTxId(),
+          e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac());
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
       rows.bind(c, ps, 1);

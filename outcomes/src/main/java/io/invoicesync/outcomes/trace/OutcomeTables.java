@@ -49,12 +49,14 @@ final class OutcomeTables {
     Instant commitTs = instant(rs, "source_commit_ts");
     return AuditEntry.newBuilder().setInvoiceId(rs.getString("invoice_id")).setEvent(rs.getString("event"))
         .setVersion((Integer) rs.getObject("version"))
-        .setSource(SourcePosition.newBuilder().setLsn(rs.getLong("source_lsn")).setCommitTs(commitTs == null ? Instant.EPOCH : commitTs).build())
+        .setSource(SourcePosition.newBuilder().setLsn(rs.getLong("source_lsn")).setCommitTs(commitTs == null ? Instant.EPOCH : commitTs)
+            .setTxId((Long) rs.getObject("source_tx_id")).setEpoch(rs.getLong("source_epoch"))
+            .setSnapshot(Boolean.TRUE.equals(rs.getObject("source_snapshot"))).build())
         .setDigest(rs.getString("digest")).setDetail(rs.getString("detail")).setPrevHash(rs.getString("prev_hash"))
         .setHash(rs.getString("hash")).setRecordedAt(instant(rs, "recorded_at")).setStage(rs.getString("stage"))
         .setCapturedAt(instant(rs, "captured_at")).setDecidedAt(instant(rs, "decided_at"))
         .setInvoiceCode(rs.getString("invoice_code")).setInvoiceNumber(rs.getString("invoice_number"))
-        .setSellerTaxId(rs.getString("seller_tax_id")).build();
+        .setSellerTaxId(rs.getString("seller_tax_id")).setKeyId(rs.getString("key_id")).setMac(rs.getString("mac")).build();
   }
 
   /** The invoice's latest rejection with every violation (contract order), or null. */

@@ -81,6 +81,9 @@ final class ChainHeads {
     int partition = context.taskId().partition();
     AuditCheckpoint cp = AuditCheckpoint.newBuilder().setPartition(partition).setPartitions(checkpoints.inputPartitions())
         .setCheckpointAt(Instant.ofEpochMilli(at)).setChains(all.size()).setRoot(AuditChain.merkleRoot(all)).build();
+    if (checkpoints.key() != null) {
+      AuditChain.sign(cp, checkpoints.key());
+    }
     context.forward(new Record<>("partition-" + partition, (Object) cp, at), checkpointSink);
     recordedFloor = at + 1;
     heads.put(FLOOR_KEY, Long.toString(recordedFloor));

@@ -1,6 +1,7 @@
 package io.invoicesync.streams.internal;
 
 import io.invoicesync.schemas.AuditEntry;
+import io.invoicesync.schemas.AuditKeys;
 import io.invoicesync.schemas.AuditEvent;
 import io.invoicesync.schemas.ChangeOps;
 import io.invoicesync.schemas.Invoice;
@@ -70,8 +71,11 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public record Children(String synced, String rejected, String audit, String redLedger, String checkpoints) {
   }
 
-  /** Audit checkpoints: how often (zero = never), and the input topic's partition count they name. */
-  public record Checkpoints(Duration interval, int inputPartitions) {
+  /**
+   * The audit's settings: how often checkpoints are taken (zero = never), the input topic's
+   * partition count they name, and the key that signs entries and checkpoints (null: unkeyed).
+   */
+  public record Checkpoints(Duration interval, int inputPartitions, AuditKeys.SigningKey key) {
   }
 
   private final String storeName;
@@ -85,10 +89,12 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, StoreEntry> store;
   private ChainHeads heads;
+  private final AuditEntries entries;
   public InvoiceSyncProcessor(String storeName, String headsStoreName, InvoiceValidator validator, ZoneId zone, Children children,
                               Duration redWait, Checkpoints checkpoints, Listener listener) {
     this.headsStoreName = headsStoreName;
     this.checkpoints = checkpoints;
+    this.entries = new AuditEntries(checkpoints.key());
     this.storeName = storeName;
     this.validator = validator;
     this.zone = zone;
@@ -234,7 +240,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     }
     String digest = Digests.invoiceDigest(candidate);
     if (previous != null && digest.equals(previous.getDigest()) && !RESYNC.equals(change.getOp())) {
-      AuditEntry audit = AuditEntries.of(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
+      AuditEntry audit = entries.of(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
       chain(id, audit, timestamp);
       store.put(id, new StoreEntry(previous, lsn, audit.getHash()));
       listener.on(Outcome.NO_OP);
@@ -262,7 +268,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       context.forward(new Record<>(blueKey(candidate.getRedLetter()), (Object) check, timestamp), children.redLedger());
       InvoiceChange effective = change.getLinesIncluded() ? change : InvoiceChange.newBuilder(change).setAfter(candidate).build();
       RedLetterLink link = candidate.getRedLetter();
-      AuditEntry audit = AuditEntries.of(id, AuditEvent.AWAITING_RED, null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
+      AuditEntry audit = entries.of(id, AuditEvent.AWAITING_RED, null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
           + now.plus(redWait), auditHead, now, candidate);
       chain(id, audit, timestamp);
       store.put(id, new StoreEntry(null, lsn, audit.getHash(), List.of(effective)));
@@ -291,7 +297,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .setDigest(digest)
         .setSyncedAt(now)
         .build();
-    AuditEntry audit = AuditEntries.of(id, AuditEvent.APPLIED, state.getVersion(), change, digest, RESYNC.equals(change.getOp()) ? RESYNC : null,
+    AuditEntry audit = entries.of(id, AuditEvent.APPLIED, state.getVersion(), change, digest, RESYNC.equals(change.getOp()) ? RESYNC : null,
         base.auditHead(), now, candidate);
     context.forward(new Record<>(id, (Object) state, ts), children.synced());
     chain(id, audit, ts);
@@ -321,7 +327,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         .build();
     String codes = violations.stream().map(Violation::getCode).distinct().collect(Collectors.joining(","))
         + (RESYNC.equals(change.getOp()) ? " (" + RESYNC + ")" : "");
-    AuditEntry audit = AuditEntries.of(id, AuditEvent.REJECTED, null, change, digest, codes, base.auditHead(), now, seen);
+    AuditEntry audit = entries.of(id, AuditEvent.REJECTED, null, change, digest, codes, base.auditHead(), now, seen);
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
     chain(id, audit, ts);
     listener.on(Outcome.REJECTED);
@@ -341,7 +347,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private void deduplicated(String id, StoreEntry entry, InvoiceChange change, String kind, long timestamp) {
     Instant now = heads.now();
     Invoice known = entry.state() == null ? change.getAfter() : entry.state().getInvoice();
-    AuditEntry audit = AuditEntries.of(id, AuditEvent.DEDUPLICATED, entry.state() == null ? null : entry.state().getVersion(), change,
+    AuditEntry audit = entries.of(id, AuditEvent.DEDUPLICATED, entry.state() == null ? null : entry.state().getVersion(), change,
         entry.state() == null ? "" : entry.state().getDigest(), kind, head(id, entry), now, known);
     chain(id, audit, timestamp); // the invoice's state is unchanged: only its chain head moves
   }
@@ -351,7 +357,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     Instant now = heads.now();
     SourcePosition source = event.getSource() != null ? event.getSource()
         : SourcePosition.newBuilder().setLsn(NO_LSN).setCommitTs(event.getDecidedAt()).build();
-    AuditEntry audit = AuditEntries.ofProjection(id, event, source, heads.head(id, () -> store.get(id)), now);
+    AuditEntry audit = entries.ofProjection(id, event, source, heads.head(id, () -> store.get(id)), now);
     chain(id, audit, timestamp);
   }
 
@@ -363,7 +369,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     // an undecodable record of the captured topic is a change that was not decided; one of the projection topic only a
     // report that did not arrive (the invoice may well be visible), so it gets an event of its own that moves no outcome
     AuditEvent event = notice.capturedInput() ? AuditEvent.DEAD_LETTERED : AuditEvent.REPORT_DEAD_LETTERED;
-    AuditEntry audit = AuditEntries.ofDeadLetter(id, event, notice, head(id, entry), now, known);
+    AuditEntry audit = entries.ofDeadLetter(id, event, notice, head(id, entry), now, known);
     chain(id, audit, timestamp);
   }
 
