@@ -3,6 +3,7 @@ package io.invoicesync.bench;
 import static io.invoicesync.bench.BenchRun.log;
 
 import com.sun.management.OperatingSystemMXBean;
+import io.invoicesync.testkit.GitState;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.invoicesync.bench;
 
+import io.invoicesync.testkit.GitState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.invoicesync.bench.StoreWrites.Kind;
 import io.invoicesync.bench.StoreWrites.Stat;
+import io.invoicesync.testkit.GitState;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

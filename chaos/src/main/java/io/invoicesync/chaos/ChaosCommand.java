@@ -1,5 +1,6 @@
 package io.invoicesync.chaos;
 
+import io.invoicesync.testkit.GitState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -77,6 +78,8 @@ public final class ChaosCommand implements Callable<Integer> {
     String command = "invoice-sync chaos" + (quick ? " --quick" : "") + (only == null ? "" : " --only=" + only)
         + (rounds == null ? "" : " --rounds " + rounds);
     Instant started = Instant.now();
+    GitState git = GitState.read(Path.of("").toAbsolutePath());
+    String aborted = null;
     long t0 = System.nanoTime();
     List<ScenarioRunner.Result> results = new ArrayList<>();
     w.println("chaos: data in " + dir + "; pipeline logs in " + dir.resolve("logs"));
@@ -100,9 +103,12 @@ public final class ChaosCommand implements Callable<Integer> {
           w.flush();
         }
       }
+    } catch (Exception | Error e) {
+      aborted = e.getClass().getSimpleName() + ": " + e.getMessage();
+      throw e;
     } finally {
       double seconds = (System.nanoTime() - t0) / 1e9;
-      ChaosReport.write(out, results, quick, started, seconds, command);
+      ChaosReport.write(out, results, new ChaosReport.Run(quick, started, seconds, command, git, aborted));
       w.println("results: " + out.resolve("latest.md") + " and latest.json (" + Math.round(seconds) + " s)");
       w.flush();
       if (temporary) {

@@ -38,17 +38,18 @@ final class Judge {
 
   /** What the judge found; the JSON field names of chaos/results/latest.json. */
   record Verdict(long lost, long duplicateVersions, long outOfOrder, long stale, long extra, long placeholders, long spuriousRejections,
-                 long rejected, long deadLettered, long sourceInvoices, long storeInvoices, List<String> examples) {
+                 long rejected, long deadLettered, long sourceInvoices, long storeInvoices, List<String> examples, long invalidNotRejected) {
     /** This verdict with {@code found} (a scenario's own checks: versions applied out of order, retry attempts restarted) counted too. */
     Verdict withOutOfOrder(List<String> found) {
       List<String> ex = new ArrayList<>(examples);
       found.stream().limit(Math.max(0, 10 - ex.size())).forEach(ex::add);
       return new Verdict(lost, duplicateVersions, outOfOrder + found.size(), stale, extra, placeholders, spuriousRejections, rejected,
-          deadLettered, sourceInvoices, storeInvoices, ex);
+          deadLettered, sourceInvoices, storeInvoices, ex, invalidNotRejected);
     }
 
     boolean clean() {
-      return lost == 0 && duplicateVersions == 0 && outOfOrder == 0 && stale == 0 && extra == 0 && placeholders == 0 && spuriousRejections == 0;
+      return lost == 0 && duplicateVersions == 0 && outOfOrder == 0 && stale == 0 && extra == 0 && placeholders == 0 && spuriousRejections == 0
+          && invalidNotRejected == 0;
     }
   }
 
@@ -121,6 +122,7 @@ final class Judge {
         }
       }
     }
+    long invalidNotRejected = invalidNotRejected(ledger, examples);
     long placeholders = placeholders();
     if (placeholders > 0) {
       example(examples, placeholders + " store rows hold Debezium's __debezium_unavailable_value");
@@ -128,7 +130,39 @@ final class Judge {
     return new Verdict(lost, duplicates, outOfOrder, count(report, ReconcileClass.STALE), count(report, ReconcileClass.EXTRA), placeholders,
         spurious,
         count(report, ReconcileClass.REJECTED), count(report, ReconcileClass.DEAD_LETTERED), report.sourceInvoices(), report.storeInvoices(),
-        examples);
+        examples, invalidNotRejected);
+  }
+
+  /**
+   * The generator's invalid invoices (each broken on purpose against one rule) that did not end
+   * rejected with that rule's code among the reasons: validation switched off, or a rule that let
+   * one through, fails the scenario like a lost invoice.
+   */
+  private long invalidNotRejected(Map<String, InvoiceGenerator.Issued> ledger, List<String> examples) throws SQLException {
+    Map<String, String> expected = new HashMap<>();
+    ledger.values().stream().filter(i -> i.expectedRule() != null).forEach(i -> expected.put(i.id(), i.expectedRule()));
+    if (expected.isEmpty()) {
+      return 0;
+    }
+    Map<String, String> codes = new HashMap<>();
+    try (Connection c = stack.storeDataSource().getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT invoice_id, codes FROM invoice_rejection WHERE invoice_id = ANY (?)")) {
+      ps.setArray(1, c.createArrayOf("text", expected.keySet().toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          codes.put(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    long missed = 0;
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      String got = codes.get(e.getKey());
+      if (got == null || !List.of(got.split(",")).contains(e.getValue())) {
+        missed++;
+        example(examples, "invalid invoice not rejected with " + e.getValue() + ": " + e.getKey() + (got == null ? " (no rejection)" : " (" + got + ")"));
+      }
+    }
+    return missed;
   }
 
   /** Rows of the store holding Debezium's placeholder for a value PostgreSQL did not send (must be none). */

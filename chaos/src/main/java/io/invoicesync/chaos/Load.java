@@ -52,12 +52,17 @@ final class Load {
 
   /** Invoices a scenario issued itself, valid: the judge counts a rejection of one as spurious. */
   void issuedValid(String id, String type, String number) {
-    canaries.put(id, new InvoiceGenerator.Issued(id, type, null, number, true, false));
+    canaries.put(id, new InvoiceGenerator.Issued(id, type, null, number, true, false, null));
   }
 
   /** Invoices a scenario issued broken on purpose: the judge wants each one rejected (or dead-lettered) with its reasons. */
   void issuedPoison(String id) {
-    canaries.put(id, new InvoiceGenerator.Issued(id, "POISON", null, null, false, false));
+    canaries.put(id, new InvoiceGenerator.Issued(id, "POISON", null, null, false, false, null));
+  }
+
+  /** Whether a generator thread is still issuing (false: it died, or was stopped). */
+  synchronized boolean alive() {
+    return threads.stream().anyMatch(Thread::isAlive);
   }
 
   long issued() {

@@ -83,10 +83,16 @@ final class PipelineProcess {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  /** SIGKILL, then started again on the same configuration and state, as an orchestrator restarts it; waits as {@link #start} does. */
-  void restart(Duration timeout) throws IOException, InterruptedException {
+  /**
+   * SIGKILL, then started again on the same configuration and state, as an orchestrator restarts it;
+   * waits as {@link #start} does. Returns whether the killed process was really gone before the new one started.
+   */
+  boolean restart(Duration timeout) throws IOException, InterruptedException {
+    Process killed = process;
     kill();
+    boolean gone = killed != null && !killed.isAlive();
     start(timeout);
+    return gone;
   }
 
   /** SIGTERM, and the clean close that follows. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -25,15 +26,49 @@ import java.util.function.Consumer;
  */
 final class ScenarioRunner implements AutoCloseable {
 
-  /** One scenario's outcome; the fields of chaos/results/latest.json. */
+  /**
+   * One scenario's outcome; the fields of chaos/results/latest.json.
+   *
+   * @param issuedDuringFaults invoices issued between each fault's injection and its recovery, summed over the rounds
+   * @param faultEffects       per round: whether the fault was seen to take effect (the slot gone, the server refusing
+   *                           connections, the broker down, the process dead), null where the scenario has no such check
+   * @param loadDied           the load generator was not running any more when the scenario ended
+   */
   record Result(Scenario scenario, int rounds, long issued, Judge.Verdict verdict, List<Double> recoverySeconds, int restartsAfterExit,
-                double seconds, String note) {
+                double seconds, String note, long issuedDuringFaults, List<Boolean> faultEffects, boolean loadDied) {
+
     Boolean passed() {
+      return scenario.implemented() ? failures().isEmpty() : null;
+    }
+
+    /** Why the scenario fails, each reason a sentence; empty when it passes. A scenario cannot pass by accident: no load, no fault, no verdict. */
+    List<String> failures() {
+      List<String> why = new ArrayList<>();
       if (!scenario.implemented()) {
-        return null;
+        return why;
       }
-      // a process that ended on a fault it should have ridden out (an outage, a poison record) fails the scenario too
-      return verdict != null && verdict.clean() && recoverySeconds.stream().allMatch(r -> r >= 0) && restartsAfterExit == 0;
+      if (verdict == null) {
+        why.add("no verdict: the judge did not run");
+      } else if (!verdict.clean()) {
+        why.add("the judge found invoices lost, duplicated, out of order, stale, spuriously rejected or invalid ones not rejected");
+      }
+      if (recoverySeconds.stream().anyMatch(r -> r < 0)) {
+        why.add("a round did not recover within 5 minutes");
+      }
+      if (restartsAfterExit > 0) {
+        why.add(restartsAfterExit + " process(es) exited on a fault they should have ridden out");
+      }
+      if (rounds > 0 && issuedDuringFaults == 0) {
+        why.add("no invoice was issued during the faults: nothing was at stake");
+      }
+      if (loadDied) {
+        why.add("the load generator died");
+      }
+      long without = faultEffects.stream().filter(Boolean.FALSE::equals).count();
+      if (without > 0) {
+        why.add(without + " of " + faultEffects.size() + " faults did not take effect");
+      }
+      return why;
     }
 
     Double maxRecovery() {
@@ -80,13 +115,16 @@ final class ScenarioRunner implements AutoCloseable {
   Result run(Scenario s) throws Exception {
     long t0 = System.nanoTime();
     if (!s.implemented()) {
-      return new Result(s, 0, 0, null, List.of(), 0, 0, s.notRun != null ? s.notRun : "not built yet");
+      return new Result(s, 0, 0, null, List.of(), 0, 0, s.notRun != null ? s.notRun : "not built yet", 0, List.of(), false);
     }
     int rounds = roundsOverride != null ? roundsOverride : quick ? s.quickRounds : s.fullRounds;
     useLayout(s.layout);
     Load load = new Load(stack.issuingUrl(), "chaos-" + s.id + "-", rate);
     load.start();
     List<Double> recoveries = new ArrayList<>();
+    List<Boolean> effects = new ArrayList<>();
+    long issuedDuringFaults = 0;
+    boolean loadDied = false;
     int restarts = 0;
     try {
       Thread.sleep(quick ? 2_000 : 5_000); // warm up under load before the first fault
@@ -94,7 +132,12 @@ final class ScenarioRunner implements AutoCloseable {
       for (int round = 1; round <= rounds; round++) {
         Thread.sleep(quick ? 1_000 + random.nextInt(2_000) : 2_000 + random.nextInt(4_000)); // the fault lands at a random moment of the load
         out.accept(s.id + ": round " + round + "/" + rounds);
-        fault(s, load);
+        long issuedBefore = load.issued();
+        Boolean effect = fault(s, load);
+        effects.add(effect);
+        if (Boolean.FALSE.equals(effect)) {
+          out.accept(s.id + ": round " + round + ": the fault did NOT take effect");
+        }
         restarts += restartDead();
         long end = System.nanoTime();
         Instant ended = Instant.now();
@@ -108,8 +151,10 @@ final class ScenarioRunner implements AutoCloseable {
           Thread.sleep(100); // the resolution of the recovery time
         }
         recoveries.add(recovery);
+        issuedDuringFaults += load.issued() - issuedBefore;
         out.accept(s.id + ": round " + round + " recovered in " + (recovery < 0 ? "(not within 5 min)" : String.format("%.1f s", recovery)));
       }
+      loadDied = !load.alive();
     } finally {
       load.stopNow(); // also when a fault could not be injected: no generator may outlive its scenario
     }
@@ -120,39 +165,56 @@ final class ScenarioRunner implements AutoCloseable {
       verdict = verdict.withOutOfOrder(ownChecks);
     }
     return new Result(s, rounds, load.issued(), verdict, recoveries, restarts, (System.nanoTime() - t0) / 1e9,
-        restarts == 0 ? "" : restarts + " process(es) exited on the fault and were restarted");
+        restarts == 0 ? "" : restarts + " process(es) exited on the fault and were restarted", issuedDuringFaults, effects, loadDied);
   }
 
-  private void fault(Scenario s, Load load) throws Exception {
+  /** Injects one round of the fault; returns whether it was seen to take effect (null: no check for this fault). */
+  private Boolean fault(Scenario s, Load load) throws Exception {
     Duration outage = Duration.ofSeconds(quick ? 10 : 60);
     switch (s) {
-      case KILL_PIPELINE -> processes.get("pipeline").restart(Duration.ofMinutes(3));
-      case KILL_INGEST -> processes.get("ingest").restart(Duration.ofMinutes(3));
-      case KILL_STREAMS -> processes.get("streams").restart(Duration.ofMinutes(3));
-      case KILL_PROJECTOR -> processes.get("projector").restart(Duration.ofMinutes(3));
+      case KILL_PIPELINE -> {
+        return processes.get("pipeline").restart(Duration.ofMinutes(3));
+      }
+      case KILL_INGEST -> {
+        return processes.get("ingest").restart(Duration.ofMinutes(3));
+      }
+      case KILL_STREAMS -> {
+        return processes.get("streams").restart(Duration.ofMinutes(3));
+      }
+      case KILL_PROJECTOR -> {
+        return processes.get("projector").restart(Duration.ofMinutes(3));
+      }
       case BROKER_BOUNCE -> {
         stack.stopKafka();
+        boolean down = !FaultEvidence.brokerAnswers(stack.bootstrap());
         Thread.sleep(quick ? 10_000 : 30_000); // the broker's downtime
         stack.startKafka();
+        return down;
       }
       case BROKER_LOSS_RF3 -> {
         stack.cluster().stopNode(1);
+        boolean down = FaultEvidence.brokers(stack.cluster().bootstrapServers()) == stack.cluster().size() - 1;
         out.accept("broker 2 of 3 stopped");
         Thread.sleep(outage.toMillis()); // the load goes on with two brokers: min.insync.replicas=2 is still met
         stack.cluster().startNode(1);
         stack.cluster().awaitBrokers(3);
+        return down;
       }
       case STORE_OUTAGE -> {
         stack.stopStore();
+        boolean down = !FaultEvidence.connects(stack.storeDataSource());
         Thread.sleep(outage.toMillis());
         stack.startStore();
+        return down;
       }
       case ISSUING_DB_OUTAGE -> {
         load.stopNow();
         stack.stopIssuing();
+        boolean down = !FaultEvidence.connects(stack.issuingDataSource());
         Thread.sleep(outage.toMillis());
         stack.startIssuing();
         load.resume();
+        return down;
       }
       case TOAST_WIDE_ROWS -> dataFaults.wideRows(load);
       case POISON_NULL -> dataFaults.poisonNull(load);
@@ -165,18 +227,27 @@ final class ScenarioRunner implements AutoCloseable {
         PipelineProcess ingest = processes.get("ingest");
         ingest.stop();
         Thread.sleep(quick ? 5_000 : 10_000); // invoices keep being issued while ingest is down
+        boolean gone;
         try (Connection c = stack.issuingDataSource().getConnection(); Statement st = c.createStatement()) {
           st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'invoice_sync'");
+          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'invoice_sync'")) {
+            rs.next();
+            gone = rs.getLong(1) == 0;
+          }
         }
         ingest.start(Duration.ofMinutes(3));
+        return gone;
       }
       case STORE_READ_ONLY -> {
         storeReadOnly(true);
+        boolean refuses = FaultEvidence.refusesWrites(stack.storeDataSource());
         Thread.sleep(outage.toMillis());
         storeReadOnly(false);
+        return refuses;
       }
       default -> throw new IllegalStateException("no fault for " + s.id);
     }
+    return null; // a data or retry-path fault: its own checks are the verdict's
   }
 
   /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import io.invoicesync.testkit.GitState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -38,13 +39,16 @@ class ChaosCommandTest {
 
   @Test
   void resultsAreATableFirstAndJsonKeyedByScenario() throws Exception {
-    Judge.Verdict clean = new Judge.Verdict(0, 0, 0, 0, 0, 0, 0, 12, 0, 400, 388, List.of());
-    Judge.Verdict lossy = new Judge.Verdict(2, 1, 0, 0, 0, 0, 0, 12, 0, 400, 386, List.of("MISSING: chaos-x-1"));
+    Judge.Verdict clean = new Judge.Verdict(0, 0, 0, 0, 0, 0, 0, 12, 0, 400, 388, List.of(), 0);
+    Judge.Verdict lossy = new Judge.Verdict(2, 1, 0, 0, 0, 0, 0, 12, 0, 400, 386, List.of("MISSING: chaos-x-1"), 0);
     List<ScenarioRunner.Result> results = List.of(
-        new ScenarioRunner.Result(Scenario.KILL_PIPELINE, 3, 400, clean, List.of(4.2, 6.0, 5.1), 0, 90, ""),
-        new ScenarioRunner.Result(Scenario.BROKER_BOUNCE, 1, 400, lossy, List.of(-1.0), 1, 60, "1 process(es) exited on the fault and were restarted"),
-        new ScenarioRunner.Result(Scenario.REGISTRY_OUTAGE, 0, 0, null, List.of(), 0, 0, Scenario.REGISTRY_OUTAGE.notRun));
-    ChaosReport.write(dir, results, true, Instant.parse("2026-11-27T18:00:00Z"), 150, "invoice-sync chaos --quick");
+        new ScenarioRunner.Result(Scenario.KILL_PIPELINE, 3, 400, clean, List.of(4.2, 6.0, 5.1), 0, 90, "", 120, List.of(true, true, true),
+            false),
+        new ScenarioRunner.Result(Scenario.BROKER_BOUNCE, 1, 400, lossy, List.of(-1.0), 1, 60, "1 process(es) exited on the fault and were restarted",
+            30, List.of(true), false),
+        new ScenarioRunner.Result(Scenario.REGISTRY_OUTAGE, 0, 0, null, List.of(), 0, 0, Scenario.REGISTRY_OUTAGE.notRun, 0, List.of(), false));
+    ChaosReport.write(dir, results, new ChaosReport.Run(true, Instant.parse("2026-11-27T18:00:00Z"), 150, "invoice-sync chaos --quick",
+        new GitState("0123456789abcdef0123456789abcdef01234567", false, List.of()), null));
 
     String md = Files.readString(dir.resolve("latest.md"));
     assertThat(md.lines().findFirst().orElseThrow()).startsWith("| scenario | rounds | issued | lost | duplicate versions | stale");
@@ -59,5 +63,16 @@ class ChaosCommandTest {
     assertThat(kill.get("recovery_s").asDouble()).isEqualTo(6.0);
     assertThat(json.get("scenarios").get("broker-bounce").get("passed").asBoolean()).isFalse();
     assertThat(json.get("scenarios").get("registry-outage").get("passed").isNull()).as("not run: neither passed nor failed").isTrue();
+    // the results name the tree they ran at, and say whether the suite ran to its end
+    assertThat(json.get("commit").asText()).isEqualTo("0123456789abcdef0123456789abcdef01234567");
+    assertThat(json.get("dirty").asBoolean()).isFalse();
+    assertThat(json.get("aborted").isNull()).isTrue();
+    assertThat(md).contains("Commit 0123456789abcdef0123456789abcdef01234567, clean tree.");
+    assertThat(json.get("scenarios").get("broker-bounce").get("failures").toString()).contains("did not recover", "exited on a fault");
+
+    ChaosReport.write(dir, results.subList(0, 1), new ChaosReport.Run(true, Instant.parse("2026-11-27T18:00:00Z"), 20,
+        "invoice-sync chaos --quick", new GitState("abc", true, List.of("chaos/x.java")), "IllegalStateException: the broker did not start"));
+    assertThat(Files.readString(dir.resolve("latest.md"))).contains("with uncommitted changes in the tree (chaos/x.java)",
+        "**The suite was aborted** (IllegalStateException: the broker did not start)");
   }
 }

@@ -43,7 +43,10 @@ public final class InvoiceGenerator {
       "SPECIAL_ELECTRONIC", "GENERAL_ELECTRONIC"};
 
   /** What the generator knows about an invoice it issued. */
-  public record Issued(String id, String type, String code, String number, boolean valid, boolean red) {
+  /**
+   * @param expectedRule for an invalid invoice the generator broke on purpose, the rule code its rejection must carry; else null
+   */
+  public record Issued(String id, String type, String code, String number, boolean valid, boolean red, String expectedRule) {
   }
 
   private final String jdbcUrl;
@@ -211,12 +214,25 @@ public final class InvoiceGenerator {
     String seller = sellers.get(r.nextInt(sellers.size()));
     String buyer = special || r.nextBoolean() ? buyers.get(r.nextInt(buyers.size())) : null;
     BigDecimal grand = totalAmount.add(totalTax);
+    String expectedRule = null;
     if (corrupt) {
       switch (r.nextInt(4)) {
-        case 0 -> seller = seller.substring(0, 17) + (seller.charAt(17) == '0' ? '1' : '0'); // SELLER_TAX_ID_CHECKSUM
-        case 1 -> totalTax = totalTax.add(new BigDecimal("0.05")); // TOTAL_TAX_MISMATCH
-        case 2 -> grand = grand.add(new BigDecimal("1.00")); // GRAND_TOTAL_MISMATCH
-        default -> lines.get(0)[5] = new BigDecimal("0.17"); // TAX_RATE_INVALID (17% was abolished in 2018)
+        case 0 -> {
+          seller = seller.substring(0, 17) + (seller.charAt(17) == '0' ? '1' : '0');
+          expectedRule = "SELLER_TAX_ID_CHECKSUM";
+        }
+        case 1 -> {
+          totalTax = totalTax.add(new BigDecimal("0.05"));
+          expectedRule = "TOTAL_TAX_MISMATCH";
+        }
+        case 2 -> {
+          grand = grand.add(new BigDecimal("1.00"));
+          expectedRule = "GRAND_TOTAL_MISMATCH";
+        }
+        default -> {
+          lines.get(0)[5] = new BigDecimal("0.17"); // 17% was abolished in 2018
+          expectedRule = "TAX_RATE_INVALID";
+        }
       }
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_code, invoice_number, invoice_type, issue_date, "
@@ -268,7 +284,7 @@ public final class InvoiceGenerator {
       }
     }
     issued.incrementAndGet();
-    remember(new Issued(id, type, code, number, !corrupt, blueId != null), lines);
+    remember(new Issued(id, type, code, number, !corrupt, blueId != null, expectedRule), lines);
   }
 
   /** Issues {@code count} events on this thread. */

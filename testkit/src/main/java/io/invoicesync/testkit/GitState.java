@@ -1,4 +1,4 @@
-package io.invoicesync.bench;
+package io.invoicesync.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,19 +8,19 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Which tree a run measured: {@code git rev-parse HEAD} and {@code git status --porcelain} in the
- * directory the bench runs in (the repository's root, from {@code bin/invoice-sync-bench}), read at
- * the run's start. Read-only: {@code --no-optional-locks} keeps status from refreshing the index.
+ * Which tree a run measured (bench) or tried (chaos): {@code git rev-parse HEAD} and
+ * {@code git status --porcelain} in the directory it runs in (the repository's root, from
+ * {@code bin/invoice-sync-bench} and {@code bin/invoice-sync-chaos}), read at the run's start. Read-only: {@code --no-optional-locks} keeps status from refreshing the index.
  *
  * @param commit  HEAD's commit id, or "unknown" when git could not say
  * @param dirty   whether the tree had changes (untracked files included), null when unknown
  * @param changed the changed paths as status lists them (at most {@value #MAX_PATHS})
  */
-record GitState(String commit, Boolean dirty, List<String> changed) {
+public record GitState(String commit, Boolean dirty, List<String> changed) {
 
-  static final int MAX_PATHS = 30;
+  public static final int MAX_PATHS = 30;
 
-  static GitState read(Path dir) {
+  public static GitState read(Path dir) {
     String head = git(dir, "rev-parse", "HEAD");
     String status = git(dir, "--no-optional-locks", "status", "--porcelain");
     return new GitState(head == null || head.isBlank() ? "unknown" : head.trim(), status == null ? null : !status.isBlank(),
@@ -28,7 +28,7 @@ record GitState(String commit, Boolean dirty, List<String> changed) {
   }
 
   /** The paths of {@code git status --porcelain}'s lines ("XY path", "XY old -> new"). */
-  static List<String> changedPaths(String porcelain) {
+  public static List<String> changedPaths(String porcelain) {
     return Arrays.stream(porcelain.split("\n")).filter(l -> l.length() > 3).map(l -> l.substring(3).trim()).limit(MAX_PATHS).toList();
   }
 
