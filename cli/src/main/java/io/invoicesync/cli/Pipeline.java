@@ -414,7 +414,9 @@ public final class Pipeline implements AutoCloseable {
 
   /** The outcome recorder runs beside the projector, on its topics, query store and back-off ({@code projector.*}). */
   private OutcomeRecorder.Settings recorderSettings(ProjectorConfig pc) {
+    String anchors = pc.getString(ProjectorConfig.AUDIT_ANCHOR_DIR).trim();
     return new OutcomeRecorder.Settings(pc.getString(ProjectorConfig.AUDIT_TOPIC), pc.getString(ProjectorConfig.REJECTED_TOPIC),
+        pc.getString(ProjectorConfig.AUDIT_CHECKPOINTS_TOPIC), anchors.isEmpty() ? null : Path.of(anchors),
         Set.of(pc.getString(ProjectorConfig.SYNCED_DLT_TOPIC), pc.getString(ProjectorConfig.CAPTURED_DLT_TOPIC)),
         SerdeFactory.of(pc.getString(ProjectorConfig.SCHEMA_REGISTRY_URL), pc.originals()),
         pc.consumerProperties(pc.getString(ProjectorConfig.OUTCOMES_GROUP_ID)), () -> pc.queryStorePool("outcomes", 1, metrics),

@@ -1,6 +1,7 @@
 package io.invoicesync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -80,6 +81,7 @@ class AuditVerifyIT {
     kafka = stack.kafka;
     Map<String, String> cfg = stack.config();
     cfg.put("streams.audit.checkpoint.interval.ms", "1000");
+    cfg.put("projector.audit.anchor.dir", dir.resolve("anchors").toString());
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     k1 = Files.write(dir.resolve("k1.key"), secret);
@@ -256,13 +258,42 @@ class AuditVerifyIT {
     audit.stream().filter(r -> AuditChain.partitionOf(r.key(), 6) == p && !r.key().equals(gone)).forEach(r -> heads.put(r.key(), entry(r).getHash()));
     AuditCheckpoint forged = AuditCheckpoint.newBuilder(newest).setCheckpointAt(newest.getCheckpointAt().plusSeconds(1))
         .setChains(heads.size()).setRoot(AuditChain.merkleRoot(heads)).build();
-    copyCheckpoints("forged.checkpoints", forged);
+    copyCheckpoints("forged.checkpoints", readAll(Topics.AUDIT_CHECKPOINTS.name()), forged);
     forge("forged.chaingone", r -> !r.key().equals(gone), UnaryOperator.identity(), List.of());
 
     Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.chaingone",
         "--checkpoint-topic", "forged.checkpoints"));
     assertThat(r.exit()).as(r.out()).isEqualTo(1);
     assertThat(r.out()).contains("FORGED_CHECKPOINT").contains("CHECKPOINT_MISMATCH");
+  }
+
+  @Test
+  void shouldHoldTheTopicsToTheAnchorsInTheStoreAndInTheFiles() throws Exception {
+    String store = pg.jdbcUrl("querystore") + (pg.jdbcUrl("querystore").contains("?") ? "&" : "?") + "user=" + EmbeddedPostgresServer.USER;
+    Result clean = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--store-url", store, "--anchors",
+        dir.resolve("anchors").toString(), "--output", "json", "--all-checkpoints"));
+    assertThat(clean.exit()).as(clean.out()).isZero();
+    assertThat(new ObjectMapper().readTree(clean.out()).get("anchors").asLong()).as("every checkpoint, in the table and in the files")
+        .isEqualTo(2L * checkpoints().size());
+
+    // the insider rewrites both topics consistently: one chain gone, the checkpoints re-rooted from the published formula
+    // (unsigned: the key is not theirs) and the newest ones dropped; the anchors still hold what was written
+    String gone = audit.get(audit.size() / 4).key();
+    forge("forged.anchored", r -> !r.key().equals(gone), UnaryOperator.identity(), List.of());
+    List<ConsumerRecord<String, byte[]>> cps = readAll(Topics.AUDIT_CHECKPOINTS.name());
+    copyCheckpoints("forged.cptruncated", cps.subList(0, cps.size() / 2), null);
+    Result r = run(with(keys(), "audit", "verify", "--bootstrap", kafka.bootstrapServers(), "--topic", "forged.anchored",
+        "--checkpoint-topic", "forged.cptruncated", "--store-url", store, "--output", "json"));
+    assertThat(r.exit()).as(r.out()).isEqualTo(1);
+    JsonNode problems = new ObjectMapper().readTree(r.out()).get("problems");
+    assertThat(problems.findValuesAsText("kind")).contains("TRUNCATED", "ANCHOR_ROOT_MISMATCH");
+
+    // and the table keeps them: no role short of one that drops its triggers updates or deletes an anchor
+    try (var c = pg.connect("querystore"); var s = c.createStatement()) {
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE audit_anchor SET root = 'x'")).hasMessageContaining("append-only");
+      assertThatThrownBy(() -> s.executeUpdate("DELETE FROM audit_anchor")).hasMessageContaining("append-only");
+      assertThatThrownBy(() -> s.executeUpdate("TRUNCATE audit_anchor")).hasMessageContaining("append-only");
+    }
   }
 
   @Test
@@ -398,8 +429,8 @@ class AuditVerifyIT {
         .map(r -> serdes.valueSerde(AuditCheckpoint.class).deserializer().deserialize(r.topic(), r.value())).toList();
   }
 
-  /** A copy of the checkpoint topic with {@code extra} appended. */
-  static void copyCheckpoints(String topic, AuditCheckpoint extra) throws Exception {
+  /** A topic of checkpoints: {@code records} (copied to their partitions), then {@code extra} if not null. */
+  static void copyCheckpoints(String topic, List<ConsumerRecord<String, byte[]>> records, AuditCheckpoint extra) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
       int partitions = admin.describeTopics(List.of(Topics.AUDIT_CHECKPOINTS.name())).allTopicNames().get()
           .get(Topics.AUDIT_CHECKPOINTS.name()).partitions().size();
@@ -408,10 +439,12 @@ class AuditVerifyIT {
     var serializer = serdes.valueSerde(AuditCheckpoint.class).serializer();
     try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
         new ByteArraySerializer())) {
-      for (ConsumerRecord<String, byte[]> r : readAll(Topics.AUDIT_CHECKPOINTS.name())) {
+      for (ConsumerRecord<String, byte[]> r : records) {
         p.send(new ProducerRecord<>(topic, r.partition(), r.key(), r.value())).get();
       }
-      p.send(new ProducerRecord<>(topic, "partition-" + extra.getPartition(), serializer.serialize(topic, extra))).get();
+      if (extra != null) {
+        p.send(new ProducerRecord<>(topic, "partition-" + extra.getPartition(), serializer.serialize(topic, extra))).get();
+      }
     }
   }
 

@@ -76,6 +76,25 @@ class DockerComposeIT {
   }
 
   @Test
+  void shouldBeSafeByDefaultNoDatabasePublishedTheApiOnLoopbackAndNoDefaultPassword() throws Exception {
+    String yaml = Files.readString(DOCKER.resolve("docker-compose.yml"));
+    JsonNode services = new ObjectMapper(new YAMLFactory()).readTree(yaml).get("services");
+    for (String db : List.of("issuing-db", "query-db", "kafka")) {
+      assertThat(services.get(db).has("ports")).as(db + " publishes no port").isFalse();
+    }
+    services.fieldNames().forEachRemaining(name -> services.get(name).path("ports").forEach(port ->
+        assertThat(port.asText()).as(name + " is published on loopback only").startsWith("127.0.0.1:")));
+    assertThat(services.get("api").get("ports").get(0).asText()).startsWith("127.0.0.1:8080:");
+    // passwords only from docker/.env: no default value, and compose refuses to start without them
+    assertThat(yaml).doesNotContain(":-postgres").contains("${ISSUING_DB_PASSWORD:?", "${QUERY_DB_PASSWORD:?");
+    assertThat(Files.readString(DOCKER.resolve(".env.example"))).contains("ISSUING_DB_PASSWORD=", "QUERY_DB_PASSWORD=");
+    assertThat(Files.readString(ROOT.resolve(".gitignore"))).contains("docker/.env");
+    // the management port answers the orchestrator inside the containers, and loopback only elsewhere (its default)
+    assertThat(Files.readString(DOCKER.resolve("invoice-sync.properties"))).contains("\nmanagement.bind.address=0.0.0.0");
+    assertThat(Files.readString(DOCKER.resolve("Dockerfile"))).contains("INVOICESYNC_MANAGEMENT_BIND_ADDRESS=0.0.0.0");
+  }
+
+  @Test
   void shouldRunWithPropertiesThatPassEveryComponentsValidationAndDocumentEveryKey() throws Exception {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(DOCKER.resolve("invoice-sync.properties"))) {

@@ -130,7 +130,7 @@ class SecuredClusterIT {
           t.join();
         }
         List<String> valid = generator.ledger().values().stream().filter(InvoiceGenerator.Issued::valid).map(InvoiceGenerator.Issued::id).toList();
-        String everyone = hs256(List.of("*"));
+        String everyone = hs256(List.of(), "invoices:read invoices:trace invoices:all");
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
           for (String id : valid) {
             assertThat(https(pki, apiPort, "/api/v1/invoices/" + id, everyone).statusCode()).as(id + " visible through the API").isEqualTo(200);
@@ -185,10 +185,14 @@ class SecuredClusterIT {
 
   /** A token as an identity provider would issue it (HS256, written out by hand: the test needs no JWT library). */
   static String hs256(List<String> taxIds) throws Exception {
+    return hs256(taxIds, "invoices:read invoices:trace");
+  }
+
+  static String hs256(List<String> taxIds, String scope) throws Exception {
     java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
     String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     String claims = b64.encodeToString(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(Map.of("iss", "https://idp.example.com/",
-        "aud", "invoice-sync", "sub", "erp", "exp", java.time.Instant.now().getEpochSecond() + 600, "scope", "invoices:read invoices:trace",
+        "aud", "invoice-sync", "sub", "erp", "exp", java.time.Instant.now().getEpochSecond() + 600, "scope", scope,
         "tax_ids", taxIds)));
     javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
     mac.init(new javax.crypto.spec.SecretKeySpec(JWT_KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));

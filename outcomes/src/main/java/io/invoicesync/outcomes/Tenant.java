@@ -10,7 +10,7 @@ import java.util.TreeSet;
  */
 public record Tenant(boolean all, Set<String> taxIds) {
 
-  /** Every taxpayer: {@code api.auth.mode=none}, the CLI on the store itself, or a token with {@code "*"} among its tax ids. */
+  /** Every taxpayer: {@code api.auth.mode=none}, the CLI on the store itself, or a token with the scope {@code invoices:all}. */
   public static final Tenant ALL = new Tenant(true, Set.of());
 
   public Tenant {

@@ -30,6 +30,8 @@ public final class ProjectorConfig extends AbstractConfig {
   public static final String AUDIT_TOPIC = "topic.audit";
   public static final String REJECTED_TOPIC = "topic.rejected";
   public static final String CAPTURED_DLT_TOPIC = "topic.captured.dlt";
+  public static final String AUDIT_CHECKPOINTS_TOPIC = "topic.audit.checkpoints";
+  public static final String AUDIT_ANCHOR_DIR = "audit.anchor.dir";
   public static final String OUTCOMES_GROUP_ID = "outcomes.group.id";
   public static final String OUTCOMES_ENABLED = "outcomes.enabled";
   public static final String RETRY_MAX_ATTEMPTS = "retry.max.attempts";
@@ -84,6 +86,11 @@ public final class ProjectorConfig extends AbstractConfig {
           "Output: a ProjectionEvent per decision (projected, retried, dead-lettered), which sync-streams chains into the audit.")
       .define(AUDIT_TOPIC, Type.STRING, Topics.AUDIT.name(), Importance.MEDIUM, "Input of the outcome recorder: every decision, chained.")
       .define(REJECTED_TOPIC, Type.STRING, Topics.REJECTED.name(), Importance.MEDIUM, "Input of the outcome recorder: rejections with violations.")
+      .define(AUDIT_CHECKPOINTS_TOPIC, Type.STRING, Topics.AUDIT_CHECKPOINTS.name(), Importance.MEDIUM,
+          "Input of the outcome recorder: every audit checkpoint is anchored in the query store (table audit_anchor, append-only).")
+      .define(AUDIT_ANCHOR_DIR, Type.STRING, "", Importance.MEDIUM,
+          "A directory where the outcome recorder also appends each checkpoint as one JSON line (anchors-YYYY-MM.jsonl, by the "
+              + "checkpoint's month, UTC), for WORM or object-lock storage; audit verify --anchors reads them. Empty = none.")
       .define(CAPTURED_DLT_TOPIC, Type.STRING, Topics.CAPTURED_DLT.name(), Importance.MEDIUM,
           "Input of the outcome recorder: sync-streams' dead letters (the projector's own come from topic.synced.dlt).")
       .define(OUTCOMES_GROUP_ID, Type.STRING, "invoice-sync-outcomes", Importance.MEDIUM,
@@ -210,6 +217,7 @@ public final class ProjectorConfig extends AbstractConfig {
         .named(Topics.SYNCED_DLT, getString(SYNCED_DLT_TOPIC))
         .named(Topics.PROJECTION, getString(PROJECTION_TOPIC))
         .named(Topics.AUDIT, getString(AUDIT_TOPIC))
+        .named(Topics.AUDIT_CHECKPOINTS, getString(AUDIT_CHECKPOINTS_TOPIC))
         .named(Topics.REJECTED, getString(REJECTED_TOPIC))
         .named(Topics.CAPTURED_DLT, getString(CAPTURED_DLT_TOPIC));
   }

@@ -44,6 +44,7 @@ public final class QueryApiConfig extends AbstractConfig {
   public static final String JWT_AUDIENCE = "auth.jwt.audience";
   public static final String JWT_CLOCK_SKEW_SECONDS = "auth.jwt.clock.skew.seconds";
   public static final String JWT_CLAIM_TAX_IDS = "auth.jwt.claim.tax.ids";
+  public static final String JWT_TAX_IDS_WILDCARD = "auth.jwt.tax.ids.wildcard";
   public static final String JWT_CLAIM_SCOPE = "auth.jwt.claim.scope";
   public static final String TLS_KEYSTORE_PATH = "tls.keystore.path";
   public static final String TLS_KEYSTORE_PASSWORD = "tls.keystore.password";
@@ -110,9 +111,13 @@ public final class QueryApiConfig extends AbstractConfig {
       .define(JWT_AUDIENCE, Type.STRING, "", Importance.HIGH, "Required 'aud' of tokens (jwt mode).")
       .define(JWT_CLOCK_SKEW_SECONDS, Type.INT, 60, Range.between(0, 600), Importance.LOW, "Tolerance for exp/nbf against this clock.")
       .define(JWT_CLAIM_TAX_IDS, Type.STRING, "tax_ids", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-          "Claim with the taxpayer ids (list) a token may see; \"*\" among them = every taxpayer.")
+          "Claim with the taxpayer ids (list) a token may see. Every taxpayer is the scope invoices:all, not a value of this claim.")
+      .define(JWT_TAX_IDS_WILDCARD, Type.BOOLEAN, false, Importance.LOW,
+          "true = \"*\" among a token's tax ids grants every taxpayer, as before invoices:all; only while tokens migrate: whoever "
+              + "may set tax ids in the identity provider (a tenant admin) could then grant it.")
       .define(JWT_CLAIM_SCOPE, Type.STRING, "scope", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-          "Claim with the scopes (space-separated string, or a list as in 'scp'): invoices:read, invoices:trace, operations, audit.")
+          "Claim with the scopes (space-separated string, or a list as in 'scp'): invoices:read, invoices:trace, operations, audit, "
+              + "and invoices:all (every taxpayer; operations needs it).")
       .define(TLS_KEYSTORE_PATH, Type.STRING, "", Importance.HIGH, "Keystore with the API's certificate and key: set = HTTPS only.")
       .define(TLS_KEYSTORE_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Password of the keystore (and its key).")
       .define(TLS_KEYSTORE_TYPE, Type.STRING, "PKCS12", Importance.LOW, "Keystore type.")
@@ -153,7 +158,7 @@ public final class QueryApiConfig extends AbstractConfig {
     Password secret = getPassword(JWT_SECRET);
     return new JwtAuthenticator(secret == null ? null : secret.value(), getString(JWT_PUBLIC_KEY), getString(JWT_JWKS_URL),
         getString(JWT_ISSUER), getString(JWT_AUDIENCE), getInt(JWT_CLOCK_SKEW_SECONDS), getString(JWT_CLAIM_TAX_IDS),
-        getString(JWT_CLAIM_SCOPE));
+        getString(JWT_CLAIM_SCOPE), getBoolean(JWT_TAX_IDS_WILDCARD));
   }
 
   private static Optional<Path> keystore(String path) {

@@ -31,6 +31,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
@@ -167,6 +169,15 @@ public final class QueryApiServer implements AutoCloseable {
     });
   }
 
+  /** Every pool this server opened (the source's when configured): each a read-only session PostgreSQL enforces. */
+  List<DataSource> pools() {
+    List<DataSource> pools = new ArrayList<>(List.of(dataSource, searchSource, healthSource));
+    if (sourceDataSource != null) {
+      pools.add(sourceDataSource);
+    }
+    return pools;
+  }
+
   private HikariDataSource storePool(String name, int size, int statementTimeoutMs) {
     return pool(name, config.getString(QueryApiConfig.JDBC_URL), config.getString(QueryApiConfig.JDBC_USER),
         config.getPassword(QueryApiConfig.JDBC_PASSWORD).value(), size, statementTimeoutMs);
@@ -182,6 +193,7 @@ public final class QueryApiServer implements AutoCloseable {
     hc.setConnectionTimeout(2_000);
     hc.setInitializationFailTimeout(-1);
     hc.setReadOnly(true);
+    hc.addDataSourceProperty("readOnlyMode", "always"); // PostgreSQL enforces it (a read-only session), not only pgjdbc's hint
     hc.setPoolName(name);
     hc.setMetricRegistry(metrics);
     // PostgreSQL cancels a statement running longer (SQLState 57014, answered 503): set on each new connection, so that no

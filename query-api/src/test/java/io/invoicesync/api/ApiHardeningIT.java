@@ -213,4 +213,16 @@ class ApiHardeningIT {
     assertThat(json.readTree(r.body()).get("correlationId").asText()).isNotBlank();
     assertThat(TestHttp.get(api.port(), "/health").statusCode()).isEqualTo(503);
   }
+
+  @Test
+  @Order(7) // before the store goes down (99)
+  void everyPoolOfTheApiIsAReadOnlySessionPostgresEnforces() throws Exception {
+    assertThat(api.pools()).hasSizeGreaterThanOrEqualTo(3);
+    for (javax.sql.DataSource pool : api.pools()) {
+      try (java.sql.Connection c = pool.getConnection(); java.sql.Statement s = c.createStatement()) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeUpdate("DELETE FROM invoice"))
+            .hasMessageContaining("read-only transaction");
+      }
+    }
+  }
 }

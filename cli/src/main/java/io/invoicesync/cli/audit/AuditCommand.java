@@ -2,6 +2,7 @@ package io.invoicesync.cli.audit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.invoicesync.outcomes.audit.TopicScan;
+import io.invoicesync.outcomes.audit.AuditAnchor;
 import io.invoicesync.outcomes.audit.AuditVerifier;
 import io.invoicesync.outcomes.view.AuditEntryView;
 import io.invoicesync.cli.internal.KafkaConnection;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
+import javax.sql.DataSource;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -152,6 +154,14 @@ public final class AuditCommand {
     @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", description = "The pipeline's audit.checkpoint.interval.ms, in "
         + "seconds: an entry older than two intervals must be covered by a checkpoint (default: from --config, else 300).")
     Long checkpointIntervalSeconds;
+    @Option(names = "--anchors", paramLabel = "FILE|DIR", description = "Anchors the outcome recorder appended (projector.audit.anchor.dir): "
+        + "each anchored checkpoint must still be on the checkpoint topic, unchanged, and its root still given by the audit topic.")
+    Path anchorFiles;
+    @Option(names = "--store", description = "Compare against the anchors in the query store (table audit_anchor) of --config.")
+    boolean anchorStore;
+    @Option(names = "--store-url", paramLabel = "JDBC_URL", description = "The query store holding audit_anchor, instead of --config's "
+        + "(user and password in the URL: ?user=...&password=...).")
+    String anchorStoreUrl;
     @Option(names = "--no-checkpoints", description = "The pipeline runs with audit.checkpoints.enabled=false: no checkpoint is "
         + "expected (and a deleted chain or a truncated topic cannot be detected).")
     boolean noCheckpoints;
@@ -159,6 +169,14 @@ public final class AuditCommand {
     OutputOption output;
     @Spec
     CommandSpec spec;
+
+    private RunConfig requireConfig() throws IOException {
+      RunConfig rc = conn.kafka.runConfig();
+      if (rc == null) {
+        throw new IllegalArgumentException("--store reads the query store of --config; give --config FILE or --store-url JDBC_URL");
+      }
+      return rc;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -182,6 +200,20 @@ public final class AuditCommand {
         return 2;
       }
       Duration interval;
+      List<AuditAnchor> anchored = new ArrayList<>();
+      try {
+        if (anchorFiles != null) {
+          anchored.addAll(AuditAnchor.read(anchorFiles));
+        }
+        if (anchorStore || anchorStoreUrl != null) {
+          DataSource store = anchorStoreUrl != null ? RunConfig.dataSource(anchorStoreUrl, null, null) : requireConfig().store();
+          anchored.addAll(AuditAnchor.read(store));
+        }
+      } catch (Exception e) {
+        err.println("audit verify: cannot read the anchors: " + e.getMessage());
+        err.flush();
+        return 2;
+      }
       try {
         verifier = new AuditVerifier(invoice, time("--from", from), time("--to", to)).withKeys(keys, true);
         Map<String, Object> client = conn.client();
@@ -204,6 +236,9 @@ public final class AuditCommand {
             } catch (IllegalArgumentException noCheckpoints) {
               checkpointTopicMissing = true;
             }
+          }
+          if (!anchored.isEmpty()) {
+            verifier.acceptAnchors(anchored, cps.isEmpty() ? Map.of() : scan.endOffsets(cps));
           }
           if (!cps.isEmpty()) {
             scan.scan(cps, r -> {
@@ -255,6 +290,7 @@ public final class AuditCommand {
         body.put("unkeyedEntries", unkeyed);
         body.put("keys", List.copyOf(keys.ids()));
         body.put("checkpointsExpected", !checkpointsOff);
+        body.put("anchors", anchored.size());
         body.put("verified", problems.isEmpty());
         body.put("problems", problems);
         out.println(JSON.writeValueAsString(body));
@@ -270,8 +306,8 @@ public final class AuditCommand {
         if (checkpointsOff) {
           out.println("no checkpoints: deletions undetectable (a deleted chain or a truncated topic does not show)");
         }
-        out.printf("%s: %d entries of %d invoices (%d keyed, %d unkeyed), %d checkpoints: %s%n", conn.topic, verifier.entries(),
-            verifier.invoices(), verifier.keyedEntries(), unkeyed, verifier.checkpoints(),
+        out.printf("%s: %d entries of %d invoices (%d keyed, %d unkeyed), %d checkpoints, %d anchors: %s%n", conn.topic,
+            verifier.entries(), verifier.invoices(), verifier.keyedEntries(), unkeyed, verifier.checkpoints(), anchored.size(),
             problems.isEmpty() ? "verified" : problems.size() + " problem" + (problems.size() == 1 ? "" : "s"));
       }
       out.flush();

@@ -171,6 +171,7 @@ public final class RunConfig {
       ds.setPassword(password);
     }
     ds.setReadOnly(true);
+    ds.setReadOnlyMode("always"); // a read-only session PostgreSQL enforces, autocommit or not; a writer's connection says setReadOnly(false)
     ds.setConnectTimeout(5);
     ds.setLogServerErrorDetail(false); // no row values in exception messages (PII)
     return ds;

@@ -4,6 +4,8 @@ import io.invoicesync.schemas.ComponentHealth;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -39,15 +41,33 @@ public final class ManagementServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.http.defaultContentType = "application/json";
       cfg.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
-      cfg.routes.get("/health/ready", ctx -> ready(ctx, health.get()));
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+      cfg.routes.get("/health/ready", ctx -> ready(ctx, health.get(), config.healthDetailsAlways() || authorized(ctx, config)));
+      cfg.routes.get("/metrics", ctx -> {
+        if (!authorized(ctx, config)) {
+          ctx.status(401).header("WWW-Authenticate", "Bearer").json(Map.of("status", 401, "detail",
+              "/metrics needs 'Authorization: Bearer <management.auth.token>'"));
+          return;
+        }
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+      });
     });
     app.start(config.getString(ManagementConfig.BIND_ADDRESS), config.getInt(ManagementConfig.PORT));
     log.info("management port {}: /health/live, /health/ready, /metrics", app.port());
     return new ManagementServer(app);
   }
 
-  private static void ready(Context ctx, Map<String, ComponentHealth> components) {
+  /** True without a configured token; else whether the request carries it (compared in constant time). */
+  private static boolean authorized(Context ctx, ManagementConfig config) {
+    String token = config.authToken();
+    if (token == null) {
+      return true;
+    }
+    String header = ctx.header("Authorization");
+    String given = header != null && header.startsWith("Bearer ") ? header.substring(7).trim() : "";
+    return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void ready(Context ctx, Map<String, ComponentHealth> components, boolean details) {
     boolean ready = !components.isEmpty();
     Map<String, Object> body = new LinkedHashMap<>();
     Map<String, Object> each = new LinkedHashMap<>();
@@ -61,7 +81,9 @@ public final class ManagementServer implements AutoCloseable {
       each.put(e.getKey(), c);
     }
     body.put("status", ready ? "UP" : "DOWN");
-    body.put("components", each);
+    if (details) {
+      body.put("components", each);
+    }
     ctx.status(ready ? 200 : 503).json(body);
   }
 

@@ -56,6 +56,22 @@ public final class AuditVerifier {
   }
 
   private final Map<String, Unverifiable> unverifiable = new TreeMap<>();
+  /** Every checkpoint record as read from the topic, accepted or not, by "partition@offset". */
+  private final Map<String, AuditCheckpoint> asRead = new HashMap<>();
+  private final Map<String, AuditAnchor> anchors = new LinkedHashMap<>();
+  private Map<Integer, Long> checkpointTopicEnds = Map.of();
+
+  /**
+   * Anchors of the checkpoints outside Kafka ({@link AuditAnchor}), compared by {@link #finish}: an
+   * anchored checkpoint the topic no longer has at its place (rewritten, or the topic truncated below
+   * it), one that differs, and a root the audit topic no longer gives are problems.
+   *
+   * @param checkpointTopicEnds the checkpoint topic's end offset per partition, when read
+   */
+  public void acceptAnchors(List<AuditAnchor> anchored, Map<Integer, Long> checkpointTopicEnds) {
+    anchored.forEach(a -> anchors.putIfAbsent(a.checkpointPartition() + "@" + a.checkpointOffset(), a)); // a file may repeat a line
+    this.checkpointTopicEnds = Map.copyOf(checkpointTopicEnds);
+  }
 
   private final Map<String, List<Link>> chains = new LinkedHashMap<>();
   private final Map<Integer, Checkpoint> latestCheckpoints = new HashMap<>();
@@ -149,6 +165,7 @@ public final class AuditVerifier {
 
   public void acceptCheckpoint(AuditCheckpoint cp, int partition, long offset) {
     Checkpoint c = new Checkpoint(cp, partition, offset);
+    asRead.put(partition + "@" + offset, cp);
     String refused = null;
     if (cp.getKeyId() != null) {
       keyedCheckpointPartitions.add(partition);
@@ -211,6 +228,9 @@ public final class AuditVerifier {
 
   /** Checks the checkpoints ({@code all}: every one, else each task's latest) and returns every problem found. */
   public List<Problem> finish(boolean all) {
+    if (onlyInvoice == null && !anchors.isEmpty()) {
+      checkAnchors(all);
+    }
     unverifiable.forEach((key, u) -> problems.add(new Problem(u.firstInvoice, u.partition, u.offset, "UNVERIFIABLE", u.entries
         + " entr" + (u.entries == 1 ? "y" : "ies") + " and " + u.checkpoints + " checkpoint" + (u.checkpoints == 1 ? "" : "s")
         + " are signed with key " + key + ", which was not given (--key " + key + "=FILE)"
@@ -222,22 +242,7 @@ public final class AuditVerifier {
         if (!inWindow(cp.getCheckpointAt())) {
           continue;
         }
-        Map<String, String> heads = new HashMap<>();
-        long at = cp.getCheckpointAt().toEpochMilli();
-        chains.forEach((id, chain) -> {
-          if (cp.getPartitions() > 0 && AuditChain.partitionOf(id, cp.getPartitions()) != cp.getPartition()) {
-            return;
-          }
-          String head = null;
-          for (Link l : chain) {
-            if (l.recordedAt() <= at) {
-              head = l.hash();
-            }
-          }
-          if (head != null) {
-            heads.put(id, head);
-          }
-        });
+        Map<String, String> heads = headsAt(cp);
         String root = AuditChain.merkleRoot(heads);
         if (!root.equals(cp.getRoot())) {
           problems.add(new Problem(null, c.partition(), c.offset(), "CHECKPOINT_MISMATCH", "the checkpoint of input partition "
@@ -248,6 +253,76 @@ public final class AuditVerifier {
       }
     }
     return List.copyOf(problems);
+  }
+
+  /** The chain heads the topic gives for {@code cp}'s input partition as of its time. */
+  private Map<String, String> headsAt(AuditCheckpoint cp) {
+    Map<String, String> heads = new HashMap<>();
+    long at = cp.getCheckpointAt().toEpochMilli();
+    chains.forEach((id, chain) -> {
+      if (cp.getPartitions() > 0 && AuditChain.partitionOf(id, cp.getPartitions()) != cp.getPartition()) {
+        return;
+      }
+      String head = null;
+      for (Link l : chain) {
+        if (l.recordedAt() <= at) {
+          head = l.hash();
+        }
+      }
+      if (head != null) {
+        heads.put(id, head);
+      }
+    });
+    return heads;
+  }
+
+  private void checkAnchors(boolean all) {
+    Map<Integer, AuditAnchor> latest = new TreeMap<>();
+    List<AuditAnchor> checked = new ArrayList<>();
+    for (AuditAnchor a : anchors.values()) {
+      AuditCheckpoint cp = a.checkpoint();
+      if (cp.getKeyId() != null) {
+        AuditKeys.Check check = keys.check(cp.getKeyId(), AuditChain.canonical(cp), cp.getMac());
+        if (check == AuditKeys.Check.INVALID) {
+          problems.add(new Problem(null, a.checkpointPartition(), a.checkpointOffset(), "FORGED_ANCHOR", "the anchor " + a.source()
+              + " of input partition " + cp.getPartition() + " at " + cp.getCheckpointAt() + " is not signed by its key " + cp.getKeyId()));
+          continue;
+        }
+        if (check == AuditKeys.Check.NO_KEY && keysRequired) {
+          unverifiable.computeIfAbsent(cp.getKeyId(), k -> new Unverifiable(null, a.checkpointPartition(), a.checkpointOffset())).checkpoints++;
+          continue;
+        }
+      }
+      if (!inWindow(cp.getCheckpointAt())) {
+        continue;
+      }
+      AuditCheckpoint onTopic = asRead.get(a.checkpointPartition() + "@" + a.checkpointOffset());
+      if (onTopic == null) {
+        Long end = checkpointTopicEnds.get(a.checkpointPartition());
+        boolean truncated = end == null || end <= a.checkpointOffset();
+        problems.add(new Problem(null, a.checkpointPartition(), a.checkpointOffset(), truncated ? "TRUNCATED" : "ANCHOR_MISSING",
+            truncated ? "the checkpoint topic's partition " + a.checkpointPartition() + " ends at " + (end == null ? "nothing" : end)
+                + ", below the checkpoint anchored at offset " + a.checkpointOffset() + " (" + a.source() + "): the topic was truncated"
+                : "the checkpoint anchored at offset " + a.checkpointOffset() + " (" + a.source() + ") is not there: the topic was rewritten"));
+      } else if (!onTopic.getRoot().equals(cp.getRoot()) || !onTopic.getCheckpointAt().equals(cp.getCheckpointAt())
+          || onTopic.getPartition() != cp.getPartition() || onTopic.getChains() != cp.getChains()) {
+        problems.add(new Problem(null, a.checkpointPartition(), a.checkpointOffset(), "ANCHOR_MISMATCH", "the checkpoint at offset "
+            + a.checkpointOffset() + " is not the one anchored (" + a.source() + "): the topic was rewritten"));
+      }
+      latest.merge(cp.getPartition(), a, (x, y) -> y.checkpoint().getCheckpointAt().isAfter(x.checkpoint().getCheckpointAt()) ? y : x);
+      checked.add(a);
+    }
+    for (AuditAnchor a : all ? checked : List.copyOf(latest.values())) {
+      AuditCheckpoint cp = a.checkpoint();
+      Map<String, String> heads = headsAt(cp);
+      String root = AuditChain.merkleRoot(heads);
+      if (!root.equals(cp.getRoot())) {
+        problems.add(new Problem(null, a.checkpointPartition(), a.checkpointOffset(), "ANCHOR_ROOT_MISMATCH", "the checkpoint of input "
+            + "partition " + cp.getPartition() + " at " + cp.getCheckpointAt() + " anchored in " + a.source() + " commits to "
+            + cp.getChains() + " chains; the audit topic gives " + heads.size() + " (root " + root + "): a chain was deleted, an entry "
+            + "dropped or altered, or the topic truncated"));
+      }
+    }
   }
 
   public long entries() {

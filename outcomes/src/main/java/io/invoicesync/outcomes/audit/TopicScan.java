@@ -55,6 +55,13 @@ public final class TopicScan implements AutoCloseable {
     return partitions.stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
   }
 
+  /** The end offset of each of {@code partitions}, by partition number. */
+  public Map<Integer, Long> endOffsets(List<TopicPartition> partitions) {
+    Map<Integer, Long> out = new java.util.TreeMap<>();
+    consumer.endOffsets(partitions).forEach((tp, end) -> out.put(tp.partition(), end));
+    return out;
+  }
+
   /** Every record of {@code partitions} up to their end offsets now, in offset order per partition. */
   public void scan(List<TopicPartition> partitions, Sink sink, LongConsumer progress) {
     consumer.assign(partitions);

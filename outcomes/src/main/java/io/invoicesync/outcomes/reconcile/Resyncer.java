@@ -130,16 +130,23 @@ public final class Resyncer {
     this.store = store;
   }
 
-  /** Ids of source invoices matching an operator's condition on the invoice table ({@code --where}). */
+  /**
+   * Ids of source invoices matching an operator's condition on the invoice table ({@code --where}),
+   * in a read-only transaction PostgreSQL enforces: a condition that would write (a function that
+   * inserts, {@code nextval}, ...) fails and changes nothing.
+   */
   public Set<String> idsWhere(String condition) throws SQLException {
     Set<String> ids = new TreeSet<>();
     try (Connection c = source.getConnection()) {
-      c.setReadOnly(true);
+      c.setAutoCommit(false);
+      c.setReadOnly(true); // BEGIN READ ONLY
       try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + invoiceTable + " WHERE " + condition);
            ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           ids.add(rs.getString(1));
         }
+      } finally {
+        c.rollback(); // nothing to keep: it only read
       }
     }
     return ids;

@@ -4,12 +4,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.invoicesync.runtime.Commits;
 import io.invoicesync.runtime.ConsumerLoop;
 import io.invoicesync.runtime.StoreOutage;
+import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.ComponentHealth;
 import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.SerdeFactory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,12 +55,15 @@ public final class OutcomeRecorder implements AutoCloseable {
    * projector's {@code projector.topic.*}, {@code projector.outcomes.group.id}, its query store and
    * outage back-off: the recorder runs beside the projector).
    *
+   * @param checkpointsTopic the audit checkpoints, each anchored in the query store ({@code audit_anchor})
+   * @param anchorDir        where each checkpoint is also appended as a JSON line, or null
    * @param deadLetterTopics both dead-letter topics, whose provenance is recorded without payload
    * @param consumer         the consumer's properties, group id included (read_committed)
    * @param pool             opens the recorder's connection pool to the query store
    * @param storeName        the query store, for the start-up log line (no credentials)
    */
-  public record Settings(String auditTopic, String rejectedTopic, Set<String> deadLetterTopics, SerdeFactory serdes, Properties consumer,
+  public record Settings(String auditTopic, String rejectedTopic, String checkpointsTopic, Path anchorDir, Set<String> deadLetterTopics,
+                         SerdeFactory serdes, Properties consumer,
                          Supplier<HikariDataSource> pool, String storeName, long backoffInitialMs, long backoffMaxMs) {
 
     public Settings {
@@ -70,6 +75,8 @@ public final class OutcomeRecorder implements AutoCloseable {
   private final MeterRegistry registry;
   private final Deserializer<AuditEntry> auditDeserializer;
   private final Deserializer<InvoiceRejected> rejectedDeserializer;
+  private final Deserializer<AuditCheckpoint> checkpointDeserializer;
+  private final AnchorFiles anchorFiles;
   private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
   private final Counter undecodable;
   private final ConsumerLoop<String, byte[]> loop;
@@ -81,6 +88,8 @@ public final class OutcomeRecorder implements AutoCloseable {
     this.registry = registry;
     this.auditDeserializer = settings.serdes().valueSerde(AuditEntry.class).deserializer();
     this.rejectedDeserializer = settings.serdes().valueSerde(InvoiceRejected.class).deserializer();
+    this.checkpointDeserializer = settings.serdes().valueSerde(AuditCheckpoint.class).deserializer();
+    this.anchorFiles = settings.anchorDir() == null ? null : new AnchorFiles(settings.anchorDir());
     this.undecodable = Counter.builder("invoicesync.outcomes.undecodable")
         .description("audit or rejection records the outcome recorder could not decode (left on their topic)").register(registry);
     this.loop = new ConsumerLoop<>("outcomes", "outcome recorder", log, new ExponentialBackoff(settings.backoffInitialMs(), 2,
@@ -93,7 +102,7 @@ public final class OutcomeRecorder implements AutoCloseable {
     store = new OutcomeStore(dataSource);
 
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer(), new StringDeserializer(), new ByteArrayDeserializer());
-    List<String> topics = new ArrayList<>(List.of(settings.auditTopic(), settings.rejectedTopic()));
+    List<String> topics = new ArrayList<>(List.of(settings.auditTopic(), settings.rejectedTopic(), settings.checkpointsTopic()));
     topics.addAll(settings.deadLetterTopics());
     consumer.subscribe(topics);
     loop.start(consumer, this::record);
@@ -105,6 +114,9 @@ public final class OutcomeRecorder implements AutoCloseable {
     // a schema registry outage is ridden out like the store's: decoded again until the registry answers
     OutcomeStore.Batch batch = loop.ride(() -> decode(records));
     loop.ride(() -> store.write(batch));
+    if (anchorFiles != null && !batch.anchors.isEmpty()) {
+      anchorFiles.append(batch.anchors); // after the store's commit: a crash before the offsets' commit repeats lines, never loses one
+    }
     batch.events.forEach(e -> eventCounters.computeIfAbsent(e.entry().getEvent(), k -> Counter.builder("invoicesync.outcomes")
         .description("audit events recorded in the query store, by event").tag("event", k).register(registry)).increment());
     return Commits.after(records);
@@ -119,6 +131,9 @@ public final class OutcomeRecorder implements AutoCloseable {
         } else if (r.topic().equals(settings.rejectedTopic())) {
           InvoiceRejected rej = rejectedDeserializer.deserialize(r.topic(), r.headers(), r.value());
           b.rejections.merge(rej.getInvoiceId(), rej, (a, n) -> n.getSource().getLsn() >= a.getSource().getLsn() ? n : a);
+        } else if (r.topic().equals(settings.checkpointsTopic())) {
+          b.anchors.add(new OutcomeStore.AnchorRecord(r.partition(), r.offset(),
+              checkpointDeserializer.deserialize(r.topic(), r.headers(), r.value())));
         } else if (settings.deadLetterTopics().contains(r.topic())) {
           b.deadLetters.add(r);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.outcomes.Outcome;
 import io.invoicesync.runtime.Transactions;
 import io.invoicesync.runtime.UnnestRows;
+import io.invoicesync.schemas.AuditCheckpoint;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.AuditEvent;
 import io.invoicesync.schemas.DeadLetterHeaders;
@@ -47,9 +48,14 @@ final class OutcomeStore {
   record AuditRecord(int partition, long offset, AuditEntry entry) {
   }
 
+  /** An audit checkpoint and where it sits on the checkpoint topic. */
+  record AnchorRecord(int partition, long offset, AuditCheckpoint checkpoint) {
+  }
+
   /** What one poll brought. */
   static final class Batch {
     final List<AuditRecord> events = new ArrayList<>();
+    final List<AnchorRecord> anchors = new ArrayList<>();
     final Map<String, InvoiceRejected> rejections = new LinkedHashMap<>();
     final List<ConsumerRecord<String, byte[]>> deadLetters = new ArrayList<>();
   }
@@ -63,6 +69,13 @@ final class OutcomeStore {
   /** A poll's audit entries in one statement; a re-read entry (same coordinates) changes nothing. */
   private static final String INSERT_EVENTS = "INSERT INTO invoice_event (" + UnnestRows.names(EVENT_COLUMNS) + ") SELECT "
       + UnnestRows.names(EVENT_COLUMNS) + " FROM " + UnnestRows.unnest(EVENT_COLUMNS) + " ON CONFLICT DO NOTHING";
+
+  private static final String[][] ANCHOR_COLUMNS = {{"checkpoint_partition", "integer"}, {"checkpoint_offset", "bigint"},
+      {"input_partition", "integer"}, {"partitions", "integer"}, {"checkpoint_at", "timestamptz"}, {"checkpoint_at_ms", "bigint"},
+      {"chains", "bigint"}, {"root", "text"}, {"key_id", "text"}, {"mac", "text"}, {"anchored_at", "timestamptz"}};
+  /** A poll's checkpoints, anchored; a re-read one (same coordinates) changes nothing (the table refuses updates anyway). */
+  private static final String INSERT_ANCHORS = "INSERT INTO audit_anchor (" + UnnestRows.names(ANCHOR_COLUMNS) + ") SELECT "
+      + UnnestRows.names(ANCHOR_COLUMNS) + " FROM " + UnnestRows.unnest(ANCHOR_COLUMNS) + " ON CONFLICT DO NOTHING";
 
   private static final String[][] OUTCOME_COLUMNS = {{"invoice_id", "text"}, {"outcome", "text"}, {"last_event", "text"},
       {"latest_version", "integer"}, {"visible_version", "integer"}, {"latest_lsn", "bigint"}, {"latest_commit_ts", "timestamptz"},
@@ -86,6 +99,7 @@ final class OutcomeStore {
   void write(Batch batch) throws SQLException {
     Transactions.inTransaction(dataSource, c -> {
       insertEvents(c, batch.events);
+      insertAnchors(c, batch.anchors);
       foldOutcomes(c, batch.events);
       upsertRejections(c, batch.rejections.values());
       insertDeadLetters(c, batch.deadLetters);
@@ -107,6 +121,23 @@ final class OutcomeStore {
           e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac());
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
+      rows.bind(c, ps, 1);
+      ps.executeUpdate();
+    }
+  }
+
+  private static void insertAnchors(Connection c, List<AnchorRecord> anchors) throws SQLException {
+    if (anchors.isEmpty()) {
+      return;
+    }
+    UnnestRows rows = new UnnestRows(ANCHOR_COLUMNS, anchors.size());
+    Instant now = Instant.now();
+    for (AnchorRecord a : anchors) {
+      AuditCheckpoint cp = a.checkpoint();
+      rows.add(a.partition(), a.offset(), cp.getPartition(), cp.getPartitions(), cp.getCheckpointAt(), cp.getCheckpointAt().toEpochMilli(),
+          cp.getChains(), cp.getRoot(), cp.getKeyId(), cp.getMac(), now);
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_ANCHORS)) {
       rows.bind(c, ps, 1);
       ps.executeUpdate();
     }

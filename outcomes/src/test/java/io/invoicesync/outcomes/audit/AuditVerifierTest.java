@@ -169,4 +169,34 @@ class AuditVerifierTest {
     recent.requireCheckpoints(Duration.ofMinutes(5), now, 6);
     assertThat(recent.finish(false)).isEmpty();
   }
+
+  @Test
+  void anchorsHoldTheTopicsToWhatWasCheckpointed() throws Exception {
+    AuditKeys.SigningKey k1 = AuditKeys.hmac("k1", K1);
+    List<AuditEntry> c = chain("inv-1", 2, T0, k1);
+    int p = AuditChain.partitionOf("inv-1", 6);
+    AuditCheckpoint cp = AuditChain.sign(AuditCheckpoint.newBuilder().setPartition(p).setPartitions(6).setCheckpointAt(T0.plusSeconds(5))
+        .setChains(1).setRoot(AuditChain.merkleRoot(Map.of("inv-1", c.get(1).getHash()))).build(), k1);
+    AuditAnchor anchor = new AuditAnchor(0, 7, cp, "anchors.jsonl:1");
+
+    // as written: the topic has the checkpoint at its anchored place, and gives its root
+    AuditVerifier ok = new AuditVerifier(null, null, null).withKeys(keys(true, false), true);
+    c.forEach(e -> ok.accept(p, 0, e));
+    ok.acceptCheckpoint(cp, 0, 7);
+    ok.acceptAnchors(List.of(anchor, anchor), Map.of(0, 8L)); // a repeated line counts once
+    assertThat(ok.finish(true)).isEmpty();
+
+    // both topics rewritten: the chain and its checkpoint gone, the checkpoint topic cut below the anchored offset
+    AuditVerifier cut = new AuditVerifier(null, null, null).withKeys(keys(true, false), true);
+    cut.acceptAnchors(List.of(anchor), Map.of(0, 3L));
+    assertThat(cut.finish(false)).extracting(AuditVerifier.Problem::kind).containsExactlyInAnyOrder("TRUNCATED", "ANCHOR_ROOT_MISMATCH");
+
+    // the checkpoint topic rewritten in place, and an anchor line forged into the file
+    AuditVerifier rewritten = new AuditVerifier(null, null, null).withKeys(keys(true, false), true);
+    c.forEach(e -> rewritten.accept(p, 0, e));
+    rewritten.acceptCheckpoint(AuditCheckpoint.newBuilder(cp).setRoot("other").build(), 0, 7);
+    AuditAnchor forged = new AuditAnchor(0, 9, AuditCheckpoint.newBuilder(cp).setChains(0).build(), "anchors.jsonl:2");
+    rewritten.acceptAnchors(List.of(anchor, forged), Map.of(0, 10L));
+    assertThat(rewritten.finish(false)).extracting(AuditVerifier.Problem::kind).contains("ANCHOR_MISMATCH", "FORGED_ANCHOR");
+  }
 }

@@ -87,8 +87,8 @@ public final class ApiSecurity {
       throw new ProblemException(403, "Forbidden", "the token lacks the scope '" + required.value() + "' this endpoint needs", List.of());
     }
     if (required == Scope.OPERATIONS && !caller.tenant().all()) {
-      throw new ProblemException(403, "Forbidden", "this endpoint spans every taxpayer: it needs a token whose tax ids grant all ('"
-          + JwtAuthenticator.ALL_TAXPAYERS + "')", List.of());
+      throw new ProblemException(403, "Forbidden", "this endpoint spans every taxpayer: it needs a token with the scope '"
+          + JwtAuthenticator.ALL_TAXPAYERS_SCOPE + "'", List.of());
     }
     limit(ctx, jwt == null ? "ip:" + ctx.ip() : "sub:" + caller.subject());
     ctx.attribute(CALLER, caller);

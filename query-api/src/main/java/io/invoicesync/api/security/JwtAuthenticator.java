@@ -50,11 +50,15 @@ import org.apache.kafka.common.config.ConfigException;
 public final class JwtAuthenticator {
 
   /** A tax id in the tenant claim that grants every taxpayer (an operator's or auditor's token). */
-  public static final String ALL_TAXPAYERS = "*";
+  /** The scope that grants every taxpayer (operators, auditors): a grant of its own, not a value of the tax-ids claim. */
+  public static final String ALL_TAXPAYERS_SCOPE = "invoices:all";
+  /** The old way to grant every taxpayer, accepted only with {@code api.auth.jwt.tax.ids.wildcard=true}. */
+  public static final String LEGACY_WILDCARD = "*";
 
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
   private final String taxIdsClaim;
   private final String scopeClaim;
+  private final boolean legacyWildcard;
 
   /**
    * Refuses settings it cannot check tokens safely with, each error naming the key as {@code run}'s
@@ -66,7 +70,7 @@ public final class JwtAuthenticator {
    * @param jwksUrl the issuer's JWKS URL, or blank
    */
   public JwtAuthenticator(String secret, String publicKey, String jwksUrl, String issuer, String audience, int clockSkewSeconds,
-      String taxIdsClaim, String scopeClaim) {
+      String taxIdsClaim, String scopeClaim, boolean legacyWildcard) {
     int sources = (secret == null || secret.isEmpty() ? 0 : 1) + (publicKey.isBlank() ? 0 : 1) + (jwksUrl.isBlank() ? 0 : 1);
     if (sources != 1) {
       throw new ConfigException("api.auth.mode", "jwt", "needs exactly one key to check signatures with: api.auth.jwt.secret (HS256), "
@@ -80,6 +84,7 @@ public final class JwtAuthenticator {
     }
     this.taxIdsClaim = taxIdsClaim;
     this.scopeClaim = scopeClaim;
+    this.legacyWildcard = legacyWildcard;
     if (secret != null && !secret.isEmpty()) {
       byte[] key = secret.getBytes(StandardCharsets.UTF_8);
       if (key.length < 32) {
@@ -99,7 +104,7 @@ public final class JwtAuthenticator {
       try {
         URI uri = URI.create(jwksUrl);
         String host = uri.getHost() == null ? "" : uri.getHost();
-        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        boolean loopback = isLoopbackLiteral(host);
         if (!"https".equalsIgnoreCase(uri.getScheme()) && !loopback) {
           throw new ConfigException("api.auth.jwt.jwks.url", jwksUrl, "must be https: whoever can answer a plain-http fetch of the keys "
               + "could sign any token (http is accepted only on a loopback address)");
@@ -112,9 +117,30 @@ public final class JwtAuthenticator {
           JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.ES384), keys));
     }
     DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(audience,
-        new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("exp", taxIdsClaim));
+        new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("exp"));
     claims.setMaxClockSkew(clockSkewSeconds);
     processor.setJWTClaimsSetVerifier(claims);
+  }
+
+  /**
+   * Whether {@code host} is a loopback address written as an IP literal ({@code 127.x.y.z},
+   * {@code [::1]}) or {@code localhost}: a name such as {@code 127.evil.example} resolves wherever
+   * its owner points it, so it is not loopback.
+   */
+  static boolean isLoopbackLiteral(String host) {
+    if (host.equals("localhost") || host.equals("[::1]") || host.equals("::1")) {
+      return true;
+    }
+    String[] octets = host.split("\\.", -1);
+    if (octets.length != 4 || !octets[0].equals("127")) {
+      return false;
+    }
+    for (String o : octets) {
+      if (!o.matches("\\d{1,3}") || Integer.parseInt(o) > 255) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The caller a {@code Bearer} token stands for. */
@@ -131,14 +157,24 @@ public final class JwtAuthenticator {
     } catch (JOSEException e) {
       throw new AuthenticationException("the bearer token could not be verified");
     }
-    Set<String> taxIds = new HashSet<>(strings(claims.getClaim(taxIdsClaim), taxIdsClaim));
-    if (taxIds.isEmpty() || taxIds.stream().anyMatch(String::isBlank)) {
-      throw new AuthenticationException("the token's '" + taxIdsClaim + "' claim must list at least one taxpayer id, none blank");
-    }
-    Tenant tenant = taxIds.contains(ALL_TAXPAYERS) ? Tenant.ALL : Tenant.of(taxIds);
-    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
     Object raw = claims.getClaim(scopeClaim);
     List<String> granted = raw instanceof String s ? List.of(s.trim().split("\\s+")) : strings(raw, scopeClaim);
+    Set<String> taxIds = new HashSet<>(strings(claims.getClaim(taxIdsClaim), taxIdsClaim));
+    if (taxIds.stream().anyMatch(String::isBlank)) {
+      throw new AuthenticationException("the token's '" + taxIdsClaim + "' claim lists a blank taxpayer id");
+    }
+    if (taxIds.contains(LEGACY_WILDCARD) && !legacyWildcard) {
+      // a tenant admin who may set tax ids in the identity provider must not be able to grant every taxpayer
+      throw new AuthenticationException("'" + LEGACY_WILDCARD + "' in the token's '" + taxIdsClaim + "' claim does not grant every "
+          + "taxpayer: that is the scope '" + ALL_TAXPAYERS_SCOPE + "' (api.auth.jwt.tax.ids.wildcard=true accepts '*' while tokens migrate)");
+    }
+    boolean all = granted.contains(ALL_TAXPAYERS_SCOPE) || taxIds.contains(LEGACY_WILDCARD);
+    if (!all && taxIds.isEmpty()) {
+      throw new AuthenticationException("the token's '" + taxIdsClaim + "' claim must list at least one taxpayer id (or the token "
+          + "have the scope '" + ALL_TAXPAYERS_SCOPE + "')");
+    }
+    Tenant tenant = all ? Tenant.ALL : Tenant.of(taxIds);
+    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
     for (Scope scope : Scope.values()) {
       if (scope != Scope.PUBLIC && granted.contains(scope.value())) {
         scopes.add(scope);

@@ -48,7 +48,7 @@ class JwtAuthenticatorTest {
   @Test
   void rs256AndEs256TokensAreCheckedAgainstAConfiguredPemKeyAndAListOfScopesIsRead() throws Exception {
     RSAKey rsa = new RSAKeyGenerator(2048).generate();
-    JwtAuthenticator byRsa = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
+    JwtAuthenticator byRsa = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp", false);
     Caller caller = byRsa.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, List.of("invoices:read", "audit"),
         List.of("91440300A00000000A")));
     assertThat(caller.scopes()).containsExactlyInAnyOrder(Scope.INVOICES_READ, Scope.AUDIT);
@@ -56,8 +56,9 @@ class JwtAuthenticatorTest {
     assertThat(caller.tenant().all()).isFalse();
 
     ECKey ec = new ECKeyGenerator(Curve.P_256).generate();
-    JwtAuthenticator byEc = new JwtAuthenticator(null, pem(ec.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
-    assertThat(byEc.authenticate(sign(new ECDSASigner(ec), JWSAlgorithm.ES256, null, "invoices:trace", List.of("*"))).tenant().all()).isTrue();
+    JwtAuthenticator byEc = new JwtAuthenticator(null, pem(ec.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp", false);
+    assertThat(byEc.authenticate(sign(new ECDSASigner(ec), JWSAlgorithm.ES256, null, "invoices:trace invoices:all", List.of())).tenant().all())
+        .isTrue();
     // an RSA-signed token does not pass the EC key
     assertThatThrownBy(() -> byEc.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, "audit", List.of("x"))))
         .isInstanceOf(AuthenticationException.class);
@@ -77,7 +78,7 @@ class JwtAuthenticatorTest {
     idp.start();
     try {
       JwtAuthenticator auth = new JwtAuthenticator(null, "", "http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks.json", ISS, AUD, 60,
-          "tax_ids", "scp");
+          "tax_ids", "scp", false);
       Caller caller = auth.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, "k1", "invoices:read operations",
           List.of("91440300A00000000A", "91110000B00000000B")));
       assertThat(caller.scopes()).containsExactlyInAnyOrder(Scope.INVOICES_READ, Scope.OPERATIONS);
@@ -92,27 +93,27 @@ class JwtAuthenticatorTest {
 
   @Test
   void aConfigurationThatCannotCheckTokensSafelyFailsNamingTheKey() {
-    assertThatThrownBy(() -> new JwtAuthenticator(null, "", "", ISS, AUD, 60, "tax_ids", "scope"))
+    assertThatThrownBy(() -> new JwtAuthenticator(null, "", "", ISS, AUD, 60, "tax_ids", "scope", false))
         .isInstanceOf(ConfigException.class).hasMessageContaining("api.auth.jwt.secret").hasMessageContaining("api.auth.jwt.jwks.url");
-    assertThatThrownBy(() -> new JwtAuthenticator("short", "", "", ISS, AUD, 60, "tax_ids", "scope"))
+    assertThatThrownBy(() -> new JwtAuthenticator("short", "", "", ISS, AUD, 60, "tax_ids", "scope", false))
         .isInstanceOf(ConfigException.class).hasMessageContaining("api.auth.jwt.secret").hasMessageContaining("32 bytes")
         .hasMessageNotContaining("short");
-    assertThatThrownBy(() -> new JwtAuthenticator("0123456789abcdef0123456789abcdef", "", "", "", AUD, 60, "tax_ids", "scope"))
+    assertThatThrownBy(() -> new JwtAuthenticator("0123456789abcdef0123456789abcdef", "", "", "", AUD, 60, "tax_ids", "scope", false))
         .isInstanceOf(ConfigException.class).hasMessageContaining("api.auth.jwt.issuer");
-    assertThatThrownBy(() -> new JwtAuthenticator("0123456789abcdef0123456789abcdef", "", "", ISS, "", 60, "tax_ids", "scope"))
+    assertThatThrownBy(() -> new JwtAuthenticator("0123456789abcdef0123456789abcdef", "", "", ISS, "", 60, "tax_ids", "scope", false))
         .isInstanceOf(ConfigException.class).hasMessageContaining("api.auth.jwt.audience");
-    assertThatThrownBy(() -> new JwtAuthenticator(null, "/no/such/key.pem", "", ISS, AUD, 60, "tax_ids", "scope"))
+    assertThatThrownBy(() -> new JwtAuthenticator(null, "/no/such/key.pem", "", ISS, AUD, 60, "tax_ids", "scope", false))
         .isInstanceOf(ConfigException.class).hasMessageContaining("api.auth.jwt.public.key");
   }
 
   @Test
   void aConfiguredKeyAcceptsTheKidAnIdentityProviderSetsAndP384KeysSignEs384() throws Exception {
     RSAKey rsa = new RSAKeyGenerator(2048).generate();
-    JwtAuthenticator byRsa = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
+    JwtAuthenticator byRsa = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp", false);
     assertThat(byRsa.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, "idp-key-7", "audit", List.of("a"))).subject())
         .isEqualTo("erp-1");
     ECKey p384 = new ECKeyGenerator(Curve.P_384).generate();
-    JwtAuthenticator byEc = new JwtAuthenticator(null, pem(p384.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
+    JwtAuthenticator byEc = new JwtAuthenticator(null, pem(p384.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp", false);
     assertThat(byEc.authenticate(sign(new ECDSASigner(p384), JWSAlgorithm.ES384, "k", "audit", List.of("a"))).scopes())
         .containsExactly(Scope.AUDIT);
   }
@@ -120,7 +121,7 @@ class JwtAuthenticatorTest {
   @Test
   void tokensWithoutSubjectOrWithBlankTaxIdsAreRejected() throws Exception {
     RSAKey rsa = new RSAKeyGenerator(2048).generate();
-    JwtAuthenticator auth = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp");
+    JwtAuthenticator auth = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp", false);
     assertThatThrownBy(() -> auth.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, "audit", List.of(""))))
         .isInstanceOf(AuthenticationException.class).hasMessageContaining("tax_ids");
     JWTClaimsSet noSub = new JWTClaimsSet.Builder().issuer(ISS).audience(AUD).expirationTime(Date.from(Instant.now().plusSeconds(60)))
@@ -132,15 +133,46 @@ class JwtAuthenticatorTest {
 
   @Test
   void keysFetchedOverPlainHttpAreRefusedExceptOnLoopbackAndAnUnreachableIdpIsNotTheTokensFault() throws Exception {
-    assertThatThrownBy(() -> new JwtAuthenticator(null, "", "http://idp.example.com/jwks.json", ISS, AUD, 60, "tax_ids", "scp"))
+    assertThatThrownBy(() -> new JwtAuthenticator(null, "", "http://idp.example.com/jwks.json", ISS, AUD, 60, "tax_ids", "scp", false))
         .isInstanceOf(ConfigException.class).hasMessageContaining("https");
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    JwtAuthenticator auth = new JwtAuthenticator(null, "", "http://127.0.0.1:" + closed + "/jwks.json", ISS, AUD, 60, "tax_ids", "scp");
+    JwtAuthenticator auth = new JwtAuthenticator(null, "", "http://127.0.0.1:" + closed + "/jwks.json", ISS, AUD, 60, "tax_ids", "scp", false);
     RSAKey rsa = new RSAKeyGenerator(2048).keyID("k1").generate();
     assertThatThrownBy(() -> auth.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, "k1", "audit", List.of("a"))))
         .isInstanceOf(JwtAuthenticator.KeysUnavailableException.class);
+  }
+
+  @Test
+  void everyTaxpayerIsAScopeNotAWildcardATenantAdminCouldPutIntoTheTaxIds() throws Exception {
+    RSAKey rsa = new RSAKeyGenerator(2048).generate();
+    JwtAuthenticator strict = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp", false);
+    assertThatThrownBy(() -> strict.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, "invoices:read", List.of("*"))))
+        .isInstanceOf(AuthenticationException.class).hasMessageContaining("'*'").hasMessageContaining("invoices:all")
+        .hasMessageContaining("api.auth.jwt.tax.ids.wildcard");
+    Caller all = strict.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, List.of("invoices:read", "invoices:all"),
+        List.of("91440300A00000000A")));
+    assertThat(all.tenant().all()).isTrue();
+    assertThatThrownBy(() -> strict.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, "invoices:read", List.of())))
+        .hasMessageContaining("at least one taxpayer id");
+
+    JwtAuthenticator migrating = new JwtAuthenticator(null, pem(rsa.toPublicKey()), "", ISS, AUD, 60, "tax_ids", "scp", true);
+    assertThat(migrating.authenticate(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, null, "invoices:read", List.of("*"))).tenant().all())
+        .isTrue();
+  }
+
+  @Test
+  void onlyLoopbackLiteralsMayServeTheKeysOverPlainHttp() {
+    assertThat(JwtAuthenticator.isLoopbackLiteral("127.0.0.1")).isTrue();
+    assertThat(JwtAuthenticator.isLoopbackLiteral("127.10.0.254")).isTrue();
+    assertThat(JwtAuthenticator.isLoopbackLiteral("[::1]")).isTrue();
+    assertThat(JwtAuthenticator.isLoopbackLiteral("localhost")).isTrue();
+    assertThat(JwtAuthenticator.isLoopbackLiteral("127.evil.example")).isFalse();
+    assertThat(JwtAuthenticator.isLoopbackLiteral("127.0.0.1.evil.example")).isFalse();
+    assertThat(JwtAuthenticator.isLoopbackLiteral("127.0.0.300")).isFalse();
+    assertThatThrownBy(() -> new JwtAuthenticator(null, "", "http://127.evil.example/jwks.json", ISS, AUD, 60, "tax_ids", "scp", false))
+        .hasMessageContaining("must be https");
   }
 }
