@@ -189,6 +189,13 @@ class TraceIT {
     assertThat(get("/api/v1/invoices?invoiceNumber=" + number).get("items").get(0).get("status").asText()).isEqualTo("RED_FLUSHED");
     JsonNode audit = get("/api/v1/invoices/t-status/audit");
     assertThat(audit.get("verified").asBoolean()).isTrue();
+
+    // an entry altered where the trail is recorded: the API says so, naming the entry, and nothing else is claimed verified
+    sql("querystore", "UPDATE invoice_event SET detail = 'nothing happened' WHERE invoice_id = 't-status' AND event = 'APPLIED' AND version = 1");
+    JsonNode altered = get("/api/v1/invoices/t-status/audit");
+    assertThat(altered.get("verified").asBoolean()).isFalse();
+    assertThat(altered.toString()).contains("hash does not match the entry's content").doesNotContain("Exception");
+    assertThat(stream(altered.get("entries")).stream().filter(e -> !e.get("hashOk").asBoolean()).count()).isEqualTo(1);
   }
 
   @Test

@@ -199,4 +199,15 @@ class AuditVerifierTest {
     rewritten.acceptAnchors(List.of(anchor, forged), Map.of(0, 10L));
     assertThat(rewritten.finish(false)).extracting(AuditVerifier.Problem::kind).contains("ANCHOR_MISMATCH", "FORGED_ANCHOR");
   }
+
+  @Test
+  void anEntryLinkingToAnOlderOneThanTheHeadIsReordered() {
+    List<AuditEntry> c = chain("inv-1", 3, T0, null);
+    c.get(2).setPrevHash(c.get(0).getHash()); // skips the middle entry, which is still on the topic
+    c.get(2).setHash(AuditChain.hash(c.get(2)));
+    List<AuditVerifier.Problem> p = verify(AuditKeys.Verifier.none(), c);
+    assertThat(p).extracting(AuditVerifier.Problem::kind).containsExactly("REORDERED");
+    assertThat(p.get(0).message()).contains("links to the entry at offset 0");
+    assertThat(p.get(0).invoiceId()).isEqualTo("inv-1");
+  }
 }
