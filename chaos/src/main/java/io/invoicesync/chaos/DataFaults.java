@@ -1,6 +1,9 @@
 package io.invoicesync.chaos;
 
 import io.invoicesync.generator.IssuingDay;
+import io.invoicesync.schemas.Topics;
+import io.invoicesync.testkit.KafkaTestSupport;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,7 +15,11 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** The faults in what the issuing platform sends: wide rows, a poison null, a renamed column, a moved source, a huge invoice. */
 final class DataFaults {
@@ -40,7 +47,7 @@ final class DataFaults {
    * values, and Debezium says {@code __debezium_unavailable_value}. The store must end equal to the
    * source on every column.
    */
-  void wideRows(Load load) throws Exception {
+  Boolean wideRows(Load load) throws Exception {
     List<String> ids = new ArrayList<>();
     LocalDate today = IssuingDay.today();
     long serial = System.currentTimeMillis() % 1_000_000_000L;
@@ -71,6 +78,40 @@ final class DataFaults {
       st.execute("ALTER TABLE issuing.invoice ENABLE TRIGGER invoice_immutable");
       c.commit();
     }
+    return placeholderCaptured(Set.copyOf(ids));
+  }
+
+  /**
+   * The fault took effect when Debezium really sent its placeholder for an unchanged TOASTed value:
+   * a change of one of {@code ids} on invoices.captured carries it (an Avro string's bytes are its UTF-8).
+   */
+  private boolean placeholderCaptured(Set<String> ids) throws InterruptedException {
+    byte[] placeholder = "__debezium_unavailable_value".getBytes(StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, byte[]> r : KafkaTestSupport.readToEnd(stack.bootstrap(), Topics.CAPTURED.name(), new StringDeserializer(),
+          new ByteArrayDeserializer())) {
+        if (ids.contains(r.key()) && r.value() != null && indexOf(r.value(), placeholder) >= 0) {
+          return true;
+        }
+      }
+      Thread.sleep(1_000); // until ingest has captured the touch
+    }
+    out.accept("toast-wide-rows: no placeholder for the touched invoices on " + Topics.CAPTURED.name() + " within a minute");
+    return false;
+  }
+
+  private static int indexOf(byte[] data, byte[] part) {
+    outer:
+    for (int i = 0; i + part.length <= data.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (data[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   /**

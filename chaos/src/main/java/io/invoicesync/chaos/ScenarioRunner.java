@@ -216,7 +216,9 @@ final class ScenarioRunner implements AutoCloseable {
         load.resume();
         return down;
       }
-      case TOAST_WIDE_ROWS -> dataFaults.wideRows(load);
+      case TOAST_WIDE_ROWS -> {
+        return dataFaults.wideRows(load); // Debezium really sent its placeholder for an unchanged TOASTed value
+      }
       case POISON_NULL -> dataFaults.poisonNull(load);
       case POISON_HUGE_INVOICE -> dataFaults.hugeInvoice(load);
       case SOURCE_RESTORED -> dataFaults.sourceMoved(load, processes.get("ingest"));
