@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
@@ -37,13 +38,24 @@ public final class AuditKeys {
   private AuditKeys() {
   }
 
-  /** A key sync-streams signs with. */
-  public interface SigningKey {
-    /** The id written into every entry it signs ({@code keyId}). */
-    String id();
+  /**
+   * A key sync-streams signs with.
+   *
+   * @param id     the id written into every entry it signs ({@code keyId})
+   * @param signer the MAC of some data, with its algorithm's prefix
+   */
+  public record SigningKey(String id, Function<byte[], String> signer) {
 
     /** The MAC of {@code data}, with its algorithm's prefix. */
-    String sign(byte[] data);
+    public String sign(byte[] data) {
+      return signer.apply(data);
+    }
+  }
+
+  /** The id a key file stands for when none is given: its name without the extension ({@code audit-k1.key} is {@code audit-k1}). */
+  public static String defaultId(Path file) {
+    String name = file.getFileName().toString();
+    return name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
   }
 
   /** An HMAC-SHA256 signing key from the secret's bytes. */
@@ -54,17 +66,7 @@ public final class AuditKeys {
           + " are needed (openssl rand -out audit.key 32)");
     }
     byte[] copy = secret.clone();
-    return new SigningKey() {
-      @Override
-      public String id() {
-        return id;
-      }
-
-      @Override
-      public String sign(byte[] data) {
-        return HMAC + HexFormat.of().formatHex(hmacSha256(copy, data));
-      }
-    };
+    return new SigningKey(id, data -> HMAC + HexFormat.of().formatHex(hmacSha256(copy, data)));
   }
 
   /** An Ed25519 signing key from a PKCS#8 PEM ({@code openssl genpkey -algorithm ed25519 -out audit-private.pem}). */
@@ -80,20 +82,12 @@ public final class AuditKeys {
       throw new IllegalArgumentException("the audit signing private key is not an Ed25519 private key in PKCS#8 PEM "
           + "(openssl genpkey -algorithm ed25519): " + e.getMessage());
     }
-    return new SigningKey() {
-      @Override
-      public String id() {
-        return id;
-      }
-
-      @Override
-      public String sign(byte[] data) {
-        Ed25519Signer s = new Ed25519Signer();
-        s.init(true, key);
-        s.update(data, 0, data.length);
-        return ED25519 + Base64.getEncoder().encodeToString(s.generateSignature());
-      }
-    };
+    return new SigningKey(id, data -> {
+      Ed25519Signer s = new Ed25519Signer();
+      s.init(true, key);
+      s.update(data, 0, data.length);
+      return ED25519 + Base64.getEncoder().encodeToString(s.generateSignature());
+    });
   }
 
   /** What a MAC check found. */

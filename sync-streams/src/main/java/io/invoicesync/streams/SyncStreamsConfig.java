@@ -172,8 +172,7 @@ public final class SyncStreamsConfig extends AbstractConfig {
       if (path == null) {
         throw new ConfigException(AUDIT_SIGNING_KEY_ID, "", "is required with " + key + " (every entry names its key, so keys can rotate)");
       }
-      String name = path.getFileName().toString();
-      id = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+      id = AuditKeys.defaultId(path);
     }
     try {
       if (secret != null) {

@@ -191,8 +191,7 @@ public final class AuditCommand {
         for (String k : keyFiles) {
           int eq = k.indexOf('=');
           Path file = Path.of(eq > 0 ? k.substring(eq + 1) : k);
-          String name = file.getFileName().toString();
-          keys.add(eq > 0 ? k.substring(0, eq) : name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name, file);
+          keys.add(eq > 0 ? k.substring(0, eq) : AuditKeys.defaultId(file), file);
         }
       } catch (IOException | IllegalArgumentException e) {
         err.println("audit verify: --key: " + e.getMessage());
