@@ -44,6 +44,7 @@ final class ChaosReport {
       m.put("rejected", v == null ? null : v.rejected());
       m.put("recovery_s", r.maxRecovery());
       m.put("recovery_s_each", r.recoverySeconds());
+      m.put("recovery_waited_for_each", r.recoveryWaitedFor());
       m.put("restarts_after_exit", r.restartsAfterExit());
       m.put("seconds", Math.round(r.seconds() * 10) / 10.0);
       m.put("issued_during_faults", r.issuedDuringFaults());

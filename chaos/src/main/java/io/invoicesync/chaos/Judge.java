@@ -223,8 +223,59 @@ final class Judge {
     if (fresh != null && all.entrySet().stream().noneMatch(e -> !e.getValue().isBefore(fresh) && !created.containsKey(e.getKey()))) {
       return Double.POSITIVE_INFINITY; // nothing issued since the fault ended has come through yet
     }
-    return created.values().stream().min(Comparator.naturalOrder())
-        .map(oldest -> Math.max(0, (System.currentTimeMillis() - oldest.toEpochMilli()) / 1e3)).orElse(0.0);
+    Map.Entry<String, Instant> oldest = created.entrySet().stream().min(Map.Entry.comparingByValue()).orElse(null);
+    double lag = oldest == null ? 0 : Math.max(0, (System.currentTimeMillis() - oldest.getValue().toEpochMilli()) / 1e3);
+    if (lag >= 1.0) {
+      waitedFor = oldest.getKey();
+    }
+    return lag;
+  }
+
+  /** The oldest invoice {@link #lagSeconds} last found undecided: what a recovery waited for longest. */
+  private volatile String waitedFor;
+
+  /** Takes the invoice the last recovery waited for (null when none was ever undecided). */
+  String takeWaitedFor() {
+    String id = waitedFor;
+    waitedFor = null;
+    return id;
+  }
+
+  /**
+   * Where the time of one invoice went: created in the issuing database, then (in seconds after that)
+   * committed, captured by ingest, decided by sync-streams, and visible in the store; what a slow
+   * recovery is diagnosed from.
+   */
+  String timeline(String invoiceId) {
+    StringBuilder sb = new StringBuilder(invoiceId);
+    try (Connection c = stack.issuingDataSource().getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT created_at FROM issuing.invoice WHERE id = ?")) {
+      ps.setString(1, invoiceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return sb.append(": not in the issuing database").toString();
+        }
+        Instant created = rs.getObject(1, OffsetDateTime.class).toInstant();
+        sb.append(": created ").append(created);
+        try (Connection s = stack.storeDataSource().getConnection();
+             PreparedStatement q = s.prepareStatement("SELECT min(source_commit_ts), min(captured_at), min(decided_at), min(recorded_at), "
+                 + "(SELECT min(projected_at) FROM invoice WHERE id = ?) FROM invoice_event WHERE invoice_id = ?")) {
+          q.setString(1, invoiceId);
+          q.setString(2, invoiceId);
+          try (ResultSet r = q.executeQuery()) {
+            r.next();
+            String[] names = {"committed", "captured", "decided", "recorded", "projected"};
+            for (int i = 0; i < names.length; i++) {
+              OffsetDateTime t = r.getObject(i + 1, OffsetDateTime.class);
+              sb.append(", ").append(names[i]).append(t == null ? " -" : String.format(" +%.2f s", Duration.between(created, t.toInstant()).toMillis() / 1e3));
+            }
+          }
+        }
+      }
+    } catch (SQLException e) {
+      sb.append(": ").append(e.getMessage());
+    }
+    return sb.toString();
   }
 
   private static int count(Reconciler.Report r, ReconcileClass k) {

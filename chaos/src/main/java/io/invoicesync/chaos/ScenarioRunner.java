@@ -33,9 +33,18 @@ final class ScenarioRunner implements AutoCloseable {
    * @param faultEffects       per round: whether the fault was seen to take effect (the slot gone, the server refusing
    *                           connections, the broker down, the process dead), null where the scenario has no such check
    * @param loadDied           the load generator was not running any more when the scenario ended
+   * @param recoveryWaitedFor  per round: the invoice its recovery waited for longest, with where its time went (created,
+   *                           then committed, captured, decided, recorded, projected), empty when none was ever behind
    */
   record Result(Scenario scenario, int rounds, long issued, Judge.Verdict verdict, List<Double> recoverySeconds, int restartsAfterExit,
-                double seconds, String note, long issuedDuringFaults, List<Boolean> faultEffects, boolean loadDied) {
+                double seconds, String note, long issuedDuringFaults, List<Boolean> faultEffects, boolean loadDied,
+                List<String> recoveryWaitedFor) {
+
+    Result(Scenario scenario, int rounds, long issued, Judge.Verdict verdict, List<Double> recoverySeconds, int restartsAfterExit,
+        double seconds, String note, long issuedDuringFaults, List<Boolean> faultEffects, boolean loadDied) {
+      this(scenario, rounds, issued, verdict, recoverySeconds, restartsAfterExit, seconds, note, issuedDuringFaults, faultEffects, loadDied,
+          List.of());
+    }
 
     Boolean passed() {
       return scenario.implemented() ? failures().isEmpty() : null;
@@ -112,23 +121,32 @@ final class ScenarioRunner implements AutoCloseable {
     Files.writeString(file, props.toString());
   }
 
+  private boolean classesArchived;
+
   Result run(Scenario s) throws Exception {
     long t0 = System.nanoTime();
     if (!s.implemented()) {
       return new Result(s, 0, 0, null, List.of(), 0, 0, s.notRun != null ? s.notRun : "not built yet", 0, List.of(), false);
     }
     int rounds = roundsOverride != null ? roundsOverride : quick ? s.quickRounds : s.fullRounds;
+    if (!classesArchived) {
+      out.accept("writing the pipeline's class archive (AppCDS, as bin/invoice-sync does)");
+      PipelineProcess.archiveClasses(config, logs, stack.dir.resolve("pipeline.jsa"), Duration.ofMinutes(3));
+      classesArchived = true;
+    }
     useLayout(s.layout);
     Load load = new Load(stack.issuingUrl(), "chaos-" + s.id + "-", rate);
     load.start();
     List<Double> recoveries = new ArrayList<>();
     List<Boolean> effects = new ArrayList<>();
+    List<String> waitedFor = new ArrayList<>();
     long issuedDuringFaults = 0;
     boolean loadDied = false;
     int restarts = 0;
     try {
       Thread.sleep(quick ? 2_000 : 5_000); // warm up under load before the first fault
       Instant since = Instant.now().minusSeconds(5); // the backlog the lag is measured on: from the last recovery on
+      since = awaitSteadyState(s, since);
       for (int round = 1; round <= rounds; round++) {
         Thread.sleep(quick ? 1_000 + random.nextInt(2_000) : 2_000 + random.nextInt(4_000)); // the fault lands at a random moment of the load
         out.accept(s.id + ": round " + round + "/" + rounds);
@@ -153,6 +171,11 @@ final class ScenarioRunner implements AutoCloseable {
         recoveries.add(recovery);
         issuedDuringFaults += load.issued() - issuedBefore;
         out.accept(s.id + ": round " + round + " recovered in " + (recovery < 0 ? "(not within 5 min)" : String.format("%.1f s", recovery)));
+        String waited = judge.takeWaitedFor();
+        waitedFor.add(waited == null ? "" : judge.timeline(waited));
+        if (waited != null) {
+          out.accept(s.id + ": round " + round + " waited longest for " + waitedFor.get(waitedFor.size() - 1));
+        }
       }
       loadDied = !load.alive();
     } finally {
@@ -165,7 +188,27 @@ final class ScenarioRunner implements AutoCloseable {
       verdict = verdict.withOutOfOrder(ownChecks);
     }
     return new Result(s, rounds, load.issued(), verdict, recoveries, restarts, (System.nanoTime() - t0) / 1e9,
-        restarts == 0 ? "" : restarts + " process(es) exited on the fault and were restarted", issuedDuringFaults, effects, loadDied);
+        restarts == 0 ? "" : restarts + " process(es) exited on the fault and were restarted", issuedDuringFaults, effects, loadDied,
+        waitedFor);
+  }
+
+  /**
+   * Waits (at most a minute) until the freshly started processes are warm: the lag under 1 s at
+   * three checks in a row, a second apart. A fault injected while they still compile their hot paths
+   * would time their warm-up as the fault's recovery. Returns where the next lag is measured from.
+   */
+  private Instant awaitSteadyState(Scenario s, Instant since) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    int steady = 0;
+    while (steady < 3 && System.nanoTime() < deadline) {
+      steady = judge.lagSeconds(since, null) < 1.0 ? steady + 1 : 0;
+      Thread.sleep(1_000); // the spacing of the steady-state checks
+    }
+    judge.takeWaitedFor();
+    if (steady < 3) {
+      out.accept(s.id + ": the pipeline's lag did not settle under 1 s within a minute of start; injecting the fault anyway");
+    }
+    return Instant.now().minusSeconds(1);
   }
 
   /** Injects one round of the fault; returns whether it was seen to take effect (null: no check for this fault). */

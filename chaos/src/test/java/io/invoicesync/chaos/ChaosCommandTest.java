@@ -43,7 +43,7 @@ class ChaosCommandTest {
     Judge.Verdict lossy = new Judge.Verdict(2, 1, 0, 0, 0, 0, 0, 12, 0, 400, 386, List.of("MISSING: chaos-x-1"), 0);
     List<ScenarioRunner.Result> results = List.of(
         new ScenarioRunner.Result(Scenario.KILL_PIPELINE, 3, 400, clean, List.of(4.2, 6.0, 5.1), 0, 90, "", 120, List.of(true, true, true),
-            false),
+            false, List.of("", "chaos-x-7: created 2026-11-27T18:00:01Z, committed +0.00 s, captured +0.10 s", "")),
         new ScenarioRunner.Result(Scenario.BROKER_BOUNCE, 1, 400, lossy, List.of(-1.0), 1, 60, "1 process(es) exited on the fault and were restarted",
             30, List.of(true), false),
         new ScenarioRunner.Result(Scenario.REGISTRY_OUTAGE, 0, 0, null, List.of(), 0, 0, Scenario.REGISTRY_OUTAGE.notRun, 0, List.of(), false));
@@ -61,6 +61,7 @@ class ChaosCommandTest {
     }
     assertThat(kill.get("passed").asBoolean()).isTrue();
     assertThat(kill.get("recovery_s").asDouble()).isEqualTo(6.0);
+    assertThat(kill.get("recovery_waited_for_each").get(1).asText()).as("what the slowest round waited for").startsWith("chaos-x-7: created");
     assertThat(json.get("scenarios").get("broker-bounce").get("passed").asBoolean()).isFalse();
     assertThat(json.get("scenarios").get("registry-outage").get("passed").isNull()).as("not run: neither passed nor failed").isTrue();
     // the results name the tree they ran at, and say whether the suite ran to its end
