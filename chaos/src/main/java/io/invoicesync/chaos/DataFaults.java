@@ -106,16 +106,31 @@ final class DataFaults {
    * 5 invoices without an issue date among the load: each must end rejected with its reasons, and
    * everything else keep flowing (no process may end).
    */
-  void poisonNull(Load load) throws Exception {
+  boolean poisonNull(Load load) throws Exception {
     try (Connection c = stack.issuingDataSource().getConnection(); Statement st = c.createStatement()) {
       st.execute("ALTER TABLE issuing.invoice ALTER COLUMN issue_date DROP NOT NULL");
     }
     long serial = System.currentTimeMillis() % 1_000_000_000L;
+    List<String> ids = new ArrayList<>();
     try (Connection c = stack.issuingDataSource().getConnection()) {
       for (int i = 0; i < 5; i++) {
         String id = "chaos-null-" + serial + "-" + i;
         issueInvoice(c, id, IssuingDay.digitalNumber(serial * 100 + 50 + i), null, null, null, null);
         load.issuedPoison(id);
+        ids.add(id);
+      }
+    }
+    // the fault took effect: the platform really committed invoices without the date the contract needs
+    return count("SELECT count(*) FROM issuing.invoice WHERE id = ANY (?) AND issue_date IS NULL", ids) == ids.size();
+  }
+
+  /** A count over the issuing database, with {@code ids} as its one array parameter. */
+  private long count(String sql, List<String> ids) throws SQLException {
+    try (Connection c = stack.issuingDataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
       }
     }
   }
@@ -125,9 +140,10 @@ final class DataFaults {
    * invoices so: each must end rejected with its reasons, ingest must keep running; then the rename
    * is undone and the load goes on. (The load pauses meanwhile: its inserts name the column.)
    */
-  void columnRenamed(Load load) throws Exception {
+  boolean columnRenamed(Load load) throws Exception {
     load.stopNow();
     long serial = System.currentTimeMillis() % 1_000_000_000L;
+    List<String> ids = new ArrayList<>();
     try (Connection c = stack.issuingDataSource().getConnection(); Statement st = c.createStatement()) {
       st.execute("ALTER TABLE issuing.invoice RENAME COLUMN issue_date TO issue_day");
       for (int i = 0; i < 5; i++) {
@@ -143,11 +159,15 @@ final class DataFaults {
         c.commit();
         c.setAutoCommit(true);
         load.issuedPoison(id);
+        ids.add(id);
       }
       Thread.sleep(quick ? 2_000 : 5_000); // the renamed column stays a while, as a deployment's would
       st.execute("ALTER TABLE issuing.invoice RENAME COLUMN issue_day TO issue_date");
     }
     load.resume();
+    // the fault took effect: the invoices were committed while the column had its other name (the inserts
+    // above name issue_day and would have failed otherwise), and they are there
+    return count("SELECT count(*) FROM issuing.invoice WHERE id = ANY (?)", ids) == ids.size();
   }
 
   /**
@@ -155,12 +175,17 @@ final class DataFaults {
    * 20 invoices that were visible before the move change status: each must end visible at its new
    * status, not be dropped as older than what was seen.
    */
-  void sourceMoved(Load load, PipelineProcess ingest) throws Exception {
+  boolean sourceMoved(Load load, PipelineProcess ingest) throws Exception {
     stack.ageIssuing();
     Thread.sleep(5_000); // invoices issued and synced at the old cluster's high positions
     load.stopNow();
     ingest.stop();
+    String[] before = clusterAndPosition();
     stack.moveIssuing();
+    String[] after = clusterAndPosition();
+    // the fault took effect: another cluster (system identifier), whose WAL position is below the old one's
+    boolean moved = !before[0].equals(after[0]) && Long.parseLong(after[1]) < Long.parseLong(before[1]);
+    out.accept("issuing cluster " + before[0] + " at WAL byte " + before[1] + " -> cluster " + after[0] + " at " + after[1]);
     ingest.start(Duration.ofMinutes(3));
     load.resume();
     List<String> earlier = new ArrayList<>();
@@ -179,6 +204,17 @@ final class DataFaults {
       ps.setArray(1, c.createArrayOf("text", earlier.toArray()));
       out.accept("moved the issuing database to a new cluster; changed the status of " + ps.executeUpdate() + " earlier invoices");
     }
+    return moved;
+  }
+
+  /** The issuing cluster's system identifier and its current WAL position, in bytes. */
+  private String[] clusterAndPosition() throws SQLException {
+    try (Connection c = stack.issuingDataSource().getConnection(); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT (SELECT system_identifier FROM pg_control_system())::text, "
+             + "(pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint::text")) {
+      rs.next();
+      return new String[] {rs.getString(1), rs.getString(2)};
+    }
   }
 
   /**
@@ -186,7 +222,7 @@ final class DataFaults {
    * 1 MB default record size), header and lines in one transaction: it must end visible whole, and
    * the invoices issued after it must not wait behind it.
    */
-  void hugeInvoice(Load load) throws Exception {
+  boolean hugeInvoice(Load load) throws Exception {
     long serial = System.currentTimeMillis() % 1_000_000_000L;
     String id = "chaos-huge-" + serial;
     String number = IssuingDay.digitalNumber(serial * 100 + 70);
@@ -211,6 +247,8 @@ final class DataFaults {
     }
     load.issuedValid(id, "DIGITAL_GENERAL", number);
     out.accept("issued " + id + " with " + HUGE_LINES + " lines");
+    // the fault took effect: the platform committed every line in the one transaction
+    return count("SELECT count(*) FROM issuing.invoice_line WHERE invoice_id = ANY (?)", List.of(id)) == HUGE_LINES;
   }
 
   /**

@@ -54,8 +54,9 @@ final class ParkedRetryFaults {
    * versions projected in order (never the red-flushed one before the issued one) and its attempt
    * count going on from where it was (not starting again at 1 after the restart).
    */
-  void restartWhileParked(Load load, PipelineProcess projector) throws Exception {
+  boolean restartWhileParked(Load load, PipelineProcess projector) throws Exception {
     List<String> ids = holdFirstVersions(load, "parked");
+    boolean parked = lastHoldParked;
     projector.restart(Duration.ofMinutes(3));
     try (Connection c = stack.issuingDataSource().getConnection();
          PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = 'PARTIALLY_RED_FLUSHED' WHERE id = ANY (?)")) {
@@ -69,6 +70,7 @@ final class ParkedRetryFaults {
       Thread.sleep(500); // until the later versions are visible
     }
     checkOrderAndAttempts(ids);
+    return parked;
   }
 
   /**
@@ -76,8 +78,9 @@ final class ParkedRetryFaults {
    * topic's records expire (retention; here deleted up to the end, as the retention would) before
    * they are settled. Each must still end visible: nothing on the retry topic may be its only copy.
    */
-  void expireWhileParked(Load load) throws Exception {
+  boolean expireWhileParked(Load load) throws Exception {
     holdFirstVersions(load, "expired");
+    boolean parked = lastHoldParked;
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrap()))) {
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       for (int p = 0; p < Topics.SYNCED_RETRY.partitions(); p++) {
@@ -89,7 +92,14 @@ final class ParkedRetryFaults {
     }
     out.accept("expired every record of " + Topics.SYNCED_RETRY.name());
     releaseHeld();
+    return parked;
   }
+
+  /**
+   * Whether the last {@link #holdFirstVersions} took effect: every held invoice was refused by the
+   * store and retried (it waited on the retry topic) within the two minutes allowed.
+   */
+  private boolean lastHoldParked;
 
   /**
    * The store refuses the first (ISSUED) state of 5 new invoices (a trigger raises: a record-specific
@@ -125,6 +135,10 @@ final class ParkedRetryFaults {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (System.nanoTime() < deadline && !ProjectionOrderCheck.everyHas(projectionDecisions(ids), ids, d -> d.event() == AuditEvent.RETRIED)) {
       Thread.sleep(500); // until every one has failed once and waits on the retry topic
+    }
+    lastHoldParked = ProjectionOrderCheck.everyHas(projectionDecisions(ids), ids, d -> d.event() == AuditEvent.RETRIED);
+    if (!lastHoldParked) {
+      out.accept(name + ": not every held invoice was refused and retried within two minutes");
     }
     return ids;
   }

@@ -262,12 +262,24 @@ final class ScenarioRunner implements AutoCloseable {
       case TOAST_WIDE_ROWS -> {
         return dataFaults.wideRows(load); // Debezium really sent its placeholder for an unchanged TOASTed value
       }
-      case POISON_NULL -> dataFaults.poisonNull(load);
-      case POISON_HUGE_INVOICE -> dataFaults.hugeInvoice(load);
-      case SOURCE_RESTORED -> dataFaults.sourceMoved(load, processes.get("ingest"));
-      case POISON_COLUMN_RENAMED -> dataFaults.columnRenamed(load);
-      case PROJECTOR_RESTART_PARKED -> parkedRetryFaults.restartWhileParked(load, processes.get("projector"));
-      case RETRY_RETENTION -> parkedRetryFaults.expireWhileParked(load);
+      case POISON_NULL -> {
+        return dataFaults.poisonNull(load); // invoices without the issue date really committed
+      }
+      case POISON_HUGE_INVOICE -> {
+        return dataFaults.hugeInvoice(load); // every one of its lines committed in one transaction
+      }
+      case SOURCE_RESTORED -> {
+        return dataFaults.sourceMoved(load, processes.get("ingest")); // another cluster, its WAL position lower
+      }
+      case POISON_COLUMN_RENAMED -> {
+        return dataFaults.columnRenamed(load); // invoices committed under the renamed column
+      }
+      case PROJECTOR_RESTART_PARKED -> {
+        return parkedRetryFaults.restartWhileParked(load, processes.get("projector")); // the held invoices really waited on the retry topic
+      }
+      case RETRY_RETENTION -> {
+        return parkedRetryFaults.expireWhileParked(load); // likewise, before their retry records expired
+      }
       case SLOT_DROPPED -> {
         PipelineProcess ingest = processes.get("ingest");
         ingest.stop();
@@ -292,7 +304,6 @@ final class ScenarioRunner implements AutoCloseable {
       }
       default -> throw new IllegalStateException("no fault for " + s.id);
     }
-    return null; // a data or retry-path fault: its own checks are the verdict's
   }
 
   /**

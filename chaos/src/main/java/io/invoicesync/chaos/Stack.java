@@ -13,9 +13,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +83,15 @@ final class Stack implements AutoCloseable {
    */
   void moveIssuing() throws SQLException, IOException {
     Map<String, byte[]> tables = new LinkedHashMap<>();
+    List<String> nullable = new ArrayList<>(); // NOT NULLs an earlier scenario dropped (poison-null): the copy keeps them dropped
+    try (Connection c = issuingDataSource().getConnection(); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT format('ALTER TABLE %I.%I ALTER COLUMN %I DROP NOT NULL', table_schema, table_name, "
+             + "column_name) FROM information_schema.columns WHERE table_schema = 'issuing' AND table_name IN ('invoice', 'invoice_line') "
+             + "AND is_nullable = 'YES'")) {
+      while (rs.next()) {
+        nullable.add(rs.getString(1));
+      }
+    }
     try (Connection c = issuingDataSource().getConnection()) {
       CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
       for (String t : List.of("issuing.invoice", "issuing.invoice_line")) {
@@ -93,6 +104,11 @@ final class Stack implements AutoCloseable {
     issuingCluster++;
     startIssuing();
     IssuingPlatformSchema.migrate(issuingUrl(), EmbeddedPostgresServer.USER, "");
+    try (Connection c = issuingDataSource().getConnection(); Statement st = c.createStatement()) {
+      for (String alter : nullable) {
+        st.execute(alter);
+      }
+    }
     try (Connection c = issuingDataSource().getConnection()) {
       CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
       for (Map.Entry<String, byte[]> t : tables.entrySet()) {

@@ -48,6 +48,19 @@ class IngestConfigTest {
   }
 
   @Test
+  void reconnectsToTheIssuingDatabaseAtMostTwoSecondsApartUnlessTold() {
+    Map<String, String> base = Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092");
+    java.util.Properties engine = new IngestService(new IngestConfig(base), new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+        .engineProperties();
+    assertThat(engine).as("capture resumes within 2 s of the database's return, not Debezium's 10 s")
+        .containsEntry("errors.retry.delay.max.ms", "2000").containsEntry("errors.max.retries", "-1");
+    Map<String, String> told = new java.util.HashMap<>(base);
+    told.put("debezium.errors.retry.delay.max.ms", "30000");
+    assertThat(new IngestService(new IngestConfig(told), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).engineProperties())
+        .containsEntry("errors.retry.delay.max.ms", "30000");
+  }
+
+  @Test
   void producerTuningCannotTouchWhatOneChangePerTransactionReliesOn() {
     assertThatThrownBy(() -> with("producer.acks", "1")).hasMessageContaining("ingest.producer.acks").hasMessageContaining("needs all");
     assertThatThrownBy(() -> with("producer.transactional.id", "x")).hasMessageContaining("invoice-sync sets it itself");

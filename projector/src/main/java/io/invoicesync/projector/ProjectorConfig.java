@@ -109,8 +109,9 @@ public final class ProjectorConfig extends AbstractConfig {
       .define(MAX_POLL_RECORDS, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM,
           "Records per poll, and so the largest batch written in one transaction.")
       .define(BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW, "First back-off while the query store is unreachable.")
-      .define(BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
-          "Longest back-off (doubling from the initial one) while the query store is unreachable; retries never stop.")
+      .define(BACKOFF_MAX_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW,
+          "Longest back-off (doubling from the initial one) while the query store is unreachable; retries never stop. "
+              + "It bounds how long after the store is back the projector resumes.")
       .define(MIGRATE, Type.BOOLEAN, true, Importance.LOW, "Apply the query store's Flyway migrations at start.")
       .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
           "Static group membership (group.instance.id) of the projector's and the outcome recorder's consumers, unique per instance: "
