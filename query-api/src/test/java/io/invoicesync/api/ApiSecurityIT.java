@@ -80,9 +80,22 @@ class ApiSecurityIT {
       // an earlier, corrected state of B's invoice named A as its seller: A keeps no access through it
       s.execute("INSERT INTO invoice_event (audit_partition, audit_offset, invoice_id, event, source_lsn, recorded_at, digest, hash, "
           + "seller_tax_id) VALUES (0, 0, 'b-only', 'APPLIED', 2, now(), 'd', repeat('0', 64), '" + A + "')");
+      // A's invoice the store refused: retried, then dead-lettered, with the driver's exception text in both
+      s.execute("INSERT INTO invoice_outcome (invoice_id, outcome, last_event, invoice_number, seller_tax_id, first_seen_at, updated_at, "
+          + "audit_partition, audit_offset) VALUES ('a-dead', 'DEAD_LETTERED', 'DEAD_LETTERED', '26442000000000000997', '" + A + "', now(), "
+          + "now(), 1, 1)");
+      s.execute("INSERT INTO invoice_event (audit_partition, audit_offset, invoice_id, event, source_lsn, recorded_at, digest, hash, "
+          + "seller_tax_id, detail) VALUES (1, 0, 'a-dead', 'RETRIED', 4, now(), 'd', repeat('1', 64), '" + A + "', '" + PSQL_TEXT + "'), "
+          + "(1, 1, 'a-dead', 'DEAD_LETTERED', 4, now(), 'd', repeat('2', 64), '" + A + "', 'DATA: " + PSQL_TEXT + "')");
+      s.execute("INSERT INTO dead_letter (dlt_topic, dlt_partition, dlt_offset, invoice_id, stage, exception_class, cause_class, message, "
+          + "attempts, dead_lettered_at) VALUES ('invoices.synced.dlt', 0, 0, 'a-dead', 'projector', 'org.apache.kafka.common.KafkaException', "
+          + "'org.postgresql.util.PSQLException', '" + PSQL_TEXT + "', 3, now())");
     }
     api = jwtApi(0);
   }
+
+  /** What pgjdbc says when a value does not fit: our table, our column, our driver. */
+  static final String PSQL_TEXT = "PSQLException: ERROR: value too long for type character varying(20) (invoice.buyer_tax_id)";
 
   /** The API in jwt mode (HS256 key, issuer, audience) on the store, at {@code perMinute} requests a minute per caller (0: no limit). */
   static QueryApiServer jwtApi(int perMinute) {
@@ -204,6 +217,30 @@ class ApiSecurityIT {
     HttpResponse<String> wildcard = get("/api/v1/invoices", token(ALL_SCOPES, "*"));
     assertThat(wildcard.statusCode()).isEqualTo(401);
     assertThat(wildcard.body()).contains("invoices:all").doesNotContain("Exception");
+  }
+
+  @Test
+  void whyARecordFailedIsForOperatorsNotForTenants() throws Exception {
+    String tenant = token(Set.of("invoices:read", "invoices:trace", "audit"), A);
+    HttpResponse<String> trace = get("/api/v1/invoices/a-dead/trace", tenant);
+    HttpResponse<String> audit = get("/api/v1/invoices/a-dead/audit", tenant);
+    assertThat(trace.statusCode()).isEqualTo(200);
+    assertThat(audit.statusCode()).isEqualTo(200);
+    for (HttpResponse<String> r : List.of(trace, audit)) {
+      assertThat(r.body()).as(r.uri().getPath()).doesNotContain("PSQLException", "KafkaException", "character varying", "buyer_tax_id")
+          .contains("withheld");
+    }
+    JsonNode letter = json.readTree(trace.body()).get("deadLetters").get(0);
+    assertThat(letter.get("reason").asText()).startsWith("withheld");
+    assertThat(letter.get("topic").asText()).as("where an operator reads it stays").isEqualTo("invoices.synced.dlt");
+    assertThat(letter.has("exceptionClass")).isFalse();
+    assertThat(json.readTree(audit.body()).get("entries")).extracting(e -> e.get("hash").asText()).as("the trail itself stays whole")
+        .containsExactly("1".repeat(64), "2".repeat(64));
+
+    // an operator's token reads why
+    String operator = token(Set.of("invoices:trace", "audit", "operations"), A);
+    assertThat(get("/api/v1/invoices/a-dead/trace", operator).body()).contains(PSQL_TEXT, "org.postgresql.util.PSQLException");
+    assertThat(get("/api/v1/invoices/a-dead/audit", operator).body()).contains(PSQL_TEXT);
   }
 
   /** Every registered route: no token 401, each missing scope 403, and with every scope A's token reads nothing of B's. */

@@ -1,7 +1,9 @@
 package io.invoicesync.api.internal;
 
 import io.invoicesync.api.security.ApiSecurity;
+import io.invoicesync.api.security.Caller;
 import io.invoicesync.api.security.Scope;
+import io.invoicesync.outcomes.trace.InternalText;
 import io.invoicesync.outcomes.trace.RuleMessages;
 import io.invoicesync.outcomes.trace.TraceService;
 import io.javalin.config.RoutesConfig;
@@ -31,7 +33,11 @@ public final class TraceRoutes {
   private void trace(Context ctx) throws Exception {
     QueryParams q = new QueryParams(ctx.queryParamMap()).only(Set.of("lang"), "trace");
     String id = ctx.pathParam("id");
-    Map<String, Object> trace = tracer.trace(ApiSecurity.caller(ctx).tenant(), id).orElseThrow(() -> ProblemException.invoiceNotFound(id));
+    Caller caller = ApiSecurity.caller(ctx);
+    Map<String, Object> trace = tracer.trace(caller.tenant(), id).orElseThrow(() -> ProblemException.invoiceNotFound(id));
+    if (!caller.scopes().contains(Scope.OPERATIONS)) {
+      trace = InternalText.forTenant(trace); // why a record failed is internal: operators read it
+    }
     if (trace.get("rejection") instanceof Map<?, ?> rejection) {
       RuleMessages.localize((List<?>) rejection.get("violations"), q.language(ctx.header("Accept-Language")));
     }
@@ -41,10 +47,11 @@ public final class TraceRoutes {
   private void audit(Context ctx) throws Exception {
     new QueryParams(ctx.queryParamMap()).only(Set.of(), "audit");
     String id = ctx.pathParam("id");
-    TraceService.History history = tracer.history(ApiSecurity.caller(ctx).tenant(), id);
+    Caller caller = ApiSecurity.caller(ctx);
+    TraceService.History history = tracer.history(caller.tenant(), id);
     if (history.entries().isEmpty()) {
       throw ProblemException.invoiceNotFound(id);
     }
-    ctx.json(history);
+    ctx.json(caller.scopes().contains(Scope.OPERATIONS) ? history : InternalText.forTenant(history));
   }
 }
