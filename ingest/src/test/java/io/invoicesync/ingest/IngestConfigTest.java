@@ -53,7 +53,8 @@ class IngestConfigTest {
     java.util.Properties engine = new IngestService(new IngestConfig(base), new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
         .engineProperties();
     assertThat(engine).as("capture resumes within 2 s of the database's return, not Debezium's 10 s")
-        .containsEntry("errors.retry.delay.max.ms", "2000").containsEntry("errors.max.retries", "-1");
+        .containsEntry("errors.retry.delay.max.ms", "2000").containsEntry("retriable.restart.connector.wait.ms", "2000")
+        .containsEntry("errors.max.retries", "-1");
     Map<String, String> told = new java.util.HashMap<>(base);
     told.put("debezium.errors.retry.delay.max.ms", "30000");
     assertThat(new IngestService(new IngestConfig(told), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).engineProperties())
