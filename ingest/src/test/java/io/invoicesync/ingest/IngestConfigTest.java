@@ -48,6 +48,16 @@ class IngestConfigTest {
   }
 
   @Test
+  void aMappingFileIsRefusedUntilCaptureFollowsOneSoThatTheReferenceTablesAreNeverCapturedInstead() {
+    org.apache.kafka.common.config.ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+        org.apache.kafka.common.config.ConfigException.class,
+        () -> new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092", IngestConfig.MAPPING_FILE, "fp.yaml")));
+    assertThat(e.getMessage()).contains("mapping.file", "fp.yaml", "mapping check");
+    assertThat(new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092", IngestConfig.MAPPING_FILE, "")).getString(
+        IngestConfig.MAPPING_FILE)).isEmpty();
+  }
+
+  @Test
   void reconnectsToTheIssuingDatabaseAtMostTwoSecondsApartUnlessTold() {
     Map<String, String> base = Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092");
     java.util.Properties engine = new IngestService(new IngestConfig(base), new io.micrometer.core.instrument.simple.SimpleMeterRegistry())

@@ -103,6 +103,11 @@ public final class RunConfig {
     return ingestDatabase();
   }
 
+  /** The issuing database as ingest connects to it ({@code ingest.database.*}, defaults included), read-only. */
+  public DataSource issuing() {
+    return ingestDatabase();
+  }
+
   /** The issuing database as ingest connects to it ({@code ingest.database.*}), writable: resync inserts its signals there. */
   public DataSource sourceForSignals() {
     PGSimpleDataSource ds = ingestDatabase();
