@@ -1,5 +1,6 @@
 package io.invoicesync.ingest;
 
+import io.invoicesync.ingest.mapping.Mapping;
 import io.invoicesync.schemas.KafkaClients;
 import io.invoicesync.schemas.Topics;
 import java.util.List;
@@ -190,6 +191,16 @@ public final class IngestConfig extends AbstractConfig {
   /** A copy of the definition: a caller cannot change what this class validates. */
   public static ConfigDef configDef() {
     return new ConfigDef(DEF);
+  }
+
+  /**
+   * How ingest reads invoices: the reference mapping on the tables {@code source.schema},
+   * {@code source.invoice.table} and {@code source.line.table} name ({@link #MAPPING_FILE} is refused
+   * until capture follows a mapping of other tables).
+   */
+  public Mapping mapping() {
+    return Mapping.reference().withTables(new Mapping.TableName(getString(SOURCE_SCHEMA), getString(INVOICE_TABLE)),
+        new Mapping.TableName(getString(SOURCE_SCHEMA), getString(LINE_TABLE)));
   }
 
   public String qualifiedInvoiceTable() {

@@ -11,6 +11,7 @@ import io.invoicesync.ingest.internal.IssuingDatabaseCheck;
 import io.invoicesync.ingest.internal.NotificationRelay;
 import io.invoicesync.ingest.internal.SnapshotLineLoader;
 import io.invoicesync.ingest.internal.TransactionAssembler;
+import io.invoicesync.ingest.mapping.Mapping;
 import io.invoicesync.schemas.ComponentHealth;
 import io.invoicesync.schemas.ComponentHealth.Status;
 import io.invoicesync.schemas.InvoiceChange;
@@ -118,8 +119,9 @@ public final class IngestService implements AutoCloseable {
     SerdeFactory serdes = SerdeFactory.of(config.getString(IngestConfig.SCHEMA_REGISTRY_URL), config.originals());
     publisher = new ChangePublisher(config, serdes, registry, () -> closing);
     cluster = ClusterEpochFollower.identify(config);
-    assembler = new TransactionAssembler(config.qualifiedInvoiceTable(), config.qualifiedLineTable(), Clock.systemUTC(), cluster.epoch());
-    lineLoader = new SnapshotLineLoader(config);
+    Mapping mapping = config.mapping();
+    assembler = new TransactionAssembler(mapping, Clock.systemUTC(), cluster.epoch());
+    lineLoader = new SnapshotLineLoader(config, mapping);
     notifications = new NotificationRelay(config);
 
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
@@ -186,7 +188,7 @@ public final class IngestService implements AutoCloseable {
     }
     if (!changes.isEmpty()) {
       cluster.follow(changes);
-      lineLoader.addLines(changes);
+      lineLoader.addLines(changes, assembler::joinValuesOf);
       publisher.publish(changes);
       changesCaptured.increment(changes.size());
       lastCommitTs.set(changes.get(changes.size() - 1).getSource().getCommitTs().toEpochMilli());

@@ -1,64 +1,118 @@
 package io.invoicesync.ingest.internal;
 
 import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.ingest.mapping.Mapping;
+import io.invoicesync.ingest.mapping.RowMapper;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceLine;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Loads the lines of invoices read by a snapshot (the initial one or a resync's). Only headers are
  * snapshotted; because issued lines never change (the issuing schema forbids it), reading them here,
- * outside the snapshot transaction, yields exactly the lines the header was issued with.
+ * outside the snapshot transaction, yields exactly the lines the header was issued with. Lines are
+ * found by the mapping's join (one column or several) and mapped as streamed lines are.
  */
 public final class SnapshotLineLoader {
 
   private final IngestConfig config;
-  private final String lineTable;
+  private final Mapping mapping;
+  private final RowMapper mapper;
+  private final List<String> lineColumns;
+  private final String sql;
 
-  public SnapshotLineLoader(IngestConfig config) {
+  public SnapshotLineLoader(IngestConfig config, Mapping mapping) {
     this.config = config;
-    this.lineTable = config.qualifiedLineTable();
+    this.mapping = mapping;
+    this.mapper = new RowMapper(mapping);
+    this.lineColumns = mapping.lineColumns();
+    List<String> joinLine = new ArrayList<>(mapping.join().keySet());
+    // the join columns compared as text: one statement for any key type, one array per join column
+    this.sql = "SELECT " + lineColumns.stream().map(SnapshotLineLoader::quote).collect(Collectors.joining(", ")) + " FROM "
+        + quote(mapping.lines().schema()) + "." + quote(mapping.lines().name()) + " WHERE ("
+        + joinLine.stream().map(c -> quote(c) + "::text").collect(Collectors.joining(", ")) + ") IN (SELECT * FROM unnest("
+        + joinLine.stream().map(c -> "?::text[]").collect(Collectors.joining(", ")) + "))"
+        + (mapping.order().isEmpty() ? "" : " ORDER BY " + mapping.order().stream().map(SnapshotLineLoader::quote).collect(Collectors.joining(", ")));
   }
 
-  /** Puts their lines into the changes that need them ({@link TransactionAssembler#needsLines}), in place. */
-  public void addLines(List<InvoiceChange> changes) {
-    List<String> ids = changes.stream().filter(TransactionAssembler::needsLines).map(InvoiceChange::getInvoiceId).toList();
-    if (ids.isEmpty()) {
+  /**
+   * Puts their lines into the changes that need them ({@link TransactionAssembler#needsLines}), in
+   * place; {@code joinValuesOf} gives a change's header join values (the assembler's).
+   */
+  public void addLines(List<InvoiceChange> changes, Function<String, List<Object>> joinValuesOf) {
+    Map<String, List<Object>> wanted = new HashMap<>();
+    changes.stream().filter(TransactionAssembler::needsLines).forEach(ch -> {
+      List<Object> values = joinValuesOf.apply(ch.getInvoiceId());
+      if (values != null) {
+        wanted.put(ch.getInvoiceId(), values);
+      }
+    });
+    if (wanted.isEmpty()) {
       return;
     }
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties())) {
-      Map<String, List<InvoiceLine>> lines = load(c, ids);
+      Map<String, List<InvoiceLine>> lines = load(c, wanted);
       changes.replaceAll(ch -> !TransactionAssembler.needsLines(ch) ? ch : InvoiceChange.newBuilder(ch)
           .setAfter(Invoice.newBuilder(ch.getAfter()).setLines(lines.getOrDefault(ch.getInvoiceId(), List.of())).build()).build());
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot load lines of " + ids.size() + " snapshot invoices from " + lineTable, e);
+      throw new IllegalStateException("cannot load lines of " + wanted.size() + " snapshot invoices from " + mapping.lines(), e);
     }
   }
 
-  /** The lines of the given invoices, by invoice id, each invoice's in line order. */
-  public Map<String, List<InvoiceLine>> load(Connection c, Collection<String> invoiceIds) throws SQLException {
+  /** The lines of the given invoices (invoice id -> its header's join values), by invoice id, each invoice's in line order. */
+  public Map<String, List<InvoiceLine>> load(Connection c, Map<String, List<Object>> joinValuesById) throws SQLException {
     Map<String, List<InvoiceLine>> out = new HashMap<>();
-    if (invoiceIds.isEmpty()) {
+    if (joinValuesById.isEmpty()) {
       return out;
     }
-    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + lineTable + " WHERE invoice_id = ANY (?) ORDER BY invoice_id, line_no")) {
-      ps.setArray(1, c.createArrayOf("varchar", invoiceIds.toArray()));
+    Map<List<String>, String> idByJoin = new HashMap<>();
+    joinValuesById.forEach((id, values) -> idByJoin.put(texts(values), id));
+    int joins = mapping.join().size();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int j = 0; j < joins; j++) {
+        int col = j;
+        Array values = c.createArrayOf("text", idByJoin.keySet().stream().map(k -> k.get(col)).toArray());
+        ps.setArray(j + 1, values);
+      }
       try (ResultSet rs = ps.executeQuery()) {
+        List<String> joinLine = new ArrayList<>(mapping.join().keySet());
         while (rs.next()) {
-          out.computeIfAbsent(rs.getString("invoice_id"), k -> new ArrayList<>()).add(LineMapper.fromResult(rs));
+          Map<String, Object> row = new HashMap<>();
+          for (int i = 0; i < lineColumns.size(); i++) {
+            row.put(lineColumns.get(i), rs.getObject(i + 1));
+          }
+          String id = idByJoin.get(texts(joinLine.stream().map(row::get).toList()));
+          if (id != null) { // the unnest pairs the arrays by position: only the wanted tuples match
+            out.computeIfAbsent(id, k -> new ArrayList<>()).add(mapper.line(row::get, new ArrayList<>()));
+          }
         }
       }
     }
+    if (mapping.order().isEmpty()) {
+      out.values().forEach(l -> l.sort(java.util.Comparator.comparingInt(InvoiceLine::getLineNo)));
+    }
     return out;
+  }
+
+  /** Join values as PostgreSQL's {@code ::text} writes them (for the columns a join uses: text, integers, dates). */
+  private static List<String> texts(List<Object> values) {
+    return values.stream().map(v -> v instanceof java.math.BigDecimal b ? b.toPlainString() : Objects.toString(v, null)).toList();
+  }
+
+  private static String quote(String identifier) {
+    return "\"" + identifier + "\"";
   }
 }

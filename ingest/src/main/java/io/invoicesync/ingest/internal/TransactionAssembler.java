@@ -11,23 +11,17 @@ import static io.debezium.pipeline.txmetadata.TransactionStructMaker.DEBEZIUM_TR
 import io.debezium.data.Envelope.FieldName;
 import io.debezium.data.Envelope.Operation;
 import io.debezium.pipeline.txmetadata.TransactionStatus;
-import io.debezium.time.NanoTimestamp;
-import io.debezium.time.Timestamp;
+import io.invoicesync.ingest.mapping.Mapping;
+import io.invoicesync.ingest.mapping.RowMapper;
 import io.invoicesync.schemas.ChangeOps;
 import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceLine;
 import io.invoicesync.schemas.Party;
-import io.invoicesync.schemas.RedLetterLink;
 import io.invoicesync.schemas.SourcePosition;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +29,8 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns Debezium's change events into {@link InvoiceChange}s, one per invoice per source
@@ -51,6 +47,8 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 public final class TransactionAssembler {
 
+  private static final Logger log = LoggerFactory.getLogger(TransactionAssembler.class);
+
   /**
    * The PostgreSQL connector's source fields (its {@code SourceInfo.LSN_KEY} and {@code TXID_KEY}):
    * the connector is on ingest's runtime classpath only, its constants are not.
@@ -60,8 +58,11 @@ public final class TransactionAssembler {
 
   private final String invoiceTable;
   private final String lineTable;
+  private final RowMapper mapper;
   private final Clock clock;
   private final long epoch;
+  /** The header join values of the snapshot reads completed last, by invoice id: how their lines are found ({@link #joinValuesOf}). */
+  private final Map<String, List<Object>> readJoinValues = new LinkedHashMap<>();
 
   private String openTx;
   private final Map<String, Pending> open = new LinkedHashMap<>();
@@ -70,7 +71,9 @@ public final class TransactionAssembler {
   private static final class Pending {
     Struct header;
     Operation headerOp;
+    /** By line number; a line without one (broken data) after the numbered ones, in arrival order. */
     final TreeMap<Integer, Struct> lines = new TreeMap<>();
+    final List<Struct> unnumbered = new ArrayList<>();
     long maxLsn = Long.MIN_VALUE;
     Long txId;
     long commitTs;
@@ -88,10 +91,24 @@ public final class TransactionAssembler {
 
   /** @param epoch the issuing cluster's generation ({@link IssuingDatabaseCheck#epoch}), on every position published */
   public TransactionAssembler(String invoiceTable, String lineTable, Clock clock, long epoch) {
-    this.invoiceTable = invoiceTable;
-    this.lineTable = lineTable;
+    this(Mapping.reference().withTables(Mapping.TableName.parse(invoiceTable), Mapping.TableName.parse(lineTable)), clock, epoch);
+  }
+
+  /** @param mapping how the header and line rows become an invoice (the tables, the id, the fields) */
+  public TransactionAssembler(Mapping mapping, Clock clock, long epoch) {
+    this.invoiceTable = mapping.header().toString();
+    this.lineTable = mapping.lines().toString();
+    this.mapper = new RowMapper(mapping);
     this.clock = clock;
     this.epoch = epoch;
+  }
+
+  /**
+   * The header's join values of a snapshot read among the changes completed last (for the caller
+   * that loads their lines); null for another invoice.
+   */
+  public List<Object> joinValuesOf(String invoiceId) {
+    return readJoinValues.get(invoiceId);
   }
 
   /** True while a transaction's events are buffered; its offsets must not be committed yet. */
@@ -165,14 +182,20 @@ public final class TransactionAssembler {
     if (row == null) {
       return;
     }
-    String invoiceId = isHeader ? row.getString("id") : row.getString("invoice_id");
-    Pending p = into.computeIfAbsent(invoiceId, k -> new Pending());
+    StructRow r = new StructRow(row);
+    String invoiceId = isHeader ? mapper.invoiceId(r) : mapper.invoiceIdOfLine(r);
+    Pending p = into.computeIfAbsent(invoiceId == null ? "" : invoiceId, k -> new Pending()); // no id: validation rejects it, with reasons
     if (isHeader) {
       p.header = row;
       // created and updated in one transaction is a create
       p.headerOp = p.headerOp == Operation.CREATE && op == Operation.UPDATE ? Operation.CREATE : op;
     } else if (op != Operation.DELETE) {
-      p.lines.put(row.getInt32("line_no"), row);
+      Integer lineNo = mapper.lineNo(r);
+      if (lineNo == null) {
+        p.unnumbered.add(row);
+      } else {
+        p.lines.put(lineNo, row);
+      }
     }
     Long lsn = source.getInt64(LSN_KEY);
     if (lsn != null) {
@@ -194,6 +217,7 @@ public final class TransactionAssembler {
   }
 
   private List<InvoiceChange> complete(Map<String, Pending> pending) {
+    readJoinValues.clear();
     List<InvoiceChange> out = new ArrayList<>(pending.size());
     Instant now = clock.instant();
     for (Map.Entry<String, Pending> e : pending.entrySet()) {
@@ -211,8 +235,11 @@ public final class TransactionAssembler {
         .setSnapshot(p.read.isSnapshot())
         .setEpoch(epoch)
         .build();
-    List<InvoiceLine> lines = new ArrayList<>(p.lines.size());
-    p.lines.values().forEach(l -> lines.add(LineMapper.fromEvent(l)));
+    List<RowMapper.Row> lineRows = new ArrayList<>(p.lines.size() + p.unnumbered.size());
+    p.lines.values().forEach(l -> lineRows.add(new StructRow(l)));
+    p.unnumbered.forEach(l -> lineRows.add(new StructRow(l)));
+    List<InvoiceLine> lines = new ArrayList<>(lineRows.size());
+    lineRows.forEach(l -> lines.add(mapper.line(l, new ArrayList<>())));
     InvoiceChange.Builder change = InvoiceChange.newBuilder().setInvoiceId(invoiceId).setSource(position).setCapturedAt(now);
     if (p.header == null) {
       // lines written without their header: the issuer broke immutability; publish what was seen so
@@ -220,12 +247,16 @@ public final class TransactionAssembler {
       Invoice partial = Invoice.newBuilder().setId(invoiceId).setSeller(new Party()).setBuyer(new Party()).setLines(lines).build();
       return change.setOp(ChangeOps.UPDATE).setAfter(partial).setLinesIncluded(true).build();
     }
+    StructRow header = new StructRow(p.header);
+    if (p.headerOp == Operation.READ) {
+      readJoinValues.put(invoiceId, mapper.joinValues(header));
+    }
     return switch (p.headerOp) {
-      case DELETE -> change.setOp(ChangeOps.DELETE).setBefore(header(p.header, List.of())).setAfter(null).setLinesIncluded(false).build();
-      case CREATE -> change.setOp(ChangeOps.CREATE).setAfter(header(p.header, lines)).setLinesIncluded(true).build();
+      case DELETE -> change.setOp(ChangeOps.DELETE).setBefore(header(invoiceId, header, List.of())).setAfter(null).setLinesIncluded(false).build();
+      case CREATE -> change.setOp(ChangeOps.CREATE).setAfter(header(invoiceId, header, lineRows)).setLinesIncluded(true).build();
       // a read's lines are loaded by the caller (needsLines), not carried by the event
-      case READ -> change.setOp(readOp(p.read)).setAfter(header(p.header, lines)).setLinesIncluded(true).build();
-      default -> change.setOp(ChangeOps.UPDATE).setAfter(header(p.header, lines)).setLinesIncluded(!lines.isEmpty()).build();
+      case READ -> change.setOp(readOp(p.read)).setAfter(header(invoiceId, header, lineRows)).setLinesIncluded(true).build();
+      default -> change.setOp(ChangeOps.UPDATE).setAfter(header(invoiceId, header, lineRows)).setLinesIncluded(!lines.isEmpty()).build();
     };
   }
 
@@ -245,79 +276,19 @@ public final class TransactionAssembler {
         && change.getAfter().getLines().isEmpty();
   }
 
-  static Invoice header(Struct h, List<InvoiceLine> lines) {
-    RedLetterLink red = null;
-    if (str(h, "blue_invoice_number") != null || str(h, "blue_invoice_id") != null) {
-      red = RedLetterLink.newBuilder()
-          .setBlueInvoiceId(str(h, "blue_invoice_id"))
-          .setBlueInvoiceCode(str(h, "blue_invoice_code"))
-          .setBlueInvoiceNumber(str(h, "blue_invoice_number"))
-          .setBlueIssueDate(date(h, "blue_issue_date"))
-          .setConfirmationNo(str(h, "red_confirmation_no"))
-          .setReason(value(h, "red_reason") == null ? null : ((Number) value(h, "red_reason")).intValue())
-          .build();
+  /**
+   * The invoice of a header row and its line rows, by the mapping. A value the mapping cannot read
+   * leaves its field empty (validation then rejects the invoice, naming the field) and is logged.
+   */
+  private Invoice header(String invoiceId, RowMapper.Row header, List<RowMapper.Row> lines) {
+    RowMapper.Mapped m = mapper.invoice(header, lines);
+    if (!m.problems().isEmpty()) {
+      log.warn("invoice {}: {} value(s) the mapping could not read: {}", invoiceId, m.problems().size(),
+          m.problems().stream().map(RowMapper.Problem::field).toList()); // fields only: values may be personal data
     }
-    return Invoice.newBuilder()
-        .setId(h.getString("id"))
-        .setInvoiceCode(str(h, "invoice_code"))
-        .setInvoiceNumber(str(h, "invoice_number"))
-        .setInvoiceType(str(h, "invoice_type"))
-        .setIssueDate(date(h, "issue_date"))
-        .setIssuedAt(timestamp(h, "issued_at"))
-        .setSeller(Party.newBuilder().setName(str(h, "seller_name")).setTaxId(str(h, "seller_tax_id"))
-            .setAddressPhone(str(h, "seller_address_phone")).setBankAccount(str(h, "seller_bank_account")).build())
-        .setBuyer(Party.newBuilder().setName(str(h, "buyer_name")).setTaxId(str(h, "buyer_tax_id"))
-            .setAddressPhone(str(h, "buyer_address_phone")).setBankAccount(str(h, "buyer_bank_account")).build())
-        .setLines(lines)
-        .setTotalAmount(decimal(h, "total_amount", 2))
-        .setTotalTax(decimal(h, "total_tax", 2))
-        .setGrandTotal(decimal(h, "grand_total", 2))
-        .setStatus(h.getString("status"))
-        .setRiskFlag(str(h, "risk_flag"))
-        .setRedLetter(red)
-        .setRemarks(str(h, "remarks"))
-        .build();
-  }
-
-  private static String str(Struct s, String field) {
-    return (String) value(s, field);
-  }
-
-  /** The field's value, or null when the table has no such column (a column the contract needs then fails validation, with reasons). */
-  private static Object value(Struct s, String field) {
-    return s.schema().field(field) == null ? null : s.get(field);
-  }
-
-  /** Debezium io.debezium.time.Date: days since the epoch. */
-  private static LocalDate date(Struct s, String field) {
-    if (s.schema().field(field) == null || s.get(field) == null) {
-      return null;
+    if (m.invoice() == null) { // no id from the row: keep the one it was grouped under, so that it is still published and judged
+      return Invoice.newBuilder().setId(invoiceId).setSeller(new Party()).setBuyer(new Party()).setLines(List.of()).setStatus("").build();
     }
-    Object v = s.get(field);
-    return v instanceof Date d ? LocalDate.ofInstant(d.toInstant(), ZoneOffset.UTC) : LocalDate.ofEpochDay(((Number) v).longValue());
-  }
-
-  /** Debezium io.debezium.time.MicroTimestamp: micros since the epoch, no zone. */
-  private static LocalDateTime timestamp(Struct s, String field) {
-    if (s.schema().field(field) == null || s.get(field) == null) {
-      return null;
-    }
-    Object v = s.get(field);
-    if (v instanceof Date d) {
-      return LocalDateTime.ofInstant(d.toInstant(), ZoneOffset.UTC);
-    }
-    long micros = ((Number) v).longValue();
-    String name = s.schema().field(field).schema().name();
-    if (Timestamp.SCHEMA_NAME.equals(name)) {
-      micros *= 1000;
-    } else if (NanoTimestamp.SCHEMA_NAME.equals(name)) {
-      micros /= 1000;
-    }
-    return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000), (int) Math.floorMod(micros, 1_000_000) * 1000, ZoneOffset.UTC);
-  }
-
-  /** An amount at the contract's scale, as {@link LineMapper#decimal} reads the lines' amounts. */
-  private static BigDecimal decimal(Struct s, String field, int scale) {
-    return LineMapper.decimal(value(s, field), scale);
+    return m.invoice();
   }
 }

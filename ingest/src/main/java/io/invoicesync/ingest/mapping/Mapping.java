@@ -32,14 +32,15 @@ import java.util.stream.Stream;
  * schema's mapping is {@link #reference()}. docs/mapping.md explains the format.
  *
  * @param origin where it was read from, for messages
- * @param join   line column -> header column
+ * @param join            line column -> header column
+ * @param emptyTextIsNull an empty or blank text column counts as NULL (platforms that never store NULL write '')
  */
 public record Mapping(String origin, TableName header, List<String> key, TableName lines, Map<String, String> join, List<String> order,
-                      Map<Target, Expr> invoice, Map<Target, Expr> line) {
+                      Map<Target, Expr> invoice, Map<Target, Expr> line, boolean emptyTextIsNull) {
 
   /** A table, schema-qualified. */
   public record TableName(String schema, String name) {
-    static TableName parse(String qualified) {
+    public static TableName parse(String qualified) {
       int dot = qualified.indexOf('.');
       return new TableName(qualified.substring(0, dot), qualified.substring(dot + 1));
     }
@@ -139,8 +140,15 @@ public record Mapping(String origin, TableName header, List<String> key, TableNa
     if (!problems.isEmpty()) {
       throw new Invalid(origin, problems);
     }
+    // a line is attributed to its invoice by the id computed from its join columns: the id may read only columns the lines join on
+    List<String> notJoined = invoice.get(Target.ID).columns().stream().filter(c -> !join.containsValue(c)).toList();
+    if (!notJoined.isEmpty()) {
+      throw new Invalid(origin, List.of("invoice.id: reads " + notJoined + ", which lines.join does not name: a line could not be attributed to "
+          + "its invoice (compute the id from the columns the lines join on)"));
+    }
     return new Mapping(origin, TableName.parse(root.get("header").get("table").asText()), key,
-        TableName.parse(root.get("lines").get("table").asText()), join, order, invoice, line);
+        TableName.parse(root.get("lines").get("table").asText()), join, order, invoice, line,
+        !root.has("emptyTextIsNull") || root.get("emptyTextIsNull").asBoolean());
   }
 
   /** The options a value form may have; an unknown one is named when a field's value matches no form. */
@@ -246,6 +254,11 @@ public record Mapping(String origin, TableName header, List<String> key, TableNa
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return out;
+  }
+
+  /** The same mapping on other tables (the reference mapping on the tables {@code ingest.source.*} names). */
+  public Mapping withTables(TableName header, TableName lines) {
+    return new Mapping(origin, header, key, lines, join, order, invoice, line, emptyTextIsNull);
   }
 
   /** Every header column the mapping reads: the key, the join's header side and the invoice's fields. */

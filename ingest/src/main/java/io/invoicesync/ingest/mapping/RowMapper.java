@@ -47,9 +47,12 @@ public final class RowMapper {
   }
 
   private final Mapping mapping;
+  /** Header column -> the line column that joins it: how a line row stands in for its header when its invoice's id is computed. */
+  private final Map<String, String> lineColumnOf = new java.util.HashMap<>();
 
   public RowMapper(Mapping mapping) {
     this.mapping = mapping;
+    mapping.join().forEach((lineCol, headerCol) -> lineColumnOf.put(headerCol, lineCol));
   }
 
   /** The invoice of one header row and its line rows (in the mapping's line order). */
@@ -58,25 +61,7 @@ public final class RowMapper {
     Map<Target, Object> h = values(mapping.invoice(), header, problems);
     List<InvoiceLine> lines = new ArrayList<>();
     for (Row r : lineRows) {
-      Map<Target, Object> l = values(mapping.line(), r, problems);
-      Integer lineNo = (Integer) l.get(Target.LINE_NO);
-      if (lineNo == null) {
-        problems.add(new Problem(Target.LINE_NO.path(), columns(Target.LINE_NO, mapping.line()), "", "a line needs its number"));
-      }
-      lines.add(InvoiceLine.newBuilder()
-          .setLineNo(lineNo == null ? 0 : lineNo)
-          .setItemName((String) l.get(Target.ITEM_NAME))
-          .setSpecification((String) l.get(Target.SPECIFICATION))
-          .setUnit((String) l.get(Target.UNIT))
-          .setQuantity((BigDecimal) l.get(Target.QUANTITY))
-          .setUnitPrice((BigDecimal) l.get(Target.UNIT_PRICE))
-          .setAmount((BigDecimal) l.get(Target.AMOUNT))
-          .setTaxRate((BigDecimal) l.get(Target.TAX_RATE))
-          .setTaxExempt(Boolean.TRUE.equals(l.get(Target.TAX_EXEMPT)))
-          .setTaxAmount((BigDecimal) l.get(Target.TAX_AMOUNT))
-          .setTaxCode((String) l.get(Target.TAX_CODE))
-          .setLineKind(l.get(Target.LINE_KIND) == null ? "NORMAL" : (String) l.get(Target.LINE_KIND))
-          .build());
+      lines.add(line(r, problems));
     }
     String id = (String) h.get(Target.ID);
     if (id == null || id.isBlank()) {
@@ -121,12 +106,67 @@ public final class RowMapper {
     return new Mapped(invoice, problems);
   }
 
+  /** One line row as an {@link InvoiceLine}; what cannot be read is added to {@code problems}. */
+  public InvoiceLine line(Row r, List<Problem> problems) {
+    Map<Target, Object> l = values(mapping.line(), r, problems);
+    Integer lineNo = (Integer) l.get(Target.LINE_NO);
+    if (lineNo == null) {
+      problems.add(new Problem(Target.LINE_NO.path(), columns(Target.LINE_NO, mapping.line()), "", "a line needs its number"));
+    }
+    return InvoiceLine.newBuilder()
+        .setLineNo(lineNo == null ? 0 : lineNo)
+        .setItemName((String) l.get(Target.ITEM_NAME))
+        .setSpecification((String) l.get(Target.SPECIFICATION))
+        .setUnit((String) l.get(Target.UNIT))
+        .setQuantity((BigDecimal) l.get(Target.QUANTITY))
+        .setUnitPrice((BigDecimal) l.get(Target.UNIT_PRICE))
+        .setAmount((BigDecimal) l.get(Target.AMOUNT))
+        .setTaxRate((BigDecimal) l.get(Target.TAX_RATE))
+        .setTaxExempt(Boolean.TRUE.equals(l.get(Target.TAX_EXEMPT)))
+        .setTaxAmount((BigDecimal) l.get(Target.TAX_AMOUNT))
+        .setTaxCode((String) l.get(Target.TAX_CODE))
+        .setLineKind(l.get(Target.LINE_KIND) == null ? "NORMAL" : (String) l.get(Target.LINE_KIND))
+        .build();
+  }
+
+  /** The id of the invoice a header row is; null when its columns give none. */
+  public String invoiceId(Row header) {
+    Object v = raw(mapping.invoice().get(Target.ID), header);
+    return v == null ? null : (String) convert(Target.Kind.STRING, v, mapping.invoice().get(Target.ID));
+  }
+
+  /**
+   * The id of the invoice a line row belongs to: the id computed from the line's join columns in the
+   * place of the header columns they join ({@link Mapping} requires the id to read only those).
+   */
+  public String invoiceIdOfLine(Row line) {
+    return invoiceId(column -> line.get(lineColumnOf.get(column)));
+  }
+
+  /** The values of the header's join columns (the lines' join, header side, in its order), by which its lines are found. */
+  public List<Object> joinValues(Row header) {
+    List<Object> out = new ArrayList<>();
+    mapping.join().values().forEach(c -> out.add(header.get(c)));
+    return out;
+  }
+
+  /** A line row's number, as the line's {@code lineNo} reads it; null when it has none. */
+  public Integer lineNo(Row line) {
+    Expr e = mapping.line().get(Target.LINE_NO);
+    Object v = raw(e, line);
+    try {
+      return v == null ? null : (Integer) convert(Target.Kind.INT, v, e);
+    } catch (RuntimeException ex) {
+      return null;
+    }
+  }
+
   private static String columns(Target t, Map<Target, Expr> fields) {
     Expr e = fields.get(t);
     return e == null ? "not mapped" : String.join(", ", e.columns());
   }
 
-  private static Map<Target, Object> values(Map<Target, Expr> fields, Row row, List<Problem> problems) {
+  private Map<Target, Object> values(Map<Target, Expr> fields, Row row, List<Problem> problems) {
     Map<Target, Object> out = new EnumMap<>(Target.class);
     fields.forEach((target, expr) -> {
       Object raw = raw(expr, row);
@@ -140,7 +180,7 @@ public final class RowMapper {
   }
 
   /** The expression's value before conversion: the column's (mapped) value, the constant, or the joined texts. */
-  static Object raw(Expr expr, Row row) {
+  Object raw(Expr expr, Row row) {
     if (expr instanceof Expr.Constant c) {
       return c.value();
     }
@@ -149,7 +189,7 @@ public final class RowMapper {
       boolean any = false;
       for (Expr part : c.parts()) {
         Object v = raw(part, row);
-        if (v != null) {
+        if (v != null && !(v instanceof String s && s.isBlank())) { // an empty part is left out
           j.add(text(v));
           any = true;
         }
@@ -158,7 +198,7 @@ public final class RowMapper {
     }
     Expr.Column c = (Expr.Column) expr;
     Object v = row.get(c.name());
-    if (v instanceof String s && s.isBlank()) {
+    if (mapping.emptyTextIsNull() && v instanceof String s && s.isBlank()) {
       v = null; // an empty text column is a value not given, as platforms that never store NULL write it
     }
     if (v != null && !c.map().isEmpty()) {

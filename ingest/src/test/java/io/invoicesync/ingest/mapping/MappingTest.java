@@ -74,6 +74,24 @@ class MappingTest {
   }
 
   @Test
+  void anIdFromColumnsTheLinesDoNotJoinOnIsRefusedForALineCouldNotBeAttributed() {
+    Mapping.Invalid e = catchThrowableOfType(Mapping.Invalid.class, () -> Mapping.parse(MINIMAL.replace(
+        "id: {concat: [fpdm, fphm], separator: \"-\"}", "id: {concat: [fpdm, fphm, kprq]}"), "x"));
+    assertThat(e.problems()).containsExactly("invoice.id: reads [kprq], which lines.join does not name: a line could not be attributed to its "
+        + "invoice (compute the id from the columns the lines join on)");
+  }
+
+  @Test
+  void emptyTextCountsAsNullUnlessTheMappingSaysOtherwiseAsTheReferenceOneDoes() throws Exception {
+    assertThat(Mapping.parse(MINIMAL, "x").emptyTextIsNull()).isTrue();
+    assertThat(Mapping.parse("emptyTextIsNull: false\n" + MINIMAL, "x").emptyTextIsNull()).isFalse();
+    assertThat(Mapping.reference().emptyTextIsNull()).as("the reference schema stores NULL; '' is a value there").isFalse();
+    RowMapper ref = new RowMapper(Mapping.reference());
+    java.util.Map<String, Object> h = new java.util.HashMap<>(java.util.Map.of("id", "r-1", "status", "ISSUED", "remarks", ""));
+    assertThat(ref.invoice(h::get, List.of()).invoice().getRemarks()).isEmpty();
+  }
+
+  @Test
   void notYamlAndNotAMappingAreSaidSo() {
     assertThat(catchThrowableOfType(Mapping.Invalid.class, () -> Mapping.parse("version: [1", "a")).problems().get(0)).startsWith("not YAML");
     assertThat(catchThrowableOfType(Mapping.Invalid.class, () -> Mapping.parse("- 1", "b")).problems().get(0)).startsWith("not a mapping");

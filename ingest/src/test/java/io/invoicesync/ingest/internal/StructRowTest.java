@@ -1,14 +1,13 @@
 package io.invoicesync.ingest.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.debezium.data.VariableScaleDecimal;
+import io.invoicesync.ingest.mapping.Mapping;
+import io.invoicesync.ingest.mapping.RowMapper;
 import io.invoicesync.schemas.InvoiceLine;
-import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.connect.data.Decimal;
@@ -17,8 +16,21 @@ import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.Test;
 
-/** One line table row, streamed by Debezium or read by JDBC after a snapshot, becomes the same {@link InvoiceLine}. */
-class LineMapperTest {
+/**
+ * One line table row, streamed by Debezium ({@link StructRow}) or read by JDBC after a snapshot,
+ * becomes the same {@link InvoiceLine} through the reference mapping.
+ */
+class StructRowTest {
+
+  private static final RowMapper MAPPER = new RowMapper(Mapping.reference());
+
+  private static InvoiceLine fromEvent(Struct row) {
+    return MAPPER.line(new StructRow(row), new ArrayList<>());
+  }
+
+  private static InvoiceLine fromJdbc(Map<String, Object> columns) {
+    return MAPPER.line(columns::get, new ArrayList<>());
+  }
 
   private static final Schema LINE = SchemaBuilder.struct().name("issuing.invoice_line.Value")
       .field("invoice_id", Schema.STRING_SCHEMA)
@@ -43,7 +55,7 @@ class LineMapperTest {
     columns().forEach(row::put);
 
     // When
-    InvoiceLine line = LineMapper.fromEvent(row);
+    InvoiceLine line = fromEvent(row);
 
     // Then
     assertThat(line.getLineNo()).isEqualTo(2);
@@ -61,25 +73,24 @@ class LineMapperTest {
   }
 
   @Test
-  void shouldMapARowReadByJdbcToTheSameLineAsTheRowStreamed() throws SQLException {
+  void shouldMapARowReadByJdbcToTheSameLineAsTheRowStreamed() {
     // Given the same row, streamed and read by JDBC
     Struct streamed = new Struct(LINE);
     columns().forEach(streamed::put);
-    ResultSet read = resultSet(columns());
 
     // When / Then
-    assertThat(LineMapper.fromResult(read)).isEqualTo(LineMapper.fromEvent(streamed));
+    assertThat(fromJdbc(columns())).isEqualTo(fromEvent(streamed));
   }
 
   @Test
-  void shouldTakeALineWithoutAKindAsNormal() throws SQLException {
+  void shouldTakeALineWithoutAKindAsNormal() {
     Map<String, Object> columns = columns();
     columns.put("line_kind", null);
     Struct streamed = new Struct(LINE);
     columns.forEach(streamed::put);
 
-    assertThat(LineMapper.fromEvent(streamed).getLineKind()).isEqualTo("NORMAL");
-    assertThat(LineMapper.fromResult(resultSet(columns)).getLineKind()).isEqualTo("NORMAL");
+    assertThat(fromEvent(streamed).getLineKind()).isEqualTo("NORMAL");
+    assertThat(fromJdbc(columns).getLineKind()).isEqualTo("NORMAL");
   }
 
   @Test
@@ -90,7 +101,7 @@ class LineMapperTest {
     Struct row = new Struct(narrow).put("line_no", 1).put("item_name", "item").put("amount", new BigDecimal("5.00"));
 
     // When
-    InvoiceLine line = LineMapper.fromEvent(row);
+    InvoiceLine line = fromEvent(row);
 
     // Then
     assertThat(line.getAmount()).isEqualTo(new BigDecimal("5.00"));
@@ -101,20 +112,26 @@ class LineMapperTest {
   }
 
   @Test
-  void shouldFailOnAColumnAJdbcRowLacks() {
-    Map<String, Object> columns = columns();
-    columns.remove("tax_code");
+  void shouldReadDebeziumsVariableScaleDecimalAtTheContractsScale() {
+    Schema s = SchemaBuilder.struct().field("line_no", Schema.INT32_SCHEMA).field("tax_rate", VariableScaleDecimal.optionalSchema()).build();
+    Struct row = new Struct(s).put("line_no", 1).put("tax_rate", VariableScaleDecimal.fromLogical(VariableScaleDecimal.optionalSchema(),
+        new BigDecimal("0.125")));
 
-    assertThatThrownBy(() -> LineMapper.fromResult(resultSet(columns))).isInstanceOf(SQLException.class).hasMessageContaining("tax_code");
+    assertThat(new StructRow(row).get("tax_rate")).isEqualTo(new BigDecimal("0.125"));
+    assertThat(fromEvent(row).getTaxRate()).isEqualTo(new BigDecimal("0.1250"));
   }
 
   @Test
-  void shouldReadDebeziumsVariableScaleDecimalAtTheContractsScale() {
-    Struct value = VariableScaleDecimal.fromLogical(VariableScaleDecimal.schema(), new BigDecimal("0.125"));
+  void shouldReadDebeziumsDaysAndMicrosecondsAsTheDatesAndTimesJdbcGives() {
+    Schema s = SchemaBuilder.struct().field("issue_date", io.debezium.time.Date.builder().build())
+        .field("issued_at", io.debezium.time.MicroTimestamp.builder().build()).field("absent", Schema.OPTIONAL_STRING_SCHEMA).build();
+    Struct row = new Struct(s).put("issue_date", 20_427).put("issued_at", 1_764_928_800_123_456L);
 
-    assertThat(LineMapper.decimal(value, 2)).isEqualTo(new BigDecimal("0.13"));
-    assertThat(LineMapper.decimal(7L, 2)).isEqualTo(new BigDecimal("7.00"));
-    assertThat(LineMapper.decimal(null, 2)).isNull();
+    StructRow r = new StructRow(row);
+    assertThat(r.get("issue_date")).isEqualTo(java.time.LocalDate.of(2025, 12, 5));
+    assertThat(r.get("issued_at")).isEqualTo(java.time.LocalDateTime.of(2025, 12, 5, 10, 0, 0, 123_456_000));
+    assertThat(r.get("absent")).isNull();
+    assertThat(r.get("no_such_column")).isNull();
   }
 
   private static Map<String, Object> columns() {
@@ -133,18 +150,5 @@ class LineMapperTest {
     c.put("tax_code", "3040201000000000000");
     c.put("line_kind", "DISCOUNTED");
     return c;
-  }
-
-  /** The current row of a result, as pgjdbc answers getObject(column): an unknown column is an SQLException. */
-  private static ResultSet resultSet(Map<String, Object> columns) {
-    return (ResultSet) Proxy.newProxyInstance(ResultSet.class.getClassLoader(), new Class<?>[] {ResultSet.class}, (proxy, method, args) -> {
-      if (method.getName().equals("getObject") && args.length == 1 && args[0] instanceof String column) {
-        if (!columns.containsKey(column)) {
-          throw new SQLException("The column name " + column + " was not found in this ResultSet.");
-        }
-        return columns.get(column);
-      }
-      throw new UnsupportedOperationException(method.getName());
-    });
   }
 }
