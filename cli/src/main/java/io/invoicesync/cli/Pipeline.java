@@ -134,6 +134,12 @@ public final class Pipeline implements AutoCloseable {
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
     var reconcileConfig = new ReconcileConfig(componentConfig("reconcile"));
+    if (projectorConfig != null && reconcileConfig.intervalMs() > 0) {
+      RunConfig.of(config).requireReferenceTables("scheduled reconciliation (reconcile.interval.ms)");
+    }
+    if (apiConfig != null && config.get("api.source.jdbc.url") != null) {
+      RunConfig.of(config).requireReferenceTables("trace's source probe (api.source.jdbc.url)");
+    }
 
     String bootstrap = config.get("bootstrap.servers");
     // the stages are independent (they meet only through the topics): they start side by side, the

@@ -106,7 +106,7 @@ final class TraceCommand implements Callable<Integer> {
 
   private Map<String, Object> fromStore() throws Exception {
     RunConfig rc = RunConfig.load(config);
-    DataSource source = rc.source();
+    DataSource source = rc.mapsOtherTables() ? null : rc.source(); // the source probe reads the reference tables: not beside a mapping yet
     TraceService tracer = new TraceService(rc.store(), source == null ? null : new SourceProbe(source, rc.sourceSchema(), rc.slotName()));
     String target = id;
     if (target == null) {

@@ -93,9 +93,10 @@ public final class IngestConfig extends AbstractConfig {
       .define(HEARTBEAT_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(0), Importance.MEDIUM,
           "Debezium heartbeat interval; 0 disables heartbeats (not recommended: a quiet database then keeps WAL pinned).")
       .define(MAPPING_FILE, Type.STRING, "", Importance.HIGH,
-          "A mapping from the issuing database's own tables to invoices (YAML; docs/mapping.md), checked by 'invoice-sync mapping check'. "
-              + "Empty = the reference schema (source.schema, source.invoice.table, source.line.table). Capture through a mapping of other "
-              + "tables is not built yet: ingest refuses to start with one set, so that it never captures the reference tables instead.")
+          "A mapping from the issuing database's own tables to invoices (YAML; docs/mapping.md; check it first with 'invoice-sync mapping "
+              + "check'): ingest captures the tables it names and maps their rows by it. Empty = the reference schema (source.schema, "
+              + "source.invoice.table, source.line.table). The heartbeat and signal tables stay in source.schema. Reconcile, resync and "
+              + "trace's source probe do not follow a mapping yet: the pipeline refuses them beside one.")
       .define(SNAPSHOT_MODE, Type.STRING, "when_needed", ValidString.in("initial", "no_data", "when_needed"), Importance.MEDIUM,
           "Debezium snapshot.mode. 'when_needed' snapshots existing invoice headers (their lines are read in the same pass) on the "
               + "first start, and again whenever the stored position can no longer be read: the replication slot was dropped, or the "
@@ -139,11 +140,7 @@ public final class IngestConfig extends AbstractConfig {
 
   public IngestConfig(Map<?, ?> originals) {
     super(DEF, originals, false);
-    if (!getString(MAPPING_FILE).isBlank()) {
-      // a mapping of other tables must never be ignored in favour of the reference tables
-      throw new ConfigException(MAPPING_FILE, getString(MAPPING_FILE), "capture through a mapping is not built yet (only "
-          + "'invoice-sync mapping check' reads one); leave it empty to capture the reference schema");
-    }
+    this.mapping = loadMapping();
     for (Map.Entry<String, Object> e : originalsWithPrefix(DEBEZIUM_PREFIX).entrySet()) {
       String value = String.valueOf(e.getValue()).trim();
       String required = GUARDED.get(e.getKey());
@@ -199,16 +196,35 @@ public final class IngestConfig extends AbstractConfig {
    * until capture follows a mapping of other tables).
    */
   public Mapping mapping() {
-    return Mapping.reference().withTables(new Mapping.TableName(getString(SOURCE_SCHEMA), getString(INVOICE_TABLE)),
-        new Mapping.TableName(getString(SOURCE_SCHEMA), getString(LINE_TABLE)));
+    return mapping;
   }
 
+  private final Mapping mapping;
+
+  /** The mapping file, read and validated once (a ConfigException names every problem); else the reference mapping on ingest.source.*. */
+  private Mapping loadMapping() {
+    String file = getString(MAPPING_FILE);
+    if (file.isBlank()) {
+      return Mapping.reference().withTables(new Mapping.TableName(getString(SOURCE_SCHEMA), getString(INVOICE_TABLE)),
+          new Mapping.TableName(getString(SOURCE_SCHEMA), getString(LINE_TABLE)));
+    }
+    try {
+      return Mapping.load(java.nio.file.Path.of(file));
+    } catch (java.io.IOException e) {
+      throw new ConfigException(MAPPING_FILE, file, "cannot be read: " + e.getMessage());
+    } catch (Mapping.Invalid e) {
+      throw new ConfigException(MAPPING_FILE, file, "is not a valid mapping: " + String.join("; ", e.problems()));
+    }
+  }
+
+  /** The header table ingest captures: the mapping's ({@code source.schema}.{@code source.invoice.table} without a mapping file). */
   public String qualifiedInvoiceTable() {
-    return getString(SOURCE_SCHEMA) + "." + getString(INVOICE_TABLE);
+    return mapping.header().toString();
   }
 
+  /** The line table ingest captures: the mapping's ({@code source.schema}.{@code source.line.table} without a mapping file). */
   public String qualifiedLineTable() {
-    return getString(SOURCE_SCHEMA) + "." + getString(LINE_TABLE);
+    return mapping.lines().toString();
   }
 
   public String qualifiedHeartbeatTable() {

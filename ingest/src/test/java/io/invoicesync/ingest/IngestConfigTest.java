@@ -48,13 +48,24 @@ class IngestConfigTest {
   }
 
   @Test
-  void aMappingFileIsRefusedUntilCaptureFollowsOneSoThatTheReferenceTablesAreNeverCapturedInstead() {
+  void aMappingFileNamesTheTablesIngestCapturesAndABrokenOneIsRefusedWithEveryProblem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    assertThat(new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092")).qualifiedInvoiceTable())
+        .as("no mapping file: the reference tables ingest.source.* name").isEqualTo("issuing.invoice");
+    java.nio.file.Path ok = dir.resolve("fp.yaml");
+    java.nio.file.Files.writeString(ok, String.join("\n", "version: 1", "header: {table: skj.fp_kj, key: [fphm]}",
+        "lines: {table: skj.fp_mx, join: {fphm: fphm}}", "invoice: {id: fphm, status: {constant: ISSUED}}", "line: {lineNo: xh}"));
+    IngestConfig c = new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092", IngestConfig.MAPPING_FILE, ok.toString()));
+    assertThat(c.qualifiedInvoiceTable()).isEqualTo("skj.fp_kj");
+    assertThat(c.qualifiedLineTable()).isEqualTo("skj.fp_mx");
+    assertThat(c.mapping().key()).containsExactly("fphm");
+
+    java.nio.file.Path broken = dir.resolve("broken.yaml");
+    java.nio.file.Files.writeString(broken, java.nio.file.Files.readString(ok).replace("status: {constant: ISSUED}", "statuss: x"));
     org.apache.kafka.common.config.ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(
         org.apache.kafka.common.config.ConfigException.class,
-        () -> new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092", IngestConfig.MAPPING_FILE, "fp.yaml")));
-    assertThat(e.getMessage()).contains("mapping.file", "fp.yaml", "mapping check");
-    assertThat(new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092", IngestConfig.MAPPING_FILE, "")).getString(
-        IngestConfig.MAPPING_FILE)).isEmpty();
+        () -> new IngestConfig(Map.of(IngestConfig.BOOTSTRAP_SERVERS, "broker:9092", IngestConfig.MAPPING_FILE, broken.toString())));
+    assertThat(e.getMessage()).contains("mapping.file", "is not a valid mapping", "statuss");
   }
 
   @Test

@@ -91,6 +91,25 @@ public final class RunConfig {
     return dataSource(url, values.getOrDefault(prefix + "user", "postgres"), values.getOrDefault(prefix + "password", ""));
   }
 
+  /**
+   * Reconcile, resync and trace's source probe read the reference tables (ingest.source.*): with a
+   * mapping of other tables they would compare against tables ingest does not capture, so they are
+   * refused, naming the key, until they follow the mapping.
+   */
+  public void requireReferenceTables(String what) {
+    String mapping = get("ingest." + IngestConfig.MAPPING_FILE);
+    if (mapsOtherTables()) {
+      throw new ConfigException("ingest." + IngestConfig.MAPPING_FILE, mapping, what + " does not follow a mapping yet (it reads the reference "
+          + "tables ingest.source.* names); docs/mapping.md");
+    }
+  }
+
+  /** Whether ingest captures through a mapping file ({@code ingest.mapping.file}) rather than the reference tables. */
+  public boolean mapsOtherTables() {
+    String mapping = get("ingest." + IngestConfig.MAPPING_FILE);
+    return mapping != null && !mapping.isBlank();
+  }
+
   /** The issuing database, read-only: {@code api.source.jdbc.*}, else built from {@code ingest.database.*}; null when neither is set. */
   public DataSource source() {
     if (get("api.source.jdbc.url") != null) {
@@ -203,6 +222,7 @@ public final class RunConfig {
    * its {@code reconcile.grace.seconds} and {@code reconcile.hash} unless {@code grace} or {@code hash} are given.
    */
   public Reconciler reconciler(DataSource source, String schema, DataSource store, Duration grace, String hash) {
+    requireReferenceTables("reconcile");
     if (source == null) {
       throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
     }
@@ -217,6 +237,7 @@ public final class RunConfig {
    * Kafka topic with read-only snapshots), its notifications topic, the issuing database and the store.
    */
   public Resyncer resyncer() {
+    requireReferenceTables("resync");
     boolean kafkaSignals = "kafka".equals(ingest(IngestConfig.SIGNAL_CHANNEL));
     if (!kafkaSignals && signalTable() == null) {
       throw new IllegalArgumentException("ingest.source.signal.table is empty and ingest.signal.channel is not kafka: ingest takes no "

@@ -131,8 +131,9 @@ public final class IssuingDatabaseCheck {
         rs.next();
         if (!rs.getBoolean(1)) {
           throw new IngestStartupException("table " + qualified + " does not exist in " + where
-              + "; check " + IngestConfig.SOURCE_SCHEMA + " / " + IngestConfig.INVOICE_TABLE + " / " + IngestConfig.LINE_TABLE
-              + " (the expected schema is ingest/src/main/resources/db/issuing)");
+              + "; check " + IngestConfig.MAPPING_FILE + " (the tables it names; 'invoice-sync mapping check' checks them), or without one "
+              + IngestConfig.SOURCE_SCHEMA + " / " + IngestConfig.INVOICE_TABLE + " / " + IngestConfig.LINE_TABLE
+              + " (the reference schema is ingest/src/main/resources/db/issuing)");
         }
       }
     }
