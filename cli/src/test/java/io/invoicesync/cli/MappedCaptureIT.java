@@ -49,7 +49,9 @@ class MappedCaptureIT {
       s.execute("ALTER TABLE skj.fp_kj REPLICA IDENTITY FULL"); // no primary key: updates carry the whole row
       s.execute("ALTER TABLE skj.fp_mx REPLICA IDENTITY FULL");
     }
-    issue("26442000000000000201", "1130.00"); // there before ingest starts: the snapshot reads it
+    for (int n = 201; n <= 203; n++) {
+      issue("26442000000000000" + n, "1130.00"); // there before ingest starts: the snapshot reads them, in one batch
+    }
     Path mapping = dir.resolve("pinyin.yaml");
     try (InputStream in = MappedCaptureIT.class.getResourceAsStream("/mapping/pinyin.yaml")) {
       Files.write(mapping, in.readAllBytes());
@@ -87,30 +89,30 @@ class MappedCaptureIT {
 
   @Test
   void capturesTheCustomersOwnTablesThroughTheMapping() throws Exception {
-    // the snapshot: its line found by the composite join (fpdm, fphm)
-    await().atMost(Duration.ofMinutes(2)).until(() -> store("SELECT status FROM invoice WHERE id = '26442000000000000201'") != null);
-    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id = '26442000000000000201'")).isEqualTo("1");
+    // the snapshot: every invoice's line found by the composite join (fpdm, fphm)
+    await().atMost(Duration.ofMinutes(2)).until(() -> "3".equals(store("SELECT count(*) FROM invoice WHERE id LIKE '2644200000000000020_'")));
+    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id LIKE '2644200000000000020_'")).isEqualTo("3");
     assertThat(store("SELECT total_tax || '/' || total_amount || '/' || issue_date FROM invoice WHERE id = '26442000000000000201'"))
         .as("fen, text with separators, a text date").isEqualTo("130.00/1000.00/" + LocalDate.parse(day, DateTimeFormatter.BASIC_ISO_DATE));
     assertThat(store("SELECT tax_rate FROM invoice_line WHERE invoice_id = '26442000000000000201'")).isEqualTo("0.1300");
 
     // streamed: a valid one visible, one a fen off rejected with the rule's code
-    issue("26442000000000000202", "1130.00");
-    issue("26442000000000000203", "1130.01");
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT invoice_type FROM invoice WHERE id = '26442000000000000202'") != null);
-    assertThat(store("SELECT invoice_type || '/' || status FROM invoice WHERE id = '26442000000000000202'")).isEqualTo("DIGITAL_GENERAL/ISSUED");
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000203'") != null);
-    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000203'")).contains("GRAND_TOTAL_MISMATCH");
+    issue("26442000000000000212", "1130.00");
+    issue("26442000000000000213", "1130.01");
+    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT invoice_type FROM invoice WHERE id = '26442000000000000212'") != null);
+    assertThat(store("SELECT invoice_type || '/' || status FROM invoice WHERE id = '26442000000000000212'")).isEqualTo("DIGITAL_GENERAL/ISSUED");
+    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'") != null);
+    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'")).contains("GRAND_TOTAL_MISMATCH");
 
     // voided there (zfbz 0 -> 1), a header-only update: captured through the mapping and judged on its merits, an electronic
     // invoice is never voided (only red-flushed), so the change is rejected and the visible version stays, with its line
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
-      s.execute("UPDATE skj.fp_kj SET zfbz = '1' WHERE fphm = '26442000000000000202'");
+      s.execute("UPDATE skj.fp_kj SET zfbz = '1' WHERE fphm = '26442000000000000212'");
     }
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000202'") != null);
-    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000202'")).contains("ELECTRONIC_VOID_NOT_ALLOWED");
-    assertThat(store("SELECT version || '/' || status FROM invoice WHERE id = '26442000000000000202'")).isEqualTo("1/ISSUED");
-    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id = '26442000000000000202'")).isEqualTo("1");
+    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'") != null);
+    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'")).contains("ELECTRONIC_VOID_NOT_ALLOWED");
+    assertThat(store("SELECT version || '/' || status FROM invoice WHERE id = '26442000000000000212'")).isEqualTo("1/ISSUED");
+    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id = '26442000000000000212'")).isEqualTo("1");
   }
 
   @Test

@@ -189,6 +189,7 @@ public final class IngestService implements AutoCloseable {
     if (!changes.isEmpty()) {
       cluster.follow(changes);
       lineLoader.addLines(changes, assembler::joinValuesOf);
+      assembler.forgetReads();
       publisher.publish(changes);
       changesCaptured.increment(changes.size());
       lastCommitTs.set(changes.get(changes.size() - 1).getSource().getCommitTs().toEpochMilli());

@@ -202,7 +202,7 @@ public final class RunConfig {
   }
 
   /** An {@code ingest.*} key as ingest reads it: its value when set, else ingest's own default. */
-  private String ingest(String key) {
+  public String ingest(String key) {
     String v = get("ingest." + key);
     return v != null ? v : ingestDefault(key);
   }

@@ -71,7 +71,7 @@ public final class MappingCommand {
       String file = mappingFile != null ? mappingFile.toString() : run.get("ingest." + IngestConfig.MAPPING_FILE);
       Mapping mapping;
       try {
-        mapping = file == null || file.isBlank() ? Mapping.reference() : Mapping.load(Path.of(file));
+        mapping = file == null || file.isBlank() ? referenceOn(run) : Mapping.load(Path.of(file));
       } catch (IOException e) {
         return fail(err, "cannot read the mapping " + file + ": " + e.getMessage());
       } catch (Mapping.Invalid e) {
@@ -128,6 +128,13 @@ public final class MappingCommand {
       }
       out.flush();
       return report.ok() ? 0 : 1;
+    }
+
+    /** The reference mapping on the tables ingest captures without a mapping file (ingest.source.*, with ingest's defaults). */
+    private static Mapping referenceOn(RunConfig run) {
+      String schema = run.ingest(IngestConfig.SOURCE_SCHEMA);
+      return Mapping.reference().withTables(new Mapping.TableName(schema, run.ingest(IngestConfig.INVOICE_TABLE)),
+          new Mapping.TableName(schema, run.ingest(IngestConfig.LINE_TABLE)));
     }
 
     private static void print(PrintWriter out, Object value) {

@@ -61,7 +61,7 @@ public final class TransactionAssembler {
   private final RowMapper mapper;
   private final Clock clock;
   private final long epoch;
-  /** The header join values of the snapshot reads completed last, by invoice id: how their lines are found ({@link #joinValuesOf}). */
+  /** The header join values of the snapshot reads completed since {@link #forgetReads}, by invoice id: how their lines are found. */
   private final Map<String, List<Object>> readJoinValues = new LinkedHashMap<>();
 
   private String openTx;
@@ -104,11 +104,16 @@ public final class TransactionAssembler {
   }
 
   /**
-   * The header's join values of a snapshot read among the changes completed last (for the caller
-   * that loads their lines); null for another invoice.
+   * The header's join values of a snapshot read completed since {@link #forgetReads} (for the caller
+   * that loads their lines after a batch); null for another invoice.
    */
   public List<Object> joinValuesOf(String invoiceId) {
     return readJoinValues.get(invoiceId);
+  }
+
+  /** Once a batch's snapshot reads have their lines: their join values are not needed any more. */
+  public void forgetReads() {
+    readJoinValues.clear();
   }
 
   /** True while a transaction's events are buffered; its offsets must not be committed yet. */
@@ -217,7 +222,6 @@ public final class TransactionAssembler {
   }
 
   private List<InvoiceChange> complete(Map<String, Pending> pending) {
-    readJoinValues.clear();
     List<InvoiceChange> out = new ArrayList<>(pending.size());
     Instant now = clock.instant();
     for (Map.Entry<String, Pending> e : pending.entrySet()) {

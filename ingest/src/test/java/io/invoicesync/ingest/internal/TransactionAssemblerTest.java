@@ -147,6 +147,19 @@ class TransactionAssemblerTest {
   }
 
   @Test
+  void everySnapshotReadOfABatchKeepsTheJoinValuesItsLinesAreLoadedByUntilTheyAreLoaded() {
+    // a batch of snapshot reads: each completes at once, and the caller loads all their lines after the batch
+    assembler.accept(read("inv-1", "true"));
+    assembler.accept(read("inv-2", "true"));
+    assembler.accept(read("inv-3", "last"));
+    assertThat(assembler.joinValuesOf("inv-1")).as("not only the last read's").containsExactly("inv-1");
+    assertThat(assembler.joinValuesOf("inv-2")).containsExactly("inv-2");
+    assertThat(assembler.joinValuesOf("inv-3")).containsExactly("inv-3");
+    assembler.forgetReads();
+    assertThat(assembler.joinValuesOf("inv-1")).isNull();
+  }
+
+  @Test
   void incrementalSnapshotReadsAreResyncs() {
     InvoiceChange c = assembler.accept(read("inv-1", "incremental")).get(0);
     assertThat(c.getOp()).isEqualTo(TransactionAssembler.RESYNC);
