@@ -16,7 +16,6 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
@@ -65,9 +64,7 @@ final class ValidateCommand implements Callable<Integer> {
     ZoneId zone = ZoneId.of("Asia/Shanghai");
     if (config != null) {
       try {
-        Map<String, Object> streams = RunConfig.load(config).component("streams.");
-        streams.putIfAbsent(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092"); // validate reads no topic
-        SyncStreamsConfig sc = new SyncStreamsConfig(streams);
+        SyncStreamsConfig sc = RunConfig.load(config).offlineStreams();
         rules = sc.validationRules();
         zone = sc.zone();
       } catch (IOException e) {

@@ -7,14 +7,15 @@ import io.invoicesync.outcomes.reconcile.ReconcileScheduler;
 import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.outcomes.reconcile.Resyncer;
 import io.invoicesync.schemas.KafkaClients;
+import io.invoicesync.streams.SyncStreamsConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
-import org.apache.kafka.common.config.ConfigException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.apache.kafka.common.config.ConfigException;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -102,6 +103,16 @@ public final class RunConfig {
       throw new ConfigException("ingest." + IngestConfig.MAPPING_FILE, mapping, what + " does not follow a mapping yet (it reads the reference "
           + "tables ingest.source.* names); docs/mapping.md");
     }
+  }
+
+  /**
+   * sync-streams' configuration as an offline command needs it for its rules ({@code streams.validation.*},
+   * {@code streams.zone}): no topic is read, so no bootstrap server is required.
+   */
+  public SyncStreamsConfig offlineStreams() {
+    Map<String, Object> streams = component("streams.");
+    streams.putIfAbsent(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092");
+    return new SyncStreamsConfig(streams);
   }
 
   /** Whether ingest captures through a mapping file ({@code ingest.mapping.file}) rather than the reference tables. */

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * A mapping checked against the issuing database it is for, read-only, before anything is captured:
@@ -63,6 +64,7 @@ public final class MappingCheck {
     if (!"logical".equals(wal)) {
       problems.add("wal_level is " + wal + ", logical decoding needs 'logical' (ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL)");
     }
+    int beforeTables = problems.size();
     Map<String, String> headerTypes = columns(c, mapping.header());
     Map<String, String> lineTypes = columns(c, mapping.lines());
     if (headerTypes.isEmpty()) {
@@ -85,8 +87,8 @@ public final class MappingCheck {
       mapping.order().forEach(o -> column("lines.order", o, mapping.lines(), lineTypes, problems));
       mapping.line().forEach((t, e) -> fieldColumns(t, e, mapping.lines(), lineTypes, problems));
     }
-    if (!problems.isEmpty() && (headerTypes.isEmpty() || lineTypes.isEmpty() || problems.stream().anyMatch(p -> p.contains("does not have")))) {
-      return new Report(mapping.origin(), problems, notes, List.of()); // nothing to sample with columns missing
+    if (problems.size() > beforeTables) {
+      return new Report(mapping.origin(), problems, notes, List.of()); // a table, a column or a kind is wrong: nothing to check further
     }
     keyUnique(c, problems, notes);
     replicaIdentity(c, mapping.header(), problems, notes);
@@ -139,34 +141,17 @@ public final class MappingCheck {
 
   /** " (did you mean 'x'?)" for the closest name within two edits, else "". */
   static String nearest(String name, Iterable<String> candidates) {
+    LevenshteinDistance within2 = new LevenshteinDistance(2);
     String best = null;
     int bestDistance = 3;
     for (String c : candidates) {
-      int d = distance(name.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
-      if (d < bestDistance) {
+      int d = within2.apply(name.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
+      if (d >= 0 && d < bestDistance) {
         best = c;
         bestDistance = d;
       }
     }
     return best == null ? "" : " (did you mean '" + best + "'?)";
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   /** The key is the primary key or a unique index's columns, or no two rows share it now. */
@@ -175,7 +160,7 @@ public final class MappingCheck {
     try (PreparedStatement ps = c.prepareStatement("SELECT i.indisprimary, array_agg(a.attname::text) FROM pg_index i "
         + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
         + "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL GROUP BY i.indexrelid, i.indisprimary")) {
-      ps.setString(1, quoted(mapping.header()));
+      ps.setString(1, mapping.header().quoted());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           if (Set.of((String[]) rs.getArray(2).getArray()).equals(key)) {
@@ -185,8 +170,8 @@ public final class MappingCheck {
         }
       }
     }
-    String cols = mapping.key().stream().map(MappingCheck::quote).collect(Collectors.joining(", "));
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT " + cols + ", count(*) FROM " + quoted(mapping.header())
+    String cols = mapping.key().stream().map(Mapping::quote).collect(Collectors.joining(", "));
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT " + cols + ", count(*) FROM " + mapping.header().quoted()
         + " GROUP BY " + cols + " HAVING count(*) > 1 LIMIT 1")) {
       if (rs.next()) {
         List<String> values = new ArrayList<>();
@@ -210,7 +195,7 @@ public final class MappingCheck {
   private static void replicaIdentity(Connection c, Mapping.TableName t, List<String> problems, List<String> notes) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT c.relreplident, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid "
         + "AND i.indisprimary) FROM pg_class c WHERE c.oid = to_regclass(?)")) {
-      ps.setString(1, quoted(t));
+      ps.setString(1, t.quoted());
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return;
@@ -220,7 +205,7 @@ public final class MappingCheck {
         if ("n".equals(identity) || ("d".equals(identity) && !pk)) {
           problems.add(t + " has REPLICA IDENTITY " + ("n".equals(identity) ? "NOTHING" : "DEFAULT and no primary key")
               + ": its updates and deletes carry no key (and PostgreSQL refuses them once the table is published); "
-              + "ALTER TABLE " + quoted(t) + " REPLICA IDENTITY FULL");
+              + "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL");
         } else {
           notes.add(t + " has REPLICA IDENTITY " + switch (identity) {
             case "f" -> "FULL";
@@ -244,7 +229,7 @@ public final class MappingCheck {
         ps.setString(3, t.name());
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
-            problems.add("publication " + name + " does not publish " + t + " (ALTER PUBLICATION " + name + " ADD TABLE " + quoted(t) + ")");
+            problems.add("publication " + name + " does not publish " + t + " (ALTER PUBLICATION " + name + " ADD TABLE " + t.quoted() + ")");
           }
         }
       }
@@ -256,17 +241,17 @@ public final class MappingCheck {
     RowMapper mapper = new RowMapper(mapping);
     List<String> headerCols = mapping.headerColumns();
     List<String> lineCols = mapping.lineColumns();
-    String keyOrder = mapping.key().stream().map(MappingCheck::quote).collect(Collectors.joining(", "));
+    String keyOrder = mapping.key().stream().map(Mapping::quote).collect(Collectors.joining(", "));
     List<Map<String, Object>> headers = new ArrayList<>();
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT " + list(headerCols) + " FROM " + quoted(mapping.header())
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT " + list(headerCols) + " FROM " + mapping.header().quoted()
         + " ORDER BY " + keyOrder + " LIMIT " + n)) {
       while (rs.next()) {
         headers.add(row(rs, headerCols));
       }
     }
     List<String> joinLine = new ArrayList<>(mapping.join().keySet());
-    String lineSql = "SELECT " + list(lineCols) + " FROM " + quoted(mapping.lines()) + " WHERE "
-        + joinLine.stream().map(l -> quote(l) + " = ?").collect(Collectors.joining(" AND "))
+    String lineSql = "SELECT " + list(lineCols) + " FROM " + mapping.lines().quoted() + " WHERE "
+        + joinLine.stream().map(l -> Mapping.quote(l) + " = ?").collect(Collectors.joining(" AND "))
         + (mapping.order().isEmpty() ? "" : " ORDER BY " + list(mapping.order()));
     List<Sample> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(lineSql)) {
@@ -312,15 +297,6 @@ public final class MappingCheck {
   }
 
   private static String list(List<String> cols) {
-    return cols.stream().map(MappingCheck::quote).collect(Collectors.joining(", "));
-  }
-
-  /** A column as written in the mapping (the schema admits plain identifiers only), quoted so that its case is kept. */
-  private static String quote(String identifier) {
-    return "\"" + identifier + "\"";
-  }
-
-  private static String quoted(Mapping.TableName t) {
-    return quote(t.schema()) + "." + quote(t.name());
+    return cols.stream().map(Mapping::quote).collect(Collectors.joining(", "));
   }
 }

@@ -41,6 +41,8 @@ public final class MappingCommand {
           "  invoice-sync mapping check --config run.properties --mapping my-tables.yaml --sample 20 --output json"})
   static final class Check implements Callable<Integer> {
 
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
     @Option(names = "--config", required = true, paramLabel = "FILE",
         description = "The run configuration: ingest.database.* (the issuing database), ingest.publication.name, ingest.mapping.file, "
             + "and streams.validation.* for the rules.")
@@ -87,19 +89,17 @@ public final class MappingCommand {
       InvoiceValidator validator;
       LocalDate today;
       try {
-        Map<String, Object> streams = run.component("streams.");
-        streams.putIfAbsent(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092"); // the check reads no topic
-        SyncStreamsConfig sc = new SyncStreamsConfig(streams);
+        SyncStreamsConfig sc = run.offlineStreams();
         validator = new InvoiceValidator(sc.validationRules());
         today = LocalDate.now(sc.zone());
       } catch (ConfigException e) {
         return fail(err, "--config " + config + ": " + e.getMessage());
       }
       DataSource issuing = run.issuing();
-      String publication = run.get("ingest." + IngestConfig.PUBLICATION_NAME);
+      String publication = run.ingest(IngestConfig.PUBLICATION_NAME); // ingest's default when not set
       MappingCheck.Report report;
       try (Connection c = issuing.getConnection()) {
-        report = new MappingCheck(mapping, validator, today).run(c, publication == null ? "invoice_sync" : publication, Math.max(0, sample));
+        report = new MappingCheck(mapping, validator, today).run(c, publication, Math.max(0, sample));
       } catch (SQLException e) {
         return fail(err, "cannot check against the issuing database (ingest.database.*): " + e.getMessage());
       }
@@ -139,7 +139,7 @@ public final class MappingCommand {
 
     private static void print(PrintWriter out, Object value) {
       try {
-        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));
+        out.println(JSON.writeValueAsString(value));
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }

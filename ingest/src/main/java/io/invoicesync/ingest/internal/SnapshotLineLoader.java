@@ -41,11 +41,11 @@ public final class SnapshotLineLoader {
     this.lineColumns = mapping.lineColumns();
     List<String> joinLine = new ArrayList<>(mapping.join().keySet());
     // the join columns compared as text: one statement for any key type, one array per join column
-    this.sql = "SELECT " + lineColumns.stream().map(SnapshotLineLoader::quote).collect(Collectors.joining(", ")) + " FROM "
-        + quote(mapping.lines().schema()) + "." + quote(mapping.lines().name()) + " WHERE ("
-        + joinLine.stream().map(c -> quote(c) + "::text").collect(Collectors.joining(", ")) + ") IN (SELECT * FROM unnest("
+    this.sql = "SELECT " + lineColumns.stream().map(Mapping::quote).collect(Collectors.joining(", ")) + " FROM "
+        + mapping.lines().quoted() + " WHERE ("
+        + joinLine.stream().map(c -> Mapping.quote(c) + "::text").collect(Collectors.joining(", ")) + ") IN (SELECT * FROM unnest("
         + joinLine.stream().map(c -> "?::text[]").collect(Collectors.joining(", ")) + "))"
-        + (mapping.order().isEmpty() ? "" : " ORDER BY " + mapping.order().stream().map(SnapshotLineLoader::quote).collect(Collectors.joining(", ")));
+        + (mapping.order().isEmpty() ? "" : " ORDER BY " + mapping.order().stream().map(Mapping::quote).collect(Collectors.joining(", ")));
   }
 
   /**
@@ -110,9 +110,5 @@ public final class SnapshotLineLoader {
   /** Join values as PostgreSQL's {@code ::text} writes them (for the columns a join uses: text, integers, dates). */
   private static List<String> texts(List<Object> values) {
     return values.stream().map(v -> v instanceof java.math.BigDecimal b ? b.toPlainString() : Objects.toString(v, null)).toList();
-  }
-
-  private static String quote(String identifier) {
-    return "\"" + identifier + "\"";
   }
 }

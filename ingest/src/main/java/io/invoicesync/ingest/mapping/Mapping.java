@@ -49,6 +49,16 @@ public record Mapping(String origin, TableName header, List<String> key, TableNa
     public String toString() {
       return schema + "." + name;
     }
+
+    /** The table in SQL, quoted so that the names are taken exactly as the mapping writes them. */
+    public String quoted() {
+      return quote(schema) + "." + quote(name);
+    }
+  }
+
+  /** A column in SQL, quoted so that its case is kept (the schema admits plain identifiers only: nothing to escape). */
+  public static String quote(String identifier) {
+    return "\"" + identifier + "\"";
   }
 
   /** A mapping file that cannot be used: every problem, each naming where in the file it is. */
