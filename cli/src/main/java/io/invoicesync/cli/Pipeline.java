@@ -134,12 +134,6 @@ public final class Pipeline implements AutoCloseable {
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
     var reconcileConfig = new ReconcileConfig(componentConfig("reconcile"));
-    if (projectorConfig != null && reconcileConfig.intervalMs() > 0) {
-      RunConfig.of(config).requireReferenceTables("scheduled reconciliation (reconcile.interval.ms)");
-    }
-    if (apiConfig != null && config.get("api.source.jdbc.url") != null) {
-      RunConfig.of(config).requireReferenceTables("trace's source probe (api.source.jdbc.url)");
-    }
 
     String bootstrap = config.get("bootstrap.servers");
     // the stages are independent (they meet only through the topics): they start side by side, the
@@ -154,7 +148,12 @@ public final class Pipeline implements AutoCloseable {
     try {
       if (apiConfig != null) {
         boolean recorderRuns = projectorConfig != null && projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED);
-        starts.add(starting.submit(() -> api = new QueryApiServer(apiConfig, metrics, healthChecks(recorderRuns)).start()));
+        RunConfig run = RunConfig.of(config);
+        QueryApiServer server = new QueryApiServer(apiConfig, metrics, healthChecks(recorderRuns));
+        if (run.mapsOtherTables()) {
+          server.issuingTables(source -> run.issuingTables(source, null)); // trace's source probe reads the customer's tables through the mapping
+        }
+        starts.add(starting.submit(() -> api = server.start()));
       }
       if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
         ensureTopics(bootstrap, ingestConfig, streamsConfig, projectorConfig);

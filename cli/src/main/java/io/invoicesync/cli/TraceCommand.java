@@ -106,8 +106,8 @@ final class TraceCommand implements Callable<Integer> {
 
   private Map<String, Object> fromStore() throws Exception {
     RunConfig rc = RunConfig.load(config);
-    DataSource source = rc.mapsOtherTables() ? null : rc.source(); // the source probe reads the reference tables: not beside a mapping yet
-    TraceService tracer = new TraceService(rc.store(), source == null ? null : new SourceProbe(source, rc.sourceSchema(), rc.slotName()));
+    DataSource source = rc.source();
+    TraceService tracer = new TraceService(rc.store(), source == null ? null : new SourceProbe(source, rc.issuingTables(source, null), rc.slotName()));
     String target = id;
     if (target == null) {
       List<String> ids = tracer.idsByNumber(Tenant.ALL, number, code);

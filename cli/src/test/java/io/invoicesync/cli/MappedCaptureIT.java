@@ -1,10 +1,15 @@
 package io.invoicesync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.testkit.TestHttp;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,12 +20,16 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
-import org.apache.kafka.common.config.ConfigException;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,22 +38,28 @@ import org.junit.jupiter.api.io.TempDir;
  * rate, no foreign key. An invoice there before the start arrives by the snapshot with its lines
  * (found by the composite join); one issued later is streamed; one a fen off is rejected with the
  * rule's code; a void of an electronic invoice (zfbz 0 -> 1), a header-only update, is captured and
- * rejected on its merits.
+ * rejected on its merits. Reconcile, its repair and trace's source probe read those tables through
+ * the same mapping: rows deleted or changed behind the pipeline's back are found and healed, and an
+ * invoice committed there but not captured is NOT_CAPTURED.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MappedCaptureIT {
 
   @TempDir
   static Path dir;
   static EmbeddedStack stack;
   static Map<String, String> cfg;
+  static Path config;
+  static Pipeline pipeline;
   static String day;
+  static final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
   static void start() throws Exception {
     stack = EmbeddedStack.start(dir);
     day = LocalDate.now(ZoneId.of("Asia/Shanghai")).format(DateTimeFormatter.BASIC_ISO_DATE);
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement();
-         InputStream sql = MappedCaptureIT.class.getResourceAsStream("/mapping/pinyin.sql")) {
+         InputStream sql = MappedCaptureIT.class.getResourceAsStream("/io/invoicesync/ingest/mapping/examples/pinyin.sql")) {
       s.execute(new String(sql.readAllBytes(), StandardCharsets.UTF_8));
       s.execute("ALTER TABLE skj.fp_kj REPLICA IDENTITY FULL"); // no primary key: updates carry the whole row
       s.execute("ALTER TABLE skj.fp_mx REPLICA IDENTITY FULL");
@@ -53,13 +68,16 @@ class MappedCaptureIT {
       issue("26442000000000000" + n, "1130.00"); // there before ingest starts: the snapshot reads them, in one batch
     }
     Path mapping = dir.resolve("pinyin.yaml");
-    try (InputStream in = MappedCaptureIT.class.getResourceAsStream("/mapping/pinyin.yaml")) {
+    try (InputStream in = MappedCaptureIT.class.getResourceAsStream("/io/invoicesync/ingest/mapping/examples/pinyin.yaml")) {
       Files.write(mapping, in.readAllBytes());
     }
     cfg = stack.config();
-    cfg.remove("api.source.jdbc.url"); // trace's source probe does not follow a mapping yet
     cfg.put("ingest.mapping.file", mapping.toString());
-    stack.startPipeline(cfg);
+    pipeline = stack.startPipeline(cfg);
+    StringBuilder props = new StringBuilder();
+    new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
+    config = dir.resolve("run.properties");
+    Files.writeString(config, props);
   }
 
   @AfterAll
@@ -88,6 +106,7 @@ class MappedCaptureIT {
   }
 
   @Test
+  @Order(1)
   void capturesTheCustomersOwnTablesThroughTheMapping() throws Exception {
     // the snapshot: every invoice's line found by the composite join (fpdm, fphm)
     await().atMost(Duration.ofMinutes(2)).until(() -> "3".equals(store("SELECT count(*) FROM invoice WHERE id LIKE '2644200000000000020_'")));
@@ -107,7 +126,7 @@ class MappedCaptureIT {
     // voided there (zfbz 0 -> 1), a header-only update: captured through the mapping and judged on its merits, an electronic
     // invoice is never voided (only red-flushed), so the change is rejected and the visible version stays, with its line
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
-      s.execute("UPDATE skj.fp_kj SET zfbz = '1' WHERE fphm = '26442000000000000212'");
+      s.execute("UPDATE skj.fp_kj SET zfbz = '1', gxsj = now() WHERE fphm = '26442000000000000212'");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'") != null);
     assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'")).contains("ELECTRONIC_VOID_NOT_ALLOWED");
@@ -116,12 +135,64 @@ class MappedCaptureIT {
   }
 
   @Test
-  void whatDoesNotFollowAMappingYetIsRefusedNamingTheKey() {
-    Map<String, String> withReconcile = new java.util.HashMap<>(cfg);
-    withReconcile.put("reconcile.interval.ms", "60000");
-    assertThatThrownBy(() -> new Pipeline(withReconcile, EnumSet.of(Pipeline.Component.PROJECTOR, Pipeline.Component.API)).start())
-        .isInstanceOf(ConfigException.class).hasMessageContaining("ingest.mapping.file").hasMessageContaining("reconciliation");
-    assertThatThrownBy(() -> io.invoicesync.cli.internal.RunConfig.of(cfg).resyncer()).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("resync does not follow a mapping yet");
+  @Order(2)
+  void reconcileRepairAndTraceReadTheCustomersTablesThroughTheMapping() throws Exception {
+    for (int n = 301; n <= 305; n++) {
+      issue("26442000000000000" + n, "1130.00");
+    }
+    await().atMost(Duration.ofMinutes(1)).until(() -> "5".equals(store("SELECT count(*) FROM invoice WHERE id LIKE '2644200000000000030_'")));
+    // behind the pipeline's back: two invoices deleted from the store, one's amount changed
+    try (Connection c = stack.pg.connect("querystore"); Statement s = c.createStatement()) {
+      s.execute("DELETE FROM invoice_line WHERE invoice_id IN ('26442000000000000301', '26442000000000000302')");
+      s.execute("DELETE FROM invoice WHERE id IN ('26442000000000000301', '26442000000000000302')");
+      s.execute("UPDATE invoice_line SET amount = 999.00 WHERE invoice_id = '26442000000000000303'");
+    }
+    // reconcile computes the checksums inside the issuing database through the mapping, and finds exactly those
+    Result found = run("reconcile", "--config", config.toString(), "--output", "json");
+    assertThat(found.exit()).as(found.out()).isEqualTo(1);
+    Map<String, Set<String>> classes = byClass(found.json());
+    assertThat(classes.get("MISSING")).as(found.out()).containsExactlyInAnyOrder("26442000000000000301", "26442000000000000302");
+    assertThat(classes.get("STALE")).as(found.out()).containsExactly("26442000000000000303");
+    assertThat(found.json().get("sourceInvoices").asInt()).as("every pinyin invoice, by its composite id").isEqualTo(10);
+
+    // --repair re-reads them through an incremental snapshot of skj.fp_kj whose condition is the mapping's id
+    Result repaired = run("reconcile", "--config", config.toString(), "--repair", "--output", "json", "--timeout", "120");
+    assertThat(repaired.exit()).as(repaired.out()).isZero();
+    assertThat(byClass(repaired.json())).doesNotContainKeys("MISSING", "STALE", "EXTRA");
+    assertThat(store("SELECT count(*) FROM invoice WHERE id IN ('26442000000000000301', '26442000000000000302')")).isEqualTo("2");
+    assertThat(store("SELECT amount FROM invoice_line WHERE invoice_id = '26442000000000000303'")).isEqualTo("1000.00");
+    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id IN ('26442000000000000301', '26442000000000000302')"))
+        .as("the re-read headers' lines, loaded by the composite join").isEqualTo("2");
+
+    // trace's source probe asks the customer's table through the mapping: an invoice committed there but not captured
+    pipeline.stopIngest();
+    try {
+      issue("26442000000000000309", "1130.00");
+      HttpResponse<String> r = TestHttp.get(pipeline.api().port(), "/api/v1/invoices/26442000000000000309/trace");
+      JsonNode t = json.readTree(r.body());
+      assertThat(t.get("outcome").asText()).as(r.body()).isEqualTo("NOT_CAPTURED");
+      assertThat(t.get("source").get("present").asBoolean()).isTrue();
+      Result cli = run("trace", "--config", config.toString(), "--number", "26442000000000000309", "--output", "json");
+      assertThat(cli.json().get("outcome").asText()).as(cli.out()).isEqualTo("NOT_CAPTURED");
+    } finally {
+      pipeline.startIngest();
+    }
+    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT id FROM invoice WHERE id = '26442000000000000309'") != null);
+  }
+
+  record Result(int exit, JsonNode json, String out) {
+  }
+
+  static Result run(String... args) throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+    return new Result(exit, exit == 2 ? null : json.readTree(out.toString()), out + "\n" + err);
+  }
+
+  static Map<String, Set<String>> byClass(JsonNode report) {
+    Map<String, Set<String>> out = new HashMap<>();
+    report.get("differences").forEach(d -> out.computeIfAbsent(d.get("class").asText(), k -> new TreeSet<>()).add(d.get("invoiceId").asText()));
+    return out;
   }
 }

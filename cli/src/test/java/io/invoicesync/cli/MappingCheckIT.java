@@ -52,7 +52,7 @@ class MappingCheckIT {
     }
     String day = today.format(DateTimeFormatter.BASIC_ISO_DATE);
     try (Connection c = pg.connect("issuing"); Statement s = c.createStatement();
-         InputStream sql = MappingCheckIT.class.getResourceAsStream("/mapping/pinyin.sql")) {
+         InputStream sql = MappingCheckIT.class.getResourceAsStream("/io/invoicesync/ingest/mapping/examples/pinyin.sql")) {
       s.execute(new String(sql.readAllBytes(), StandardCharsets.UTF_8));
       // a valid digital invoice: 1,000.00 + 130.00 tax (in fen) = 1,130.00, one line at 13%
       s.execute("INSERT INTO skj.fp_kj VALUES ('', '26442000000000000101', '82', '" + day + "', '" + day + "093000', '91440300MA5ETUPW89', "

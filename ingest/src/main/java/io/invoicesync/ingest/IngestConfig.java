@@ -96,7 +96,7 @@ public final class IngestConfig extends AbstractConfig {
           "A mapping from the issuing database's own tables to invoices (YAML; docs/mapping.md; check it first with 'invoice-sync mapping "
               + "check'): ingest captures the tables it names and maps their rows by it. Empty = the reference schema (source.schema, "
               + "source.invoice.table, source.line.table). The heartbeat and signal tables stay in source.schema. Reconcile, resync and "
-              + "trace's source probe do not follow a mapping yet: the pipeline refuses them beside one.")
+              + "trace's source probe read the tables through the same mapping.")
       .define(SNAPSHOT_MODE, Type.STRING, "when_needed", ValidString.in("initial", "no_data", "when_needed"), Importance.MEDIUM,
           "Debezium snapshot.mode. 'when_needed' snapshots existing invoice headers (their lines are read in the same pass) on the "
               + "first start, and again whenever the stored position can no longer be read: the replication slot was dropped, or the "

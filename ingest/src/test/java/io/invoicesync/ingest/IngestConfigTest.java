@@ -59,6 +59,13 @@ class IngestConfigTest {
     assertThat(c.qualifiedInvoiceTable()).isEqualTo("skj.fp_kj");
     assertThat(c.qualifiedLineTable()).isEqualTo("skj.fp_mx");
     assertThat(c.mapping().key()).containsExactly("fphm");
+    java.util.Properties engine = new IngestService(c, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).engineProperties();
+    assertThat(engine).as("Debezium's configuration generated from the mapping: its key (what a resync's incremental snapshot chunks "
+        + "by, the table having no primary key) and only the columns it reads, besides the signal and heartbeat tables' own")
+        .containsEntry("message.key.columns", "skj.fp_kj:fphm")
+        .containsEntry("table.include.list", "skj\\.fp_kj,skj\\.fp_mx,issuing\\.invoice_sync_heartbeat,issuing\\.invoice_sync_signal")
+        .containsEntry("column.include.list", "skj\\.fp_kj\\.fphm,skj\\.fp_mx\\.fphm,skj\\.fp_mx\\.xh,"
+            + "issuing\\.invoice_sync_heartbeat\\..*,issuing\\.invoice_sync_signal\\..*");
 
     java.nio.file.Path broken = dir.resolve("broken.yaml");
     java.nio.file.Files.writeString(broken, java.nio.file.Files.readString(ok).replace("status: {constant: ISSUED}", "statuss: x"));

@@ -15,6 +15,7 @@ import io.invoicesync.api.internal.TraceRoutes;
 import io.invoicesync.api.security.ApiSecurity;
 import io.invoicesync.api.security.JwtAuthenticator;
 import io.invoicesync.outcomes.trace.PipelineStatus;
+import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.trace.SourceProbe;
 import io.invoicesync.outcomes.trace.TraceService;
 import io.invoicesync.schemas.ComponentHealth;
@@ -97,6 +98,17 @@ public final class QueryApiServer implements AutoCloseable {
     this.healthChecks = Map.copyOf(healthChecks);
   }
 
+  /**
+   * How the source probe reads the issuing tables, given the source's pool (a customer's own tables
+   * through their mapping); without it, the reference tables in {@code api.source.schema}.
+   */
+  public QueryApiServer issuingTables(java.util.function.Function<javax.sql.DataSource, IssuingTables> tables) {
+    this.issuingTables = tables;
+    return this;
+  }
+
+  private java.util.function.Function<javax.sql.DataSource, IssuingTables> issuingTables;
+
   public synchronized QueryApiServer start() {
     // authentication mode, token validator and keystore: checked by QueryApiConfig when it was built
     JwtAuthenticator jwt = config.authenticator().orElse(null);
@@ -109,7 +121,8 @@ public final class QueryApiServer implements AutoCloseable {
     if (!config.getString(QueryApiConfig.SOURCE_JDBC_URL).isBlank()) {
       sourceDataSource = pool("query-api-source", config.getString(QueryApiConfig.SOURCE_JDBC_URL),
           config.getString(QueryApiConfig.SOURCE_JDBC_USER), config.getPassword(QueryApiConfig.SOURCE_JDBC_PASSWORD).value(), 2, timeout);
-      probe = new SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA), config.getString(QueryApiConfig.SOURCE_SLOT));
+      probe = issuingTables != null ? new SourceProbe(sourceDataSource, issuingTables.apply(sourceDataSource), config.getString(QueryApiConfig.SOURCE_SLOT))
+          : new SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA), config.getString(QueryApiConfig.SOURCE_SLOT));
     }
     QueryParams.Limits limits = new QueryParams.Limits(config.getInt(QueryApiConfig.DEFAULT_LIMIT), config.getInt(QueryApiConfig.MAX_LIMIT));
     InvoiceRoutes invoices = new InvoiceRoutes(new InvoiceRepository(dataSource, searchSource),

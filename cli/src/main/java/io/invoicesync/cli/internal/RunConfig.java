@@ -2,6 +2,9 @@ package io.invoicesync.cli.internal;
 
 import io.invoicesync.cli.config.ConfigLoader;
 import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.ingest.mapping.Mapping;
+import io.invoicesync.ingest.mapping.MappingSql;
+import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.reconcile.ReconcileConfig;
 import io.invoicesync.outcomes.reconcile.ReconcileScheduler;
 import io.invoicesync.outcomes.reconcile.Reconciler;
@@ -12,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -93,15 +97,26 @@ public final class RunConfig {
   }
 
   /**
-   * Reconcile, resync and trace's source probe read the reference tables (ingest.source.*): with a
-   * mapping of other tables they would compare against tables ingest does not capture, so they are
-   * refused, naming the key, until they follow the mapping.
+   * The issuing tables as reconcile, resync and trace's source probe read them: the reference tables
+   * under their configured names ({@code schema} overrides the schema when given), or, with a mapping
+   * file ({@code ingest.mapping.file}), the customer's tables through the mapping as SQL, typed by
+   * {@code source}'s information_schema.
    */
-  public void requireReferenceTables(String what) {
-    String mapping = get("ingest." + IngestConfig.MAPPING_FILE);
-    if (mapsOtherTables()) {
-      throw new ConfigException("ingest." + IngestConfig.MAPPING_FILE, mapping, what + " does not follow a mapping yet (it reads the reference "
-          + "tables ingest.source.* names); docs/mapping.md");
+  public IssuingTables issuingTables(DataSource source, String schema) {
+    if (!mapsOtherTables()) {
+      return IssuingTables.reference(schema != null ? schema : sourceSchema(), sourceInvoiceTable(), sourceLineTable());
+    }
+    String file = get("ingest." + IngestConfig.MAPPING_FILE);
+    try {
+      Mapping m = Mapping.load(Path.of(file));
+      MappingSql sql = MappingSql.of(m, source);
+      return new IssuingTables(sql.header(), sql.lines(), m.header().toString(), sql.headerTable(), sql.id(), false);
+    } catch (IOException e) {
+      throw new ConfigException("ingest." + IngestConfig.MAPPING_FILE, file, "cannot be read: " + e.getMessage());
+    } catch (Mapping.Invalid | IllegalArgumentException e) {
+      throw new ConfigException("ingest." + IngestConfig.MAPPING_FILE, file, e.getMessage());
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the mapped tables' columns from the issuing database: " + e.getMessage(), e);
     }
   }
 
@@ -233,13 +248,12 @@ public final class RunConfig {
    * its {@code reconcile.grace.seconds} and {@code reconcile.hash} unless {@code grace} or {@code hash} are given.
    */
   public Reconciler reconciler(DataSource source, String schema, DataSource store, Duration grace, String hash) {
-    requireReferenceTables("reconcile");
     if (source == null) {
       throw new IllegalArgumentException("the configuration names no issuing database: set ingest.database.* or api.source.jdbc.url");
     }
     ReconcileConfig defaults = new ReconcileConfig(component("reconcile."));
     Duration g = grace != null ? grace : Duration.ofSeconds(defaults.getLong(ReconcileConfig.GRACE_SECONDS));
-    return new Reconciler(source, schema != null ? schema : sourceSchema(), sourceInvoiceTable(), sourceLineTable(), store, g)
+    return new Reconciler(source, issuingTables(source, schema), store, g)
         .withHash(hash != null ? hash : defaults.getString(ReconcileConfig.HASH));
   }
 
@@ -248,14 +262,13 @@ public final class RunConfig {
    * Kafka topic with read-only snapshots), its notifications topic, the issuing database and the store.
    */
   public Resyncer resyncer() {
-    requireReferenceTables("resync");
     boolean kafkaSignals = "kafka".equals(ingest(IngestConfig.SIGNAL_CHANNEL));
     if (!kafkaSignals && signalTable() == null) {
       throw new IllegalArgumentException("ingest.source.signal.table is empty and ingest.signal.channel is not kafka: ingest takes no "
           + "signals, so nothing can be re-read");
     }
-    Resyncer r = new Resyncer(sourceForSignals(), kafkaSignals ? null : signalTable(), sourceSchema() + "." + sourceInvoiceTable(),
-        storeForWriter());
+    DataSource source = sourceForSignals();
+    Resyncer r = new Resyncer(source, kafkaSignals ? null : signalTable(), issuingTables(source, null), storeForWriter());
     r.withNotifications(kafkaClientConfig(), ingestAsWritten(IngestConfig.NOTIFICATIONS_TOPIC));
     if (kafkaSignals) {
       r.withKafkaSignals(kafkaClientConfig(), ingest(IngestConfig.SIGNALS_TOPIC), ingest(IngestConfig.TOPIC_PREFIX));

@@ -2,6 +2,7 @@ package io.invoicesync.cli.mapping;
 
 import io.invoicesync.ingest.mapping.Expr;
 import io.invoicesync.ingest.mapping.Mapping;
+import io.invoicesync.ingest.mapping.MappingSql;
 import io.invoicesync.ingest.mapping.RowMapper;
 import io.invoicesync.ingest.mapping.Target;
 import io.invoicesync.schemas.Violation;
@@ -75,6 +76,13 @@ public final class MappingCheck {
     }
     if (!headerTypes.isEmpty()) {
       mapping.key().forEach(k -> column("header.key", k, mapping.header(), headerTypes, problems));
+      if (mapping.changedAt() != null) {
+        column("header.changedAt", mapping.changedAt(), mapping.header(), headerTypes, problems);
+        String type = headerTypes.get(mapping.changedAt());
+        if (type != null && !type.startsWith("timestamp")) {
+          problems.add("header.changedAt: column '" + mapping.changedAt() + "' is " + type + ", not a timestamp");
+        }
+      }
       mapping.invoice().forEach((t, e) -> fieldColumns(t, e, mapping.header(), headerTypes, problems));
     }
     if (!lineTypes.isEmpty()) {
@@ -94,7 +102,31 @@ public final class MappingCheck {
     replicaIdentity(c, mapping.header(), problems, notes);
     replicaIdentity(c, mapping.lines(), problems, notes);
     publication(c, publication, problems, notes);
+    readInside(c, headerTypes, lineTypes, problems, notes);
     return new Report(mapping.origin(), problems, notes, sample > 0 && problems.isEmpty() ? sample(c, sample) : List.of());
+  }
+
+  /**
+   * Reconcile, resync and trace read the tables through the mapping as SQL, inside the database: it
+   * must translate (every date format) and run here.
+   */
+  private void readInside(Connection c, Map<String, String> headerTypes, Map<String, String> lineTypes, List<String> problems,
+                          List<String> notes) throws SQLException {
+    MappingSql sql;
+    try {
+      sql = new MappingSql(mapping, headerTypes, lineTypes);
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+      return;
+    }
+    try (Statement st = c.createStatement()) {
+      st.execute("SELECT count(*) FROM (SELECT * FROM " + sql.header() + " h LIMIT 100) x");
+      st.execute("SELECT count(*) FROM (SELECT * FROM " + sql.lines() + " l LIMIT 100) x");
+      notes.add("reconcile, resync and trace read " + mapping.header() + " and " + mapping.lines() + " through the mapping"
+          + (mapping.changedAt() == null ? "; without header.changedAt, reconcile counts an invoice not yet captured as MISSING" : ""));
+    } catch (SQLException e) {
+      problems.add("reconcile cannot read the tables through the mapping: " + e.getMessage());
+    }
   }
 
   /** Column name -> data_type of a table, in column order; empty when there is no such table. */

@@ -1,6 +1,7 @@
 package io.invoicesync.ingest.internal;
 
 import io.invoicesync.ingest.IngestConfig;
+import io.invoicesync.ingest.mapping.Mapping;
 import io.invoicesync.schemas.KafkaClients;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,15 @@ public final class EngineProperties {
       p.put("signal.data.collection", signalTable);
     }
     p.put("table.include.list", String.join(",", tables).replace(".", "\\."));
+    // from the mapping: the columns it reads (and every column of the heartbeat and signal tables), and the invoice's key,
+    // which is also what an incremental snapshot (resync) orders and chunks the header table by when it has no primary key
+    Mapping mapping = config.mapping();
+    List<String> columns = new ArrayList<>();
+    mapping.headerColumns().forEach(c -> columns.add(mapping.header() + "." + c));
+    mapping.lineColumns().forEach(c -> columns.add(mapping.lines() + "." + c));
+    tables.subList(2, tables.size()).forEach(t -> columns.add(t + ".*"));
+    p.put("column.include.list", String.join(",", columns.stream().map(c -> c.replace(".", "\\.").replace("\\.*", "\\..*")).toList()));
+    p.put("message.key.columns", mapping.header() + ":" + String.join(",", mapping.key()));
     if (!config.getString(IngestConfig.NOTIFICATIONS_TOPIC).isBlank()) {
       // Debezium's sink channel hands notifications to the engine's consumer as records of this topic; NotificationRelay publishes them
       p.put("notification.enabled.channels", "sink");

@@ -34,9 +34,11 @@ import java.util.stream.Stream;
  * @param origin where it was read from, for messages
  * @param join            line column -> header column
  * @param emptyTextIsNull an empty or blank text column counts as NULL (platforms that never store NULL write '')
+ * @param changedAt       the header's column of when a row last changed (a timestamp), or null: reconcile tells a
+ *                        change still in flight from a lost one by it
  */
 public record Mapping(String origin, TableName header, List<String> key, TableName lines, Map<String, String> join, List<String> order,
-                      Map<Target, Expr> invoice, Map<Target, Expr> line, boolean emptyTextIsNull) {
+                      Map<Target, Expr> invoice, Map<Target, Expr> line, boolean emptyTextIsNull, String changedAt) {
 
   /** A table, schema-qualified. */
   public record TableName(String schema, String name) {
@@ -158,7 +160,8 @@ public record Mapping(String origin, TableName header, List<String> key, TableNa
     }
     return new Mapping(origin, TableName.parse(root.get("header").get("table").asText()), key,
         TableName.parse(root.get("lines").get("table").asText()), join, order, invoice, line,
-        !root.has("emptyTextIsNull") || root.get("emptyTextIsNull").asBoolean());
+        !root.has("emptyTextIsNull") || root.get("emptyTextIsNull").asBoolean(),
+        root.get("header").has("changedAt") ? root.get("header").get("changedAt").asText() : null);
   }
 
   /** The options a value form may have; an unknown one is named when a field's value matches no form. */
@@ -268,7 +271,7 @@ public record Mapping(String origin, TableName header, List<String> key, TableNa
 
   /** The same mapping on other tables (the reference mapping on the tables {@code ingest.source.*} names). */
   public Mapping withTables(TableName header, TableName lines) {
-    return new Mapping(origin, header, key, lines, join, order, invoice, line, emptyTextIsNull);
+    return new Mapping(origin, header, key, lines, join, order, invoice, line, emptyTextIsNull, changedAt);
   }
 
   /** Every header column the mapping reads: the key, the join's header side and the invoice's fields. */

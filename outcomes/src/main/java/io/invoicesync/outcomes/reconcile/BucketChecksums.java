@@ -188,15 +188,27 @@ final class BucketChecksums {
 
   /** Every invoice of these buckets (by bit count) with its content digest and what a classification needs. */
   static Map<String, Row> rows(HashScheme hs, DataSource ds, String invoice, String line, Scope scope, Map<Integer, Set<Integer>> buckets,
-                                       boolean isSource) throws SQLException {
+                                       boolean isSource, boolean joined) throws SQLException {
     Map<String, Row> out = new HashMap<>();
     try (Connection c = ds.getConnection()) {
       for (Map.Entry<Integer, Set<Integer>> e : buckets.entrySet()) {
-        String sql = "SELECT h.id, md5(" + HEADER_TEXT + " || '#' || coalesce((SELECT string_agg(" + LINE_TEXT + ", '#' ORDER BY l.line_no) FROM "
-            + line + " l WHERE l.invoice_id = h.id), '')), h.status, " + (isSource ? "h.updated_at, NULL::int" : "NULL::timestamptz, h.version")
-            + " FROM " + invoice + " h" + where(scope, "h") + " AND " + hs.bucket("h.id", e.getKey()) + " = ANY (?)";
+        String cols = "h.status, " + (isSource ? "h.updated_at, NULL::int" : "NULL::timestamptz, h.version");
+        String inBuckets = " AND " + hs.bucket("h.id", e.getKey()) + " = ANY (?)";
+        // by id, each invoice's lines through the index on their invoice id; a computed id (a mapping's) has none, so the
+        // lines of these buckets are aggregated once and joined
+        String sql = joined
+            ? "SELECT h.id, md5(" + HEADER_TEXT + " || '#' || coalesce(la.t, '')), " + cols + " FROM " + invoice + " h LEFT JOIN (SELECT "
+                + "l.invoice_id, string_agg(" + LINE_TEXT + ", '#' ORDER BY l.line_no) t FROM " + line + " l WHERE "
+                + hs.bucket("l.invoice_id", e.getKey()) + " = ANY (?) GROUP BY l.invoice_id) la ON la.invoice_id = h.id" + where(scope, "h")
+                + inBuckets
+            : "SELECT h.id, md5(" + HEADER_TEXT + " || '#' || coalesce((SELECT string_agg(" + LINE_TEXT + ", '#' ORDER BY l.line_no) FROM "
+                + line + " l WHERE l.invoice_id = h.id), '')), " + cols + " FROM " + invoice + " h" + where(scope, "h") + inBuckets;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-          int i = bind(ps, 1, scope);
+          int i = 1;
+          if (joined) {
+            ps.setArray(i++, c.createArrayOf("int4", e.getValue().toArray()));
+          }
+          i = bind(ps, i, scope);
           ps.setArray(i, c.createArrayOf("int4", e.getValue().toArray()));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {

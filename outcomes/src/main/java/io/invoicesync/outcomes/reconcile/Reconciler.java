@@ -1,5 +1,6 @@
 package io.invoicesync.outcomes.reconcile;
 
+import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.Outcome;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,7 +23,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -46,8 +46,6 @@ public final class Reconciler {
 
   /** Rows per bucket below which a differing bucket is compared invoice by invoice. */
   public static final int ROW_COMPARE_MAX = 4096;
-
-  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   /**
    * How buckets and content hashes are computed, in SQL, the same way on both sides. NATIVE hashes
@@ -146,6 +144,7 @@ public final class Reconciler {
   }
 
   private final DataSource source;
+  private final IssuingTables tables;
   private final String sourceInvoice;
   private final String sourceLine;
   private final DataSource store;
@@ -162,14 +161,15 @@ public final class Reconciler {
 
   /** With the issuing platform's own table names ({@code ingest.source.invoice.table}, {@code ingest.source.line.table}). */
   public Reconciler(DataSource source, String sourceSchema, String invoiceTable, String lineTable, DataSource store, Duration grace) {
-    for (String name : List.of(sourceSchema, invoiceTable, lineTable)) {
-      if (!IDENTIFIER.matcher(name).matches()) {
-        throw new IllegalArgumentException("source schema or table '" + name + "' is not a plain SQL identifier");
-      }
-    }
+    this(source, IssuingTables.reference(sourceSchema, invoiceTable, lineTable), store, grace);
+  }
+
+  /** With the issuing tables as a mapping reads them ({@link IssuingTables}): the checksums are computed through it, inside the source. */
+  public Reconciler(DataSource source, IssuingTables tables, DataSource store, Duration grace) {
     this.source = source;
-    this.sourceInvoice = sourceSchema + "." + invoiceTable;
-    this.sourceLine = sourceSchema + "." + lineTable;
+    this.tables = tables;
+    this.sourceInvoice = tables.invoices();
+    this.sourceLine = tables.lines();
     this.store = store;
     this.grace = grace;
   }
@@ -223,7 +223,7 @@ public final class Reconciler {
     try {
       HashScheme hs = chooseScheme();
       progress.accept("estimating sizes");
-      long estimate = Math.max(BucketChecksums.estimate(source, sourceInvoice), BucketChecksums.estimate(store, "invoice"));
+      long estimate = Math.max(BucketChecksums.estimate(source, tables.table()), BucketChecksums.estimate(store, "invoice"));
       int bits = 4 * BucketChecksums.digitsFor(estimate);
 
       Map<String, String> explainedOutcomes = RecordedOutcomes.explainedNotVisible(store);
@@ -278,8 +278,8 @@ public final class Reconciler {
       }
 
       progress.accept("comparing invoices of " + toCompare.values().stream().mapToInt(Set::size).sum() + " buckets");
-      var srcRows = async(both, () -> BucketChecksums.rows(hs, source, sourceInvoice, sourceLine, scope, toCompare, true));
-      var dstRows = async(both, () -> BucketChecksums.rows(hs, store, "invoice", "invoice_line", scope, toCompare, false));
+      var srcRows = async(both, () -> BucketChecksums.rows(hs, source, sourceInvoice, sourceLine, scope, toCompare, true, !tables.byId()));
+      var dstRows = async(both, () -> BucketChecksums.rows(hs, store, "invoice", "invoice_line", scope, toCompare, false, false));
       Map<String, BucketChecksums.Row> s = join(srcRows);
       Map<String, BucketChecksums.Row> d = join(dstRows);
       Set<String> ids = new TreeSet<>();

@@ -1,6 +1,7 @@
 package io.invoicesync.outcomes.reconcile;
 
 import io.invoicesync.schemas.Stage;
+import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.Outcome;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,7 +47,7 @@ public final class Resyncer {
 
   private final DataSource source;
   private final String signalTable;
-  private final String invoiceTable;
+  private final IssuingTables tables;
   private final DataSource store;
   private Map<String, Object> kafka;
   private String notificationsTopic;
@@ -119,14 +120,21 @@ public final class Resyncer {
 
   /** @param signalTable the signal table (schema.table), or null when signals go through Kafka ({@link #withKafkaSignals}) */
   public Resyncer(DataSource source, String signalTable, String invoiceTable, DataSource store) {
-    for (String t : signalTable == null ? List.of(invoiceTable) : List.of(signalTable, invoiceTable)) {
-      if (!QUALIFIED.matcher(t).matches()) {
-        throw new IllegalArgumentException("table '" + t + "' is not a plain schema.table name");
-      }
+    this(source, signalTable, IssuingTables.reference(invoiceTable.substring(0, Math.max(0, invoiceTable.indexOf('.'))),
+        invoiceTable.substring(invoiceTable.indexOf('.') + 1), "invoice_line"), store);
+  }
+
+  /**
+   * With the issuing tables as a mapping reads them: the snapshot re-reads the mapped header table, its
+   * condition the mapping's id over that table's columns.
+   */
+  public Resyncer(DataSource source, String signalTable, IssuingTables tables, DataSource store) {
+    if (signalTable != null && !QUALIFIED.matcher(signalTable).matches()) {
+      throw new IllegalArgumentException("table '" + signalTable + "' is not a plain schema.table name");
     }
     this.source = source;
     this.signalTable = signalTable;
-    this.invoiceTable = invoiceTable;
+    this.tables = tables;
     this.store = store;
   }
 
@@ -140,7 +148,7 @@ public final class Resyncer {
     try (Connection c = source.getConnection()) {
       c.setAutoCommit(false);
       c.setReadOnly(true); // BEGIN READ ONLY
-      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + invoiceTable + " WHERE " + condition);
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + tables.id() + " FROM " + tables.table() + " WHERE " + condition);
            ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           ids.add(rs.getString(1));
@@ -201,12 +209,12 @@ public final class Resyncer {
 
   /** The data of an execute-snapshot signal: an incremental snapshot of the invoice table, these invoices only. */
   private Map<String, Object> snapshotOf(List<String> chunk) {
-    return Map.of("data-collections", List.of(invoiceTable), "type", "incremental",
-        "additional-conditions", List.of(Map.of("data-collection", invoiceTable, "filter", filter(chunk))));
+    return Map.of("data-collections", List.of(tables.dataCollection()), "type", "incremental",
+        "additional-conditions", List.of(Map.of("data-collection", tables.dataCollection(), "filter", filter(chunk))));
   }
 
-  private static String filter(List<String> chunk) {
-    StringBuilder filter = new StringBuilder("id IN (");
+  private String filter(List<String> chunk) {
+    StringBuilder filter = new StringBuilder(tables.id() + " IN (");
     for (int k = 0; k < chunk.size(); k++) {
       filter.append(k == 0 ? "" : ",").append('\'').append(chunk.get(k).replace("'", "''")).append('\'');
     }

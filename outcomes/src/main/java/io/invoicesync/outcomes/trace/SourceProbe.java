@@ -1,5 +1,6 @@
 package io.invoicesync.outcomes.trace;
 
+import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.Where;
 import java.sql.Connection;
@@ -11,7 +12,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -20,8 +20,6 @@ import javax.sql.DataSource;
  * slot's confirmed position against the server's current WAL position). Off unless configured.
  */
 public final class SourceProbe {
-
-  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   /** The invoice as the issuing database holds it now. */
   public record SourceInvoice(String status, Instant createdAt, Instant updatedAt, String invoiceCode, String invoiceNumber, String sellerTaxId,
@@ -42,18 +40,20 @@ public final class SourceProbe {
   private final String slot;
 
   public SourceProbe(DataSource source, String schema, String slot) {
-    if (!IDENTIFIER.matcher(schema).matches()) {
-      throw new IllegalArgumentException("source schema '" + schema + "' is not a plain SQL identifier");
-    }
+    this(source, IssuingTables.reference(schema, "invoice", "invoice_line"), slot);
+  }
+
+  /** The issuing tables as the mapping reads them (a customer's own tables): the probe asks them through it. */
+  public SourceProbe(DataSource source, IssuingTables tables, String slot) {
     this.source = source;
-    this.table = schema + ".invoice";
+    this.table = tables.invoices();
     this.slot = slot;
   }
 
   public Optional<SourceInvoice> invoice(String id) throws SQLException {
     try (Connection c = source.getConnection();
          PreparedStatement ps = c.prepareStatement("SELECT status, created_at, updated_at, invoice_code, invoice_number, seller_tax_id, "
-             + "buyer_tax_id FROM " + table + " WHERE id = ?")) {
+             + "buyer_tax_id FROM " + table + " h WHERE id = ?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -69,7 +69,7 @@ public final class SourceProbe {
   public List<String> idsByNumber(Tenant tenant, String number, String code) throws SQLException {
     Where w = tenant.where("seller_tax_id", "buyer_tax_id").and("invoice_number = ?", number).andIfPresent("invoice_code = ?", code);
     try (Connection c = source.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table + " WHERE " + w.sql() + " LIMIT 10")) {
+         PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table + " h WHERE " + w.sql() + " LIMIT 10")) {
       w.bind(ps);
       List<String> ids = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {

@@ -20,7 +20,8 @@ CREATE TABLE skj.fp_kj (
     zfbz    char(1),               -- 0 正常, 1 作废
     yfp_dm  varchar(12),           -- 原发票代码 (red ones)
     yfp_hm  varchar(20),           -- 原发票号码 (red ones)
-    bz      varchar(500)           -- 备注
+    bz      varchar(500),          -- 备注
+    gxsj    timestamptz NOT NULL DEFAULT now()  -- 更新时间, set by the platform on every change
 );
 CREATE TABLE skj.fp_mx (
     fpdm    varchar(12),
