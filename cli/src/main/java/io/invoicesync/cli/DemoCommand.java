@@ -1,12 +1,14 @@
 package io.invoicesync.cli;
 
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.generator.IssuingSchema;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.projector.QueryStoreSchema;
 import io.micrometer.core.instrument.Counter;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,6 +16,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,7 +36,8 @@ import picocli.CommandLine.Option;
     description = "Run the whole pipeline on embedded PostgreSQL and Kafka, with an invoice generator.",
     footer = {"", "Examples:", "  invoice-sync demo                          # until Ctrl-C, 50 invoices/s",
         "  invoice-sync demo --rate 500 --duration 60",
-        "  invoice-sync demo --rate 0                 # no generator: issue invoices by hand with psql"})
+        "  invoice-sync demo --rate 0                 # no generator: issue invoices by hand with psql",
+        "  invoice-sync demo --mapping pinyin         # a tax-control system's own tables (skj.fp_kj, skj.fp_mx), captured through a mapping"})
 final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--data-dir", defaultValue = "data", description = "Where PostgreSQL, Kafka and Streams keep their data; a second run resumes (default: ${DEFAULT-VALUE}).")
@@ -47,9 +52,29 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "Query API port (default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(names = "--mapping", defaultValue = "reference", description = "The issuing tables: 'reference' (issuing.invoice, our schema) or "
+      + "'pinyin' (a tax-control system's skj.fp_kj and skj.fp_mx, captured through the example mapping; docs/mapping.md) "
+      + "(default: ${DEFAULT-VALUE}).")
+  String mapping;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
+    IssuingSchema schema;
+    try {
+      schema = IssuingSchema.of(mapping);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--mapping: " + e.getMessage());
+    }
+    Path marker = dataDir.toAbsolutePath().resolve("demo-mapping");
+    if (Files.exists(marker) && !Files.readString(marker).strip().equals(schema.name().toLowerCase(Locale.ROOT))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--mapping " + mapping + ": the data directory " + dataDir
+          + " holds a demo of --mapping " + Files.readString(marker).strip() + " (its slot and offsets follow those tables); "
+          + "give another --data-dir");
+    }
     PrintStream out = System.out;
     Path data = dataDir.toAbsolutePath();
     System.setProperty("invoicesync.log.file", data.resolve("invoice-sync.log").toString());
@@ -79,7 +104,13 @@ final class DemoCommand implements Callable<Integer> {
 
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), EmbeddedPostgresServer.USER, "");
     QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), EmbeddedPostgresServer.USER, "");
+    Files.writeString(marker, schema.name().toLowerCase(Locale.ROOT));
     Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, data.resolve("streams"));
+    if (schema == IssuingSchema.PINYIN) {
+      cfg.put("ingest.mapping.file", PinyinExample.install(pg, data).toString());
+      out.println("mapping: " + cfg.get("ingest.mapping.file") + "   # skj.fp_kj and skj.fp_mx, a tax-control system's tables (docs/mapping.md)");
+      out.flush();
+    }
     // static membership: a second demo run (after a crash too) takes its partitions back without waiting out the old member's session
     cfg.put("streams.instance.id", "demo");
     cfg.put("projector.instance.id", "demo");
@@ -101,7 +132,8 @@ final class DemoCommand implements Callable<Integer> {
     try {
       pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
       pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
-      InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "demo-" + Long.toString(System.currentTimeMillis(), 36) + "-", 42, false);
+      InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "demo-" + Long.toString(System.currentTimeMillis(), 36) + "-", 42, false,
+          schema);
       if (rate > 0) {
         generator.startAtRate(rate, rate > 200 ? 2 : 1, stopping::get);
       }

@@ -26,9 +26,20 @@ class InvoiceSyncCommandTest {
   void shouldDocumentDemoAndRunWithExamples() {
     String[] demo = run("demo", "--help");
     assertThat(demo[0]).isEqualTo("0");
-    assertThat(demo[1]).contains("--data-dir", "--rate", "--duration", "--port", "Examples:");
+    assertThat(demo[1]).contains("--data-dir", "--rate", "--duration", "--port", "--mapping", "pinyin", "Examples:");
     String[] runHelp = run("run", "--help");
     assertThat(runHelp[1]).contains("--config", "--components", "ingest", "projector", "Examples:");
+  }
+
+  @Test
+  void demoRefusesAnUnknownMappingAndADataDirectoryOfTheOtherOne(@TempDir Path dir) throws Exception {
+    String[] unknown = run("demo", "--mapping", "pinyn", "--data-dir", dir.toString());
+    assertThat(unknown[0]).isEqualTo("2");
+    assertThat(unknown[2]).contains("--mapping", "'pinyn'", "reference or pinyin");
+    Files.writeString(dir.resolve("demo-mapping"), "pinyin"); // what a demo of --mapping pinyin leaves in its data directory
+    String[] other = run("demo", "--data-dir", dir.toString());
+    assertThat(other[0]).isEqualTo("2");
+    assertThat(other[2]).contains("holds a demo of --mapping pinyin", "another --data-dir");
   }
 
   @Test

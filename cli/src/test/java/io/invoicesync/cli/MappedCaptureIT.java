@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.testkit.TestHttp;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a composite identity (fpdm + fphm), text dates, an amount as text and one in fen, codes, a percent
  * rate, no foreign key. An invoice there before the start arrives by the snapshot with its lines
  * (found by the composite join); one issued later is streamed; one a fen off is rejected with the
- * rule's code; a void of an electronic invoice (zfbz 0 -> 1), a header-only update, is captured and
+ * rule's code; a void of an electronic invoice (fpzt 0 -> 1), a header-only update, is captured and
  * rejected on its merits. Reconcile, its repair and trace's source probe read those tables through
  * the same mapping: rows deleted or changed behind the pipeline's back are found and healed, and an
  * invoice committed there but not captured is NOT_CAPTURED.
@@ -58,18 +56,9 @@ class MappedCaptureIT {
   static void start() throws Exception {
     stack = EmbeddedStack.start(dir);
     day = LocalDate.now(ZoneId.of("Asia/Shanghai")).format(DateTimeFormatter.BASIC_ISO_DATE);
-    try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement();
-         InputStream sql = MappedCaptureIT.class.getResourceAsStream("/io/invoicesync/ingest/mapping/examples/pinyin.sql")) {
-      s.execute(new String(sql.readAllBytes(), StandardCharsets.UTF_8));
-      s.execute("ALTER TABLE skj.fp_kj REPLICA IDENTITY FULL"); // no primary key: updates carry the whole row
-      s.execute("ALTER TABLE skj.fp_mx REPLICA IDENTITY FULL");
-    }
+    Path mapping = PinyinExample.install(stack.pg, dir); // skj.fp_kj, skj.fp_mx (REPLICA IDENTITY FULL: no primary key) and pinyin.yaml
     for (int n = 201; n <= 203; n++) {
       issue("26442000000000000" + n, "1130.00"); // there before ingest starts: the snapshot reads them, in one batch
-    }
-    Path mapping = dir.resolve("pinyin.yaml");
-    try (InputStream in = MappedCaptureIT.class.getResourceAsStream("/io/invoicesync/ingest/mapping/examples/pinyin.yaml")) {
-      Files.write(mapping, in.readAllBytes());
     }
     cfg = stack.config();
     cfg.put("ingest.mapping.file", mapping.toString());
@@ -123,10 +112,10 @@ class MappedCaptureIT {
     await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'") != null);
     assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'")).contains("GRAND_TOTAL_MISMATCH");
 
-    // voided there (zfbz 0 -> 1), a header-only update: captured through the mapping and judged on its merits, an electronic
+    // voided there (fpzt 0 -> 1), a header-only update: captured through the mapping and judged on its merits, an electronic
     // invoice is never voided (only red-flushed), so the change is rejected and the visible version stays, with its line
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
-      s.execute("UPDATE skj.fp_kj SET zfbz = '1', gxsj = now() WHERE fphm = '26442000000000000212'");
+      s.execute("UPDATE skj.fp_kj SET fpzt = '1', gxsj = now() WHERE fphm = '26442000000000000212'");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'") != null);
     assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'")).contains("ELECTRONIC_VOID_NOT_ALLOWED");

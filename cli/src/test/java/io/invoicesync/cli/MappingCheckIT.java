@@ -95,7 +95,7 @@ class MappingCheckIT {
 
   static Path resource(String name) throws Exception {
     Path p = dir.resolve(name);
-    try (InputStream in = MappingCheckIT.class.getResourceAsStream("/mapping/" + name)) {
+    try (InputStream in = MappingCheckIT.class.getResourceAsStream("/io/invoicesync/ingest/mapping/examples/" + name)) {
       Files.write(p, in.readAllBytes());
     }
     return p;

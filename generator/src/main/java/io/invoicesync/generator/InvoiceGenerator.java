@@ -5,10 +5,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -50,6 +47,7 @@ public final class InvoiceGenerator {
   }
 
   private final String jdbcUrl;
+  private final IssuingSchema schema;
   private final String idPrefix;
   private final AtomicLong sequence;
   private final AtomicLong issued = new AtomicLong();
@@ -78,7 +76,13 @@ public final class InvoiceGenerator {
    *                   demo runs, where it would grow without bound
    */
   public InvoiceGenerator(String jdbcUrl, String idPrefix, long seed, boolean keepLedger) {
+    this(jdbcUrl, idPrefix, seed, keepLedger, IssuingSchema.REFERENCE);
+  }
+
+  /** Issuing into {@code schema}'s tables: the reference schema, or a tax-control system's own ({@link IssuingSchema#PINYIN}). */
+  public InvoiceGenerator(String jdbcUrl, String idPrefix, long seed, boolean keepLedger, IssuingSchema schema) {
     this.jdbcUrl = jdbcUrl;
+    this.schema = schema;
     this.keepLedger = keepLedger;
     this.idPrefix = idPrefix;
     this.sequence = new AtomicLong(System.currentTimeMillis() % 1_000_000_000L * 1000);
@@ -133,11 +137,7 @@ public final class InvoiceGenerator {
       issue(c, r, dice >= 75 && dice < 80, null);
     } else if (dice < 90) {
       String status = target.type().endsWith("_PAPER") ? "VOIDED" : "PARTIALLY_RED_FLUSHED";
-      try (PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = ? WHERE id = ? AND status = 'ISSUED'")) {
-        ps.setString(1, status);
-        ps.setString(2, target.id());
-        ps.executeUpdate();
-      }
+      schema.setStatus(c, target.id(), target.code(), target.number(), status, true);
     } else {
       issue(c, r, false, target);
     }
@@ -167,7 +167,6 @@ public final class InvoiceGenerator {
   private void issue(Connection c, Random r, boolean corrupt, Blue blue) throws SQLException {
     String blueId = blue == null ? null : blue.id();
     long seq = sequence.incrementAndGet();
-    String id = idPrefix + seq;
     LocalDateTime now = LocalDateTime.now(CHINA);
     LocalDate today = now.toLocalDate();
     String yy = String.format("%02d", today.getYear() % 100);
@@ -183,6 +182,7 @@ public final class InvoiceGenerator {
       code = "4403" + yy + "1" + kind + String.format("%02d", seq % 100);
       number = String.format("%08d", seq % 100_000_000L);
     }
+    String id = schema.id(idPrefix + seq, code, number);
     List<Object[]> lines = new ArrayList<>();
     BigDecimal totalAmount = BigDecimal.ZERO.setScale(2);
     BigDecimal totalTax = BigDecimal.ZERO.setScale(2);
@@ -235,53 +235,12 @@ public final class InvoiceGenerator {
         }
       }
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice (id, invoice_code, invoice_number, invoice_type, issue_date, "
-        + "issued_at, seller_name, seller_tax_id, buyer_name, buyer_tax_id, total_amount, total_tax, grand_total, status, blue_invoice_id, "
-        + "blue_invoice_code, blue_invoice_number, blue_issue_date, red_confirmation_no, red_reason) "
-        + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'ISSUED',?,?,?,?,?,?)")) {
-      int i = 1;
-      ps.setString(i++, id);
-      ps.setString(i++, code);
-      ps.setString(i++, number);
-      ps.setString(i++, type);
-      ps.setObject(i++, today);
-      ps.setTimestamp(i++, Timestamp.valueOf(now));
-      ps.setString(i++, "示例销售方" + seller.substring(8, 12) + "有限公司");
-      ps.setString(i++, seller);
-      ps.setString(i++, buyer == null ? "个人" : "示例购买方" + buyer.substring(8, 12) + "有限公司");
-      ps.setString(i++, buyer);
-      ps.setBigDecimal(i++, totalAmount);
-      ps.setBigDecimal(i++, totalTax);
-      ps.setBigDecimal(i++, grand);
-      ps.setString(i++, blueId);
-      ps.setString(i++, blue == null ? null : blue.code());
-      ps.setString(i++, blue == null ? null : blue.number());
-      ps.setObject(i++, blueId == null ? null : today);
-      ps.setString(i++, blueId == null ? null : "RC" + seq);
-      ps.setObject(i, blueId == null ? null : 2, Types.SMALLINT);
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, "
-        + "unit_price, amount, tax_rate, tax_amount, tax_code) VALUES (?,?,?,'项',?,?,?,?,?,'3040201010000000000')")) {
-      for (Object[] l : lines) {
-        ps.setString(1, id);
-        ps.setInt(2, (Integer) l[0]);
-        ps.setString(3, (String) l[1]);
-        ps.setBigDecimal(4, (BigDecimal) l[2]);
-        ps.setBigDecimal(5, (BigDecimal) l[3]);
-        ps.setBigDecimal(6, (BigDecimal) l[4]);
-        ps.setBigDecimal(7, (BigDecimal) l[5]);
-        ps.setBigDecimal(8, (BigDecimal) l[6]);
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
+    schema.insert(c, new IssuingSchema.Header(id, code, number, type, now, "示例销售方" + seller.substring(8, 12) + "有限公司", seller,
+        buyer == null ? "个人" : "示例购买方" + buyer.substring(8, 12) + "有限公司", buyer, totalAmount, totalTax, grand, blueId,
+        blue == null ? null : blue.code(), blue == null ? null : blue.number(), blueId == null ? null : today,
+        blueId == null ? null : "RC" + seq), lines);
     if (blueId != null) {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE issuing.invoice SET status = ? WHERE id = ?")) {
-        ps.setString(1, fullReversal ? "RED_FLUSHED" : "PARTIALLY_RED_FLUSHED");
-        ps.setString(2, blueId);
-        ps.executeUpdate();
-      }
+      schema.setStatus(c, blueId, blue.code(), blue.number(), fullReversal ? "RED_FLUSHED" : "PARTIALLY_RED_FLUSHED", false);
     }
     issued.incrementAndGet();
     remember(new Issued(id, type, code, number, !corrupt, blueId != null, expectedRule), lines);

@@ -50,7 +50,7 @@ class MappingSqlIT {
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
     try (Connection c = pg.connect("issuing"); Statement s = c.createStatement()) {
       s.execute(resource("examples/pinyin.sql"));
-      String h = "INSERT INTO skj.fp_kj (fpdm, fphm, fplx, kprq, kpsj, xfsh, xfmc, gfsh, gfmc, hjje, hjse, jshj, kplx, zfbz, yfp_dm, yfp_hm, bz) VALUES ";
+      String h = "INSERT INTO skj.fp_kj (fpdm, fphm, fplx, kprq, kpsj, xfsh, xfmc, gfsh, gfmc, hjje, hjse, jshj, kplx, fpzt, yfp_dm, yfp_hm, bz) VALUES ";
       s.execute(h + "('', '26442000000000000001', '82', '20261206', '20261206093000', '91440300MA5ETUPW89', '深圳', '91310000MA1FL4XQ3A', "
           + "'上海', '1,000.00', 13000, 1130.00, '0', '0', NULL, NULL, NULL)");
       s.execute(h + "('044031900111', '12345678', '04', '20260230', '20260230235959', ' 9144 ', 'x', '  ', NULL, '￥2,345.675', 30506, "

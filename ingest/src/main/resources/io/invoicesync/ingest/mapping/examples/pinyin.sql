@@ -1,6 +1,6 @@
 -- A tax-control system's tables, as such systems keep them: pinyin abbreviations, no primary key,
 -- a composite identity (fpdm + fphm), dates and times as text, one amount as text and one in fen,
--- the rate as a percent string, codes for the type, blue/red and voided, and no foreign key
+-- the rate as a percent string, codes for the type, blue/red and the status, and no foreign key
 -- between the lines and the header. The fixture of docs/mapping.md's example.
 CREATE SCHEMA skj;
 CREATE TABLE skj.fp_kj (
@@ -17,11 +17,14 @@ CREATE TABLE skj.fp_kj (
     hjse    bigint,                -- 合计税额, in fen
     jshj    numeric(18, 2),        -- 价税合计
     kplx    char(1),               -- 0 蓝字, 1 红字
-    zfbz    char(1),               -- 0 正常, 1 作废
+    fpzt    char(1),               -- 发票状态: 0 正常, 1 作废, 2 全额红冲, 3 部分红冲
     yfp_dm  varchar(12),           -- 原发票代码 (red ones)
     yfp_hm  varchar(20),           -- 原发票号码 (red ones)
     bz      varchar(500),          -- 备注
-    gxsj    timestamptz NOT NULL DEFAULT now()  -- 更新时间, set by the platform on every change
+    gxsj    timestamptz NOT NULL DEFAULT now(),  -- 更新时间, set by the platform on every change
+    hzqrdbh varchar(20),           -- 红字确认单编号 (red ones)
+    chyy    char(1),               -- 冲红原因 1 开票有误 2 销货退回 3 服务中止 4 销售折让 (red ones)
+    yfp_kprq varchar(8)            -- 原发票开票日期 yyyyMMdd (red ones)
 );
 CREATE TABLE skj.fp_mx (
     fpdm    varchar(12),
