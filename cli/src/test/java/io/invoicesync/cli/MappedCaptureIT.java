@@ -112,6 +112,21 @@ class MappedCaptureIT {
     await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'") != null);
     assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'")).contains("GRAND_TOTAL_MISMATCH");
 
+    // a value the mapping cannot read (a thirteenth month in kprq): rejected with the mapping's own reason, naming column and value
+    try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute("INSERT INTO skj.fp_kj (fpdm, fphm, fplx, kprq, kpsj, xfsh, xfmc, gfsh, gfmc, hjje, hjse, jshj, kplx, fpzt) VALUES ('', "
+          + "'26442000000000000214', '82', '20261301', '" + day + "093000', '91440300MA5ETUPW89', '深圳市示例科技有限公司', "
+          + "'91310000MA1FL4XQ3A', '上海某某贸易有限公司', '1,000.00', 13000, 1130.00, '0', '0')");
+      s.execute("INSERT INTO skj.fp_mx VALUES ('', '26442000000000000214', 1, '*信息技术服务*软件维护', NULL, '次', 1, 1000, 1000.00, '13%', "
+          + "130.00, '3040201010000000000')");
+      c.commit();
+    }
+    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000214'") != null);
+    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000214'")).startsWith("MAPPING_VALUE");
+    assertThat(store("SELECT violations::text FROM invoice_rejection WHERE invoice_id = '26442000000000000214'"))
+        .contains("invoice.issueDate", "column kprq = '20261301'", "yyyyMMdd");
+
     // voided there (fpzt 0 -> 1), a header-only update: captured through the mapping and judged on its merits, an electronic
     // invoice is never voided (only red-flushed), so the change is rejected and the visible version stays, with its line
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
@@ -142,7 +157,7 @@ class MappedCaptureIT {
     Map<String, Set<String>> classes = byClass(found.json());
     assertThat(classes.get("MISSING")).as(found.out()).containsExactlyInAnyOrder("26442000000000000301", "26442000000000000302");
     assertThat(classes.get("STALE")).as(found.out()).containsExactly("26442000000000000303");
-    assertThat(found.json().get("sourceInvoices").asInt()).as("every pinyin invoice, by its composite id").isEqualTo(10);
+    assertThat(found.json().get("sourceInvoices").asInt()).as("every pinyin invoice, by its composite id").isEqualTo(11);
 
     // --repair re-reads them through an incremental snapshot of skj.fp_kj whose condition is the mapping's id
     Result repaired = run("reconcile", "--config", config.toString(), "--repair", "--output", "json", "--timeout", "120");

@@ -192,6 +192,35 @@ class SyncTopologyTest {
   }
 
   @Test
+  void shouldRejectAChangeWhoseValuesTheMappingCouldNotReadNamingTheColumnFirst() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-mapped", 1);
+    inv.setIssueDate(null); // kprq '20261301': the field left empty by the mapping
+    Violation problem = Violation.newBuilder().setCode("MAPPING_VALUE").setField("invoice.issueDate").setValue("20261301")
+        .setMessage("the mapping could not read column kprq = '20261301': not a date in the format yyyyMMdd").build();
+    InvoiceChange change = InvoiceChange.newBuilder(InvoiceFixtures.created(inv, 100)).setMappingProblems(List.of(problem)).build();
+
+    pipe(change);
+
+    assertThat(sync.synced.readValuesToList()).isEmpty();
+    List<Violation> violations = sync.rejected.readValue().getViolations();
+    assertThat(violations.get(0)).as("the mapping's reason first, with the column and the value").isEqualTo(problem);
+    assertThat(violations).as("then what validation makes of the empty field").hasSizeGreaterThan(1);
+  }
+
+  @Test
+  void shouldRejectAnOtherwiseValidChangeThatCarriesAMappingProblem() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-mapped-2", 1);
+    inv.setRemarks(null); // bz could not be read: an optional field, so validation alone would let it through
+    InvoiceChange change = InvoiceChange.newBuilder(InvoiceFixtures.created(inv, 100)).setMappingProblems(List.of(Violation.newBuilder()
+        .setCode("MAPPING_VALUE").setField("invoice.remarks").setValue("\\x00").setMessage("not text").build())).build();
+
+    pipe(change);
+
+    assertThat(sync.synced.readValuesToList()).isEmpty();
+    assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("MAPPING_VALUE");
+  }
+
+  @Test
   void shouldRejectAChangeIngestSentWithoutItsLinesBecauseItWasTooLarge() {
     Invoice inv = InvoiceFixtures.digitalInvoice("inv-huge", 1);
     inv.setLines(List.of());

@@ -64,16 +64,34 @@ public final class SnapshotLineLoader {
       return;
     }
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties())) {
-      Map<String, List<InvoiceLine>> lines = load(c, wanted);
-      changes.replaceAll(ch -> !TransactionAssembler.needsLines(ch) ? ch : InvoiceChange.newBuilder(ch)
-          .setAfter(Invoice.newBuilder(ch.getAfter()).setLines(lines.getOrDefault(ch.getInvoiceId(), List.of())).build()).build());
+      Map<String, List<RowMapper.Problem>> problems = new HashMap<>();
+      Map<String, List<InvoiceLine>> lines = load(c, wanted, problems);
+      changes.replaceAll(ch -> !TransactionAssembler.needsLines(ch) ? ch : withLines(ch, lines.getOrDefault(ch.getInvoiceId(), List.of()),
+          problems.getOrDefault(ch.getInvoiceId(), List.of())));
     } catch (SQLException e) {
       throw new IllegalStateException("cannot load lines of " + wanted.size() + " snapshot invoices from " + mapping.lines(), e);
     }
   }
 
+  /** A snapshot read with its lines, and what the mapping could not read of them added to its problems. */
+  private static InvoiceChange withLines(InvoiceChange ch, List<InvoiceLine> lines, List<RowMapper.Problem> problems) {
+    InvoiceChange.Builder b = InvoiceChange.newBuilder(ch).setAfter(Invoice.newBuilder(ch.getAfter()).setLines(lines).build());
+    if (!problems.isEmpty()) {
+      List<io.invoicesync.schemas.Violation> all = new ArrayList<>(ch.getMappingProblems());
+      all.addAll(TransactionAssembler.violations(ch.getInvoiceId(), problems));
+      b.setMappingProblems(all);
+    }
+    return b.build();
+  }
+
   /** The lines of the given invoices (invoice id -> its header's join values), by invoice id, each invoice's in line order. */
   public Map<String, List<InvoiceLine>> load(Connection c, Map<String, List<Object>> joinValuesById) throws SQLException {
+    return load(c, joinValuesById, new HashMap<>());
+  }
+
+  /** The same, with what the mapping could not read of each invoice's lines in {@code problems} (invoice id -> its problems). */
+  public Map<String, List<InvoiceLine>> load(Connection c, Map<String, List<Object>> joinValuesById,
+                                             Map<String, List<RowMapper.Problem>> problems) throws SQLException {
     Map<String, List<InvoiceLine>> out = new HashMap<>();
     if (joinValuesById.isEmpty()) {
       return out;
@@ -96,7 +114,7 @@ public final class SnapshotLineLoader {
           }
           String id = idByJoin.get(texts(joinLine.stream().map(row::get).toList()));
           if (id != null) { // the unnest pairs the arrays by position: only the wanted tuples match
-            out.computeIfAbsent(id, k -> new ArrayList<>()).add(mapper.line(row::get, new ArrayList<>()));
+            out.computeIfAbsent(id, k -> new ArrayList<>()).add(mapper.line(row::get, problems.computeIfAbsent(id, k -> new ArrayList<>())));
           }
         }
       }

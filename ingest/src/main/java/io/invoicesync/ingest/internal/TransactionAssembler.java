@@ -18,6 +18,7 @@ import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceLine;
 import io.invoicesync.schemas.Party;
+import io.invoicesync.schemas.Violation;
 import io.invoicesync.schemas.SourcePosition;
 import java.time.Clock;
 import java.time.Instant;
@@ -243,25 +244,44 @@ public final class TransactionAssembler {
     p.lines.values().forEach(l -> lineRows.add(new StructRow(l)));
     p.unnumbered.forEach(l -> lineRows.add(new StructRow(l)));
     List<InvoiceLine> lines = new ArrayList<>(lineRows.size());
-    lineRows.forEach(l -> lines.add(mapper.line(l, new ArrayList<>())));
+    List<RowMapper.Problem> problems = new ArrayList<>();
+    lineRows.forEach(l -> lines.add(mapper.line(l, problems)));
     InvoiceChange.Builder change = InvoiceChange.newBuilder().setInvoiceId(invoiceId).setSource(position).setCapturedAt(now);
     if (p.header == null) {
       // lines written without their header: the issuer broke immutability; publish what was seen so
       // validation rejects it with reasons instead of dropping it
       Invoice partial = Invoice.newBuilder().setId(invoiceId).setSeller(new Party()).setBuyer(new Party()).setLines(lines).build();
-      return change.setOp(ChangeOps.UPDATE).setAfter(partial).setLinesIncluded(true).build();
+      return change.setOp(ChangeOps.UPDATE).setAfter(partial).setLinesIncluded(true).setMappingProblems(violations(invoiceId, problems)).build();
     }
     StructRow header = new StructRow(p.header);
     if (p.headerOp == Operation.READ) {
       readJoinValues.put(invoiceId, mapper.joinValues(header));
     }
-    return switch (p.headerOp) {
-      case DELETE -> change.setOp(ChangeOps.DELETE).setBefore(header(invoiceId, header, List.of())).setAfter(null).setLinesIncluded(false).build();
-      case CREATE -> change.setOp(ChangeOps.CREATE).setAfter(header(invoiceId, header, lineRows)).setLinesIncluded(true).build();
+    InvoiceChange built = switch (p.headerOp) {
+      case DELETE -> change.setOp(ChangeOps.DELETE).setBefore(header(invoiceId, header, List.of(), new ArrayList<>())).setAfter(null)
+          .setLinesIncluded(false).build();
+      case CREATE -> change.setOp(ChangeOps.CREATE).setAfter(header(invoiceId, header, lines, problems)).setLinesIncluded(true).build();
       // a read's lines are loaded by the caller (needsLines), not carried by the event
-      case READ -> change.setOp(readOp(p.read)).setAfter(header(invoiceId, header, lineRows)).setLinesIncluded(true).build();
-      default -> change.setOp(ChangeOps.UPDATE).setAfter(header(invoiceId, header, lineRows)).setLinesIncluded(!lines.isEmpty()).build();
+      case READ -> change.setOp(readOp(p.read)).setAfter(header(invoiceId, header, lines, problems)).setLinesIncluded(true).build();
+      default -> change.setOp(ChangeOps.UPDATE).setAfter(header(invoiceId, header, lines, problems)).setLinesIncluded(!lines.isEmpty())
+          .build();
     };
+    if (!problems.isEmpty()) {
+      built.setMappingProblems(violations(invoiceId, problems));
+    }
+    return built;
+  }
+
+  /**
+   * What the mapping could not read, as the violations sync-streams rejects the change with; logged
+   * by field only (values may be personal data: they travel in the change, to the tenant's rejection).
+   */
+  static List<Violation> violations(String invoiceId, List<RowMapper.Problem> problems) {
+    if (!problems.isEmpty()) {
+      log.warn("invoice {}: {} value(s) the mapping could not read: {}", invoiceId, problems.size(),
+          problems.stream().map(RowMapper.Problem::field).toList());
+    }
+    return problems.stream().map(RowMapper.Problem::violation).toList();
   }
 
   private static String readOp(Read read) {
@@ -282,17 +302,15 @@ public final class TransactionAssembler {
 
   /**
    * The invoice of a header row and its line rows, by the mapping. A value the mapping cannot read
-   * leaves its field empty (validation then rejects the invoice, naming the field) and is logged.
+   * leaves its field empty and is added to {@code problems} (the change carries it; sync-streams rejects
+   * the change with it, as MAPPING_VALUE). The lines are mapped (and their problems collected) by the caller.
    */
-  private Invoice header(String invoiceId, RowMapper.Row header, List<RowMapper.Row> lines) {
-    RowMapper.Mapped m = mapper.invoice(header, lines);
-    if (!m.problems().isEmpty()) {
-      log.warn("invoice {}: {} value(s) the mapping could not read: {}", invoiceId, m.problems().size(),
-          m.problems().stream().map(RowMapper.Problem::field).toList()); // fields only: values may be personal data
-    }
+  private Invoice header(String invoiceId, RowMapper.Row header, List<InvoiceLine> lines, List<RowMapper.Problem> problems) {
+    RowMapper.Mapped m = mapper.invoiceOf(header, lines, problems);
     if (m.invoice() == null) { // no id from the row: keep the one it was grouped under, so that it is still published and judged
       return Invoice.newBuilder().setId(invoiceId).setSeller(new Party()).setBuyer(new Party()).setLines(List.of()).setStatus("").build();
     }
     return m.invoice();
   }
+
 }

@@ -36,9 +36,19 @@ public final class RowMapper {
 
   /** A value the mapping could not read as its field's kind. */
   public record Problem(String field, String columns, String value, String reason) {
+    /** The rule code a change carrying such a problem is rejected with. */
+    public static final String CODE = "MAPPING_VALUE";
+
     @Override
     public String toString() {
       return field + " (" + columns + " = '" + value + "'): " + reason;
+    }
+
+    /** As the violation sync-streams rejects the change with: the field, the value seen, and which column and why. */
+    public io.invoicesync.schemas.Violation violation() {
+      return io.invoicesync.schemas.Violation.newBuilder().setCode(CODE).setField(field).setValue(value.isEmpty() ? null : value)
+          .setExpected(null).setMessage("the mapping could not read " + ("not mapped".equals(columns) ? "this field (not mapped)"
+              : "column " + columns + (value.isEmpty() ? "" : " = '" + value + "'")) + ": " + reason).build();
     }
   }
 
@@ -58,11 +68,16 @@ public final class RowMapper {
   /** The invoice of one header row and its line rows (in the mapping's line order). */
   public Mapped invoice(Row header, List<Row> lineRows) {
     List<Problem> problems = new ArrayList<>();
-    Map<Target, Object> h = values(mapping.invoice(), header, problems);
     List<InvoiceLine> lines = new ArrayList<>();
     for (Row r : lineRows) {
       lines.add(line(r, problems));
     }
+    return invoiceOf(header, lines, problems);
+  }
+
+  /** The invoice of one header row with lines already mapped ({@link #line}); the header's problems are added to {@code problems}. */
+  public Mapped invoiceOf(Row header, List<InvoiceLine> lines, List<Problem> problems) {
+    Map<Target, Object> h = values(mapping.invoice(), header, problems);
     String id = (String) h.get(Target.ID);
     if (id == null || id.isBlank()) {
       problems.add(new Problem(Target.ID.path(), columns(Target.ID, mapping.invoice()), "", "an invoice needs its id"));

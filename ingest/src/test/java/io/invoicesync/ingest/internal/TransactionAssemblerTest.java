@@ -74,6 +74,27 @@ class TransactionAssemblerTest {
   }
 
   @Test
+  void valuesTheMappingCannotReadTravelWithTheChangeAsViolationsNamingColumnAndValue() throws Exception {
+    // a mapping that reads the issue date from a text column in yyyyMMdd, and the line's amount from its item name
+    io.invoicesync.ingest.mapping.Mapping m = io.invoicesync.ingest.mapping.Mapping.parse(String.join("\n", "version: 1",
+        "header: {table: issuing.invoice, key: [id]}", "lines: {table: issuing.invoice_line, join: {invoice_id: id}, order: [line_no]}",
+        "invoice: {id: id, status: status, issueDate: {column: invoice_number, format: yyyyMMdd}}",
+        "line: {lineNo: line_no, amount: item_name}"), "test");
+    TransactionAssembler mapped = new TransactionAssembler(m, Clock.fixed(NOW, ZoneOffset.UTC), 0);
+    mapped.accept(marker("BEGIN", "601:1000"));
+    mapped.accept(header('c', "inv-m", "ISSUED", 1000, "601"));
+    mapped.accept(line('c', "inv-m", 1, 1010, "601"));
+
+    InvoiceChange c = mapped.accept(marker("END", "601:1020")).get(0);
+
+    assertThat(c.getAfter().getIssueDate()).as("the field is left empty").isNull();
+    assertThat(c.getMappingProblems()).extracting(v -> v.getCode(), v -> v.getField(), v -> v.getValue()).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("MAPPING_VALUE", "line.amount", "item 1"),
+        org.assertj.core.groups.Tuple.tuple("MAPPING_VALUE", "invoice.issueDate", "12345678"));
+    assertThat(c.getMappingProblems().get(1).getMessage()).contains("column invoice_number = '12345678'", "yyyyMMdd");
+  }
+
+  @Test
   void twoInvoicesInOneTransactionAreTwoChanges() {
     assembler.accept(marker("BEGIN", "502"));
     assembler.accept(header('c', "inv-1", "ISSUED", 1, "502"));

@@ -256,6 +256,13 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       violations = List.of(violation(VALIDATION_ERROR, "invoice", e.getClass().getName(), "no error",
           "validation failed unexpectedly: " + e.getMessage()));
     }
+    if (!change.getMappingProblems().isEmpty()) {
+      // values of the customer's tables the mapping could not read (ingest.mapping.file): their fields are empty, so the
+      // reasons come first, naming the column and the value, before what validation makes of the empty fields
+      List<Violation> all = new ArrayList<>(change.getMappingProblems());
+      all.addAll(violations);
+      violations = all;
+    }
     if (!violations.isEmpty()) {
       store.put(id, reject(id, base, change, candidate, digest, violations, now, timestamp));
       return;
