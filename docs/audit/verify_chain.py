@@ -25,7 +25,10 @@ def field(v):
 
 
 def canonical(e):
-    return field("invoice-sync/audit-entry/v3") + b"".join(field(e[f]) for f in FIELDS)
+    data = field("invoice-sync/audit-entry/v3") + b"".join(field(e[f]) for f in FIELDS)
+    if e.get("sourceName"):  # several issuing sources: the source's name is covered too
+        data += field(e["sourceName"])
+    return data
 
 
 def ed25519_ok(pem, data, sig):

@@ -47,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +69,9 @@ public final class Pipeline implements AutoCloseable {
   private final Map<String, String> config;
   private final Set<Component> components;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private volatile IngestService ingest;
+  /** The running ingest engines by source name ("" for the single source), in the order 'sources' names them. */
+  private final Map<String, IngestService> ingests = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private volatile Map<String, IngestConfig> ingestConfigs = Map.of();
   private volatile SyncStreamsService streams;
   private volatile ProjectorService projector;
   private volatile OutcomeRecorder outcomes;
@@ -113,6 +116,10 @@ public final class Pipeline implements AutoCloseable {
 
   /** The configuration one component sees: shared keys (and the Kafka clients' shared security settings) plus its own, prefix removed. */
   public Map<String, Object> componentConfig(String prefix) {
+    return componentConfig(config, prefix);
+  }
+
+  private static Map<String, Object> componentConfig(Map<String, String> config, String prefix) {
     Map<String, Object> out = new HashMap<>();
     config.forEach((k, v) -> {
       if (SHARED.contains(k) || KafkaClients.isSecurityKey(k) || k.startsWith(SerdeFactory.APICURIO_PREFIX)) {
@@ -129,11 +136,34 @@ public final class Pipeline implements AutoCloseable {
 
   public synchronized Pipeline start() {
     // validate every component's configuration before starting anything
-    IngestConfig ingestConfig = components.contains(Component.INGEST) ? new IngestConfig(componentConfig("ingest")) : null;
+    // one ingest engine per issuing source: the single one of ingest.*, or each of 'sources' with its block
+    Map<String, IngestConfig> ingestConfigs = new LinkedHashMap<>();
+    if (components.contains(Component.INGEST)) {
+      List<String> sources = RunConfig.sources(config);
+      if (sources.isEmpty()) {
+        ingestConfigs.put("", new IngestConfig(componentConfig("ingest")));
+      }
+      for (String name : sources) {
+        ingestConfigs.put(name, new IngestConfig(componentConfig(RunConfig.forSource(config, name), "ingest")));
+      }
+    }
+    this.ingestConfigs = java.util.Collections.unmodifiableMap(ingestConfigs);
+    IngestConfig ingestConfig = ingestConfigs.isEmpty() ? null : ingestConfigs.values().iterator().next();
     SyncStreamsConfig streamsConfig = components.contains(Component.STREAMS) ? new SyncStreamsConfig(componentConfig("streams")) : null;
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
     var reconcileConfig = new ReconcileConfig(componentConfig("reconcile"));
+    if (!RunConfig.sources(config).isEmpty()) {
+      // what asks one issuing database on its own schedule does not know which of several to ask yet
+      if (projectorConfig != null && reconcileConfig.intervalMs() > 0) {
+        throw new ConfigException("reconcile.interval.ms", config.get("reconcile.interval.ms"), "scheduled reconciliation compares one issuing "
+            + "database with the store; with several sources ('sources') run 'invoice-sync reconcile --source NAME' for each instead");
+      }
+      if (apiConfig != null && config.get("api.source.jdbc.url") != null) {
+        throw new ConfigException("api.source.jdbc.url", config.get("api.source.jdbc.url"), "the API's source probe asks one issuing "
+            + "database; with several sources ('sources') leave it out and use 'invoice-sync trace --config F --source NAME'");
+      }
+    }
 
     String bootstrap = config.get("bootstrap.servers");
     // the stages are independent (they meet only through the topics): they start side by side, the
@@ -174,12 +204,7 @@ public final class Pipeline implements AutoCloseable {
           streams.start();
         }));
       }
-      if (ingestConfig != null) {
-        starts.add(starting.submit(() -> {
-          ingest = new IngestService(ingestConfig, metrics);
-          ingest.start();
-        }));
-      }
+      ingestConfigs.forEach((name, c) -> starts.add(starting.submit(() -> startIngest(name, c))));
     } catch (RuntimeException e) {
       try {
         awaitAll(starts);
@@ -255,10 +280,7 @@ public final class Pipeline implements AutoCloseable {
     if (probe != null) {
       h.put("kafka", probe.health()); // whether this process reaches the cluster, whatever its components notice
     }
-    IngestService i = ingest;
-    if (i != null) {
-      h.put("ingest", i.health());
-    }
+    ingests().forEach((name, i) -> h.put(name.isEmpty() ? "ingest" : "ingest:" + name, i.health()));
     SyncStreamsService s = streams;
     if (s != null) {
       h.put("streams", s.health());
@@ -293,7 +315,8 @@ public final class Pipeline implements AutoCloseable {
   private Map<String, BooleanSupplier> healthChecks(boolean recorderRuns) {
     Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
     if (components.contains(Component.INGEST)) {
-      checks.put("ingest", () -> ingest != null && ingest.health().ready());
+      checks.put("ingest", () -> !ingests().isEmpty() && ingests().size() == ingestConfigs.size()
+          && ingests().values().stream().allMatch(i -> i.health().ready()));
     }
     if (components.contains(Component.STREAMS)) {
       checks.put("syncStreams", () -> streams != null && streams.isHealthy());
@@ -323,10 +346,10 @@ public final class Pipeline implements AutoCloseable {
     new FileDescriptorMetrics().bindTo(metrics);
   }
 
-  /** Waits until ingest streams from the replication slot; a no-op without ingest. */
+  /** Waits until every ingest engine streams from its replication slot; a no-op without ingest. */
   public void awaitIngestStreaming(Duration timeout) {
-    if (ingest != null) {
-      ingest.awaitStreaming(timeout);
+    for (IngestService i : ingests().values()) {
+      i.awaitStreaming(timeout);
     }
   }
 
@@ -344,21 +367,59 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
-  /** Stops ingest alone (the other stages keep running), as an operator would for a restart. */
+  /** Stops ingest alone, every source's engine (the other stages keep running), as an operator would for a restart. */
   public synchronized void stopIngest() {
-    if (ingest != null) {
-      ingest.close();
-      ingest = null;
+    for (String name : List.copyOf(ingests().keySet())) {
+      stopIngest(name);
     }
   }
 
-  /** Starts a new ingest that resumes from the committed source offsets. */
+  /** Stops one source's ingest engine ("" for the single source). */
+  public synchronized void stopIngest(String source) {
+    IngestService i = ingests.remove(source);
+    if (i != null) {
+      i.close();
+    }
+  }
+
+  /** Starts new ingest engines, each resuming from its committed source offsets. */
   public synchronized void startIngest() {
-    if (ingest != null) {
+    if (!ingests().isEmpty()) {
       throw new IllegalStateException("ingest is running");
     }
-    ingest = new IngestService(new IngestConfig(componentConfig("ingest")), metrics);
-    ingest.start();
+    ingestConfigs.forEach(this::startIngest);
+  }
+
+  /** Starts one source's ingest engine again ("" for the single source). */
+  public void startIngest(String source) {
+    IngestConfig c = ingestConfigs.get(source);
+    if (c == null) {
+      throw new IllegalArgumentException("no source '" + source + "' (sources: " + ingestConfigs.keySet() + ")");
+    }
+    startIngest(source, c);
+  }
+
+  private void startIngest(String source, IngestConfig c) {
+    IngestService i = new IngestService(c, metrics);
+    synchronized (ingests) {
+      if (ingests.containsKey(source)) {
+        throw new IllegalStateException("ingest of source '" + source + "' is running");
+      }
+      ingests.put(source, i);
+    }
+    try {
+      i.start();
+    } catch (RuntimeException e) {
+      ingests.remove(source, i);
+      throw e;
+    }
+  }
+
+  /** The running ingest engines by source name ("" for the single source). */
+  public Map<String, IngestService> ingests() {
+    synchronized (ingests) {
+      return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ingests));
+    }
   }
 
   public PrometheusMeterRegistry metrics() {
@@ -381,8 +442,11 @@ public final class Pipeline implements AutoCloseable {
     return api;
   }
 
+  /** The ingest engine (the first source's when there are several), or null. */
   public IngestService ingest() {
-    return ingest;
+    synchronized (ingests) {
+      return ingests.isEmpty() ? null : ingests.values().iterator().next();
+    }
   }
 
   /** Stops in reverse data-flow order so nothing in flight is cut off upstream of a running stage. */
@@ -395,9 +459,7 @@ public final class Pipeline implements AutoCloseable {
     if (api != null) {
       order.add(api);
     }
-    if (ingest != null) {
-      order.add(ingest);
-    }
+    order.addAll(ingests().values());
     if (streams != null) {
       order.add(streams);
     }

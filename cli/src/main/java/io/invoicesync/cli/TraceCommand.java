@@ -53,6 +53,9 @@ final class TraceCommand implements Callable<Integer> {
   @Option(names = "--code", description = "The invoice code (10 or 12 digits) that goes with an 8-digit --number.")
   String code;
 
+  @Option(names = "--source", paramLabel = "NAME", description = "With several issuing sources ('sources' in --config): the issuing database "
+      + "to ask when the invoice is not in the store (NOT_CAPTURED). Without it, the store alone answers.")
+  String sourceName;
   @Option(names = "--config", description = "A 'run' configuration: the query store from api.jdbc.* (or projector.jdbc.*), the issuing "
       + "database from api.source.jdbc.* (or ingest.database.*). Without it, the API at --api is asked.")
   Path config;
@@ -105,8 +108,10 @@ final class TraceCommand implements Callable<Integer> {
   }
 
   private Map<String, Object> fromStore() throws Exception {
-    RunConfig rc = RunConfig.load(config);
-    DataSource source = rc.source();
+    RunConfig all = RunConfig.load(config);
+    // several sources: the probe asks the one named, else none (the store still answers for every source)
+    RunConfig rc = sourceName != null ? all.forSource(sourceName) : all;
+    DataSource source = sourceName == null && !all.sources().isEmpty() ? null : rc.source();
     TraceService tracer = new TraceService(rc.store(), source == null ? null : new SourceProbe(source, rc.issuingTables(source, null), rc.slotName()));
     String target = id;
     if (target == null) {
@@ -216,7 +221,7 @@ final class TraceCommand implements Callable<Integer> {
           new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.stage())),
           new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.event())),
           new Column().header("version").with(e -> str(e.version())),
-          new Column().header("source lsn").with(e -> str(e.sourceLsn())),
+          new Column().header("source lsn").with(e -> e.source() == null ? str(e.sourceLsn()) : e.source() + " " + e.sourceLsn()),
           new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(70).with(e -> str(e.detail())))));
     }
     Map<String, Object> source = (Map<String, Object>) t.get("source");

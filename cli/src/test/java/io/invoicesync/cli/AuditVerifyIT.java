@@ -328,7 +328,7 @@ class AuditVerifyIT {
           .setSource(SourcePosition.newBuilder().setLsn(n.get("sourceLsn").asLong())
               .setCommitTs(Instant.ofEpochMilli(n.get("sourceCommitTs").asLong()))
               .setTxId(n.get("sourceTxId").isNull() ? null : n.get("sourceTxId").asLong()).setEpoch(n.get("sourceEpoch").asLong())
-              .setSnapshot(n.get("sourceSnapshot").asBoolean()).build())
+              .setSnapshot(n.get("sourceSnapshot").asBoolean()).setName(n.get("sourceName").isNull() ? "" : n.get("sourceName").asText()).build())
           .setDigest(n.get("digest").asText()).setDetail(text(n, "detail")).setPrevHash(text(n, "prevHash")).setHash(n.get("hash").asText())
           .setRecordedAt(Instant.ofEpochMilli(n.get("recordedAt").asLong())).setStage(text(n, "stage"))
           .setCapturedAt(n.get("capturedAt").isNull() ? null : Instant.ofEpochMilli(n.get("capturedAt").asLong()))

@@ -25,6 +25,8 @@ public final class IngestConfig extends AbstractConfig {
   public static final String DATABASE_PASSWORD = "database.password";
   public static final String DATABASE_DBNAME = "database.dbname";
   public static final String SOURCE_SCHEMA = "source.schema";
+  /** This issuing source's name when several feed one store; empty for the single source. */
+  public static final String SOURCE_NAME = "source.name";
   public static final String INVOICE_TABLE = "source.invoice.table";
   public static final String LINE_TABLE = "source.line.table";
   public static final String HEARTBEAT_TABLE = "source.heartbeat.table";
@@ -66,6 +68,14 @@ public final class IngestConfig extends AbstractConfig {
           "Database user; needs REPLICATION and SELECT on the captured tables (and CREATE on the database when the publication must be created).")
       .define(DATABASE_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Database password.")
       .define(DATABASE_DBNAME, Type.STRING, "issuing", Importance.HIGH, "Issuing database name.")
+      .define(SOURCE_NAME, Type.STRING, "", (name, value) -> {
+        if (value != null && !value.toString().isEmpty() && !value.toString().matches("[a-z][a-z0-9_-]{0,31}")) {
+          throw new ConfigException(name, value, "a source's name is 1 to 32 of a-z, 0-9, '_' and '-', starting with a letter");
+        }
+      }, Importance.MEDIUM, "This issuing source's name when several issuing databases feed one store ('sources' in 'invoice-sync run'; "
+          + "docs/mapping.md): part of every source position, audit entry and trace, and what 'reconcile --source' names. Changes of one "
+          + "invoice are ordered within a source; the same invoice from another source is deduplicated when its content is the same and "
+          + "rejected as SOURCE_CONFLICT when not. Empty: the single, unnamed source.")
       .define(SOURCE_SCHEMA, Type.STRING, "issuing", Importance.MEDIUM, "Schema holding the invoice tables.")
       .define(INVOICE_TABLE, Type.STRING, "invoice", Importance.MEDIUM, "Invoice header table.")
       .define(LINE_TABLE, Type.STRING, "invoice_line", Importance.MEDIUM, "Invoice line table.")

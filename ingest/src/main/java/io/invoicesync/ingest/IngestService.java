@@ -97,12 +97,16 @@ public final class IngestService implements AutoCloseable {
 
   public IngestService(IngestConfig config, MeterRegistry registry) {
     this.config = config;
-    this.changesCaptured = Counter.builder("invoicesync.ingest.changes").description("InvoiceChange records published").register(registry);
-    this.transactions = Counter.builder("invoicesync.ingest.batches").description("Debezium batches handled").register(registry);
+    // several sources in one process: each engine's meters carry its source's name
+    String source = config.getString(IngestConfig.SOURCE_NAME);
+    io.micrometer.core.instrument.Tags tags = source.isEmpty() ? io.micrometer.core.instrument.Tags.empty()
+        : io.micrometer.core.instrument.Tags.of("source", source);
+    this.changesCaptured = Counter.builder("invoicesync.ingest.changes").tags(tags).description("InvoiceChange records published").register(registry);
+    this.transactions = Counter.builder("invoicesync.ingest.batches").tags(tags).description("Debezium batches handled").register(registry);
     this.registry = registry;
     // removed again on close: a restarted ingest on the same registry registers its own, instead of
     // Micrometer handing back the old gauge bound to the stopped service's (weakly held) value
-    this.lastCommitGauge = Gauge.builder("invoicesync.ingest.last.commit.ts", lastCommitTs, AtomicLong::get)
+    this.lastCommitGauge = Gauge.builder("invoicesync.ingest.last.commit.ts", lastCommitTs, AtomicLong::get).tags(tags)
         .description("source commit time (epoch ms) of the last transaction published").register(registry);
   }
 
@@ -120,7 +124,7 @@ public final class IngestService implements AutoCloseable {
     publisher = new ChangePublisher(config, serdes, registry, () -> closing);
     cluster = ClusterEpochFollower.identify(config);
     Mapping mapping = config.mapping();
-    assembler = new TransactionAssembler(mapping, Clock.systemUTC(), cluster.epoch());
+    assembler = new TransactionAssembler(mapping, Clock.systemUTC(), cluster.epoch()).named(config.getString(IngestConfig.SOURCE_NAME));
     lineLoader = new SnapshotLineLoader(config, mapping);
     notifications = new NotificationRelay(config);
 

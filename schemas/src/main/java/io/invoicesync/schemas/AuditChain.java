@@ -32,8 +32,8 @@ import org.apache.kafka.common.utils.Utils;
  * <pre>
  * canonical = for each of: "invoice-sync/audit-entry/v3", keyId, prevHash, invoiceId, event, version,
  *             source.lsn, source.txId, source.commitTs, source.snapshot, source.epoch, digest, detail,
- *             recordedAt, stage, capturedAt, decidedAt, invoiceCode, invoiceNumber, sellerTaxId:
- *             4-byte big-endian length + its UTF-8 bytes, or FF FF FF FF when absent
+ *             recordedAt, stage, capturedAt, decidedAt, invoiceCode, invoiceNumber, sellerTaxId, and source.name when the
+ *             source has a name (several issuing sources): 4-byte big-endian length + its UTF-8 bytes, or FF FF FF FF when absent
  * hash      = lowercase hex SHA-256(canonical)
  * mac       = "hmac-sha256:" + lowercase hex HMAC-SHA256(key, canonical) | "ed25519:" + base64 Ed25519 signature of canonical
  * </pre>
@@ -93,10 +93,17 @@ public final class AuditChain {
   /** The bytes a v3 entry's hash and MAC cover (class comment). */
   public static byte[] canonical(AuditEntry e) {
     SourcePosition s = e.getSource();
-    return Canonical.of("invoice-sync/audit-entry/v3", e.getKeyId(), e.getPrevHash(), e.getInvoiceId(), e.getEvent(), e.getVersion(),
+    byte[] v3 = Canonical.of("invoice-sync/audit-entry/v3", e.getKeyId(), e.getPrevHash(), e.getInvoiceId(), e.getEvent(), e.getVersion(),
         s.getLsn(), s.getTxId(), epoch(s.getCommitTs()), s.getSnapshot(), s.getEpoch(), e.getDigest(), e.getDetail(),
         epoch(e.getRecordedAt()), e.getStage(), epoch(e.getCapturedAt()), epoch(e.getDecidedAt()), e.getInvoiceCode(),
         e.getInvoiceNumber(), e.getSellerTaxId());
+    if (s.getName() == null || s.getName().isEmpty()) {
+      return v3; // the single, unnamed source: the encoding as before sources had names, so earlier entries still verify
+    }
+    byte[] name = Canonical.of(s.getName());
+    byte[] out = java.util.Arrays.copyOf(v3, v3.length + name.length);
+    System.arraycopy(name, 0, out, v3.length, name.length);
+    return out;
   }
 
   /** The bytes a checkpoint's MAC covers. */

@@ -33,6 +33,25 @@ class AuditKeysTest {
   }
 
   @Test
+  void theSourcesNameIsCoveredWhenItHasOneAndTheUnnamedSourcesEncodingIsAsBefore() {
+    AuditEntry unnamed = entry("x", "c");
+    unnamed.setKeyId("k1");
+    byte[] before = AuditChain.canonical(unnamed);
+    // the unnamed source: the encoding ends at sellerTaxId (absent: FF FF FF FF), exactly as entries written before names existed
+    assertThat(java.util.Arrays.copyOfRange(before, before.length - 4, before.length)).containsExactly(-1, -1, -1, -1);
+    AuditEntry named = entry("x", "c");
+    named.setKeyId("k1");
+    named.getSource().setName("pinyin");
+    byte[] after = AuditChain.canonical(named);
+    assertThat(java.util.Arrays.copyOf(after, before.length)).isEqualTo(before);
+    assertThat(new String(after, before.length + 4, after.length - before.length - 4, StandardCharsets.UTF_8)).isEqualTo("pinyin");
+    // so moving an entry to another source breaks its hash
+    AuditEntry sealed = AuditChain.seal(named, AuditKeys.hmac("k1", SECRET));
+    sealed.getSource().setName("reference");
+    assertThat(AuditChain.hash(sealed)).isNotEqualTo(sealed.getHash());
+  }
+
+  @Test
   void hmacEntriesVerifyWithTheSecretAndNothingElse() throws Exception {
     AuditEntry e = AuditChain.seal(entry("x", "c"), AuditKeys.hmac("k1", SECRET));
     assertThat(AuditChain.format(e)).isEqualTo(3);

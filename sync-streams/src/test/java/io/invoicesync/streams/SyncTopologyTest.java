@@ -9,6 +9,7 @@ import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.InvoiceRejected;
 import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.SourcePosition;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.schemas.Violation;
 import io.invoicesync.testkit.InvoiceFixtures;
@@ -67,6 +68,52 @@ class SyncTopologyTest {
 
     assertThat(sync.synced.readValuesToList()).hasSize(1);
     assertThat(sync.metrics.dropped("redelivery")).isEqualTo(1.0);
+  }
+
+  /** {@code change} as source {@code name} captured it, at {@code lsn} of that source's WAL. */
+  private static InvoiceChange from(String name, InvoiceChange change, long lsn) {
+    return InvoiceChange.newBuilder(change).setSource(SourcePosition.newBuilder(change.getSource()).setName(name).setLsn(lsn).build()).build();
+  }
+
+  @Test
+  void shouldDeduplicateTheSameInvoiceFromASecondSourceAndKeepEachSourcesPositionsApart() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-two", 2);
+    pipe(from("legacy", InvoiceFixtures.created(inv, 5_000), 5_000));
+    // the new platform has the same invoice at a lower position of its own WAL: neither stale nor a conflict
+    pipe(from("platform", InvoiceFixtures.created(inv, 100), 100));
+    // a redelivery from each source is one, within its source
+    pipe(from("platform", InvoiceFixtures.created(inv, 100), 100));
+    pipe(from("legacy", InvoiceFixtures.created(inv, 5_000), 5_000));
+    // the owner's later change applies; the other source repeating it later is a duplicate again
+    pipe(from("legacy", InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 5_100), 5_100));
+    pipe(from("platform", InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 150), 150));
+
+    List<InvoiceState> states = sync.synced.readValuesToList();
+    assertThat(states).extracting(InvoiceState::getVersion).containsExactly(1, 2);
+    assertThat(states.get(1).getSource().getName()).isEqualTo("legacy");
+    assertThat(sync.rejected.isEmpty()).isTrue();
+    assertThat(sync.metrics.dropped("redelivery")).isEqualTo(2.0);
+    List<AuditEntry> audit = sync.audit.readValuesToList();
+    assertThat(audit).filteredOn(a -> "SAME_AS_SOURCE 'legacy'".equals(a.getDetail())).hasSize(2)
+        .allSatisfy(a -> assertThat(a.getSource().getName()).isEqualTo("platform"));
+  }
+
+  @Test
+  void shouldRejectOtherContentFromASecondSourceAsASourceConflictNamingBoth() {
+    Invoice inv = InvoiceFixtures.digitalInvoice("inv-conflict", 1);
+    pipe(from("legacy", InvoiceFixtures.created(inv, 5_000), 5_000));
+
+    pipe(from("platform", InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 100), 100));
+
+    assertThat(sync.synced.readValuesToList()).hasSize(1);
+    Violation v = sync.rejected.readValue().getViolations().get(0);
+    assertThat(v.getCode()).isEqualTo("SOURCE_CONFLICT");
+    assertThat(v.getValue()).isEqualTo("'platform'");
+    assertThat(v.getExpected()).isEqualTo("'legacy'");
+    assertThat(v.getMessage()).contains("version 1", "'legacy'", "'platform'");
+    // the owner goes on undisturbed, at its own positions
+    pipe(from("legacy", InvoiceFixtures.statusChanged(inv, "RED_FLUSHED", 5_100), 5_100));
+    assertThat(sync.synced.readValue().getVersion()).isEqualTo(2);
   }
 
   @Test

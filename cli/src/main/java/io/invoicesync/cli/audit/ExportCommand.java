@@ -54,21 +54,22 @@ final class ExportCommand implements Callable<Integer> {
   record Entry(String invoiceId, String event, Integer version, long sourceLsn, long sourceCommitTs, String digest, String detail,
                String prevHash, String hash, long recordedAt, String stage, Long capturedAt, Long decidedAt, String invoiceCode,
                String invoiceNumber, String sellerTaxId, int partition, long offset, Long sourceTxId, long sourceEpoch,
-               boolean sourceSnapshot, String keyId, String mac) {
+               boolean sourceSnapshot, String keyId, String mac, String sourceName) {
 
     static Entry of(AuditEntry e, int partition, long offset) {
       return new Entry(e.getInvoiceId(), e.getEvent(), e.getVersion(), e.getSource().getLsn(), e.getSource().getCommitTs().toEpochMilli(),
           e.getDigest(), e.getDetail(), e.getPrevHash(), e.getHash(), e.getRecordedAt().toEpochMilli(), e.getStage(),
           e.getCapturedAt() == null ? null : e.getCapturedAt().toEpochMilli(), e.getDecidedAt() == null ? null : e.getDecidedAt().toEpochMilli(),
           e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId(), partition, offset, e.getSource().getTxId(),
-          e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac());
+          e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac(),
+          e.getSource().getName() == null || e.getSource().getName().isEmpty() ? null : e.getSource().getName());
     }
 
     /** The values in column order ({@link #FIELDS}: the components'), one CSV cell each. */
     List<String> cells() {
       return Stream.of(invoiceId, event, version, sourceLsn, sourceCommitTs, digest, detail, prevHash, hash, recordedAt, stage, capturedAt,
-          decidedAt, invoiceCode, invoiceNumber, sellerTaxId, partition, offset, sourceTxId, sourceEpoch, sourceSnapshot, keyId, mac)
-          .map(ExportCommand::csv).toList();
+          decidedAt, invoiceCode, invoiceNumber, sellerTaxId, partition, offset, sourceTxId, sourceEpoch, sourceSnapshot, keyId, mac,
+          sourceName).map(ExportCommand::csv).toList();
     }
   }
 

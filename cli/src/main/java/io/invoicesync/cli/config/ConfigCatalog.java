@@ -128,6 +128,11 @@ public final class ConfigCatalog {
     if (SHARED.containsKey(key) || knownKeys().contains(key)) {
       return true;
     }
+    if (key.startsWith("sources.")) { // sources.<name>.<ingest key>: an ingest key for one of several sources
+      int dot = key.indexOf('.', "sources.".length());
+      return dot > 0 && key.substring("sources.".length(), dot).matches("[a-z][a-z0-9_-]{0,31}")
+          && !key.substring(dot + 1).equals("source.name") && accepts("ingest." + key.substring(dot + 1));
+    }
     if (KafkaClients.isSecurityKey(key)) {
       return ProducerConfig.configNames().contains(key);
     }
@@ -203,6 +208,11 @@ public final class ConfigCatalog {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("bootstrap.servers", "Kafka bootstrap servers (shared).");
     m.put("schema.registry.url", "Apicurio Registry core API v3 URL (shared). Empty = registry-less: schemas resolve from the built-in catalog.");
+    m.put("sources", "Several issuing databases feeding one store, named, comma-separated (e.g. legacy,platform): each runs its own "
+        + "Debezium engine with the ingest.* keys, overridden by its block sources.<name>.* (any ingest key: database.*, mapping.file, "
+        + "slot.name, ...); engine.name, topic.prefix, slot.name and publication.name get the source's name appended unless its block "
+        + "sets them. "
+        + "The name is part of every position, audit entry and trace; 'reconcile --source NAME'. Empty = one source, ingest.*.");
     m.put("topics.replication.factor", "Replication factor of the topics invoice-sync creates; -1 = the broker's default.");
     m.put(LogSetup.FORMAT, "Log format of 'run': text, or json (one object per line with MDC fields: component, "
         + "invoice, topic, partition, offset).");

@@ -31,6 +31,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class RunConfig {
 
   private static final Map<String, Object> INGEST_DEFAULTS = IngestConfig.configDef().defaultValues();
+  /** The top-level key naming several issuing sources, each configured by its {@code sources.<name>.*} block. */
+  public static final String SOURCES = "sources";
+  private static final java.util.regex.Pattern SOURCE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
   private final Map<String, String> values;
 
@@ -128,6 +131,89 @@ public final class RunConfig {
     Map<String, Object> streams = component("streams.");
     streams.putIfAbsent(SyncStreamsConfig.BOOTSTRAP_SERVERS, "unused:9092");
     return new SyncStreamsConfig(streams);
+  }
+
+  /** The issuing sources named by {@code sources} (several feed one store), in order; empty: the single source of {@code ingest.*}. */
+  public java.util.List<String> sources() {
+    return sources(values);
+  }
+
+  public static java.util.List<String> sources(Map<String, String> values) {
+    String list = values.get(SOURCES);
+    if (list == null || list.isBlank()) {
+      return java.util.List.of();
+    }
+    java.util.List<String> names = java.util.Arrays.stream(list.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
+    for (String n : names) {
+      if (!SOURCE_NAME.matcher(n).matches()) {
+        throw new ConfigException(SOURCES, list, "'" + n + "' is not a source name: 1 to 32 of a-z, 0-9, '_' and '-', starting with a letter");
+      }
+    }
+    if (new java.util.HashSet<>(names).size() != names.size()) {
+      throw new ConfigException(SOURCES, list, "a source is named twice");
+    }
+    return names;
+  }
+
+  /**
+   * The configuration as source {@code name} sees it: its {@code sources.<name>.*} keys in place of the
+   * {@code ingest.*} keys of the same name, {@code ingest.source.name} set, and the names that must
+   * differ between sources of one deployment (the engine and the logical server name, which key its
+   * offsets and metrics; the replication slot; the publication) suffixed with the source's name unless
+   * its block gives them.
+   */
+  public static Map<String, String> forSource(Map<String, String> values, String name) {
+    String block = "sources." + name + ".";
+    Map<String, String> out = new HashMap<>(values);
+    // the engine's name keys its offsets, and the logical server name (topic.prefix) its offsets and its JMX metrics: both
+    // take "-name"; slots and publications are SQL identifiers: "_name"
+    for (String key : java.util.List.of(IngestConfig.ENGINE_NAME, IngestConfig.TOPIC_PREFIX, IngestConfig.SLOT_NAME,
+        IngestConfig.PUBLICATION_NAME)) {
+      if (!values.containsKey(block + key)) {
+        String base = values.getOrDefault("ingest." + key, ingestDefault(key));
+        boolean sql = IngestConfig.SLOT_NAME.equals(key) || IngestConfig.PUBLICATION_NAME.equals(key);
+        out.put("ingest." + key, base + (sql ? "_" + name.replace('-', '_') : "-" + name));
+      }
+    }
+    values.forEach((k, v) -> {
+      if (k.startsWith(block)) {
+        out.put("ingest." + k.substring(block.length()), v);
+      }
+    });
+    out.put("ingest." + IngestConfig.SOURCE_NAME, name);
+    // the source's own database, not a probe URL meant for the single source
+    out.keySet().removeIf(k -> k.startsWith("api.source.jdbc."));
+    return out;
+  }
+
+  /**
+   * The configuration a command about one source reads: source {@code name}'s ({@code --source}), or
+   * this one when it has a single source; several sources and no name is refused, naming them.
+   */
+  public RunConfig selectSource(String name, String option) {
+    if (name != null) {
+      return forSource(name);
+    }
+    if (!sources().isEmpty()) {
+      throw new ConfigException(SOURCES, values.get(SOURCES), "this configuration has several issuing sources " + sources() + ": give "
+          + option + " NAME");
+    }
+    return this;
+  }
+
+  /** The name of the source this configuration reads ({@code ingest.source.name}), or null for the single, unnamed one. */
+  public String sourceName() {
+    String n = get("ingest." + IngestConfig.SOURCE_NAME);
+    return n == null || n.isBlank() ? null : n;
+  }
+
+  /** This configuration as source {@code name} sees it ({@link #forSource(Map, String)}); {@code name} must be one of {@link #sources()}. */
+  public RunConfig forSource(String name) {
+    if (!sources().contains(name)) {
+      throw new ConfigException(SOURCES, values.get(SOURCES), "there is no source '" + name + "'" + (sources().isEmpty()
+          ? ": this configuration has a single source (no 'sources' key)" : "; the sources are " + sources()));
+    }
+    return new RunConfig(forSource(values, name));
   }
 
   /** Whether ingest captures through a mapping file ({@code ingest.mapping.file}) rather than the reference tables. */
@@ -253,7 +339,11 @@ public final class RunConfig {
     }
     ReconcileConfig defaults = new ReconcileConfig(component("reconcile."));
     Duration g = grace != null ? grace : Duration.ofSeconds(defaults.getLong(ReconcileConfig.GRACE_SECONDS));
-    return new Reconciler(source, issuingTables(source, schema), store, g)
+    Reconciler r = new Reconciler(source, issuingTables(source, schema), store, g);
+    if (sourceName() != null) {
+      r.deliveredBy(sourceName()); // one of several sources: only the invoices it delivered are expected from it
+    }
+    return r
         .withHash(hash != null ? hash : defaults.getString(ReconcileConfig.HASH));
   }
 

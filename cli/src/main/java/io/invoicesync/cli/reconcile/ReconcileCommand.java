@@ -41,6 +41,9 @@ import picocli.CommandLine.Spec;
         "  invoice-sync reconcile --source-url jdbc:postgresql://db/issuing --store-url jdbc:postgresql://db/querystore --out report.json"})
 public final class ReconcileCommand implements Callable<Integer> {
 
+  @Option(names = "--source", paramLabel = "NAME", description = "With several issuing sources ('sources' in --config): the one to compare "
+      + "with the invoices it delivered (its database, mapping and signals from its sources.NAME.* block).")
+  String sourceName;
   @Option(names = "--config", description = "A 'run' configuration: the issuing database from ingest.database.* (or api.source.jdbc.*), "
       + "the store from projector.jdbc.* (or api.jdbc.*).")
   Path config;
@@ -97,7 +100,7 @@ public final class ReconcileCommand implements Callable<Integer> {
       if (from != null && to != null && from.isAfter(to)) {
         throw new IllegalArgumentException("--from " + from + " is after --to " + to);
       }
-      rc = config != null ? RunConfig.load(config) : RunConfig.of(Map.of());
+      rc = config != null ? RunConfig.load(config).selectSource(sourceName, "--source") : RunConfig.of(Map.of());
       reconciler = reconciler(rc);
       try (ProgressBar bar = progress()) {
         report = reconciler.reconcile(new Reconciler.Scope(from, to, seller), phase -> {

@@ -51,6 +51,9 @@ public final class ResyncCommand implements Callable<Integer> {
   Selection selection;
   @Option(names = "--code", description = "With --rejected: only invoices rejected with this rule code.")
   String code;
+  @Option(names = "--source", paramLabel = "NAME", description = "With several issuing sources ('sources' in --config): the one to re-read "
+      + "from (its database, mapping and signals from its sources.NAME.* block).")
+  String sourceName;
   @Option(names = "--config", required = true, description = "A 'run' configuration: the issuing database and signal table from "
       + "ingest.* (resync writes its signal there), the store from projector.jdbc.*.")
   Path config;
@@ -72,7 +75,7 @@ public final class ResyncCommand implements Callable<Integer> {
     Reconciler reconciler;
     Set<String> ids;
     try {
-      rc = RunConfig.load(config);
+      rc = RunConfig.load(config).selectSource(sourceName, "--source");
       resyncer = rc.resyncer();
       reconciler = rc.reconciler(rc.source(), null, rc.storeForWriter(), null, null);
       ids = select(resyncer, reconciler);

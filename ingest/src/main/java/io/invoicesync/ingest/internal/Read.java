@@ -18,7 +18,24 @@ public enum Read {
   /** Read by the initial snapshot, or by a new one after the stored position could no longer be read. */
   SNAPSHOT,
   /** Read by an incremental snapshot, which {@code invoice-sync resync} requests through a signal. */
-  RESYNC;
+  RESYNC,
+  /**
+   * Read by an incremental snapshot that {@code invoice-sync history load} requested (its signal's id,
+   * which Debezium keeps in the offsets as the snapshot's correlation id, starts with {@value #HISTORY_SIGNAL}):
+   * a first load, judged like the initial snapshot's reads, so an invoice already in the store is not applied again.
+   */
+  HISTORY;
+
+  /** The id prefix of the signals that start a history load. */
+  public static final String HISTORY_SIGNAL = "history-";
+  /** Debezium's offset key holding the running incremental snapshot's signal id. */
+  public static final String CORRELATION_ID = "incremental_snapshot_correlation_id";
+
+  /** Whether an incremental snapshot read with this source offset belongs to a history load (not a resync). */
+  public static boolean isHistory(Map<String, ?> sourceOffset) {
+    Object id = sourceOffset == null ? null : sourceOffset.get(CORRELATION_ID);
+    return id != null && id.toString().startsWith(HISTORY_SIGNAL);
+  }
 
   private static final Map<String, SnapshotRecord> BY_CODE = Arrays.stream(SnapshotRecord.values())
       .collect(Collectors.toUnmodifiableMap(r -> r.name().toLowerCase(Locale.ROOT), Function.identity()));
@@ -45,7 +62,7 @@ public enum Read {
   public boolean isSnapshot() {
     return switch (this) {
       case STREAM -> false;
-      case SNAPSHOT, RESYNC -> true;
+      case SNAPSHOT, RESYNC, HISTORY -> true;
     };
   }
 }

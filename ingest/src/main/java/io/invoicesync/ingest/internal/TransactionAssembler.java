@@ -96,6 +96,14 @@ public final class TransactionAssembler {
   }
 
   /** @param mapping how the header and line rows become an invoice (the tables, the id, the fields) */
+  private String sourceName = "";
+
+  /** Names the issuing source every position carries ({@code ingest.source.name}); empty for the single source. */
+  public TransactionAssembler named(String name) {
+    this.sourceName = name == null ? "" : name;
+    return this;
+  }
+
   public TransactionAssembler(Mapping mapping, Clock clock, long epoch) {
     this.invoiceTable = mapping.header().toString();
     this.lineTable = mapping.lines().toString();
@@ -147,6 +155,9 @@ public final class TransactionAssembler {
       // standalone event (snapshot read): a unit of its own
       Map<String, Pending> single = new LinkedHashMap<>();
       add(single, struct, source, isHeader);
+      if (Read.isHistory(record.sourceOffset())) {
+        single.values().forEach(p -> p.read = p.read == Read.RESYNC ? Read.HISTORY : p.read);
+      }
       return complete(single);
     }
     List<InvoiceChange> done = new ArrayList<>();
@@ -239,6 +250,7 @@ public final class TransactionAssembler {
         .setCommitTs(Instant.ofEpochMilli(p.commitTs))
         .setSnapshot(p.read.isSnapshot())
         .setEpoch(epoch)
+        .setName(sourceName)
         .build();
     List<RowMapper.Row> lineRows = new ArrayList<>(p.lines.size() + p.unnumbered.size());
     p.lines.values().forEach(l -> lineRows.add(new StructRow(l)));
@@ -286,7 +298,7 @@ public final class TransactionAssembler {
 
   private static String readOp(Read read) {
     return switch (read) {
-      case STREAM, SNAPSHOT -> ChangeOps.SNAPSHOT;
+      case STREAM, SNAPSHOT, HISTORY -> ChangeOps.SNAPSHOT; // a history load's reads: as the initial snapshot's
       case RESYNC -> RESYNC;
     };
   }

@@ -188,6 +188,20 @@ class TransactionAssemblerTest {
   }
 
   @Test
+  void incrementalSnapshotReadsOfAHistoryLoadAreFirstReadsNotResyncs() {
+    // Debezium keeps the running incremental snapshot's signal id in the offsets: a restarted engine still says whose reads these are
+    Struct value = envelope(HEADER, null, row("inv-h", "ISSUED"), 'r', source("issuing", "invoice", 0, "incremental"), null);
+    SourceRecord history = new SourceRecord(null, java.util.Map.of(Read.CORRELATION_ID, "history-3f2a"), "topic", value.schema(), value);
+    SourceRecord resync = new SourceRecord(null, java.util.Map.of(Read.CORRELATION_ID, "resync-77"), "topic", value.schema(), value);
+
+    InvoiceChange h = assembler.accept(history).get(0);
+    assertThat(h.getOp()).as("judged like the initial snapshot's reads: not applied again when unchanged").isEqualTo("SNAPSHOT");
+    assertThat(h.getSource().getSnapshot()).isTrue();
+    assertThat(TransactionAssembler.needsLines(h)).isTrue();
+    assertThat(assembler.accept(resync).get(0).getOp()).isEqualTo(TransactionAssembler.RESYNC);
+  }
+
+  @Test
   void tombstonesHeartbeatsAndOtherTablesAreIgnored() {
     assertThat(assembler.accept(new SourceRecord(null, null, "t", null, null))).isEmpty();
     Struct heartbeat = new Struct(SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build()).put("ts_ms", 1L);

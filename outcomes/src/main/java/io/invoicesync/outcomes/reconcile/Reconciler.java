@@ -150,6 +150,8 @@ public final class Reconciler {
   private final DataSource store;
   private final Duration grace;
   private HashScheme scheme;
+  private String storeInvoice = "invoice";
+  private String storeLine = "invoice_line";
 
   /**
    * @param sourceSchema the issuing platform's schema (invoice and invoice_line tables)
@@ -172,6 +174,20 @@ public final class Reconciler {
     this.sourceLine = tables.lines();
     this.store = store;
     this.grace = grace;
+  }
+
+  /**
+   * One of several issuing sources: the store's side is the invoices this source delivered (its name in
+   * their audit entries), so that the other sources' invoices are not reported EXTRA.
+   */
+  public Reconciler deliveredBy(String sourceName) {
+    if (!sourceName.matches("[a-z][a-z0-9_-]{0,31}")) {
+      throw new IllegalArgumentException("'" + sourceName + "' is not a source name");
+    }
+    String delivered = "(SELECT e.invoice_id FROM invoice_event e WHERE e.source_name = '" + sourceName + "')";
+    this.storeInvoice = "(SELECT * FROM invoice WHERE id IN " + delivered + ")";
+    this.storeLine = "(SELECT * FROM invoice_line WHERE invoice_id IN " + delivered + ")";
+    return this;
   }
 
   /** {@code auto} (probe), {@code native} or {@code md5}, as {@code --hash} and {@code reconcile.hash} spell it. */
@@ -230,7 +246,7 @@ public final class Reconciler {
       Set<String> explained = explainedOutcomes.isEmpty() ? Set.of() : inSource(explainedOutcomes.keySet(), scope);
       progress.accept("checksums of " + (1 << bits) + " buckets (" + hs + ")");
       var srcSums = async(both, () -> BucketChecksums.bucketSums(hs, source, sourceInvoice, sourceLine, scope, bits, null, 0));
-      var dstSums = async(both, () -> BucketChecksums.bucketSums(hs, store, "invoice", "invoice_line", scope, bits, null, 0));
+      var dstSums = async(both, () -> BucketChecksums.bucketSums(hs, store, storeInvoice, storeLine, scope, bits, null, 0));
       var explainedSums = async(both, () -> explained.isEmpty() ? Map.<Integer, BucketChecksums.Sum>of()
           : BucketChecksums.bucketSumsOf(hs, source, sourceInvoice, sourceLine, bits, explained));
       Map<Integer, BucketChecksums.Sum> srcAll = join(srcSums);
@@ -266,7 +282,7 @@ public final class Reconciler {
         int l = level;
         progress.accept("bisecting " + big.size() + " buckets to " + l + " bits");
         var s2 = async(both, () -> BucketChecksums.bucketSums(hs, source, sourceInvoice, sourceLine, scope, l, big, parentBits));
-        var d2 = async(both, () -> BucketChecksums.bucketSums(hs, store, "invoice", "invoice_line", scope, l, big, parentBits));
+        var d2 = async(both, () -> BucketChecksums.bucketSums(hs, store, storeInvoice, storeLine, scope, l, big, parentBits));
         var e2 = async(both, () -> explained.isEmpty() ? Map.<Integer, BucketChecksums.Sum>of() : BucketChecksums.bucketSumsOf(hs, source, sourceInvoice, sourceLine, l, explained));
         Map<Integer, BucketChecksums.Sum> e2sums = join(e2);
         e2sums.keySet().removeIf(b -> !big.contains(b & ((1 << parentBits) - 1)));
@@ -279,7 +295,7 @@ public final class Reconciler {
 
       progress.accept("comparing invoices of " + toCompare.values().stream().mapToInt(Set::size).sum() + " buckets");
       var srcRows = async(both, () -> BucketChecksums.rows(hs, source, sourceInvoice, sourceLine, scope, toCompare, true, !tables.byId()));
-      var dstRows = async(both, () -> BucketChecksums.rows(hs, store, "invoice", "invoice_line", scope, toCompare, false, false));
+      var dstRows = async(both, () -> BucketChecksums.rows(hs, store, storeInvoice, storeLine, scope, toCompare, false, false));
       Map<String, BucketChecksums.Row> s = join(srcRows);
       Map<String, BucketChecksums.Row> d = join(dstRows);
       Set<String> ids = new TreeSet<>();
@@ -303,7 +319,7 @@ public final class Reconciler {
       // the store again, read after the outcomes: the projector commits a state to the store before its outcome can be
       // recorded, so what still differs now is real; a state projected between the first read and the outcomes' read
       // (recorded VISIBLE, absent from the first read) would otherwise be reported MISSING or STALE
-      Map<String, BucketChecksums.Row> dAfter = ids.isEmpty() ? Map.of() : BucketChecksums.rowsOf(store, "invoice", "invoice_line", ids);
+      Map<String, BucketChecksums.Row> dAfter = ids.isEmpty() ? Map.of() : BucketChecksums.rowsOf(store, storeInvoice, storeLine, ids);
       ids.removeIf(id -> s.get(id) != null && dAfter.get(id) != null && dAfter.get(id).digest().equals(s.get(id).digest()));
       Instant watermark = RecordedOutcomes.watermark(store);
       Instant now = Instant.now();

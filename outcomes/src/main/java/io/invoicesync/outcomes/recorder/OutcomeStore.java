@@ -65,7 +65,7 @@ final class OutcomeStore {
       {"captured_at", "timestamptz"}, {"decided_at", "timestamptz"}, {"recorded_at", "timestamptz"}, {"detail", "text"},
       {"digest", "text"}, {"prev_hash", "text"}, {"hash", "text"}, {"invoice_code", "text"}, {"invoice_number", "text"},
       {"seller_tax_id", "text"}, {"source_tx_id", "bigint"}, {"source_epoch", "bigint"}, {"source_snapshot", "boolean"},
-      {"key_id", "text"}, {"mac", "text"}};
+      {"key_id", "text"}, {"mac", "text"}, {"source_name", "text"}};
   /** A poll's audit entries in one statement; a re-read entry (same coordinates) changes nothing. */
   private static final String INSERT_EVENTS = "INSERT INTO invoice_event (" + UnnestRows.names(EVENT_COLUMNS) + ") SELECT "
       + UnnestRows.names(EVENT_COLUMNS) + " FROM " + UnnestRows.unnest(EVENT_COLUMNS) + " ON CONFLICT DO NOTHING";
@@ -118,7 +118,8 @@ final class OutcomeStore {
       rows.add(a.partition(), a.offset(), e.getInvoiceId(), e.getEvent(), e.getStage(), e.getVersion(), e.getSource().getLsn(),
           e.getSource().getCommitTs(), e.getCapturedAt(), e.getDecidedAt(), e.getRecordedAt(), e.getDetail(), e.getDigest(),
           e.getPrevHash(), e.getHash(), e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId(), e.getSource().getTxId(),
-          e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac());
+          e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac(),
+          e.getSource().getName() == null || e.getSource().getName().isEmpty() ? null : e.getSource().getName());
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
       rows.bind(c, ps, 1);
@@ -192,13 +193,15 @@ final class OutcomeStore {
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO invoice_rejection (invoice_id, source_lsn, source_commit_ts, rejected_at, "
         + "codes, violations, invoice_code, invoice_number, invoice_type, issue_date, status, seller_name, seller_tax_id, buyer_name, "
-        + "buyer_tax_id, total_amount, total_tax, grand_total, source_epoch) VALUES (?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        + "buyer_tax_id, total_amount, total_tax, grand_total, source_epoch, source_name) VALUES (?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         + "ON CONFLICT (invoice_id) DO UPDATE SET source_lsn = EXCLUDED.source_lsn, source_epoch = EXCLUDED.source_epoch, source_commit_ts = EXCLUDED.source_commit_ts, "
+        + "source_name = EXCLUDED.source_name, "
         + "rejected_at = EXCLUDED.rejected_at, codes = EXCLUDED.codes, violations = EXCLUDED.violations, invoice_code = EXCLUDED.invoice_code, "
         + "invoice_number = EXCLUDED.invoice_number, invoice_type = EXCLUDED.invoice_type, issue_date = EXCLUDED.issue_date, "
         + "status = EXCLUDED.status, seller_name = EXCLUDED.seller_name, seller_tax_id = EXCLUDED.seller_tax_id, "
         + "buyer_name = EXCLUDED.buyer_name, buyer_tax_id = EXCLUDED.buyer_tax_id, total_amount = EXCLUDED.total_amount, "
         + "total_tax = EXCLUDED.total_tax, grand_total = EXCLUDED.grand_total WHERE "
+        + "invoice_rejection.source_name IS DISTINCT FROM EXCLUDED.source_name OR " // positions of two sources do not compare
         + Positions.sql("invoice_rejection", "<=", "EXCLUDED"))) {
       for (InvoiceRejected r : rejections) {
         Invoice inv = r.getInvoice();
@@ -235,7 +238,8 @@ final class OutcomeStore {
         ps.setBigDecimal(i++, inv == null ? null : inv.getTotalAmount());
         ps.setBigDecimal(i++, inv == null ? null : inv.getTotalTax());
         ps.setBigDecimal(i++, inv == null ? null : inv.getGrandTotal());
-        ps.setLong(i, r.getSource().getEpoch());
+        ps.setLong(i++, r.getSource().getEpoch());
+        ps.setString(i, r.getSource().getName() == null || r.getSource().getName().isEmpty() ? null : r.getSource().getName());
         ps.addBatch();
       }
       ps.executeBatch();

@@ -41,7 +41,7 @@ final class OutcomeTables {
     return new AuditEntryView(rs.getString("event"), Stage.idOf(rs.getString("stage")), (Integer) rs.getObject("version"),
         rs.getString("detail"), rs.getLong("source_lsn"), iso(rs, "source_commit_ts"), iso(rs, "captured_at"), iso(rs, "decided_at"),
         iso(rs, "recorded_at"), rs.getInt("audit_partition"), rs.getLong("audit_offset"), rs.getString("hash"), rs.getString("prev_hash"),
-        null);
+        null, rs.getString("source_name"));
   }
 
   /** A row of {@code invoice_event} as the entry that was hashed: every field the chain's formula covers, as the topic had it. */
@@ -51,7 +51,8 @@ final class OutcomeTables {
         .setVersion((Integer) rs.getObject("version"))
         .setSource(SourcePosition.newBuilder().setLsn(rs.getLong("source_lsn")).setCommitTs(commitTs == null ? Instant.EPOCH : commitTs)
             .setTxId((Long) rs.getObject("source_tx_id")).setEpoch(rs.getLong("source_epoch"))
-            .setSnapshot(Boolean.TRUE.equals(rs.getObject("source_snapshot"))).build())
+            .setSnapshot(Boolean.TRUE.equals(rs.getObject("source_snapshot")))
+            .setName(rs.getString("source_name") == null ? "" : rs.getString("source_name")).build())
         .setDigest(rs.getString("digest")).setDetail(rs.getString("detail")).setPrevHash(rs.getString("prev_hash"))
         .setHash(rs.getString("hash")).setRecordedAt(instant(rs, "recorded_at")).setStage(rs.getString("stage"))
         .setCapturedAt(instant(rs, "captured_at")).setDecidedAt(instant(rs, "decided_at"))

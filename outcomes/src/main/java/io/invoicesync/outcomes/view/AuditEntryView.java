@@ -13,24 +13,31 @@ import java.time.Instant;
  * times are ISO-8601 instants; {@code hashOk} is there only where the chain was checked (the audit
  * endpoint and command), not in a trace. The export for re-hashing ({@code invoice-sync audit export})
  * is not this shape: it carries the hash's raw input, times in epoch milliseconds as the formula has
- * them.
+ * them. {@code source} names the issuing source of the change (several sources feed the store),
+ * absent for the single, unnamed one.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AuditEntryView(String event, String stage, Integer version, String detail, long sourceLsn, String sourceCommitTs,
                              String capturedAt, String decidedAt, String recordedAt, int auditPartition, long auditOffset, String hash,
-                             String prevHash, @JsonInclude(JsonInclude.Include.NON_NULL) Boolean hashOk) {
+                             String prevHash, @JsonInclude(JsonInclude.Include.NON_NULL) Boolean hashOk,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String source) {
 
   /** An entry read from the audit topic at {@code partition}/{@code offset}, not yet checked. */
   public static AuditEntryView of(AuditEntry e, int partition, long offset) {
     return new AuditEntryView(e.getEvent(), Stage.idOf(e), e.getVersion(), e.getDetail(), e.getSource().getLsn(),
         iso(e.getSource().getCommitTs()), iso(e.getCapturedAt()), iso(e.getDecidedAt()), iso(e.getRecordedAt()), partition, offset,
-        e.getHash(), e.getPrevHash(), null);
+        e.getHash(), e.getPrevHash(), null, sourceName(e.getSource().getName()));
+  }
+
+  /** The issuing source's name as the views show it: null for the single, unnamed source. */
+  public static String sourceName(String name) {
+    return name == null || name.isEmpty() ? null : name;
   }
 
   /** This entry with the outcome of recomputing its hash. */
   public AuditEntryView checked(boolean hashMatches) {
     return new AuditEntryView(event, stage, version, detail, sourceLsn, sourceCommitTs, capturedAt, decidedAt, recordedAt, auditPartition,
-        auditOffset, hash, prevHash, hashMatches);
+        auditOffset, hash, prevHash, hashMatches, source);
   }
 
   /** An instant as the views write it (ISO-8601, UTC); null stays null. */

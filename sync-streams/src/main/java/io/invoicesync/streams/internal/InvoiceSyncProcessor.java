@@ -21,7 +21,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -55,6 +57,8 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   public static final String CHANGE_TOO_LARGE = "CHANGE_TOO_LARGE";
   public static final String DELETE_NOT_ALLOWED = "INVOICE_DELETED";
   public static final String VALIDATION_ERROR = "VALIDATION_ERROR";
+  /** Another issuing source than the one that first delivered an invoice has it with other content. */
+  public static final String SOURCE_CONFLICT = "SOURCE_CONFLICT";
   /** A re-read requested by 'invoice-sync resync': validated again and re-emitted even when nothing changed. */
   public static final String RESYNC = ChangeOps.RESYNC;
   /** Source position of an entry about a record that carried none (a dead letter that did not decode). */
@@ -146,14 +150,17 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
 
   private void onChange(String id, InvoiceChange change, long timestamp) {
     StoreEntry entry = store.get(id);
-    if (RESYNC.equals(change.getOp()) && entry != null && StoreEntry.Position.of(change.getSource()).compareTo(entry.last()) <= 0) {
+    StoreEntry.Position lsn = StoreEntry.Position.of(change.getSource());
+    // positions order changes within one source: this change is compared with the newest one of its own source only
+    StoreEntry.Position prior = entry == null ? null : entry.positionOf(lsn.source());
+    if (RESYNC.equals(change.getOp()) && prior != null && lsn.compareTo(prior) <= 0) {
       // a re-read reports the stream's position, which may not be past this invoice's last change: it reads the current
       // row, so it is placed right at the last decided position and is never dropped as a redelivery or stale
-      change = InvoiceChange.newBuilder(change).setSource(SourcePosition.newBuilder(change.getSource()).setLsn(entry.lastLsn())
-          .setEpoch(entry.last().epoch()).build())
+      change = InvoiceChange.newBuilder(change).setSource(SourcePosition.newBuilder(change.getSource()).setLsn(prior.lsn())
+          .setEpoch(prior.epoch()).build())
           .build();
+      lsn = StoreEntry.Position.of(change.getSource());
     }
-    StoreEntry.Position lsn = StoreEntry.Position.of(change.getSource());
     if (isDuplicate(entry, lsn) && !RESYNC.equals(change.getOp())) {
       deduplicated(id, entry, change, "REDELIVERY", timestamp);
       listener.on(Outcome.REDELIVERY);
@@ -167,7 +174,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     if (entry != null && entry.awaitingVerdict()) {
       List<InvoiceChange> parked = new ArrayList<>(entry.parked());
       parked.add(change);
-      store.put(id, new StoreEntry(entry.state(), lsn, head(id, entry), parked));
+      store.put(id, new StoreEntry(entry.state(), lsn, head(id, entry), parked, entry.othersAfter(lsn)));
       listener.on(Outcome.PARKED);
       return;
     }
@@ -182,7 +189,12 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     InvoiceChange red = entry.parked().get(0);
     List<InvoiceChange> rest = entry.parked().subList(1, entry.parked().size());
     Instant now = heads.now();
-    StoreEntry base = new StoreEntry(entry.state(), StoreEntry.Position.of(red.getSource()), head(id, entry));
+    StoreEntry.Position redAt = StoreEntry.Position.of(red.getSource());
+    // the changes parked behind the red one are decided again below, each checked against its own source's position:
+    // their sources' positions go back to before them (they were checked for redelivery and staleness when parked)
+    Map<String, StoreEntry.Position> others = new HashMap<>(entry.othersAfter(redAt));
+    rest.forEach(c -> others.remove(c.getSource().getName()));
+    StoreEntry base = new StoreEntry(entry.state(), redAt, head(id, entry), List.of(), others);
     StoreEntry after;
     if (verdict.getOk()) {
       after = apply(id, base, red, red.getAfter(), Digests.invoiceDigest(red.getAfter()), now, timestamp);
@@ -201,7 +213,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     StoreEntry.Position lsn = StoreEntry.Position.of(change.getSource());
     InvoiceState previous = entry == null ? null : entry.state();
     String auditHead = head(id, entry);
-    StoreEntry base = new StoreEntry(previous, lsn, auditHead);
+    StoreEntry base = new StoreEntry(previous, lsn, auditHead, List.of(), entry == null ? Map.of() : entry.othersAfter(lsn));
     Instant now = heads.now();
 
     if ("DELETE".equals(change.getOp()) || change.getAfter() == null) {
@@ -239,10 +251,29 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       candidate = filled.get();
     }
     String digest = Digests.invoiceDigest(candidate);
+    String source = change.getSource().getName();
+    String owner = previous == null ? null : previous.getSource().getName();
+    if (previous != null && !source.equals(owner)) {
+      // another issuing source than the one whose change made the visible version (a migration, a mirror): the same
+      // invoice, nationally identified, so the same content is a duplicate and other content a conflict for a person
+      if (digest.equals(previous.getDigest())) {
+        AuditEntry audit = entries.of(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "SAME_AS_SOURCE " + label(owner),
+            auditHead, now, candidate);
+        chain(id, audit, timestamp);
+        store.put(id, new StoreEntry(previous, lsn, audit.getHash(), List.of(), base.others()));
+        listener.on(Outcome.NO_OP);
+        return;
+      }
+      store.put(id, reject(id, base, change, candidate, digest, List.of(violation(SOURCE_CONFLICT, "source", label(source), label(owner),
+          "source " + label(source) + " has this invoice with other content than version " + previous.getVersion() + " from source "
+              + label(owner) + ", which delivered it first; another source may repeat an invoice, not change it: correct the "
+              + "source that is wrong (if it is " + label(owner) + ", resync the invoice after)")), now, timestamp));
+      return;
+    }
     if (previous != null && digest.equals(previous.getDigest()) && !RESYNC.equals(change.getOp())) {
       AuditEntry audit = entries.of(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "NO_OP", auditHead, now, candidate);
       chain(id, audit, timestamp);
-      store.put(id, new StoreEntry(previous, lsn, audit.getHash()));
+      store.put(id, new StoreEntry(previous, lsn, audit.getHash(), List.of(), base.others()));
       listener.on(Outcome.NO_OP);
       return;
     }
@@ -278,21 +309,28 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       AuditEntry audit = entries.of(id, AuditEvent.AWAITING_RED, null, change, digest, "blue invoice " + blueKey(link) + " decides, at the latest by "
           + now.plus(redWait), auditHead, now, candidate);
       chain(id, audit, timestamp);
-      store.put(id, new StoreEntry(null, lsn, audit.getHash(), List.of(effective)));
+      store.put(id, new StoreEntry(null, lsn, audit.getHash(), List.of(effective), base.others()));
       listener.on(Outcome.AWAITING_RED);
       return;
     }
     store.put(id, apply(id, base, change, candidate, digest, now, timestamp));
   }
 
-  /** Same source position as the last decided change: Debezium delivered it again. */
+  /** Same source position as the last decided change of its source: Debezium delivered it again. */
   static boolean isDuplicate(StoreEntry entry, StoreEntry.Position lsn) {
-    return entry != null && lsn.compareTo(entry.last()) == 0;
+    StoreEntry.Position prior = entry == null ? null : entry.positionOf(lsn.source());
+    return prior != null && lsn.compareTo(prior) == 0;
   }
 
-  /** Older than the last decided change. */
+  /** Older than the last decided change of its source. */
   static boolean isStale(StoreEntry entry, StoreEntry.Position lsn) {
-    return entry != null && lsn.compareTo(entry.last()) < 0;
+    StoreEntry.Position prior = entry == null ? null : entry.positionOf(lsn.source());
+    return prior != null && lsn.compareTo(prior) < 0;
+  }
+
+  /** A source's name as messages say it; the single, unnamed source is '(unnamed)'. */
+  private static String label(String source) {
+    return source == null || source.isEmpty() ? "(unnamed)" : "'" + source + "'";
   }
 
   private StoreEntry apply(String id, StoreEntry base, InvoiceChange change, Invoice candidate, String digest, Instant now, long ts) {
@@ -315,7 +353,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       context.forward(new Record<>(blueKey(candidate.getInvoiceCode(), candidate.getInvoiceNumber()), (Object) blue, ts), children.redLedger());
     }
     listener.on(Outcome.SYNCED);
-    return new StoreEntry(state, base.last(), audit.getHash());
+    return new StoreEntry(state, base.last(), audit.getHash(), List.of(), base.others());
   }
 
   private StoreEntry reject(String id, StoreEntry base, InvoiceChange change, Invoice seen, List<Violation> violations, Instant now, long ts) {
@@ -338,7 +376,7 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     context.forward(new Record<>(id, (Object) rejected, ts), children.rejected());
     chain(id, audit, ts);
     listener.on(Outcome.REJECTED);
-    return new StoreEntry(base.state(), base.last(), audit.getHash());
+    return new StoreEntry(base.state(), base.last(), audit.getHash(), List.of(), base.others());
   }
 
   /** The printed identity of an invoice, by which a red invoice names its blue one: {@code code|number}. */

@@ -16,7 +16,8 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Binary form of a {@link StoreEntry}: format byte, last LSN, its epoch (format 2), audit head, parked changes, then the
+ * Binary form of a {@link StoreEntry}: format byte, last LSN, its epoch (format 2), its source and the other sources'
+ * positions (format 3), audit head, parked changes, then the
  * state. Records are written in the contract's own wire format, so their schema ids travel with
  * them and evolve with the catalog.
  */
@@ -25,6 +26,11 @@ public final class StoreEntrySerde {
   private static final byte FORMAT_V1 = 1;
   /** Adds the epoch of the last position after its LSN; format 1 entries (written before) read as epoch 0. */
   private static final byte FORMAT_V2 = 2;
+  /**
+   * Adds, after the epoch, the last position's source name and the newest position of each other source (several
+   * issuing sources); entries of formats 1 and 2 read as the single, unnamed source's.
+   */
+  private static final byte FORMAT_V3 = 3;
 
   private StoreEntrySerde() {
   }
@@ -35,9 +41,16 @@ public final class StoreEntrySerde {
         return null;
       }
       try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); DataOutputStream out = new DataOutputStream(bytes)) {
-        out.writeByte(FORMAT_V2);
+        out.writeByte(FORMAT_V3);
         out.writeLong(e.last().lsn());
         out.writeLong(e.last().epoch());
+        writeName(out, e.last().source());
+        out.writeShort(e.others().size());
+        for (StoreEntry.Position p : e.others().values()) {
+          writeName(out, p.source());
+          out.writeLong(p.epoch());
+          out.writeLong(p.lsn());
+        }
         byte[] head = e.auditHead() == null ? new byte[0] : e.auditHead().getBytes(StandardCharsets.US_ASCII);
         out.writeShort(e.auditHead() == null ? -1 : head.length);
         out.write(head);
@@ -62,11 +75,21 @@ public final class StoreEntrySerde {
       }
       ByteBuffer buf = ByteBuffer.wrap(data);
       byte format = buf.get();
-      if (format != FORMAT_V1 && format != FORMAT_V2) {
+      if (format != FORMAT_V1 && format != FORMAT_V2 && format != FORMAT_V3) {
         throw new IllegalStateException("unknown state store entry format " + format);
       }
       long lsn = buf.getLong();
-      long epoch = format == FORMAT_V2 ? buf.getLong() : 0;
+      long epoch = format >= FORMAT_V2 ? buf.getLong() : 0;
+      String source = "";
+      java.util.Map<String, StoreEntry.Position> others = new java.util.HashMap<>();
+      if (format >= FORMAT_V3) {
+        source = readName(buf);
+        int n = buf.getShort();
+        for (int i = 0; i < n; i++) {
+          String name = readName(buf);
+          others.put(name, new StoreEntry.Position(name, buf.getLong(), buf.getLong()));
+        }
+      }
       short headLen = buf.getShort();
       String head = null;
       if (headLen >= 0) {
@@ -87,8 +110,20 @@ public final class StoreEntrySerde {
         buf.get(rest);
         state = stateSerde.deserializer().deserialize(topic, rest);
       }
-      return new StoreEntry(state, new StoreEntry.Position(epoch, lsn), head, parked);
+      return new StoreEntry(state, new StoreEntry.Position(source, epoch, lsn), head, parked, others);
     };
     return Serdes.serdeFrom(ser, de);
+  }
+
+  private static void writeName(DataOutputStream out, String name) throws IOException {
+    byte[] b = name.getBytes(StandardCharsets.UTF_8);
+    out.writeShort(b.length);
+    out.write(b);
+  }
+
+  private static String readName(ByteBuffer buf) {
+    byte[] b = new byte[buf.getShort()];
+    buf.get(b);
+    return new String(b, StandardCharsets.UTF_8);
   }
 }

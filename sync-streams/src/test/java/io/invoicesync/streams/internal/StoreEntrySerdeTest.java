@@ -28,6 +28,20 @@ class StoreEntrySerdeTest {
   }
 
   @Test
+  void shouldKeepEachSourcesNewestPosition() {
+    InvoiceState state = InvoiceFixtures.synced(InvoiceFixtures.digitalInvoice("e-2", 1), 1, 700);
+    StoreEntry entry = new StoreEntry(state, new StoreEntry.Position("platform", 9, 120), "c".repeat(64), List.of(),
+        java.util.Map.of("legacy", new StoreEntry.Position("legacy", 3, 5_000), "mirror", new StoreEntry.Position("mirror", 0, 77)));
+
+    StoreEntry back = serde.deserializer().deserialize("t", serde.serializer().serialize("t", entry));
+
+    assertThat(back).isEqualTo(entry);
+    assertThat(back.positionOf("legacy")).isEqualTo(new StoreEntry.Position("legacy", 3, 5_000));
+    assertThat(back.positionOf("platform")).isEqualTo(back.last());
+    assertThat(back.positionOf("other")).isNull();
+  }
+
+  @Test
   void shouldReadAnEntryWrittenBeforeEpochsAsEpochZero() {
     // format 1: format byte, LSN, audit head, parked count, no state
     byte[] head = "b".repeat(64).getBytes(StandardCharsets.US_ASCII);
