@@ -2,6 +2,7 @@ package io.invoicesync.cli;
 
 import io.invoicesync.cli.audit.AuditCommand;
 import io.invoicesync.cli.dlt.DltCommand;
+import io.invoicesync.cli.history.HistoryCommand;
 import io.invoicesync.cli.mapping.MappingCommand;
 import io.invoicesync.cli.reconcile.ReconcileCommand;
 import io.invoicesync.cli.reconcile.ResyncCommand;
@@ -16,7 +17,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Event-driven invoice synchronization: issuing DB -> Debezium -> Kafka Streams -> query store.",
     footer = {"", "Benchmark: bin/invoice-sync bench [--quick] [--only=STEPS] (its own JVM; bin/invoice-sync bench --help, bench/README.md)."},
     subcommands = {DemoCommand.class, RunCommand.class, InfraCommand.class, TraceCommand.class, ReconcileCommand.class, ResyncCommand.class,
-        AuditCommand.class, ValidateCommand.class, MappingCommand.class, DltCommand.class, ConfigTemplateCommand.class, CommandLine.HelpCommand.class})
+        AuditCommand.class, ValidateCommand.class, MappingCommand.class, HistoryCommand.class, DltCommand.class, ConfigTemplateCommand.class, CommandLine.HelpCommand.class})
 public final class InvoiceSyncCommand {
 
   public static void main(String[] args) {

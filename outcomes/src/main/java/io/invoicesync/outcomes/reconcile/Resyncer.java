@@ -182,9 +182,47 @@ public final class Resyncer {
   public Instant signal(Set<String> ids) throws SQLException {
     Instant sent = Instant.now();
     List<String> all = new ArrayList<>(ids);
+    for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
+      send("resync-" + UUID.randomUUID(), snapshotOf(all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL))));
+    }
+    return sent;
+  }
+
+  /**
+   * Asks for an incremental snapshot of the whole invoice table (or of the rows {@code condition}, on
+   * the table's own columns, selects), under the signal id {@code id}: a history load
+   * ({@code history-...}), which ingest tells from a resync by that id.
+   */
+  public void signalWhole(String id, String condition) throws SQLException {
+    Map<String, Object> data = new java.util.LinkedHashMap<>();
+    data.put("data-collections", List.of(tables.dataCollection()));
+    data.put("type", "incremental");
+    if (condition != null && !condition.isBlank()) {
+      data.put("additional-conditions", List.of(Map.of("data-collection", tables.dataCollection(), "filter", condition)));
+    }
+    send(id, data);
+  }
+
+  /** Rows of the invoice table {@code condition} selects (all when null), counted in a read-only transaction. */
+  public long count(String condition) throws SQLException {
+    try (Connection c = source.getConnection()) {
+      c.setAutoCommit(false);
+      c.setReadOnly(true);
+      try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + tables.table()
+          + (condition == null || condition.isBlank() ? "" : " WHERE " + condition)); ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      } finally {
+        c.rollback();
+      }
+    }
+  }
+
+  /** One execute-snapshot signal, through the signal table or Debezium's Kafka signal channel (which takes the id from the value). */
+  private void send(String id, Map<String, Object> data) throws SQLException {
     if (signalsTopic != null) {
-      signalThroughKafka(all);
-      return sent;
+      signalThroughKafka(id, data);
+      return;
     }
     if (signalTable == null) {
       throw new IllegalStateException("no signal table and no signal topic: ingest takes no signals");
@@ -192,19 +230,14 @@ public final class Resyncer {
     try (Connection c = source.getConnection()) {
       c.setReadOnly(false);
       c.setAutoCommit(true);
-      for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
-        List<String> chunk = all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL));
-        Map<String, Object> data = snapshotOf(chunk);
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + signalTable + " (id, type, data) VALUES (?, 'execute-snapshot', ?)")) {
-          ps.setString(1, "resync-" + UUID.randomUUID());
-          ps.setString(2, JSON.writeValueAsString(data));
-          ps.executeUpdate();
-        } catch (JsonProcessingException e) {
-          throw new IllegalStateException(e);
-        }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + signalTable + " (id, type, data) VALUES (?, 'execute-snapshot', ?)")) {
+        ps.setString(1, id);
+        ps.setString(2, JSON.writeValueAsString(data));
+        ps.executeUpdate();
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
       }
     }
-    return sent;
   }
 
   /** The data of an execute-snapshot signal: an incremental snapshot of the invoice table, these invoices only. */
@@ -221,18 +254,13 @@ public final class Resyncer {
     return filter.append(')').toString();
   }
 
-  private void signalThroughKafka(List<String> all) {
+  private void signalThroughKafka(String id, Map<String, Object> data) {
     Properties p = new Properties();
     p.putAll(kafka);
     p.put("acks", "all");
-    try (var producer = new KafkaProducer<String, String>(p,
-        new StringSerializer(), new StringSerializer())) {
-      for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
-        List<String> chunk = all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL));
-        Map<String, Object> data = snapshotOf(chunk);
-        String value = JSON.writeValueAsString(Map.of("type", "execute-snapshot", "data", data));
-        producer.send(new ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
-      }
+    try (var producer = new KafkaProducer<String, String>(p, new StringSerializer(), new StringSerializer())) {
+      String value = JSON.writeValueAsString(Map.of("id", id, "type", "execute-snapshot", "data", data));
+      producer.send(new ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
     } catch (JsonProcessingException | ExecutionException e) {
       throw new IllegalStateException("cannot send the signal to " + signalsTopic + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -240,6 +268,7 @@ public final class Resyncer {
       throw new IllegalStateException(e);
     }
   }
+
 
   /**
    * Waits until every id has a RESYNC decision recorded since {@code since} and is no longer in

@@ -3,6 +3,7 @@ package io.invoicesync.outcomes.trace;
 import static io.invoicesync.outcomes.trace.OutcomeTables.instant;
 
 import io.invoicesync.outcomes.Outcome;
+import io.invoicesync.outcomes.history.HistoryLoad;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.Where;
 import io.invoicesync.outcomes.view.AuditEntryView;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -105,6 +107,17 @@ public final class PipelineStatus {
           : Math.max(0, Duration.between(Instant.parse((String) projectionCommit), Instant.parse((String) syncCommit)).toMillis()) / 1000.0);
       lag.put("inFlight", counts.get(Outcome.IN_FLIGHT));
       out.put("lag", lag);
+      if (tenant.all()) {
+        // the initial loads of existing invoices ('invoice-sync history load'): the pipeline's, not a tenant's
+        List<Map<String, Object>> history = new java.util.ArrayList<>();
+        for (HistoryLoad.Progress h : HistoryLoad.newestPerSource(c)) {
+          Map<String, Object> m = h.toJson();
+          // a load the command stopped following: its progress here is as of updatedAt ('history load --follow' measures it again)
+          m.put("stale", !h.done() && h.updatedAt().isBefore(now.minusSeconds(60)));
+          history.add(m);
+        }
+        out.put("history", history);
+      }
     }
     if (tenant.all()) {
       out.put("source", capture()); // the issuing database's WAL position and slot: the pipeline's, not a tenant's
