@@ -54,6 +54,11 @@ public final class ChaosCommand implements Callable<Integer> {
       description = "Where latest.md and latest.json go (default ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--two-sources", description = "Two issuing sources into one store: our reference tables ('ref') and a tax-control "
+      + "system's pinyin tables through their mapping ('py'), each with its own engine and slot; the load issues into both, the judge "
+      + "reconciles each source against the invoices it delivered.")
+  boolean twoSources;
+
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the run (default: a temporary directory, removed afterwards).")
   Path dataDir;
 
@@ -76,7 +81,7 @@ public final class ChaosCommand implements Callable<Integer> {
     boolean temporary = dataDir == null;
     Path dir = temporary ? Files.createTempDirectory("invoice-sync-chaos") : Files.createDirectories(dataDir);
     String command = "invoice-sync chaos" + (quick ? " --quick" : "") + (only == null ? "" : " --only=" + only)
-        + (rounds == null ? "" : " --rounds " + rounds);
+        + (rounds == null ? "" : " --rounds " + rounds) + (twoSources ? " --two-sources" : "");
     Instant started = Instant.now();
     GitState git = GitState.read(Path.of("").toAbsolutePath());
     String aborted = null;
@@ -84,7 +89,7 @@ public final class ChaosCommand implements Callable<Integer> {
     List<ScenarioRunner.Result> results = new ArrayList<>();
     w.println("chaos: data in " + dir + "; pipeline logs in " + dir.resolve("logs"));
     w.flush();
-    try (Stack stack = Stack.start(dir); ScenarioRunner runner = new ScenarioRunner(stack, rate, quick, rounds, line -> {
+    try (Stack stack = Stack.start(dir, twoSources); ScenarioRunner runner = new ScenarioRunner(stack, rate, quick, rounds, line -> {
       w.println("  " + line);
       w.flush();
     })) {

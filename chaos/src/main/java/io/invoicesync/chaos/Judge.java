@@ -1,6 +1,7 @@
 package io.invoicesync.chaos;
 
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.Outcome;
 import io.invoicesync.outcomes.reconcile.ReconcileClass;
 import io.invoicesync.outcomes.reconcile.Reconciler;
@@ -60,11 +61,16 @@ final class Judge {
   }
 
   Verdict judge(Map<String, InvoiceGenerator.Issued> ledger, Duration drain, Consumer<String> progress) throws SQLException, InterruptedException {
-    Reconciler reconciler = new Reconciler(stack.issuingDataSource(), "issuing", stack.storeDataSource(), Duration.ofSeconds(5));
+    // each source against the invoices it delivered (one source: the whole store)
+    List<Reconciler> reconcilers = new ArrayList<>();
+    for (Map.Entry<String, IssuingTables> source : stack.sources().entrySet()) {
+      Reconciler r = new Reconciler(stack.issuingDataSource(), source.getValue(), stack.storeDataSource(), Duration.ofSeconds(5));
+      reconcilers.add(source.getKey() == null ? r : r.deliveredBy(source.getKey()));
+    }
     long deadline = System.nanoTime() + drain.toNanos();
     Reconciler.Report report;
     while (true) {
-      report = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
+      report = reconcileAll(reconcilers);
       int open = count(report, ReconcileClass.MISSING) + count(report, ReconcileClass.STALE) + count(report, ReconcileClass.IN_FLIGHT);
       if (open == 0 || System.nanoTime() > deadline) {
         break;
@@ -276,6 +282,32 @@ final class Judge {
       sb.append(": ").append(e.getMessage());
     }
     return sb.toString();
+  }
+
+  /** Every source's reconciliation as one report: counts and differences added up. */
+  private static Reconciler.Report reconcileAll(List<Reconciler> reconcilers) throws SQLException {
+    List<Reconciler.Report> reports = new ArrayList<>();
+    for (Reconciler r : reconcilers) {
+      reports.add(r.reconcile(Reconciler.Scope.ALL, p -> { }));
+    }
+    if (reports.size() == 1) {
+      return reports.get(0);
+    }
+    Map<ReconcileClass, Integer> counts = new java.util.EnumMap<>(ReconcileClass.class);
+    List<Reconciler.Difference> differences = new ArrayList<>();
+    long sourceInvoices = 0;
+    long storeInvoices = 0;
+    for (Reconciler.Report r : reports) {
+      r.counts().forEach((k, v) -> counts.merge(k, v, Integer::sum));
+      differences.addAll(r.differences());
+      sourceInvoices += r.sourceInvoices();
+      storeInvoices += r.storeInvoices();
+    }
+    Reconciler.Report first = reports.get(0);
+    return new Reconciler.Report(first.startedAt(), reports.stream().mapToDouble(Reconciler.Report::seconds).sum(), sourceInvoices,
+        storeInvoices, reports.stream().mapToInt(Reconciler.Report::bucketsCompared).sum(),
+        reports.stream().mapToInt(Reconciler.Report::bucketsDiffering).sum(), reports.stream().mapToInt(Reconciler.Report::invoicesCompared).sum(),
+        first.watermark(), counts, differences, first.scheme());
   }
 
   private static int count(Reconciler.Report r, ReconcileClass k) {

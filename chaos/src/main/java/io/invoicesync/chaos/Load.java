@@ -1,6 +1,7 @@
 package io.invoicesync.chaos;
 
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.generator.IssuingSchema;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,17 +25,29 @@ final class Load {
   private AtomicBoolean stop = new AtomicBoolean();
   private List<Thread> threads = List.of();
 
+  private final List<IssuingSchema> schemas;
+
   Load(String issuingUrl, String prefix, double rate) {
+    this(issuingUrl, prefix, rate, List.of(IssuingSchema.REFERENCE));
+  }
+
+  /** Issuing into each of {@code schemas}' tables (several sources), the rate shared between them. */
+  Load(String issuingUrl, String prefix, double rate, List<IssuingSchema> schemas) {
     this.issuingUrl = issuingUrl;
     this.prefix = prefix;
     this.rate = rate;
+    this.schemas = List.copyOf(schemas);
   }
 
   synchronized void start() {
     stop = new AtomicBoolean();
-    InvoiceGenerator g = new InvoiceGenerator(issuingUrl, prefix + generators.size() + "-", 42 + generators.size(), true);
-    generators.add(g);
-    threads = g.startAtRate(rate, 1, stop::get);
+    List<Thread> started = new ArrayList<>();
+    for (IssuingSchema schema : schemas) {
+      InvoiceGenerator g = new InvoiceGenerator(issuingUrl, prefix + generators.size() + "-", 42 + generators.size(), true, schema);
+      generators.add(g);
+      started.addAll(g.startAtRate(rate / schemas.size(), 1, stop::get));
+    }
+    threads = started;
   }
 
   /** After an outage of the issuing database: stops what is left and starts a fresh generator. */

@@ -135,7 +135,7 @@ final class ScenarioRunner implements AutoCloseable {
       classesArchived = true;
     }
     useLayout(s.layout);
-    Load load = new Load(stack.issuingUrl(), "chaos-" + s.id + "-", rate);
+    Load load = new Load(stack.issuingUrl(), "chaos-" + s.id + "-", rate, stack.schemas());
     load.start();
     List<Double> recoveries = new ArrayList<>();
     List<Boolean> effects = new ArrayList<>();
@@ -286,8 +286,9 @@ final class ScenarioRunner implements AutoCloseable {
         Thread.sleep(quick ? 5_000 : 10_000); // invoices keep being issued while ingest is down
         boolean gone;
         try (Connection c = stack.issuingDataSource().getConnection(); Statement st = c.createStatement()) {
-          st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'invoice_sync'");
-          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'invoice_sync'")) {
+          String slots = "ARRAY['" + String.join("','", stack.slots()) + "']"; // every source's slot
+          st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ANY (" + slots + ")");
+          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ANY (" + slots + ")")) {
             rs.next();
             gone = rs.getLong(1) == 0;
           }

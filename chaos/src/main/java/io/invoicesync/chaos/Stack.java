@@ -3,7 +3,12 @@ package io.invoicesync.chaos;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedKafkaCluster;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.generator.IssuingSchema;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.ingest.mapping.Mapping;
+import io.invoicesync.ingest.mapping.MappingSql;
+import io.invoicesync.ingest.mapping.PinyinExample;
+import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.projector.QueryStoreSchema;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -41,21 +46,67 @@ final class Stack implements AutoCloseable {
   private EmbeddedPostgresServer store;
   private EmbeddedKafkaBroker kafka;
 
-  private Stack(Path dir) {
+  /** Two issuing sources (our reference tables as 'ref', a tax-control system's pinyin tables as 'py'), or one. */
+  final boolean twoSources;
+  private Path pinyinMapping;
+
+  private Stack(Path dir, boolean twoSources) {
     this.dir = dir;
+    this.twoSources = twoSources;
     this.issuingPort = freePort();
     this.storePort = freePort();
     this.kafkaPort = freePort();
   }
 
   static Stack start(Path dir) {
-    Stack s = new Stack(dir);
+    return start(dir, false);
+  }
+
+  /** With {@code twoSources}: the pinyin tables beside the reference ones, each captured as a source of its own. */
+  static Stack start(Path dir, boolean twoSources) {
+    Stack s = new Stack(dir, twoSources);
     s.startIssuing();
     s.startStore();
     s.startKafka();
     IssuingPlatformSchema.migrate(s.issuingUrl(), EmbeddedPostgresServer.USER, "");
     QueryStoreSchema.migrate(s.storeUrl(), EmbeddedPostgresServer.USER, "");
+    if (twoSources) {
+      try (Connection c = s.issuingDataSource().getConnection()) {
+        s.pinyinMapping = PinyinExample.install(c, dir);
+      } catch (SQLException | IOException e) {
+        throw new IllegalStateException("cannot set up the pinyin source: " + e.getMessage(), e);
+      }
+    }
     return s;
+  }
+
+  /** Where the generators issue: the reference tables, and the pinyin ones with two sources. */
+  List<IssuingSchema> schemas() {
+    return twoSources ? List.of(IssuingSchema.REFERENCE, IssuingSchema.PINYIN) : List.of(IssuingSchema.REFERENCE);
+  }
+
+  /** The replication slots ingest uses: one, or one per source. */
+  List<String> slots() {
+    return twoSources ? List.of("invoice_sync_ref", "invoice_sync_py") : List.of("invoice_sync");
+  }
+
+  /** The issuing tables of each source, as the judge reconciles them: source name (null: the single one) to its tables. */
+  Map<String, IssuingTables> sources() throws SQLException {
+    Map<String, IssuingTables> out = new LinkedHashMap<>();
+    IssuingTables reference = IssuingTables.reference("issuing", "invoice", "invoice_line");
+    if (!twoSources) {
+      out.put(null, reference);
+      return out;
+    }
+    out.put("ref", reference);
+    try {
+      Mapping m = Mapping.load(pinyinMapping);
+      MappingSql sql = MappingSql.of(m, issuingDataSource());
+      out.put("py", new IssuingTables(sql.header(), sql.lines(), m.header().toString(), sql.headerTable(), sql.id(), false));
+    } catch (IOException | Mapping.Invalid e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
   }
 
   /** Which cluster the issuing database is on: 0 the first, then one more per {@link #moveIssuing}. */
@@ -228,6 +279,10 @@ final class Stack implements AutoCloseable {
     cfg.put("api.bind.address", "127.0.0.1");
     cfg.put("api.port", "0");
     cfg.put("management.port", "0");
+    if (twoSources) {
+      cfg.put("sources", "ref,py");
+      cfg.put("sources.py.mapping.file", pinyinMapping.toString());
+    }
     return cfg;
   }
 
