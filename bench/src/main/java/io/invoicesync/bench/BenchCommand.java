@@ -32,7 +32,7 @@ import picocli.CommandLine;
         "Exit codes: 0 measured, 1 a step failed, 2 bad arguments."})
 public final class BenchCommand implements Callable<Integer> {
 
-  static final String STEPS = "startup, capture, e2e, kafka, upsert, peer, e2e50k, reconcile";
+  static final String STEPS = "startup, capture, e2e, kafka, upsert, peer, e2e50k, reconcile, history";
 
   /** The steps, in the order a run takes them; {@code --only} names them in lower case. */
   enum Step {
@@ -43,7 +43,9 @@ public final class BenchCommand implements Callable<Integer> {
     UPSERT("batched upsert of the same rows into PostgreSQL"),
     PEER("the peer: Debezium PostgreSQL source + Debezium JDBC sink in Kafka Connect standalone, over the same kind of backlog"),
     E2E50K("end to end, then the peer, each over a cold backlog of " + BenchRun.BACKLOG_50K + " invoices"),
-    RECONCILE("reconcile: 1,000,000 invoices in both databases (COPY), equal, then with " + ReconcileStep.PLANTED + " planted differences");
+    RECONCILE("reconcile: 1,000,000 invoices in both databases (COPY), equal, then with " + ReconcileStep.PLANTED + " planted differences"),
+    HISTORY("history: existing invoices (--history-invoices, 3 lines on average) loaded by 'history load' beside the stream, then the peer's "
+        + "initial snapshot of the same data");
 
     final String what;
 
@@ -68,6 +70,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--peer-lib", paramLabel = "DIR", description = "Kafka Connect's classpath for the peer (default: ${DEFAULT-VALUE}).")
   Path peerLib = Path.of(System.getProperty("bench.peer.lib", "bench-peer/target/lib"));
+
+  @Option(names = "--history-invoices", paramLabel = "N", defaultValue = "1000000",
+      description = "Existing invoices step history loads (default: ${DEFAULT-VALUE}: history_1m_seconds; about an hour with the peer here).")
+  int historyInvoices;
 
   @Option(names = "--seed", description = "Seed of the load generators: the same seed issues the same invoices (default: ${DEFAULT-VALUE}).")
   long seed = 5;
@@ -96,6 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
     ReconcileStep.Result reconcile = null;
     StartupStep.Result startup = null;
     Backlog50kStep.Result e2e50k = null;
+    HistoryStep.Result history = null;
     for (Step step : steps) {
       log("%d/%d %s", ++i, steps.size(), step.what);
       switch (step) {
@@ -107,12 +114,13 @@ public final class BenchCommand implements Callable<Integer> {
         case PEER -> peer = PeerStep.run(run, peerLib);
         case E2E50K -> e2e50k = Backlog50kStep.run(run, peerLib);
         case RECONCILE -> reconcile = ReconcileStep.run(run, 1_000_000);
+        case HISTORY -> history = HistoryStep.run(run, peerLib, historyInvoices);
         default -> throw new IllegalStateException(step.name());
       }
     }
     long cpu = Math.round(((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9);
     BenchReport report = new BenchReport(quick ? "quick" : "full", run.backlog(), seed, capture, e2e, kafka, upsert, peer, reconcile, startup,
-        e2e50k, cpu, CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), git, Instant.now());
+        e2e50k, history, cpu, CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), git, Instant.now());
     String md = ReportWriter.write(report, target);
     System.out.println();
     System.out.print(md);
@@ -120,10 +128,13 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The steps a run takes: those {@code --only} names, or all of them, but a quick run's default leaves e2e50k out. */
+  /**
+   * The steps a run takes: those {@code --only} names, or all of them, but a quick run's default leaves e2e50k out, and
+   * history (an hour for a million invoices with the peer) runs only when named.
+   */
   static List<Step> steps(Set<Step> only, boolean quick) {
     return List.of(Step.values()).stream()
-        .filter(s -> only.isEmpty() ? !(quick && s == Step.E2E50K) : only.contains(s)).toList();
+        .filter(s -> only.isEmpty() ? !(quick && s == Step.E2E50K) && s != Step.HISTORY : only.contains(s)).toList();
   }
 
   private static String machine() {

@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 record BenchReport(String mode, int backlogInvoices, long seed, CaptureStep.Result capture, EndToEndStep.Result e2e,
                    KafkaRoundTripStep.Result kafka, UpsertStep.Result upsert, PeerStep.Result peer, ReconcileStep.Result reconcile,
-                   StartupStep.Result startup, Backlog50kStep.Result e2e50k,
+                   StartupStep.Result startup, Backlog50kStep.Result e2e50k, HistoryStep.Result history,
                    long cpuSeconds, long peakRssMb, long benchSeconds, String machine, GitState git, Instant date) {
 
   /** Sustained end to end over the warm capture ceiling. */

@@ -40,6 +40,12 @@ final class PeerPipeline implements AutoCloseable {
    */
   static PeerPipeline start(Path lib, Path work, String bootstrap, int pgPort, String slot, String publication, String targetDb)
       throws IOException {
+    return start(lib, work, bootstrap, pgPort, slot, publication, targetDb, "no_data");
+  }
+
+  /** As above, with the source's {@code snapshot.mode}: {@code initial} reads the tables' existing rows first (step history). */
+  static PeerPipeline start(Path lib, Path work, String bootstrap, int pgPort, String slot, String publication, String targetDb,
+                            String snapshotMode) throws IOException {
     if (!Files.isDirectory(lib)) {
       throw new IllegalStateException("the peer's classpath " + lib + " is missing: run 'mvn -B package -DskipTests' first (module bench-peer)");
     }
@@ -70,7 +76,7 @@ final class PeerPipeline implements AutoCloseable {
     source.put("slot.name", slot);
     source.put("publication.name", publication);
     source.put("publication.autocreate.mode", "disabled");
-    source.put("snapshot.mode", "no_data");
+    source.put("snapshot.mode", snapshotMode);
     // the broker does not auto-create topics (nor would a production one); Connect creates them
     source.put("topic.creation.default.replication.factor", "1");
     source.put("topic.creation.default.partitions", "1");

@@ -55,46 +55,58 @@ final class PeerStep {
       run.issue(pg, n, "bench-");
       long invoices = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice");
       long lines = count(pg, "issuing", "SELECT count(*) FROM issuing.invoice_line");
-      CpuBreakdown pgCpu = CpuBreakdown.start(run.work().resolve("pg-" + name));
-      long t0 = System.nanoTime();
-      try (PeerPipeline peer = PeerPipeline.start(peerLib, run.work().resolve(name), kafka.bootstrapServers(), pg.port(), "peer_slot", "peer_pub",
-          "peer")) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(n > 30_000 ? 25 : run.quick() ? 4 : 15).toNanos();
-        long firstVisibleAt = 0;
-        long visibleAtFirst = 0;
-        long[] seen = {0, 0};
-        long progressAt = System.nanoTime();
-        String incomplete = null;
-        while (seen[0] < invoices || seen[1] < lines) {
-          if (!peer.alive()) {
-            throw new IllegalStateException("Kafka Connect exited; the end of its log (" + peer.log + "):\n" + peer.tail());
-          }
-          if (System.nanoTime() > deadline || System.nanoTime() - progressAt > Duration.ofSeconds(90).toNanos()) {
-            incomplete = "after " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s: " + seen[0] + " of " + invoices
-                + " invoices, " + seen[1] + " of " + lines + " lines";
-            log("   the peer did not finish: %s", incomplete);
-            break;
-          }
-          long[] now = rows(pg);
-          if (now[0] + now[1] > seen[0] + seen[1]) {
-            progressAt = System.nanoTime();
-          }
-          seen = now;
-          if (firstVisibleAt == 0 && seen[0] > 0) {
-            firstVisibleAt = System.nanoTime();
-            visibleAtFirst = seen[0];
-          }
-          Thread.sleep(200); // measurement poll of an external condition
+      return drain(run, pg, kafka.bootstrapServers(), peerLib, name, invoices, lines, "no_data",
+          Duration.ofMinutes(n > 30_000 ? 25 : run.quick() ? 4 : 15));
+    }
+  }
+
+  /**
+   * Starts the peer on {@code pg}'s issuing database (slot {@code peer_slot}, publication {@code peer_pub})
+   * and times it until {@code invoices} and {@code lines} are in its target database {@code peer}.
+   *
+   * @param snapshotMode the source's: {@code no_data} streams a WAL backlog, {@code initial} reads the existing rows first
+   */
+  static Result drain(BenchRun run, EmbeddedPostgresServer pg, String bootstrap, Path peerLib, String name, long invoices, long lines,
+                      String snapshotMode, Duration timeout) throws Exception {
+    CpuBreakdown pgCpu = CpuBreakdown.start(run.work().resolve("pg-" + name));
+    long t0 = System.nanoTime();
+    try (PeerPipeline peer = PeerPipeline.start(peerLib, run.work().resolve(name), bootstrap, pg.port(), "peer_slot", "peer_pub",
+        "peer", snapshotMode)) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long firstVisibleAt = 0;
+      long visibleAtFirst = 0;
+      long[] seen = {0, 0};
+      long progressAt = System.nanoTime();
+      String incomplete = null;
+      while (seen[0] < invoices || seen[1] < lines) {
+        if (!peer.alive()) {
+          throw new IllegalStateException("Kafka Connect exited; the end of its log (" + peer.log + "):\n" + peer.tail());
         }
-        long tEnd = System.nanoTime();
-        double seconds = (tEnd - t0) / 1e9;
-        double steadySeconds = (tEnd - firstVisibleAt) / 1e9;
-        Double pgSeconds = pgCpu.stop().get("postgresql");
-        log("   %d invoices + %d lines visible in %.1f s (incl. Connect start); %.0f invoices/s from the first visible one on",
-            seen[0], seen[1], seconds, (seen[0] - visibleAtFirst) / steadySeconds);
-        return new Result(round(seen[0] / seconds), round((seen[0] - visibleAtFirst) / steadySeconds), round((seen[0] + seen[1]) / seconds),
-            round(peer.cpuSeconds()), pgSeconds == null ? null : round(pgSeconds), peer.peakRssMb(), peer.configs, incomplete);
+        if (System.nanoTime() > deadline || System.nanoTime() - progressAt > Duration.ofSeconds(90).toNanos()) {
+          incomplete = "after " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s: " + seen[0] + " of " + invoices
+              + " invoices, " + seen[1] + " of " + lines + " lines";
+          log("   the peer did not finish: %s", incomplete);
+          break;
+        }
+        long[] now = rows(pg);
+        if (now[0] + now[1] > seen[0] + seen[1]) {
+          progressAt = System.nanoTime();
+        }
+        seen = now;
+        if (firstVisibleAt == 0 && seen[0] > 0) {
+          firstVisibleAt = System.nanoTime();
+          visibleAtFirst = seen[0];
+        }
+        Thread.sleep(200); // measurement poll of an external condition
       }
+      long tEnd = System.nanoTime();
+      double seconds = (tEnd - t0) / 1e9;
+      double steadySeconds = (tEnd - firstVisibleAt) / 1e9;
+      Double pgSeconds = pgCpu.stop().get("postgresql");
+      log("   %d invoices + %d lines visible in %.1f s (incl. Connect start); %.0f invoices/s from the first visible one on",
+          seen[0], seen[1], seconds, (seen[0] - visibleAtFirst) / steadySeconds);
+      return new Result(round(seen[0] / seconds), round((seen[0] - visibleAtFirst) / steadySeconds), round((seen[0] + seen[1]) / seconds),
+          round(peer.cpuSeconds()), pgSeconds == null ? null : round(pgSeconds), peer.peakRssMb(), peer.configs, incomplete);
     }
   }
 

@@ -137,6 +137,23 @@ final class ReportWriter {
         j.put("peer_50k_incomplete", b.peer().incomplete());
       }
     }
+    if (r.history() != null) {
+      HistoryStep.Result h = r.history();
+      j.put("history_invoices", h.invoices());
+      j.put("history_lines", h.lines());
+      j.put("history_seconds", h.seconds());
+      if (h.invoices() == 1_000_000) {
+        j.put("history_1m_seconds", h.seconds());
+      }
+      j.put("history_invoices_per_s", h.invoicesPerS());
+      if (h.peerSeconds() != null) {
+        j.put("history_peer_snapshot_seconds", h.peerSeconds());
+        j.put("history_vs_peer", h.ratio());
+      } else {
+        j.put("history_peer_incomplete", h.peer().incomplete());
+      }
+      j.put("history_peer_cpu_seconds", h.peer().cpuSeconds());
+    }
     if (r.startup() != null) {
       StartupStep.Result u = r.startup();
       j.put("first_visible_s", u.firstVisibleSeconds());
@@ -227,6 +244,7 @@ final class ReportWriter {
     md.append(budget(r));
     md.append(startup(r));
     md.append(backlog50k(r));
+    md.append(history(r));
     if (r.e2e() != null && r.e2e().sustained() != null) {
       md.append("\n## PostgreSQL's top statements at the sustained load (pg_stat_statements)\n\n");
       r.e2e().sustained().topStatements().forEach(t -> md.append("- ").append(t).append('\n'));
@@ -328,6 +346,20 @@ final class ReportWriter {
             + "invoice on |%n|---|---|---|%n| end to end | %.1f | %.1f |%n| peer | %.1f | %.1f |%n| ratio | %s | %s |%n", b.e2e().invoicesPerS(),
         b.e2e().steadyInvoicesPerS(), b.peer().invoicesPerS(), b.peer().steadyInvoicesPerS(), r.e2eVsPeer50k(), r.e2eVsPeer50kFromFirstVisible())
         + (b.peer().incomplete() == null ? "" : "\nThe peer did not finish: " + b.peer().incomplete() + "\n");
+  }
+
+  /** The history load beside the peer's initial snapshot, or nothing when step history did not run. */
+  private static String history(BenchReport r) {
+    if (r.history() == null) {
+      return "";
+    }
+    HistoryStep.Result h = r.history();
+    return String.format(Locale.ROOT, "%n## History: %,d existing invoices (%,d lines) loaded and visible (step history)%n%n| | seconds | invoices/s |"
+            + "%n|---|---|---|%n| invoice-sync `history load` (incremental snapshot, beside the stream) | %.1f | %.1f |%n"
+            + "| peer: Debezium `snapshot.mode=initial` + JDBC sink | %s | %s |%n| peer's time over ours | %s | |%n", h.invoices(), h.lines(),
+        h.seconds(), h.invoicesPerS(), h.peerSeconds() == null ? "did not finish" : String.format(Locale.ROOT, "%.1f", h.peerSeconds()),
+        h.peerSeconds() == null ? "-" : String.format(Locale.ROOT, "%.1f", h.invoices() / h.peerSeconds()), h.ratio())
+        + (h.peer().incomplete() == null ? "" : "\nThe peer did not finish: " + h.peer().incomplete() + "\n");
   }
 
   /** CPU per invoice by stage, side by side: capture alone, the sustained load, the warm backlog. */

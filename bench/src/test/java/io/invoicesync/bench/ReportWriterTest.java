@@ -48,7 +48,7 @@ class ReportWriterTest {
     var reconcile = new ReconcileStep.Result(1_000_000, 20, List.of(5.0, 4.0, 6.0), List.of(9.0, 8.0, 10.0),
         Map.of("MISSING", 40, "STALE", 50, "EXTRA", 10), 4096, 5000);
     return new BenchReport("quick", 10_000, 5, capture, e2e, new KafkaRoundTripStep.Result(50_000, 520), new UpsertStep.Result(5000), peer,
-        reconcile, startup(9.5), null, 100, 900, 360, "2 cores", GIT, Instant.parse("2026-11-27T00:00:00Z"));
+        reconcile, startup(9.5), null, null, 100, 900, 360, "2 cores", GIT, Instant.parse("2026-11-27T00:00:00Z"));
   }
 
   @Test
@@ -78,7 +78,7 @@ class ReportWriterTest {
     assertThat(j.has("peer_postgresql_cpu_seconds")).isFalse();
     assertThat(j.has("peer_incomplete")).isFalse();
 
-    BenchReport partial = new BenchReport("full", 30_000, 5, null, null, null, new UpsertStep.Result(5000), null, null, null, null, 10, 500, 20,
+    BenchReport partial = new BenchReport("full", 30_000, 5, null, null, null, new UpsertStep.Result(5000), null, null, null, null, null, 10, 500, 20,
         "2 cores", new GitState("unknown", null, List.of()), Instant.now());
     JsonNode p = ReportWriter.json(partial);
     assertThat(p.has("e2e_vs_capture")).isFalse();
@@ -128,10 +128,22 @@ class ReportWriterTest {
     var peer50k = new PeerStep.Result(250, 300, 900, 200, null, 800, Map.of(), null);
     var e2e50k = new Backlog50kStep.Result(50_000, new EndToEndStep.ColdBacklog(50_000, 1250, 1500, 3.0, Map.of()), peer50k);
     BenchReport full = new BenchReport("full", 30_000, 5, q.capture(), q.e2e(), q.kafka(), q.upsert(), q.peer(), q.reconcile(),
-        startup(9.0, 3.5, 4.0), e2e50k, 100, 900, 360, "2 cores", GIT, q.date());
+        startup(9.0, 3.5, 4.0), e2e50k, null, 100, 900, 360, "2 cores", GIT, q.date());
     JsonNode j = ReportWriter.json(full);
     assertThat(full.e2eVsPeer50k()).isEqualTo(5.0);
     assertThat(j.get("e2e_vs_peer_50k").asDouble()).isEqualTo(5.0);
+    // step history: history_1m_seconds only for a million invoices, the peer's snapshot beside it
+    var history = new HistoryStep.Result(1_000_000, 3_000_000, 1000.0, 1000.0, new PeerStep.Result(400, 420, 1600, 900, null, 700, Map.of(), null),
+        2500.0);
+    BenchReport withHistory = new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null, history, 10, 500, 20,
+        "2 cores", GIT, q.date());
+    JsonNode hj = ReportWriter.json(withHistory);
+    assertThat(hj.get("history_1m_seconds").asDouble()).isEqualTo(1000.0);
+    assertThat(hj.get("history_peer_snapshot_seconds").asDouble()).isEqualTo(2500.0);
+    assertThat(hj.get("history_vs_peer").asDouble()).isEqualTo(2.5);
+    assertThat(ReportWriter.json(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null,
+        new HistoryStep.Result(20_000, 60_000, 20.0, 1000.0, history.peer(), 50.0), 10, 500, 20, "2 cores", GIT, q.date()))
+        .has("history_1m_seconds")).as("a smaller run is not the million's figure").isFalse();
     assertThat(j.get("e2e_vs_peer_50k_from_first_visible").asDouble()).isEqualTo(5.0);
     assertThat(j.get("peer_50k_invoices_per_s").asDouble()).isEqualTo(250);
     assertThat(j.get("first_visible_s").asDouble()).isEqualTo(4.0);
