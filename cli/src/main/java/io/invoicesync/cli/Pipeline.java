@@ -415,10 +415,17 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
-  /** The running ingest engines by source name ("" for the single source). */
+  /** The running ingest engines by source name ("" for the single source), in the order 'sources' names them. */
   public Map<String, IngestService> ingests() {
     synchronized (ingests) {
-      return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ingests));
+      Map<String, IngestService> out = new LinkedHashMap<>(); // they start side by side: ordered by the configuration, not by who came first
+      ingestConfigs.keySet().forEach(name -> {
+        IngestService i = ingests.get(name);
+        if (i != null) {
+          out.put(name, i);
+        }
+      });
+      return java.util.Collections.unmodifiableMap(out);
     }
   }
 
