@@ -9,11 +9,12 @@ import io.invoicesync.cli.Pipeline;
 import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
-import io.invoicesync.generator.IssuingDay;
+import io.invoicesync.generator.ExistingInvoices;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.outcomes.history.HistoryLoad;
 import io.invoicesync.projector.QueryStoreSchema;
 import java.nio.file.Path;
+import java.sql.Connection;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import java.time.Duration;
@@ -108,19 +109,13 @@ final class HistoryStep {
     return new Result(n, lines, round(seconds), round(n / seconds), peer, peer.incomplete() == null ? round(peerSeconds) : null);
   }
 
-  /** {@code n} valid invoices with 1 to 5 lines each (3 on average), issued today, in two statements; returns the lines. */
+  /** {@code n} valid existing invoices with 1 to 5 lines each (3 on average); returns the lines. */
   static long fill(EmbeddedPostgresServer pg, int n) throws Exception {
-    String day = IssuingDay.today().toString();
-    String prefix = IssuingDay.digitalNumber(0).substring(0, 5);
-    sql(pg, "issuing", "INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, "
-        + "buyer_name, buyer_tax_id, total_amount, total_tax, grand_total) SELECT 'hist-' || n, '" + prefix + "' || lpad(n::text, 15, '0'), "
-        + "'DIGITAL_GENERAL', DATE '" + day + "', TIMESTAMP '" + day + " 10:00:00', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
-        + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', (1 + n % 5) * 100.00, (1 + n % 5) * 13.00, (1 + n % 5) * 113.00 "
-        + "FROM generate_series(1, " + n + ") n");
-    sql(pg, "issuing", "INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, "
-        + "tax_amount, tax_code) SELECT 'hist-' || n, l, '*信息技术服务*软件维护', '次', 1, 100, 100.00, 0.13, 13.00, '3040201010000000000' "
-        + "FROM generate_series(1, " + n + ") n, generate_series(1, 1 + n % 5) l");
-    sql(pg, "issuing", "ANALYZE issuing.invoice");
-    return count(pg, "issuing", "SELECT count(*) FROM issuing.invoice_line");
+    try (Connection c = pg.connect("issuing")) {
+      long lines = ExistingInvoices.insert(c, "hist-", 0, n, 5);
+      sql(pg, "issuing", "ANALYZE issuing.invoice");
+      return lines;
+    }
   }
+
 }

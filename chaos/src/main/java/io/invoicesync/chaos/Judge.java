@@ -1,7 +1,7 @@
 package io.invoicesync.chaos;
 
+import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.generator.InvoiceGenerator;
-import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.Outcome;
 import io.invoicesync.outcomes.reconcile.ReconcileClass;
 import io.invoicesync.outcomes.reconcile.Reconciler;
@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -63,9 +62,8 @@ final class Judge {
   Verdict judge(Map<String, InvoiceGenerator.Issued> ledger, Duration drain, Consumer<String> progress) throws SQLException, InterruptedException {
     // each source against the invoices it delivered (one source: the whole store)
     List<Reconciler> reconcilers = new ArrayList<>();
-    for (Map.Entry<String, IssuingTables> source : stack.sources().entrySet()) {
-      Reconciler r = new Reconciler(stack.issuingDataSource(), source.getValue(), stack.storeDataSource(), Duration.ofSeconds(5));
-      reconcilers.add(source.getKey() == null ? r : r.deliveredBy(source.getKey()));
+    for (RunConfig source : stack.sources().values()) { // as 'reconcile --source' reads it: its tables or mapping, its invoices
+      reconcilers.add(source.reconciler(stack.issuingDataSource(), null, stack.storeDataSource(), Duration.ofSeconds(5), "auto"));
     }
     long deadline = System.nanoTime() + drain.toNanos();
     Reconciler.Report report;

@@ -1,14 +1,13 @@
 package io.invoicesync.chaos;
 
+import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedKafkaCluster;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.generator.IssuingSchema;
+import io.invoicesync.ingest.IngestConfig;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
-import io.invoicesync.ingest.mapping.Mapping;
-import io.invoicesync.ingest.mapping.MappingSql;
 import io.invoicesync.ingest.mapping.PinyinExample;
-import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.projector.QueryStoreSchema;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -85,28 +84,23 @@ final class Stack implements AutoCloseable {
     return twoSources ? List.of(IssuingSchema.REFERENCE, IssuingSchema.PINYIN) : List.of(IssuingSchema.REFERENCE);
   }
 
-  /** The replication slots ingest uses: one, or one per source. */
-  List<String> slots() {
-    return twoSources ? List.of("invoice_sync_ref", "invoice_sync_py") : List.of("invoice_sync");
+  /**
+   * Each issuing source as the pipeline runs it ('sources' and its blocks, as 'invoice-sync run' reads them): source name
+   * (null: the single one) to its configuration.
+   */
+  Map<String, RunConfig> sources() {
+    RunConfig all = RunConfig.of(runConfig());
+    Map<String, RunConfig> out = new LinkedHashMap<>();
+    if (all.sources().isEmpty()) {
+      out.put(null, all);
+    }
+    all.sources().forEach(name -> out.put(name, all.forSource(name)));
+    return out;
   }
 
-  /** The issuing tables of each source, as the judge reconciles them: source name (null: the single one) to its tables. */
-  Map<String, IssuingTables> sources() throws SQLException {
-    Map<String, IssuingTables> out = new LinkedHashMap<>();
-    IssuingTables reference = IssuingTables.reference("issuing", "invoice", "invoice_line");
-    if (!twoSources) {
-      out.put(null, reference);
-      return out;
-    }
-    out.put("ref", reference);
-    try {
-      Mapping m = Mapping.load(pinyinMapping);
-      MappingSql sql = MappingSql.of(m, issuingDataSource());
-      out.put("py", new IssuingTables(sql.header(), sql.lines(), m.header().toString(), sql.headerTable(), sql.id(), false));
-    } catch (IOException | Mapping.Invalid e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
+  /** The replication slots ingest uses: one, or one per source. */
+  List<String> slots() {
+    return sources().values().stream().map(rc -> rc.ingest(IngestConfig.SLOT_NAME)).toList();
   }
 
   /** Which cluster the issuing database is on: 0 the first, then one more per {@link #moveIssuing}. */

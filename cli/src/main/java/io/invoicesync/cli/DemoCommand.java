@@ -5,6 +5,7 @@ import io.invoicesync.generator.IssuingSchema;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.ingest.mapping.PinyinExample;
 import io.invoicesync.projector.QueryStoreSchema;
 import io.micrometer.core.instrument.Counter;
 import java.io.PrintStream;
@@ -107,7 +108,9 @@ final class DemoCommand implements Callable<Integer> {
     Files.writeString(marker, schema.name().toLowerCase(Locale.ROOT));
     Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, data.resolve("streams"));
     if (schema == IssuingSchema.PINYIN) {
-      cfg.put("ingest.mapping.file", PinyinExample.install(pg, data).toString());
+      try (Connection c = pg.connect("issuing")) {
+        cfg.put("ingest.mapping.file", PinyinExample.install(c, data).toString());
+      }
       out.println("mapping: " + cfg.get("ingest.mapping.file") + "   # skj.fp_kj and skj.fp_mx, a tax-control system's tables (docs/mapping.md)");
       out.flush();
     }

@@ -52,6 +52,38 @@ public final class EmbeddedStack implements AutoCloseable {
     return pipeline;
   }
 
+  /** {@code cfg} as a 'run' properties file in the stack's directory, for the commands that take {@code --config}. */
+  public Path writeConfig(Map<String, String> cfg) throws java.io.IOException {
+    StringBuilder props = new StringBuilder();
+    new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
+    return java.nio.file.Files.writeString(dir.resolve("run.properties"), props);
+  }
+
+  /** The first column of every row {@code sql} returns from the query store. */
+  public List<String> storeColumn(String sql) throws java.sql.SQLException {
+    List<String> out = new java.util.ArrayList<>();
+    try (java.sql.Connection c = pg.connect("querystore"); java.sql.Statement s = c.createStatement();
+         java.sql.ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  /** The first column of the first row {@code sql} returns from the query store, or null when none. */
+  public String store(String sql) throws java.sql.SQLException {
+    List<String> rows = storeColumn(sql);
+    return rows.isEmpty() ? null : rows.get(0);
+  }
+
+  /** The pinyin tables (skj.fp_kj, skj.fp_mx) in the issuing database and their mapping file in the stack's directory; returns the file. */
+  public Path installPinyin() throws java.sql.SQLException, java.io.IOException {
+    try (java.sql.Connection c = pg.connect("issuing")) {
+      return io.invoicesync.ingest.mapping.PinyinExample.install(c, dir);
+    }
+  }
+
   public void stopPipeline() {
     if (pipeline != null) {
       pipeline.close();

@@ -5,14 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.generator.ExistingInvoices;
 import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.testkit.TestHttp;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
@@ -44,28 +41,16 @@ class HistoryLoadIT {
   @BeforeAll
   static void start() throws Exception {
     stack = EmbeddedStack.start(dir);
-    String day = IssuingDay.today().toString();
-    String prefix = IssuingDay.digitalNumber(0).substring(0, 5);
-    try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
+    try (Connection c = stack.pg.connect("issuing")) {
       c.setAutoCommit(false);
-      // years of invoices, there before invoice-sync: one statement each for headers and lines
-      s.execute("INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, buyer_name, "
-          + "buyer_tax_id, total_amount, total_tax, grand_total) SELECT 'old-' || n, '" + prefix + "' || lpad((500000 + n)::text, 15, '0'), "
-          + "'DIGITAL_GENERAL', DATE '" + day + "', TIMESTAMP '" + day + " 10:00:00', '深圳市示例科技有限公司', '91440300MA5ETUPW89', "
-          + "'上海某某贸易有限公司', '91310000MA1FL4XQ3A', 1000.00, 130.00, 1130.00 FROM generate_series(1, " + HISTORY + ") n");
-      s.execute("INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, tax_amount, "
-          + "tax_code) SELECT 'old-' || n, 1, '*信息技术服务*软件维护', '次', 1, 1000, 1000.00, 0.13, 130.00, '3040201010000000000' "
-          + "FROM generate_series(1, " + HISTORY + ") n");
+      ExistingInvoices.insert(c, "old-", 500_000, HISTORY, 1); // years of invoices, there before invoice-sync
       c.commit();
     }
     Map<String, String> cfg = stack.config();
     cfg.put("ingest.snapshot.mode", "no_data"); // capture starts now: what was there before is history
     cfg.put("ingest.debezium.incremental.snapshot.chunk.size", "20"); // many small chunks: the restart below falls in the middle of the load
     pipeline = stack.startPipeline(cfg);
-    StringBuilder props = new StringBuilder();
-    new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
-    config = dir.resolve("run.properties");
-    Files.writeString(config, props);
+    config = stack.writeConfig(cfg);
   }
 
   @AfterAll
@@ -75,11 +60,6 @@ class HistoryLoadIT {
     }
   }
 
-  static String store(String sql) throws Exception {
-    try (Connection c = stack.pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
-    }
-  }
 
   static void issueNew(String id, long serial) throws Exception {
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
@@ -88,41 +68,33 @@ class HistoryLoadIT {
     }
   }
 
-  record Result(int exit, String out, String err) {
-  }
 
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-    return new Result(exit, out.toString(), err.toString());
-  }
 
   @Test
   void loadsTheExistingInvoicesWhileNewOnesFlowAcrossAnIngestRestartWithProgress() throws Exception {
-    assertThat(store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'")).as("no initial snapshot: history not captured").isEqualTo("0");
+    assertThat(stack.store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'")).as("no initial snapshot: history not captured").isEqualTo("0");
     // issued after capture began: the stream makes it visible before the load reads it again
     issueNew("new-1", 8_001);
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT version FROM invoice WHERE id = 'new-1'") != null);
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT version FROM invoice WHERE id = 'new-1'") != null);
 
-    CompletableFuture<Result> load = CompletableFuture.supplyAsync(() -> run("history", "load", "--config", config.toString(),
+    CompletableFuture<Cli.Result> load = CompletableFuture.supplyAsync(() -> Cli.run("history", "load", "--config", config.toString(),
         "--output", "json", "--interval", "500", "--timeout", "300"));
     // part way through, ingest stops and starts again (an operator's restart): the load resumes from Debezium's offsets
     await().atMost(Duration.ofMinutes(2)).until(() -> load.isDone()
-        || Integer.parseInt(store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'")) > 0);
+        || Integer.parseInt(stack.store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'")) > 0);
     if (load.isDone()) {
       assertThat(load.get().exit()).as("the load ended early: " + load.get().out() + load.get().err()).isZero();
     }
     pipeline.stopIngest();
-    assertThat(Integer.parseInt(store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'"))).as("stopped in the middle of the load")
+    assertThat(Integer.parseInt(stack.store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'"))).as("stopped in the middle of the load")
         .isLessThan(HISTORY);
     issueNew("new-2", 8_002); // issued while ingest is down: captured after its restart, beside the load
     pipeline.startIngest();
     // and invoices issued during the load are visible as they come, not after it
     issueNew("new-3", 8_003);
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT id FROM invoice WHERE id = 'new-3'") != null);
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT id FROM invoice WHERE id = 'new-3'") != null);
 
-    Result r = load.get(5, TimeUnit.MINUTES);
+    Cli.Result r = load.get(5, TimeUnit.MINUTES);
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     JsonNode progress = json.readTree(r.out());
     assertThat(progress.get("status").asText()).isEqualTo("DONE");
@@ -131,14 +103,14 @@ class HistoryLoadIT {
     assertThat(progress.get("loaded").asLong()).isEqualTo(progress.get("total").asLong());
     assertThat(progress.get("id").asText()).startsWith("history-");
 
-    assertThat(store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'")).isEqualTo(Integer.toString(HISTORY));
-    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id LIKE 'old-%'")).as("with their lines").isEqualTo(Integer.toString(HISTORY));
-    assertThat(store("SELECT max(version) FROM invoice WHERE id LIKE 'old-%' OR id LIKE 'new-%'"))
+    assertThat(stack.store("SELECT count(*) FROM invoice WHERE id LIKE 'old-%'")).isEqualTo(Integer.toString(HISTORY));
+    assertThat(stack.store("SELECT count(*) FROM invoice_line WHERE invoice_id LIKE 'old-%'")).as("with their lines").isEqualTo(Integer.toString(HISTORY));
+    assertThat(stack.store("SELECT max(version) FROM invoice WHERE id LIKE 'old-%' OR id LIKE 'new-%'"))
         .as("a load's read of an invoice already visible is not applied again").isEqualTo("1");
-    assertThat(Integer.parseInt(store("SELECT count(*) FROM invoice_event WHERE invoice_id = 'new-1' AND event = 'DEDUPLICATED' "
+    assertThat(Integer.parseInt(stack.store("SELECT count(*) FROM invoice_event WHERE invoice_id = 'new-1' AND event = 'DEDUPLICATED' "
         + "AND source_snapshot"))).as("the load read new-1 again and found it unchanged (twice if its chunk was re-read after the restart)")
         .isBetween(1, 2);
-    assertThat(store("SELECT count(*) FROM invoice WHERE id IN ('new-1', 'new-2', 'new-3')")).isEqualTo("3");
+    assertThat(stack.store("SELECT count(*) FROM invoice WHERE id IN ('new-1', 'new-2', 'new-3')")).isEqualTo("3");
 
     // /status says where the load stands
     JsonNode status = json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/status").body());
@@ -148,10 +120,10 @@ class HistoryLoadIT {
     assertThat(history.get("percent").asDouble()).isEqualTo(100.0);
 
     // --follow finds it again, and a condition that would write is refused before anything is signalled
-    Result followed = run("history", "load", "--config", config.toString(), "--follow", "--output", "json");
+    Cli.Result followed = Cli.run("history", "load", "--config", config.toString(), "--follow", "--output", "json");
     assertThat(followed.exit()).isZero();
     assertThat(json.readTree(followed.out()).get("id").asText()).isEqualTo(progress.get("id").asText());
-    Result refused = run("history", "load", "--config", config.toString(), "--where", "nextval('issuing.nope') > 0");
+    Cli.Result refused = Cli.run("history", "load", "--config", config.toString(), "--where", "nextval('issuing.nope') > 0");
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("cannot run");
   }

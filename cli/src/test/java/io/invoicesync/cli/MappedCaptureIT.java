@@ -6,13 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.testkit.TestHttp;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -56,17 +52,14 @@ class MappedCaptureIT {
   static void start() throws Exception {
     stack = EmbeddedStack.start(dir);
     day = LocalDate.now(ZoneId.of("Asia/Shanghai")).format(DateTimeFormatter.BASIC_ISO_DATE);
-    Path mapping = PinyinExample.install(stack.pg, dir); // skj.fp_kj, skj.fp_mx (REPLICA IDENTITY FULL: no primary key) and pinyin.yaml
+    Path mapping = stack.installPinyin(); // skj.fp_kj, skj.fp_mx (REPLICA IDENTITY FULL: no primary key) and pinyin.yaml
     for (int n = 201; n <= 203; n++) {
       issue("26442000000000000" + n, "1130.00"); // there before ingest starts: the snapshot reads them, in one batch
     }
     cfg = stack.config();
     cfg.put("ingest.mapping.file", mapping.toString());
     pipeline = stack.startPipeline(cfg);
-    StringBuilder props = new StringBuilder();
-    new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
-    config = dir.resolve("run.properties");
-    Files.writeString(config, props);
+    config = stack.writeConfig(cfg);
   }
 
   @AfterAll
@@ -88,29 +81,24 @@ class MappedCaptureIT {
     }
   }
 
-  static String store(String sql) throws Exception {
-    try (Connection c = stack.pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
-    }
-  }
 
   @Test
   @Order(1)
   void capturesTheCustomersOwnTablesThroughTheMapping() throws Exception {
     // the snapshot: every invoice's line found by the composite join (fpdm, fphm)
-    await().atMost(Duration.ofMinutes(2)).until(() -> "3".equals(store("SELECT count(*) FROM invoice WHERE id LIKE '2644200000000000020_'")));
-    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id LIKE '2644200000000000020_'")).isEqualTo("3");
-    assertThat(store("SELECT total_tax || '/' || total_amount || '/' || issue_date FROM invoice WHERE id = '26442000000000000201'"))
+    await().atMost(Duration.ofMinutes(2)).until(() -> "3".equals(stack.store("SELECT count(*) FROM invoice WHERE id LIKE '2644200000000000020_'")));
+    assertThat(stack.store("SELECT count(*) FROM invoice_line WHERE invoice_id LIKE '2644200000000000020_'")).isEqualTo("3");
+    assertThat(stack.store("SELECT total_tax || '/' || total_amount || '/' || issue_date FROM invoice WHERE id = '26442000000000000201'"))
         .as("fen, text with separators, a text date").isEqualTo("130.00/1000.00/" + LocalDate.parse(day, DateTimeFormatter.BASIC_ISO_DATE));
-    assertThat(store("SELECT tax_rate FROM invoice_line WHERE invoice_id = '26442000000000000201'")).isEqualTo("0.1300");
+    assertThat(stack.store("SELECT tax_rate FROM invoice_line WHERE invoice_id = '26442000000000000201'")).isEqualTo("0.1300");
 
     // streamed: a valid one visible, one a fen off rejected with the rule's code
     issue("26442000000000000212", "1130.00");
     issue("26442000000000000213", "1130.01");
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT invoice_type FROM invoice WHERE id = '26442000000000000212'") != null);
-    assertThat(store("SELECT invoice_type || '/' || status FROM invoice WHERE id = '26442000000000000212'")).isEqualTo("DIGITAL_GENERAL/ISSUED");
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'") != null);
-    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'")).contains("GRAND_TOTAL_MISMATCH");
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT invoice_type FROM invoice WHERE id = '26442000000000000212'") != null);
+    assertThat(stack.store("SELECT invoice_type || '/' || status FROM invoice WHERE id = '26442000000000000212'")).isEqualTo("DIGITAL_GENERAL/ISSUED");
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'") != null);
+    assertThat(stack.store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000213'")).contains("GRAND_TOTAL_MISMATCH");
 
     // a value the mapping cannot read (a thirteenth month in kprq): rejected with the mapping's own reason, naming column and value
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
@@ -122,9 +110,9 @@ class MappedCaptureIT {
           + "130.00, '3040201010000000000')");
       c.commit();
     }
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000214'") != null);
-    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000214'")).startsWith("MAPPING_VALUE");
-    assertThat(store("SELECT violations::text FROM invoice_rejection WHERE invoice_id = '26442000000000000214'"))
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000214'") != null);
+    assertThat(stack.store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000214'")).startsWith("MAPPING_VALUE");
+    assertThat(stack.store("SELECT violations::text FROM invoice_rejection WHERE invoice_id = '26442000000000000214'"))
         .contains("invoice.issueDate", "column kprq = '20261301'", "yyyyMMdd");
 
     // voided there (fpzt 0 -> 1), a header-only update: captured through the mapping and judged on its merits, an electronic
@@ -132,10 +120,10 @@ class MappedCaptureIT {
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
       s.execute("UPDATE skj.fp_kj SET fpzt = '1', gxsj = now() WHERE fphm = '26442000000000000212'");
     }
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'") != null);
-    assertThat(store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'")).contains("ELECTRONIC_VOID_NOT_ALLOWED");
-    assertThat(store("SELECT version || '/' || status FROM invoice WHERE id = '26442000000000000212'")).isEqualTo("1/ISSUED");
-    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id = '26442000000000000212'")).isEqualTo("1");
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'") != null);
+    assertThat(stack.store("SELECT codes FROM invoice_rejection WHERE invoice_id = '26442000000000000212'")).contains("ELECTRONIC_VOID_NOT_ALLOWED");
+    assertThat(stack.store("SELECT version || '/' || status FROM invoice WHERE id = '26442000000000000212'")).isEqualTo("1/ISSUED");
+    assertThat(stack.store("SELECT count(*) FROM invoice_line WHERE invoice_id = '26442000000000000212'")).isEqualTo("1");
   }
 
   @Test
@@ -144,7 +132,7 @@ class MappedCaptureIT {
     for (int n = 301; n <= 305; n++) {
       issue("26442000000000000" + n, "1130.00");
     }
-    await().atMost(Duration.ofMinutes(1)).until(() -> "5".equals(store("SELECT count(*) FROM invoice WHERE id LIKE '2644200000000000030_'")));
+    await().atMost(Duration.ofMinutes(1)).until(() -> "5".equals(stack.store("SELECT count(*) FROM invoice WHERE id LIKE '2644200000000000030_'")));
     // behind the pipeline's back: two invoices deleted from the store, one's amount changed
     try (Connection c = stack.pg.connect("querystore"); Statement s = c.createStatement()) {
       s.execute("DELETE FROM invoice_line WHERE invoice_id IN ('26442000000000000301', '26442000000000000302')");
@@ -152,20 +140,20 @@ class MappedCaptureIT {
       s.execute("UPDATE invoice_line SET amount = 999.00 WHERE invoice_id = '26442000000000000303'");
     }
     // reconcile computes the checksums inside the issuing database through the mapping, and finds exactly those
-    Result found = run("reconcile", "--config", config.toString(), "--output", "json");
-    assertThat(found.exit()).as(found.out()).isEqualTo(1);
+    Cli.Result found = Cli.run("reconcile", "--config", config.toString(), "--output", "json");
+    assertThat(found.exit()).as(found.text()).isEqualTo(1);
     Map<String, Set<String>> classes = byClass(found.json());
-    assertThat(classes.get("MISSING")).as(found.out()).containsExactlyInAnyOrder("26442000000000000301", "26442000000000000302");
-    assertThat(classes.get("STALE")).as(found.out()).containsExactly("26442000000000000303");
+    assertThat(classes.get("MISSING")).as(found.text()).containsExactlyInAnyOrder("26442000000000000301", "26442000000000000302");
+    assertThat(classes.get("STALE")).as(found.text()).containsExactly("26442000000000000303");
     assertThat(found.json().get("sourceInvoices").asInt()).as("every pinyin invoice, by its composite id").isEqualTo(11);
 
     // --repair re-reads them through an incremental snapshot of skj.fp_kj whose condition is the mapping's id
-    Result repaired = run("reconcile", "--config", config.toString(), "--repair", "--output", "json", "--timeout", "120");
-    assertThat(repaired.exit()).as(repaired.out()).isZero();
+    Cli.Result repaired = Cli.run("reconcile", "--config", config.toString(), "--repair", "--output", "json", "--timeout", "120");
+    assertThat(repaired.exit()).as(repaired.text()).isZero();
     assertThat(byClass(repaired.json())).doesNotContainKeys("MISSING", "STALE", "EXTRA");
-    assertThat(store("SELECT count(*) FROM invoice WHERE id IN ('26442000000000000301', '26442000000000000302')")).isEqualTo("2");
-    assertThat(store("SELECT amount FROM invoice_line WHERE invoice_id = '26442000000000000303'")).isEqualTo("1000.00");
-    assertThat(store("SELECT count(*) FROM invoice_line WHERE invoice_id IN ('26442000000000000301', '26442000000000000302')"))
+    assertThat(stack.store("SELECT count(*) FROM invoice WHERE id IN ('26442000000000000301', '26442000000000000302')")).isEqualTo("2");
+    assertThat(stack.store("SELECT amount FROM invoice_line WHERE invoice_id = '26442000000000000303'")).isEqualTo("1000.00");
+    assertThat(stack.store("SELECT count(*) FROM invoice_line WHERE invoice_id IN ('26442000000000000301', '26442000000000000302')"))
         .as("the re-read headers' lines, loaded by the composite join").isEqualTo("2");
 
     // trace's source probe asks the customer's table through the mapping: an invoice committed there but not captured
@@ -176,23 +164,15 @@ class MappedCaptureIT {
       JsonNode t = json.readTree(r.body());
       assertThat(t.get("outcome").asText()).as(r.body()).isEqualTo("NOT_CAPTURED");
       assertThat(t.get("source").get("present").asBoolean()).isTrue();
-      Result cli = run("trace", "--config", config.toString(), "--number", "26442000000000000309", "--output", "json");
-      assertThat(cli.json().get("outcome").asText()).as(cli.out()).isEqualTo("NOT_CAPTURED");
+      Cli.Result cli = Cli.run("trace", "--config", config.toString(), "--number", "26442000000000000309", "--output", "json");
+      assertThat(cli.json().get("outcome").asText()).as(cli.text()).isEqualTo("NOT_CAPTURED");
     } finally {
       pipeline.startIngest();
     }
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT id FROM invoice WHERE id = '26442000000000000309'") != null);
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT id FROM invoice WHERE id = '26442000000000000309'") != null);
   }
 
-  record Result(int exit, JsonNode json, String out) {
-  }
 
-  static Result run(String... args) throws Exception {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-    return new Result(exit, exit == 2 ? null : json.readTree(out.toString()), out + "\n" + err);
-  }
 
   static Map<String, Set<String>> byClass(JsonNode report) {
     Map<String, Set<String>> out = new HashMap<>();

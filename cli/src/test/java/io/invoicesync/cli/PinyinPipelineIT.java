@@ -1,17 +1,10 @@
 package io.invoicesync.cli;
 
-import io.invoicesync.embedded.EmbeddedKafkaBroker;
-import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.generator.IssuingSchema;
-import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.ingest.mapping.Mapping;
 import io.invoicesync.ingest.mapping.MappingSql;
-import io.invoicesync.projector.QueryStoreSchema;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,43 +25,31 @@ class PinyinPipelineIT {
 
   @TempDir
   static Path dir;
-  static EmbeddedPostgresServer pg;
-  static EmbeddedKafkaBroker kafka;
+  static EmbeddedStack stack;
   static Pipeline pipeline;
   static MappingSql sql;
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), List.of("issuing", "querystore"));
-    kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", ""); // the heartbeat and signal tables
-    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
-    Path mapping = PinyinExample.install(pg, dir); // skj.fp_kj, skj.fp_mx and pinyin.yaml, as demo --mapping pinyin sets them up
+    stack = EmbeddedStack.start(dir);
+    Path mapping = stack.installPinyin(); // skj.fp_kj, skj.fp_mx and pinyin.yaml, as demo --mapping pinyin sets them up
     sql = new MappingSql(Mapping.load(mapping));
-    Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, dir.resolve("streams"));
-    cfg.put("api.port", "0");
+    Map<String, String> cfg = stack.config();
     cfg.put("ingest.mapping.file", mapping.toString());
-    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
-    pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
+    pipeline = stack.startPipeline(cfg);
   }
 
   @AfterAll
   static void stop() {
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 
   @Test
   void shouldLoseNothingAndApplyNoVersionTwiceWhenIngestRestartsUnderLoadOnThePinyinTables() throws Exception {
-    InvoiceGenerator generator = new InvoiceGenerator(pg.jdbcUrl("issuing"), "py-", 7, true, IssuingSchema.PINYIN);
+    InvoiceGenerator generator = new InvoiceGenerator(stack.pg.jdbcUrl("issuing"), "py-", 7, true, IssuingSchema.PINYIN);
     // the source read through the mapping as SQL (MappingSqlIT shows it computes what the mapper computes)
-    PipelineIT.assertLosesNothingAcrossAnIngestRestart(pipeline, pg, kafka, generator, sql.header(), sql.lines());
+    PipelineIT.assertLosesNothingAcrossAnIngestRestart(pipeline, stack.pg, stack.kafka, generator, sql.header(), sql.lines());
   }
 }

@@ -8,10 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.testkit.IssuingInvoice;
 import io.invoicesync.testkit.TestHttp;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -53,16 +50,13 @@ class TwoSourcesIT {
   @BeforeAll
   static void start() throws Exception {
     stack = EmbeddedStack.start(dir);
-    Path mapping = PinyinExample.install(stack.pg, dir);
+    Path mapping = stack.installPinyin();
     Map<String, String> cfg = stack.config();
     cfg.remove("api.source.jdbc.url"); // the API's probe asks one database: with several sources, 'trace --source' does
     cfg.put("sources", "ref,py");
     cfg.put("sources.py.mapping.file", mapping.toString());
     pipeline = stack.startPipeline(cfg);
-    StringBuilder props = new StringBuilder();
-    new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
-    config = dir.resolve("run.properties");
-    Files.writeString(config, props);
+    config = stack.writeConfig(cfg);
   }
 
   @AfterAll
@@ -99,31 +93,9 @@ class TwoSourcesIT {
     }
   }
 
-  static String store(String sql) throws Exception {
-    try (Connection c = stack.pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
-    }
-  }
 
-  static List<String> column(String sql) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Connection c = stack.pg.connect("querystore"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
-  }
 
-  record Result(int exit, String out, String err) {
-  }
 
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = InvoiceSyncCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-    return new Result(exit, out.toString(), err.toString());
-  }
 
   @Test
   @Order(1)
@@ -133,9 +105,9 @@ class TwoSourcesIT {
     issueInReference(ref);
     issueInPinyin(py, IssuingInvoice.BUYER_NAME);
 
-    await().atMost(Duration.ofMinutes(1)).until(() -> "2".equals(store("SELECT count(*) FROM invoice WHERE id IN ('" + ref + "', '" + py + "')")));
-    assertThat(column("SELECT DISTINCT source_name FROM invoice_event WHERE invoice_id = '" + ref + "'")).containsExactly("ref");
-    assertThat(column("SELECT DISTINCT source_name FROM invoice_event WHERE invoice_id = '" + py + "'")).containsExactly("py");
+    await().atMost(Duration.ofMinutes(1)).until(() -> "2".equals(stack.store("SELECT count(*) FROM invoice WHERE id IN ('" + ref + "', '" + py + "')")));
+    assertThat(stack.storeColumn("SELECT DISTINCT source_name FROM invoice_event WHERE invoice_id = '" + ref + "'")).containsExactly("ref");
+    assertThat(stack.storeColumn("SELECT DISTINCT source_name FROM invoice_event WHERE invoice_id = '" + py + "'")).containsExactly("py");
     assertThat(pipeline.ingests().keySet()).containsExactly("ref", "py");
     assertThat(pipeline.health().keySet()).contains("ingest:ref", "ingest:py");
     try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement();
@@ -150,14 +122,14 @@ class TwoSourcesIT {
   void theSameInvoiceFromBothSourcesIsOneInvoiceAndOtherContentIsAConflictNamingBoth() throws Exception {
     String same = IssuingDay.digitalNumber(4_101);
     issueInReference(same);
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT version FROM invoice WHERE id = '" + same + "'") != null);
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT version FROM invoice WHERE id = '" + same + "'") != null);
     issueInPinyin(same, IssuingInvoice.BUYER_NAME); // a mirror of the same invoice
 
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT detail FROM invoice_event WHERE invoice_id = '" + same
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT detail FROM invoice_event WHERE invoice_id = '" + same
         + "' AND source_name = 'py' AND event = 'DEDUPLICATED'") != null);
-    assertThat(store("SELECT detail FROM invoice_event WHERE invoice_id = '" + same + "' AND source_name = 'py' AND event = 'DEDUPLICATED'"))
+    assertThat(stack.store("SELECT detail FROM invoice_event WHERE invoice_id = '" + same + "' AND source_name = 'py' AND event = 'DEDUPLICATED'"))
         .isEqualTo("SAME_AS_SOURCE 'ref'");
-    assertThat(store("SELECT version FROM invoice WHERE id = '" + same + "'")).as("one invoice, one version").isEqualTo("1");
+    assertThat(stack.store("SELECT version FROM invoice WHERE id = '" + same + "'")).as("one invoice, one version").isEqualTo("1");
     // the trace's history shows both sources
     JsonNode trace = json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/invoices/" + same + "/trace").body());
     List<String> sources = new ArrayList<>();
@@ -166,26 +138,26 @@ class TwoSourcesIT {
 
     String conflict = IssuingDay.digitalNumber(4_102);
     issueInReference(conflict);
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT version FROM invoice WHERE id = '" + conflict + "'") != null);
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT version FROM invoice WHERE id = '" + conflict + "'") != null);
     issueInPinyin(conflict, "另一家购买方有限公司"); // the other source has another buyer for the same invoice
 
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT codes FROM invoice_rejection WHERE invoice_id = '" + conflict + "'") != null);
-    assertThat(store("SELECT codes || '/' || source_name FROM invoice_rejection WHERE invoice_id = '" + conflict + "'"))
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT codes FROM invoice_rejection WHERE invoice_id = '" + conflict + "'") != null);
+    assertThat(stack.store("SELECT codes || '/' || source_name FROM invoice_rejection WHERE invoice_id = '" + conflict + "'"))
         .isEqualTo("SOURCE_CONFLICT/py");
-    assertThat(store("SELECT violations::text FROM invoice_rejection WHERE invoice_id = '" + conflict + "'")).contains("'ref'", "'py'");
-    assertThat(store("SELECT buyer_name FROM invoice WHERE id = '" + conflict + "'")).as("the first source's version stands")
+    assertThat(stack.store("SELECT violations::text FROM invoice_rejection WHERE invoice_id = '" + conflict + "'")).contains("'ref'", "'py'");
+    assertThat(stack.store("SELECT buyer_name FROM invoice WHERE id = '" + conflict + "'")).as("the first source's version stands")
         .isEqualTo(IssuingInvoice.BUYER_NAME);
   }
 
   @Test
   @Order(3)
   void reconcileComparesEachSourceWithTheInvoicesItDeliveredAndCommandsAskWhichSource() throws Exception {
-    Result without = run("reconcile", "--config", config.toString());
+    Cli.Result without = Cli.run("reconcile", "--config", config.toString());
     assertThat(without.exit()).isEqualTo(2);
     assertThat(without.err()).contains("several issuing sources [ref, py]", "--source");
 
     for (String source : List.of("ref", "py")) {
-      Result r = run("reconcile", "--config", config.toString(), "--source", source, "--output", "json");
+      Cli.Result r = Cli.run("reconcile", "--config", config.toString(), "--source", source, "--output", "json");
       JsonNode report = json.readTree(r.out());
       assertThat(report.get("counts").get("MISSING").asInt()).as(source + ": " + r.out() + r.err()).isZero();
       assertThat(report.get("counts").get("EXTRA").asInt()).as(source + ": the other source's invoices are not extra").isZero();
@@ -197,13 +169,13 @@ class TwoSourcesIT {
       s.execute("DELETE FROM invoice_line WHERE invoice_id = '" + lost + "'");
       s.execute("DELETE FROM invoice WHERE id = '" + lost + "'");
     }
-    JsonNode py = json.readTree(run("reconcile", "--config", config.toString(), "--source", "py", "--output", "json").out());
+    JsonNode py = json.readTree(Cli.run("reconcile", "--config", config.toString(), "--source", "py", "--output", "json").out());
     assertThat(py.get("differences").findValuesAsText("invoiceId")).contains(lost);
-    JsonNode ref = json.readTree(run("reconcile", "--config", config.toString(), "--source", "ref", "--output", "json").out());
+    JsonNode ref = json.readTree(Cli.run("reconcile", "--config", config.toString(), "--source", "ref", "--output", "json").out());
     assertThat(ref.get("counts").get("MISSING").asInt()).isZero();
-    Result repaired = run("reconcile", "--config", config.toString(), "--source", "py", "--repair", "--output", "json", "--timeout", "120");
+    Cli.Result repaired = Cli.run("reconcile", "--config", config.toString(), "--source", "py", "--repair", "--output", "json", "--timeout", "120");
     assertThat(repaired.exit()).as(repaired.out() + repaired.err()).isZero();
-    assertThat(store("SELECT count(*) FROM invoice WHERE id = '" + lost + "'")).isEqualTo("1");
+    assertThat(stack.store("SELECT count(*) FROM invoice WHERE id = '" + lost + "'")).isEqualTo("1");
   }
 
   @Test
@@ -214,12 +186,12 @@ class TwoSourcesIT {
     String other = IssuingDay.digitalNumber(4_202);
     issueInPinyin(whileDown, IssuingInvoice.BUYER_NAME);
     issueInReference(other);
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT id FROM invoice WHERE id = '" + other + "'") != null);
-    assertThat(store("SELECT id FROM invoice WHERE id = '" + whileDown + "'")).as("not captured while its source's ingest is down").isNull();
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT id FROM invoice WHERE id = '" + other + "'") != null);
+    assertThat(stack.store("SELECT id FROM invoice WHERE id = '" + whileDown + "'")).as("not captured while its source's ingest is down").isNull();
 
     pipeline.startIngest("py");
-    await().atMost(Duration.ofMinutes(1)).until(() -> store("SELECT id FROM invoice WHERE id = '" + whileDown + "'") != null);
-    assertThat(store("SELECT version FROM invoice WHERE id = '" + whileDown + "'")).isEqualTo("1");
-    assertThat(column("SELECT DISTINCT source_name FROM invoice_event WHERE invoice_id = '" + whileDown + "'")).containsExactly("py");
+    await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT id FROM invoice WHERE id = '" + whileDown + "'") != null);
+    assertThat(stack.store("SELECT version FROM invoice WHERE id = '" + whileDown + "'")).isEqualTo("1");
+    assertThat(stack.storeColumn("SELECT DISTINCT source_name FROM invoice_event WHERE invoice_id = '" + whileDown + "'")).containsExactly("py");
   }
 }

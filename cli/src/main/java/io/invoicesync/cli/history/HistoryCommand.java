@@ -7,6 +7,7 @@ import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.outcomes.history.HistoryLoad;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -94,7 +95,7 @@ public final class HistoryCommand {
       long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
       try (ProgressBar bar = progress(p.total())) {
         p = follow(load, p, bar, err, deadline);
-      } catch (java.sql.SQLException e) {
+      } catch (SQLException e) {
         err.println("history load " + p.id() + ": cannot measure its progress in the store: " + e.getMessage()
             + " (the load goes on: --follow)");
         err.flush();
@@ -110,23 +111,21 @@ public final class HistoryCommand {
     }
 
     private HistoryLoad.Progress follow(HistoryLoad load, HistoryLoad.Progress start, ProgressBar bar, PrintWriter err, long deadline)
-        throws java.sql.SQLException, InterruptedException {
+        throws SQLException, InterruptedException {
       HistoryLoad.Progress p = start;
-      {
-        while (true) {
-          p = load.measure(p);
-          if (bar != null) {
-            bar.stepTo(p.loaded());
-            bar.setExtraMessage(p.etaSeconds() == null ? "" : "ETA " + Duration.ofSeconds(p.etaSeconds()));
-          } else if (!output.json()) {
-            err.println(line(p));
-            err.flush();
-          }
-          if (p.done() || System.nanoTime() > deadline) {
-            break;
-          }
-          Thread.sleep(intervalMs); // the measuring period: progress is counted in the store, not waited for
+      while (true) {
+        p = load.measure(p);
+        if (bar != null) {
+          bar.stepTo(p.loaded());
+          bar.setExtraMessage(p.etaSeconds() == null ? "" : "ETA " + Duration.ofSeconds(p.etaSeconds()));
+        } else if (!output.json()) {
+          err.println(line(p));
+          err.flush();
         }
+        if (p.done() || System.nanoTime() > deadline) {
+          break;
+        }
+        Thread.sleep(intervalMs); // the measuring period: progress is counted in the store, not waited for
       }
       return p;
     }

@@ -145,8 +145,6 @@ public final class Reconciler {
 
   private final DataSource source;
   private final IssuingTables tables;
-  private final String sourceInvoice;
-  private final String sourceLine;
   private final DataSource store;
   private final Duration grace;
   private HashScheme scheme;
@@ -170,8 +168,6 @@ public final class Reconciler {
   public Reconciler(DataSource source, IssuingTables tables, DataSource store, Duration grace) {
     this.source = source;
     this.tables = tables;
-    this.sourceInvoice = tables.invoices();
-    this.sourceLine = tables.lines();
     this.store = store;
     this.grace = grace;
   }
@@ -245,10 +241,10 @@ public final class Reconciler {
       Map<String, String> explainedOutcomes = RecordedOutcomes.explainedNotVisible(store);
       Set<String> explained = explainedOutcomes.isEmpty() ? Set.of() : inSource(explainedOutcomes.keySet(), scope);
       progress.accept("checksums of " + (1 << bits) + " buckets (" + hs + ")");
-      var srcSums = async(both, () -> BucketChecksums.bucketSums(hs, source, sourceInvoice, sourceLine, scope, bits, null, 0));
+      var srcSums = async(both, () -> BucketChecksums.bucketSums(hs, source, tables.invoices(), tables.lines(), scope, bits, null, 0));
       var dstSums = async(both, () -> BucketChecksums.bucketSums(hs, store, storeInvoice, storeLine, scope, bits, null, 0));
       var explainedSums = async(both, () -> explained.isEmpty() ? Map.<Integer, BucketChecksums.Sum>of()
-          : BucketChecksums.bucketSumsOf(hs, source, sourceInvoice, sourceLine, bits, explained));
+          : BucketChecksums.bucketSumsOf(hs, source, tables.invoices(), tables.lines(), bits, explained));
       Map<Integer, BucketChecksums.Sum> srcAll = join(srcSums);
       Map<Integer, BucketChecksums.Sum> dstAll = join(dstSums);
       long sourceInvoices = srcAll.values().stream().mapToLong(BucketChecksums.Sum::rows).sum();
@@ -281,9 +277,9 @@ public final class Reconciler {
         level += 4;
         int l = level;
         progress.accept("bisecting " + big.size() + " buckets to " + l + " bits");
-        var s2 = async(both, () -> BucketChecksums.bucketSums(hs, source, sourceInvoice, sourceLine, scope, l, big, parentBits));
+        var s2 = async(both, () -> BucketChecksums.bucketSums(hs, source, tables.invoices(), tables.lines(), scope, l, big, parentBits));
         var d2 = async(both, () -> BucketChecksums.bucketSums(hs, store, storeInvoice, storeLine, scope, l, big, parentBits));
-        var e2 = async(both, () -> explained.isEmpty() ? Map.<Integer, BucketChecksums.Sum>of() : BucketChecksums.bucketSumsOf(hs, source, sourceInvoice, sourceLine, l, explained));
+        var e2 = async(both, () -> explained.isEmpty() ? Map.<Integer, BucketChecksums.Sum>of() : BucketChecksums.bucketSumsOf(hs, source, tables.invoices(), tables.lines(), l, explained));
         Map<Integer, BucketChecksums.Sum> e2sums = join(e2);
         e2sums.keySet().removeIf(b -> !big.contains(b & ((1 << parentBits) - 1)));
         Map<Integer, BucketChecksums.Sum> s = BucketChecksums.subtract(join(s2), e2sums);
@@ -294,7 +290,7 @@ public final class Reconciler {
       }
 
       progress.accept("comparing invoices of " + toCompare.values().stream().mapToInt(Set::size).sum() + " buckets");
-      var srcRows = async(both, () -> BucketChecksums.rows(hs, source, sourceInvoice, sourceLine, scope, toCompare, true, !tables.byId()));
+      var srcRows = async(both, () -> BucketChecksums.rows(hs, source, tables.invoices(), tables.lines(), scope, toCompare, true, !tables.byId()));
       var dstRows = async(both, () -> BucketChecksums.rows(hs, store, storeInvoice, storeLine, scope, toCompare, false, false));
       Map<String, BucketChecksums.Row> s = join(srcRows);
       Map<String, BucketChecksums.Row> d = join(dstRows);
@@ -354,7 +350,7 @@ public final class Reconciler {
   private Set<String> inSource(Set<String> ids, Scope scope) throws SQLException {
     Set<String> out = new TreeSet<>();
     try (Connection c = source.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT h.id FROM " + sourceInvoice + " h" + BucketChecksums.where(scope, "h") + " AND h.id = ANY (?)")) {
+         PreparedStatement ps = c.prepareStatement("SELECT h.id FROM " + tables.invoices() + " h" + BucketChecksums.where(scope, "h") + " AND h.id = ANY (?)")) {
       int i = BucketChecksums.bind(ps, 1, scope);
       ps.setArray(i, c.createArrayOf("text", ids.toArray()));
       try (ResultSet rs = ps.executeQuery()) {

@@ -182,9 +182,11 @@ public final class Resyncer {
   public Instant signal(Set<String> ids) throws SQLException {
     Instant sent = Instant.now();
     List<String> all = new ArrayList<>(ids);
+    Map<String, Map<String, Object>> signals = new java.util.LinkedHashMap<>();
     for (int i = 0; i < all.size(); i += IDS_PER_SIGNAL) {
-      send("resync-" + UUID.randomUUID(), snapshotOf(all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL))));
+      signals.put("resync-" + UUID.randomUUID(), snapshotOf(all.subList(i, Math.min(all.size(), i + IDS_PER_SIGNAL))));
     }
+    send(signals);
     return sent;
   }
 
@@ -200,7 +202,7 @@ public final class Resyncer {
     if (condition != null && !condition.isBlank()) {
       data.put("additional-conditions", List.of(Map.of("data-collection", tables.dataCollection(), "filter", condition)));
     }
-    send(id, data);
+    send(Map.of(id, data));
   }
 
   /** Rows of the invoice table {@code condition} selects (all when null), counted in a read-only transaction. */
@@ -218,10 +220,13 @@ public final class Resyncer {
     }
   }
 
-  /** One execute-snapshot signal, through the signal table or Debezium's Kafka signal channel (which takes the id from the value). */
-  private void send(String id, Map<String, Object> data) throws SQLException {
+  /**
+   * Execute-snapshot signals (id -> data), in order, through one connection to the signal table or one producer to
+   * Debezium's Kafka signal channel (which takes the id from the value).
+   */
+  private void send(Map<String, Map<String, Object>> signals) throws SQLException {
     if (signalsTopic != null) {
-      signalThroughKafka(id, data);
+      signalThroughKafka(signals);
       return;
     }
     if (signalTable == null) {
@@ -231,9 +236,11 @@ public final class Resyncer {
       c.setReadOnly(false);
       c.setAutoCommit(true);
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + signalTable + " (id, type, data) VALUES (?, 'execute-snapshot', ?)")) {
-        ps.setString(1, id);
-        ps.setString(2, JSON.writeValueAsString(data));
-        ps.executeUpdate();
+        for (Map.Entry<String, Map<String, Object>> signal : signals.entrySet()) {
+          ps.setString(1, signal.getKey());
+          ps.setString(2, JSON.writeValueAsString(signal.getValue()));
+          ps.executeUpdate();
+        }
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }
@@ -254,13 +261,15 @@ public final class Resyncer {
     return filter.append(')').toString();
   }
 
-  private void signalThroughKafka(String id, Map<String, Object> data) {
+  private void signalThroughKafka(Map<String, Map<String, Object>> signals) {
     Properties p = new Properties();
     p.putAll(kafka);
     p.put("acks", "all");
     try (var producer = new KafkaProducer<String, String>(p, new StringSerializer(), new StringSerializer())) {
-      String value = JSON.writeValueAsString(Map.of("id", id, "type", "execute-snapshot", "data", data));
-      producer.send(new ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
+      for (Map.Entry<String, Map<String, Object>> signal : signals.entrySet()) {
+        String value = JSON.writeValueAsString(Map.of("id", signal.getKey(), "type", "execute-snapshot", "data", signal.getValue()));
+        producer.send(new ProducerRecord<>(signalsTopic, topicPrefix, value)).get();
+      }
     } catch (JsonProcessingException | ExecutionException e) {
       throw new IllegalStateException("cannot send the signal to " + signalsTopic + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -268,6 +277,7 @@ public final class Resyncer {
       throw new IllegalStateException(e);
     }
   }
+
 
 
   /**
