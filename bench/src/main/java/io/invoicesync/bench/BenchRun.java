@@ -2,7 +2,11 @@ package io.invoicesync.bench;
 
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.generator.InvoiceGenerator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -20,6 +24,29 @@ import java.util.Map;
  * @param seed   seed of every {@link InvoiceGenerator} the run starts (each derives its own from it and its id prefix)
  */
 record BenchRun(Path work, boolean quick, long seed) {
+
+  /**
+   * Deletes a finished stage's directories under the work directory (a million-invoice step leaves gigabytes the next
+   * stage needs) and returns how many megabytes they held.
+   */
+  long discard(String... names) {
+    long bytes = 0;
+    for (String name : names) {
+      Path dir = work.resolve(name);
+      if (!Files.exists(dir)) {
+        continue;
+      }
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+          bytes += Files.isRegularFile(p) ? Files.size(p) : 0;
+          Files.delete(p);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not delete " + dir, e);
+      }
+    }
+    return bytes >> 20;
+  }
 
   int backlog() {
     return quick ? 10_000 : 30_000;

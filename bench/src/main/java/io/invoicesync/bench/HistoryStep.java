@@ -87,6 +87,8 @@ final class HistoryStep {
         log("   %d existing invoices (%d lines) loaded and visible in %.1f s: %.0f/s", n, lines, seconds, n / seconds);
       }
     }
+    log("   our side's issuing database, query store, Kafka and state held %d MB (deleted)",
+        run.discard("pg-history", "kafka-history", "streams-history"));
     log("   the peer's initial snapshot of the same %d invoices", n);
     PeerStep.Result peer;
     double peerSeconds;
