@@ -28,6 +28,8 @@ def canonical(e):
     data = field("invoice-sync/audit-entry/v3") + b"".join(field(e[f]) for f in FIELDS)
     if e.get("sourceName"):  # several issuing sources: the source's name is covered too
         data += field(e["sourceName"])
+        if e.get("sourceFile"):  # an imported invoice: the file, its SHA-256, sheet, row and XML path too
+            data += b"".join(field(e.get(f)) for f in ("sourceFile", "sourceFileSha256", "sourceSheet", "sourceRow", "sourcePath"))
     return data
 
 

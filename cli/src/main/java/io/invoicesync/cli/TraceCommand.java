@@ -221,7 +221,8 @@ final class TraceCommand implements Callable<Integer> {
           new Column().header("stage").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.stage())),
           new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(e -> str(e.event())),
           new Column().header("version").with(e -> str(e.version())),
-          new Column().header("source lsn").with(e -> e.source() == null ? str(e.sourceLsn()) : e.source() + " " + e.sourceLsn()),
+          new Column().header("source").with(e -> e.file() != null ? "imported from " + e.file().describe()
+              : e.source() == null ? str(e.sourceLsn()) : e.source() + " " + e.sourceLsn()),
           new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(70).with(e -> str(e.detail())))));
     }
     Map<String, Object> source = (Map<String, Object>) t.get("source");

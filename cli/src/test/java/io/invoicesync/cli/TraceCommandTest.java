@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 class TraceCommandTest {
 
   static final AuditEntryView APPLIED = new AuditEntryView("APPLIED", "sync-streams", 1, null, 24863584L, "2026-11-27T11:18:17.922Z",
-      "2026-11-27T11:18:18.064Z", null, "2026-11-27T11:18:18.170Z", 0, 0, "00cf", null, null, null);
+      "2026-11-27T11:18:18.064Z", null, "2026-11-27T11:18:18.170Z", 0, 0, "00cf", null, null, null, null);
   static final AuditEntryView RETRIED = new AuditEntryView("RETRIED", "projector", 1, "invoice t-retry is blocked by the test", 24863584L,
-      "2026-11-27T11:18:17.922Z", null, "2026-11-27T11:18:18.700Z", "2026-11-27T11:18:18.757Z", 0, 2, "eb3a", "00cf", null, null);
+      "2026-11-27T11:18:17.922Z", null, "2026-11-27T11:18:18.700Z", "2026-11-27T11:18:18.757Z", 0, 2, "eb3a", "00cf", null, null, null);
 
   static Map<String, Object> trace(Object history) {
     Map<String, Object> t = new LinkedHashMap<>();

@@ -33,7 +33,8 @@ import org.apache.kafka.common.utils.Utils;
  * canonical = for each of: "invoice-sync/audit-entry/v3", keyId, prevHash, invoiceId, event, version,
  *             source.lsn, source.txId, source.commitTs, source.snapshot, source.epoch, digest, detail,
  *             recordedAt, stage, capturedAt, decidedAt, invoiceCode, invoiceNumber, sellerTaxId, and source.name when the
- *             source has a name (several issuing sources): 4-byte big-endian length + its UTF-8 bytes, or FF FF FF FF when absent
+ *             source has a name (several issuing sources), followed by source.file.file, .sha256, .sheet, .row and .path
+ *             when the invoice was imported from a file: 4-byte big-endian length + its UTF-8 bytes, or FF FF FF FF when absent
  * hash      = lowercase hex SHA-256(canonical)
  * mac       = "hmac-sha256:" + lowercase hex HMAC-SHA256(key, canonical) | "ed25519:" + base64 Ed25519 signature of canonical
  * </pre>
@@ -100,7 +101,10 @@ public final class AuditChain {
     if (s.getName() == null || s.getName().isEmpty()) {
       return v3; // the single, unnamed source: the encoding as before sources had names, so earlier entries still verify
     }
-    byte[] name = Canonical.of(s.getName());
+    FilePosition f = s.getFile();
+    // an imported invoice's file, its content hash and the sheet and row or XML path it was read from are covered too
+    byte[] name = f == null ? Canonical.of(s.getName())
+        : Canonical.of(s.getName(), f.getFile(), f.getSha256(), f.getSheet(), f.getRow(), f.getPath());
     byte[] out = java.util.Arrays.copyOf(v3, v3.length + name.length);
     System.arraycopy(name, 0, out, v3.length, name.length);
     return out;

@@ -30,6 +30,9 @@ public final class Topics {
 
   public static final Topic<InvoiceChange> CAPTURED = new Topic<>("invoices.captured", InvoiceChange.class,
       DEFAULT_PARTITIONS, DELETE_7D, "changes captured from the issuing database by ingest");
+  public static final Topic<InvoiceChange> IMPORTED = new Topic<>("invoices.imported", InvoiceChange.class,
+      DEFAULT_PARTITIONS, DELETE_7D, "invoices read from the tax platform's files by 'invoice-sync import' (source 'import', the file, "
+      + "sheet and row in every position); sync-streams reads it beside invoices.captured, co-partitioned with it");
   public static final Topic<InvoiceState> SYNCED = new Topic<>("invoices.synced", InvoiceState.class,
       DEFAULT_PARTITIONS, DELETE_LONG, "validated, deduplicated full invoice states; ordered per invoice");
   public static final Topic<InvoiceRejected> REJECTED = new Topic<>("invoices.rejected", InvoiceRejected.class,
@@ -73,19 +76,20 @@ public final class Topics {
       1, DELETE_7D, "execute-snapshot signals for ingest when ingest.signal.channel=kafka (Debezium's Kafka channel, one partition)");
 
   /** The topics of the data-flow contract (ARCHITECTURE.md, "Topics"), in data-flow order; run creates them before any component starts. */
-  public static final List<Topic<?>> CONTRACT = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION, SYNCED_RETRY,
-      SYNCED_DLT, CAPTURED_DLT, REPLAYS);
+  public static final List<Topic<?>> CONTRACT = List.of(CAPTURED, IMPORTED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION,
+      SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS);
 
   /** Every topic invoice-sync writes: the contract and the components' own (created by the component that owns them). */
-  public static final List<Topic<?>> ALL = List.of(CAPTURED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION, SYNCED_RETRY,
-      SYNCED_DLT, CAPTURED_DLT, REPLAYS, RED_LEDGER, RED_VERDICTS, INGEST_NOTIFICATIONS, INGEST_SIGNALS);
+  public static final List<Topic<?>> ALL = List.of(CAPTURED, IMPORTED, SYNCED, REJECTED, AUDIT, AUDIT_CHECKPOINTS, PROJECTION,
+      SYNCED_RETRY, SYNCED_DLT, CAPTURED_DLT, REPLAYS, RED_LEDGER, RED_VERDICTS, INGEST_NOTIFICATIONS, INGEST_SIGNALS);
 
   /**
    * Topics that must have the same partition count as another, because one instance reads both
-   * by key: the projection topic and the red-letter verdicts with the captured topic (sync-streams
+   * by key: the imported topic, the projection topic and the red-letter verdicts with the captured topic (sync-streams
    * joins them per task), the retry topic with the synced topic (the projector parks per invoice).
    */
-  public static final Map<Topic<?>, Topic<?>> CO_PARTITIONED = Map.of(PROJECTION, CAPTURED, RED_VERDICTS, CAPTURED, SYNCED_RETRY, SYNCED);
+  public static final Map<Topic<?>, Topic<?>> CO_PARTITIONED = Map.of(IMPORTED, CAPTURED, PROJECTION, CAPTURED, RED_VERDICTS, CAPTURED,
+      SYNCED_RETRY, SYNCED);
 
   private Topics() {
   }

@@ -52,6 +52,25 @@ class AuditKeysTest {
   }
 
   @Test
+  void anImportedInvoicesFileSheetAndRowAreCoveredSoARowCannotBeMovedToAnotherFile() {
+    AuditEntry imported = entry("x", "c");
+    imported.setKeyId("k1");
+    imported.getSource().setName("import");
+    byte[] named = AuditChain.canonical(imported);
+    imported.getSource().setFile(FilePosition.newBuilder().setFile("全量发票查询导出_202611.xlsx").setSha256("ab".repeat(32)).setSheet("信息汇总表")
+        .setRow(1284).build());
+    byte[] withFile = AuditChain.canonical(imported);
+    // after the name: file, sha256, sheet, row, and the absent path
+    assertThat(java.util.Arrays.copyOf(withFile, named.length)).isEqualTo(named);
+    assertThat(new String(withFile, named.length, withFile.length - named.length, StandardCharsets.UTF_8)).contains("全量发票查询导出_202611.xlsx",
+        "信息汇总表", "1284");
+    assertThat(java.util.Arrays.copyOfRange(withFile, withFile.length - 4, withFile.length)).containsExactly(-1, -1, -1, -1);
+    AuditEntry sealed = AuditChain.seal(imported, AuditKeys.hmac("k1", SECRET));
+    sealed.getSource().getFile().setRow(1285);
+    assertThat(AuditChain.hash(sealed)).isNotEqualTo(sealed.getHash());
+  }
+
+  @Test
   void hmacEntriesVerifyWithTheSecretAndNothingElse() throws Exception {
     AuditEntry e = AuditChain.seal(entry("x", "c"), AuditKeys.hmac("k1", SECRET));
     assertThat(AuditChain.format(e)).isEqualTo(3);

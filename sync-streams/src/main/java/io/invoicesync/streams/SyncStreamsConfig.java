@@ -38,6 +38,7 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public static final String NUM_STREAM_THREADS = "num.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String CAPTURED_TOPIC = "topic.captured";
+  public static final String IMPORTED_TOPIC = "topic.imported";
   public static final String SYNCED_TOPIC = "topic.synced";
   public static final String REJECTED_TOPIC = "topic.rejected";
   public static final String AUDIT_TOPIC = "topic.audit";
@@ -79,6 +80,9 @@ public final class SyncStreamsConfig extends AbstractConfig {
       .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
           "Transaction commit interval; bounds the latency added by exactly_once_v2.")
       .define(CAPTURED_TOPIC, Type.STRING, Topics.CAPTURED.name(), Importance.MEDIUM, "Input: InvoiceChange from ingest.")
+      .define(IMPORTED_TOPIC, Type.STRING, Topics.IMPORTED.name(), Importance.MEDIUM,
+          "Input: InvoiceChange read from the tax platform's files by 'invoice-sync import'; co-partitioned with the captured topic "
+              + "(created with its partition count when missing).")
       .define(SYNCED_TOPIC, Type.STRING, Topics.SYNCED.name(), Importance.MEDIUM, "Output: InvoiceState.")
       .define(REJECTED_TOPIC, Type.STRING, Topics.REJECTED.name(), Importance.MEDIUM, "Output: InvoiceRejected.")
       .define(AUDIT_TOPIC, Type.STRING, Topics.AUDIT.name(), Importance.MEDIUM, "Output: AuditEntry.")
@@ -223,6 +227,7 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public TopicPlan topicPlan() {
     return TopicPlan.defaults()
         .named(Topics.CAPTURED, getString(CAPTURED_TOPIC))
+        .named(Topics.IMPORTED, getString(IMPORTED_TOPIC))
         .named(Topics.SYNCED, getString(SYNCED_TOPIC))
         .named(Topics.REJECTED, getString(REJECTED_TOPIC))
         .named(Topics.AUDIT, getString(AUDIT_TOPIC))

@@ -84,7 +84,7 @@ public final class SyncStreamsService implements AutoCloseable {
   private int ensureInternalTopics() {
     TopicPlan plan = config.topicPlan();
     try (Admin admin = Admin.create(config.kafkaCommon())) {
-      plan.ensure(admin, List.of(Topics.CAPTURED, Topics.RED_LEDGER, Topics.RED_VERDICTS, Topics.PROJECTION, Topics.AUDIT_CHECKPOINTS));
+      plan.ensure(admin, List.of(Topics.CAPTURED, Topics.IMPORTED, Topics.RED_LEDGER, Topics.RED_VERDICTS, Topics.PROJECTION, Topics.AUDIT_CHECKPOINTS));
       return TopicAdmin.partitions(admin, plan.name(Topics.CAPTURED));
     }
   }

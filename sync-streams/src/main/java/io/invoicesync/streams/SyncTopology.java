@@ -87,7 +87,9 @@ public final class SyncTopology {
     Duration redWait = Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_WAIT_MS));
 
     Topology t = new Topology();
-    t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.getString(SyncStreamsConfig.CAPTURED_TOPIC));
+    // captured from the issuing databases and imported from the tax platform's files: one stream of changes, keyed alike
+    t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.getString(SyncStreamsConfig.CAPTURED_TOPIC),
+        config.getString(SyncStreamsConfig.IMPORTED_TOPIC));
     t.addSource(VERDICT_SOURCE, Serdes.String().deserializer(), verdictSerde.deserializer(), config.redVerdictTopic());
     t.addSource(PROJECTION_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
         config.getString(SyncStreamsConfig.PROJECTION_TOPIC));

@@ -24,6 +24,7 @@ public final class SyncDriver implements AutoCloseable {
   public final SyncMetrics metrics = new SyncMetrics(new SimpleMeterRegistry());
   public final TestInputTopic<String, InvoiceChange> captured;
   public final TestInputTopic<String, byte[]> capturedRaw;
+  public final TestInputTopic<String, InvoiceChange> imported;
   public final TestInputTopic<String, ProjectionEvent> projection;
   public final TestOutputTopic<String, InvoiceState> synced;
   public final TestOutputTopic<String, InvoiceRejected> rejected;
@@ -44,6 +45,7 @@ public final class SyncDriver implements AutoCloseable {
     SerdeFactory serdes = SerdeFactory.registryLess();
     driver = new TopologyTestDriver(SyncTopology.buildTopology(config, metrics), config.streamsProperties(), wallClock);
     captured = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
+    imported = driver.createInputTopic(Topics.IMPORTED.name(), Serdes.String().serializer(), serdes.valueSerde(InvoiceChange.class).serializer());
     capturedRaw = driver.createInputTopic(Topics.CAPTURED.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
     projection = driver.createInputTopic(Topics.PROJECTION.name(), Serdes.String().serializer(),
         serdes.valueSerde(ProjectionEvent.class).serializer());

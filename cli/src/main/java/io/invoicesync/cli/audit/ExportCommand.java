@@ -54,7 +54,8 @@ final class ExportCommand implements Callable<Integer> {
   record Entry(String invoiceId, String event, Integer version, long sourceLsn, long sourceCommitTs, String digest, String detail,
                String prevHash, String hash, long recordedAt, String stage, Long capturedAt, Long decidedAt, String invoiceCode,
                String invoiceNumber, String sellerTaxId, int partition, long offset, Long sourceTxId, long sourceEpoch,
-               boolean sourceSnapshot, String keyId, String mac, String sourceName) {
+               boolean sourceSnapshot, String keyId, String mac, String sourceName, String sourceFile, String sourceFileSha256,
+               String sourceSheet, Integer sourceRow, String sourcePath) {
 
     static Entry of(AuditEntry e, int partition, long offset) {
       return new Entry(e.getInvoiceId(), e.getEvent(), e.getVersion(), e.getSource().getLsn(), e.getSource().getCommitTs().toEpochMilli(),
@@ -62,14 +63,21 @@ final class ExportCommand implements Callable<Integer> {
           e.getCapturedAt() == null ? null : e.getCapturedAt().toEpochMilli(), e.getDecidedAt() == null ? null : e.getDecidedAt().toEpochMilli(),
           e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId(), partition, offset, e.getSource().getTxId(),
           e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac(),
-          e.getSource().getName() == null || e.getSource().getName().isEmpty() ? null : e.getSource().getName());
+          e.getSource().getName() == null || e.getSource().getName().isEmpty() ? null : e.getSource().getName(),
+          f(e) == null ? null : f(e).getFile(), f(e) == null ? null : f(e).getSha256(), f(e) == null ? null : f(e).getSheet(),
+          f(e) == null ? null : f(e).getRow(), f(e) == null ? null : f(e).getPath());
+    }
+
+    /** The file an imported invoice's entry names (invoice-sync import), or null. */
+    private static io.invoicesync.schemas.FilePosition f(AuditEntry e) {
+      return e.getSource().getFile();
     }
 
     /** The values in column order ({@link #FIELDS}: the components'), one CSV cell each. */
     List<String> cells() {
       return Stream.of(invoiceId, event, version, sourceLsn, sourceCommitTs, digest, detail, prevHash, hash, recordedAt, stage, capturedAt,
           decidedAt, invoiceCode, invoiceNumber, sellerTaxId, partition, offset, sourceTxId, sourceEpoch, sourceSnapshot, keyId, mac,
-          sourceName).map(ExportCommand::csv).toList();
+          sourceName, sourceFile, sourceFileSha256, sourceSheet, sourceRow, sourcePath).map(ExportCommand::csv).toList();
     }
   }
 

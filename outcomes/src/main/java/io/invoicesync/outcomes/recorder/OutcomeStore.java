@@ -65,7 +65,7 @@ final class OutcomeStore {
       {"captured_at", "timestamptz"}, {"decided_at", "timestamptz"}, {"recorded_at", "timestamptz"}, {"detail", "text"},
       {"digest", "text"}, {"prev_hash", "text"}, {"hash", "text"}, {"invoice_code", "text"}, {"invoice_number", "text"},
       {"seller_tax_id", "text"}, {"source_tx_id", "bigint"}, {"source_epoch", "bigint"}, {"source_snapshot", "boolean"},
-      {"key_id", "text"}, {"mac", "text"}, {"source_name", "text"}};
+      {"key_id", "text"}, {"mac", "text"}, {"source_name", "text"}, {"source_file", "text"}};
   /** A poll's audit entries in one statement; a re-read entry (same coordinates) changes nothing. */
   private static final String INSERT_EVENTS = "INSERT INTO invoice_event (" + UnnestRows.names(EVENT_COLUMNS) + ") SELECT "
       + UnnestRows.names(EVENT_COLUMNS) + " FROM " + UnnestRows.unnest(EVENT_COLUMNS) + " ON CONFLICT DO NOTHING";
@@ -119,7 +119,8 @@ final class OutcomeStore {
           e.getSource().getCommitTs(), e.getCapturedAt(), e.getDecidedAt(), e.getRecordedAt(), e.getDetail(), e.getDigest(),
           e.getPrevHash(), e.getHash(), e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId(), e.getSource().getTxId(),
           e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac(),
-          e.getSource().getName() == null || e.getSource().getName().isEmpty() ? null : e.getSource().getName());
+          e.getSource().getName() == null || e.getSource().getName().isEmpty() ? null : e.getSource().getName(),
+          io.invoicesync.outcomes.view.FileView.json(e.getSource().getFile()));
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
       rows.bind(c, ps, 1);

@@ -60,6 +60,6 @@ public final class InternalText {
       return e;
     }
     return new AuditEntryView(e.event(), e.stage(), e.version(), WITHHELD, e.sourceLsn(), e.sourceCommitTs(), e.capturedAt(), e.decidedAt(),
-        e.recordedAt(), e.auditPartition(), e.auditOffset(), e.hash(), e.prevHash(), e.hashOk(), e.source());
+        e.recordedAt(), e.auditPartition(), e.auditOffset(), e.hash(), e.prevHash(), e.hashOk(), e.source(), e.file());
   }
 }

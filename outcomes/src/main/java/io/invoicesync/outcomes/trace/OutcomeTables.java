@@ -1,6 +1,7 @@
 package io.invoicesync.outcomes.trace;
 
 import io.invoicesync.outcomes.view.AuditEntryView;
+import io.invoicesync.outcomes.view.FileView;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.SourcePosition;
 import io.invoicesync.schemas.Stage;
@@ -41,18 +42,20 @@ final class OutcomeTables {
     return new AuditEntryView(rs.getString("event"), Stage.idOf(rs.getString("stage")), (Integer) rs.getObject("version"),
         rs.getString("detail"), rs.getLong("source_lsn"), iso(rs, "source_commit_ts"), iso(rs, "captured_at"), iso(rs, "decided_at"),
         iso(rs, "recorded_at"), rs.getInt("audit_partition"), rs.getLong("audit_offset"), rs.getString("hash"), rs.getString("prev_hash"),
-        null, rs.getString("source_name"));
+        null, rs.getString("source_name"), FileView.parse(rs.getString("source_file")));
   }
 
   /** A row of {@code invoice_event} as the entry that was hashed: every field the chain's formula covers, as the topic had it. */
   static AuditEntry auditEntry(ResultSet rs) throws SQLException {
     Instant commitTs = instant(rs, "source_commit_ts");
+    FileView file = FileView.parse(rs.getString("source_file"));
     return AuditEntry.newBuilder().setInvoiceId(rs.getString("invoice_id")).setEvent(rs.getString("event"))
         .setVersion((Integer) rs.getObject("version"))
         .setSource(SourcePosition.newBuilder().setLsn(rs.getLong("source_lsn")).setCommitTs(commitTs == null ? Instant.EPOCH : commitTs)
             .setTxId((Long) rs.getObject("source_tx_id")).setEpoch(rs.getLong("source_epoch"))
             .setSnapshot(Boolean.TRUE.equals(rs.getObject("source_snapshot")))
-            .setName(rs.getString("source_name") == null ? "" : rs.getString("source_name")).build())
+            .setName(rs.getString("source_name") == null ? "" : rs.getString("source_name"))
+            .setFile(file == null ? null : file.position()).build())
         .setDigest(rs.getString("digest")).setDetail(rs.getString("detail")).setPrevHash(rs.getString("prev_hash"))
         .setHash(rs.getString("hash")).setRecordedAt(instant(rs, "recorded_at")).setStage(rs.getString("stage"))
         .setCapturedAt(instant(rs, "captured_at")).setDecidedAt(instant(rs, "decided_at"))

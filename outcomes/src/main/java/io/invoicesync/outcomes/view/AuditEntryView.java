@@ -14,19 +14,21 @@ import java.time.Instant;
  * endpoint and command), not in a trace. The export for re-hashing ({@code invoice-sync audit export})
  * is not this shape: it carries the hash's raw input, times in epoch milliseconds as the formula has
  * them. {@code source} names the issuing source of the change (several sources feed the store),
- * absent for the single, unnamed one.
+ * absent for the single, unnamed one; {@code file} where an imported invoice was read (source
+ * {@code import}: the tax platform's file, sheet and row or XML path), absent otherwise.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AuditEntryView(String event, String stage, Integer version, String detail, long sourceLsn, String sourceCommitTs,
                              String capturedAt, String decidedAt, String recordedAt, int auditPartition, long auditOffset, String hash,
                              String prevHash, @JsonInclude(JsonInclude.Include.NON_NULL) Boolean hashOk,
-                             @JsonInclude(JsonInclude.Include.NON_NULL) String source) {
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String source,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) FileView file) {
 
   /** An entry read from the audit topic at {@code partition}/{@code offset}, not yet checked. */
   public static AuditEntryView of(AuditEntry e, int partition, long offset) {
     return new AuditEntryView(e.getEvent(), Stage.idOf(e), e.getVersion(), e.getDetail(), e.getSource().getLsn(),
         iso(e.getSource().getCommitTs()), iso(e.getCapturedAt()), iso(e.getDecidedAt()), iso(e.getRecordedAt()), partition, offset,
-        e.getHash(), e.getPrevHash(), null, sourceName(e.getSource().getName()));
+        e.getHash(), e.getPrevHash(), null, sourceName(e.getSource().getName()), FileView.of(e.getSource().getFile()));
   }
 
   /** The issuing source's name as the views show it: null for the single, unnamed source. */
@@ -37,7 +39,7 @@ public record AuditEntryView(String event, String stage, Integer version, String
   /** This entry with the outcome of recomputing its hash. */
   public AuditEntryView checked(boolean hashMatches) {
     return new AuditEntryView(event, stage, version, detail, sourceLsn, sourceCommitTs, capturedAt, decidedAt, recordedAt, auditPartition,
-        auditOffset, hash, prevHash, hashMatches, source);
+        auditOffset, hash, prevHash, hashMatches, source, file);
   }
 
   /** An instant as the views write it (ISO-8601, UTC); null stays null. */

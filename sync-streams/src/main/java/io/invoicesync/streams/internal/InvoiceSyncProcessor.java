@@ -235,7 +235,10 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
       candidate = Invoice.newBuilder(change.getAfter()).setLines(previous.getInvoice().getLines()).build();
     } else {
       store.put(id, reject(id, base, change, change.getAfter(), List.of(violation(LINES_NOT_CAPTURED, "lines", null, "the invoice's lines",
-          "a header-only change arrived for an invoice that was never synced, so its lines are unknown")), now, timestamp));
+          change.getSource().getFile() != null
+              ? "the file lists this invoice without its lines (a summary sheet without the detail sheet, " + filed(change.getSource())
+                  + ") and no source delivered them before: import the export with its detail sheet, or the invoice's XML or OFD"
+              : "a header-only change arrived for an invoice that was never synced, so its lines are unknown")), now, timestamp));
       return;
     }
     Optional<String> unavailable = UnavailableValues.firstIn(candidate);
@@ -253,9 +256,29 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
     String digest = Digests.invoiceDigest(candidate);
     String source = change.getSource().getName();
     String owner = previous == null ? null : previous.getSource().getName();
+    boolean fromFile = change.getSource().getFile() != null;
+    boolean ownerFromFile = previous != null && previous.getSource().getFile() != null;
+    if (previous != null && !source.equals(owner) && !fromFile && ownerFromFile) {
+      // the issuing database's invoice after the tax platform's file's: it carries more fields. The same invoice when
+      // every field the file carried agrees; then it is applied as a new version, and the issuing source owns it
+      Invoice asFiled = Witness.fill(previous.getInvoice(), candidate);
+      if (!Digests.invoiceDigest(asFiled).equals(digest)) {
+        store.put(id, reject(id, base, change, candidate, digest, List.of(violation(SOURCE_CONFLICT, "source", label(source), label(owner),
+            "source " + label(source) + " has this invoice with other content than version " + previous.getVersion() + " imported from "
+                + filed(previous.getSource()) + ", which differs in " + Witness.differences(candidate, asFiled) + ": correct the "
+                + "source that is wrong (if it is the file, import the corrected file)")), now, timestamp));
+        return;
+      }
+      owner = source; // agreed: decided below as this source's change
+    }
     if (previous != null && !source.equals(owner)) {
-      // another issuing source than the one whose change made the visible version (a migration, a mirror): the same
-      // invoice, nationally identified, so the same content is a duplicate and other content a conflict for a person
+      // another source than the one whose change made the visible version (a migration, a mirror, the tax platform's
+      // file): the same invoice, nationally identified, so the same content is a duplicate and other content a
+      // conflict for a person. A file carries fewer fields than an issuing database: what it does not carry is not compared
+      Invoice witnessed = fromFile ? Witness.fill(candidate, previous.getInvoice()) : candidate;
+      if (fromFile) {
+        digest = Digests.invoiceDigest(witnessed);
+      }
       if (digest.equals(previous.getDigest())) {
         AuditEntry audit = entries.of(id, AuditEvent.DEDUPLICATED, previous.getVersion(), change, digest, "SAME_AS_SOURCE " + label(owner),
             auditHead, now, candidate);
@@ -265,9 +288,11 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
         return;
       }
       store.put(id, reject(id, base, change, candidate, digest, List.of(violation(SOURCE_CONFLICT, "source", label(source), label(owner),
-          "source " + label(source) + " has this invoice with other content than version " + previous.getVersion() + " from source "
-              + label(owner) + ", which delivered it first; another source may repeat an invoice, not change it: correct the "
-              + "source that is wrong (if it is " + label(owner) + ", resync the invoice after)")), now, timestamp));
+          "source " + label(source) + (fromFile ? " (" + filed(change.getSource()) + ")" : "") + " has this invoice with other content than "
+              + "version " + previous.getVersion() + " from source " + label(owner) + ", which delivered it first"
+              + (fromFile ? "; they differ in " + Witness.differences(witnessed, previous.getInvoice()) : "")
+              + "; another source may repeat an invoice, not change it: correct the source that is wrong (if it is " + label(owner)
+              + ", resync the invoice after)")), now, timestamp));
       return;
     }
     if (previous != null && digest.equals(previous.getDigest()) && !RESYNC.equals(change.getOp())) {
@@ -329,6 +354,16 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   }
 
   /** A source's name as messages say it; the single, unnamed source is '(unnamed)'. */
+  /** Where a file witness was read: "F.xlsx, sheet S, row R" or "F.xml". */
+  static String filed(SourcePosition source) {
+    io.invoicesync.schemas.FilePosition f = source.getFile();
+    if (f == null) {
+      return label(source.getName());
+    }
+    return f.getFile() + (f.getSheet() == null ? "" : ", sheet " + f.getSheet()) + (f.getRow() == null ? "" : ", row " + f.getRow())
+        + (f.getPath() == null ? "" : ", " + f.getPath());
+  }
+
   private static String label(String source) {
     return source == null || source.isEmpty() ? "(unnamed)" : "'" + source + "'";
   }

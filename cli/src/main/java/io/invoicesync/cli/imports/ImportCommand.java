@@ -1,0 +1,275 @@
+package io.invoicesync.cli.imports;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.invoicesync.cli.internal.OutputOption;
+import io.invoicesync.cli.internal.RunConfig;
+import io.invoicesync.imports.FileReaders;
+import io.invoicesync.imports.ImportProblem;
+import io.invoicesync.imports.ImportRun;
+import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.schemas.Topics;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serde;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code invoice-sync import}: the tax platform's own files into the pipeline, as a source of their own. */
+@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Import invoices from the tax platform's own files: 数电票 XML, OFD, the query export (全量发票查询导出) as xlsx or CSV. "
+        + "Each invoice goes through the pipeline like a captured one (validated, deduplicated, audited), as source 'import', with the file, "
+        + "its SHA-256 and the sheet and row or XML path in its audit entry and trace. An invoice the store already has from an issuing "
+        + "database (same 数电票 number, or code and number) is the same invoice: the same content is deduplicated, other content rejected "
+        + "(SOURCE_CONFLICT) naming the fields. Importing a file twice changes nothing. A row that cannot be read is reported with its "
+        + "row and why; the rest is imported."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:every invoice was read and decided (visible, deduplicated, or rejected with reasons: see the report)",
+        "1:some rows or files could not be read, or the pipeline had not decided every invoice within --wait",
+        "2:nothing could be imported: the configuration, Kafka or the store cannot be reached"},
+    footer = {"", "Examples:", "  invoice-sync import --config run.properties 全量发票查询导出_202611.xlsx",
+        "  invoice-sync import --config run.properties invoices/            # every .xml .ofd .xlsx .csv in it",
+        "  invoice-sync import --dry-run --output json export.csv           # read and check only; nothing is sent"})
+public final class ImportCommand implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Parameters(paramLabel = "FILE|DIR", arity = "1..*", description = "Files (.xml, .ofd, .xlsx, .csv) and directories of them.")
+  List<Path> paths;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "The run configuration: bootstrap.servers (and security), schema.registry.url, the store (api.store.*). Not needed with --dry-run.")
+  Path config;
+
+  @Option(names = "--dry-run", description = "Read the files and report what they hold and what cannot be read; send nothing.")
+  boolean dryRun;
+
+  @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "300",
+      description = "How long to wait for the pipeline's decision on every imported invoice, to report them (0: do not wait; default: ${DEFAULT-VALUE}).")
+  long waitSeconds;
+
+  @Mixin
+  OutputOption output;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (config == null && !dryRun) {
+      err.println("import: --config is required to import (or --dry-run to read the files only)");
+      err.flush();
+      return 2;
+    }
+    RunConfig rc = null;
+    ImportRun.Report report;
+    Decisions decisions = null;
+    try {
+      if (dryRun) {
+        report = new ImportRun(null, null, null, progress(err)).run(paths);
+      } else {
+        rc = RunConfig.load(config);
+        String topic = rc.get("streams.topic.imported") != null ? rc.get("streams.topic.imported") : Topics.IMPORTED.name();
+        SerdeFactory serdes = SerdeFactory.of(rc.get(SerdeFactory.REGISTRY_URL_CONFIG), rc.values());
+        Map<String, Object> p = new LinkedHashMap<>(rc.kafkaClientConfig());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "invoice-sync-import");
+        Serde<InvoiceChange> values = serdes.valueSerde(InvoiceChange.class);
+        DataSource store = rc.store();
+        try (KafkaProducer<String, InvoiceChange> producer = new KafkaProducer<>(p, serdes.keySerde().serializer(), values.serializer());
+             Connection c = store.getConnection();
+             PreparedStatement known = c.prepareStatement("SELECT invoice_id FROM invoice_outcome WHERE invoice_number = ? "
+                 + "AND (invoice_code = ? OR (?::text IS NULL AND invoice_code IS NULL)) LIMIT 1")) {
+          report = new ImportRun(producer, topic, (code, number) -> existingId(known, code, number), progress(err)).run(paths);
+        }
+        if (waitSeconds > 0 && report.published() > 0) {
+          decisions = Decisions.await(store, report, Duration.ofSeconds(waitSeconds), err);
+        }
+      }
+    } catch (Exception e) {
+      err.println("import: cannot run: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    if (output.json()) {
+      Map<String, Object> j = new LinkedHashMap<>();
+      j.put("id", report.id());
+      j.put("dryRun", report.dryRun());
+      j.put("startedAt", report.startedAt().toString());
+      j.put("files", report.files());
+      j.put("invoices", report.invoices());
+      j.put("published", report.published());
+      j.put("problems", report.problems().stream().map(ImportCommand::problem).toList());
+      j.put("unreadableFiles", report.failedFiles());
+      if (decisions != null) {
+        j.put("decisions", decisions.toJson());
+      }
+      out.println(JSON.writeValueAsString(j));
+    } else {
+      print(out, report, decisions);
+    }
+    out.flush();
+    boolean complete = decisions == null || decisions.pending() == 0;
+    return report.problems().isEmpty() && report.failedFiles().isEmpty() && complete ? 0 : 1;
+  }
+
+  private static java.util.function.Consumer<String> progress(PrintWriter err) {
+    return line -> {
+      err.println(line);
+      err.flush();
+    };
+  }
+
+  private static Map<String, Object> problem(ImportProblem p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("file", p.file());
+    if (p.sheet() != null) {
+      m.put("sheet", p.sheet());
+    }
+    if (p.row() != null) {
+      m.put("row", p.row());
+    }
+    if (p.path() != null) {
+      m.put("path", p.path());
+    }
+    m.put("reason", p.reason());
+    return m;
+  }
+
+  static String existingId(PreparedStatement known, String code, String number) {
+    if (number == null) {
+      return null;
+    }
+    try {
+      known.setString(1, number);
+      known.setString(2, code);
+      known.setString(3, code);
+      try (ResultSet rs = known.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("the store cannot say whether invoice " + number + " is known: " + e.getMessage(), e);
+    }
+  }
+
+  private static void print(PrintWriter out, ImportRun.Report r, Decisions d) {
+    out.printf("import %s%s: %,d file(s), %,d invoice(s) read, %,d sent to the pipeline%n", r.id(), r.dryRun() ? " (dry run)" : "",
+        r.files().size(), r.invoices(), r.published());
+    for (FileReaders.Summary f : r.files()) {
+      out.printf("  %-40s %-4s sha256 %s…  rows %,d  invoices %,d  lines %,d  problems %,d%n", f.file(), f.format(), f.sha256().substring(0, 12),
+          f.rows(), f.invoices(), f.lines(), f.problems());
+    }
+    for (String f : r.failedFiles()) {
+      out.println("  UNREADABLE " + f);
+    }
+    for (ImportProblem p : r.problems()) {
+      out.println("  PROBLEM " + p);
+    }
+    if (d != null) {
+      out.println(d.line());
+      d.rejections.forEach((code, n) -> out.printf("    %s: %,d%n", code, n));
+    }
+  }
+
+  /** What the pipeline decided about the run's invoices, from the outcome tables (source 'import', the run's positions). */
+  static final class Decisions {
+    long applied;
+    long deduplicated;
+    long rejected;
+    long awaiting;
+    long pending;
+    final Map<String, Long> rejections = new TreeMap<>();
+
+    long pending() {
+      return pending;
+    }
+
+    static Decisions await(DataSource store, ImportRun.Report r, Duration wait, PrintWriter err) throws SQLException, InterruptedException {
+      long deadline = System.nanoTime() + wait.toNanos();
+      Decisions d;
+      long reported = -1;
+      while (true) {
+        d = read(store, r);
+        if (d.pending == 0 || System.nanoTime() > deadline) {
+          return d;
+        }
+        if (d.pending != reported) {
+          err.printf("  waiting for the pipeline: %,d of %,d decided%n", r.published() - d.pending, r.published());
+          err.flush();
+          reported = d.pending;
+        }
+        Thread.sleep(500); // polling the store for decisions taken elsewhere
+      }
+    }
+
+    static Decisions read(DataSource store, ImportRun.Report r) throws SQLException {
+      Decisions d = new Decisions();
+      try (Connection c = store.getConnection();
+           PreparedStatement ps = c.prepareStatement("SELECT event, detail, count(*) FROM invoice_event WHERE source_name = ? "
+               + "AND source_lsn BETWEEN ? AND ? AND stage = 'sync-streams' AND event IN ('APPLIED','REJECTED','DEDUPLICATED','AWAITING_RED') "
+               + "GROUP BY event, detail")) {
+        ps.setString(1, ImportRun.SOURCE);
+        ps.setLong(2, r.firstLsn());
+        ps.setLong(3, r.lastLsn());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            long n = rs.getLong(3);
+            switch (rs.getString(1)) {
+              case "APPLIED" -> d.applied += n;
+              case "DEDUPLICATED" -> d.deduplicated += n;
+              case "AWAITING_RED" -> d.awaiting += n;
+              default -> {
+                d.rejected += n;
+                d.rejections.merge(rs.getString(2) == null ? "?" : rs.getString(2), n, Long::sum);
+              }
+            }
+          }
+        }
+      }
+      // a red invoice awaiting its blue one is decided again later: it counts as decided once, when it is
+      long decided = d.applied + d.deduplicated + d.rejected;
+      d.pending = Math.max(0, r.published() - decided);
+      return d;
+    }
+
+    String line() {
+      return String.format("  pipeline: %,d applied (new or changed), %,d deduplicated (already known), %,d rejected%s%s", applied,
+          deduplicated, rejected, awaiting > 0 ? String.format(", %,d awaiting their blue invoice", awaiting) : "",
+          pending > 0 ? String.format(", %,d not decided yet (the pipeline is behind or stopped: 'invoice-sync trace' tells each)", pending) : "");
+    }
+
+    Map<String, Object> toJson() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("applied", applied);
+      m.put("deduplicated", deduplicated);
+      m.put("rejected", rejected);
+      m.put("rejectedByRule", rejections);
+      m.put("awaitingBlue", awaiting);
+      m.put("pending", pending);
+      return m;
+    }
+  }
+}

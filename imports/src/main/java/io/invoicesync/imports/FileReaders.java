@@ -1,0 +1,155 @@
+package io.invoicesync.imports;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.w3c.dom.Document;
+
+/**
+ * Reads the tax platform's files into invoices: 数电票 XML ({@code .xml}), OFD ({@code .ofd}: the
+ * invoice's XML embedded in the package), the query export as a workbook ({@code .xlsx}) or CSV
+ * ({@code .csv}). Directories are read file by file, in name order.
+ */
+public final class FileReaders {
+
+  /** What one file gave: rows read, invoices and lines found, problems reported to the sink. */
+  public record Summary(String file, String sha256, String format, int rows, int invoices, int lines, int problems) {
+  }
+
+  private FileReaders() {
+  }
+
+  /** The files {@code paths} name, directories expanded (their files with a known extension, in name order). */
+  public static List<Path> expand(List<Path> paths) {
+    List<Path> out = new ArrayList<>();
+    for (Path p : paths) {
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> s = Files.list(p)) {
+          s.filter(Files::isRegularFile).filter(f -> format(f) != null).sorted().forEach(out::add);
+        } catch (IOException e) {
+          throw new ImportFormatException(p + ": the directory cannot be listed (" + e.getMessage() + ")", e);
+        }
+      } else if (!Files.isRegularFile(p)) {
+        throw new ImportFormatException(p + ": no such file");
+      } else {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** xml, ofd, xlsx or csv by the name's extension; null for another. */
+  public static String format(Path p) {
+    String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+    for (String ext : List.of("xml", "ofd", "xlsx", "csv")) {
+      if (n.endsWith("." + ext)) {
+        return ext;
+      }
+    }
+    return null;
+  }
+
+  /** Reads one file, sending its invoices and problems to {@code sink}; an unreadable file is an {@link ImportFormatException}. */
+  public static Summary read(Path file, ImportSink sink) {
+    String format = format(file);
+    if (format == null) {
+      throw new ImportFormatException(file.getFileName() + ": not a file the import reads (.xml 数电票, .ofd, .xlsx or .csv of the "
+          + "platform's query export)");
+    }
+    String sha256 = sha256(file);
+    return switch (format) {
+      case "xml" -> xml(file, sha256, sink);
+      case "ofd" -> ofd(file, sha256, sink);
+      case "xlsx" -> WorkbookReader.read(file, sha256, sink);
+      default -> CsvReader.read(file, sha256, sink);
+    };
+  }
+
+  private static Summary xml(Path file, String sha256, ImportSink sink) {
+    String name = file.getFileName().toString();
+    Document doc;
+    try (InputStream in = Files.newInputStream(file)) {
+      doc = EInvoiceXmlReader.parse(in);
+    } catch (Exception e) {
+      throw new ImportFormatException(name + ": not well-formed XML (" + e.getMessage() + ")", e);
+    }
+    if (!EInvoiceXmlReader.knows(doc)) {
+      throw new ImportFormatException(name + ": root element " + EInvoiceXmlReader.local(doc.getDocumentElement())
+          + " is not a 数电票 (EInvoice) or an electronic invoice (eInvoice)");
+    }
+    return one(name, sha256, "xml", doc, "", sink);
+  }
+
+  private static Summary one(String name, String sha256, String format, Document doc, String pathPrefix, ImportSink sink) {
+    try {
+      ImportedInvoice inv = EInvoiceXmlReader.invoice(doc, name, sha256, pathPrefix);
+      sink.invoice(inv);
+      return new Summary(name, sha256, format, 1, 1, inv.invoice().getLines().size(), 0);
+    } catch (IllegalArgumentException e) {
+      sink.problem(new ImportProblem(name, null, null, pathPrefix + "/" + EInvoiceXmlReader.local(doc.getDocumentElement()), e.getMessage()));
+      return new Summary(name, sha256, format, 1, 0, 0, 1);
+    }
+  }
+
+  /**
+   * An OFD package (GB/T 33190, a zip): the invoice's data from the XML file it embeds (an attachment
+   * whose root is {@code EInvoice} or {@code eInvoice}), as the platform's and tax-control systems' OFD
+   * invoices carry it.
+   */
+  private static Summary ofd(Path file, String sha256, ImportSink sink) {
+    String name = file.getFileName().toString();
+    List<String> seen = new ArrayList<>();
+    try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
+      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        if (e.isDirectory() || !e.getName().toLowerCase(Locale.ROOT).endsWith(".xml")) {
+          continue;
+        }
+        seen.add(e.getName());
+        Document doc;
+        try {
+          doc = EInvoiceXmlReader.parse(new java.io.FilterInputStream(zip) {
+            @Override
+            public void close() {
+              // the zip stays open for the next entry
+            }
+          });
+        } catch (Exception ex) {
+          continue; // not XML the invoice is in
+        }
+        if (EInvoiceXmlReader.knows(doc)) {
+          return one(name, sha256, "ofd", doc, e.getName(), sink);
+        }
+      }
+    } catch (IOException e) {
+      throw new ImportFormatException(name + ": not an OFD package (" + e.getMessage() + ")", e);
+    }
+    if (seen.isEmpty()) {
+      throw new ImportFormatException(name + ": not an OFD package (no XML inside)");
+    }
+    throw new ImportFormatException(name + ": an OFD package without the invoice's XML (no attachment has the root EInvoice or eInvoice; "
+        + "read " + seen.size() + " XML parts)");
+  }
+
+  /** Lowercase hex SHA-256 of the file's bytes. */
+  public static String sha256(Path file) {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (IOException e) {
+      throw new ImportFormatException(file.getFileName() + ": cannot be read (" + e.getMessage() + ")", e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

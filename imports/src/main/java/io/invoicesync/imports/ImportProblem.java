@@ -1,0 +1,24 @@
+package io.invoicesync.imports;
+
+/**
+ * A part of a file that could not be read as an invoice: the file, the sheet and row or XML path, and
+ * why. The rest of the file is imported.
+ */
+public record ImportProblem(String file, String sheet, Integer row, String path, String reason) {
+
+  /** "全量发票查询导出_202611.xlsx, sheet 信息汇总表, row 1,284: reason". */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder(file);
+    if (sheet != null) {
+      s.append(", sheet ").append(sheet);
+    }
+    if (row != null) {
+      s.append(", row ").append(String.format("%,d", row));
+    }
+    if (path != null) {
+      s.append(", ").append(path);
+    }
+    return s.append(": ").append(reason).toString();
+  }
+}

@@ -1,0 +1,184 @@
+package io.invoicesync.imports;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.invoicesync.schemas.Invoice;
+import java.math.BigDecimal;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.poi.xssf.streaming.SXSSFWorkbook;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileReadersTest {
+
+  static final String A = "26312000000012345678";
+  static final String C = "26312000000012349999";
+
+  @TempDir
+  Path dir;
+
+  private final List<ImportedInvoice> invoices = new ArrayList<>();
+  private final List<ImportProblem> problems = new ArrayList<>();
+  private final ImportSink sink = new ImportSink() {
+    @Override
+    public void invoice(ImportedInvoice invoice) {
+      invoices.add(invoice);
+    }
+
+    @Override
+    public void problem(ImportProblem problem) {
+      problems.add(problem);
+    }
+  };
+
+  @Test
+  void readsADigitalInvoicesXmlWithItsLinesPartiesAndIssueTime() throws Exception {
+    Path f = dir.resolve("dzfp_" + A + ".xml");
+    Files.writeString(f, Fixtures.einvoiceXml(A, null, "1000.00", "130.00", "1130.00"));
+
+    FileReaders.Summary s = FileReaders.read(f, sink);
+
+    assertThat(s.invoices()).isEqualTo(1);
+    Invoice inv = invoices.get(0).invoice();
+    assertThat(inv.getId()).isEqualTo(A);
+    assertThat(inv.getInvoiceCode()).isNull();
+    assertThat(inv.getInvoiceType()).isEqualTo("DIGITAL_SPECIAL");
+    assertThat(inv.getIssuedAt()).isEqualTo(LocalDateTime.of(2026, 11, 5, 10, 20, 31));
+    assertThat(inv.getSeller().getTaxId()).isEqualTo(Fixtures.SELLER);
+    assertThat(inv.getSeller().getAddressPhone()).isEqualTo("上海市浦东新区 021-5555");
+    assertThat(inv.getGrandTotal()).isEqualByComparingTo("1130.00");
+    assertThat(inv.getLines()).singleElement().satisfies(l -> {
+      assertThat(l.getTaxRate()).isEqualByComparingTo("0.13");
+      assertThat(l.getTaxCode()).isEqualTo("3040201000000000000");
+    });
+    assertThat(inv.getRedLetter()).isNull();
+    assertThat(invoices.get(0).where().getPath()).isEqualTo("/EInvoice");
+    assertThat(invoices.get(0).where().getSha256()).hasSize(64).isEqualTo(FileReaders.sha256(f));
+  }
+
+  @Test
+  void readsARedDigitalInvoiceWithItsBlueInvoiceFromAnOfdPackage() throws Exception {
+    Path f = dir.resolve("red.ofd");
+    Fixtures.ofd(f, Fixtures.einvoiceXml(C, A, "-1000.00", "-130.00", "-1130.00"));
+
+    FileReaders.read(f, sink);
+
+    Invoice inv = invoices.get(0).invoice();
+    assertThat(inv.getRedLetter().getBlueInvoiceNumber()).isEqualTo(A);
+    assertThat(inv.getRedLetter().getBlueIssueDate()).isEqualTo(LocalDate.of(2026, 11, 3));
+    assertThat(inv.getRedLetter().getConfirmationNo()).startsWith("3101");
+    assertThat(inv.getTotalAmount()).isEqualByComparingTo("-1000.00");
+    assertThat(invoices.get(0).where().getPath()).isEqualTo("Doc_0/Attachs/original_invoice.xml/EInvoice");
+  }
+
+  @Test
+  void readsTheExportWorkbookWithRenamedReorderedHeadersItsDetailSheetAndNamesTheBrokenRow() throws Exception {
+    Path f = dir.resolve("全量发票查询导出_202611.xlsx");
+    SXSSFWorkbook wb = new SXSSFWorkbook(100);
+    // the summary sheet first, with a title above a header row whose names are variants, full-width and spaced
+    Fixtures.sheet(wb, "信息汇总表", List.of(
+        List.of("全量发票查询导出"),
+        List.of("序号", "数电票号码", "发票代码", "发票号码", "销售方识别号", "销方名称", "购方识别号", "购买方名称", "开票日期",
+            "金额（元）", " 税额 ", "价税合计", "发票票种", "发票状态", "是否正数发票", "备注"),
+        row(1, A, "1,000.00", "130.00", "1,130.00", "正常", "是", "合同 HT-1"),
+        row(2, "26312000000012340000", "12x.00", "130.00", "1,130.00", "正常", "是", null),
+        row(3, C, "-1,000.00", "-130.00", "-1,130.00", "正常", "否", "被红冲蓝字数电发票号码：" + A + " 红字发票信息确认单编号：31011234567890")));
+    Fixtures.sheet(wb, "发票明细", List.of(
+        List.of("数电发票号码", "发票代码", "发票号码", "税收分类编码", "货物或应税劳务名称", "规格型号", "单位", "数量", "单价", "金额", "税率", "税额"),
+        List.of(A, "", "", "3040201000000000000", "*信息技术服务*维护", "V2", "项", "1", "600", "600.00", "13%", "78.00"),
+        List.of(A, "", "", "3040201000000000000", "*信息技术服务*培训", "", "次", "2", "200", "400.00", "0.13", "52.00"),
+        List.of(C, "", "", "3040201000000000000", "*信息技术服务*维护", "V2", "项", "-1", "1000", "-1,000.00", "13%", "-130.00")));
+    Fixtures.write(wb, f);
+
+    FileReaders.Summary s = FileReaders.read(f, sink);
+
+    assertThat(s.invoices()).isEqualTo(2);
+    assertThat(s.lines()).isEqualTo(3);
+    assertThat(problems).singleElement().satisfies(p -> {
+      assertThat(p.sheet()).isEqualTo("信息汇总表");
+      assertThat(p.row()).isEqualTo(4);
+      assertThat(p.reason()).contains("金额", "12x.00");
+      assertThat(p.toString()).startsWith("全量发票查询导出_202611.xlsx, sheet 信息汇总表, row 4: ");
+    });
+    ImportedInvoice a = invoices.get(0);
+    assertThat(a.invoice().getId()).isEqualTo(A);
+    assertThat(a.linesIncluded()).isTrue();
+    assertThat(a.invoice().getLines()).extracting(l -> l.getAmount()).containsExactly(new BigDecimal("600.00"), new BigDecimal("400.00"));
+    assertThat(a.invoice().getLines().get(1).getTaxRate()).isEqualByComparingTo("0.13");
+    assertThat(a.invoice().getInvoiceType()).isEqualTo("DIGITAL_SPECIAL");
+    assertThat(a.invoice().getIssueDate()).isEqualTo(LocalDate.of(2026, 11, 5));
+    assertThat(a.invoice().getIssuedAt()).isEqualTo(LocalDateTime.of(2026, 11, 5, 10, 20, 31));
+    assertThat(a.invoice().getSeller().getTaxId()).isEqualTo(Fixtures.SELLER);
+    assertThat(a.invoice().getGrandTotal()).isEqualByComparingTo("1130.00");
+    assertThat(a.where().getRow()).isEqualTo(3);
+    ImportedInvoice c = invoices.get(1);
+    assertThat(c.invoice().getRedLetter().getBlueInvoiceNumber()).isEqualTo(A);
+    assertThat(c.invoice().getRedLetter().getConfirmationNo()).isEqualTo("31011234567890");
+    assertThat(c.where().getRow()).isEqualTo(5);
+  }
+
+  private static List<Object> row(int n, String number, String amount, String tax, String total, String status, String positive, String remark) {
+    List<Object> r = new ArrayList<>(List.of(n, number, "", "", Fixtures.SELLER, "上海示例科技有限公司", Fixtures.BUYER, "北京样例贸易有限公司",
+        "2026-11-05 10:20:31", amount, tax, total, "数电票（增值税专用发票）", status, positive));
+    r.add(remark);
+    return r;
+  }
+
+  @Test
+  void readsAGbkCsvOfTheSummaryWithoutLinesAndAnOlderInvoicesCodeAndNumber() throws Exception {
+    Path f = dir.resolve("export.csv");
+    Files.writeString(f, "发票代码,发票号码,销方识别号,销方名称,购方识别号,购买方名称,开票日期,金额,税额,价税合计,发票状态,发票票种\n"
+        + "031002300111,12345678," + Fixtures.SELLER + ",上海示例,," + "个人,2026/11/3,\"1,000.00\",30.00,\"1,030.00\",已作废,增值税普通发票\n",
+        Charset.forName("GBK"));
+
+    FileReaders.read(f, sink);
+
+    Invoice inv = invoices.get(0).invoice();
+    assertThat(inv.getId()).isEqualTo("031002300111-12345678");
+    assertThat(inv.getInvoiceType()).isEqualTo("GENERAL_PAPER");
+    assertThat(inv.getStatus()).isEqualTo("VOIDED");
+    assertThat(inv.getIssueDate()).isEqualTo(LocalDate.of(2026, 11, 3));
+    assertThat(inv.getBuyer().getTaxId()).isNull();
+    assertThat(invoices.get(0).linesIncluded()).isFalse();
+    assertThat(invoices.get(0).where().getRow()).isEqualTo(2);
+  }
+
+  @Test
+  void anUnknownLayoutFailsNamingTheHeadersItDidNotRecognise() throws Exception {
+    Path f = dir.resolve("other.csv");
+    Files.writeString(f, "\ufeffVoucher,Posting date,金额\nA-1,2026-11-03,10.00\n", StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> FileReaders.read(f, sink)).isInstanceOf(ImportFormatException.class)
+        .hasMessageContaining("other.csv").hasMessageContaining("[Voucher, Posting date]").hasMessageContaining("数电发票号码 or 发票号码");
+  }
+
+  @Test
+  void aFileOfAnotherKindIsNamedWithTheKindsTheImportReads() {
+    assertThatThrownBy(() -> FileReaders.read(dir.resolve("invoices.pdf"), sink)).isInstanceOf(ImportFormatException.class)
+        .hasMessageContaining("invoices.pdf").hasMessageContaining(".xlsx");
+  }
+
+  @Test
+  void valuesAreReadAsThePlatformWritesThem() {
+    assertThat(Values.amount("¥1,234.50", 2)).isEqualByComparingTo("1234.50");
+    assertThat(Values.amount("（12.00）", 2)).isEqualByComparingTo("-12.00");
+    assertThatThrownBy(() -> Values.amount("1.234", 2)).hasMessageContaining("more than 2 decimals");
+    assertThat(Values.rate("１３％")).isEqualByComparingTo("0.13");
+    assertThat(Values.rate("免税")).isNull();
+    assertThat(Values.exempt("免税")).isTrue();
+    assertThat(Values.date("2026年11月3日")).isEqualTo(LocalDate.of(2026, 11, 3));
+    assertThat(Values.date("20261103")).isEqualTo(LocalDate.of(2026, 11, 3));
+    assertThat(Values.date("46329")).isEqualTo(LocalDate.of(2026, 11, 3)); // a date cell's day number
+    assertThatThrownBy(() -> Values.date("2026-02-30")).hasMessageContaining("is not a date");
+    assertThat(ExportColumn.of("  金额（元） ")).isEqualTo(ExportColumn.AMOUNT);
+    assertThat(ExportColumn.of("*数电票号码")).isEqualTo(ExportColumn.DIGITAL_NUMBER);
+  }
+}
