@@ -154,6 +154,17 @@ final class ReportWriter {
       }
       j.put("history_peer_cpu_seconds", h.peer().cpuSeconds());
     }
+    if (r.against() != null) {
+      AgainstStep.Result a = r.against();
+      j.put("against_invoices", a.invoices());
+      j.put("reconcile_against_200k_seconds", a.medianSeconds());
+      a.seconds().forEach(j.putArray("reconcile_against_seconds_runs")::add);
+      ObjectNode found = j.putObject("against_found");
+      a.found().forEach((k, v) -> found.put(k.name(), v));
+      j.put("import_200k_dry_run_seconds", a.importSeconds());
+      j.put("import_200k_peak_rss_mb", a.importPeakRssMb());
+      j.put("import_heap_mb", a.importHeapMb());
+    }
     if (r.startup() != null) {
       StartupStep.Result u = r.startup();
       j.put("first_visible_s", u.firstVisibleSeconds());
@@ -245,6 +256,7 @@ final class ReportWriter {
     md.append(startup(r));
     md.append(backlog50k(r));
     md.append(history(r));
+    md.append(against(r));
     if (r.e2e() != null && r.e2e().sustained() != null) {
       md.append("\n## PostgreSQL's top statements at the sustained load (pg_stat_statements)\n\n");
       r.e2e().sustained().topStatements().forEach(t -> md.append("- ").append(t).append('\n'));
@@ -360,6 +372,19 @@ final class ReportWriter {
         h.seconds(), h.invoicesPerS(), h.peerSeconds() == null ? "did not finish" : String.format(Locale.ROOT, "%.1f", h.peerSeconds()),
         h.peerSeconds() == null ? "-" : String.format(Locale.ROOT, "%.1f", h.invoices() / h.peerSeconds()), h.ratio())
         + (h.peer().incomplete() == null ? "" : "\nThe peer did not finish: " + h.peer().incomplete() + "\n");
+  }
+
+  /** reconcile --against and the streamed import, or nothing when step against did not run. */
+  private static String against(BenchReport r) {
+    if (r.against() == null) {
+      return "";
+    }
+    AgainstStep.Result a = r.against();
+    return String.format(Locale.ROOT, "%n## Against the platform's export: %,d invoices (step against)%n%n"
+        + "| | value |%n|---|---|%n| `reconcile --against` (read the %,d-byte workbook, compare with the store), median of 3 | %.1f s (runs %s; target <= 20 s) |%n"
+        + "| found (planted: %d MISSING, %d STALE, %d EXTRA) | %s |%n| `import --dry-run` of it, own JVM, -Xmx%dm | %.1f s, peak RSS %d MB |%n",
+        a.invoices(), a.workbookBytes(), a.medianSeconds(), a.seconds(), AgainstStep.MISSING, AgainstStep.DIFFERENT, AgainstStep.EXTRA, a.found(),
+        a.importHeapMb(), a.importSeconds(), a.importPeakRssMb());
   }
 
   /** CPU per invoice by stage, side by side: capture alone, the sustained load, the warm backlog. */

@@ -144,6 +144,14 @@ class ReportWriterTest {
     assertThat(ReportWriter.json(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null,
         new HistoryStep.Result(20_000, 60_000, 20.0, 1000.0, history.peer(), 50.0), 10, 500, 20, "2 cores", GIT, q.date()))
         .has("history_1m_seconds")).as("a smaller run is not the million's figure").isFalse();
+    // step against: the median of its runs as reconcile_against_200k_seconds, the import's peak RSS beside it
+    var against = new AgainstStep.Result(200_000, 12_000_000, 9.0, List.of(14.0, 11.0, 12.5),
+        Map.of(io.invoicesync.outcomes.reconcile.ReconcileClass.MISSING, 20), 21.0, 310, 256);
+    JsonNode aj = ReportWriter.json(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null, null, 10, 500, 20,
+        "2 cores", GIT, q.date(), against));
+    assertThat(aj.get("reconcile_against_200k_seconds").asDouble()).isEqualTo(12.5);
+    assertThat(aj.get("import_200k_peak_rss_mb").asLong()).isEqualTo(310);
+    assertThat(aj.get("against_found").get("MISSING").asInt()).isEqualTo(20);
     assertThat(j.get("e2e_vs_peer_50k_from_first_visible").asDouble()).isEqualTo(5.0);
     assertThat(j.get("peer_50k_invoices_per_s").asDouble()).isEqualTo(250);
     assertThat(j.get("first_visible_s").asDouble()).isEqualTo(4.0);

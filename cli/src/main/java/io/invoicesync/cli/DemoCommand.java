@@ -1,7 +1,9 @@
 package io.invoicesync.cli;
 
 import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.generator.IssuingSchema;
+import io.invoicesync.generator.PlatformFiles;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
@@ -120,6 +122,21 @@ final class DemoCommand implements Callable<Integer> {
     cfg.put("api.port", Integer.toString(port));
     cfg.put("reconcile.interval", "1m"); // GET /api/v1/reconcile/last and invoicesync_reconcile_* answer within a minute
 
+    // the operator commands that take --config (import, reconcile, history, mapping check) reach this demo with it
+    Path runConfig = data.resolve("demo.properties");
+    StringBuilder props = new StringBuilder("# the running demo's configuration, for --config (written by 'invoice-sync demo')\n");
+    new java.util.TreeMap<>(cfg).forEach((k, v) -> props.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+    Files.writeString(runConfig, props);
+    Path platform = Files.createDirectories(data.resolve("platform"));
+    Path sample = platform.resolve("全量发票查询导出_demo.xlsx");
+    if (!Files.exists(sample)) {
+      PlatformFiles.workbook(sample, PlatformFiles.generated(20, DemoCommand::received));
+    }
+    out.println("config:     " + runConfig + "   # --config for reconcile, import, history load");
+    out.println("import:     bin/invoice-sync import --config " + runConfig + " " + platform
+        + "   # the tax platform's export: 20 received invoices (docs/clerk.md)");
+    out.flush();
+
     AtomicBoolean stopping = new AtomicBoolean();
     CountDownLatch stopped = new CountDownLatch(1);
     Pipeline pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
@@ -220,5 +237,16 @@ final class DemoCommand implements Callable<Integer> {
       Counter c = pipeline.metrics().find(name).counter();
       return c == null ? 0 : c.count();
     }
+  }
+
+  /** A received invoice (进项) as the platform's export lists it: a supplier's, with the demo's seller as the buyer. */
+  static PlatformFiles.Invoice received(int i) {
+    java.math.BigDecimal amount = java.math.BigDecimal.valueOf(1000 + 10L * i).setScale(2);
+    java.math.BigDecimal tax = amount.multiply(new java.math.BigDecimal("0.13")).setScale(2, java.math.RoundingMode.HALF_UP);
+    return new PlatformFiles.Invoice(null, IssuingDay.digitalNumber(990_000 + i), "数电票（增值税专用发票）",
+        java.time.LocalDateTime.of(IssuingDay.today(), java.time.LocalTime.of(9, 0)), "91310000MA1FL4XQ3A", "上海某某贸易有限公司",
+        "91440300MA5ETUPW89", "深圳市示例科技有限公司", amount, tax, amount.add(tax), "正常", true, "进项示例 " + i,
+        List.of(new PlatformFiles.Line("1090101990000000000", "*电子元件*传感器", "S-" + i, "个", java.math.BigDecimal.ONE, amount, amount,
+            "13%", tax)));
   }
 }

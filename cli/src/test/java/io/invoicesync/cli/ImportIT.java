@@ -132,6 +132,12 @@ class ImportIT {
     assertThat(d2.get("deduplicated").asInt()).isEqualTo(3);
     assertThat(stack.store("SELECT max(version) FROM invoice")).isEqualTo("1");
 
+    // reconcile against the issuing database: the invoices only the files brought are explained (IMPORTED), not EXTRA
+    Cli.Result rec = Cli.run("reconcile", "--config", config.toString(), "--output", "json");
+    assertThat(rec.exit()).as(rec.text()).isZero();
+    assertThat(rec.json().get("counts").get("IMPORTED").asInt()).isEqualTo(2);
+    assertThat(rec.json().get("counts").get("EXTRA").asInt()).isZero();
+
     // a dry run reads and reports, and sends nothing
     Cli.Result dry = Cli.run("import", "--dry-run", workbook.toString());
     assertThat(dry.exit()).isEqualTo(1);

@@ -27,6 +27,9 @@ public final class FileReaders {
   public record Summary(String file, String sha256, String format, int rows, int invoices, int lines, int problems) {
   }
 
+  /** The largest XML one invoice is read from (a file, or a part of an OFD package): 16 MiB. */
+  static final long MAX_XML_BYTES = 16L << 20;
+
   private FileReaders() {
   }
 
@@ -78,6 +81,14 @@ public final class FileReaders {
 
   private static Summary xml(Path file, String sha256, ImportSink sink) {
     String name = file.getFileName().toString();
+    try {
+      if (Files.size(file) > MAX_XML_BYTES) {
+        throw new ImportFormatException(name + ": " + Files.size(file) + " bytes, more than one invoice's XML can be (at most "
+            + MAX_XML_BYTES + ")");
+      }
+    } catch (IOException e) {
+      throw new ImportFormatException(name + ": cannot be read (" + e.getMessage() + ")", e);
+    }
     Document doc;
     try (InputStream in = Files.newInputStream(file)) {
       doc = EInvoiceXmlReader.parse(in);
@@ -118,12 +129,9 @@ public final class FileReaders {
         seen.add(e.getName());
         Document doc;
         try {
-          doc = EInvoiceXmlReader.parse(new java.io.FilterInputStream(zip) {
-            @Override
-            public void close() {
-              // the zip stays open for the next entry
-            }
-          });
+          // at most MAX_XML_BYTES of one part, however far it inflates: a zip bomb is a parse error here, not an exhausted heap
+          doc = EInvoiceXmlReader.parse(org.apache.commons.io.input.BoundedInputStream.builder().setInputStream(zip)
+              .setMaxCount(MAX_XML_BYTES).setPropagateClose(false).get());
         } catch (Exception ex) {
           continue; // not XML the invoice is in
         }

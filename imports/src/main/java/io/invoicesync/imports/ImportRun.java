@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -64,6 +63,11 @@ public final class ImportRun {
 
   /** Reads {@code paths} (files and directories) and publishes their invoices; a file that cannot be read is reported, the rest go on. */
   public Report run(List<Path> paths) {
+    return run(paths, inv -> true);
+  }
+
+  /** As {@link #run(List)}, sending only the invoices {@code wanted} accepts (reconcile --against --import-missing: the missing ones). */
+  public Report run(List<Path> paths, java.util.function.Predicate<ImportedInvoice> wanted) {
     Instant started = Instant.now();
     long base = started.getEpochSecond() * 1_000_000L + started.getNano() / 1000;
     List<FileReaders.Summary> files = new ArrayList<>();
@@ -77,6 +81,9 @@ public final class ImportRun {
         FileReaders.Summary s = FileReaders.read(file, new ImportSink() {
           @Override
           public void invoice(ImportedInvoice inv) {
+            if (!wanted.test(inv)) {
+              return;
+            }
             long lsn = base + seq[0]++;
             if (producer != null) {
               InvoiceChange change = change(inv, lsn, started);
@@ -105,8 +112,9 @@ public final class ImportRun {
       producer.flush();
       await(pending);
     }
-    return new Report(UUID.randomUUID().toString(), started, base, base + Math.max(0, seq[0] - 1), files, problems, failed, sent[0],
-        producer == null);
+    long last = base + Math.max(0, seq[0] - 1);
+    // the id names the run's positions, so its decisions can be found in the outcome tables by any instance, later
+    return new Report("import-" + base + "-" + last, started, base, last, files, problems, failed, sent[0], producer == null);
   }
 
   private static void await(List<Future<RecordMetadata>> pending) {

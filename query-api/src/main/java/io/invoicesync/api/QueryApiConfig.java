@@ -53,6 +53,9 @@ public final class QueryApiConfig extends AbstractConfig {
   public static final String RATE_LIMIT_PER_MINUTE = "rate.limit.per.minute";
   public static final String REQUEST_MAX_BYTES = "request.max.bytes";
   public static final String CORS_ORIGINS = "cors.origins";
+  public static final String IMPORT_MAX_BYTES = "import.max.bytes";
+  public static final String IMPORT_MAX_ROWS = "import.max.rows";
+  public static final String IMPORT_TOPIC = "import.topic";
 
   /** The prefix of these keys in {@code run}'s configuration file: the constructor's errors name a key as an operator writes it. */
   static final String PREFIX = "api.";
@@ -127,7 +130,13 @@ public final class QueryApiConfig extends AbstractConfig {
           "Requests per minute per token subject (per client address without auth); 0 = no limit. Over it: 429 with Retry-After.")
       .define(REQUEST_MAX_BYTES, Type.INT, 16_384, Range.between(1_024, 1_048_576), Importance.LOW,
           "Largest request (URI, headers and body) the API reads.")
-      .define(CORS_ORIGINS, Type.LIST, "", Importance.LOW, "Origins allowed to call the API from a browser; empty = CORS off.");
+      .define(CORS_ORIGINS, Type.LIST, "", Importance.LOW, "Origins allowed to call the API from a browser; empty = CORS off.")
+      .define(IMPORT_MAX_BYTES, Type.LONG, 64L << 20, Range.between(1_024L, 2L << 30), Importance.MEDIUM,
+          "Largest upload to POST /api/v1/imports and /api/v1/reconcile/against, all files together, in bytes (default 64 MiB).")
+      .define(IMPORT_MAX_ROWS, Type.INT, 200_000, Range.between(1, 10_000_000), Importance.MEDIUM,
+          "Most invoices one upload may hold; a larger one is refused before anything is imported (the CLI's import has no limit).")
+      .define(IMPORT_TOPIC, Type.STRING, "invoices.imported", new ConfigDef.NonEmptyString(), Importance.LOW,
+          "The topic POST /api/v1/imports sends to (sync-streams' topic.imported); needs bootstrap.servers (shared) to import.");
 
   private final AuthMode authMode;
   private final Optional<JwtAuthenticator> authenticator;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.invoicesync.api.internal.ImportRoutes;
 import io.invoicesync.api.internal.InvoiceRepository;
 import io.invoicesync.api.internal.InvoiceRoutes;
 import io.invoicesync.api.internal.OperationsRoutes;
@@ -19,8 +20,11 @@ import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.trace.SourceProbe;
 import io.invoicesync.outcomes.trace.TraceService;
 import io.invoicesync.schemas.ComponentHealth;
+import io.invoicesync.schemas.InvoiceChange;
+import io.invoicesync.schemas.SerdeFactory;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.javalin.security.Roles;
@@ -83,6 +87,7 @@ public final class QueryApiServer implements AutoCloseable {
       .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
   private HikariDataSource dataSource;
+  private org.apache.kafka.clients.producer.Producer<String, InvoiceChange> importProducer;
   private HikariDataSource sourceDataSource;
   private HikariDataSource healthSource;
   private HikariDataSource searchSource;
@@ -129,6 +134,8 @@ public final class QueryApiServer implements AutoCloseable {
         new TraceService(searchSource, probe), limits); // a search's notVisible traces stay on the search pool
     TraceRoutes traces = new TraceRoutes(new TraceService(dataSource, probe));
     OperationsRoutes operations = new OperationsRoutes(new PipelineStatus(dataSource, searchSource, probe), metrics, this::ping, healthChecks);
+    ImportRoutes imports = new ImportRoutes(searchSource, importProducer(), config.getString(QueryApiConfig.IMPORT_TOPIC),
+        config.getInt(QueryApiConfig.IMPORT_MAX_ROWS));
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
@@ -147,6 +154,11 @@ public final class QueryApiServer implements AutoCloseable {
       invoices.register(cfg.routes);
       traces.register(cfg.routes);
       operations.register(cfg.routes);
+      imports.register(cfg.routes);
+      long maxUpload = config.getLong(QueryApiConfig.IMPORT_MAX_BYTES);
+      cfg.jetty.multipartConfig.maxTotalRequestSize(maxUpload, SizeUnit.BYTES);
+      cfg.jetty.multipartConfig.maxFileSize(maxUpload, SizeUnit.BYTES);
+      cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB); // larger parts go to a temporary file
       cfg.routes.exception(ProblemException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.getMessage(), e.invalidParams(), null));
       cfg.routes.exception(Exception.class, this::failed);
       cfg.routes.error(404, ctx -> {
@@ -165,6 +177,34 @@ public final class QueryApiServer implements AutoCloseable {
     log.info("query API on {}://{}:{} (authentication: {})", keystore.isPresent() ? "https" : "http", host, app.port(),
         config.authMode().value());
     return this;
+  }
+
+  /**
+   * The imported topic's producer for {@code POST /api/v1/imports}, made on first use (most APIs never import), from the shared
+   * Kafka settings (bootstrap.servers, security, schema registry); null when there is no bootstrap.servers: imports are off.
+   */
+  private java.util.function.Supplier<org.apache.kafka.clients.producer.Producer<String, InvoiceChange>> importProducer() {
+    Object bootstrap = config.originals().get("bootstrap.servers");
+    if (bootstrap == null || bootstrap.toString().isBlank()) {
+      return null;
+    }
+    return () -> {
+      synchronized (this) {
+        if (importProducer == null) {
+          Map<String, Object> p = new java.util.HashMap<>(io.invoicesync.schemas.KafkaClients.security(config.originals()));
+          p.put("bootstrap.servers", bootstrap.toString());
+          p.put("acks", "all");
+          p.put("enable.idempotence", true);
+          p.put("compression.type", "lz4");
+          p.put("linger.ms", 20);
+          p.put("client.id", "invoice-sync-api-import");
+          SerdeFactory serdes = SerdeFactory.of((String) config.originals().get(SerdeFactory.REGISTRY_URL_CONFIG), config.originals());
+          importProducer = new org.apache.kafka.clients.producer.KafkaProducer<>(p, serdes.keySerde().serializer(),
+              serdes.valueSerde(InvoiceChange.class).serializer());
+        }
+        return importProducer;
+      }
+    };
   }
 
   /** HTTPS only, on {@code host:port}, with the configured keystore. */
@@ -328,6 +368,9 @@ public final class QueryApiServer implements AutoCloseable {
     }
     if (searchSource != null) {
       searchSource.close();
+    }
+    if (importProducer != null) {
+      importProducer.close(java.time.Duration.ofSeconds(5));
     }
   }
 }

@@ -49,7 +49,7 @@ class ApiSecurityIT {
   static final String A = "91440300A00000000A";
   static final String B = "91110000B00000000B";
   static final String C = "91310000C00000000C";
-  static final Set<String> ALL_SCOPES = Set.of("invoices:read", "invoices:trace", "operations", "audit");
+  static final Set<String> ALL_SCOPES = Set.of("invoices:read", "invoices:trace", "operations", "audit", "imports");
 
   @TempDir
   static java.nio.file.Path dir;
@@ -146,6 +146,16 @@ class ApiSecurityIT {
   /** {@code GET path} of the API, with {@code token} as bearer token unless it is null. */
   static HttpResponse<String> get(String path, String token) throws Exception {
     return token == null ? TestHttp.get(api.port(), path) : TestHttp.get(api.port(), path, token);
+  }
+
+  /** {@code method} (GET or POST, the latter with an empty body) of {@code path}. */
+  static HttpResponse<String> call(String method, String path, String token) throws Exception {
+    if (method.equals("GET")) {
+      return get(path, token);
+    }
+    java.net.URI uri = TestHttp.localhost(api.port(), path);
+    return TestHttp.send((token == null ? TestHttp.request(uri) : TestHttp.request(uri, token))
+        .method(method, java.net.http.HttpRequest.BodyPublishers.noBody()).build());
   }
 
   @Test
@@ -257,14 +267,19 @@ class ApiSecurityIT {
         assertThat(path).as("the only public route").isEqualTo("/health");
         continue;
       }
-      String foreign = path.replace("{id}", "b-only");
-      assertThat(get(foreign, null).statusCode()).as(path + " without a token").isEqualTo(401);
+      String method = route.getKey().substring(0, route.getKey().indexOf(' '));
+      String foreign = path.replace("{id}", path.startsWith("/api/v1/imports/") ? "import-1-2" : "b-only");
+      assertThat(call(method, foreign, null).statusCode()).as(route.getKey() + " without a token").isEqualTo(401);
       Set<String> others = new java.util.HashSet<>(ALL_SCOPES);
       others.remove(scope.value());
-      assertThat(get(foreign, everyTaxpayer(others)).statusCode()).as(path + " without " + scope.value()).isEqualTo(403);
+      assertThat(call(method, foreign, everyTaxpayer(others)).statusCode()).as(route.getKey() + " without " + scope.value()).isEqualTo(403);
 
-      HttpResponse<String> r = get(foreign, a);
-      if (scope == Scope.OPERATIONS) {
+      HttpResponse<String> r = call(method, foreign, a);
+      if (method.equals("POST")) {
+        // an upload without its files: refused, naming the part, before anything is read or sent
+        assertThat(r.statusCode()).as(route.getKey() + ": " + r.body()).isIn(400, 503);
+        assertThat(r.body()).as(route.getKey()).doesNotContain("b-only", "b-rejected", "b-inflight");
+      } else if (scope == Scope.OPERATIONS) {
         assertThat(r.statusCode()).as(path + " spans every taxpayer").isEqualTo(403);
         assertThat(get(foreign, everyTaxpayer(Set.of(scope.value()))).statusCode()).as(path + " for all taxpayers").isIn(200, 404);
       } else if (path.contains("{id}")) {

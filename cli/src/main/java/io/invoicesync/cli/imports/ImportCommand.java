@@ -7,6 +7,8 @@ import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.imports.FileReaders;
 import io.invoicesync.imports.ImportProblem;
 import io.invoicesync.imports.ImportRun;
+import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.outcomes.imports.ImportDecisions;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
@@ -20,9 +22,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serde;
@@ -83,30 +83,16 @@ public final class ImportCommand implements Callable<Integer> {
     }
     RunConfig rc = null;
     ImportRun.Report report;
-    Decisions decisions = null;
+    ImportDecisions decisions = null;
     try {
       if (dryRun) {
         report = new ImportRun(null, null, null, progress(err)).run(paths);
       } else {
         rc = RunConfig.load(config);
-        String topic = rc.get("streams.topic.imported") != null ? rc.get("streams.topic.imported") : Topics.IMPORTED.name();
-        SerdeFactory serdes = SerdeFactory.of(rc.get(SerdeFactory.REGISTRY_URL_CONFIG), rc.values());
-        Map<String, Object> p = new LinkedHashMap<>(rc.kafkaClientConfig());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "invoice-sync-import");
-        Serde<InvoiceChange> values = serdes.valueSerde(InvoiceChange.class);
-        DataSource store = rc.store();
-        try (KafkaProducer<String, InvoiceChange> producer = new KafkaProducer<>(p, serdes.keySerde().serializer(), values.serializer());
-             Connection c = store.getConnection();
-             PreparedStatement known = c.prepareStatement("SELECT invoice_id FROM invoice_outcome WHERE invoice_number = ? "
-                 + "AND (invoice_code = ? OR (?::text IS NULL AND invoice_code IS NULL)) LIMIT 1")) {
-          report = new ImportRun(producer, topic, (code, number) -> existingId(known, code, number), progress(err)).run(paths);
-        }
+        report = publish(rc, paths, inv -> true, progress(err));
         if (waitSeconds > 0 && report.published() > 0) {
-          decisions = Decisions.await(store, report, Duration.ofSeconds(waitSeconds), err);
+          decisions = ImportDecisions.await(rc.store(), report.firstLsn(), report.lastLsn(), report.published(), Tenant.ALL,
+              Duration.ofSeconds(waitSeconds), progress(err));
         }
       }
     } catch (Exception e) {
@@ -132,11 +118,34 @@ public final class ImportCommand implements Callable<Integer> {
       print(out, report, decisions);
     }
     out.flush();
-    boolean complete = decisions == null || decisions.pending() == 0;
+    boolean complete = decisions == null || decisions.pending == 0;
     return report.problems().isEmpty() && report.failedFiles().isEmpty() && complete ? 0 : 1;
   }
 
-  private static java.util.function.Consumer<String> progress(PrintWriter err) {
+  /**
+   * Reads {@code paths} and sends the invoices {@code wanted} accepts to the imported topic of {@code rc}'s deployment; an invoice the
+   * store knows by its number (and code) keeps the store's id. Shared by 'reconcile --against --import-missing'.
+   */
+  public static ImportRun.Report publish(RunConfig rc, List<Path> paths, java.util.function.Predicate<io.invoicesync.imports.ImportedInvoice> wanted,
+                                         java.util.function.Consumer<String> progress) throws SQLException {
+    String topic = rc.get("streams.topic.imported") != null ? rc.get("streams.topic.imported") : Topics.IMPORTED.name();
+    SerdeFactory serdes = SerdeFactory.of(rc.get(SerdeFactory.REGISTRY_URL_CONFIG), rc.values());
+    Map<String, Object> p = new LinkedHashMap<>(rc.kafkaClientConfig());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "invoice-sync-import");
+    Serde<InvoiceChange> values = serdes.valueSerde(InvoiceChange.class);
+    try (KafkaProducer<String, InvoiceChange> producer = new KafkaProducer<>(p, serdes.keySerde().serializer(), values.serializer());
+         Connection c = rc.store().getConnection();
+         PreparedStatement known = c.prepareStatement("SELECT invoice_id FROM invoice_outcome WHERE invoice_number = ? "
+             + "AND (invoice_code = ? OR (?::text IS NULL AND invoice_code IS NULL)) LIMIT 1")) {
+      return new ImportRun(producer, topic, (code, number) -> existingId(known, code, number), progress).run(paths, wanted);
+    }
+  }
+
+  static java.util.function.Consumer<String> progress(PrintWriter err) {
     return line -> {
       err.println(line);
       err.flush();
@@ -175,7 +184,7 @@ public final class ImportCommand implements Callable<Integer> {
     }
   }
 
-  private static void print(PrintWriter out, ImportRun.Report r, Decisions d) {
+  private static void print(PrintWriter out, ImportRun.Report r, ImportDecisions d) {
     out.printf("import %s%s: %,d file(s), %,d invoice(s) read, %,d sent to the pipeline%n", r.id(), r.dryRun() ? " (dry run)" : "",
         r.files().size(), r.invoices(), r.published());
     for (FileReaders.Summary f : r.files()) {
@@ -191,85 +200,6 @@ public final class ImportCommand implements Callable<Integer> {
     if (d != null) {
       out.println(d.line());
       d.rejections.forEach((code, n) -> out.printf("    %s: %,d%n", code, n));
-    }
-  }
-
-  /** What the pipeline decided about the run's invoices, from the outcome tables (source 'import', the run's positions). */
-  static final class Decisions {
-    long applied;
-    long deduplicated;
-    long rejected;
-    long awaiting;
-    long pending;
-    final Map<String, Long> rejections = new TreeMap<>();
-
-    long pending() {
-      return pending;
-    }
-
-    static Decisions await(DataSource store, ImportRun.Report r, Duration wait, PrintWriter err) throws SQLException, InterruptedException {
-      long deadline = System.nanoTime() + wait.toNanos();
-      Decisions d;
-      long reported = -1;
-      while (true) {
-        d = read(store, r);
-        if (d.pending == 0 || System.nanoTime() > deadline) {
-          return d;
-        }
-        if (d.pending != reported) {
-          err.printf("  waiting for the pipeline: %,d of %,d decided%n", r.published() - d.pending, r.published());
-          err.flush();
-          reported = d.pending;
-        }
-        Thread.sleep(500); // polling the store for decisions taken elsewhere
-      }
-    }
-
-    static Decisions read(DataSource store, ImportRun.Report r) throws SQLException {
-      Decisions d = new Decisions();
-      try (Connection c = store.getConnection();
-           PreparedStatement ps = c.prepareStatement("SELECT event, detail, count(*) FROM invoice_event WHERE source_name = ? "
-               + "AND source_lsn BETWEEN ? AND ? AND stage = 'sync-streams' AND event IN ('APPLIED','REJECTED','DEDUPLICATED','AWAITING_RED') "
-               + "GROUP BY event, detail")) {
-        ps.setString(1, ImportRun.SOURCE);
-        ps.setLong(2, r.firstLsn());
-        ps.setLong(3, r.lastLsn());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            long n = rs.getLong(3);
-            switch (rs.getString(1)) {
-              case "APPLIED" -> d.applied += n;
-              case "DEDUPLICATED" -> d.deduplicated += n;
-              case "AWAITING_RED" -> d.awaiting += n;
-              default -> {
-                d.rejected += n;
-                d.rejections.merge(rs.getString(2) == null ? "?" : rs.getString(2), n, Long::sum);
-              }
-            }
-          }
-        }
-      }
-      // a red invoice awaiting its blue one is decided again later: it counts as decided once, when it is
-      long decided = d.applied + d.deduplicated + d.rejected;
-      d.pending = Math.max(0, r.published() - decided);
-      return d;
-    }
-
-    String line() {
-      return String.format("  pipeline: %,d applied (new or changed), %,d deduplicated (already known), %,d rejected%s%s", applied,
-          deduplicated, rejected, awaiting > 0 ? String.format(", %,d awaiting their blue invoice", awaiting) : "",
-          pending > 0 ? String.format(", %,d not decided yet (the pipeline is behind or stopped: 'invoice-sync trace' tells each)", pending) : "");
-    }
-
-    Map<String, Object> toJson() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("applied", applied);
-      m.put("deduplicated", deduplicated);
-      m.put("rejected", rejected);
-      m.put("rejectedByRule", rejections);
-      m.put("awaitingBlue", awaiting);
-      m.put("pending", pending);
-      return m;
     }
   }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.freva.asciitable.AsciiTable;
 import com.github.freva.asciitable.Column;
 import com.github.freva.asciitable.HorizontalAlign;
-import io.invoicesync.cli.internal.OutputOption;
 import io.invoicesync.cli.internal.RunConfig;
 import io.invoicesync.outcomes.reconcile.Reconciler;
 import io.invoicesync.outcomes.reconcile.Resyncer;
@@ -25,7 +24,6 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,10 +33,13 @@ import picocli.CommandLine.Spec;
     description = {"Compare the issuing database with the query store by checksums of invoice buckets computed inside each",
         "database, bisecting only the buckets that differ, and classify every invoice not visible at its latest source state:",
         "MISSING, STALE, EXTRA (alarms), REJECTED, DEAD_LETTERED, IN_FLIGHT (explained).",
+        "With --against: the tax platform's own export is the authority instead of the issuing database.",
         "Exit 0 when there is no MISSING, STALE or EXTRA; 1 when there is; 2 when it cannot run."},
     footer = {"", "Examples:", "  invoice-sync reconcile --config prod.properties",
         "  invoice-sync reconcile --config prod.properties --from 2026-11-01 --to 2026-11-30 --seller 91440300MA5ETUPW89 --output json",
-        "  invoice-sync reconcile --source-url jdbc:postgresql://db/issuing --store-url jdbc:postgresql://db/querystore --out report.json"})
+        "  invoice-sync reconcile --source-url jdbc:postgresql://db/issuing --store-url jdbc:postgresql://db/querystore --out report.json",
+        "  invoice-sync reconcile --config prod.properties --against 全量发票查询导出_202611.xlsx --output xlsx --out 对账_202611.xlsx",
+        "  invoice-sync reconcile --config prod.properties --against export.xlsx --buyer 91440300MA5ETUPW89 --import-missing"})
 public final class ReconcileCommand implements Callable<Integer> {
 
   @Option(names = "--source", paramLabel = "NAME", description = "With several issuing sources ('sources' in --config): the one to compare "
@@ -71,10 +72,24 @@ public final class ReconcileCommand implements Callable<Integer> {
       + "databases. auto (default, or the configuration's reconcile.hash) uses PostgreSQL's own hash functions when a probe shows both "
       + "databases compute the same values (same byte order and encoding), md5 otherwise.")
   String hash;
-  @Mixin
-  OutputOption output;
-  @Option(names = "--out", description = "Also write the report as JSON to FILE (for 'resync --from-report').")
+  /** How the report is printed: xlsx (with --against and --out) is a workbook a clerk opens, a sheet per class. */
+  enum Format { table, json, xlsx }
+
+  @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json (for scripts) or, with --against and --out, xlsx: "
+      + "a workbook with a sheet per class (default: ${DEFAULT-VALUE}).")
+  Format format;
+  @Option(names = "--out", description = "Also write the report as JSON to FILE (for 'resync --from-report'); with --output xlsx, the workbook.")
   Path out;
+  @Option(names = "--against", paramLabel = "FILE", arity = "1..*", description = "The tax platform's export (全量发票查询导出: xlsx or CSV; "
+      + "or 数电票 XML / OFD files, directories of them) as the authority: report each invoice it lists that the store does not show "
+      + "(MISSING) or shows otherwise (STALE, naming the fields), and each the store shows for the period that it does not list (EXTRA). "
+      + "Needs --config (the store); the period is --from/--to, else the export's own.")
+  List<Path> against;
+  @Option(names = "--buyer", description = "With --against: only invoices of this buyer taxpayer id (received invoices, 进项).")
+  String buyer;
+  @Option(names = "--import-missing", description = "With --against: import the MISSING invoices from the files (as 'invoice-sync import') "
+      + "in the same run.")
+  boolean importMissing;
   @Option(names = "--repair", description = "Then re-read every MISSING and STALE invoice through the source (as 'resync' does), wait "
       + "for them, and reconcile again; the exit code is the second reconciliation's. Needs --config (the signal table is ingest's).")
   boolean repair;
@@ -93,6 +108,14 @@ public final class ReconcileCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (against != null) {
+      return new AgainstFiles(this, o, err).call();
+    }
+    if (format == Format.xlsx || buyer != null || importMissing) {
+      err.println("reconcile: --output xlsx, --buyer and --import-missing go with --against (the platform's export)");
+      err.flush();
+      return 2;
+    }
     Reconciler.Report report;
     RunConfig rc;
     Reconciler reconciler;
@@ -140,7 +163,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     if (out != null) {
       Files.writeString(out, JSON.writeValueAsString(body));
     }
-    if (output.json()) {
+    if (format == Format.json) {
       o.println(JSON.writeValueAsString(body));
     } else {
       printTable(o, report);

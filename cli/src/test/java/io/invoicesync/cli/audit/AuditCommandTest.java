@@ -35,7 +35,7 @@ class AuditCommandTest {
         + "\"sourceSnapshot\":false,\"keyId\":null,\"mac\":null,\"sourceName\":null,\"sourceFile\":null,\"sourceFileSha256\":null,\"sourceSheet\":null,\"sourceRow\":null,\"sourcePath\":null}");
     // and a CSV row quotes what needs it and leaves nulls empty
     assertThat(String.join(",", e.cells())).isEqualTo("inv-1,APPLIED,,24863584,1700000000000,d,\"a, \"\"quoted\"\" detail\",,00cf,"
-        + "1700000000123,,,1700000000100,,,,3,42,,0,false,,,");
+        + "1700000000123,,,1700000000100,,,,3,42,,0,false,,,,,,,,");
     assertThat(e.cells()).hasSameSizeAs(ExportCommand.FIELDS);
   }
 

@@ -22,7 +22,12 @@ public enum ReconcileClass {
   /** Committed after the pipeline's watermark (within the grace period), or still being processed. */
   IN_FLIGHT(false),
   /** In the query store, not in the issuing database. */
-  EXTRA(true);
+  EXTRA(true),
+  /**
+   * In the query store and not in the issuing database because only the tax platform's files brought it
+   * ({@code invoice-sync import}: a received invoice, or one the issuing database never had).
+   */
+  IMPORTED(false);
 
   private final boolean alarm;
 

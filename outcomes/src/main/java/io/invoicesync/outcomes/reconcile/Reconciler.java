@@ -329,11 +329,17 @@ public final class Reconciler {
         counts.merge(kind, 1, Integer::sum);
         diffs.add(new Difference(id, kind, null, null, null, null, explainedOutcomes.get(id)));
       }
+      // in the store and not in the issuing database because they came from the tax platform's files (invoice-sync import,
+      // received invoices above all): explained, not EXTRA
+      Set<String> imported = importedOnly(ids.stream().filter(id -> s.get(id) == null).toList());
       for (String id : ids) {
         BucketChecksums.Row sr = s.get(id);
         BucketChecksums.Row dr = dAfter.get(id); // the store as read after the outcomes
         ReconcileClass kind = ReconcileClass.classify(new ReconcileClass.Seen(sr != null, dr != null, sr == null ? null : sr.changedAt(),
             outcomes.get(id) == null ? null : Outcome.valueOf(outcomes.get(id)), recordedCommits.get(id)), watermark, now, grace);
+        if (kind == ReconcileClass.EXTRA && imported.contains(id)) {
+          kind = ReconcileClass.IMPORTED;
+        }
         counts.merge(kind, 1, Integer::sum);
         diffs.add(new Difference(id, kind, sr == null ? null : sr.status(), dr == null ? null : dr.status(), dr == null ? null : dr.version(),
             sr == null ? null : sr.changedAt(), outcomes.get(id)));
@@ -344,6 +350,25 @@ public final class Reconciler {
     } finally {
       both.shutdownNow();
     }
+  }
+
+  /** Those of {@code ids} that only the import source delivered (the tax platform's files), none of the issuing databases. */
+  private Set<String> importedOnly(List<String> ids) throws SQLException {
+    Set<String> out = new HashSet<>();
+    if (ids.isEmpty()) {
+      return out;
+    }
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT invoice_id FROM invoice_event "
+        + "WHERE invoice_id = ANY (?) AND stage = 'sync-streams' GROUP BY invoice_id "
+        + "HAVING bool_and(source_name IS NOT DISTINCT FROM 'import') AND bool_or(source_name = 'import')")) {
+      ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   /** Those of {@code ids} the source holds within {@code scope}. */

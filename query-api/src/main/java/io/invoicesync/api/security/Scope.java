@@ -13,6 +13,8 @@ public enum Scope implements RouteRole {
   INVOICES_TRACE("invoices:trace"),
   /** Operators' endpoints: reconciliation reports, metrics (and DLT/resync ones to come). Also needs a token for all taxpayers. */
   OPERATIONS("operations"),
+  /** Uploading the tax platform's files: {@code POST /api/v1/imports} and reading what an import decided. */
+  IMPORTS("imports"),
   /** An invoice's audit trail with its chain verified. */
   AUDIT("audit"),
   /** No token needed ({@code /health}: up or down, nothing else). */

@@ -1,0 +1,296 @@
+package io.invoicesync.api.internal;
+
+import io.invoicesync.api.security.ApiSecurity;
+import io.invoicesync.api.security.Caller;
+import io.invoicesync.api.security.Scope;
+import io.invoicesync.imports.FileReaders;
+import io.invoicesync.imports.ImportProblem;
+import io.invoicesync.imports.ImportRun;
+import io.invoicesync.imports.ImportSink;
+import io.invoicesync.imports.ImportedInvoice;
+import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.outcomes.imports.ImportDecisions;
+import io.invoicesync.outcomes.reconcile.AgainstExport;
+import io.invoicesync.schemas.Invoice;
+import io.invoicesync.schemas.InvoiceChange;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * The tax platform's files over HTTP: {@code POST /api/v1/imports} (multipart, one or more {@code file}
+ * parts; scope {@code imports}) imports them as {@code invoice-sync import} does, only the invoices
+ * where one of the token's taxpayers is seller or buyer (the others are refused and counted, never
+ * named); {@code GET /api/v1/imports/{id}} says what the pipeline decided about them; {@code POST
+ * /api/v1/reconcile/against} (scope {@code invoices:read}) answers {@code reconcile --against}'s report
+ * for the token's taxpayers. Uploads are limited in bytes ({@code api.import.max.bytes}) and invoices
+ * ({@code api.import.max.rows}), checked before anything is sent.
+ */
+public final class ImportRoutes {
+
+  private final DataSource store;
+  private final Supplier<Producer<String, InvoiceChange>> producer;
+  private final String topic;
+  private final int maxRows;
+
+  /**
+   * @param producer the imported topic's producer, made when first needed (null: imports are off, no bootstrap.servers)
+   */
+  public ImportRoutes(DataSource store, Supplier<Producer<String, InvoiceChange>> producer, String topic, int maxRows) {
+    this.store = store;
+    this.producer = producer;
+    this.topic = topic;
+    this.maxRows = maxRows;
+  }
+
+  public void register(RoutesConfig routes) {
+    routes.post("/api/v1/imports", this::importFiles, Scope.IMPORTS);
+    routes.get("/api/v1/imports/{id}", this::decided, Scope.IMPORTS);
+    routes.post("/api/v1/reconcile/against", this::against, Scope.INVOICES_READ);
+  }
+
+  /** The uploaded files in a directory of their own, under their own names (directories stripped), deleted after. */
+  private static final class Uploads implements AutoCloseable {
+    final Path dir;
+    final List<Path> files = new ArrayList<>();
+
+    Uploads(Context ctx) throws IOException {
+      List<UploadedFile> parts = ctx.uploadedFiles("file");
+      if (parts.isEmpty()) {
+        throw new ProblemException(400, "No file", "send the files as multipart/form-data parts named 'file' (数电票 XML, OFD, the "
+            + "platform's export as xlsx or CSV)", List.of(Map.of("name", "file", "reason", "missing")));
+      }
+      dir = Files.createTempDirectory("invoice-sync-upload");
+      int i = 0;
+      for (UploadedFile part : parts) {
+        String name = part.filename() == null ? "" : Path.of(part.filename().replace('\\', '/')).getFileName().toString();
+        if (name.isBlank() || name.startsWith(".")) {
+          name = "upload-" + i;
+        }
+        Path target = dir.resolve(String.format("%03d", i++)).resolve(name);
+        Files.createDirectories(target.getParent());
+        try (InputStream in = part.content()) {
+          Files.copy(in, target);
+        }
+        files.add(target);
+      }
+    }
+
+    @Override
+    public void close() {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // a temporary directory: the OS cleans it eventually
+      }
+    }
+  }
+
+  private static Predicate<ImportedInvoice> mine(Tenant tenant) {
+    return inv -> tenant.all() || tenant.taxIds().contains(inv.invoice().getSeller().getTaxId())
+        || tenant.taxIds().contains(inv.invoice().getBuyer().getTaxId());
+  }
+
+  private void importFiles(Context ctx) throws Exception {
+    Caller caller = ApiSecurity.caller(ctx);
+    if (producer == null) {
+      throw new ProblemException(503, "Imports are off", "this API has no Kafka connection (bootstrap.servers) to send imported invoices to",
+          List.of());
+    }
+    int waitSeconds = wait(ctx);
+    Predicate<ImportedInvoice> mine = mine(caller.tenant());
+    try (Uploads uploads = new Uploads(ctx)) {
+      // read once without sending: the limits and the caller's rights are checked before anything is imported
+      int[] refused = {0};
+      ImportRun.Report checked = new ImportRun(null, null, null, s -> { }).run(uploads.files, inv -> {
+        boolean ok = mine.test(inv);
+        refused[0] += ok ? 0 : 1;
+        return ok;
+      });
+      if (checked.invoices() > maxRows) {
+        throw new ProblemException(413, "Too many invoices", checked.invoices() + " invoices in the upload, more than api.import.max.rows ("
+            + maxRows + "); split the export, or use 'invoice-sync import'", List.of());
+      }
+      ImportRun.Report report = checked.published() == 0 && refused[0] == checked.invoices() && checked.invoices() > 0 ? checked
+          : new ImportRun(producer.get(), topic, this::existingId, s -> { }).run(uploads.files, mine);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("id", report.id());
+      body.put("files", report.files());
+      body.put("invoices", checked.invoices());
+      body.put("published", report.published());
+      body.put("refused", refused[0]);
+      if (refused[0] > 0) {
+        body.put("refusedReason", "neither the seller nor the buyer is one of this token's taxpayers");
+      }
+      body.put("problems", report.problems().stream().map(ImportRoutes::problem).toList());
+      body.put("unreadableFiles", report.failedFiles());
+      if (report.published() > 0 && waitSeconds > 0) {
+        ImportDecisions d = ImportDecisions.await(store, report.firstLsn(), report.lastLsn(), report.published(), caller.tenant(),
+            Duration.ofSeconds(waitSeconds), s -> { });
+        body.put("decisions", d.toJson());
+      }
+      if (report.published() > 0) {
+        ctx.header("Location", "/api/v1/imports/" + report.id());
+      }
+      ctx.status(report.published() > 0 ? 201 : 200).json(body);
+    }
+  }
+
+  private String existingId(String code, String number) {
+    if (number == null) {
+      return null;
+    }
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT invoice_id FROM invoice_outcome "
+        + "WHERE invoice_number = ? AND (invoice_code = ? OR (?::text IS NULL AND invoice_code IS NULL)) LIMIT 1")) {
+      ps.setString(1, number);
+      ps.setString(2, code);
+      ps.setString(3, code);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("the store cannot say whether an invoice is known", e);
+    }
+  }
+
+  private void decided(Context ctx) throws Exception {
+    String id = ctx.pathParam("id");
+    long[] range;
+    try {
+      range = ImportDecisions.positions(id);
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.badParameter("id", id, e.getMessage());
+    }
+    ImportDecisions d = ImportDecisions.read(store, range[0], range[1], -1, ApiSecurity.caller(ctx).tenant());
+    if (d.applied + d.deduplicated + d.rejected + d.awaiting == 0) {
+      throw new ProblemException(404, "No such import", "no decision about an invoice of import " + id + " that this token may see: "
+          + "the id is wrong, or the pipeline has not decided any yet", List.of());
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", id);
+    body.put("decisions", d.toJson());
+    body.put("files", d.filesJson());
+    ctx.json(body);
+  }
+
+  private void against(Context ctx) throws Exception {
+    Tenant tenant = ApiSecurity.caller(ctx).tenant();
+    LocalDate from = date(ctx, "from");
+    LocalDate to = date(ctx, "to");
+    String seller = param(ctx, "seller");
+    String buyer = param(ctx, "buyer");
+    try (Uploads uploads = new Uploads(ctx)) {
+      List<AgainstExport.Listed> listed = new ArrayList<>();
+      List<ImportProblem> problems = new ArrayList<>();
+      List<String> unreadable = new ArrayList<>();
+      for (Path file : uploads.files) {
+        try {
+          FileReaders.read(file, new ImportSink() {
+            @Override
+            public void invoice(ImportedInvoice inv) {
+              if (listed.size() >= maxRows) {
+                throw new ProblemException(413, "Too many invoices", "more than api.import.max.rows (" + maxRows + ") invoices in the "
+                    + "upload; narrow the export or use 'invoice-sync reconcile --against'", List.of());
+              }
+              listed.add(listed(inv));
+            }
+
+            @Override
+            public void problem(ImportProblem p) {
+              problems.add(p);
+            }
+          });
+        } catch (io.invoicesync.imports.ImportFormatException e) {
+          unreadable.add(e.getMessage());
+        }
+      }
+      if (listed.isEmpty() && !unreadable.isEmpty()) {
+        throw new ProblemException(422, "Unreadable export", String.join("; ", unreadable), List.of());
+      }
+      AgainstExport.Report report = new AgainstExport(store).reconcile(listed, new AgainstExport.Scope(from, to, seller, buyer,
+          tenant.all() ? null : tenant.taxIds()), s -> { });
+      Map<String, Object> body = report.toJson();
+      body.put("unreadableRows", problems.stream().map(ImportProblem::toString).toList());
+      body.put("unreadableFiles", unreadable);
+      ctx.json(body);
+    }
+  }
+
+  static AgainstExport.Listed listed(ImportedInvoice inv) {
+    Invoice i = inv.invoice();
+    var w = inv.where();
+    String where = w.getFile() + (w.getSheet() == null ? "" : ", sheet " + w.getSheet()) + (w.getRow() == null ? "" : ", row " + w.getRow())
+        + (w.getPath() == null ? "" : ", " + w.getPath());
+    return new AgainstExport.Listed(i.getInvoiceCode(), i.getInvoiceNumber(), i.getIssueDate(), i.getSeller().getTaxId(), i.getSeller().getName(),
+        i.getBuyer().getTaxId(), i.getBuyer().getName(), i.getTotalAmount(), i.getTotalTax(), i.getGrandTotal(), i.getStatus(),
+        i.getRedLetter() == null ? null : i.getRedLetter().getBlueInvoiceCode(),
+        i.getRedLetter() == null ? null : i.getRedLetter().getBlueInvoiceNumber(), where);
+  }
+
+  private static Map<String, Object> problem(ImportProblem p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("file", p.file());
+    if (p.sheet() != null) {
+      m.put("sheet", p.sheet());
+    }
+    if (p.row() != null) {
+      m.put("row", p.row());
+    }
+    if (p.path() != null) {
+      m.put("path", p.path());
+    }
+    m.put("reason", p.reason());
+    return m;
+  }
+
+  /** {@code wait}: seconds to wait for the pipeline's decisions, 0 to 300 (default 30). */
+  private static int wait(Context ctx) {
+    String v = param(ctx, "wait");
+    try {
+      int w = v == null ? 30 : Integer.parseInt(v);
+      if (w < 0 || w > 300) {
+        throw new NumberFormatException();
+      }
+      return w;
+    } catch (NumberFormatException e) {
+      throw ProblemException.badParameter("wait", v, "seconds from 0 to 300");
+    }
+  }
+
+  private static String param(Context ctx, String name) {
+    String v = ctx.queryParam(name);
+    if (v == null) {
+      v = ctx.formParam(name);
+    }
+    return v == null || v.isBlank() ? null : v.strip();
+  }
+
+  private static LocalDate date(Context ctx, String name) {
+    String v = param(ctx, name);
+    try {
+      return v == null ? null : LocalDate.parse(v);
+    } catch (DateTimeParseException e) {
+      throw ProblemException.badParameter(name, v, "not a date (yyyy-MM-dd)");
+    }
+  }
+}
