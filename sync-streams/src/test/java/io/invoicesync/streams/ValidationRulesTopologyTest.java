@@ -150,6 +150,19 @@ class ValidationRulesTopologyTest {
     assertThat(sync.rejected.readValue().getViolations()).extracting(Violation::getCode).containsExactly("PAPER_VOID_OUTSIDE_MONTH");
   }
 
+  @Test
+  void aPaperInvoiceReadAlreadyVoidedIsNotJudgedByTheDayItIsRead() {
+    // an initial snapshot, a history load or the platform's export reads it months later: when it was voided is not known
+    Invoice paper = paperSpecial();
+    paper.setIssueDate(LocalDate.of(2026, 10, 30));
+    paper.setInvoiceCode("4403261101");
+    paper.setStatus("VOIDED");
+    sync.captured.pipeInput("paper", InvoiceChange.newBuilder(InvoiceFixtures.created(paper, 10)).setOp("SNAPSHOT").build());
+
+    assertThat(sync.rejected.isEmpty()).isTrue();
+    assertThat(sync.synced.readValue().getInvoice().getStatus()).isEqualTo("VOIDED");
+  }
+
   private void assertRejected(Invoice inv, Consumer<Invoice> corrupt, String code, String field) {
     corrupt.accept(inv);
     sync.captured.pipeInput(inv.getId(), InvoiceFixtures.created(inv, 10));

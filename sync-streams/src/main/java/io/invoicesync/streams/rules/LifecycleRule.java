@@ -8,7 +8,8 @@ import java.util.Set;
  * Lifecycle rules that need the invoice's previous version: {@code STATUS_REGRESSION} (status only
  * moves forward: ISSUED → VOIDED, ISSUED → PARTIALLY_RED_FLUSHED → RED_FLUSHED),
  * {@code ELECTRONIC_VOID_NOT_ALLOWED} (electronic invoices of both generations are never voided)
- * and {@code PAPER_VOID_OUTSIDE_MONTH} (paper ones only in their month of issue, judged by today),
+ * and {@code PAPER_VOID_OUTSIDE_MONTH} (paper ones only in their month of issue, judged by today when the
+ * void is seen happening: not on a first read of an invoice already voided),
  * plus {@code STATUS_UNKNOWN}.
  */
 public final class LifecycleRule implements InvoiceRule {
@@ -41,7 +42,9 @@ public final class LifecycleRule implements InvoiceRule {
     if (newlyVoided && InvoiceTypes.isElectronic(inv.getInvoiceType())) {
       ctx.report(ELECTRONIC_VOID, "status", status, "RED_FLUSHED or PARTIALLY_RED_FLUSHED",
           "electronic invoices (" + inv.getInvoiceType() + ") are never voided, only red-flushed");
-    } else if (newlyVoided && InvoiceTypes.isPaper(inv.getInvoiceType()) && inv.getIssueDate() != null) {
+    } else if (newlyVoided && InvoiceTypes.isPaper(inv.getInvoiceType()) && inv.getIssueDate() != null && (prev != null || ctx.creation())) {
+      // judged when the void is seen happening; a read of an invoice already voided (an initial snapshot, a history load, an
+      // import of the platform's files) does not say when it was voided, only that it is
       if (inv.getIssueDate().getYear() != ctx.today().getYear() || inv.getIssueDate().getMonth() != ctx.today().getMonth()) {
         ctx.report(PAPER_VOID_MONTH, "status", status, "voided in " + inv.getIssueDate().getYear() + "-" + inv.getIssueDate().getMonthValue(),
             "a paper invoice may be voided only in its month of issue");
