@@ -80,6 +80,27 @@ class FileReadersTest {
   }
 
   @Test
+  void readsTheInvoiceFromAnOfdFileWrittenByOfdrwWithItsXmlAsAnAttachment() throws Exception {
+    // an OFD made by a real OFD writer (ofdrw): a page, and the invoice's XML attached, as the platform's OFD invoices carry it
+    Path xml = dir.resolve("original_invoice.xml");
+    Files.writeString(xml, Fixtures.einvoiceXml(A, null, "1000.00", "130.00", "1130.00"));
+    Path ofd = dir.resolve("dzfp_" + A + ".ofd");
+    try (org.ofdrw.layout.OFDDoc doc = new org.ofdrw.layout.OFDDoc(ofd)) {
+      doc.add(new org.ofdrw.layout.element.Paragraph("e-invoice " + A));
+      doc.addAttachment(new org.ofdrw.layout.edit.Attachment("original_invoice", xml));
+    }
+
+    FileReaders.Summary s = FileReaders.read(ofd, sink);
+
+    assertThat(s.format()).isEqualTo("ofd");
+    assertThat(problems).isEmpty();
+    Invoice inv = invoices.get(0).invoice();
+    assertThat(inv.getInvoiceNumber()).isEqualTo(A);
+    assertThat(inv.getGrandTotal()).isEqualByComparingTo("1130.00");
+    assertThat(invoices.get(0).where().getPath()).isEqualTo("Doc_0/Res/original_invoice.xml/EInvoice"); // where ofdrw keeps attachments
+  }
+
+  @Test
   void readsTheExportWorkbookWithRenamedReorderedHeadersItsDetailSheetAndNamesTheBrokenRow() throws Exception {
     Path f = dir.resolve("全量发票查询导出_202611.xlsx");
     SXSSFWorkbook wb = new SXSSFWorkbook(100);
