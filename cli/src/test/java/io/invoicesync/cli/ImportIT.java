@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * workbook lists an invoice the issuing database already delivered (hand-1: the same invoice,
  * deduplicated, its trace showing both witnesses), an invoice received from a supplier that no issuing
  * database of ours has (进项: visible from the file alone, with its lines from the detail sheet) and a
- * broken row (named, the rest imported); a 数电票 XML and a CSV bring two more. Importing the same
- * files again changes nothing.
+ * broken row (named, the rest imported); a 数电票 XML, an OFD made by ofdrw and a detail CSV bring three
+ * more, and a summary CSV one that cannot be visible without its lines. Importing the same files again
+ * changes nothing.
  */
 class ImportIT {
 
@@ -89,20 +90,28 @@ class ImportIT {
     Files.writeString(files.resolve("dzfp_" + IssuingDay.digitalNumber(9_003) + ".xml"),
         PlatformFiles.einvoiceXml(received(9_003, "正常"), null, null));
     PlatformFiles.csv(files.resolve("export.csv"), List.of(received(9_004, "正常")));
+    PlatformFiles.linesCsv(files.resolve("明细导出.csv"), List.of(received(9_005, "正常")));
+    // an OFD invoice as a real OFD writer makes it: a page and the invoice's XML attached
+    Path xml = Files.writeString(dir.resolve("original_invoice.xml"), PlatformFiles.einvoiceXml(received(9_006, "正常"), null, null));
+    try (org.ofdrw.layout.OFDDoc ofd = new org.ofdrw.layout.OFDDoc(files.resolve("dzfp_" + IssuingDay.digitalNumber(9_006) + ".ofd"))) {
+      ofd.add(new org.ofdrw.layout.element.Paragraph("e-invoice " + IssuingDay.digitalNumber(9_006)));
+      ofd.addAttachment(new org.ofdrw.layout.edit.Attachment("original_invoice", xml));
+    }
 
     Cli.Result r = Cli.run("import", "--config", config.toString(), files.toString(), "--output", "json", "--wait", "120");
 
     assertThat(r.exit()).as("a row could not be read: " + r.text()).isEqualTo(1);
     JsonNode report = r.json();
-    assertThat(report.get("files")).hasSize(3);
-    assertThat(report.get("published").asInt()).isEqualTo(4);
+    assertThat(report.get("files")).hasSize(5);
+    assertThat(report.get("published").asInt()).isEqualTo(6);
     JsonNode problem = report.get("problems").get(0);
     assertThat(problem.get("sheet").asText()).isEqualTo("信息汇总表");
     assertThat(problem.get("row").asInt()).isEqualTo(5); // title, headers, hand-1, 9001, then the broken one
     assertThat(problem.get("reason").asText()).contains("价税合计", "2,26O.00");
     JsonNode decisions = report.get("decisions");
-    // the CSV's invoice has no lines (a summary alone) and no source delivered them: rejected, asking for the detail sheet
-    assertThat(decisions.get("applied").asInt()).as(r.text()).isEqualTo(2);
+    // the summary CSV's invoice has no lines and no source delivered them: rejected, asking for the detail sheet; the
+    // detail CSV's and the OFD's are visible
+    assertThat(decisions.get("applied").asInt()).as(r.text()).isEqualTo(4);
     assertThat(decisions.get("deduplicated").asInt()).as("hand-1: the database delivered it").isEqualTo(1);
     assertThat(decisions.get("rejected").asInt()).isEqualTo(1);
     assertThat(decisions.get("rejectedByRule").get("LINES_NOT_CAPTURED").asInt()).isEqualTo(1);
@@ -113,6 +122,8 @@ class ImportIT {
     await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT version FROM invoice WHERE id = '" + r9001 + "'") != null);
     assertThat(stack.store("SELECT count(*) FROM invoice_line WHERE invoice_id = '" + r9001 + "'")).isEqualTo("2");
     assertThat(stack.store("SELECT grand_total FROM invoice WHERE id = '" + IssuingDay.digitalNumber(9_003) + "'")).isEqualTo("2260.00");
+    assertThat(stack.store("SELECT count(*) FROM invoice_line WHERE invoice_id IN ('" + IssuingDay.digitalNumber(9_005) + "', '"
+        + IssuingDay.digitalNumber(9_006) + "')")).as("the detail CSV's and the OFD's invoices, with their lines").isEqualTo("4");
     assertThat(stack.store("SELECT version FROM invoice WHERE id = 'hand-1'")).as("not a new version").isEqualTo("1");
 
     // the trace names the file, sheet and row
@@ -129,13 +140,13 @@ class ImportIT {
     Cli.Result again = Cli.run("import", "--config", config.toString(), files.toString(), "--output", "json", "--wait", "120");
     JsonNode d2 = again.json().get("decisions");
     assertThat(d2.get("applied").asInt()).as(again.text()).isZero();
-    assertThat(d2.get("deduplicated").asInt()).isEqualTo(3);
+    assertThat(d2.get("deduplicated").asInt()).isEqualTo(5);
     assertThat(stack.store("SELECT max(version) FROM invoice")).isEqualTo("1");
 
     // reconcile against the issuing database: the invoices only the files brought are explained (IMPORTED), not EXTRA
     Cli.Result rec = Cli.run("reconcile", "--config", config.toString(), "--output", "json");
     assertThat(rec.exit()).as(rec.text()).isZero();
-    assertThat(rec.json().get("counts").get("IMPORTED").asInt()).isEqualTo(2);
+    assertThat(rec.json().get("counts").get("IMPORTED").asInt()).isEqualTo(4);
     assertThat(rec.json().get("counts").get("EXTRA").asInt()).isZero();
 
     // a dry run reads and reports, and sends nothing

@@ -112,6 +112,27 @@ public final class PlatformFiles {
     }
   }
 
+  /**
+   * The detail export as CSV: one row per line, each repeating its invoice's columns (number, parties, date, type), in
+   * UTF-8 with a byte-order mark. The import reads each invoice with its lines, its totals the lines' sums.
+   */
+  public static void linesCsv(Path file, Iterable<Invoice> invoices) throws IOException {
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      w.write("\ufeff发票代码,发票号码,数电发票号码,销方识别号,销方名称,购方识别号,购买方名称,开票日期,发票票种,税收分类编码,货物或应税劳务名称,规格型号,"
+          + "单位,数量,单价,金额,税率,税额\r\n");
+      for (Invoice inv : invoices) {
+        for (Line l : inv.lines()) {
+          List<String> cells = List.of(nz(inv.code()), inv.code() == null ? "" : inv.number(), inv.code() == null ? inv.number() : "",
+              inv.sellerTaxId(), inv.sellerName(), nz(inv.buyerTaxId()), inv.buyerName(), TIME.format(inv.issuedAt()), inv.kind(), l.taxCode(),
+              l.item(), nz(l.spec()), nz(l.unit()), plain(l.quantity()), plain(l.price()), money(l.amount()), l.rate(), money(l.tax()));
+          w.write(String.join(",", cells.stream().map(c -> c.contains(",") || c.contains("\"") ? "\"" + c.replace("\"", "\"\"") + "\"" : c)
+              .toList()));
+          w.write("\r\n");
+        }
+      }
+    }
+  }
+
   /** A 数电票's XML as the platform issues it (root EInvoice; DOMAIN.md names the elements). */
   public static String einvoiceXml(Invoice inv, String blueNumber, String confirmationNo) {
     StringBuilder items = new StringBuilder();

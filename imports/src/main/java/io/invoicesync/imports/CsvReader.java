@@ -40,13 +40,16 @@ final class CsvReader {
     } catch (IOException | java.io.UncheckedIOException e) {
       throw new ImportFormatException(file + ": not a readable CSV file (" + e.getMessage() + ")", e);
     }
+    rows.finish();
     if (rows.kind() == SheetReader.Kind.DETAIL) {
-      throw new ImportFormatException(file + ": a CSV of invoice lines; import the summary (one invoice per row) as CSV, or the workbook");
+      throw new ImportFormatException(file + ": a CSV of invoice lines without their invoices' columns (开票日期, 销方识别号); import "
+          + "the summary as CSV, the detail export with the invoices' columns, or the workbook");
     }
-    if (rows.kind() != SheetReader.Kind.SUMMARY) {
+    if (rows.kind() != SheetReader.Kind.SUMMARY && rows.kind() != SheetReader.Kind.COMBINED) {
       throw new ImportFormatException(file + ": " + rows.refusal());
     }
-    return new FileReaders.Summary(file, sha256, "csv", rows.rows, rows.invoices, 0, rows.problems);
+    return new FileReaders.Summary(file, sha256, "csv", rows.rows, rows.invoices, rows.kind() == SheetReader.Kind.COMBINED ? rows.rows : 0,
+        rows.problems);
   }
 
   /** UTF-8 when the bytes decode as UTF-8, else GBK (Excel's CSV on a Chinese Windows). */

@@ -101,6 +101,14 @@ enum ExportColumn {
       return has(ITEM) && identifies();
     }
 
+    /**
+     * A sheet of lines that repeats each invoice's own columns on every line (a 明细 export): the lines of one invoice are
+     * consecutive rows, and its totals are the sums of its lines.
+     */
+    boolean isCombined() {
+      return isDetail() && has(ISSUE_DATE) && has(SELLER_TAX_ID);
+    }
+
     /** A sheet of invoices (one per row): identity, date and the grand total or the parties. */
     boolean isSummary() {
       return !has(ITEM) && identifies() && has(ISSUE_DATE) && (has(TOTAL) || has(SELLER_TAX_ID));

@@ -132,6 +132,19 @@ final class ExportTable {
     return new ImportedInvoice(inv.build(), own != null, where);
   }
 
+  /** An invoice of a combined sheet: its totals are its lines' sums (the rows' 金额 and 税额 are the lines'). */
+  static ImportedInvoice summed(ImportedInvoice inv) {
+    Invoice i = inv.invoice();
+    BigDecimal amount = BigDecimal.ZERO.setScale(2);
+    BigDecimal tax = BigDecimal.ZERO.setScale(2);
+    for (InvoiceLine l : i.getLines()) {
+      amount = amount.add(l.getAmount() == null ? BigDecimal.ZERO : l.getAmount());
+      tax = tax.add(l.getTaxAmount() == null ? BigDecimal.ZERO : l.getTaxAmount());
+    }
+    return new ImportedInvoice(Invoice.newBuilder(i).setTotalAmount(amount).setTotalTax(tax).setGrandTotal(amount.add(tax)).build(),
+        inv.linesIncluded(), inv.where());
+  }
+
   /** 发票票种 as the platform writes it, to the pipeline's types; null when the column is empty or absent. */
   static String type(String raw, boolean digital) {
     String s = Values.text(raw);

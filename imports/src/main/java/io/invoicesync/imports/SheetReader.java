@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class SheetReader {
 
-  enum Kind { UNDECIDED, SUMMARY, DETAIL, OTHER }
+  enum Kind { UNDECIDED, SUMMARY, DETAIL, COMBINED, OTHER }
 
   private final String file;
   private final String sha256;
@@ -56,7 +56,7 @@ final class SheetReader {
       }
       if (h.plausible() && (h.isDetail() || h.isSummary())) {
         header = h;
-        kind = h.isDetail() ? Kind.DETAIL : Kind.SUMMARY;
+        kind = h.isCombined() ? Kind.COMBINED : h.isDetail() ? Kind.DETAIL : Kind.SUMMARY;
         return kind == Kind.DETAIL || summaryWanted;
       }
       if (rowNumber >= ExportTable.HEADER_SEARCH_ROWS) {
@@ -70,7 +70,9 @@ final class SheetReader {
     }
     rows++;
     try {
-      if (kind == Kind.DETAIL) {
+      if (kind == Kind.COMBINED) {
+        combined(rowNumber, cells);
+      } else if (kind == Kind.DETAIL) {
         ExportTable.line(header, cells, lines);
       } else {
         FilePosition where = FilePosition.newBuilder().setFile(file).setSha256(sha256).setSheet(sheet).setRow(rowNumber).build();
@@ -82,5 +84,40 @@ final class SheetReader {
       sink.problem(new ImportProblem(file, sheet, rowNumber, null, e.getMessage()));
     }
     return true;
+  }
+
+  private List<String> pendingRow;
+  private int pendingRowNumber;
+  private String pendingId;
+
+  /** A line with its invoice's columns repeated: the invoice is sent when the next row is another's, or at the end. */
+  private void combined(int rowNumber, List<String> cells) {
+    String[] idn = ExportTable.identity(header, cells);
+    String id = ImportedInvoice.nationalId(idn[0], idn[1]);
+    if (!id.equals(pendingId)) {
+      finish();
+      pendingId = id;
+      pendingRow = cells;
+      pendingRowNumber = rowNumber;
+    }
+    ExportTable.line(header, cells, lines);
+  }
+
+  /** Sends the last invoice of a combined sheet (its lines are all read). */
+  void finish() {
+    if (pendingId == null) {
+      return;
+    }
+    String id = pendingId;
+    pendingId = null;
+    try {
+      FilePosition where = FilePosition.newBuilder().setFile(file).setSha256(sha256).setSheet(sheet).setRow(pendingRowNumber).build();
+      sink.invoice(ExportTable.summed(ExportTable.invoice(header, pendingRow, lines, where)));
+      invoices++;
+    } catch (IllegalArgumentException e) {
+      problems++;
+      lines.byInvoice.remove(id);
+      sink.problem(new ImportProblem(file, sheet, pendingRowNumber, null, e.getMessage()));
+    }
   }
 }

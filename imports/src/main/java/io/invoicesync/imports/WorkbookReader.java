@@ -51,7 +51,8 @@ final class WorkbookReader {
         first.put(sheet, r);
         parse(in, strings, styles, r);
       });
-      List<String> summaries = first.entrySet().stream().filter(e -> e.getValue().kind() == SheetReader.Kind.SUMMARY).map(Map.Entry::getKey)
+      List<String> summaries = first.entrySet().stream().filter(e -> e.getValue().kind() == SheetReader.Kind.SUMMARY
+          || e.getValue().kind() == SheetReader.Kind.COMBINED).map(Map.Entry::getKey)
           .toList();
       if (summaries.isEmpty()) {
         List<String> why = new ArrayList<>();
@@ -65,6 +66,7 @@ final class WorkbookReader {
           SheetReader r = new SheetReader(file, sha256, sheet, lines, sink, true);
           second.add(r);
           parse(in, strings, styles, r);
+          r.finish(); // a combined sheet's last invoice
         }
       });
       int rows = second.stream().mapToInt(r -> r.rows).sum() + first.values().stream().filter(r -> r.kind() == SheetReader.Kind.DETAIL)

@@ -173,6 +173,47 @@ class FileReadersTest {
   }
 
   @Test
+  void readsACsvOfLinesThatRepeatsEachInvoicesColumnsAsInvoicesWithTheirLinesAndSummedTotals() throws Exception {
+    Path f = dir.resolve("明细导出.csv");
+    String head = "数电发票号码,销方识别号,销方名称,购方识别号,购买方名称,开票日期,发票票种,货物或应税劳务名称,数量,单价,金额,税率,税额\n";
+    String a = A + "," + Fixtures.SELLER + ",上海示例," + Fixtures.BUYER + ",北京样例,2026-11-05 10:20:31,数电票（增值税专用发票）,";
+    String c = C + "," + Fixtures.SELLER + ",上海示例," + Fixtures.BUYER + ",北京样例,2026-11-06,数电票（增值税专用发票）,";
+    Files.writeString(f, head + a + "*服务*维护,1,600,600.00,13%,78.00\n" + a + "*服务*培训,2,200,400.00,13%,52.00\n"
+        + c + "*服务*维护,1,100,100.00,13%,13.00\n", StandardCharsets.UTF_8);
+
+    FileReaders.Summary s = FileReaders.read(f, sink);
+
+    assertThat(s.invoices()).isEqualTo(2);
+    assertThat(problems).isEmpty();
+    ImportedInvoice first = invoices.get(0);
+    assertThat(first.linesIncluded()).isTrue();
+    assertThat(first.invoice().getLines()).hasSize(2);
+    assertThat(first.invoice().getTotalAmount()).isEqualByComparingTo("1000.00");
+    assertThat(first.invoice().getGrandTotal()).isEqualByComparingTo("1130.00");
+    assertThat(first.where().getRow()).isEqualTo(2);
+    assertThat(invoices.get(1).invoice().getLines()).singleElement().satisfies(l -> assertThat(l.getLineNo()).isEqualTo(1));
+  }
+
+  @Test
+  void readsAnOlderElectronicInvoicesXmlByItsCodeAndNumber() throws Exception {
+    Path f = dir.resolve("fp_044031900111_12345678.xml");
+    Files.writeString(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><eInvoice><InvoiceCode>044031900111</InvoiceCode>"
+        + "<InvoiceNo>12345678</InvoiceNo><IssueDate>2026年11月03日</IssueDate><InvoiceType>增值税电子普通发票</InvoiceType>"
+        + "<SellerName>上海示例</SellerName><SellerTaxID>" + Fixtures.SELLER + "</SellerTaxID><BuyerName>个人</BuyerName>"
+        + "<TaxExclusiveTotalAmount>100.00</TaxExclusiveTotalAmount><TaxTotalAmount>13.00</TaxTotalAmount>"
+        + "<TaxInclusiveTotalAmount>113.00</TaxInclusiveTotalAmount><GoodsInfos><GoodsInfo><Item>*服务*维护</Item><Quantity>1</Quantity>"
+        + "<Price>100</Price><Amount>100.00</Amount><TaxRate>0.13</TaxRate><TaxAmount>13.00</TaxAmount></GoodsInfo></GoodsInfos></eInvoice>");
+
+    FileReaders.read(f, sink);
+
+    Invoice inv = invoices.get(0).invoice();
+    assertThat(inv.getId()).isEqualTo("044031900111-12345678");
+    assertThat(inv.getInvoiceType()).isEqualTo("GENERAL_ELECTRONIC");
+    assertThat(inv.getIssueDate()).isEqualTo(LocalDate.of(2026, 11, 3));
+    assertThat(inv.getLines()).singleElement().satisfies(l -> assertThat(l.getTaxRate()).isEqualByComparingTo("0.13"));
+  }
+
+  @Test
   void anUnknownLayoutFailsNamingTheHeadersItDidNotRecognise() throws Exception {
     Path f = dir.resolve("other.csv");
     Files.writeString(f, "\ufeffVoucher,Posting date,金额\nA-1,2026-11-03,10.00\n", StandardCharsets.UTF_8);
