@@ -101,6 +101,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
           .setRegisterShutdownHook(stopOnJvmExit)
+          // zonky gives up after 10 s; on a 2-core machine with the build's other test JVMs busy, a fresh initdb and start
+          // took longer once (IngestIT's second cluster in a CI-like run): wait up to a minute, it returns as soon as it answers
+          .setPGStartupWait(java.time.Duration.ofSeconds(60))
           .setServerConfig("wal_level", walLevel)
           .setServerConfig("max_wal_senders", "10")
           .setServerConfig("max_replication_slots", "10")
