@@ -91,10 +91,7 @@ final class AgainstStep {
         FileReaders.read(export, new ImportSink() {
           @Override
           public void invoice(ImportedInvoice inv) {
-            var v = inv.invoice();
-            listed.add(new AgainstExport.Listed(v.getInvoiceCode(), v.getInvoiceNumber(), v.getIssueDate(), v.getSeller().getTaxId(),
-                v.getSeller().getName(), v.getBuyer().getTaxId(), v.getBuyer().getName(), v.getTotalAmount(), v.getTotalTax(), v.getGrandTotal(),
-                v.getStatus(), null, null, inv.where().getFile() + ", row " + inv.where().getRow()));
+            listed.add(AgainstExport.Listed.of(inv.invoice(), inv.where()));
           }
 
           @Override

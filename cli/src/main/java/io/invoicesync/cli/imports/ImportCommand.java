@@ -108,7 +108,7 @@ public final class ImportCommand implements Callable<Integer> {
       j.put("files", report.files());
       j.put("invoices", report.invoices());
       j.put("published", report.published());
-      j.put("problems", report.problems().stream().map(ImportCommand::problem).toList());
+      j.put("problems", report.problems().stream().map(ImportProblem::toJson).toList());
       j.put("unreadableFiles", report.failedFiles());
       if (decisions != null) {
         j.put("decisions", decisions.toJson());
@@ -150,22 +150,6 @@ public final class ImportCommand implements Callable<Integer> {
       err.println(line);
       err.flush();
     };
-  }
-
-  private static Map<String, Object> problem(ImportProblem p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("file", p.file());
-    if (p.sheet() != null) {
-      m.put("sheet", p.sheet());
-    }
-    if (p.row() != null) {
-      m.put("row", p.row());
-    }
-    if (p.path() != null) {
-      m.put("path", p.path());
-    }
-    m.put("reason", p.reason());
-    return m;
   }
 
   static String existingId(PreparedStatement known, String code, String number) {

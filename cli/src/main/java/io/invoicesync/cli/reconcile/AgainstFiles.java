@@ -14,8 +14,6 @@ import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.imports.ImportDecisions;
 import io.invoicesync.outcomes.reconcile.AgainstExport;
 import io.invoicesync.outcomes.reconcile.ReconcileClass;
-import io.invoicesync.schemas.FilePosition;
-import io.invoicesync.schemas.Invoice;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +61,7 @@ final class AgainstFiles implements Callable<Integer> {
           FileReaders.Summary s = FileReaders.read(file, new ImportSink() {
             @Override
             public void invoice(ImportedInvoice inv) {
-              listed.add(listed(inv));
+              listed.add(AgainstExport.Listed.of(inv.invoice(), inv.where()));
             }
 
             @Override
@@ -133,17 +131,6 @@ final class AgainstFiles implements Callable<Integer> {
     }
     out.flush();
     return report.alarming() || !problems.isEmpty() || !unreadable.isEmpty() ? 1 : 0;
-  }
-
-  static AgainstExport.Listed listed(ImportedInvoice inv) {
-    Invoice i = inv.invoice();
-    FilePosition w = inv.where();
-    String where = w.getFile() + (w.getSheet() == null ? "" : ", sheet " + w.getSheet()) + (w.getRow() == null ? "" : ", row " + w.getRow())
-        + (w.getPath() == null ? "" : ", " + w.getPath());
-    return new AgainstExport.Listed(i.getInvoiceCode(), i.getInvoiceNumber(), i.getIssueDate(), i.getSeller().getTaxId(), i.getSeller().getName(),
-        i.getBuyer().getTaxId(), i.getBuyer().getName(), i.getTotalAmount(), i.getTotalTax(), i.getGrandTotal(), i.getStatus(),
-        i.getRedLetter() == null ? null : i.getRedLetter().getBlueInvoiceCode(),
-        i.getRedLetter() == null ? null : i.getRedLetter().getBlueInvoiceNumber(), where);
   }
 
   private void printTable(AgainstExport.Report r, List<ImportProblem> problems) {

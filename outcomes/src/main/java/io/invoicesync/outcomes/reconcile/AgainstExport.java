@@ -38,6 +38,15 @@ public final class AgainstExport {
                        String buyerName, BigDecimal amount, BigDecimal tax, BigDecimal total, String status, String blueCode,
                        String blueNumber, String where) {
 
+    /** An invoice read from the platform's file at {@code where}. */
+    public static Listed of(io.invoicesync.schemas.Invoice i, io.invoicesync.schemas.FilePosition where) {
+      var red = i.getRedLetter();
+      return new Listed(i.getInvoiceCode(), i.getInvoiceNumber(), i.getIssueDate(), i.getSeller().getTaxId(), i.getSeller().getName(),
+          i.getBuyer().getTaxId(), i.getBuyer().getName(), i.getTotalAmount(), i.getTotalTax(), i.getGrandTotal(), i.getStatus(),
+          red == null ? null : red.getBlueInvoiceCode(), red == null ? null : red.getBlueInvoiceNumber(),
+          where == null ? null : io.invoicesync.outcomes.view.FileView.of(where).describe());
+    }
+
     String key() {
       return AgainstExport.key(code, number);
     }

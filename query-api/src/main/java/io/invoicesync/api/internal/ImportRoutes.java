@@ -11,7 +11,6 @@ import io.invoicesync.imports.ImportedInvoice;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.imports.ImportDecisions;
 import io.invoicesync.outcomes.reconcile.AgainstExport;
-import io.invoicesync.schemas.Invoice;
 import io.invoicesync.schemas.InvoiceChange;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -142,7 +141,7 @@ public final class ImportRoutes {
       if (refused[0] > 0) {
         body.put("refusedReason", "neither the seller nor the buyer is one of this token's taxpayers");
       }
-      body.put("problems", report.problems().stream().map(ImportRoutes::problem).toList());
+      body.put("problems", report.problems().stream().map(ImportProblem::toJson).toList());
       body.put("unreadableFiles", report.failedFiles());
       if (report.published() > 0 && waitSeconds > 0) {
         ImportDecisions d = ImportDecisions.await(store, report.firstLsn(), report.lastLsn(), report.published(), caller.tenant(),
@@ -212,7 +211,7 @@ public final class ImportRoutes {
                 throw new ProblemException(413, "Too many invoices", "more than api.import.max.rows (" + maxRows + ") invoices in the "
                     + "upload; narrow the export or use 'invoice-sync reconcile --against'", List.of());
               }
-              listed.add(listed(inv));
+              listed.add(AgainstExport.Listed.of(inv.invoice(), inv.where()));
             }
 
             @Override
@@ -234,33 +233,6 @@ public final class ImportRoutes {
       body.put("unreadableFiles", unreadable);
       ctx.json(body);
     }
-  }
-
-  static AgainstExport.Listed listed(ImportedInvoice inv) {
-    Invoice i = inv.invoice();
-    var w = inv.where();
-    String where = w.getFile() + (w.getSheet() == null ? "" : ", sheet " + w.getSheet()) + (w.getRow() == null ? "" : ", row " + w.getRow())
-        + (w.getPath() == null ? "" : ", " + w.getPath());
-    return new AgainstExport.Listed(i.getInvoiceCode(), i.getInvoiceNumber(), i.getIssueDate(), i.getSeller().getTaxId(), i.getSeller().getName(),
-        i.getBuyer().getTaxId(), i.getBuyer().getName(), i.getTotalAmount(), i.getTotalTax(), i.getGrandTotal(), i.getStatus(),
-        i.getRedLetter() == null ? null : i.getRedLetter().getBlueInvoiceCode(),
-        i.getRedLetter() == null ? null : i.getRedLetter().getBlueInvoiceNumber(), where);
-  }
-
-  private static Map<String, Object> problem(ImportProblem p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("file", p.file());
-    if (p.sheet() != null) {
-      m.put("sheet", p.sheet());
-    }
-    if (p.row() != null) {
-      m.put("row", p.row());
-    }
-    if (p.path() != null) {
-      m.put("path", p.path());
-    }
-    m.put("reason", p.reason());
-    return m;
   }
 
   /** {@code wait}: seconds to wait for the pipeline's decisions, 0 to 300 (default 30). */
