@@ -45,6 +45,14 @@ public final class ImportRun {
     }
   }
 
+  /**
+   * The settings every producer of imported invoices adds to the deployment's Kafka settings (bootstrap, security):
+   * acknowledged by every replica, idempotent (a retried send is not a second record), lz4 as the pipeline's own.
+   */
+  public static java.util.Map<String, Object> producerSettings(String clientId) {
+    return java.util.Map.of("acks", "all", "enable.idempotence", true, "compression.type", "lz4", "linger.ms", 20, "client.id", clientId);
+  }
+
   private final Producer<String, InvoiceChange> producer;
   private final String topic;
   private final IdResolver ids;

@@ -193,11 +193,7 @@ public final class QueryApiServer implements AutoCloseable {
         if (importProducer == null) {
           Map<String, Object> p = new java.util.HashMap<>(io.invoicesync.schemas.KafkaClients.security(config.originals()));
           p.put("bootstrap.servers", bootstrap.toString());
-          p.put("acks", "all");
-          p.put("enable.idempotence", true);
-          p.put("compression.type", "lz4");
-          p.put("linger.ms", 20);
-          p.put("client.id", "invoice-sync-api-import");
+          p.putAll(io.invoicesync.imports.ImportRun.producerSettings("invoice-sync-api-import"));
           SerdeFactory serdes = SerdeFactory.of((String) config.originals().get(SerdeFactory.REGISTRY_URL_CONFIG), config.originals());
           importProducer = new org.apache.kafka.clients.producer.KafkaProducer<>(p, serdes.keySerde().serializer(),
               serdes.valueSerde(InvoiceChange.class).serializer());

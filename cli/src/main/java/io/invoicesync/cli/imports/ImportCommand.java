@@ -9,14 +9,12 @@ import io.invoicesync.imports.ImportProblem;
 import io.invoicesync.imports.ImportRun;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.imports.ImportDecisions;
+import io.invoicesync.outcomes.imports.KnownInvoices;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -24,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serde;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -131,17 +128,11 @@ public final class ImportCommand implements Callable<Integer> {
     String topic = rc.get("streams.topic.imported") != null ? rc.get("streams.topic.imported") : Topics.IMPORTED.name();
     SerdeFactory serdes = SerdeFactory.of(rc.get(SerdeFactory.REGISTRY_URL_CONFIG), rc.values());
     Map<String, Object> p = new LinkedHashMap<>(rc.kafkaClientConfig());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "invoice-sync-import");
+    p.putAll(ImportRun.producerSettings("invoice-sync-import"));
     Serde<InvoiceChange> values = serdes.valueSerde(InvoiceChange.class);
     try (KafkaProducer<String, InvoiceChange> producer = new KafkaProducer<>(p, serdes.keySerde().serializer(), values.serializer());
-         Connection c = rc.store().getConnection();
-         PreparedStatement known = c.prepareStatement("SELECT invoice_id FROM invoice_outcome WHERE invoice_number = ? "
-             + "AND (invoice_code = ? OR (?::text IS NULL AND invoice_code IS NULL)) LIMIT 1")) {
-      return new ImportRun(producer, topic, (code, number) -> existingId(known, code, number), progress).run(paths, wanted);
+         KnownInvoices known = new KnownInvoices(rc.store())) {
+      return new ImportRun(producer, topic, known::idOf, progress).run(paths, wanted);
     }
   }
 
@@ -150,22 +141,6 @@ public final class ImportCommand implements Callable<Integer> {
       err.println(line);
       err.flush();
     };
-  }
-
-  static String existingId(PreparedStatement known, String code, String number) {
-    if (number == null) {
-      return null;
-    }
-    try {
-      known.setString(1, number);
-      known.setString(2, code);
-      known.setString(3, code);
-      try (ResultSet rs = known.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("the store cannot say whether invoice " + number + " is known: " + e.getMessage(), e);
-    }
   }
 
   private static void print(PrintWriter out, ImportRun.Report r, ImportDecisions d) {

@@ -95,7 +95,8 @@ public final class ReconcileCommand implements Callable<Integer> {
   boolean repair;
   @Option(names = "--max-repair", defaultValue = "1000", description = "With --repair: re-read at most this many invoices (default: ${DEFAULT-VALUE}).")
   int maxRepair;
-  @Option(names = "--timeout", defaultValue = "300", description = "With --repair: seconds to wait for the re-reads (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout", defaultValue = "300", description = "With --repair: seconds to wait for the re-reads; with --import-missing: for "
+      + "the pipeline's decisions on the imported invoices (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
   @Option(names = "--limit", defaultValue = "50", description = "Differences listed in the table (default: ${DEFAULT-VALUE}; json lists all).")
   int limit;

@@ -10,6 +10,7 @@ import io.invoicesync.imports.ImportSink;
 import io.invoicesync.imports.ImportedInvoice;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.imports.ImportDecisions;
+import io.invoicesync.outcomes.imports.KnownInvoices;
 import io.invoicesync.outcomes.reconcile.AgainstExport;
 import io.invoicesync.schemas.InvoiceChange;
 import io.javalin.config.RoutesConfig;
@@ -19,10 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -130,8 +127,14 @@ public final class ImportRoutes {
         throw new ProblemException(413, "Too many invoices", checked.invoices() + " invoices in the upload, more than api.import.max.rows ("
             + maxRows + "); split the export, or use 'invoice-sync import'", List.of());
       }
-      ImportRun.Report report = checked.published() == 0 && refused[0] == checked.invoices() && checked.invoices() > 0 ? checked
-          : new ImportRun(producer.get(), topic, this::existingId, s -> { }).run(uploads.files, mine);
+      ImportRun.Report report;
+      if (checked.published() == 0 && refused[0] == checked.invoices() && checked.invoices() > 0) {
+        report = checked; // nothing of the caller's to send
+      } else {
+        try (KnownInvoices known = new KnownInvoices(store)) {
+          report = new ImportRun(producer.get(), topic, known::idOf, s -> { }).run(uploads.files, mine);
+        }
+      }
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("id", report.id());
       body.put("files", report.files());
@@ -152,23 +155,6 @@ public final class ImportRoutes {
         ctx.header("Location", "/api/v1/imports/" + report.id());
       }
       ctx.status(report.published() > 0 ? 201 : 200).json(body);
-    }
-  }
-
-  private String existingId(String code, String number) {
-    if (number == null) {
-      return null;
-    }
-    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT invoice_id FROM invoice_outcome "
-        + "WHERE invoice_number = ? AND (invoice_code = ? OR (?::text IS NULL AND invoice_code IS NULL)) LIMIT 1")) {
-      ps.setString(1, number);
-      ps.setString(2, code);
-      ps.setString(3, code);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("the store cannot say whether an invoice is known", e);
     }
   }
 
