@@ -53,7 +53,7 @@ final class ConfigTemplateCommand implements Callable<Integer> {
         if (ConfigCatalog.SHARED.containsKey(k.name)) {
           continue;
         }
-        String dflt = !k.hasDefault() ? null : k.defaultValue == null || k.defaultValue instanceof Password ? "" : String.valueOf(k.defaultValue);
+        String dflt = !k.hasDefault() ? null : k.defaultValue == null || k.defaultValue instanceof Password ? "" : k.defaultValue instanceof java.util.List<?> list ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(k.defaultValue);
         if (prefix.equals("streams") && k.name.equals(SyncStreamsConfig.STATE_DIR)) {
           dflt = "<java.io.tmpdir>/invoice-sync-streams";
         }

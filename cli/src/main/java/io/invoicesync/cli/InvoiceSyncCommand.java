@@ -18,7 +18,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     footer = {"", "Benchmark: bin/invoice-sync bench [--quick] [--only=STEPS] (its own JVM; bin/invoice-sync bench --help, bench/README.md)."},
     subcommands = {DemoCommand.class, RunCommand.class, InfraCommand.class, TraceCommand.class, ReconcileCommand.class, ResyncCommand.class,
         AuditCommand.class, ValidateCommand.class, MappingCommand.class, HistoryCommand.class, io.invoicesync.cli.imports.ImportCommand.class,
-        DltCommand.class, ConfigTemplateCommand.class, CommandLine.HelpCommand.class})
+        DltCommand.class, io.invoicesync.cli.webhooks.WebhooksCommand.class, ConfigTemplateCommand.class, CommandLine.HelpCommand.class})
 public final class InvoiceSyncCommand {
 
   public static void main(String[] args) {

@@ -21,6 +21,8 @@ import io.invoicesync.schemas.TopicPlan;
 import io.invoicesync.schemas.Topics;
 import io.invoicesync.streams.SyncStreamsConfig;
 import io.invoicesync.streams.SyncStreamsService;
+import io.invoicesync.webhooks.WebhookService;
+import io.invoicesync.webhooks.WebhooksConfig;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -56,13 +58,13 @@ import org.slf4j.LoggerFactory;
  * Wires the components in one process. Stages never call each other: they meet only through the
  * topics. Configuration is one flat map: keys without a component prefix (bootstrap.servers,
  * schema.registry.url) go to every component; {@code ingest.*}, {@code streams.*},
- * {@code projector.*} and {@code api.*} go to one, prefix removed.
+ * {@code projector.*}, {@code api.*} and {@code webhooks.*} go to one, prefix removed.
  */
 public final class Pipeline implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
 
-  public enum Component { INGEST, STREAMS, PROJECTOR, API }
+  public enum Component { INGEST, STREAMS, PROJECTOR, API, WEBHOOKS }
 
   private static final Set<String> SHARED = Set.of("bootstrap.servers", "schema.registry.url");
 
@@ -77,6 +79,7 @@ public final class Pipeline implements AutoCloseable {
   private volatile OutcomeRecorder outcomes;
   private ReconcileScheduler reconcile;
   private volatile QueryApiServer api;
+  private volatile WebhookService webhooks;
 
   public Pipeline(Map<String, String> config, Set<Component> components) {
     this.config = Map.copyOf(config);
@@ -110,6 +113,8 @@ public final class Pipeline implements AutoCloseable {
     cfg.put("api.auth.mode", "none"); // embedded, on this machine: open, and so only to this machine; 'run' makes an operator choose
     cfg.put("api.bind.address", "127.0.0.1");
     cfg.put("api.source.jdbc.url", pg.jdbcUrl("issuing")); // trace can say NOT_CAPTURED; off by default in 'run'
+    cfg.put("webhooks.jdbc.url", pg.jdbcUrl("querystore"));
+    cfg.put("webhooks.allow.http", "true"); // receivers on this machine; 'run' asks for https unless told otherwise
     cfg.put("management.port", "0"); // a 'run' of this configuration takes any free port: several can run on one machine
     return cfg;
   }
@@ -152,6 +157,8 @@ public final class Pipeline implements AutoCloseable {
     SyncStreamsConfig streamsConfig = components.contains(Component.STREAMS) ? new SyncStreamsConfig(componentConfig("streams")) : null;
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
+    WebhooksConfig webhooksConfig = components.contains(Component.WEBHOOKS) ? new WebhooksConfig(componentConfig("webhooks")) : null;
+    WebhooksConfig.ApiSettings webhookSettings = WebhooksConfig.apiSettings(config); // checked before anything starts
     var reconcileConfig = new ReconcileConfig(componentConfig("reconcile"));
     if (!RunConfig.sources(config).isEmpty()) {
       // what asks one issuing database on its own schedule does not know which of several to ask yet
@@ -179,7 +186,7 @@ public final class Pipeline implements AutoCloseable {
       if (apiConfig != null) {
         boolean recorderRuns = projectorConfig != null && projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED);
         RunConfig run = RunConfig.of(config);
-        QueryApiServer server = new QueryApiServer(apiConfig, metrics, healthChecks(recorderRuns));
+        QueryApiServer server = new QueryApiServer(apiConfig, metrics, healthChecks(recorderRuns)).webhookSettings(webhookSettings);
         if (run.mapsOtherTables()) {
           server.issuingTables(source -> run.issuingTables(source, null)); // trace's source probe reads the customer's tables through the mapping
         }
@@ -196,6 +203,12 @@ public final class Pipeline implements AutoCloseable {
             outcomes = new OutcomeRecorder(recorderSettings(projectorConfig), metrics);
             outcomes.start();
           }
+        }));
+      }
+      if (webhooksConfig != null) {
+        starts.add(starting.submit(() -> {
+          webhooks = new WebhookService(webhooksConfig, metrics); // assigned first: close() stops what half started
+          webhooks.start();
         }));
       }
       if (streamsConfig != null) {
@@ -297,6 +310,10 @@ public final class Pipeline implements AutoCloseable {
     if (a != null) {
       h.put("api", a.health());
     }
+    WebhookService w = webhooks;
+    if (w != null) {
+      h.put("webhooks", w.health());
+    }
     return h;
   }
 
@@ -326,6 +343,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (recorderRuns) {
       checks.put("outcomes", () -> outcomes != null && outcomes.isHealthy());
+    }
+    if (components.contains(Component.WEBHOOKS)) {
+      checks.put("webhooks", () -> webhooks != null && webhooks.isHealthy());
     }
     return checks;
   }
@@ -449,6 +469,10 @@ public final class Pipeline implements AutoCloseable {
     return api;
   }
 
+  public WebhookService webhooks() {
+    return webhooks;
+  }
+
   /** The ingest engine (the first source's when there are several), or null. */
   public IngestService ingest() {
     synchronized (ingests) {
@@ -475,6 +499,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (outcomes != null) {
       order.add(outcomes);
+    }
+    if (webhooks != null) {
+      order.add(webhooks);
     }
     order.addAll(processMetrics);
     for (AutoCloseable c : order) {

@@ -225,6 +225,20 @@ final class TraceCommand implements Callable<Integer> {
               : e.source() == null ? str(e.sourceLsn()) : e.source() + " " + e.sourceLsn()),
           new Column().header("detail").dataAlign(HorizontalAlign.LEFT).maxWidth(70).with(e -> str(e.detail())))));
     }
+    List<Map<String, Object>> hooks = (List<Map<String, Object>>) t.get("webhooks");
+    if (hooks != null && !hooks.isEmpty()) {
+      out.println();
+      out.println("webhook deliveries:");
+      out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, hooks, List.of(
+          new Column().header("endpoint").dataAlign(HorizontalAlign.LEFT).with(d -> str(d.get("endpointId"))),
+          new Column().header("message").dataAlign(HorizontalAlign.LEFT).with(d -> str(d.get("messageId"))),
+          new Column().header("event").dataAlign(HorizontalAlign.LEFT).with(d -> str(d.get("eventType"))),
+          new Column().header("version").with(d -> str(d.get("version"))),
+          new Column().header("status").dataAlign(HorizontalAlign.LEFT).with(d -> str(d.get("status"))),
+          new Column().header("attempts").with(d -> str(d.get("attempts"))),
+          new Column().header("last").with(d -> str(d.get("lastResponseStatus"))),
+          new Column().header("delivered").with(d -> str(d.get("deliveredAt"))))));
+    }
     Map<String, Object> source = (Map<String, Object>) t.get("source");
     if (source != null && Boolean.TRUE.equals(source.get("checked"))) {
       out.println();

@@ -13,6 +13,7 @@ import io.invoicesync.api.internal.OperationsRoutes;
 import io.invoicesync.api.internal.ProblemException;
 import io.invoicesync.api.internal.QueryParams;
 import io.invoicesync.api.internal.TraceRoutes;
+import io.invoicesync.api.internal.WebhookRoutes;
 import io.invoicesync.api.security.ApiSecurity;
 import io.invoicesync.api.security.JwtAuthenticator;
 import io.invoicesync.outcomes.trace.PipelineStatus;
@@ -22,6 +23,9 @@ import io.invoicesync.outcomes.trace.TraceService;
 import io.invoicesync.schemas.ComponentHealth;
 import io.invoicesync.schemas.InvoiceChange;
 import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.webhooks.Endpoints;
+import io.invoicesync.webhooks.Messages;
+import io.invoicesync.webhooks.WebhooksConfig;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.SizeUnit;
@@ -68,6 +72,7 @@ import org.slf4j.MDC;
  *   <li>{@code GET /api/v1/invoices/{id}/audit}: its audit trail, the hash chain verified (both: {@link TraceRoutes});</li>
  *   <li>{@code GET /api/v1/status}: freshness per stage, lag, counts by outcome;</li>
  *   <li>{@code GET /api/v1/reconcile/last}: the newest scheduled reconciliation's report;</li>
+ *   <li>{@code /api/v1/webhooks/endpoints...}: webhook endpoints, their deliveries, resend and recover ({@link WebhookRoutes});</li>
  *   <li>{@code GET /health}: the query store and each registered component, 200 or 503;</li>
  *   <li>{@code GET /metrics}: Prometheus text format (these four: {@link OperationsRoutes}).</li>
  * </ul>
@@ -113,6 +118,14 @@ public final class QueryApiServer implements AutoCloseable {
   }
 
   private java.util.function.Function<javax.sql.DataSource, IssuingTables> issuingTables;
+  private WebhooksConfig.ApiSettings webhookSettings = WebhooksConfig.apiSettings(Map.of());
+  private HikariDataSource webhookSource;
+
+  /** The webhooks' settings the endpoint routes follow (which URL schemes, how long a rotated secret still signs). */
+  public QueryApiServer webhookSettings(WebhooksConfig.ApiSettings settings) {
+    this.webhookSettings = settings;
+    return this;
+  }
 
   public synchronized QueryApiServer start() {
     // authentication mode, token validator and keystore: checked by QueryApiConfig when it was built
@@ -136,6 +149,10 @@ public final class QueryApiServer implements AutoCloseable {
     OperationsRoutes operations = new OperationsRoutes(new PipelineStatus(dataSource, searchSource, probe), metrics, this::ping, healthChecks);
     ImportRoutes imports = new ImportRoutes(searchSource, importProducer(), config.getString(QueryApiConfig.IMPORT_TOPIC),
         config.getInt(QueryApiConfig.IMPORT_MAX_ROWS));
+    // the one pool that writes: webhook endpoints (and their messages' resend/recover), nothing else of the store
+    webhookSource = writablePool("query-api-webhooks", 2, timeout);
+    WebhookRoutes webhooks = new WebhookRoutes(new Endpoints(webhookSource), new Messages(webhookSource), webhookSettings.allowHttp(),
+        webhookSettings.rotationOverlap(), json);
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
@@ -155,6 +172,7 @@ public final class QueryApiServer implements AutoCloseable {
       traces.register(cfg.routes);
       operations.register(cfg.routes);
       imports.register(cfg.routes);
+      webhooks.register(cfg.routes);
       long maxUpload = config.getLong(QueryApiConfig.IMPORT_MAX_BYTES);
       cfg.jetty.multipartConfig.maxTotalRequestSize(maxUpload, SizeUnit.BYTES);
       cfg.jetty.multipartConfig.maxFileSize(maxUpload, SizeUnit.BYTES);
@@ -218,7 +236,10 @@ public final class QueryApiServer implements AutoCloseable {
     });
   }
 
-  /** Every pool this server opened (the source's when configured): each a read-only session PostgreSQL enforces. */
+  /**
+   * Every reading pool this server opened (the source's when configured): each a read-only session PostgreSQL enforces. The
+   * webhook routes' pool is the one that writes, and only the webhook tables.
+   */
   List<DataSource> pools() {
     List<DataSource> pools = new ArrayList<>(List.of(dataSource, searchSource, healthSource));
     if (sourceDataSource != null) {
@@ -232,8 +253,19 @@ public final class QueryApiServer implements AutoCloseable {
         config.getPassword(QueryApiConfig.JDBC_PASSWORD).value(), size, statementTimeoutMs);
   }
 
+  /** The webhook routes' pool: writable (endpoints, resend, recover), otherwise as the read-only ones. */
+  private HikariDataSource writablePool(String name, int size, int statementTimeoutMs) {
+    HikariDataSource ds = pool(name, config.getString(QueryApiConfig.JDBC_URL), config.getString(QueryApiConfig.JDBC_USER),
+        config.getPassword(QueryApiConfig.JDBC_PASSWORD).value(), size, statementTimeoutMs, false);
+    return ds;
+  }
+
   /** A read-only pool that starts while the database is down and holds every statement to {@code statementTimeoutMs}. */
   private HikariDataSource pool(String name, String url, String user, String password, int size, int statementTimeoutMs) {
+    return pool(name, url, user, password, size, statementTimeoutMs, true);
+  }
+
+  private HikariDataSource pool(String name, String url, String user, String password, int size, int statementTimeoutMs, boolean readOnly) {
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(url);
     hc.setUsername(user);
@@ -241,8 +273,10 @@ public final class QueryApiServer implements AutoCloseable {
     hc.setMaximumPoolSize(size);
     hc.setConnectionTimeout(2_000);
     hc.setInitializationFailTimeout(-1);
-    hc.setReadOnly(true);
-    hc.addDataSourceProperty("readOnlyMode", "always"); // PostgreSQL enforces it (a read-only session), not only pgjdbc's hint
+    if (readOnly) {
+      hc.setReadOnly(true);
+      hc.addDataSourceProperty("readOnlyMode", "always"); // PostgreSQL enforces it (a read-only session), not only pgjdbc's hint
+    }
     hc.setPoolName(name);
     hc.setMetricRegistry(metrics);
     // PostgreSQL cancels a statement running longer (SQLState 57014, answered 503): set on each new connection, so that no
@@ -364,6 +398,9 @@ public final class QueryApiServer implements AutoCloseable {
     }
     if (searchSource != null) {
       searchSource.close();
+    }
+    if (webhookSource != null) {
+      webhookSource.close();
     }
     if (importProducer != null) {
       importProducer.close(java.time.Duration.ofSeconds(5));

@@ -49,7 +49,7 @@ class ApiSecurityIT {
   static final String A = "91440300A00000000A";
   static final String B = "91110000B00000000B";
   static final String C = "91310000C00000000C";
-  static final Set<String> ALL_SCOPES = Set.of("invoices:read", "invoices:trace", "operations", "audit", "imports");
+  static final Set<String> ALL_SCOPES = Set.of("invoices:read", "invoices:trace", "operations", "audit", "imports", "webhooks");
 
   @TempDir
   static java.nio.file.Path dir;
@@ -268,22 +268,22 @@ class ApiSecurityIT {
         continue;
       }
       String method = route.getKey().substring(0, route.getKey().indexOf(' '));
-      String foreign = path.replace("{id}", path.startsWith("/api/v1/imports/") ? "import-1-2" : "b-only");
+      String foreign = path.replace("{id}", path.startsWith("/api/v1/imports/") ? "import-1-2" : "b-only").replace("{messageId}", "msg_b");
       assertThat(call(method, foreign, null).statusCode()).as(route.getKey() + " without a token").isEqualTo(401);
       Set<String> others = new java.util.HashSet<>(ALL_SCOPES);
       others.remove(scope.value());
       assertThat(call(method, foreign, everyTaxpayer(others)).statusCode()).as(route.getKey() + " without " + scope.value()).isEqualTo(403);
 
       HttpResponse<String> r = call(method, foreign, a);
-      if (method.equals("POST")) {
-        // an upload without its files: refused, naming the part, before anything is read or sent
+      if (method.equals("POST") && !path.contains("{id}")) {
+        // an upload without its files, an endpoint without its URL: refused, naming what is missing, before anything is read or sent
         assertThat(r.statusCode()).as(route.getKey() + ": " + r.body()).isIn(400, 503);
         assertThat(r.body()).as(route.getKey()).doesNotContain("b-only", "b-rejected", "b-inflight");
       } else if (scope == Scope.OPERATIONS) {
         assertThat(r.statusCode()).as(path + " spans every taxpayer").isEqualTo(403);
         assertThat(get(foreign, everyTaxpayer(Set.of(scope.value()))).statusCode()).as(path + " for all taxpayers").isIn(200, 404);
       } else if (path.contains("{id}")) {
-        assertThat(r.statusCode()).as(path + " of B's invoice").isEqualTo(404);
+        assertThat(r.statusCode()).as(route.getKey() + " of B's invoice, or of an endpoint that is not A's").isEqualTo(404);
       } else {
         assertThat(r.statusCode()).as(path).isEqualTo(200);
         assertThat(r.body()).as(path).doesNotContain("b-only", "b-rejected", "b-inflight"); // B as the seller of A's purchase is fine

@@ -7,6 +7,7 @@ import io.invoicesync.cli.management.ManagementConfig;
 import io.invoicesync.ingest.IngestConfig;
 import io.invoicesync.outcomes.reconcile.ReconcileConfig;
 import io.invoicesync.projector.ProjectorConfig;
+import io.invoicesync.webhooks.WebhooksConfig;
 import io.invoicesync.schemas.KafkaClients;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.streams.SyncStreamsConfig;
@@ -69,7 +70,12 @@ public final class ConfigCatalog {
       new PassThrough("projector." + ProjectorConfig.CONSUMER_PREFIX, "the projector's and outcome recorder's Kafka consumers (tuning; group, "
           + "isolation and commits are fixed)", ConsumerConfig.configNames()::contains),
       new PassThrough("projector." + ProjectorConfig.PRODUCER_PREFIX, "the projector's Kafka producer to the retry and dead-letter topics "
-          + "(tuning; idempotence and acks are fixed)", ProducerConfig.configNames()::contains));
+          + "(tuning; idempotence and acks are fixed)", ProducerConfig.configNames()::contains),
+      new PassThrough("webhooks." + WebhooksConfig.CONSUMER_PREFIX, "the webhook fan-out's Kafka consumer (tuning; group, isolation and "
+          + "commits are fixed)", ConsumerConfig.configNames()::contains),
+      new PassThrough("webhooks." + WebhooksConfig.ENDPOINT_PREFIX, "an operator's webhook endpoint named in webhooks.endpoints: "
+          + "NAME.url, NAME.secret (whsec_...), NAME.events, NAME.seller, NAME.buyer, NAME.invoice.type",
+          k -> k.matches("[A-Za-z0-9_-]{1,36}\\.(url|secret|events|seller|buyer|invoice\\.type)")));
 
   private ConfigCatalog() {
   }
@@ -102,6 +108,7 @@ public final class ConfigCatalog {
     defs.put("streams", SyncStreamsConfig.configDef());
     defs.put("projector", ProjectorConfig.configDef());
     defs.put("api", QueryApiConfig.configDef());
+    defs.put("webhooks", WebhooksConfig.configDef());
     defs.put("reconcile", ReconcileConfig.configDef());
     defs.put("management", ManagementConfig.configDef());
     return defs;

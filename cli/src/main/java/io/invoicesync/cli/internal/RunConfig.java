@@ -99,6 +99,20 @@ public final class RunConfig {
     return dataSource(url, values.getOrDefault(prefix + "user", "postgres"), values.getOrDefault(prefix + "password", ""));
   }
 
+  /** The webhook tables of the query store, writable: {@code webhooks.jdbc.*}, else {@code projector.jdbc.*}, else {@code api.jdbc.*}. */
+  public DataSource webhookStore() {
+    String url = first("webhooks.jdbc.url", "projector.jdbc.url", "api.jdbc.url");
+    if (url == null) {
+      throw new IllegalArgumentException("the configuration names no query store: set webhooks.jdbc.url (or projector.jdbc.url)");
+    }
+    String prefix = get("webhooks.jdbc.url") != null ? "webhooks.jdbc." : get("projector.jdbc.url") != null ? "projector.jdbc." : "api.jdbc.";
+    PGSimpleDataSource ds = (PGSimpleDataSource) dataSource(url, values.getOrDefault(prefix + "user", "postgres"),
+        values.getOrDefault(prefix + "password", ""));
+    ds.setReadOnly(false);
+    ds.setReadOnlyMode("transaction");
+    return ds;
+  }
+
   /**
    * The issuing tables as reconcile, resync and trace's source probe read them: the reference tables
    * under their configured names ({@code schema} overrides the schema when given), or, with a mapping

@@ -5,6 +5,7 @@ import io.invoicesync.outcomes.view.FileView;
 import io.invoicesync.schemas.AuditEntry;
 import io.invoicesync.schemas.SourcePosition;
 import io.invoicesync.schemas.Stage;
+import io.invoicesync.outcomes.Tenant;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -83,6 +84,39 @@ final class OutcomeTables {
   }
 
   /** The invoice's dead letters, oldest first: coordinates and provenance, no payload. */
+  /**
+   * The webhook messages about the invoice, per endpoint the tenant may see (an endpoint registered for
+   * another taxpayer, say the buyer's, is not shown to the seller), oldest first.
+   */
+  static List<Map<String, Object>> webhookDeliveries(Connection c, Tenant tenant, String id) throws SQLException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT m.* FROM webhook_message m JOIN webhook_endpoint e ON e.id = m.endpoint_id "
+        + "WHERE m.invoice_id = ?" + (tenant.all() ? "" : " AND e.tenant_tax_ids IS NOT NULL AND e.tenant_tax_ids <@ ?")
+        + " ORDER BY m.endpoint_id, m.seq")) {
+      ps.setString(1, id);
+      if (!tenant.all()) {
+        ps.setArray(2, c.createArrayOf("text", tenant.taxIds().toArray()));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> d = new LinkedHashMap<>();
+          d.put("endpointId", rs.getString("endpoint_id"));
+          d.put("messageId", rs.getString("id"));
+          d.put("eventType", rs.getString("event_type"));
+          d.put("version", rs.getObject("version"));
+          d.put("status", rs.getString("status"));
+          d.put("attempts", rs.getInt("attempts"));
+          d.put("lastResponseStatus", rs.getObject("last_status"));
+          d.put("lastError", rs.getString("last_error"));
+          d.put("createdAt", iso(rs, "created_at"));
+          d.put("deliveredAt", iso(rs, "delivered_at"));
+          out.add(d);
+        }
+      }
+    }
+    return out;
+  }
+
   static List<Map<String, Object>> deadLetters(Connection c, String id) throws SQLException {
     List<Map<String, Object>> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT * FROM dead_letter WHERE invoice_id = ? ORDER BY dead_lettered_at")) {

@@ -84,6 +84,7 @@ public final class TraceService {
     List<AuditEntryView> history;
     Map<String, Object> rejection;
     List<Map<String, Object>> deadLetters;
+    List<Map<String, Object>> webhooks;
     Instant newestHandled = null;
     // everything the store knows first, on one connection returned before the issuing database is asked (a slow source must
     // not hold the store's pool)
@@ -118,6 +119,7 @@ public final class TraceService {
       history = OutcomeTables.events(c, id);
       rejection = OutcomeTables.rejection(c, id);
       deadLetters = OutcomeTables.deadLetters(c, id);
+      webhooks = OutcomeTables.webhookDeliveries(c, tenant, id);
       if (source != null) {
         try (PreparedStatement ps = c.prepareStatement("SELECT source_commit_ts FROM pipeline_watermark WHERE stage = 'sync'");
              ResultSet rs = ps.executeQuery()) {
@@ -160,6 +162,7 @@ public final class TraceService {
     out.put("rejection", rejection);
     out.put("deadLetters", deadLetters);
     out.put("history", history);
+    out.put("webhooks", webhooks);
     out.put("source", sourceView);
     Map<String, Object> links = new LinkedHashMap<>();
     links.put("invoice", visible == null ? null : "/api/v1/invoices/" + id);

@@ -3,6 +3,7 @@ package io.invoicesync.api.internal;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.Where;
 import io.invoicesync.outcomes.trace.RuleMessages;
+import io.invoicesync.outcomes.view.InvoiceRows;
 import io.invoicesync.outcomes.view.InvoiceView;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -10,7 +11,6 @@ import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -67,7 +67,7 @@ public final class InvoiceRepository {
           if (!rs.next()) {
             return Optional.empty();
           }
-          invoice = header(rs);
+          invoice = InvoiceRows.header(rs);
         }
       }
       List<InvoiceView.Line> lines = new ArrayList<>();
@@ -75,7 +75,7 @@ public final class InvoiceRepository {
         ps.setString(1, id);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            lines.add(line(rs));
+            lines.add(InvoiceRows.line(rs));
           }
         }
       }
@@ -99,7 +99,7 @@ public final class InvoiceRepository {
       w = w.and("(issue_date, id) < (?, ?)", Date.valueOf(after.issueDate()), after.id());
     }
     return keysetPage("SELECT i.*, (SELECT count(*) FROM invoice_line l WHERE l.invoice_id = i.id) AS line_count FROM invoice i WHERE "
-        + w.sql() + " ORDER BY issue_date DESC, id DESC LIMIT ?", w, f.limit(), rs -> header(rs).withLineCount(rs.getInt("line_count")),
+        + w.sql() + " ORDER BY issue_date DESC, id DESC LIMIT ?", w, f.limit(), rs -> InvoiceRows.header(rs).withLineCount(rs.getInt("line_count")),
         rs -> new Cursors.DateKey(rs.getDate("issue_date").toLocalDate(), rs.getString("id")));
   }
 
@@ -178,31 +178,6 @@ public final class InvoiceRepository {
         ts(rs, "source_commit_ts"), List.of(rs.getString("codes").split(",")), violations, rs.getString("outcome"), tracePath(id));
   }
 
-  private static InvoiceView header(ResultSet rs) throws SQLException {
-    Timestamp issuedAt = rs.getTimestamp("issued_at");
-    InvoiceView.RedLetter red = rs.getString("blue_invoice_number") == null && rs.getString("blue_invoice_id") == null ? null
-        : new InvoiceView.RedLetter(rs.getString("blue_invoice_id"), rs.getString("blue_invoice_code"), rs.getString("blue_invoice_number"),
-            date(rs, "blue_issue_date"), rs.getString("red_confirmation_no"), rs.getObject("red_reason") == null ? null : rs.getInt("red_reason"));
-    InvoiceView.Sync sync = new InvoiceView.Sync(rs.getInt("version"), rs.getString("digest"), rs.getLong("source_lsn"),
-        (Long) rs.getObject("source_tx_id"), ts(rs, "source_commit_ts"), ts(rs, "synced_at"), ts(rs, "projected_at"));
-    return new InvoiceView(rs.getString("id"), rs.getString("invoice_code"), rs.getString("invoice_number"), rs.getString("invoice_type"),
-        date(rs, "issue_date"), issuedAt == null ? null : issuedAt.toLocalDateTime().toString(), party(rs, "seller"), party(rs, "buyer"),
-        rs.getBigDecimal("total_amount"), rs.getBigDecimal("total_tax"), rs.getBigDecimal("grand_total"), rs.getString("status"),
-        rs.getString("risk_flag"), red, rs.getString("remarks"), sync, null, null);
-  }
-
-  private static InvoiceView.Party party(ResultSet rs, String who) throws SQLException {
-    return new InvoiceView.Party(rs.getString(who + "_name"), rs.getString(who + "_tax_id"), rs.getString(who + "_address_phone"),
-        rs.getString(who + "_bank_account"));
-  }
-
-  private static InvoiceView.Line line(ResultSet rs) throws SQLException {
-    return new InvoiceView.Line(rs.getInt("line_no"), rs.getString("item_name"), rs.getString("specification"), rs.getString("unit"),
-        strip(rs.getBigDecimal("quantity")), strip(rs.getBigDecimal("unit_price")), rs.getBigDecimal("amount"),
-        strip(rs.getBigDecimal("tax_rate")), rs.getBoolean("tax_exempt"), rs.getBigDecimal("tax_amount"), rs.getString("tax_code"),
-        rs.getString("line_kind"));
-  }
-
   private static String tracePath(String id) {
     return "/api/v1/invoices/" + id + "/trace";
   }
@@ -212,16 +187,10 @@ public final class InvoiceRepository {
   }
 
   private static String date(ResultSet rs, String col) throws SQLException {
-    Date d = rs.getDate(col);
-    return d == null ? null : d.toLocalDate().toString();
+    return InvoiceRows.date(rs, col);
   }
 
   private static String ts(ResultSet rs, String col) throws SQLException {
-    OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
-    return t == null ? null : t.toInstant().toString();
-  }
-
-  private static BigDecimal strip(BigDecimal d) {
-    return d == null ? null : d.stripTrailingZeros();
+    return InvoiceRows.ts(rs, col);
   }
 }

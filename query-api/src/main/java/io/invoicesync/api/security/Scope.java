@@ -15,6 +15,8 @@ public enum Scope implements RouteRole {
   OPERATIONS("operations"),
   /** Uploading the tax platform's files: {@code POST /api/v1/imports} and reading what an import decided. */
   IMPORTS("imports"),
+  /** Webhook endpoints of the token's taxpayers: register, list, rotate, deliveries, resend, recover. */
+  WEBHOOKS("webhooks"),
   /** An invoice's audit trail with its chain verified. */
   AUDIT("audit"),
   /** No token needed ({@code /health}: up or down, nothing else). */

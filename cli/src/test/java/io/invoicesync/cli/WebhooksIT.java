@@ -1,0 +1,311 @@
+package io.invoicesync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.generator.IssuingDay;
+import io.invoicesync.testkit.IssuingInvoice;
+import io.invoicesync.testkit.TestHttp;
+import java.math.BigDecimal;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Webhooks end to end on the real pipeline (embedded PostgreSQL and Kafka, Debezium capturing the
+ * issuing database): an ERP registers its endpoint with its token, receives every invoice of its
+ * taxpayers and no other, in order per invoice, signed so that the Standard Webhooks reference
+ * library verifies them (also across a secret rotation); an endpoint that fails, is slow or is down
+ * gets everything once it answers; a 410 disables an endpoint and tells the operators' endpoint;
+ * recover sends what it missed; the trace, the API and the CLI show the deliveries.
+ */
+class WebhooksIT {
+
+  static final String JWT_KEY = "webhooks-it-hs256-key-0123456789abcdef0";
+  static final String SELLER = IssuingInvoice.SELLER_TAX_ID;
+  static final String BUYER = IssuingInvoice.BUYER_TAX_ID;
+  static final String STRANGER = "91110108551385082Q";
+  static final AtomicInteger SEQ = new AtomicInteger(40_000);
+  static final ObjectMapper json = new ObjectMapper();
+
+  @TempDir
+  static Path dir;
+  static EmbeddedStack stack;
+  static Pipeline pipeline;
+  static Path config;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stack = EmbeddedStack.start(dir);
+    Map<String, String> cfg = stack.config();
+    cfg.put("api.auth.mode", "jwt");
+    cfg.put("api.auth.jwt.secret", JWT_KEY);
+    cfg.put("api.auth.jwt.issuer", "https://idp.example.com/");
+    cfg.put("api.auth.jwt.audience", "invoice-sync");
+    // seconds instead of hours, so outages end within a test; the attempt timeout short enough to be passed on purpose
+    cfg.put("webhooks.retry.schedule", "0s,200ms,400ms,800ms,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s");
+    cfg.put("webhooks.attempt.timeout.ms", "1000");
+    cfg.put("webhooks.poll.interval.ms", "100");
+    pipeline = stack.startPipeline(cfg);
+    config = stack.writeConfig(cfg);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  static String token(List<String> taxIds, String scope) throws Exception {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+    Map<String, Object> claims = new LinkedHashMap<>(Map.of("iss", "https://idp.example.com/", "aud", "invoice-sync", "sub", "erp",
+        "exp", Instant.now().getEpochSecond() + 600, "scope", scope));
+    if (!taxIds.isEmpty()) {
+      claims.put("tax_ids", taxIds);
+    }
+    String body = b64.encodeToString(json.writeValueAsBytes(claims));
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(JWT_KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return header + "." + body + "." + b64.encodeToString(mac.doFinal((header + "." + body).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  static HttpResponse<String> post(String path, String token, String body) throws Exception {
+    return TestHttp.send(TestHttp.request(TestHttp.localhost(pipeline.api().port(), path), token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  /** Registers {@code url} with {@code token}; returns id and secret. */
+  static String[] register(String token, String url, String events) throws Exception {
+    HttpResponse<String> r = post("/api/v1/webhooks/endpoints", token, "{\"url\":\"" + url + "\"" + (events == null ? "" : ",\"events\":" + events) + "}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    JsonNode n = json.readTree(r.body());
+    return new String[] {n.get("id").asText(), n.get("secret").asText()};
+  }
+
+  /** Issues a valid invoice of SELLER to {@code buyer}; returns its id. */
+  static String issue(String buyerTaxId) throws Exception {
+    int n = SEQ.incrementAndGet();
+    String id = "wh-" + n;
+    BigDecimal amount = new BigDecimal("100.00");
+    BigDecimal tax = new BigDecimal("13.00");
+    IssuingInvoice invoice = IssuingInvoice.digital(id, IssuingDay.digitalNumber(n)).issued(IssuingDay.today().atTime(10, 0))
+        .buyer("购方" + n, buyerTaxId).totals(amount, tax, amount.add(tax)).line(IssuingInvoice.Line.service(BigDecimal.ONE, amount, amount, tax));
+    try (Connection c = stack.pg.connect("issuing")) {
+      c.setAutoCommit(false);
+      invoice.insert(c);
+      c.commit();
+    }
+    return id;
+  }
+
+  static void issuing(String sql) throws Exception {
+    try (Connection c = stack.pg.connect("issuing"); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /**
+   * Per invoice, the versions of invoice.visible in the order the receiver accepted them, each message once (its first acceptance).
+   * A version the store had replaced before the fan-out read its report is not sent (the newer one is), so a list may skip one.
+   */
+  static Map<String, List<Integer>> versionsAccepted(WebhookReceiver r) {
+    Map<String, List<Integer>> out = new LinkedHashMap<>();
+    Set<String> seen = new LinkedHashSet<>();
+    for (WebhookReceiver.Delivery d : r.accepted()) {
+      if (d.type().equals("invoice.visible") && seen.add(d.id())) {
+        out.computeIfAbsent(d.invoiceId(), k -> new ArrayList<>()).add(d.version());
+      }
+    }
+    return out;
+  }
+
+  static int storeVersion(String id) throws Exception {
+    String v = stack.store("SELECT version FROM invoice WHERE id = '" + id + "'");
+    return v == null ? 0 : Integer.parseInt(v);
+  }
+
+  @Test
+  void shouldDeliverEveryInvoiceOfTheTokensTaxpayersInOrderSignedAndNoOneElses() throws Exception {
+    try (WebhookReceiver seller = new WebhookReceiver(); WebhookReceiver stranger = new WebhookReceiver()) {
+      String sellerToken = token(List.of(SELLER), "webhooks invoices:read invoices:trace");
+      String[] ep = register(sellerToken, seller.url(), null);
+      seller.secrets(ep[1]);
+      String[] other = register(token(List.of(STRANGER), "webhooks"), stranger.url(), null);
+      stranger.secrets(other[1]);
+
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        ids.add(issue(BUYER));
+      }
+      for (String id : ids.subList(0, 4)) {
+        issuing("UPDATE issuing.invoice SET status = 'RED_FLUSHED' WHERE id = '" + id + "'"); // version 2
+      }
+      String bad = "wh-bad-" + SEQ.incrementAndGet();
+      issuing("BEGIN; INSERT INTO issuing.invoice (id, invoice_number, invoice_type, issue_date, issued_at, seller_name, seller_tax_id, "
+          + "buyer_name, buyer_tax_id, total_amount, total_tax, grand_total, status) VALUES ('" + bad + "', '" + IssuingDay.digitalNumber(SEQ.get())
+          + "', 'DIGITAL_GENERAL', current_date, now(), '深圳市示例科技有限公司', '" + SELLER + "', '购方', '" + BUYER + "', 100.00, 13.00, 114.00, "
+          + "'ISSUED'); INSERT INTO issuing.invoice_line (invoice_id, line_no, item_name, unit, quantity, unit_price, amount, tax_rate, "
+          + "tax_amount, tax_code) VALUES ('" + bad + "', 1, '*信息技术服务*软件维护', '次', 1, 100, 100.00, 0.13, 13.00, '3040201010000000000'); COMMIT");
+
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+        Map<String, List<Integer>> got = versionsAccepted(seller);
+        for (String id : ids) {
+          assertThat(got.get(id)).as("invoice " + id).isNotNull().last().isEqualTo(storeVersion(id));
+        }
+        assertThat(seller.accepted()).anyMatch(d -> d.type().equals("invoice.rejected") && bad.equals(d.invoiceId()));
+      });
+      Map<String, List<Integer>> got = versionsAccepted(seller);
+      for (String id : ids.subList(0, 4)) {
+        assertThat(got.get(id)).as("in order, each version once, the last one included").isSorted().doesNotHaveDuplicates().endsWith(2);
+      }
+      assertThat(seller.received()).as("every delivery verifies with the reference library").allMatch(WebhookReceiver.Delivery::verified);
+      WebhookReceiver.Delivery rejected = seller.accepted().stream().filter(d -> d.type().equals("invoice.rejected")).findFirst().orElseThrow();
+      assertThat(rejected.json().get("data").get("violations").get(0).get("code").asText()).isNotBlank();
+      WebhookReceiver.Delivery visible = seller.accepted().stream().filter(d -> d.type().equals("invoice.visible")).findFirst().orElseThrow();
+      assertThat(visible.json().get("data").get("invoice").get("lines")).as("the invoice as the API shows it, lines and all").hasSize(1);
+      assertThat(visible.id()).startsWith("msg_");
+      assertThat(stranger.received()).as("a stranger's endpoint gets nothing of these invoices").isEmpty();
+
+      // the deliveries, as the ERP sees them, and in the invoice's trace
+      HttpResponse<String> deliveries = TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints/" + ep[0] + "/deliveries?invoiceId="
+          + ids.get(0), sellerToken);
+      assertThat(deliveries.statusCode()).as(deliveries.body()).isEqualTo(200);
+      JsonNode items = json.readTree(deliveries.body()).get("items");
+      assertThat(items).hasSize(2);
+      assertThat(items.get(0).get("status").asText()).isEqualTo("DELIVERED");
+      assertThat(items.get(0).get("lastResponseStatus").asInt()).isEqualTo(200);
+      assertThat(deliveries.body()).as("never the body or the secret").doesNotContain(ep[1], "\"lines\"");
+      HttpResponse<String> trace = TestHttp.get(pipeline.api().port(), "/api/v1/invoices/" + ids.get(0) + "/trace", sellerToken);
+      assertThat(json.readTree(trace.body()).get("webhooks")).extracting(n -> n.get("endpointId").asText()).contains(ep[0])
+          .as("the stranger's endpoint is not this tenant's to see").doesNotContain(other[0]);
+      assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints/" + ep[0], token(List.of(STRANGER), "webhooks")).statusCode())
+          .as("another taxpayer's endpoint is not there for this token").isEqualTo(404);
+      assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints", token(List.of(SELLER), "invoices:read")).statusCode())
+          .as("the webhooks scope is needed").isEqualTo(403);
+    }
+  }
+
+  @Test
+  void shouldDeliverEverythingInOrderOnceAFailingSlowAndDownEndpointAnswersAgain() throws Exception {
+    try (WebhookReceiver erp = new WebhookReceiver()) {
+      String t = token(List.of(BUYER), "webhooks");
+      String[] ep = register(t, erp.url(), "[\"invoice.visible\"]");
+      erp.secrets(ep[1]);
+      // the first requests: slow past the attempt timeout, then every other one a 500, then a 503 asking for a second
+      erp.behaviour(n -> n <= 2 ? new WebhookReceiver.Answer(200, 1_500) : n <= 12 ? new WebhookReceiver.Answer(n % 2 == 0 ? 500 : 200, 0)
+          : n <= 14 ? new WebhookReceiver.Answer(503, 0) : new WebhookReceiver.Answer(200, 0));
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        ids.add(issue(BUYER));
+      }
+      for (String id : ids) {
+        issuing("UPDATE issuing.invoice SET status = 'RED_FLUSHED' WHERE id = '" + id + "'");
+      }
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+        Map<String, List<Integer>> got = versionsAccepted(erp);
+        for (String id : ids) {
+          assertThat(got.get(id)).as("invoice " + id).isNotNull().last().isEqualTo(2);
+        }
+      });
+      Map<String, List<Integer>> got = versionsAccepted(erp);
+      ids.forEach(id -> assertThat(got.get(id)).as("invoice " + id + ": in order, each version once").isSorted().doesNotHaveDuplicates()
+          .endsWith(2));
+      Map<String, Long> attemptsById = erp.received().stream().collect(Collectors.groupingBy(WebhookReceiver.Delivery::id, Collectors.counting()));
+      assertThat(attemptsById.values()).as("retries happened, each with the message's own webhook-id").anyMatch(n -> n > 1);
+      assertThat(erp.received()).allMatch(WebhookReceiver.Delivery::verified);
+    }
+  }
+
+  @Test
+  void shouldDisableAnEndpointThatAnswers410TellTheOperatorsAndRecoverWhatItMissed() throws Exception {
+    try (WebhookReceiver gone = new WebhookReceiver(); WebhookReceiver ops = new WebhookReceiver()) {
+      String t = token(List.of(SELLER), "webhooks");
+      String[] ep = register(t, gone.url(), "[\"invoice.visible\"]");
+      gone.secrets(ep[1]).behaviour(n -> new WebhookReceiver.Answer(410, 0));
+      String[] watcher = register(t, ops.url(), "[\"endpoint.disabled\"]");
+      ops.secrets(watcher[1]);
+
+      String first = issue(BUYER);
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(ops.accepted()).anyMatch(d -> d.type().equals("endpoint.disabled")
+          && d.json().get("data").get("endpointId").asText().equals(ep[0])));
+      JsonNode shown = json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints/" + ep[0], t).body());
+      assertThat(shown.get("enabled").asBoolean()).isFalse();
+      assertThat(shown.get("disabledReason").asText()).contains("410");
+      assertThat(shown.toString()).as("the secret is shown once, at registration").doesNotContain(ep[1]);
+      Instant since = Instant.now().minusSeconds(600);
+
+      // while it is disabled, another invoice: recorded for it, not sent
+      String second = issue(BUYER);
+      await().atMost(Duration.ofMinutes(2)).until(() -> stack.store("SELECT status FROM webhook_message WHERE endpoint_id = '" + ep[0]
+          + "' AND invoice_id = '" + second + "'") != null);
+      int requestsWhileDisabled = gone.received().size();
+
+      // the ERP is back; recover sends both, in order
+      gone.behaviour(n -> new WebhookReceiver.Answer(200, 0));
+      HttpResponse<String> r = post("/api/v1/webhooks/endpoints/" + ep[0] + "/recover", t, "{\"since\":\"" + since + "\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+      assertThat(json.readTree(r.body()).get("reenabled").asBoolean()).isTrue();
+      await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(versionsAccepted(gone)).containsKeys(first, second));
+      assertThat(requestsWhileDisabled).as("nothing was sent to the disabled endpoint").isEqualTo(1);
+      assertThat(post("/api/v1/webhooks/endpoints/" + ep[0] + "/recover", t, "{\"since\":\"yesterday\"}").statusCode()).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void shouldSignWithTheNewAndThePreviousSecretAfterARotationAndResendWithTheSameId() throws Exception {
+    try (WebhookReceiver erp = new WebhookReceiver()) {
+      String t = token(List.of(SELLER), "webhooks");
+      String[] ep = register(t, erp.url(), "[\"invoice.visible\"]");
+      HttpResponse<String> rotated = post("/api/v1/webhooks/endpoints/" + ep[0] + "/rotate-secret", t, "");
+      assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(200);
+      String fresh = json.readTree(rotated.body()).get("secret").asText();
+      assertThat(fresh).startsWith("whsec_").isNotEqualTo(ep[1]);
+
+      erp.secrets(ep[1]); // a receiver not updated yet still verifies
+      String id = issue(BUYER);
+      await().atMost(Duration.ofMinutes(2)).until(() -> !erp.accepted().isEmpty());
+      WebhookReceiver.Delivery d = erp.accepted().get(0);
+      assertThat(d.verified()).isTrue();
+      assertThat(d.signature().split(" ")).as("two v1 signatures during the overlap").hasSize(2);
+      erp.secrets(fresh); // and so does an updated one
+      assertThat(id).isEqualTo(d.invoiceId());
+
+      // resend through the CLI: the same message again, the same webhook-id, verified with the new secret
+      int before = erp.received().size();
+      Cli.Result r = Cli.run("webhooks", "resend", ep[0], d.id(), "--config", config.toString());
+      assertThat(r.exit()).as(r.err()).isZero();
+      await().atMost(Duration.ofMinutes(1)).until(() -> erp.received().size() > before);
+      WebhookReceiver.Delivery again = erp.received().get(before);
+      assertThat(again.id()).isEqualTo(d.id());
+      assertThat(again.body()).isEqualTo(d.body());
+      assertThat(again.verified()).isTrue();
+
+      Cli.Result list = Cli.run("webhooks", "list", "--config", config.toString(), "-o", "json");
+      assertThat(list.exit()).as(list.err()).isZero();
+      assertThat(list.out()).contains(ep[0]).doesNotContain(ep[1], fresh);
+      Cli.Result deliveries = Cli.run("webhooks", "deliveries", ep[0], "--config", config.toString());
+      assertThat(deliveries.out()).contains(d.id(), "DELIVERED");
+    }
+  }
+}

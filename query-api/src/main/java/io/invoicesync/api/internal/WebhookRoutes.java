@@ -1,0 +1,236 @@
+package io.invoicesync.api.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.invoicesync.api.security.ApiSecurity;
+import io.invoicesync.api.security.Scope;
+import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.webhooks.Endpoint;
+import io.invoicesync.webhooks.Endpoints;
+import io.invoicesync.webhooks.Messages;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Webhook endpoints over HTTP, scope {@code webhooks}; each endpoint belongs to the taxpayers of the
+ * token that registered it, and only a token holding all of them sees or changes it:
+ * <ul>
+ *   <li>{@code POST /api/v1/webhooks/endpoints} {@code {"url", "events"?, "description"?, "filter"?: {"sellerTaxId", "buyerTaxId",
+ *       "invoiceType"}}}: 201 with the endpoint and its {@code secret} (shown this once);</li>
+ *   <li>{@code GET /api/v1/webhooks/endpoints}, {@code GET|DELETE /api/v1/webhooks/endpoints/{id}};</li>
+ *   <li>{@code POST /api/v1/webhooks/endpoints/{id}/rotate-secret}: a new secret; the old one signs too for the overlap;</li>
+ *   <li>{@code GET /api/v1/webhooks/endpoints/{id}/deliveries?status=&invoiceId=&limit=&before=}: messages, newest first, with
+ *       status, attempts, the last response code and time;</li>
+ *   <li>{@code POST /api/v1/webhooks/endpoints/{id}/messages/{messageId}/resend}: that message again, same id;</li>
+ *   <li>{@code POST /api/v1/webhooks/endpoints/{id}/recover} {@code {"since", "until"?}}: enables the endpoint and sends again, in
+ *       order, what did not arrive in that window.</li>
+ * </ul>
+ */
+public final class WebhookRoutes {
+
+  private static final Set<String> STATUSES = Set.of("PENDING", "DELIVERED", "FAILED");
+
+  private final Endpoints endpoints;
+  private final Messages messages;
+  private final boolean allowHttp;
+  private final Duration rotationOverlap;
+  private final ObjectMapper json;
+
+  public WebhookRoutes(Endpoints endpoints, Messages messages, boolean allowHttp, Duration rotationOverlap, ObjectMapper json) {
+    this.endpoints = endpoints;
+    this.messages = messages;
+    this.allowHttp = allowHttp;
+    this.rotationOverlap = rotationOverlap;
+    this.json = json;
+  }
+
+  public void register(RoutesConfig routes) {
+    routes.post("/api/v1/webhooks/endpoints", this::create, Scope.WEBHOOKS);
+    routes.get("/api/v1/webhooks/endpoints", this::list, Scope.WEBHOOKS);
+    routes.get("/api/v1/webhooks/endpoints/{id}", this::get, Scope.WEBHOOKS);
+    routes.delete("/api/v1/webhooks/endpoints/{id}", this::delete, Scope.WEBHOOKS);
+    routes.post("/api/v1/webhooks/endpoints/{id}/rotate-secret", this::rotate, Scope.WEBHOOKS);
+    routes.get("/api/v1/webhooks/endpoints/{id}/deliveries", this::deliveries, Scope.WEBHOOKS);
+    routes.post("/api/v1/webhooks/endpoints/{id}/messages/{messageId}/resend", this::resend, Scope.WEBHOOKS);
+    routes.post("/api/v1/webhooks/endpoints/{id}/recover", this::recover, Scope.WEBHOOKS);
+  }
+
+  private void create(Context ctx) throws SQLException {
+    JsonNode body = body(ctx);
+    List<String> events = new ArrayList<>();
+    JsonNode ev = body.path("events");
+    if (!ev.isMissingNode() && !ev.isNull()) {
+      if (!ev.isArray()) {
+        throw ProblemException.badParameter("events", ev.toString(), "a list of event types");
+      }
+      ev.forEach(e -> events.add(e.asText()));
+    }
+    JsonNode filter = body.path("filter");
+    Endpoints.Spec spec = new Endpoints.Spec(text(body, "url"), text(body, "description"), events, text(filter, "sellerTaxId"),
+        text(filter, "buyerTaxId"), text(filter, "invoiceType"));
+    if (spec.url() == null) {
+      throw ProblemException.badParameter("url", "", "the endpoint's URL is required");
+    }
+    if (spec.description() != null && spec.description().length() > 200) {
+      throw ProblemException.badParameter("description", "(" + spec.description().length() + " characters)", "at most 200 characters");
+    }
+    Endpoint e;
+    try {
+      e = endpoints.create(tenant(ctx), spec, allowHttp);
+    } catch (IllegalArgumentException bad) {
+      String field = bad.getMessage().startsWith("url") ? "url" : bad.getMessage().contains("event type") ? "events" : "filter";
+      throw ProblemException.badParameter(field, field.equals("url") ? spec.url() : "", bad.getMessage());
+    }
+    Map<String, Object> out = e.view();
+    out.put("secret", e.secret()); // shown this once; GET never shows it
+    ctx.status(201).header("Location", "/api/v1/webhooks/endpoints/" + e.id()).json(out);
+  }
+
+  private void list(Context ctx) throws SQLException {
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (Endpoint e : endpoints.list(tenant(ctx))) {
+      items.add(e.view());
+    }
+    ctx.json(Map.of("items", items));
+  }
+
+  private void get(Context ctx) throws SQLException {
+    ctx.json(endpoint(ctx).view());
+  }
+
+  private void delete(Context ctx) throws SQLException {
+    if (!endpoints.delete(tenant(ctx), ctx.pathParam("id"))) {
+      throw notFound(ctx.pathParam("id"));
+    }
+    ctx.status(204);
+  }
+
+  private void rotate(Context ctx) throws SQLException {
+    Endpoint e = endpoints.rotate(tenant(ctx), ctx.pathParam("id"), rotationOverlap).orElseThrow(() -> notFound(ctx.pathParam("id")));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", e.id());
+    out.put("secret", e.secret());
+    out.put("previousSecretValidUntil", e.previousSecretUntil() == null ? null : e.previousSecretUntil().toString());
+    ctx.json(out);
+  }
+
+  private void deliveries(Context ctx) throws SQLException {
+    Endpoint e = endpoint(ctx);
+    String status = ctx.queryParam("status");
+    if (status != null && !STATUSES.contains(status)) {
+      throw ProblemException.badParameter("status", status, "one of " + STATUSES);
+    }
+    int limit = intParam(ctx, "limit", 50, 1, 500);
+    Long before = ctx.queryParam("before") == null ? null : (long) intParam(ctx, "before", 0, 1, Integer.MAX_VALUE);
+    List<Messages.Delivery> items = messages.list(e.id(), status, ctx.queryParam("invoiceId"), before, limit + 1);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("items", (items.size() > limit ? items.subList(0, limit) : items).stream().map(Messages.Delivery::view).toList());
+    out.put("next", items.size() > limit ? "/api/v1/webhooks/endpoints/" + e.id() + "/deliveries?limit=" + limit + "&before="
+        + items.get(limit - 1).seq() + (status == null ? "" : "&status=" + status) : null);
+    ctx.json(out);
+  }
+
+  private void resend(Context ctx) throws SQLException {
+    Endpoint e = endpoint(ctx);
+    String messageId = ctx.pathParam("messageId");
+    if (!messages.resend(e.id(), messageId)) {
+      throw new ProblemException(404, "Not found", "the endpoint has no message with this id", List.of());
+    }
+    ctx.status(202).json(Map.of("id", messageId, "status", "PENDING"));
+  }
+
+  private void recover(Context ctx) throws SQLException {
+    Endpoint e = endpoint(ctx);
+    JsonNode body = body(ctx);
+    Instant since = instant(body, "since", true);
+    Instant until = instant(body, "until", false);
+    if (until != null && !until.isAfter(since)) {
+      throw ProblemException.badParameter("until", until.toString(), "after since (" + since + ")");
+    }
+    boolean enabled = !e.enabled() && endpoints.enable(tenant(ctx), e.id());
+    int n = messages.recover(e.id(), since, until);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", e.id());
+    out.put("requeued", n);
+    out.put("reenabled", enabled);
+    ctx.status(202).json(out);
+  }
+
+  private Endpoint endpoint(Context ctx) throws SQLException {
+    String id = ctx.pathParam("id");
+    return endpoints.find(tenant(ctx), id).orElseThrow(() -> notFound(id));
+  }
+
+  private static ProblemException notFound(String id) {
+    // the same answer for another tenant's endpoint as for none: ids are not probed
+    return new ProblemException(404, "Not found", "no webhook endpoint with this id for this token's taxpayers", List.of());
+  }
+
+  private static Tenant tenant(Context ctx) {
+    return ApiSecurity.caller(ctx).tenant();
+  }
+
+  private JsonNode body(Context ctx) {
+    String raw = ctx.body();
+    if (raw.isBlank()) {
+      return json.createObjectNode();
+    }
+    try {
+      JsonNode n = json.readTree(raw);
+      if (!n.isObject()) {
+        throw ProblemException.badParameter("body", "", "a JSON object");
+      }
+      return n;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw ProblemException.badParameter("body", "", "not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw ProblemException.badParameter("body", "", "not readable");
+    }
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.path(field);
+    return v.isMissingNode() || v.isNull() || v.asText().isBlank() ? null : v.asText().trim();
+  }
+
+  private static Instant instant(JsonNode body, String field, boolean required) {
+    String v = text(body, field);
+    if (v == null) {
+      if (required) {
+        throw ProblemException.badParameter(field, "", "required: an ISO instant such as 2026-12-06T08:00:00Z");
+      }
+      return null;
+    }
+    try {
+      return Instant.parse(v);
+    } catch (DateTimeParseException e) {
+      throw ProblemException.badParameter(field, v, "an ISO instant such as 2026-12-06T08:00:00Z");
+    }
+  }
+
+  private static int intParam(Context ctx, String name, int byDefault, int min, int max) {
+    String v = ctx.queryParam(name);
+    if (v == null) {
+      return byDefault;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw ProblemException.badParameter(name, v, "between " + min + " and " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw ProblemException.badParameter(name, v, "a whole number");
+    }
+  }
+}

@@ -1,0 +1,322 @@
+package io.invoicesync.webhooks;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The messages owed to each endpoint ({@code webhook_message}) and every attempt at them
+ * ({@code webhook_attempt}). A message is PENDING until an attempt succeeds (DELIVERED) or the
+ * schedule is used up or its endpoint disabled (FAILED); resend and recover make it PENDING again,
+ * same id, same body. Within an endpoint and an order key (the invoice) only the oldest PENDING
+ * message is ever sent, so one is in flight at a time and they arrive in the order enqueued.
+ */
+public final class Messages {
+
+  /** A message to enqueue. {@code pending} false: its endpoint is disabled (FAILED at once, for recover to send later). */
+  public record New(String id, String endpointId, EventType type, String orderKey, String invoiceId, Integer version, String body,
+                    Instant createdAt, boolean pending) {
+  }
+
+  /** A message leased for one attempt, with what the attempt needs from its endpoint. */
+  public record Claimed(long seq, String id, String endpointId, String type, String orderKey, String invoiceId, String body, int attempt,
+                        Instant createdAt, String url, List<String> secrets, Instant failingSince) {
+  }
+
+  /** A message as the deliveries list shows it (no body). */
+  public record Delivery(long seq, String id, String endpointId, String type, String invoiceId, Integer version, String status, int attempts,
+                         Instant createdAt, Instant nextAttemptAt, Instant lastAttemptAt, Integer lastStatus, String lastError,
+                         Instant deliveredAt) {
+
+    /** The message as the API, the CLI and the trace show it (never its body). */
+    public Map<String, Object> view() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", id);
+      m.put("seq", seq);
+      m.put("endpointId", endpointId);
+      m.put("eventType", type);
+      m.put("invoiceId", invoiceId);
+      m.put("version", version);
+      m.put("status", status);
+      m.put("attempts", attempts);
+      m.put("createdAt", Endpoint.text(createdAt));
+      m.put("nextAttemptAt", Endpoint.text(nextAttemptAt));
+      m.put("lastAttemptAt", Endpoint.text(lastAttemptAt));
+      m.put("lastResponseStatus", lastStatus);
+      m.put("lastError", lastError);
+      m.put("deliveredAt", Endpoint.text(deliveredAt));
+      return m;
+    }
+  }
+
+  private final DataSource store;
+
+  public Messages(DataSource store) {
+    this.store = store;
+  }
+
+  /** Enqueues in one statement; a message already there for its endpoint (a re-read after a crash) is left as it is. Returns how many were new. */
+  public int enqueue(Connection c, List<New> messages) throws SQLException {
+    if (messages.isEmpty()) {
+      return 0;
+    }
+    int n = messages.size();
+    String[] ids = new String[n];
+    String[] endpoints = new String[n];
+    String[] types = new String[n];
+    String[] keys = new String[n];
+    String[] invoices = new String[n];
+    Integer[] versions = new Integer[n];
+    String[] bodies = new String[n];
+    Timestamp[] created = new Timestamp[n];
+    String[] statuses = new String[n];
+    for (int i = 0; i < n; i++) {
+      New m = messages.get(i);
+      ids[i] = m.id();
+      endpoints[i] = m.endpointId();
+      types[i] = m.type().wire();
+      keys[i] = m.orderKey();
+      invoices[i] = m.invoiceId();
+      versions[i] = m.version();
+      bodies[i] = m.body();
+      created[i] = Timestamp.from(m.createdAt());
+      statuses[i] = m.pending() ? "PENDING" : "FAILED";
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO webhook_message (id, endpoint_id, event_type, order_key, invoice_id, version, body, created_at, status, next_attempt_at, "
+            + "last_error) SELECT u.id, u.endpoint_id, u.event_type, u.order_key, u.invoice_id, u.version, u.body, u.created_at, u.status, "
+            + "CASE WHEN u.status = 'PENDING' THEN now() END, CASE WHEN u.status = 'FAILED' THEN 'endpoint disabled' END "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int[], ?::text[], ?::timestamptz[], "
+            + "?::varchar[]) WITH ORDINALITY AS u (id, endpoint_id, event_type, order_key, invoice_id, version, body, created_at, status, ord) "
+            + "ORDER BY u.ord ON CONFLICT (endpoint_id, id) DO NOTHING")) {
+      ps.setArray(1, c.createArrayOf("varchar", ids));
+      ps.setArray(2, c.createArrayOf("varchar", endpoints));
+      ps.setArray(3, c.createArrayOf("varchar", types));
+      ps.setArray(4, c.createArrayOf("varchar", keys));
+      ps.setArray(5, c.createArrayOf("varchar", invoices));
+      ps.setArray(6, c.createArrayOf("int4", versions));
+      ps.setArray(7, c.createArrayOf("text", bodies));
+      ps.setArray(8, c.createArrayOf("timestamptz", created));
+      ps.setArray(9, c.createArrayOf("varchar", statuses));
+      return ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Leases up to {@code limit} due messages for one attempt each: of enabled endpoints, the oldest
+   * PENDING one of its order key only, at most {@code perEndpoint} leased per endpoint (counting
+   * those other instances hold), locked rows skipped. A lease that ends without an outcome (the
+   * instance died) makes the message due again: it is sent again with the same id.
+   */
+  public List<Claimed> claim(int limit, int perEndpoint, Duration lease) throws SQLException {
+    if (limit <= 0) {
+      return List.of();
+    }
+    String sql = "WITH candidates AS ("
+        + " SELECT m.seq, m.endpoint_id, row_number() OVER (PARTITION BY m.endpoint_id ORDER BY m.seq) AS rank"
+        + " FROM webhook_message m JOIN webhook_endpoint e ON e.id = m.endpoint_id AND e.enabled"
+        + " WHERE m.status = 'PENDING' AND m.next_attempt_at <= now() AND (m.leased_until IS NULL OR m.leased_until < now())"
+        + " AND NOT EXISTS (SELECT 1 FROM webhook_message p WHERE p.endpoint_id = m.endpoint_id AND p.order_key = m.order_key"
+        + "   AND p.status = 'PENDING' AND p.seq < m.seq)),"
+        + " busy AS (SELECT endpoint_id, count(*) AS n FROM webhook_message WHERE status = 'PENDING' AND leased_until >= now() GROUP BY endpoint_id),"
+        + " chosen AS (SELECT c.seq FROM candidates c LEFT JOIN busy b USING (endpoint_id) WHERE c.rank + coalesce(b.n, 0) <= ? ORDER BY c.seq LIMIT ?),"
+        + " locked AS (SELECT m.seq FROM webhook_message m JOIN chosen USING (seq) WHERE m.status = 'PENDING'"
+        + "   AND (m.leased_until IS NULL OR m.leased_until < now()) FOR UPDATE OF m SKIP LOCKED)"
+        + " UPDATE webhook_message m SET leased_until = now() + ? * interval '1 millisecond', attempts = m.attempts + 1, last_attempt_at = now()"
+        + " FROM locked, webhook_endpoint e WHERE m.seq = locked.seq AND e.id = m.endpoint_id"
+        + " RETURNING m.seq, m.id, m.endpoint_id, m.event_type, m.order_key, m.invoice_id, m.body, m.attempts, m.created_at, e.url, e.secret,"
+        + " e.previous_secret, e.previous_secret_until, e.failing_since";
+    List<Claimed> out = new ArrayList<>();
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setInt(1, perEndpoint);
+      ps.setInt(2, limit);
+      ps.setLong(3, lease.toMillis());
+      Instant now = Instant.now();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          List<String> secrets = new ArrayList<>(List.of(rs.getString("secret")));
+          Instant until = Endpoints.instant(rs, "previous_secret_until");
+          if (rs.getString("previous_secret") != null && until != null && now.isBefore(until)) {
+            secrets.add(rs.getString("previous_secret"));
+          }
+          out.add(new Claimed(rs.getLong("seq"), rs.getString("id"), rs.getString("endpoint_id"), rs.getString("event_type"),
+              rs.getString("order_key"), rs.getString("invoice_id"), rs.getString("body"), rs.getInt("attempts"),
+              Endpoints.instant(rs, "created_at"), rs.getString("url"), List.copyOf(secrets), Endpoints.instant(rs, "failing_since")));
+        }
+      }
+    }
+    out.sort(java.util.Comparator.comparingLong(Claimed::seq));
+    return out;
+  }
+
+  /** How an attempt ended, for {@link #settle}. */
+  public enum Settled { DELIVERED, RETRY, FAILED }
+
+  /**
+   * Records an attempt and its message's new state in one transaction: DELIVERED (the endpoint's
+   * failure clock stops), RETRY at {@code nextAttemptAt}, or FAILED (the schedule used up).
+   */
+  public void settle(Claimed m, Settled how, Instant startedAt, long durationMs, Integer status, String error, Instant nextAttemptAt)
+      throws SQLException {
+    try (Connection c = store.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement a = c.prepareStatement("INSERT INTO webhook_attempt (message_seq, attempt, started_at, duration_ms, status, error) "
+          + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+           PreparedStatement u = c.prepareStatement("UPDATE webhook_message SET status = ?, leased_until = NULL, last_status = ?, last_error = ?, "
+               + "next_attempt_at = ?, delivered_at = CASE WHEN ? = 'DELIVERED' THEN now() ELSE delivered_at END WHERE seq = ?");
+           PreparedStatement e = c.prepareStatement(how == Settled.DELIVERED
+               ? "UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"
+               : "UPDATE webhook_endpoint SET failing_since = now() WHERE id = ? AND failing_since IS NULL")) {
+        a.setLong(1, m.seq());
+        a.setInt(2, m.attempt());
+        a.setTimestamp(3, Timestamp.from(startedAt));
+        a.setInt(4, (int) Math.min(Integer.MAX_VALUE, durationMs));
+        a.setObject(5, status);
+        a.setString(6, error);
+        a.executeUpdate();
+        String state = how == Settled.RETRY ? "PENDING" : how.name();
+        u.setString(1, state);
+        u.setObject(2, status);
+        u.setString(3, error);
+        u.setTimestamp(4, how == Settled.RETRY ? Timestamp.from(nextAttemptAt) : null);
+        u.setString(5, state);
+        u.setLong(6, m.seq());
+        u.executeUpdate();
+        e.setString(1, m.endpointId());
+        e.executeUpdate();
+        c.commit();
+      } catch (SQLException ex) {
+        c.rollback();
+        throw ex;
+      }
+    }
+  }
+
+  /** Disables an endpoint (410, or failing too long) and fails its PENDING messages with the reason; false when it was disabled already. */
+  public boolean disable(String endpointId, String reason) throws SQLException {
+    try (Connection c = store.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement e = c.prepareStatement(
+          "UPDATE webhook_endpoint SET enabled = false, disabled_reason = ?, updated_at = now() WHERE id = ? AND enabled");
+           PreparedStatement m = c.prepareStatement("UPDATE webhook_message SET status = 'FAILED', leased_until = NULL, "
+               + "last_error = coalesce(last_error || '; ', '') || 'endpoint disabled' WHERE endpoint_id = ? AND status = 'PENDING'")) {
+        // messages first, then the endpoint: the order settle() takes its locks in, so the two never deadlock
+        m.setString(1, endpointId);
+        m.executeUpdate();
+        e.setString(1, reason);
+        e.setString(2, endpointId);
+        boolean changed = e.executeUpdate() == 1;
+        c.commit();
+        return changed;
+      } catch (SQLException ex) {
+        c.rollback();
+        throw ex;
+      }
+    }
+  }
+
+  /** The endpoint's messages, newest first, optionally of one status and before {@code beforeSeq} (a page). */
+  public List<Delivery> list(String endpointId, String status, String invoiceId, Long beforeSeq, int limit) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT * FROM webhook_message WHERE endpoint_id = ?");
+    List<Object> args = new ArrayList<>(List.of(endpointId));
+    if (status != null) {
+      sql.append(" AND status = ?");
+      args.add(status);
+    }
+    if (invoiceId != null) {
+      sql.append(" AND invoice_id = ?");
+      args.add(invoiceId);
+    }
+    if (beforeSeq != null) {
+      sql.append(" AND seq < ?");
+      args.add(beforeSeq);
+    }
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    args.add(limit);
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<Delivery> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(delivery(rs));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Every endpoint's messages about one invoice, oldest first (the trace's deliveries). */
+  public static List<Delivery> ofInvoice(Connection c, String invoiceId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM webhook_message WHERE invoice_id = ? ORDER BY endpoint_id, seq")) {
+      ps.setString(1, invoiceId);
+      List<Delivery> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(delivery(rs));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Sends one message again (same id, same body), whatever its state; false when the endpoint has no such message. */
+  public boolean resend(String endpointId, String messageId) throws SQLException {
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "UPDATE webhook_message SET status = 'PENDING', next_attempt_at = now(), leased_until = NULL WHERE endpoint_id = ? AND id = ?")) {
+      ps.setString(1, endpointId);
+      ps.setString(2, messageId);
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  /**
+   * Sends again, in their order, the endpoint's messages that did not arrive (FAILED) and were made at
+   * or after {@code since} and before {@code until} (null: now). Returns how many.
+   */
+  public int recover(String endpointId, Instant since, Instant until) throws SQLException {
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "UPDATE webhook_message SET status = 'PENDING', next_attempt_at = now(), leased_until = NULL WHERE endpoint_id = ? AND status = 'FAILED' "
+            + "AND created_at >= ? AND created_at < ?")) {
+      ps.setString(1, endpointId);
+      ps.setTimestamp(2, Timestamp.from(since));
+      ps.setTimestamp(3, Timestamp.from(until == null ? Instant.now().plusSeconds(1) : until));
+      return ps.executeUpdate();
+    }
+  }
+
+  /** Per endpoint: PENDING messages and the age of the oldest (for the backlog gauges). */
+  public record Backlog(String endpointId, long pending, Duration oldest) {
+  }
+
+  public List<Backlog> backlog() throws SQLException {
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT e.id, count(m.seq) AS n, coalesce(extract(epoch FROM now() - min(m.created_at)) * 1000, 0)::bigint AS oldest_ms "
+            + "FROM webhook_endpoint e LEFT JOIN webhook_message m ON m.endpoint_id = e.id AND m.status = 'PENDING' GROUP BY e.id")) {
+      List<Backlog> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Backlog(rs.getString(1), rs.getLong(2), Duration.ofMillis(rs.getLong(3))));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static Delivery delivery(ResultSet rs) throws SQLException {
+    return new Delivery(rs.getLong("seq"), rs.getString("id"), rs.getString("endpoint_id"), rs.getString("event_type"), rs.getString("invoice_id"),
+        (Integer) rs.getObject("version"), rs.getString("status"), rs.getInt("attempts"), Endpoints.instant(rs, "created_at"),
+        Endpoints.instant(rs, "next_attempt_at"), Endpoints.instant(rs, "last_attempt_at"), (Integer) rs.getObject("last_status"),
+        rs.getString("last_error"), Endpoints.instant(rs, "delivered_at"));
+  }
+}

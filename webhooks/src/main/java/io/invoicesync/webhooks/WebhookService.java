@@ -1,0 +1,254 @@
+package io.invoicesync.webhooks;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.invoicesync.runtime.ConsumerLoop;
+import io.invoicesync.runtime.Commits;
+import io.invoicesync.runtime.StoreOutage;
+import io.invoicesync.schemas.ComponentHealth;
+import io.invoicesync.schemas.InvoiceRejected;
+import io.invoicesync.schemas.ProjectionEvent;
+import io.invoicesync.schemas.SerdeFactory;
+import io.invoicesync.webhooks.internal.DeliveryPolicy;
+import io.invoicesync.webhooks.internal.Dispatcher;
+import io.invoicesync.webhooks.internal.FanOut;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.ExponentialBackoff;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The webhooks component: a fan-out consumer (group {@code webhooks.group.id}) turns the projector's
+ * reports and the rejections into messages, one per matching endpoint, stored in the query store in
+ * the poll's transaction before its offsets are committed; a {@link Dispatcher} sends them. Several
+ * instances share both: the partitions by the consumer group, the messages by leases in the store.
+ */
+public final class WebhookService implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WebhookService.class);
+  private static final Duration ENDPOINTS_FRESH = Duration.ofSeconds(1);
+
+  private final WebhooksConfig config;
+  private final MeterRegistry registry;
+  private final ConsumerLoop<String, byte[]> loop;
+  private final Deserializer<ProjectionEvent> projectionDeserializer;
+  private final Deserializer<InvoiceRejected> rejectedDeserializer;
+  private final Counter undecodable;
+  private final Counter superseded;
+  private final Counter enqueued;
+  private HikariDataSource pool;
+  private Endpoints endpoints;
+  private Messages messages;
+  private Dispatcher dispatcher;
+  private ScheduledExecutorService gauges;
+  private List<Endpoint> endpointCache = List.of();
+  private long endpointsReadAt;
+
+  public WebhookService(WebhooksConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+    SerdeFactory serdes = SerdeFactory.of(config.getString(WebhooksConfig.SCHEMA_REGISTRY_URL), config.originals());
+    this.projectionDeserializer = serdes.valueSerde(ProjectionEvent.class).deserializer();
+    this.rejectedDeserializer = serdes.valueSerde(InvoiceRejected.class).deserializer();
+    this.undecodable = Counter.builder("invoicesync.webhooks.undecodable").description("input records the fan-out could not decode (skipped)")
+        .register(registry);
+    this.superseded = Counter.builder("invoicesync.webhooks.superseded")
+        .description("visible reports whose version the store had already replaced (the newer one is sent)").register(registry);
+    this.enqueued = Counter.builder("invoicesync.webhooks.enqueued").description("messages enqueued for endpoints").register(registry);
+    this.loop = new ConsumerLoop<>("webhooks", "webhook fan-out", log, new ExponentialBackoff(config.getLong(WebhooksConfig.BACKOFF_INITIAL_MS), 2,
+        config.getLong(WebhooksConfig.BACKOFF_MAX_MS), 0.2));
+  }
+
+  public synchronized WebhookService start() {
+    pool = config.pool("webhooks", 6, registry);
+    endpoints = new Endpoints(pool);
+    messages = new Messages(pool);
+    for (WebhooksConfig.ConfiguredEndpoint c : config.configuredEndpoints()) {
+      try {
+        endpoints.upsertConfigured(c);
+      } catch (SQLException e) {
+        throw new IllegalStateException("could not store the configured webhook endpoint '" + c.name() + "': " + e.getMessage(), e);
+      }
+    }
+    DeliveryPolicy policy = new DeliveryPolicy(config.schedule(), config.getDouble(WebhooksConfig.RETRY_JITTER),
+        Duration.ofMillis(config.getLong(WebhooksConfig.DISABLE_AFTER_MS)), Duration.ofMillis(config.getLong(WebhooksConfig.RETRY_AFTER_MAX_MS)),
+        () -> ThreadLocalRandom.current().nextDouble());
+    dispatcher = new Dispatcher(messages, policy, this::disable, registry, Duration.ofMillis(config.getLong(WebhooksConfig.ATTEMPT_TIMEOUT_MS)),
+        Duration.ofMillis(config.getLong(WebhooksConfig.CONNECT_TIMEOUT_MS)), config.getInt(WebhooksConfig.MAX_IN_FLIGHT),
+        config.getInt(WebhooksConfig.MAX_IN_FLIGHT_PER_ENDPOINT), Duration.ofMillis(config.getLong(WebhooksConfig.POLL_INTERVAL_MS)));
+    dispatcher.start();
+    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(List.of(config.getString(WebhooksConfig.PROJECTION_TOPIC), config.getString(WebhooksConfig.REJECTED_TOPIC)));
+    loop.start(consumer, this::fanOut);
+    startGauges();
+    log.info("webhooks started: {} and {} -> endpoints in the query store", config.getString(WebhooksConfig.PROJECTION_TOPIC),
+        config.getString(WebhooksConfig.REJECTED_TOPIC));
+    return this;
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> fanOut(ConsumerRecords<String, byte[]> records) throws SQLException, StoreOutage.Stopped {
+    List<Endpoint> all = loop.ride(this::endpointsNow);
+    if (all.isEmpty()) {
+      return Commits.after(records); // nobody to tell: not even decoded
+    }
+    List<FanOut.Input> inputs = new ArrayList<>();
+    String projectionTopic = config.getString(WebhooksConfig.PROJECTION_TOPIC);
+    for (ConsumerRecord<String, byte[]> r : records) {
+      try {
+        inputs.add(r.topic().equals(projectionTopic) ? new FanOut.Projected(projectionDeserializer.deserialize(r.topic(), r.headers(), r.value()))
+            : new FanOut.Rejected(rejectedDeserializer.deserialize(r.topic(), r.headers(), r.value())));
+      } catch (RuntimeException e) {
+        undecodable.increment(); // the recorder and the trace answer for the invoice; a webhook cannot be made of what does not decode
+        log.warn("webhook fan-out skipped an undecodable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+      }
+    }
+    int added = loop.ride(() -> {
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          FanOut.Batch batch = FanOut.messages(c, inputs, all);
+          int n = messages.enqueue(c, batch.messages());
+          c.commit();
+          superseded.increment(batch.superseded());
+          return n;
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        }
+      }
+    });
+    if (added > 0) {
+      enqueued.increment(added);
+      dispatcher.wake();
+    }
+    return Commits.after(records);
+  }
+
+  /** Every endpoint (disabled ones get their messages as FAILED, for recover), read again when older than a second. */
+  private List<Endpoint> endpointsNow() throws SQLException {
+    long now = System.currentTimeMillis();
+    if (now - endpointsReadAt > ENDPOINTS_FRESH.toMillis()) {
+      endpointCache = endpoints.all();
+      endpointsReadAt = now;
+    }
+    return endpointCache;
+  }
+
+  /** Disables an endpoint and tells the endpoints that subscribed to {@code endpoint.disabled} by name and may see it. */
+  private void disable(String endpointId, String reason) throws SQLException {
+    if (!messages.disable(endpointId, reason)) {
+      return;
+    }
+    log.warn("webhook endpoint {} disabled: {}; 'webhooks recover' enables it and sends what it missed", endpointId, reason);
+    List<Endpoint> all = endpoints.all();
+    Endpoint gone = all.stream().filter(e -> e.id().equals(endpointId)).findFirst().orElse(null);
+    if (gone == null) {
+      return;
+    }
+    Instant now = Instant.now();
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("endpointId", endpointId);
+    data.put("reason", reason);
+    data.put("disabledAt", now.toString());
+    Map<String, Object> envelope = new LinkedHashMap<>();
+    envelope.put("type", EventType.ENDPOINT_DISABLED.wire());
+    envelope.put("timestamp", now.toString());
+    envelope.put("data", data);
+    String body;
+    try {
+      body = FanOut.JSON.writeValueAsString(envelope);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    String id = FanOut.messageId(EventType.ENDPOINT_DISABLED, endpointId, Long.toString(now.toEpochMilli()));
+    List<Messages.New> out = new ArrayList<>();
+    for (Endpoint e : all) {
+      boolean sees = e.tenant().all() || (!gone.tenant().all() && e.tenant().taxIds().stream().anyMatch(gone.tenant().taxIds()::contains));
+      if (e.enabled() && !e.id().equals(endpointId) && e.eventTypes().contains(EventType.ENDPOINT_DISABLED) && sees) {
+        out.add(new Messages.New(id, e.id(), EventType.ENDPOINT_DISABLED, "endpoint:" + endpointId, null, null, body, now, true));
+      }
+    }
+    try (Connection c = pool.getConnection()) {
+      messages.enqueue(c, out);
+    }
+    dispatcher.wake();
+  }
+
+  /** Backlog and oldest undelivered age per endpoint, read every 10 s into gauges. */
+  private void startGauges() {
+    MultiGauge backlog = MultiGauge.builder("invoicesync.webhooks.backlog").description("messages not yet delivered, per endpoint").register(registry);
+    MultiGauge oldest = MultiGauge.builder("invoicesync.webhooks.oldest.undelivered.seconds")
+        .description("age of the oldest message not yet delivered, per endpoint").register(registry);
+    gauges = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "invoice-sync-webhooks-gauges");
+      t.setDaemon(true);
+      return t;
+    });
+    gauges.scheduleWithFixedDelay(() -> {
+      try {
+        List<Messages.Backlog> b = messages.backlog();
+        backlog.register(b.stream().map(x -> MultiGauge.Row.of(Tags.of("endpoint", x.endpointId()), x.pending())).toList(), true);
+        oldest.register(b.stream().map(x -> MultiGauge.Row.of(Tags.of("endpoint", x.endpointId()), x.oldest().toMillis() / 1000.0)).toList(), true);
+      } catch (SQLException | RuntimeException e) {
+        log.debug("webhook backlog gauges not refreshed: {}", e.toString());
+      }
+    }, 0, 10, TimeUnit.SECONDS);
+  }
+
+  public Endpoints endpoints() {
+    return endpoints;
+  }
+
+  public Messages messages() {
+    return messages;
+  }
+
+  /** Up while the fan-out runs (riding out an outage is not ready) and the dispatcher lives. */
+  public ComponentHealth health() {
+    Dispatcher d = dispatcher;
+    if (d != null && d.failure() != null) {
+      return ComponentHealth.failed("FAILED", d.failure());
+    }
+    return loop.health(Map.of("inFlight", d == null ? 0 : d.inFlight()));
+  }
+
+  public boolean isHealthy() {
+    return health().ready();
+  }
+
+  @Override
+  public synchronized void close() {
+    loop.close();
+    if (dispatcher != null) {
+      dispatcher.close();
+    }
+    if (gauges != null) {
+      gauges.shutdownNow();
+    }
+    if (pool != null) {
+      pool.close();
+    }
+  }
+}

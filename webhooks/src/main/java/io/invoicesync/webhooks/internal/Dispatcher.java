@@ -1,0 +1,266 @@
+package io.invoicesync.webhooks.internal;
+
+import io.invoicesync.webhooks.Messages;
+import io.invoicesync.webhooks.Signatures;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Sends due messages: leases them from the store ({@link Messages#claim}), posts each signed
+ * (Standard Webhooks headers, a fresh {@code webhook-timestamp} per attempt, redirects never
+ * followed, a timeout per attempt), and records the attempt with what {@link DeliveryPolicy}
+ * decides. Attempts run asynchronously, at most {@code maxInFlight} at once and
+ * {@code perEndpoint} per endpoint, so a slow or dead endpoint holds only its own slots and never
+ * the pipeline, which only writes topics this never touches. Woken when messages are enqueued,
+ * otherwise it looks every {@code pollInterval}.
+ */
+public final class Dispatcher implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  /** What to do when the policy disables an endpoint (mark it, tell others). */
+  public interface OnDisable {
+    void disable(String endpointId, String reason) throws SQLException;
+  }
+
+  private final Messages messages;
+  private final DeliveryPolicy policy;
+  private final OnDisable onDisable;
+  private final MeterRegistry registry;
+  private final Duration attemptTimeout;
+  private final int maxInFlight;
+  private final int perEndpoint;
+  private final Duration lease;
+  private final Duration pollInterval;
+  private final HttpClient http;
+  private final ExecutorService executor;
+  private final Semaphore wake = new Semaphore(0);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong storeDownSince = new AtomicLong();
+  private volatile boolean running;
+  private volatile Thread thread;
+  private volatile Throwable failure;
+
+  public Dispatcher(Messages messages, DeliveryPolicy policy, OnDisable onDisable, MeterRegistry registry, Duration attemptTimeout,
+                    Duration connectTimeout, int maxInFlight, int perEndpoint, Duration pollInterval) {
+    this.messages = messages;
+    this.policy = policy;
+    this.onDisable = onDisable;
+    this.registry = registry;
+    this.attemptTimeout = attemptTimeout;
+    this.maxInFlight = maxInFlight;
+    this.perEndpoint = perEndpoint;
+    this.lease = attemptTimeout.plusSeconds(30); // an attempt's outcome is recorded well before another instance may take it over
+    this.pollInterval = pollInterval;
+    this.executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "invoice-sync-webhooks-http");
+      t.setDaemon(true);
+      return t;
+    });
+    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout).executor(executor).build();
+  }
+
+  public synchronized void start() {
+    if (thread != null) {
+      throw new IllegalStateException("dispatcher already started");
+    }
+    running = true;
+    Thread t = new Thread(this::run, "invoice-sync-webhooks-dispatch");
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  /** New messages are due: look now instead of at the next interval. */
+  public void wake() {
+    wake.release();
+  }
+
+  private void run() {
+    MDC.put("component", "webhooks");
+    long backoffMs = 500;
+    try {
+      while (running) {
+        int free = maxInFlight - inFlight.get();
+        List<Messages.Claimed> claimed = List.of();
+        if (free > 0) {
+          try {
+            claimed = messages.claim(free, perEndpoint, lease);
+            if (storeDownSince.getAndSet(0) != 0) {
+              log.info("webhook dispatcher reaches the query store again");
+            }
+            backoffMs = 500;
+          } catch (SQLException e) {
+            if (storeDownSince.compareAndSet(0, System.currentTimeMillis())) {
+              log.warn("webhook dispatcher cannot reach the query store; deliveries wait (nothing is lost): {}", e.toString());
+            }
+            awaitWake(Duration.ofMillis(backoffMs));
+            backoffMs = Math.min(30_000, backoffMs * 2);
+            continue;
+          }
+        }
+        for (Messages.Claimed m : claimed) {
+          inFlight.incrementAndGet();
+          send(m);
+        }
+        if (claimed.isEmpty() || inFlight.get() >= maxInFlight) {
+          awaitWake(pollInterval);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      failure = e;
+      log.error("webhook dispatcher stopped on an unexpected error", e);
+    }
+  }
+
+  private void awaitWake(Duration d) throws InterruptedException {
+    if (wake.tryAcquire(d.toMillis(), TimeUnit.MILLISECONDS)) {
+      wake.drainPermits();
+    }
+  }
+
+  private void send(Messages.Claimed m) {
+    Instant started = Instant.now();
+    long startNanos = System.nanoTime();
+    HttpRequest request;
+    try {
+      long ts = started.getEpochSecond();
+      request = HttpRequest.newBuilder(URI.create(m.url())).timeout(attemptTimeout)
+          .header("content-type", "application/json")
+          .header("user-agent", "invoice-sync-webhooks")
+          .header("webhook-id", m.id())
+          .header("webhook-timestamp", Long.toString(ts))
+          .header("webhook-signature", Signatures.header(m.secrets(), m.id(), ts, m.body()))
+          .POST(HttpRequest.BodyPublishers.ofString(m.body(), StandardCharsets.UTF_8)).build();
+    } catch (RuntimeException e) {
+      finish(m, started, startNanos, DeliveryPolicy.Result.failed("the endpoint's URL cannot be requested: " + e.getMessage()));
+      return;
+    }
+    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
+      DeliveryPolicy.Result result = error == null
+          ? DeliveryPolicy.Result.status(response.statusCode(), retryAfter(response.headers().firstValue("retry-after")))
+          : DeliveryPolicy.Result.failed(describe(error));
+      finish(m, started, startNanos, result);
+    });
+  }
+
+  private void finish(Messages.Claimed m, Instant started, long startNanos, DeliveryPolicy.Result result) {
+    long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
+    try {
+      Instant now = Instant.now();
+      DeliveryPolicy.Verdict verdict = policy.decide(m.attempt(), result, now, m.failingSince());
+      Timer.builder("invoicesync.webhooks.attempt.duration").description("time to an endpoint's answer (or the timeout), per attempt")
+          .tag("endpoint", m.endpointId()).register(registry).record(Duration.ofMillis(durationMs));
+      Counter.builder("invoicesync.webhooks.attempts").description("delivery attempts, by endpoint and result").tag("endpoint", m.endpointId())
+          .tag("result", verdict instanceof DeliveryPolicy.Delivered ? "delivered" : "failed").register(registry).increment();
+      if (verdict instanceof DeliveryPolicy.Delivered) {
+        messages.settle(m, Messages.Settled.DELIVERED, started, durationMs, result.status(), null, null);
+        Timer.builder("invoicesync.webhooks.delivered.lag").description("from the decision a message reports to its delivery")
+            .tag("endpoint", m.endpointId()).register(registry).record(Duration.between(m.createdAt(), now));
+      } else if (verdict instanceof DeliveryPolicy.Retry r) {
+        messages.settle(m, Messages.Settled.RETRY, started, durationMs, result.status(), result.describe(), r.at());
+      } else if (verdict instanceof DeliveryPolicy.Exhausted x) {
+        messages.settle(m, Messages.Settled.FAILED, started, durationMs, result.status(), x.reason(), null);
+        log.warn("webhook message {} to endpoint {} FAILED: {}; 'webhooks resend' or 'recover' sends it again", m.id(), m.endpointId(), x.reason());
+      } else if (verdict instanceof DeliveryPolicy.Disable d) {
+        messages.settle(m, Messages.Settled.FAILED, started, durationMs, result.status(), d.reason(), null);
+        onDisable.disable(m.endpointId(), d.reason());
+      }
+    } catch (SQLException | RuntimeException e) {
+      // the lease runs out and the message is sent again, with the same id: at least once
+      log.warn("the attempt at webhook message {} to endpoint {} was not recorded ({}); it is sent again when its lease ends", m.id(),
+          m.endpointId(), e.toString());
+    } finally {
+      inFlight.decrementAndGet();
+      wake.release();
+    }
+  }
+
+  /** Why an attempt got no response, in a few words (no body, no secret). */
+  static String describe(Throwable error) {
+    Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (t instanceof HttpTimeoutException) {
+      return "no response within the attempt timeout";
+    }
+    if (t instanceof java.net.ConnectException) {
+      return "connection refused or unreachable";
+    }
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+  }
+
+  /** {@code Retry-After} as seconds or an HTTP date; absent or unreadable: none. */
+  static Duration retryAfter(Optional<String> header) {
+    if (header.isEmpty()) {
+      return null;
+    }
+    String v = header.get().trim();
+    try {
+      return Duration.ofSeconds(Long.parseLong(v));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        return Duration.between(Instant.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      } catch (RuntimeException notADate) {
+        return null;
+      }
+    }
+  }
+
+  /** Attempts in flight on this instance. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** When the dispatcher last failed to reach the store (epoch ms; 0: it reaches it). */
+  public long storeDownSince() {
+    return storeDownSince.get();
+  }
+
+  public boolean alive() {
+    Thread t = thread;
+    return t != null && t.isAlive() && failure == null;
+  }
+
+  public Throwable failure() {
+    return failure;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    wake.release();
+    Thread t = thread;
+    if (t != null) {
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    executor.shutdownNow();
+  }
+}
