@@ -119,6 +119,17 @@ public final class Pipeline implements AutoCloseable {
     return cfg;
   }
 
+  /** The webhooks' configuration; the stages its stall monitor watches are the ones this configuration runs, unless it names them. */
+  private Map<String, Object> webhooksConfig() {
+    Map<String, Object> c = componentConfig("webhooks");
+    if (!c.containsKey(WebhooksConfig.STALL_WATCH)) {
+      c.put(WebhooksConfig.STALL_WATCH, config.getOrDefault("streams.topic.captured", Topics.CAPTURED.name()) + ":"
+          + config.getOrDefault("streams.application.id", "invoice-sync-streams") + ","
+          + config.getOrDefault("projector.topic.synced", Topics.SYNCED.name()) + ":" + config.getOrDefault("projector.group.id", "invoice-sync-projector"));
+    }
+    return c;
+  }
+
   /** The configuration one component sees: shared keys (and the Kafka clients' shared security settings) plus its own, prefix removed. */
   public Map<String, Object> componentConfig(String prefix) {
     return componentConfig(config, prefix);
@@ -157,7 +168,7 @@ public final class Pipeline implements AutoCloseable {
     SyncStreamsConfig streamsConfig = components.contains(Component.STREAMS) ? new SyncStreamsConfig(componentConfig("streams")) : null;
     ProjectorConfig projectorConfig = components.contains(Component.PROJECTOR) ? new ProjectorConfig(componentConfig("projector")) : null;
     QueryApiConfig apiConfig = components.contains(Component.API) ? new QueryApiConfig(componentConfig("api")) : null;
-    WebhooksConfig webhooksConfig = components.contains(Component.WEBHOOKS) ? new WebhooksConfig(componentConfig("webhooks")) : null;
+    WebhooksConfig webhooksConfig = components.contains(Component.WEBHOOKS) ? new WebhooksConfig(webhooksConfig()) : null;
     WebhooksConfig.ApiSettings webhookSettings = WebhooksConfig.apiSettings(config); // checked before anything starts
     var reconcileConfig = new ReconcileConfig(componentConfig("reconcile"));
     if (!RunConfig.sources(config).isEmpty()) {

@@ -35,7 +35,7 @@ public record Endpoint(String id, String url, String description, Set<EventType>
 
   /** Whether a message of {@code type} about an invoice of these parties is for this endpoint (its tenant, types and filter). */
   public boolean wants(EventType type, String seller, String buyer, String type2) {
-    if (!eventTypes.isEmpty() && !eventTypes.contains(type)) {
+    if (type.operational() ? !eventTypes.contains(type) : !eventTypes.isEmpty() && !eventTypes.contains(type)) {
       return false;
     }
     if (!tenant.all() && !(seller != null && tenant.taxIds().contains(seller)) && !(buyer != null && tenant.taxIds().contains(buyer))) {

@@ -13,7 +13,11 @@ public enum EventType {
   /** The projector gave up on a state of an invoice: it is in the dead-letter topic, for an operator to replay. */
   INVOICE_DEAD_LETTERED("invoice.dead_lettered"),
   /** An endpoint of the same taxpayers was disabled (410 Gone, or failing for too long); operational. */
-  ENDPOINT_DISABLED("endpoint.disabled");
+  ENDPOINT_DISABLED("endpoint.disabled"),
+  /** Invoices have waited longer than the threshold to become visible (a stage down, the store refusing writes); operational. */
+  SYNC_STALLED("sync.stalled"),
+  /** After a {@code sync.stalled}: the pipeline caught up again; operational. */
+  SYNC_RESUMED("sync.resumed");
 
   private final String wire;
 
@@ -30,6 +34,11 @@ public enum EventType {
   public static Optional<EventType> of(String name) {
     String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
     return Arrays.stream(values()).filter(t -> t.wire.equals(n)).findFirst();
+  }
+
+  /** Operational events go only to endpoints that name them in their event types (an empty list means every invoice event). */
+  public boolean operational() {
+    return this == ENDPOINT_DISABLED || this == SYNC_STALLED || this == SYNC_RESUMED;
   }
 
   /** Every wire name, for messages that list what is accepted. */

@@ -11,6 +11,13 @@ import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.webhooks.internal.DeliveryPolicy;
 import io.invoicesync.webhooks.internal.Dispatcher;
 import io.invoicesync.webhooks.internal.FanOut;
+import io.invoicesync.webhooks.internal.LagProbe;
+import io.invoicesync.webhooks.internal.StallDetector;
+import io.invoicesync.schemas.KafkaClients;
+import java.util.HashMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -48,7 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class WebhookService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookService.class);
-  private static final Duration ENDPOINTS_FRESH = Duration.ofSeconds(1);
 
   private final WebhooksConfig config;
   private final MeterRegistry registry;
@@ -63,8 +69,9 @@ public final class WebhookService implements AutoCloseable {
   private Messages messages;
   private Dispatcher dispatcher;
   private ScheduledExecutorService gauges;
-  private List<Endpoint> endpointCache = List.of();
-  private long endpointsReadAt;
+  private volatile List<Endpoint> endpointCache = List.of();
+  private LagProbe lagProbe;
+  private StallDetector stalls;
 
   public WebhookService(WebhooksConfig config, MeterRegistry registry) {
     this.config = config;
@@ -103,6 +110,7 @@ public final class WebhookService implements AutoCloseable {
     consumer.subscribe(List.of(config.getString(WebhooksConfig.PROJECTION_TOPIC), config.getString(WebhooksConfig.REJECTED_TOPIC)));
     loop.start(consumer, this::fanOut);
     startGauges();
+    startStallMonitor();
     log.info("webhooks started: {} and {} -> endpoints in the query store", config.getString(WebhooksConfig.PROJECTION_TOPIC),
         config.getString(WebhooksConfig.REJECTED_TOPIC));
     return this;
@@ -146,14 +154,14 @@ public final class WebhookService implements AutoCloseable {
     return Commits.after(records);
   }
 
-  /** Every endpoint (disabled ones get their messages as FAILED, for recover), read again when older than a second. */
+  /**
+   * Every endpoint (disabled ones get their messages as FAILED, for recover), read for each batch after its poll: an endpoint
+   * registered before an invoice became visible is never missed (a cache would miss what follows a registration closely).
+   */
   private List<Endpoint> endpointsNow() throws SQLException {
-    long now = System.currentTimeMillis();
-    if (now - endpointsReadAt > ENDPOINTS_FRESH.toMillis()) {
-      endpointCache = endpoints.all();
-      endpointsReadAt = now;
-    }
-    return endpointCache;
+    List<Endpoint> all = endpoints.all();
+    endpointCache = all;
+    return all;
   }
 
   /** Disables an endpoint and tells the endpoints that subscribed to {@code endpoint.disabled} by name and may see it. */
@@ -172,16 +180,7 @@ public final class WebhookService implements AutoCloseable {
     data.put("endpointId", endpointId);
     data.put("reason", reason);
     data.put("disabledAt", now.toString());
-    Map<String, Object> envelope = new LinkedHashMap<>();
-    envelope.put("type", EventType.ENDPOINT_DISABLED.wire());
-    envelope.put("timestamp", now.toString());
-    envelope.put("data", data);
-    String body;
-    try {
-      body = FanOut.JSON.writeValueAsString(envelope);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    String body = envelope(EventType.ENDPOINT_DISABLED, now, data);
     String id = FanOut.messageId(EventType.ENDPOINT_DISABLED, endpointId, Long.toString(now.toEpochMilli()));
     List<Messages.New> out = new ArrayList<>();
     for (Endpoint e : all) {
@@ -194,6 +193,105 @@ public final class WebhookService implements AutoCloseable {
       messages.enqueue(c, out);
     }
     dispatcher.wake();
+  }
+
+  /** Measures the watched stages every {@code stall.check.interval.ms} and announces a stall and its end. */
+  private void startStallMonitor() {
+    long threshold = config.getLong(WebhooksConfig.STALL_THRESHOLD_MS);
+    if (threshold == 0) {
+      return;
+    }
+    stalls = new StallDetector(Duration.ofMillis(threshold));
+    Map<String, Object> common = KafkaClients.common(config.getString(WebhooksConfig.BOOTSTRAP_SERVERS), config.originals());
+    Map<String, Object> consumer = new HashMap<>(common);
+    consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+    consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+    Map<String, Object> admin = new HashMap<>(common);
+    admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    lagProbe = new LagProbe(Admin.create(admin), new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        config.getList(WebhooksConfig.STALL_WATCH).stream().map(LagProbe.Watch::parse).toList(), Duration.ofSeconds(5));
+    long every = config.getLong(WebhooksConfig.STALL_CHECK_INTERVAL_MS);
+    gauges.scheduleWithFixedDelay(this::checkStall, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void checkStall() {
+    Instant now = Instant.now();
+    List<StallDetector.Lag> lags = List.of();
+    String error = null;
+    try {
+      lags = lagProbe.measure(now);
+    } catch (Exception e) {
+      error = e instanceof java.util.concurrent.TimeoutException ? "Kafka did not answer in time" : e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+    try {
+      stalls.observe(now, lags, error).ifPresent(this::announce);
+    } catch (RuntimeException e) {
+      log.warn("the stall monitor could not announce a change: {}", e.toString());
+    }
+  }
+
+  /**
+   * Tells every enabled endpoint that named the event (any taxpayer's: a stall is everyone's): through the
+   * store when it takes the messages, else straight from memory, since a store refusing writes may be the stall.
+   */
+  private void announce(StallDetector.Change change) {
+    EventType type = change instanceof StallDetector.Stalled ? EventType.SYNC_STALLED : EventType.SYNC_RESUMED;
+    Map<String, Object> data = new LinkedHashMap<>();
+    Instant since;
+    if (change instanceof StallDetector.Stalled st) {
+      since = st.since();
+      data.put("since", st.since().toString());
+      data.put("reason", st.reason());
+      log.warn("sync stalled since {}: {}", st.since(), st.reason());
+    } else {
+      StallDetector.Resumed r = (StallDetector.Resumed) change;
+      since = r.stalledSince();
+      data.put("stalledSince", r.stalledSince().toString());
+      data.put("resumedAt", r.resumedAt().toString());
+      log.info("sync resumed at {} (stalled since {})", r.resumedAt(), r.stalledSince());
+    }
+    data.put("thresholdSeconds", config.getLong(WebhooksConfig.STALL_THRESHOLD_MS) / 1000);
+    data.put("status", "/api/v1/status");
+    Instant now = Instant.now();
+    String body = envelope(type, now, data);
+    String id = FanOut.messageId(type, "sync", Long.toString(since.toEpochMilli()));
+    List<Endpoint> known;
+    try {
+      known = endpoints.all();
+      endpointCache = known;
+    } catch (SQLException e) {
+      known = endpointCache;
+    }
+    List<Endpoint> targets = known.stream().filter(e -> e.enabled() && e.eventTypes().contains(type)).toList();
+    List<Messages.New> out = targets.stream().map(e -> new Messages.New(id, e.id(), type, "sync", null, null, body, now, true)).toList();
+    try (Connection c = pool.getConnection()) {
+      messages.enqueue(c, out);
+      dispatcher.wake();
+    } catch (SQLException e) {
+      log.warn("{} goes to {} endpoint(s) straight from memory: the query store does not take it ({})", type.wire(), targets.size(), e.toString());
+      targets.forEach(t -> dispatcher.sendDirect(t, id, body));
+    }
+  }
+
+  private static String envelope(EventType type, Instant at, Map<String, Object> data) {
+    Map<String, Object> envelope = new LinkedHashMap<>();
+    envelope.put("type", type.wire());
+    envelope.put("timestamp", at.toString());
+    envelope.put("data", data);
+    try {
+      return FanOut.JSON.writeValueAsString(envelope);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("an operational body did not serialize", e);
+    }
+  }
+
+  /** Whether the last thing the stall monitor announced was a stall (false when it is off). */
+  public boolean stalled() {
+    return stalls != null && stalls.isStalled();
   }
 
   /** Backlog and oldest undelivered age per endpoint, read every 10 s into gauges. */
@@ -246,6 +344,14 @@ public final class WebhookService implements AutoCloseable {
     }
     if (gauges != null) {
       gauges.shutdownNow();
+      try {
+        gauges.awaitTermination(10, TimeUnit.SECONDS); // the lag probe's consumer is closed on this thread, after its last use
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (lagProbe != null) {
+      lagProbe.close();
     }
     if (pool != null) {
       pool.close();

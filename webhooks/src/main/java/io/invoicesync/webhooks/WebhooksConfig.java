@@ -47,6 +47,9 @@ public final class WebhooksConfig extends AbstractConfig {
   public static final String ALLOW_HTTP = "allow.http";
   public static final String BACKOFF_INITIAL_MS = "outage.backoff.initial.ms";
   public static final String BACKOFF_MAX_MS = "outage.backoff.max.ms";
+  public static final String STALL_THRESHOLD_MS = "stall.threshold.ms";
+  public static final String STALL_CHECK_INTERVAL_MS = "stall.check.interval.ms";
+  public static final String STALL_WATCH = "stall.watch";
   public static final String ENDPOINTS = "endpoints";
   /** {@code endpoint.NAME.url}, {@code .secret}, {@code .events}, {@code .seller}, {@code .buyer}, {@code .invoice.type}. */
   public static final String ENDPOINT_PREFIX = "endpoint.";
@@ -99,6 +102,13 @@ public final class WebhooksConfig extends AbstractConfig {
           "Accept http:// endpoint URLs (the demo and tests on localhost); false = https only, as a signed body should travel.")
       .define(BACKOFF_INITIAL_MS, Type.LONG, 500L, Range.atLeast(1), Importance.LOW, "First wait while the query store is unreachable.")
       .define(BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW, "Longest wait while the query store is unreachable.")
+      .define(STALL_THRESHOLD_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
+          "sync.stalled is sent when a watched stage's oldest unprocessed record has waited longer than this (or progress cannot be "
+              + "measured for this long), sync.resumed when all are within it again; 0 = never.")
+      .define(STALL_CHECK_INTERVAL_MS, Type.LONG, 5_000L, Range.atLeast(100), Importance.LOW, "How often the stages' progress is measured.")
+      .define(STALL_WATCH, Type.LIST, Topics.CAPTURED.name() + ":invoice-sync-streams," + Topics.SYNCED.name() + ":invoice-sync-projector",
+          Importance.LOW, "The stages watched for a stall, each as input-topic:consumer-group (sync-streams' application.id, the projector's "
+              + "group.id); 'run' and 'demo' fill in the groups they run with.")
       .define(ENDPOINTS, Type.LIST, "", Importance.MEDIUM,
           "Endpoints an operator configures, by name (each with endpoint.NAME.url and endpoint.NAME.secret; optional endpoint.NAME.events, "
               + ".seller, .buyer, .invoice.type); they receive every taxpayer's invoices that match. Kept in the store as 'cfg_NAME' at start.");
@@ -113,6 +123,11 @@ public final class WebhooksConfig extends AbstractConfig {
     }
     KafkaClients.overrides(castOriginals(), "webhooks.", CONSUMER_PREFIX, KafkaClients.consumerConfigNames(), CONSUMER_GUARDED);
     configuredEndpoints(); // names each missing or wrong key now, not at the first delivery
+    for (String w : getList(STALL_WATCH)) {
+      if (!w.matches("[^:]+:[^:]+")) {
+        throw new ConfigException(STALL_WATCH, w, "each stage is input-topic:consumer-group");
+      }
+    }
   }
 
   /**

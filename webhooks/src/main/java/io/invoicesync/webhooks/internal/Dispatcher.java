@@ -57,6 +57,11 @@ public final class Dispatcher implements AutoCloseable {
   private final Duration pollInterval;
   private final HttpClient http;
   private final ExecutorService executor;
+  private final java.util.concurrent.ScheduledExecutorService directRetries = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "invoice-sync-webhooks-direct");
+    t.setDaemon(true);
+    return t;
+  });
   private final Semaphore wake = new Semaphore(0);
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong storeDownSince = new AtomicLong();
@@ -201,6 +206,47 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends an operational message straight to an endpoint, without the store (which may be what is down):
+   * retried in memory on the schedule until it is delivered, given up, or this process stops.
+   */
+  public void sendDirect(io.invoicesync.webhooks.Endpoint endpoint, String id, String body) {
+    directAttempt(endpoint, id, body, 1);
+  }
+
+  private void directAttempt(io.invoicesync.webhooks.Endpoint endpoint, String id, String body, int attempt) {
+    if (!running) {
+      return;
+    }
+    Instant now = Instant.now();
+    long ts = now.getEpochSecond();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint.url())).timeout(attemptTimeout)
+        .header("content-type", "application/json")
+        .header("user-agent", "invoice-sync-webhooks")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", Long.toString(ts))
+        .header("webhook-signature", Signatures.header(endpoint.signingSecrets(now), id, ts, body))
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
+      DeliveryPolicy.Result result = error == null
+          ? DeliveryPolicy.Result.status(response.statusCode(), retryAfter(response.headers().firstValue("retry-after")))
+          : DeliveryPolicy.Result.failed(describe(error));
+      DeliveryPolicy.Verdict v = policy.decide(attempt, result, Instant.now(), null);
+      if (v instanceof DeliveryPolicy.Delivered) {
+        log.info("operational message {} delivered to endpoint {} directly (attempt {})", id, endpoint.id(), attempt);
+      } else if (v instanceof DeliveryPolicy.Retry r) {
+        long delay = Math.max(0, Duration.between(Instant.now(), r.at()).toMillis());
+        try {
+          directRetries.schedule(() -> directAttempt(endpoint, id, body, attempt + 1), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+          log.warn("operational message {} to endpoint {} not delivered: stopping", id, endpoint.id());
+        }
+      } else {
+        log.warn("operational message {} to endpoint {} not delivered after {} attempts: {}", id, endpoint.id(), attempt, result.describe());
+      }
+    });
+  }
+
   /** Why an attempt got no response, in a few words (no body, no secret). */
   static String describe(Throwable error) {
     Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -261,6 +307,7 @@ public final class Dispatcher implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    directRetries.shutdownNow();
     executor.shutdownNow();
   }
 }
