@@ -4,7 +4,7 @@
 
 CREATE TABLE webhook_endpoint (
     id                     varchar(40)   PRIMARY KEY,             -- ep_ + 24 hex
-    url                    text          NOT NULL,
+    url                    text,                                  -- NULL: a feed the ERP pulls (GET /api/v1/events)
     description            varchar(200),
     event_types            text[]        NOT NULL,                -- empty: every event type
     filter_seller_tax_id   varchar(20),
@@ -32,7 +32,7 @@ CREATE TABLE webhook_message (
     version          integer,
     body             text          NOT NULL,                       -- signed as stored: every retry sends the same bytes
     created_at       timestamptz   NOT NULL,
-    status           varchar(12)   NOT NULL,                       -- PENDING | DELIVERED | FAILED
+    status           varchar(12)   NOT NULL,                       -- PENDING | DELIVERED | FAILED, or FEED (a pulled endpoint's)
     attempts         integer       NOT NULL DEFAULT 0,
     next_attempt_at  timestamptz,
     leased_until     timestamptz,
@@ -44,7 +44,7 @@ CREATE TABLE webhook_message (
 );
 CREATE INDEX webhook_message_due ON webhook_message (next_attempt_at) WHERE status = 'PENDING';
 CREATE INDEX webhook_message_order ON webhook_message (endpoint_id, order_key, seq) WHERE status = 'PENDING';
-CREATE INDEX webhook_message_endpoint ON webhook_message (endpoint_id, seq DESC);
+CREATE INDEX webhook_message_endpoint ON webhook_message (endpoint_id, seq);
 CREATE INDEX webhook_message_invoice ON webhook_message (invoice_id) WHERE invoice_id IS NOT NULL;
 
 CREATE TABLE webhook_attempt (

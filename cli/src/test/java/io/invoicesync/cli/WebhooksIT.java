@@ -299,6 +299,44 @@ class WebhooksIT {
     }
   }
 
+  @Test
+  void shouldServeAFeedOfTheSameMessagesToAnErpThatCannotAcceptInboundHttp() throws Exception {
+    String t = token(List.of(BUYER), "webhooks");
+    HttpResponse<String> r = post("/api/v1/webhooks/endpoints", t, "{\"mode\":\"pull\",\"events\":[\"invoice.visible\"]}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    String feed = json.readTree(r.body()).get("id").asText();
+    assertThat(json.readTree(r.body()).get("mode").asText()).isEqualTo("pull");
+
+    // a long poll that starts before the invoice exists answers once it is visible
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> waiting = TestHttp.sendAsync(TestHttp.request(TestHttp.localhost(
+        pipeline.api().port(), "/api/v1/events?wait=30"), t).timeout(Duration.ofSeconds(60)).GET().build());
+    String id = issue(BUYER);
+    HttpResponse<String> first = waiting.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    JsonNode page = json.readTree(first.body());
+    assertThat(page.get("endpoint").asText()).isEqualTo(feed);
+    assertThat(page.get("items")).isNotEmpty();
+    JsonNode item = page.get("items").get(0);
+    assertThat(item.get("id").asText()).as("the id a webhook would carry").startsWith("msg_");
+    assertThat(item.get("type").asText()).isEqualTo("invoice.visible");
+    String cursor = page.get("next").asText();
+
+    // the same invoice reached a push endpoint of the same taxpayer with the same id
+    List<String> ids = stack.storeColumn("SELECT DISTINCT id FROM webhook_message WHERE invoice_id = '" + id + "' AND event_type = 'invoice.visible'");
+    assertThat(ids).contains(item.get("id").asText());
+    await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+      JsonNode all = json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/events", t).body()).get("items");
+      assertThat(all).extracting(n -> n.get("data").get("invoice").get("id").asText()).contains(id);
+    });
+    JsonNode after = json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/events?after=" + cursor, t).body());
+    assertThat(after.get("items")).extracting(n -> n.get("id").asText()).doesNotContain(item.get("id").asText());
+    assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/events?after=nonsense", t).statusCode()).isEqualTo(400);
+    assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/events", token(List.of(STRANGER), "webhooks")).statusCode())
+        .as("another taxpayer has no feed, and never reads this one").isEqualTo(404);
+    assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/events?endpoint=" + feed, token(List.of(STRANGER), "webhooks")).statusCode())
+        .isEqualTo(404);
+  }
+
   /** The query store refuses writes (as on a standby): new sessions read-only, the open ones ended so pools reconnect into it. */
   static void storeReadOnly(boolean readOnly) throws Exception {
     try (Connection c = stack.pg.connect("querystore"); Statement st = c.createStatement()) {

@@ -284,6 +284,10 @@ class ApiSecurityIT {
         assertThat(get(foreign, everyTaxpayer(Set.of(scope.value()))).statusCode()).as(path + " for all taxpayers").isIn(200, 404);
       } else if (path.contains("{id}")) {
         assertThat(r.statusCode()).as(route.getKey() + " of B's invoice, or of an endpoint that is not A's").isEqualTo(404);
+      } else if (path.equals("/api/v1/events")) {
+        // a feed is read only once the token's taxpayers registered one; none here, and B's is not A's
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(404);
+        assertThat(r.body()).contains("mode").doesNotContain("b-only");
       } else {
         assertThat(r.statusCode()).as(path).isEqualTo(200);
         assertThat(r.body()).as(path).doesNotContain("b-only", "b-rejected", "b-inflight"); // B as the seller of A's purchase is fine

@@ -23,6 +23,11 @@ public record Endpoint(String id, String url, String description, Set<EventType>
     eventTypes = Set.copyOf(eventTypes);
   }
 
+  /** A feed the ERP pulls ({@code GET /api/v1/events}) instead of a URL we post to. */
+  public boolean pull() {
+    return url == null;
+  }
+
   /** The wire names of its event types (empty: every type), for the API. */
   public List<String> events() {
     return eventTypes.stream().map(EventType::wire).sorted().toList();
@@ -58,6 +63,7 @@ public record Endpoint(String id, String url, String description, Set<EventType>
   public Map<String, Object> view() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", id);
+    m.put("mode", pull() ? "pull" : "push");
     m.put("url", url);
     m.put("description", description);
     m.put("events", events());
@@ -73,7 +79,7 @@ public record Endpoint(String id, String url, String description, Set<EventType>
     m.put("failingSince", text(failingSince));
     m.put("previousSecretValidUntil", text(previousSecretUntil));
     m.put("createdAt", text(createdAt));
-    m.put("deliveries", "/api/v1/webhooks/endpoints/" + id + "/deliveries");
+    m.put("deliveries", pull() ? "/api/v1/events?endpoint=" + id : "/api/v1/webhooks/endpoints/" + id + "/deliveries");
     return m;
   }
 

@@ -35,6 +35,11 @@ public final class Endpoints {
 
   /** What a caller asks for when registering. */
   public record Spec(String url, String description, List<String> events, String sellerTaxId, String buyerTaxId, String invoiceType) {
+
+    /** A feed: no URL, the ERP pulls its messages. */
+    public boolean pull() {
+      return url == null;
+    }
   }
 
   private final DataSource store;
@@ -83,7 +88,9 @@ public final class Endpoints {
 
   /** Registers an endpoint for {@code owner}'s taxpayers with a new secret; the returned endpoint carries it (shown once). */
   public Endpoint create(Tenant owner, Spec spec, boolean allowHttp) throws SQLException {
-    checkUrl(spec.url(), allowHttp);
+    if (!spec.pull()) {
+      checkUrl(spec.url(), allowHttp);
+    }
     Set<EventType> types = eventTypes(spec.events());
     if (!owner.all() && owner.taxIds().isEmpty()) {
       throw new IllegalArgumentException("the token names no taxpayer (tax_ids): an endpoint receives the invoices of its token's taxpayers");
@@ -130,7 +137,7 @@ public final class Endpoints {
             + "tenant_tax_ids, secret, origin, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true, now(), now()) "
             + "RETURNING *")) {
       ps.setString(1, id);
-      ps.setString(2, spec.url().trim());
+      ps.setString(2, spec.pull() ? null : spec.url().trim());
       ps.setString(3, spec.description());
       ps.setArray(4, c.createArrayOf("text", types.stream().map(EventType::wire).toArray()));
       ps.setString(5, spec.sellerTaxId());

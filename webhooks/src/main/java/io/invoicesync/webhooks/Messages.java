@@ -22,9 +22,16 @@ import javax.sql.DataSource;
  */
 public final class Messages {
 
-  /** A message to enqueue. {@code pending} false: its endpoint is disabled (FAILED at once, for recover to send later). */
+  /** How a message starts: due (PENDING), its endpoint disabled (FAILED at once, for recover to send later), or in a pulled feed (FEED). */
+  public enum Initial { PENDING, FAILED, FEED }
+
+  /** A message to enqueue. */
   public record New(String id, String endpointId, EventType type, String orderKey, String invoiceId, Integer version, String body,
-                    Instant createdAt, boolean pending) {
+                    Instant createdAt, Initial initial) {
+  }
+
+  /** A message of a feed, as {@code GET /api/v1/events} hands it out. */
+  public record FeedItem(long seq, String id, String body) {
   }
 
   /** A message leased for one attempt, with what the attempt needs from its endpoint. */
@@ -89,7 +96,7 @@ public final class Messages {
       versions[i] = m.version();
       bodies[i] = m.body();
       created[i] = Timestamp.from(m.createdAt());
-      statuses[i] = m.pending() ? "PENDING" : "FAILED";
+      statuses[i] = m.initial().name();
     }
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO webhook_message (id, endpoint_id, event_type, order_key, invoice_id, version, body, created_at, status, next_attempt_at, "
@@ -123,7 +130,7 @@ public final class Messages {
     }
     String sql = "WITH candidates AS ("
         + " SELECT m.seq, m.endpoint_id, row_number() OVER (PARTITION BY m.endpoint_id ORDER BY m.seq) AS rank"
-        + " FROM webhook_message m JOIN webhook_endpoint e ON e.id = m.endpoint_id AND e.enabled"
+        + " FROM webhook_message m JOIN webhook_endpoint e ON e.id = m.endpoint_id AND e.enabled AND e.url IS NOT NULL"
         + " WHERE m.status = 'PENDING' AND m.next_attempt_at <= now() AND (m.leased_until IS NULL OR m.leased_until < now())"
         + " AND NOT EXISTS (SELECT 1 FROM webhook_message p WHERE p.endpoint_id = m.endpoint_id AND p.order_key = m.order_key"
         + "   AND p.status = 'PENDING' AND p.seq < m.seq)),"
@@ -250,6 +257,23 @@ public final class Messages {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(delivery(rs));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** A feed's messages after {@code afterSeq}, in their order (the order they were enqueued: per invoice, the pipeline's). */
+  public List<FeedItem> feed(String endpointId, long afterSeq, int limit) throws SQLException {
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT seq, id, body FROM webhook_message WHERE endpoint_id = ? AND seq > ? AND status = 'FEED' ORDER BY seq LIMIT ?")) {
+      ps.setString(1, endpointId);
+      ps.setLong(2, afterSeq);
+      ps.setInt(3, limit);
+      List<FeedItem> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new FeedItem(rs.getLong(1), rs.getString(2), rs.getString(3)));
         }
       }
       return out;

@@ -186,7 +186,8 @@ public final class WebhookService implements AutoCloseable {
     for (Endpoint e : all) {
       boolean sees = e.tenant().all() || (!gone.tenant().all() && e.tenant().taxIds().stream().anyMatch(gone.tenant().taxIds()::contains));
       if (e.enabled() && !e.id().equals(endpointId) && e.eventTypes().contains(EventType.ENDPOINT_DISABLED) && sees) {
-        out.add(new Messages.New(id, e.id(), EventType.ENDPOINT_DISABLED, "endpoint:" + endpointId, null, null, body, now, true));
+        out.add(new Messages.New(id, e.id(), EventType.ENDPOINT_DISABLED, "endpoint:" + endpointId, null, null, body, now,
+            e.pull() ? Messages.Initial.FEED : Messages.Initial.PENDING));
       }
     }
     try (Connection c = pool.getConnection()) {
@@ -267,13 +268,14 @@ public final class WebhookService implements AutoCloseable {
       known = endpointCache;
     }
     List<Endpoint> targets = known.stream().filter(e -> e.enabled() && e.eventTypes().contains(type)).toList();
-    List<Messages.New> out = targets.stream().map(e -> new Messages.New(id, e.id(), type, "sync", null, null, body, now, true)).toList();
+    List<Messages.New> out = targets.stream().map(e -> new Messages.New(id, e.id(), type, "sync", null, null, body, now,
+        e.pull() ? Messages.Initial.FEED : Messages.Initial.PENDING)).toList();
     try (Connection c = pool.getConnection()) {
       messages.enqueue(c, out);
       dispatcher.wake();
     } catch (SQLException e) {
       log.warn("{} goes to {} endpoint(s) straight from memory: the query store does not take it ({})", type.wire(), targets.size(), e.toString());
-      targets.forEach(t -> dispatcher.sendDirect(t, id, body));
+      targets.stream().filter(t -> !t.pull()).forEach(t -> dispatcher.sendDirect(t, id, body)); // a feed learns it once the store is back
     }
   }
 

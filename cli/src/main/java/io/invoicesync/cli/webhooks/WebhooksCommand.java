@@ -79,6 +79,15 @@ public final class WebhooksCommand {
     Endpoint endpoint(Endpoints endpoints, String id) throws Exception {
       return endpoints.find(Tenant.ALL, id).orElseThrow(() -> new IllegalArgumentException("no webhook endpoint " + id));
     }
+
+    /** An endpoint we post to: a feed is read again from an earlier cursor instead. */
+    Endpoint pushEndpoint(Endpoints endpoints, String id) throws Exception {
+      Endpoint e = endpoint(endpoints, id);
+      if (e.pull()) {
+        throw new IllegalArgumentException("endpoint " + id + " is a feed: its reader asks GET /api/v1/events again from an earlier cursor");
+      }
+      return e;
+    }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Every endpoint with its state and backlog.")
@@ -103,7 +112,7 @@ public final class WebhooksCommand {
       }
       out().println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, all, List.of(
           new Column().header("id").dataAlign(HorizontalAlign.LEFT).with(Endpoint::id),
-          new Column().header("url").dataAlign(HorizontalAlign.LEFT).maxWidth(50).with(Endpoint::url),
+          new Column().header("url").dataAlign(HorizontalAlign.LEFT).maxWidth(50).with(e -> e.pull() ? "(feed: GET /api/v1/events)" : e.url()),
           new Column().header("events").dataAlign(HorizontalAlign.LEFT).with(e -> e.events().isEmpty() ? "(all)" : String.join(",", e.events())),
           new Column().header("taxpayers").dataAlign(HorizontalAlign.LEFT).with(e -> e.taxIds() == null ? "(all)" : e.taxIds().size() + ""),
           new Column().header("state").dataAlign(HorizontalAlign.LEFT).maxWidth(40)
@@ -192,7 +201,7 @@ public final class WebhooksCommand {
 
     @Override
     Integer run(Endpoints endpoints, Messages messages) throws Exception {
-      Endpoint e = endpoint(endpoints, id);
+      Endpoint e = pushEndpoint(endpoints, id);
       if (!messages.resend(e.id(), message)) {
         throw new IllegalArgumentException("endpoint " + e.id() + " has no message " + message);
       }
@@ -215,7 +224,7 @@ public final class WebhooksCommand {
 
     @Override
     Integer run(Endpoints endpoints, Messages messages) throws Exception {
-      Endpoint e = endpoint(endpoints, id);
+      Endpoint e = pushEndpoint(endpoints, id);
       boolean reenabled = !e.enabled() && endpoints.enable(Tenant.ALL, e.id());
       int n = messages.recover(e.id(), time("--since", since), until == null ? null : time("--until", until));
       if (output.json()) {

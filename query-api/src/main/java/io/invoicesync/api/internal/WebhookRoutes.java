@@ -20,6 +20,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Base64;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Webhook endpoints over HTTP, scope {@code webhooks}; each endpoint belongs to the taxpayers of the
@@ -33,7 +39,9 @@ import java.util.Set;
  *       status, attempts, the last response code and time;</li>
  *   <li>{@code POST /api/v1/webhooks/endpoints/{id}/messages/{messageId}/resend}: that message again, same id;</li>
  *   <li>{@code POST /api/v1/webhooks/endpoints/{id}/recover} {@code {"since", "until"?}}: enables the endpoint and sends again, in
- *       order, what did not arrive in that window.</li>
+ *       order, what did not arrive in that window;</li>
+ *   <li>{@code GET /api/v1/events?after=CURSOR&wait=S&endpoint=ID}: a feed ({@code "mode": "pull"} at registration) for ERPs that
+ *       cannot accept inbound HTTP: the same messages and ids, in the same order, long-polled.</li>
  * </ul>
  */
 public final class WebhookRoutes {
@@ -63,6 +71,7 @@ public final class WebhookRoutes {
     routes.get("/api/v1/webhooks/endpoints/{id}/deliveries", this::deliveries, Scope.WEBHOOKS);
     routes.post("/api/v1/webhooks/endpoints/{id}/messages/{messageId}/resend", this::resend, Scope.WEBHOOKS);
     routes.post("/api/v1/webhooks/endpoints/{id}/recover", this::recover, Scope.WEBHOOKS);
+    routes.get("/api/v1/events", this::events, Scope.WEBHOOKS);
   }
 
   private void create(Context ctx) throws SQLException {
@@ -76,10 +85,17 @@ public final class WebhookRoutes {
       ev.forEach(e -> events.add(e.asText()));
     }
     JsonNode filter = body.path("filter");
-    Endpoints.Spec spec = new Endpoints.Spec(text(body, "url"), text(body, "description"), events, text(filter, "sellerTaxId"),
+    String mode = text(body, "mode") == null ? "push" : text(body, "mode");
+    if (!mode.equals("push") && !mode.equals("pull")) {
+      throw ProblemException.badParameter("mode", mode, "push (we POST to its url) or pull (it reads GET /api/v1/events)");
+    }
+    if (mode.equals("pull") && text(body, "url") != null) {
+      throw ProblemException.badParameter("url", text(body, "url"), "a pull endpoint (a feed) has no url");
+    }
+    Endpoints.Spec spec = new Endpoints.Spec(mode.equals("pull") ? null : text(body, "url"), text(body, "description"), events, text(filter, "sellerTaxId"),
         text(filter, "buyerTaxId"), text(filter, "invoiceType"));
-    if (spec.url() == null) {
-      throw ProblemException.badParameter("url", "", "the endpoint's URL is required");
+    if (mode.equals("push") && spec.url() == null) {
+      throw ProblemException.badParameter("url", "", "the endpoint's URL is required (or \"mode\": \"pull\" for a feed read with GET /api/v1/events)");
     }
     if (spec.description() != null && spec.description().length() > 200) {
       throw ProblemException.badParameter("description", "(" + spec.description().length() + " characters)", "at most 200 characters");
@@ -141,7 +157,7 @@ public final class WebhookRoutes {
   }
 
   private void resend(Context ctx) throws SQLException {
-    Endpoint e = endpoint(ctx);
+    Endpoint e = pushEndpoint(ctx);
     String messageId = ctx.pathParam("messageId");
     if (!messages.resend(e.id(), messageId)) {
       throw new ProblemException(404, "Not found", "the endpoint has no message with this id", List.of());
@@ -150,7 +166,7 @@ public final class WebhookRoutes {
   }
 
   private void recover(Context ctx) throws SQLException {
-    Endpoint e = endpoint(ctx);
+    Endpoint e = pushEndpoint(ctx);
     JsonNode body = body(ctx);
     Instant since = instant(body, "since", true);
     Instant until = instant(body, "until", false);
@@ -164,6 +180,103 @@ public final class WebhookRoutes {
     out.put("requeued", n);
     out.put("reenabled", enabled);
     ctx.status(202).json(out);
+  }
+
+  /** A feed is read again from an earlier cursor; resend and recover are for endpoints we post to. */
+  private Endpoint pushEndpoint(Context ctx) throws SQLException {
+    Endpoint e = endpoint(ctx);
+    if (e.pull()) {
+      throw new ProblemException(409, "A feed", "this endpoint is a feed: read GET /api/v1/events again from an earlier cursor", List.of());
+    }
+    return e;
+  }
+
+  /**
+   * A feed's messages after {@code after} (the {@code next} of the previous page; none: from its first), the same messages and ids a
+   * push endpoint gets, in the same order; with {@code wait=S} (at most 30) it answers as soon as there are some, or after S seconds
+   * with none. The feed is {@code endpoint}, or the token's only pull endpoint.
+   */
+  private void events(Context ctx) throws SQLException {
+    Tenant tenant = tenant(ctx);
+    Endpoint feed;
+    String id = ctx.queryParam("endpoint");
+    if (id != null) {
+      feed = endpoints.find(tenant, id).filter(Endpoint::pull).orElseThrow(() -> notFound(id));
+    } else {
+      List<Endpoint> feeds = endpoints.list(tenant).stream().filter(Endpoint::pull).toList();
+      if (feeds.isEmpty()) {
+        throw new ProblemException(404, "No feed", "this token's taxpayers have no feed yet: POST /api/v1/webhooks/endpoints "
+            + "{\"mode\": \"pull\"} registers one, and events are kept for it from then on", List.of());
+      }
+      if (feeds.size() > 1) {
+        throw ProblemException.badParameter("endpoint", "", "this token's taxpayers have " + feeds.size() + " feeds: name one");
+      }
+      feed = feeds.get(0);
+    }
+    long after = cursor(ctx.queryParam("after"));
+    int limit = intParam(ctx, "limit", 100, 1, 1000);
+    int wait = intParam(ctx, "wait", 0, 0, 30);
+    List<Messages.FeedItem> now = messages.feed(feed.id(), after, limit);
+    if (!now.isEmpty() || wait == 0) {
+      ctx.json(page(feed, after, now));
+      return;
+    }
+    // a long poll holds no thread while it waits: the store is asked again every 250 ms on a shared scheduler
+    CompletableFuture<Map<String, Object>> answer = new CompletableFuture<>();
+    long deadline = System.nanoTime() + wait * 1_000_000_000L;
+    java.util.concurrent.ScheduledFuture<?> poll = LONG_POLLS.scheduleWithFixedDelay(() -> {
+      try {
+        List<Messages.FeedItem> items = messages.feed(feed.id(), after, limit);
+        if (!items.isEmpty() || System.nanoTime() > deadline) {
+          answer.complete(page(feed, after, items));
+        }
+      } catch (SQLException | RuntimeException e) {
+        answer.completeExceptionally(e);
+      }
+    }, 250, 250, TimeUnit.MILLISECONDS);
+    answer.whenComplete((r, e) -> poll.cancel(false));
+    ctx.future(() -> answer.thenAccept(ctx::json));
+  }
+
+  private static final ScheduledExecutorService LONG_POLLS = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "query-api-long-polls");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private Map<String, Object> page(Endpoint feed, long after, List<Messages.FeedItem> items) {
+    List<Object> out = new ArrayList<>();
+    for (Messages.FeedItem i : items) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", i.id());
+      try {
+        json.readTree(i.body()).fields().forEachRemaining(f -> m.put(f.getKey(), f.getValue()));
+      } catch (IOException e) {
+        throw new IllegalStateException("a stored message body is not JSON", e);
+      }
+      out.add(m);
+    }
+    long last = items.isEmpty() ? after : items.get(items.size() - 1).seq();
+    Map<String, Object> page = new LinkedHashMap<>();
+    page.put("endpoint", feed.id());
+    page.put("items", out);
+    page.put("next", Base64.getUrlEncoder().withoutPadding().encodeToString(("c1:" + last).getBytes(StandardCharsets.UTF_8)));
+    return page;
+  }
+
+  private static long cursor(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return 0;
+    }
+    try {
+      String s = new String(Base64.getUrlDecoder().decode(raw), StandardCharsets.UTF_8);
+      if (s.startsWith("c1:")) {
+        return Long.parseLong(s.substring(3));
+      }
+    } catch (IllegalArgumentException notOurs) {
+      // said below
+    }
+    throw ProblemException.badParameter("after", raw, "the 'next' of a previous page, as it was");
   }
 
   private Endpoint endpoint(Context ctx) throws SQLException {

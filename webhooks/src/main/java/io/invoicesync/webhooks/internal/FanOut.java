@@ -84,7 +84,8 @@ public final class FanOut {
       for (Endpoint ep : endpoints) {
         if (ep.wants(e.type(), e.seller(), e.buyer(), e.invoiceType())) {
           body = body != null ? body : body(e);
-          out.add(new Messages.New(e.id(), ep.id(), e.type(), e.invoiceId(), e.invoiceId(), e.version(), body, e.at(), ep.enabled()));
+          out.add(new Messages.New(e.id(), ep.id(), e.type(), e.invoiceId(), e.invoiceId(), e.version(), body, e.at(), ep.pull()
+              ? Messages.Initial.FEED : ep.enabled() ? Messages.Initial.PENDING : Messages.Initial.FAILED));
         }
       }
     }

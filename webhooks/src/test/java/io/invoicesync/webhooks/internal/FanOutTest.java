@@ -25,8 +25,12 @@ class FanOutTest {
   static final String C = "91110108551385082Q";
 
   static Endpoint endpoint(String id, Tenant tenant, Set<EventType> types, String sellerFilter, boolean enabled) {
+    return endpoint(id, "https://erp.example.com/" + id, tenant, types, sellerFilter, enabled);
+  }
+
+  static Endpoint endpoint(String id, String url, Tenant tenant, Set<EventType> types, String sellerFilter, boolean enabled) {
     Instant t = Instant.parse("2026-12-06T00:00:00Z");
-    return new Endpoint(id, "https://erp.example.com/" + id, null, types, sellerFilter, null, null, tenant, "whsec_x", null, null, "api",
+    return new Endpoint(id, url, null, types, sellerFilter, null, null, tenant, "whsec_x", null, null, "api",
         enabled, null, null, t, t);
   }
 
@@ -47,13 +51,15 @@ class FanOutTest {
     Endpoint onlyVisible = endpoint("ep_v", Tenant.of(Set.of(A)), Set.of(EventType.INVOICE_VISIBLE), null, true);
     Endpoint operator = endpoint("ep_all", Tenant.ALL, Set.of(), C, true);
     Endpoint disabled = endpoint("ep_off", Tenant.of(Set.of(A)), Set.of(), null, false);
+    Endpoint feed = endpoint("ep_feed", null, Tenant.of(Set.of(B)), Set.of(), null, true);
+    Endpoint opsOnly = endpoint("ep_ops", Tenant.of(Set.of(A)), Set.of(EventType.SYNC_STALLED), null, true);
 
     FanOut.Batch batch = FanOut.messages(null, List.of(new FanOut.Rejected(rejection("inv-1", A, B, 10)),
-        new FanOut.Rejected(rejection("inv-2", C, C, 11))), List.of(sellerA, buyerB, onlyVisible, operator, disabled));
+        new FanOut.Rejected(rejection("inv-2", C, C, 11))), List.of(sellerA, buyerB, onlyVisible, operator, disabled, feed, opsOnly));
 
     assertThat(batch.messages()).extracting(m -> m.endpointId() + ":" + m.invoiceId())
-        .containsExactly("ep_a:inv-1", "ep_b:inv-1", "ep_off:inv-1", "ep_all:inv-2");
-    assertThat(batch.messages()).filteredOn(m -> m.endpointId().equals("ep_off")).allMatch(m -> !m.pending());
+        .containsExactly("ep_a:inv-1", "ep_b:inv-1", "ep_off:inv-1", "ep_feed:inv-1", "ep_all:inv-2");
+    assertThat(batch.messages()).extracting(m -> m.endpointId() + ":" + m.initial()).contains("ep_a:PENDING", "ep_off:FAILED", "ep_feed:FEED");
     Messages.New first = batch.messages().get(0);
     assertThat(first.type()).isEqualTo(EventType.INVOICE_REJECTED);
     assertThat(first.orderKey()).isEqualTo("inv-1");
