@@ -119,9 +119,23 @@ public final class Pipeline implements AutoCloseable {
     return cfg;
   }
 
-  /** The webhooks' configuration; the stages its stall monitor watches are the ones this configuration runs, unless it names them. */
+  /**
+   * The webhooks' configuration: its query store, unless named, the projector's (else the API's); the stages its stall
+   * monitor watches, unless named, the ones this configuration runs.
+   */
   private Map<String, Object> webhooksConfig() {
     Map<String, Object> c = componentConfig("webhooks");
+    if (!c.containsKey(WebhooksConfig.JDBC_URL)) {
+      // the query store the projector writes (or the API reads): a deployment that has not named one for webhooks runs as before
+      String from = config.containsKey("projector.jdbc.url") ? "projector.jdbc." : config.containsKey("api.jdbc.url") ? "api.jdbc." : null;
+      if (from != null) {
+        for (String k : List.of("url", "user", "password")) {
+          if (config.containsKey(from + k)) {
+            c.put("jdbc." + k, config.get(from + k));
+          }
+        }
+      }
+    }
     if (!c.containsKey(WebhooksConfig.STALL_WATCH)) {
       c.put(WebhooksConfig.STALL_WATCH, config.getOrDefault("streams.topic.captured", Topics.CAPTURED.name()) + ":"
           + config.getOrDefault("streams.application.id", "invoice-sync-streams") + ","

@@ -54,6 +54,7 @@ class ComposeTopologyIT {
       here.put("INVOICESYNC_INGEST_DATABASE_PORT", Integer.toString(pg.port()));
       here.put("INVOICESYNC_PROJECTOR_JDBC_URL", "jdbc:postgresql://localhost:" + pg.port() + "/querystore");
       here.put("INVOICESYNC_API_JDBC_URL", "jdbc:postgresql://localhost:" + pg.port() + "/querystore");
+      here.put("INVOICESYNC_WEBHOOKS_JDBC_URL", "jdbc:postgresql://localhost:" + pg.port() + "/querystore");
       here.put("INVOICESYNC_API_PORT", "0");
       here.put("INVOICESYNC_MANAGEMENT_PORT", "0");
       here.put("INVOICESYNC_STREAMS_STATE_DIR", dir.resolve("streams").toString());
@@ -61,7 +62,7 @@ class ComposeTopologyIT {
 
       Map<String, Process> running = new LinkedHashMap<>();
       try {
-        for (String name : List.of("ingest", "streams", "projector", "api")) {
+        for (String name : List.of("ingest", "streams", "projector", "api", "webhooks")) {
           running.put(name, start(name, services.get(name), here));
         }
         Map<String, Integer> management = new LinkedHashMap<>();

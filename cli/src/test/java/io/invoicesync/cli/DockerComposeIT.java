@@ -46,7 +46,7 @@ class DockerComposeIT {
     assertThat(services.get("registry").get("image").asText()).startsWith("apicurio/apicurio-registry:3");
 
     List<Pipeline.Component> deployed = new ArrayList<>();
-    for (String name : List.of("ingest", "streams", "projector", "api")) {
+    for (String name : List.of("ingest", "streams", "projector", "api", "webhooks")) {
       JsonNode svc = services.get(name);
       assertThat(svc).as("service " + name).isNotNull();
       assertThat(svc.get("build").get("dockerfile").asText()).isEqualTo("docker/Dockerfile");

@@ -76,7 +76,8 @@ public final class WebhooksConfig extends AbstractConfig {
           "Input: the projector's reports (PROJECTED: invoice.visible; DEAD_LETTERED: invoice.dead_lettered).")
       .define(REJECTED_TOPIC, Type.STRING, Topics.REJECTED.name(), Importance.MEDIUM, "Input: rejections (invoice.rejected).")
       .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "The query store: endpoints, messages and attempts live there (V10 migration), and invoice.visible bodies are read from it.")
+          "The query store: endpoints, messages and attempts live there (V10 migration), and invoice.visible bodies are read from it. "
+              + "'run' and 'demo' take projector.jdbc.* (else api.jdbc.*) when it is not set.")
       .define(JDBC_USER, Type.STRING, "postgres", Importance.HIGH, "Query store user (needs to write the webhook tables).")
       .define(JDBC_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Query store password.")
       .define(RETRY_SCHEDULE, Type.LIST, DEFAULT_SCHEDULE, Importance.MEDIUM,

@@ -36,6 +36,12 @@ class SignaturesTest {
   }
 
   @Test
+  void shouldGiveTheSpecificationsTestVector() {
+    assertThat(Signatures.sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330L, "{\"test\": 2432232314}"))
+        .isEqualTo("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  }
+
+  @Test
   void shouldSignWithBothSecretsDuringARotationSoEitherVerifies() {
     String old = Signatures.newSecret();
     String fresh = Signatures.newSecret();
