@@ -36,6 +36,7 @@ CREATE TABLE webhook_message (
     attempts         integer       NOT NULL DEFAULT 0,
     next_attempt_at  timestamptz,
     leased_until     timestamptz,
+    leased_by        varchar(64),                                    -- the instance that sends it (webhooks.instance.id), if named
     last_attempt_at  timestamptz,
     last_status      integer,
     last_error       text,

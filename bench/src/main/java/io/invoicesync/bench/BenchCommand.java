@@ -32,7 +32,7 @@ import picocli.CommandLine;
         "Exit codes: 0 measured, 1 a step failed, 2 bad arguments."})
 public final class BenchCommand implements Callable<Integer> {
 
-  static final String STEPS = "startup, capture, e2e, kafka, upsert, peer, e2e50k, reconcile, history, against";
+  static final String STEPS = "startup, capture, e2e, kafka, upsert, peer, e2e50k, reconcile, history, against, webhooks";
 
   /** The steps, in the order a run takes them; {@code --only} names them in lower case. */
   enum Step {
@@ -47,7 +47,9 @@ public final class BenchCommand implements Callable<Integer> {
     HISTORY("history: existing invoices (--history-invoices, 3 lines on average) loaded by 'history load' beside the stream, then the peer's "
         + "initial snapshot of the same data"),
     AGAINST("against: the platform's export of " + AgainstStep.INVOICES + " invoices reconciled against the store (reconcile --against), "
-        + "then 'import --dry-run' of it with a 256 MB heap");
+        + "then 'import --dry-run' of it with a 256 MB heap"),
+    WEBHOOKS("webhooks: the pipeline with one webhook endpoint on this machine, commit-to-delivered at 200 invoices/s, then a burst's "
+        + "deliveries per second");
 
     final String what;
 
@@ -106,6 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
     Backlog50kStep.Result e2e50k = null;
     HistoryStep.Result history = null;
     AgainstStep.Result against = null;
+    WebhookStep.Result webhooks = null;
     for (Step step : steps) {
       log("%d/%d %s", ++i, steps.size(), step.what);
       switch (step) {
@@ -119,12 +122,13 @@ public final class BenchCommand implements Callable<Integer> {
         case RECONCILE -> reconcile = ReconcileStep.run(run, 1_000_000);
         case HISTORY -> history = HistoryStep.run(run, peerLib, historyInvoices);
         case AGAINST -> against = AgainstStep.run(run);
+        case WEBHOOKS -> webhooks = WebhookStep.run(run);
         default -> throw new IllegalStateException(step.name());
       }
     }
     long cpu = Math.round(((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9);
     BenchReport report = new BenchReport(quick ? "quick" : "full", run.backlog(), seed, capture, e2e, kafka, upsert, peer, reconcile, startup,
-        e2e50k, history, cpu, CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), git, Instant.now(), against);
+        e2e50k, history, cpu, CpuBreakdown.peakRssMb("self"), Math.round((System.nanoTime() - t0) / 1e9), machine(), git, Instant.now(), against, webhooks);
     String md = ReportWriter.write(report, target);
     System.out.println();
     System.out.print(md);
@@ -138,7 +142,8 @@ public final class BenchCommand implements Callable<Integer> {
    */
   static List<Step> steps(Set<Step> only, boolean quick) {
     return List.of(Step.values()).stream()
-        .filter(s -> only.isEmpty() ? !(quick && s == Step.E2E50K) && s != Step.HISTORY && s != Step.AGAINST : only.contains(s)).toList();
+        .filter(s -> only.isEmpty() ? !(quick && s == Step.E2E50K) && s != Step.HISTORY && s != Step.AGAINST && s != Step.WEBHOOKS
+            : only.contains(s)).toList();
   }
 
   private static String machine() {

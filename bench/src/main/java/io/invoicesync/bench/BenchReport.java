@@ -14,15 +14,15 @@ record BenchReport(String mode, int backlogInvoices, long seed, CaptureStep.Resu
                    KafkaRoundTripStep.Result kafka, UpsertStep.Result upsert, PeerStep.Result peer, ReconcileStep.Result reconcile,
                    StartupStep.Result startup, Backlog50kStep.Result e2e50k, HistoryStep.Result history,
                    long cpuSeconds, long peakRssMb, long benchSeconds, String machine, GitState git, Instant date,
-                   AgainstStep.Result against) {
+                   AgainstStep.Result against, WebhookStep.Result webhooks) {
 
-  /** A run without step against (it runs only when named). */
+  /** A run without step against and webhooks (they run only when named). */
   BenchReport(String mode, int backlogInvoices, long seed, CaptureStep.Result capture, EndToEndStep.Result e2e,
               KafkaRoundTripStep.Result kafka, UpsertStep.Result upsert, PeerStep.Result peer, ReconcileStep.Result reconcile,
               StartupStep.Result startup, Backlog50kStep.Result e2e50k, HistoryStep.Result history,
               long cpuSeconds, long peakRssMb, long benchSeconds, String machine, GitState git, Instant date) {
     this(mode, backlogInvoices, seed, capture, e2e, kafka, upsert, peer, reconcile, startup, e2e50k, history, cpuSeconds, peakRssMb, benchSeconds,
-        machine, git, date, null);
+        machine, git, date, null, null);
   }
 
   /** Sustained end to end over the warm capture ceiling. */

@@ -165,6 +165,17 @@ final class ReportWriter {
       j.put("import_200k_peak_rss_mb", a.importPeakRssMb());
       j.put("import_heap_mb", a.importHeapMb());
     }
+    if (r.webhooks() != null) {
+      WebhookStep.Result w = r.webhooks();
+      j.put("webhook_p50_ms_at_200", w.commitToDeliveredMs().get(0));
+      j.put("webhook_p95_ms_at_200", w.commitToDeliveredMs().get(1));
+      j.put("webhook_p99_ms_at_200", w.p99());
+      j.set("webhook_p99_ms_at_200_thirds", JSON.valueToTree(w.p99Thirds()));
+      j.set("webhook_visible_to_delivered_ms_p50_p95_p99", JSON.valueToTree(w.visibleToDeliveredMs()));
+      j.put("webhook_delivered_in_window", w.delivered());
+      j.put("webhook_burst_invoices", w.burstInvoices());
+      j.put("webhook_burst_deliveries_per_s", w.burstDeliveriesPerS());
+    }
     if (r.startup() != null) {
       StartupStep.Result u = r.startup();
       j.put("first_visible_s", u.firstVisibleSeconds());
@@ -257,6 +268,7 @@ final class ReportWriter {
     md.append(backlog50k(r));
     md.append(history(r));
     md.append(against(r));
+    md.append(webhooks(r));
     if (r.e2e() != null && r.e2e().sustained() != null) {
       md.append("\n## PostgreSQL's top statements at the sustained load (pg_stat_statements)\n\n");
       r.e2e().sustained().topStatements().forEach(t -> md.append("- ").append(t).append('\n'));
@@ -372,6 +384,21 @@ final class ReportWriter {
         h.seconds(), h.invoicesPerS(), h.peerSeconds() == null ? "did not finish" : String.format(Locale.ROOT, "%.1f", h.peerSeconds()),
         h.peerSeconds() == null ? "-" : String.format(Locale.ROOT, "%.1f", h.invoices() / h.peerSeconds()), h.ratio())
         + (h.peer().incomplete() == null ? "" : "\nThe peer did not finish: " + h.peer().incomplete() + "\n");
+  }
+
+  /** Webhook delivery, or nothing when step webhooks did not run. */
+  private static String webhooks(BenchReport r) {
+    if (r.webhooks() == null) {
+      return "";
+    }
+    WebhookStep.Result w = r.webhooks();
+    return String.format(Locale.ROOT, "%n## Webhooks (step webhooks)%n%n| | value |%n|---|---|%n"
+            + "| commit to delivered at %d/s offered, p50 / p95 / p99 (%d deliveries in %d s) | %.0f / %.0f / %.0f ms (target p99 <= 300 ms; "
+            + "p99 of the thirds %s) |%n| of which after the invoice was visible, p50 / p95 / p99 | %.0f / %.0f / %.0f ms |%n"
+            + "| a burst of %,d invoices: deliveries per second, first to last | %.0f |%n",
+        w.offered(), w.delivered(), w.windowSeconds(), w.commitToDeliveredMs().get(0), w.commitToDeliveredMs().get(1), w.p99(), w.p99Thirds(),
+        w.visibleToDeliveredMs().get(0), w.visibleToDeliveredMs().get(1), w.visibleToDeliveredMs().get(2), w.burstInvoices(),
+        w.burstDeliveriesPerS());
   }
 
   /** reconcile --against and the streamed import, or nothing when step against did not run. */

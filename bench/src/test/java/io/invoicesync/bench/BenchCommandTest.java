@@ -43,12 +43,14 @@ class BenchCommandTest {
     assertThat(BenchCommand.steps(EnumSet.noneOf(BenchCommand.Step.class), true)).doesNotContain(BenchCommand.Step.E2E50K)
         .contains(BenchCommand.Step.STARTUP, BenchCommand.Step.E2E, BenchCommand.Step.PEER);
     assertThat(BenchCommand.steps(EnumSet.noneOf(BenchCommand.Step.class), false))
-        .containsExactlyElementsOf(EnumSet.complementOf(EnumSet.of(BenchCommand.Step.HISTORY, BenchCommand.Step.AGAINST)));
+        .containsExactlyElementsOf(EnumSet.complementOf(EnumSet.of(BenchCommand.Step.HISTORY, BenchCommand.Step.AGAINST, BenchCommand.Step.WEBHOOKS)));
     assertThat(BenchCommand.steps(EnumSet.of(BenchCommand.Step.E2E50K), true)).containsExactly(BenchCommand.Step.E2E50K);
     // a million historical invoices and the peer's snapshot of them take an hour: only when named
     assertThat(BenchCommand.steps(EnumSet.of(BenchCommand.Step.HISTORY), false)).containsExactly(BenchCommand.Step.HISTORY);
     // and the platform's 200,000-invoice export, too
     assertThat(BenchCommand.steps(EnumSet.of(BenchCommand.Step.AGAINST), false)).containsExactly(BenchCommand.Step.AGAINST);
+    // and webhook delivery, a pipeline of its own
+    assertThat(BenchCommand.steps(EnumSet.of(BenchCommand.Step.WEBHOOKS), true)).containsExactly(BenchCommand.Step.WEBHOOKS);
 
     BenchCommand cmd = new BenchCommand();
     new CommandLine(cmd).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--only=e2e50k,startup", "--startup-runs", "5");

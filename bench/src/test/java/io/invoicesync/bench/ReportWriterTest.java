@@ -123,7 +123,7 @@ class ReportWriterTest {
   }
 
   @Test
-  void aFullRunCarriesThe50kRatioAndTheStartupSpread() {
+  void aFullRunCarriesThe50kRatioAndTheStartupSpread() throws Exception {
     BenchReport q = report();
     var peer50k = new PeerStep.Result(250, 300, 900, 200, null, 800, Map.of(), null);
     var e2e50k = new Backlog50kStep.Result(50_000, new EndToEndStep.ColdBacklog(50_000, 1250, 1500, 3.0, Map.of()), peer50k);
@@ -148,10 +148,20 @@ class ReportWriterTest {
     var against = new AgainstStep.Result(200_000, 12_000_000, 9.0, List.of(14.0, 11.0, 12.5),
         Map.of(io.invoicesync.outcomes.reconcile.ReconcileClass.MISSING, 20), 21.0, 310, 256);
     JsonNode aj = ReportWriter.json(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null, null, 10, 500, 20,
-        "2 cores", GIT, q.date(), against));
+        "2 cores", GIT, q.date(), against, null));
     assertThat(aj.get("reconcile_against_200k_seconds").asDouble()).isEqualTo(12.5);
     assertThat(aj.get("import_200k_peak_rss_mb").asLong()).isEqualTo(310);
     assertThat(aj.get("against_found").get("MISSING").asInt()).isEqualTo(20);
+    // step webhooks: commit-to-delivered at 200/s as webhook_p99_ms_at_200, the burst's rate beside it
+    var webhooks = new WebhookStep.Result(200, 30, 5_400, List.of(180.0, 420.0, 610.0), List.of(20.0, 60.0, 110.0), List.of(590.0, 610.0, 640.0),
+        5_000, 850.0);
+    JsonNode wj = ReportWriter.json(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null, null, 10, 500, 20,
+        "2 cores", GIT, q.date(), null, webhooks));
+    assertThat(wj.get("webhook_p99_ms_at_200").asDouble()).isEqualTo(610.0);
+    assertThat(wj.get("webhook_visible_to_delivered_ms_p50_p95_p99").get(2).asDouble()).isEqualTo(110.0);
+    assertThat(wj.get("webhook_burst_deliveries_per_s").asDouble()).isEqualTo(850.0);
+    assertThat(ReportWriter.write(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null, null, 10, 500, 20,
+        "2 cores", GIT, q.date(), null, webhooks), Files.createTempDirectory("wh"))).contains("## Webhooks (step webhooks)", "target p99 <= 300 ms");
     assertThat(j.get("e2e_vs_peer_50k_from_first_visible").asDouble()).isEqualTo(5.0);
     assertThat(j.get("peer_50k_invoices_per_s").asDouble()).isEqualTo(250);
     assertThat(j.get("first_visible_s").asDouble()).isEqualTo(4.0);

@@ -47,6 +47,14 @@ final class Judge {
           deadLettered, sourceInvoices, storeInvoices, ex, invalidNotRejected);
     }
 
+    /** This verdict with {@code found} (messages an ERP's webhook endpoint never got) counted as lost. */
+    Verdict withLost(List<String> found) {
+      List<String> ex = new ArrayList<>(examples);
+      found.stream().limit(Math.max(0, 10 - ex.size())).forEach(ex::add);
+      return new Verdict(lost + found.size(), duplicateVersions, outOfOrder, stale, extra, placeholders, spuriousRejections, rejected,
+          deadLettered, sourceInvoices, storeInvoices, ex, invalidNotRejected);
+    }
+
     boolean clean() {
       return lost == 0 && duplicateVersions == 0 && outOfOrder == 0 && stale == 0 && extra == 0 && placeholders == 0 && spuriousRejections == 0
           && invalidNotRejected == 0;

@@ -32,10 +32,17 @@ enum Scenario {
       Layout.SPLIT),
   RETRY_RETENTION("retry-retention", "the retry topic's records expiring (retention) while 5 invoices wait on it", 1, 1, Layout.SPLIT),
   PROJECTOR_RESTART_PARKED("projector-restart-parked", "kill -9 of the projector while 5 invoices wait on the retry topic (the store "
-      + "refuses their first version), a later version of each issued after the restart", 1, 1, Layout.SPLIT);
+      + "refuses their first version), a later version of each issued after the restart", 1, 1, Layout.SPLIT),
+  WEBHOOK_RECEIVER_DOWN("webhook-receiver-down", "an ERP's webhook endpoint refusing connections (60 s; 10 s quick) while invoices keep "
+      + "becoming visible, judged by what it got against the store", 3, 1, Layout.SPLIT_WEBHOOKS),
+  KILL_WEBHOOKS("kill-webhooks", "kill -9 of the webhooks process under load, judged by what the ERP's endpoint got against the store",
+      5, 2, Layout.SPLIT_WEBHOOKS);
 
-  /** How the pipeline runs for a scenario: one process, or ingest / streams / projector+api apart (on the 3-node cluster: SPLIT_RF3). */
-  enum Layout { ONE_PROCESS, SPLIT, SPLIT_RF3 }
+  /**
+   * How the pipeline runs for a scenario: one process, or ingest / streams / projector+api apart (on the 3-node cluster: SPLIT_RF3;
+   * with a webhooks process and an ERP's endpoint: SPLIT_WEBHOOKS).
+   */
+  enum Layout { ONE_PROCESS, SPLIT, SPLIT_RF3, SPLIT_WEBHOOKS }
 
   final String id;
   final String description;
@@ -62,6 +69,11 @@ enum Scenario {
 
   boolean implemented() {
     return layout != null;
+  }
+
+  /** Judged also by what an ERP's webhook endpoint got. */
+  boolean webhooks() {
+    return layout == Layout.SPLIT_WEBHOOKS;
   }
 
   static Map<String, Scenario> byId() {

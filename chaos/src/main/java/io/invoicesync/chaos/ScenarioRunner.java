@@ -99,6 +99,8 @@ final class ScenarioRunner implements AutoCloseable {
   private final ParkedRetryFaults parkedRetryFaults;
   private final Map<String, PipelineProcess> processes = new LinkedHashMap<>();
   private Scenario.Layout layout;
+  /** The ERP's endpoint of the webhook layout; null in the others. */
+  private WebhookSink sink;
 
   ScenarioRunner(Stack stack, double rate, boolean quick, Integer roundsOverride, Consumer<String> out) throws IOException {
     this.stack = stack;
@@ -135,7 +137,7 @@ final class ScenarioRunner implements AutoCloseable {
       classesArchived = true;
     }
     useLayout(s.layout);
-    Load load = new Load(stack.issuingUrl(), "chaos-" + s.id + "-", rate, stack.schemas());
+    Load load = new Load(stack.issuingUrl(), prefix(s), rate, stack.schemas());
     load.start();
     List<Double> recoveries = new ArrayList<>();
     List<Boolean> effects = new ArrayList<>();
@@ -161,7 +163,8 @@ final class ScenarioRunner implements AutoCloseable {
         Instant ended = Instant.now();
         double recovery = -1;
         while (System.nanoTime() - end < Duration.ofMinutes(5).toNanos()) {
-          if (judge.lagSeconds(since, ended) < 1.0) {
+          // a webhook scenario has recovered when the ERP's endpoint has every visible invoice again
+          if (s.webhooks() ? sink.lagSeconds(stack.storeDataSource(), prefix(s), since) < 1.0 : judge.lagSeconds(since, ended) < 1.0) {
             recovery = (System.nanoTime() - end) / 1e9;
             since = Instant.now().minusSeconds(1);
             break;
@@ -187,9 +190,35 @@ final class ScenarioRunner implements AutoCloseable {
     if (!ownChecks.isEmpty()) {
       verdict = verdict.withOutOfOrder(ownChecks);
     }
+    if (s.webhooks()) {
+      verdict = judgeWebhooks(s, verdict);
+    }
     return new Result(s, rounds, load.issued(), verdict, recoveries, restarts, (System.nanoTime() - t0) / 1e9,
         restarts == 0 ? "" : restarts + " process(es) exited on the fault and were restarted", issuedDuringFaults, effects, loadDied,
         waitedFor);
+  }
+
+  private static String prefix(Scenario s) {
+    return "chaos-" + s.id + "-";
+  }
+
+  /**
+   * What the ERP's endpoint got against the store, once it has caught up (at most 3 minutes): every invoice
+   * of the scenario at its stored version, versions in order, one message id per version; what is missing
+   * counts as lost, the rest as out of order.
+   */
+  private Judge.Verdict judgeWebhooks(Scenario s, Judge.Verdict verdict) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (sink.lagSeconds(stack.storeDataSource(), prefix(s), Instant.EPOCH) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(500); // the endpoint catching up on retries
+    }
+    List<String> problems = sink.judge(stack.storeDataSource(), prefix(s));
+    out.accept(s.id + ": the ERP's endpoint got " + sink.requests() + " requests; " + (problems.isEmpty() ? "every visible invoice at its "
+        + "version, in order" : problems.size() + " problem(s), e.g. " + problems.get(0)));
+    List<String> lost = problems.stream().filter(p -> p.startsWith("the ERP never got")).toList();
+    List<String> other = problems.stream().filter(p -> !p.startsWith("the ERP never got")).toList();
+    Judge.Verdict v = lost.isEmpty() ? verdict : verdict.withLost(lost);
+    return other.isEmpty() ? v : v.withOutOfOrder(other);
   }
 
   /**
@@ -296,6 +325,16 @@ final class ScenarioRunner implements AutoCloseable {
         ingest.start(Duration.ofMinutes(3));
         return gone;
       }
+      case WEBHOOK_RECEIVER_DOWN -> {
+        sink.stop();
+        boolean down = !sink.listening();
+        Thread.sleep(outage.toMillis()); // the ERP is away; deliveries fail and are retried
+        sink.start();
+        return down;
+      }
+      case KILL_WEBHOOKS -> {
+        return processes.get("webhooks").restart(Duration.ofMinutes(3));
+      }
       case STORE_READ_ONLY -> {
         storeReadOnly(true);
         boolean refuses = FaultEvidence.refusesWrites(stack.storeDataSource());
@@ -358,6 +397,10 @@ final class ScenarioRunner implements AutoCloseable {
       processes.put("streams", new PipelineProcess("streams", "streams", cfg, logs));
       processes.put("projector", new PipelineProcess("projector", "projector,api", cfg, logs));
     }
+    if (wanted == Scenario.Layout.SPLIT_WEBHOOKS) {
+      sink = WebhookSink.register(stack.storeDataSource()); // before the load: every invoice of the scenario is owed to it
+      processes.put("webhooks", new PipelineProcess("webhooks", "webhooks", cfg, logs));
+    }
     for (PipelineProcess p : processes.values()) {
       p.start(Duration.ofMinutes(3));
     }
@@ -370,6 +413,15 @@ final class ScenarioRunner implements AutoCloseable {
     }
     processes.clear();
     layout = null;
+    if (sink != null) {
+      sink.close();
+      try {
+        new io.invoicesync.webhooks.Endpoints(stack.storeDataSource()).delete(io.invoicesync.outcomes.Tenant.ALL, sink.endpointId());
+      } catch (SQLException e) {
+        out.accept("the chaos ERP's endpoint was not removed: " + e.getMessage());
+      }
+      sink = null;
+    }
   }
 
   @Override

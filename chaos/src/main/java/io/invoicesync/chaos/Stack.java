@@ -273,6 +273,12 @@ final class Stack implements AutoCloseable {
     cfg.put("api.bind.address", "127.0.0.1");
     cfg.put("api.port", "0");
     cfg.put("management.port", "0");
+    // the webhook scenarios' process: the ERP's endpoint is on this machine; retries in seconds, so a minute's outage is ridden out
+    cfg.put("webhooks.jdbc.url", storeUrl());
+    cfg.put("webhooks.allow.http", "true");
+    cfg.put("webhooks.retry.schedule", "0s,1s,2s,4s,8s,15s,30s,30s,30s,30s,30s,30s");
+    cfg.put("webhooks.attempt.timeout.ms", "5000");
+    cfg.put("webhooks.instance.id", "chaos");
     if (twoSources) {
       cfg.put("sources", "ref,py");
       cfg.put("sources.py.mapping.file", pinyinMapping.toString());

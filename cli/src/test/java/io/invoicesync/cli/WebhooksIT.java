@@ -337,6 +337,24 @@ class WebhooksIT {
         .isEqualTo(404);
   }
 
+  @Test
+  void shouldTellWhatAScheduledReconciliationFoundWithItsCountsOnly() throws Exception {
+    try (WebhookReceiver ops = new WebhookReceiver()) {
+      String[] ep = register(token(List.of(STRANGER), "webhooks"), ops.url(), "[\"reconcile.found\"]");
+      ops.secrets(ep[1]);
+      // a scheduled run's row, as ReconcileScheduler writes it: two invoices missing from the store, one stale
+      try (Connection c = stack.pg.connect("querystore"); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO reconcile_report (started_at, seconds, ok, counts, report) VALUES (now(), 1.5, false, "
+            + "'{\"MISSING\": 2, \"STALE\": 1, \"EXTRA\": 0, \"IN_FLIGHT\": 4}', '{\"differences\": [{\"invoiceId\": \"secret-of-b\"}]}')");
+      }
+      await().atMost(Duration.ofMinutes(1)).until(() -> ops.accepted().stream().anyMatch(d -> d.type().equals("reconcile.found")));
+      WebhookReceiver.Delivery d = ops.accepted().stream().filter(x -> x.type().equals("reconcile.found")).findFirst().orElseThrow();
+      assertThat(d.json().get("data").get("found").toString()).isEqualTo("{\"MISSING\":2,\"STALE\":1}");
+      assertThat(d.body()).as("counts only: the differences name every taxpayer's invoices").doesNotContain("secret-of-b");
+      assertThat(d.verified()).isTrue();
+    }
+  }
+
   /** The query store refuses writes (as on a standby): new sessions read-only, the open ones ended so pools reconnect into it. */
   static void storeReadOnly(boolean readOnly) throws Exception {
     try (Connection c = stack.pg.connect("querystore"); Statement st = c.createStatement()) {

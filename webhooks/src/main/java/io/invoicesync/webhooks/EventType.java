@@ -17,7 +17,9 @@ public enum EventType {
   /** Invoices have waited longer than the threshold to become visible (a stage down, the store refusing writes); operational. */
   SYNC_STALLED("sync.stalled"),
   /** After a {@code sync.stalled}: the pipeline caught up again; operational. */
-  SYNC_RESUMED("sync.resumed");
+  SYNC_RESUMED("sync.resumed"),
+  /** A scheduled reconciliation found invoices MISSING, STALE or EXTRA in the query store; operational (counts only). */
+  RECONCILE_FOUND("reconcile.found");
 
   private final String wire;
 
@@ -38,7 +40,7 @@ public enum EventType {
 
   /** Operational events go only to endpoints that name them in their event types (an empty list means every invoice event). */
   public boolean operational() {
-    return this == ENDPOINT_DISABLED || this == SYNC_STALLED || this == SYNC_RESUMED;
+    return this == ENDPOINT_DISABLED || this == SYNC_STALLED || this == SYNC_RESUMED || this == RECONCILE_FOUND;
   }
 
   /** Every wire name, for messages that list what is accepted. */

@@ -124,7 +124,7 @@ public final class Messages {
    * those other instances hold), locked rows skipped. A lease that ends without an outcome (the
    * instance died) makes the message due again: it is sent again with the same id.
    */
-  public List<Claimed> claim(int limit, int perEndpoint, Duration lease) throws SQLException {
+  public List<Claimed> claim(int limit, int perEndpoint, Duration lease, String owner) throws SQLException {
     if (limit <= 0) {
       return List.of();
     }
@@ -138,7 +138,8 @@ public final class Messages {
         + " chosen AS (SELECT c.seq FROM candidates c LEFT JOIN busy b USING (endpoint_id) WHERE c.rank + coalesce(b.n, 0) <= ? ORDER BY c.seq LIMIT ?),"
         + " locked AS (SELECT m.seq FROM webhook_message m JOIN chosen USING (seq) WHERE m.status = 'PENDING'"
         + "   AND (m.leased_until IS NULL OR m.leased_until < now()) FOR UPDATE OF m SKIP LOCKED)"
-        + " UPDATE webhook_message m SET leased_until = now() + ? * interval '1 millisecond', attempts = m.attempts + 1, last_attempt_at = now()"
+        + " UPDATE webhook_message m SET leased_until = now() + ? * interval '1 millisecond', leased_by = ?, attempts = m.attempts + 1,"
+        + " last_attempt_at = now()"
         + " FROM locked, webhook_endpoint e WHERE m.seq = locked.seq AND e.id = m.endpoint_id"
         + " RETURNING m.seq, m.id, m.endpoint_id, m.event_type, m.order_key, m.invoice_id, m.body, m.attempts, m.created_at, e.url, e.secret,"
         + " e.previous_secret, e.previous_secret_until, e.failing_since";
@@ -147,6 +148,7 @@ public final class Messages {
       ps.setInt(1, perEndpoint);
       ps.setInt(2, limit);
       ps.setLong(3, lease.toMillis());
+      ps.setString(4, owner);
       Instant now = Instant.now();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -163,6 +165,18 @@ public final class Messages {
     }
     out.sort(java.util.Comparator.comparingLong(Claimed::seq));
     return out;
+  }
+
+  /**
+   * Makes due again what {@code owner} held when it died: the instance of that name has just started, so nothing of its is in flight.
+   * The messages are sent again with their ids. Returns how many.
+   */
+  public int releaseLeases(String owner) throws SQLException {
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "UPDATE webhook_message SET leased_until = NULL, leased_by = NULL WHERE leased_by = ? AND status = 'PENDING' AND leased_until IS NOT NULL")) {
+      ps.setString(1, owner);
+      return ps.executeUpdate();
+    }
   }
 
   /** How an attempt ended, for {@link #settle}. */

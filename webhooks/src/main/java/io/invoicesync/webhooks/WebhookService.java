@@ -70,8 +70,8 @@ public final class WebhookService implements AutoCloseable {
   private Dispatcher dispatcher;
   private ScheduledExecutorService gauges;
   private volatile List<Endpoint> endpointCache = List.of();
-  private LagProbe lagProbe;
-  private StallDetector stalls;
+  private volatile LagProbe lagProbe;
+  private volatile StallDetector stalls;
 
   public WebhookService(WebhooksConfig config, MeterRegistry registry) {
     this.config = config;
@@ -104,7 +104,8 @@ public final class WebhookService implements AutoCloseable {
         () -> ThreadLocalRandom.current().nextDouble());
     dispatcher = new Dispatcher(messages, policy, this::disable, registry, Duration.ofMillis(config.getLong(WebhooksConfig.ATTEMPT_TIMEOUT_MS)),
         Duration.ofMillis(config.getLong(WebhooksConfig.CONNECT_TIMEOUT_MS)), config.getInt(WebhooksConfig.MAX_IN_FLIGHT),
-        config.getInt(WebhooksConfig.MAX_IN_FLIGHT_PER_ENDPOINT), Duration.ofMillis(config.getLong(WebhooksConfig.POLL_INTERVAL_MS)));
+        config.getInt(WebhooksConfig.MAX_IN_FLIGHT_PER_ENDPOINT), Duration.ofMillis(config.getLong(WebhooksConfig.POLL_INTERVAL_MS)),
+        config.getString(WebhooksConfig.INSTANCE_ID).isBlank() ? null : config.getString(WebhooksConfig.INSTANCE_ID));
     dispatcher.start();
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
     consumer.subscribe(List.of(config.getString(WebhooksConfig.PROJECTION_TOPIC), config.getString(WebhooksConfig.REJECTED_TOPIC)));
@@ -196,13 +197,17 @@ public final class WebhookService implements AutoCloseable {
     dispatcher.wake();
   }
 
-  /** Measures the watched stages every {@code stall.check.interval.ms} and announces a stall and its end. */
+  /**
+   * Every {@code stall.check.interval.ms}: the scheduled reconciliations' findings, and (unless the threshold is 0) the watched
+   * stages' progress, announcing a stall and its end.
+   */
   private void startStallMonitor() {
+    long every = config.getLong(WebhooksConfig.STALL_CHECK_INTERVAL_MS);
     long threshold = config.getLong(WebhooksConfig.STALL_THRESHOLD_MS);
     if (threshold == 0) {
+      gauges.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
       return;
     }
-    stalls = new StallDetector(Duration.ofMillis(threshold));
     Map<String, Object> common = KafkaClients.common(config.getString(WebhooksConfig.BOOTSTRAP_SERVERS), config.originals());
     Map<String, Object> consumer = new HashMap<>(common);
     consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -214,8 +219,65 @@ public final class WebhookService implements AutoCloseable {
     admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     lagProbe = new LagProbe(Admin.create(admin), new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
         config.getList(WebhooksConfig.STALL_WATCH).stream().map(LagProbe.Watch::parse).toList(), Duration.ofSeconds(5));
-    long every = config.getLong(WebhooksConfig.STALL_CHECK_INTERVAL_MS);
-    gauges.scheduleWithFixedDelay(this::checkStall, every, every, TimeUnit.MILLISECONDS);
+    stalls = new StallDetector(Duration.ofMillis(threshold));
+    gauges.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void watch() {
+    checkReconcile();
+    if (stalls != null) {
+      checkStall();
+    }
+  }
+
+  /** The newest scheduled reconciliation already looked at; null until the first look. */
+  private Long reconcileSeen;
+
+  /**
+   * Announces each scheduled reconciliation (reconcile.interval.ms, table reconcile_report) that found invoices MISSING,
+   * STALE or EXTRA, with its counts only (the differences themselves name every taxpayer's invoices: GET
+   * /api/v1/reconcile/last, scope operations). At start it looks back ten minutes; the message id is the report's, so
+   * an instance started again, or a second one, announces nothing twice.
+   */
+  private void checkReconcile() {
+    try (Connection c = pool.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(reconcileSeen == null
+        ? "SELECT id, started_at, counts::text FROM reconcile_report WHERE started_at > now() - interval '10 minutes' ORDER BY id"
+        : "SELECT id, started_at, counts::text FROM reconcile_report WHERE id > ? ORDER BY id")) {
+      if (reconcileSeen != null) {
+        ps.setLong(1, reconcileSeen);
+      }
+      long newest = reconcileSeen == null ? 0 : reconcileSeen;
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          newest = Math.max(newest, rs.getLong(1));
+          Map<String, Object> counts = FanOut.JSON.readValue(rs.getString(3), new com.fasterxml.jackson.core.type.TypeReference<>() { });
+          Map<String, Object> found = new LinkedHashMap<>();
+          for (String k : List.of("MISSING", "STALE", "EXTRA")) {
+            if (counts.get(k) instanceof Number n && n.longValue() > 0) {
+              found.put(k, n.longValue());
+            }
+          }
+          if (!found.isEmpty()) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("reportId", rs.getLong(1));
+            data.put("startedAt", rs.getObject(2, java.time.OffsetDateTime.class).toInstant().toString());
+            data.put("found", found);
+            data.put("report", "/api/v1/reconcile/last");
+            announce(EventType.RECONCILE_FOUND, "reconcile", Long.toString(rs.getLong(1)), data);
+          }
+        }
+      }
+      reconcileSeen = reconcileSeen == null ? maxReportId(c) : newest;
+    } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+      log.debug("reconciliations not looked at this time: {}", e.toString());
+    }
+  }
+
+  private static long maxReportId(Connection c) throws SQLException {
+    try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM reconcile_report")) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private void checkStall() {
@@ -235,10 +297,7 @@ public final class WebhookService implements AutoCloseable {
     }
   }
 
-  /**
-   * Tells every enabled endpoint that named the event (any taxpayer's: a stall is everyone's): through the
-   * store when it takes the messages, else straight from memory, since a store refusing writes may be the stall.
-   */
+  /** A stall or its end, told as {@link #announce(EventType, String, String, Map)} does. */
   private void announce(StallDetector.Change change) {
     EventType type = change instanceof StallDetector.Stalled ? EventType.SYNC_STALLED : EventType.SYNC_RESUMED;
     Map<String, Object> data = new LinkedHashMap<>();
@@ -257,9 +316,18 @@ public final class WebhookService implements AutoCloseable {
     }
     data.put("thresholdSeconds", config.getLong(WebhooksConfig.STALL_THRESHOLD_MS) / 1000);
     data.put("status", "/api/v1/status");
+    announce(type, "sync", Long.toString(since.toEpochMilli()), data);
+  }
+
+  /**
+   * Tells every enabled endpoint that named {@code type} (any taxpayer's: what it says concerns everyone and names no
+   * invoice): through the store when it takes the messages, else straight from memory, since a store refusing writes
+   * may be what is announced. The id derives from {@code type} and {@code about}: said again, it is the same message.
+   */
+  private void announce(EventType type, String orderKey, String about, Map<String, Object> data) {
     Instant now = Instant.now();
     String body = envelope(type, now, data);
-    String id = FanOut.messageId(type, "sync", Long.toString(since.toEpochMilli()));
+    String id = FanOut.messageId(type, orderKey, about);
     List<Endpoint> known;
     try {
       known = endpoints.all();
@@ -268,7 +336,7 @@ public final class WebhookService implements AutoCloseable {
       known = endpointCache;
     }
     List<Endpoint> targets = known.stream().filter(e -> e.enabled() && e.eventTypes().contains(type)).toList();
-    List<Messages.New> out = targets.stream().map(e -> new Messages.New(id, e.id(), type, "sync", null, null, body, now,
+    List<Messages.New> out = targets.stream().map(e -> new Messages.New(id, e.id(), type, orderKey, null, null, body, now,
         e.pull() ? Messages.Initial.FEED : Messages.Initial.PENDING)).toList();
     try (Connection c = pool.getConnection()) {
       messages.enqueue(c, out);

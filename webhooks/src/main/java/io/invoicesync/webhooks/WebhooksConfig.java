@@ -50,6 +50,7 @@ public final class WebhooksConfig extends AbstractConfig {
   public static final String STALL_THRESHOLD_MS = "stall.threshold.ms";
   public static final String STALL_CHECK_INTERVAL_MS = "stall.check.interval.ms";
   public static final String STALL_WATCH = "stall.watch";
+  public static final String INSTANCE_ID = "instance.id";
   public static final String ENDPOINTS = "endpoints";
   /** {@code endpoint.NAME.url}, {@code .secret}, {@code .events}, {@code .seller}, {@code .buyer}, {@code .invoice.type}. */
   public static final String ENDPOINT_PREFIX = "endpoint.";
@@ -60,6 +61,7 @@ public final class WebhooksConfig extends AbstractConfig {
       ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
       ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
       ConsumerConfig.GROUP_ID_CONFIG, null,
+      ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, null,
       ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, null,
       ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, null,
       ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, null);
@@ -110,6 +112,10 @@ public final class WebhooksConfig extends AbstractConfig {
       .define(STALL_WATCH, Type.LIST, Topics.CAPTURED.name() + ":invoice-sync-streams," + Topics.SYNCED.name() + ":invoice-sync-projector",
           Importance.LOW, "The stages watched for a stall, each as input-topic:consumer-group (sync-streams' application.id, the projector's "
               + "group.id); 'run' and 'demo' fill in the groups they run with.")
+      .define(INSTANCE_ID, Type.STRING, "", Importance.LOW,
+          "This instance's stable name (static membership of the fan-out's group; the owner of the messages it leases): restarted under "
+              + "the same name, it takes its partitions back at once and sends again what it held when it died, instead of waiting for the "
+              + "session and the leases to expire. Unique per running instance; empty = none.")
       .define(ENDPOINTS, Type.LIST, "", Importance.MEDIUM,
           "Endpoints an operator configures, by name (each with endpoint.NAME.url and endpoint.NAME.secret; optional endpoint.NAME.events, "
               + ".seller, .buyer, .invoice.type); they receive every taxpayer's invoices that match. Kept in the store as 'cfg_NAME' at start.");
@@ -256,6 +262,9 @@ public final class WebhooksConfig extends AbstractConfig {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    if (!getString(INSTANCE_ID).isBlank()) {
+      p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "webhooks-" + getString(INSTANCE_ID));
+    }
     p.putAll(KafkaClients.overrides(castOriginals(), "webhooks.", CONSUMER_PREFIX, KafkaClients.consumerConfigNames(), CONSUMER_GUARDED));
     return p;
   }

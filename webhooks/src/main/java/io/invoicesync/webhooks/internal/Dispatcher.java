@@ -69,8 +69,15 @@ public final class Dispatcher implements AutoCloseable {
   private volatile Thread thread;
   private volatile Throwable failure;
 
+  private final String owner;
+
+  /**
+   * @param owner the instance's stable name ({@code webhooks.instance.id}), or null: it owns the messages it leases, and
+   *              releases them when it starts again under that name
+   */
   public Dispatcher(Messages messages, DeliveryPolicy policy, OnDisable onDisable, MeterRegistry registry, Duration attemptTimeout,
-                    Duration connectTimeout, int maxInFlight, int perEndpoint, Duration pollInterval) {
+                    Duration connectTimeout, int maxInFlight, int perEndpoint, Duration pollInterval, String owner) {
+    this.owner = owner;
     this.messages = messages;
     this.policy = policy;
     this.onDisable = onDisable;
@@ -78,7 +85,7 @@ public final class Dispatcher implements AutoCloseable {
     this.attemptTimeout = attemptTimeout;
     this.maxInFlight = maxInFlight;
     this.perEndpoint = perEndpoint;
-    this.lease = attemptTimeout.plusSeconds(30); // an attempt's outcome is recorded well before another instance may take it over
+    this.lease = attemptTimeout.plusSeconds(10); // an attempt's outcome is recorded before another instance may take it over
     this.pollInterval = pollInterval;
     this.executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "invoice-sync-webhooks-http");
@@ -107,13 +114,21 @@ public final class Dispatcher implements AutoCloseable {
   private void run() {
     MDC.put("component", "webhooks");
     long backoffMs = 500;
+    boolean released = false;
     try {
       while (running) {
         int free = maxInFlight - inFlight.get();
         List<Messages.Claimed> claimed = List.of();
         if (free > 0) {
           try {
-            claimed = messages.claim(free, perEndpoint, lease);
+            if (!released && owner != null) {
+              int n = messages.releaseLeases(owner);
+              released = true;
+              if (n > 0) {
+                log.info("{} message(s) leased by this instance ({}) before it stopped are due again", n, owner);
+              }
+            }
+            claimed = messages.claim(free, perEndpoint, lease, owner);
             if (storeDownSince.getAndSet(0) != 0) {
               log.info("webhook dispatcher reaches the query store again");
             }

@@ -1,0 +1,171 @@
+package io.invoicesync.bench;
+
+import static io.invoicesync.bench.BenchRun.log;
+import static io.invoicesync.bench.BenchRun.round;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.invoicesync.cli.Pipeline;
+import io.invoicesync.embedded.EmbeddedKafkaBroker;
+import io.invoicesync.embedded.EmbeddedPostgresServer;
+import io.invoicesync.generator.InvoiceGenerator;
+import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
+import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.projector.QueryStoreSchema;
+import io.invoicesync.webhooks.Endpoints;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Step webhooks (issue 27's {@code webhook_p99_ms_at_200}): the pipeline with the webhooks component,
+ * one endpoint on this machine (a real HTTP server answering 204) subscribed to invoice.visible.
+ * At 200 invoices/s offered: commit-to-delivered p50/p99 (the source commit time the body carries
+ * to the receiver's clock), and how much of it is after the invoice became visible (its
+ * {@code projectedAt}); then a burst issued as fast as the generator goes, and deliveries per second
+ * from its first delivery to its last.
+ */
+final class WebhookStep {
+
+  /**
+   * @param commitToDeliveredMs p50, p95, p99 at 200/s over the window (ms)
+   * @param visibleToDeliveredMs the same, from the invoice's projectedAt
+   * @param p99Thirds the p99 of each third of the window
+   */
+  record Result(int offered, int windowSeconds, long delivered, List<Double> commitToDeliveredMs, List<Double> visibleToDeliveredMs,
+                List<Double> p99Thirds, long burstInvoices, double burstDeliveriesPerS) {
+
+    double p99() {
+      return commitToDeliveredMs.get(2);
+    }
+  }
+
+  /** One delivery as the receiver saw it. */
+  private record Received(String invoiceId, Instant at, Instant committed, Instant projected) {
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private WebhookStep() {
+  }
+
+  static Result run(BenchRun run) throws Exception {
+    int offered = 200;
+    int window = run.quick() ? 30 : 60;
+    List<Received> received = new CopyOnWriteArrayList<>();
+    Map<String, Boolean> ids = new ConcurrentHashMap<>();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    receiver.setExecutor(Executors.newFixedThreadPool(8));
+    receiver.createContext("/erp", exchange -> {
+      Instant at = Instant.now();
+      byte[] raw;
+      try (InputStream in = exchange.getRequestBody()) {
+        raw = in.readAllBytes();
+      }
+      String id = exchange.getRequestHeaders().getFirst("webhook-id");
+      if (ids.putIfAbsent(id, Boolean.TRUE) == null) {
+        JsonNode inv = JSON.readTree(raw).get("data").get("invoice");
+        JsonNode sync = inv.get("sync");
+        received.add(new Received(inv.get("id").asText(), at, Instant.parse(sync.get("sourceCommitTs").asText()),
+            Instant.parse(sync.get("projectedAt").asText())));
+      }
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
+    Path pgDir = run.work().resolve("pg-webhooks");
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(pgDir, "logical", List.of("issuing", "querystore"), 0, Map.of());
+         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(run.work().resolve("kafka-webhooks"))) {
+      IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
+      QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+      Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, run.work().resolve("streams-webhooks"));
+      PGSimpleDataSource store = new PGSimpleDataSource();
+      store.setUrl(pg.jdbcUrl("querystore"));
+      store.setUser("postgres");
+      new Endpoints(store).create(Tenant.ALL, new Endpoints.Spec("http://127.0.0.1:" + receiver.getAddress().getPort() + "/erp", "bench ERP",
+          List.of("invoice.visible"), null, null, null), true);
+      try (Pipeline pipeline = new Pipeline(cfg, EnumSet.of(Pipeline.Component.INGEST, Pipeline.Component.STREAMS, Pipeline.Component.PROJECTOR,
+          Pipeline.Component.WEBHOOKS)).start()) {
+        pipeline.awaitIngestStreaming(Duration.ofMinutes(2));
+        pipeline.awaitStreamsRunning(Duration.ofMinutes(2));
+        // warm-up, then the window
+        InvoiceGenerator g = run.generator(pg, "wh-", offered);
+        long warmEnd = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long end = warmEnd + Duration.ofSeconds(window).toNanos();
+        List<Thread> threads = g.startAtRate(offered, 1, () -> System.nanoTime() > end);
+        Thread.sleep(10_000); // the warm-up's length: JIT, first transactions and consumer-group joins stay out of the window
+        Instant from = Instant.now();
+        for (Thread t : threads) {
+          t.join();
+        }
+        Instant to = Instant.now();
+        Thread.sleep(5_000); // the window's last invoices arrive
+        List<Received> inWindow = received.stream().filter(r -> !r.committed().isBefore(from) && r.committed().isBefore(to)).toList();
+        List<Double> total = percentiles(inWindow.stream().map(r -> (double) Duration.between(r.committed(), r.at()).toMillis()).toList());
+        List<Double> afterVisible = percentiles(inWindow.stream().map(r -> (double) Duration.between(r.projected(), r.at()).toMillis()).toList());
+        List<Double> thirds = new ArrayList<>();
+        long third = Duration.between(from, to).toMillis() / 3;
+        for (int i = 0; i < 3; i++) {
+          Instant a = from.plusMillis(third * i);
+          Instant b = from.plusMillis(third * (i + 1));
+          thirds.add(percentiles(inWindow.stream().filter(r -> !r.committed().isBefore(a) && r.committed().isBefore(b))
+              .map(r -> (double) Duration.between(r.committed(), r.at()).toMillis()).toList()).get(2));
+        }
+        log("   %d/s offered for %d s: %d delivered, commit->delivered p50/p95/p99 %s ms, visible->delivered %s ms", offered, window,
+            inWindow.size(), total, afterVisible);
+
+        // a burst: as fast as two generator threads issue, delivered as fast as the dispatcher goes
+        int burst = run.quick() ? 5_000 : 20_000;
+        int before = received.size();
+        run.issue(pg, burst, "whb-");
+        long expected = BenchRun.count(pg, "issuing", "SELECT count(*) FROM issuing.invoice WHERE id LIKE 'whb-%'");
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        int stable = 0;
+        long lastVisible = -1;
+        while (stable < 4 && System.nanoTime() < deadline) {
+          Thread.sleep(500); // the burst draining through the pipeline and the endpoint
+          long visible = visibleBurst(pg);
+          long got = received.stream().skip(before).filter(r -> r.invoiceId().startsWith("whb-")).map(Received::invoiceId).distinct().count();
+          stable = visible == lastVisible && got >= visible && visible > 0 ? stable + 1 : 0; // everything visible delivered, for 2 s
+          lastVisible = visible;
+        }
+        List<Received> burstGot = received.stream().skip(before).filter(r -> r.invoiceId().startsWith("whb-")).toList();
+        double seconds = burstGot.isEmpty() ? 0 : Duration.between(burstGot.get(0).at(), burstGot.get(burstGot.size() - 1).at()).toMillis() / 1000.0;
+        double perS = seconds == 0 ? 0 : round(burstGot.size() / seconds);
+        log("   burst: %d invoices issued, %d deliveries in %.1f s: %.0f deliveries/s", expected, burstGot.size(), seconds, perS);
+        return new Result(offered, window, inWindow.size(), total, afterVisible, thirds, expected, perS);
+      }
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  private static long visibleBurst(EmbeddedPostgresServer pg) throws Exception {
+    return BenchRun.count(pg, "querystore", "SELECT count(*) FROM invoice WHERE id LIKE 'whb-%'");
+  }
+
+  /** [p50, p95, p99] in ms, one decimal; NaN when there is nothing to rank. */
+  private static List<Double> percentiles(List<Double> values) {
+    List<Double> v = new ArrayList<>(values);
+    v.sort(Double::compare);
+    if (v.isEmpty()) {
+      return List.of(Double.NaN, Double.NaN, Double.NaN);
+    }
+    return List.of(at(v, 0.50), at(v, 0.95), at(v, 0.99));
+  }
+
+  private static double at(List<Double> sorted, double q) {
+    return round(sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1)));
+  }
+}
