@@ -30,7 +30,6 @@ CREATE TABLE webhook_message (
     order_key        varchar(80)   NOT NULL,                       -- the invoice id (or the event type): one in flight per endpoint and key
     invoice_id       varchar(64),
     version          integer,
-    body             text          NOT NULL,                       -- signed as stored: every retry sends the same bytes
     created_at       timestamptz   NOT NULL,
     status           varchar(12)   NOT NULL,                       -- PENDING | DELIVERED | FAILED, or FEED (a pulled endpoint's)
     attempts         integer       NOT NULL DEFAULT 0,
@@ -43,10 +42,21 @@ CREATE TABLE webhook_message (
     delivered_at     timestamptz,
     UNIQUE (endpoint_id, id)
 );
-CREATE INDEX webhook_message_due ON webhook_message (next_attempt_at) WHERE status = 'PENDING';
+-- the dispatcher's claim: per endpoint, its pending messages in order (stopping at the first few due heads), each checked for
+-- an older pending one of its order key, and its leases in flight counted
+CREATE INDEX webhook_message_pending ON webhook_message (endpoint_id, seq) WHERE status = 'PENDING';
 CREATE INDEX webhook_message_order ON webhook_message (endpoint_id, order_key, seq) WHERE status = 'PENDING';
+CREATE INDEX webhook_message_leased ON webhook_message (endpoint_id) WHERE status = 'PENDING' AND leased_until IS NOT NULL;
 CREATE INDEX webhook_message_endpoint ON webhook_message (endpoint_id, seq);
 CREATE INDEX webhook_message_invoice ON webhook_message (invoice_id) WHERE invoice_id IS NOT NULL;
+
+-- a message's body, once per message id whichever endpoints it goes to, and apart from the rows the dispatcher updates
+-- (a lease and a settle would otherwise rewrite it twice per attempt); signed as stored: every retry sends the same bytes
+CREATE TABLE webhook_body (
+    id          varchar(40)   PRIMARY KEY,
+    body        text          NOT NULL,
+    created_at  timestamptz   NOT NULL
+);
 
 CREATE TABLE webhook_attempt (
     message_seq  bigint        NOT NULL REFERENCES webhook_message (seq) ON DELETE CASCADE,

@@ -91,7 +91,7 @@ public final class WebhooksConfig extends AbstractConfig {
           "An attempt that has no response after this long fails (and is retried).")
       .define(CONNECT_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(100), Importance.LOW, "TCP/TLS connect timeout of an attempt.")
       .define(MAX_IN_FLIGHT, Type.INT, 64, Range.atLeast(1), Importance.LOW, "Attempts in flight at once, all endpoints together, per instance.")
-      .define(MAX_IN_FLIGHT_PER_ENDPOINT, Type.INT, 8, Range.atLeast(1), Importance.LOW,
+      .define(MAX_IN_FLIGHT_PER_ENDPOINT, Type.INT, 16, Range.atLeast(1), Importance.LOW,
           "Attempts in flight at once to one endpoint (each for another invoice: one per invoice), so a slow endpoint holds only its own.")
       .define(POLL_INTERVAL_MS, Type.LONG, 250L, Range.atLeast(10), Importance.LOW,
           "How often the dispatcher looks for due messages when nothing woke it (new messages wake it at once).")

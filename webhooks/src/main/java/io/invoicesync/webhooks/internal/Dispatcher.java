@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -117,6 +118,16 @@ public final class Dispatcher implements AutoCloseable {
     boolean released = false;
     try {
       while (running) {
+        try {
+          settleCompleted();
+        } catch (SQLException e) {
+          if (storeDownSince.compareAndSet(0, System.currentTimeMillis())) {
+            log.warn("webhook dispatcher cannot reach the query store; deliveries wait (nothing is lost): {}", e.toString());
+          }
+          awaitWake(Duration.ofMillis(backoffMs));
+          backoffMs = Math.min(30_000, backoffMs * 2);
+          continue;
+        }
         int free = maxInFlight - inFlight.get();
         List<Messages.Claimed> claimed = List.of();
         if (free > 0) {
@@ -146,8 +157,10 @@ public final class Dispatcher implements AutoCloseable {
           inFlight.incrementAndGet();
           send(m);
         }
-        if (claimed.isEmpty() || inFlight.get() >= maxInFlight) {
-          awaitWake(pollInterval);
+        // until something completes or is enqueued (or the interval ends), then a few ms more, so that one turn settles and
+        // claims a batch: a turn per message would be three statements and a claim per delivery
+        if (awaitWake(pollInterval)) {
+          Thread.sleep(COALESCE_MS);
         }
       }
     } catch (InterruptedException e) {
@@ -158,9 +171,52 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
-  private void awaitWake(Duration d) throws InterruptedException {
+  /** Whether something woke it before {@code d} ended. */
+  private boolean awaitWake(Duration d) throws InterruptedException {
     if (wake.tryAcquire(d.toMillis(), TimeUnit.MILLISECONDS)) {
       wake.drainPermits();
+      return true;
+    }
+    return false;
+  }
+
+  /** How long a turn waits after a wake-up, for more completions and messages to batch. */
+  private static final long COALESCE_MS = 5;
+
+  /** Attempts that completed, settled by the dispatcher's thread in one transaction per turn. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Completed> completed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private record Completed(Messages.Settlement settlement, DeliveryPolicy.Verdict verdict) {
+  }
+
+  /**
+   * Settles what completed since the last turn, before the next claim (so a message's successor is claimed only once it is
+   * recorded as delivered); then disables the endpoints a verdict said to. A batch that cannot be written stays queued.
+   */
+  private void settleCompleted() throws SQLException {
+    List<Completed> batch = new ArrayList<>();
+    Completed next;
+    while (batch.size() < 1_000 && (next = completed.poll()) != null) {
+      batch.add(next);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      messages.settleAll(batch.stream().map(Completed::settlement).toList());
+    } catch (SQLException e) {
+      completed.addAll(batch); // tried again next turn; the leases outlast a short outage, a long one sends them again
+      throw e;
+    }
+    for (Completed c : batch) {
+      if (c.verdict() instanceof DeliveryPolicy.Disable d) {
+        try {
+          onDisable.disable(c.settlement().message().endpointId(), d.reason());
+        } catch (SQLException e) {
+          log.warn("endpoint {} should be disabled ({}) but the store did not take it: {}", c.settlement().message().endpointId(), d.reason(),
+              e.toString());
+        }
+      }
     }
   }
 
@@ -198,20 +254,22 @@ public final class Dispatcher implements AutoCloseable {
           .tag("endpoint", m.endpointId()).register(registry).record(Duration.ofMillis(durationMs));
       Counter.builder("invoicesync.webhooks.attempts").description("delivery attempts, by endpoint and result").tag("endpoint", m.endpointId())
           .tag("result", verdict instanceof DeliveryPolicy.Delivered ? "delivered" : "failed").register(registry).increment();
+      Messages.Settlement s;
       if (verdict instanceof DeliveryPolicy.Delivered) {
-        messages.settle(m, Messages.Settled.DELIVERED, started, durationMs, result.status(), null, null);
+        s = new Messages.Settlement(m, Messages.Settled.DELIVERED, started, durationMs, result.status(), null, null);
         Timer.builder("invoicesync.webhooks.delivered.lag").description("from the decision a message reports to its delivery")
             .tag("endpoint", m.endpointId()).register(registry).record(Duration.between(m.createdAt(), now));
       } else if (verdict instanceof DeliveryPolicy.Retry r) {
-        messages.settle(m, Messages.Settled.RETRY, started, durationMs, result.status(), result.describe(), r.at());
+        s = new Messages.Settlement(m, Messages.Settled.RETRY, started, durationMs, result.status(), result.describe(), r.at());
       } else if (verdict instanceof DeliveryPolicy.Exhausted x) {
-        messages.settle(m, Messages.Settled.FAILED, started, durationMs, result.status(), x.reason(), null);
+        s = new Messages.Settlement(m, Messages.Settled.FAILED, started, durationMs, result.status(), x.reason(), null);
         log.warn("webhook message {} to endpoint {} FAILED: {}; 'webhooks resend' or 'recover' sends it again", m.id(), m.endpointId(), x.reason());
-      } else if (verdict instanceof DeliveryPolicy.Disable d) {
-        messages.settle(m, Messages.Settled.FAILED, started, durationMs, result.status(), d.reason(), null);
-        onDisable.disable(m.endpointId(), d.reason());
+      } else {
+        s = new Messages.Settlement(m, Messages.Settled.FAILED, started, durationMs, result.status(), ((DeliveryPolicy.Disable) verdict).reason(),
+            null);
       }
-    } catch (SQLException | RuntimeException e) {
+      completed.add(new Completed(s, verdict));
+    } catch (RuntimeException e) {
       // the lease runs out and the message is sent again, with the same id: at least once
       log.warn("the attempt at webhook message {} to endpoint {} was not recorded ({}); it is sent again when its lease ends", m.id(),
           m.endpointId(), e.toString());
