@@ -135,6 +135,8 @@ final class DemoCommand implements Callable<Integer> {
     out.println("config:     " + runConfig + "   # --config for reconcile, import, history load");
     out.println("import:     bin/invoice-sync import --config " + runConfig + " " + platform
         + "   # the tax platform's export: 20 received invoices (docs/clerk.md)");
+    out.println("webhooks:   bin/invoice-sync webhooks add http://localhost:9000/hooks --config " + runConfig
+        + "   # signed pushes of every visible invoice to your endpoint (docs/erp.md)");
     out.flush();
 
     AtomicBoolean stopping = new AtomicBoolean();

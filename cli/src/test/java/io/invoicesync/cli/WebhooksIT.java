@@ -398,6 +398,17 @@ class WebhooksIT {
       assertThat(list.out()).contains(ep[0]).doesNotContain(ep[1], fresh);
       Cli.Result deliveries = Cli.run("webhooks", "deliveries", ep[0], "--config", config.toString());
       assertThat(deliveries.out()).contains(d.id(), "DELIVERED");
+
+      // an operator's endpoint from the CLI: its secret printed once, then removed
+      Cli.Result added = Cli.run("webhooks", "add", "http://127.0.0.1:9/nowhere", "--events", "invoice.rejected", "--config", config.toString(),
+          "-o", "json");
+      assertThat(added.exit()).as(added.err()).isZero();
+      JsonNode a = json.readTree(added.out());
+      assertThat(a.get("secret").asText()).startsWith("whsec_");
+      assertThat(Cli.run("webhooks", "add", "ftp://x", "--config", config.toString()).err()).contains("url must be https://");
+      assertThat(Cli.run("webhooks", "remove", a.get("id").asText(), "--config", config.toString()).exit()).isZero();
+      assertThat(Cli.run("webhooks", "resend", a.get("id").asText(), "msg_x", "--config", config.toString()).err())
+          .contains("no webhook endpoint");
     }
   }
 }
