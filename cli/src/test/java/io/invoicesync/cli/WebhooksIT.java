@@ -242,6 +242,37 @@ class WebhooksIT {
   }
 
   @Test
+  void shouldShareTheWorkBetweenTwoInstancesAndStillDeliverInOrderPerInvoice() throws Exception {
+    // a second webhooks instance on the same store and group, as a second 'run --components webhooks' would be
+    Map<String, Object> second = pipeline.componentConfig("webhooks");
+    second.put("jdbc.url", stack.pg.jdbcUrl("querystore"));
+    second.put("instance.id", "second");
+    try (WebhookReceiver erp = new WebhookReceiver();
+         io.invoicesync.webhooks.WebhookService other = new io.invoicesync.webhooks.WebhookService(
+             new io.invoicesync.webhooks.WebhooksConfig(second), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start()) {
+      String t = token(List.of(BUYER), "webhooks");
+      String[] ep = register(t, erp.url(), "[\"invoice.visible\"]");
+      erp.secrets(ep[1]).behaviour(n -> new WebhookReceiver.Answer(200, n % 3 == 0 ? 30 : 0)); // some answers slower: both instances busy
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 15; i++) {
+        ids.add(issue(BUYER));
+      }
+      for (String id : ids) {
+        issuing("UPDATE issuing.invoice SET status = 'RED_FLUSHED' WHERE id = '" + id + "'");
+      }
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+        Map<String, List<Integer>> got = versionsAccepted(erp);
+        ids.forEach(id -> assertThat(got.get(id)).as(id).isNotNull().last().isEqualTo(2));
+      });
+      Map<String, List<Integer>> got = versionsAccepted(erp);
+      ids.forEach(id -> assertThat(got.get(id)).as(id + ": in order, each version once").isSorted().doesNotHaveDuplicates());
+      List<String> owners = stack.storeColumn("SELECT DISTINCT leased_by FROM webhook_message WHERE endpoint_id = '" + ep[0]
+          + "' AND leased_by IS NOT NULL");
+      assertThat(owners).as("the second instance took its share").contains("second");
+    }
+  }
+
+  @Test
   void shouldDisableAnEndpointThatAnswers410TellTheOperatorsAndRecoverWhatItMissed() throws Exception {
     try (WebhookReceiver gone = new WebhookReceiver(); WebhookReceiver ops = new WebhookReceiver()) {
       String t = token(List.of(SELLER), "webhooks");
