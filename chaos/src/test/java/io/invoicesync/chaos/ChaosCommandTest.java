@@ -33,7 +33,8 @@ class ChaosCommandTest {
   void everyScenarioOfTheIssueHasItsId() {
     assertThat(Scenario.byId().keySet()).containsExactly("kill-pipeline", "kill-ingest", "kill-streams", "kill-projector", "broker-bounce",
         "broker-loss-rf3", "issuing-db-outage", "store-outage", "store-read-only", "registry-outage", "slot-dropped", "source-restored",
-        "poison-huge-invoice", "poison-null", "poison-column-renamed", "toast-wide-rows", "retry-retention", "projector-restart-parked");
+        "poison-huge-invoice", "poison-null", "poison-column-renamed", "toast-wide-rows", "retry-retention", "projector-restart-parked",
+        "webhook-receiver-down", "kill-webhooks");
     assertThat(Scenario.parse(" kill-ingest ,kill-ingest")).containsExactly(Scenario.KILL_INGEST);
   }
 
