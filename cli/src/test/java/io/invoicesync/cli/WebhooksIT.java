@@ -190,6 +190,14 @@ class WebhooksIT {
       assertThat(visible.id()).startsWith("msg_");
       assertThat(stranger.received()).as("a stranger's endpoint gets nothing of these invoices").isEmpty();
 
+      // per endpoint: attempts by result, their duration, the delivery lag; backlog and the oldest undelivered age (every 10 s)
+      String metrics = pipeline.metrics().scrape();
+      assertThat(metrics).containsPattern("invoicesync_webhooks_attempts_total\\{[^}]*endpoint=\"" + ep[0] + "\"[^}]*result=\"delivered\"")
+          .contains("invoicesync_webhooks_attempt_duration_seconds_count{", "invoicesync_webhooks_delivered_lag_seconds_count{");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pipeline.metrics().scrape())
+          .containsPattern("invoicesync_webhooks_backlog\\{[^}]*endpoint=\"" + ep[0] + "\"")
+          .containsPattern("invoicesync_webhooks_oldest_undelivered_seconds\\{[^}]*endpoint=\"" + ep[0] + "\""));
+
       // the deliveries, as the ERP sees them, and in the invoice's trace
       HttpResponse<String> deliveries = TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints/" + ep[0] + "/deliveries?invoiceId="
           + ids.get(0), sellerToken);
