@@ -94,7 +94,7 @@ final class WebhookStep {
       store.setUrl(pg.jdbcUrl("querystore"));
       store.setUser("postgres");
       new Endpoints(store).create(Tenant.ALL, new Endpoints.Spec("http://127.0.0.1:" + receiver.getAddress().getPort() + "/erp", "bench ERP",
-          List.of("invoice.visible"), null, null, null), true);
+          List.of("invoice.visible"), null, null, null), true, true);
       try (Pipeline pipeline = new Pipeline(cfg, EnumSet.of(Pipeline.Component.INGEST, Pipeline.Component.STREAMS, Pipeline.Component.PROJECTOR,
           Pipeline.Component.WEBHOOKS)).start()) {
         pipeline.awaitIngestStreaming(Duration.ofMinutes(2));

@@ -276,6 +276,7 @@ final class Stack implements AutoCloseable {
     // the webhook scenarios' process: the ERP's endpoint is on this machine; retries in seconds, so a minute's outage is ridden out
     cfg.put("webhooks.jdbc.url", storeUrl());
     cfg.put("webhooks.allow.http", "true");
+    cfg.put("webhooks.allow.private.addresses", "true");
     cfg.put("webhooks.retry.schedule", "0s,1s,2s,4s,8s,15s,30s,30s,30s,30s,30s,30s");
     cfg.put("webhooks.attempt.timeout.ms", "5000");
     cfg.put("webhooks.instance.id", "chaos");

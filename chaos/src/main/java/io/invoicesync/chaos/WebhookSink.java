@@ -63,7 +63,7 @@ final class WebhookSink implements AutoCloseable {
       port = s.getLocalPort();
     }
     Endpoint e = new Endpoints(store).create(Tenant.ALL, new Endpoints.Spec("http://127.0.0.1:" + port + "/erp", "chaos ERP",
-        List.of("invoice.visible"), null, null, null), true);
+        List.of("invoice.visible"), null, null, null), true, true);
     WebhookSink sink = new WebhookSink(port, e.secret(), e.id());
     sink.start();
     return sink;

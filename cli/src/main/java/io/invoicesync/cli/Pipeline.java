@@ -115,6 +115,7 @@ public final class Pipeline implements AutoCloseable {
     cfg.put("api.source.jdbc.url", pg.jdbcUrl("issuing")); // trace can say NOT_CAPTURED; off by default in 'run'
     cfg.put("webhooks.jdbc.url", pg.jdbcUrl("querystore"));
     cfg.put("webhooks.allow.http", "true"); // receivers on this machine; 'run' asks for https unless told otherwise
+    cfg.put("webhooks.allow.private.addresses", "true"); // ... and refuses this machine and private networks for tokens' endpoints
     cfg.put("management.port", "0"); // a 'run' of this configuration takes any free port: several can run on one machine
     return cfg;
   }

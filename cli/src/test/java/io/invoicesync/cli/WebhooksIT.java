@@ -250,6 +250,26 @@ class WebhooksIT {
   }
 
   @Test
+  void shouldKeepDeliveringToOthersWhenAnEndpointIsDeletedWithAttemptsInFlight() throws Exception {
+    try (WebhookReceiver slow = new WebhookReceiver(); WebhookReceiver other = new WebhookReceiver()) {
+      String t = token(List.of(SELLER), "webhooks");
+      String[] doomed = register(t, slow.url(), "[\"invoice.visible\"]");
+      slow.secrets(doomed[1]).behaviour(n -> new WebhookReceiver.Answer(200, 800)); // answers late: its attempts are in flight
+      issue(BUYER);
+      await().atMost(Duration.ofMinutes(1)).until(() -> !slow.received().isEmpty() || stack.store("SELECT 1 FROM webhook_message WHERE "
+          + "endpoint_id = '" + doomed[0] + "' AND leased_until IS NOT NULL") != null);
+      HttpResponse<String> deleted = TestHttp.send(TestHttp.request(TestHttp.localhost(pipeline.api().port(), "/api/v1/webhooks/endpoints/"
+          + doomed[0]), t).DELETE().build());
+      assertThat(deleted.statusCode()).isEqualTo(204);
+      // the attempts in flight for the deleted endpoint settle into nothing; the dispatcher goes on for everyone else
+      String[] ep = register(t, other.url(), "[\"invoice.visible\"]");
+      other.secrets(ep[1]);
+      String id = issue(BUYER);
+      await().atMost(Duration.ofMinutes(1)).until(() -> versionsAccepted(other).containsKey(id));
+    }
+  }
+
+  @Test
   void shouldShareTheWorkBetweenTwoInstancesAndStillDeliverInOrderPerInvoice() throws Exception {
     // a second webhooks instance on the same store and group, as a second 'run --components webhooks' would be
     Map<String, Object> second = pipeline.componentConfig("webhooks");

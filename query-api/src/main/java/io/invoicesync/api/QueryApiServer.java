@@ -152,7 +152,7 @@ public final class QueryApiServer implements AutoCloseable {
     // the one pool that writes: webhook endpoints (and their messages' resend/recover), nothing else of the store
     webhookSource = writablePool("query-api-webhooks", 2, timeout);
     WebhookRoutes webhooks = new WebhookRoutes(new Endpoints(webhookSource), new Messages(webhookSource), webhookSettings.allowHttp(),
-        webhookSettings.rotationOverlap(), json);
+        webhookSettings.allowPrivate(), webhookSettings.rotationOverlap(), json);
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);

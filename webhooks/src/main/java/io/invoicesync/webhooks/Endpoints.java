@@ -49,11 +49,14 @@ public final class Endpoints {
   }
 
   /**
-   * Checks an endpoint URL: absolute, https (or http when {@code allowHttp}), a host, no user info.
+   * Checks an endpoint URL: absolute, https (or http when {@code allowHttp}), a host, no user info; and unless
+   * {@code allowPrivate}, not this machine or a private network (loopback, link-local such as 169.254.169.254, site-local,
+   * unique-local, multicast): a token's holder must not make the dispatcher probe the deployment's own network. A name is
+   * resolved once, here; one that does not resolve is accepted (its deliveries fail until it does).
    *
    * @throws IllegalArgumentException naming what is wrong
    */
-  public static URI checkUrl(String url, boolean allowHttp) {
+  public static URI checkUrl(String url, boolean allowHttp, boolean allowPrivate) {
     URI uri;
     try {
       uri = new URI(url == null ? "" : url.trim());
@@ -71,6 +74,22 @@ public final class Endpoints {
     if (uri.getUserInfo() != null) {
       throw new IllegalArgumentException("url must not carry a user or password; the signature authenticates the sender");
     }
+    if (!allowPrivate) {
+      String host = uri.getHost().toLowerCase(Locale.ROOT);
+      if (host.equals("localhost") || host.endsWith(".localhost")) {
+        throw new IllegalArgumentException("url points at this machine (webhooks.allow.private.addresses=false)");
+      }
+      try {
+        for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+          if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isMulticastAddress()
+              || (a instanceof java.net.Inet6Address && (a.getAddress()[0] & 0xfe) == 0xfc)) {
+            throw new IllegalArgumentException("url points at a private or local address (webhooks.allow.private.addresses=false)");
+          }
+        }
+      } catch (java.net.UnknownHostException unresolved) {
+        // accepted: nothing to deliver to until it resolves, and nothing learned about this network
+      }
+    }
     return uri;
   }
 
@@ -86,10 +105,13 @@ public final class Endpoints {
     return out;
   }
 
-  /** Registers an endpoint for {@code owner}'s taxpayers with a new secret; the returned endpoint carries it (shown once). */
-  public Endpoint create(Tenant owner, Spec spec, boolean allowHttp) throws SQLException {
+  /**
+   * Registers an endpoint for {@code owner}'s taxpayers with a new secret; the returned endpoint carries it (shown once).
+   * {@code allowHttp}, {@code allowPrivate}: as {@link #checkUrl(String, boolean, boolean)}.
+   */
+  public Endpoint create(Tenant owner, Spec spec, boolean allowHttp, boolean allowPrivate) throws SQLException {
     if (!spec.pull()) {
-      checkUrl(spec.url(), allowHttp);
+      checkUrl(spec.url(), allowHttp, allowPrivate);
     }
     Set<EventType> types = eventTypes(spec.events());
     if (!owner.all() && owner.taxIds().isEmpty()) {

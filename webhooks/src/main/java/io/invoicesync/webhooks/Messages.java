@@ -71,10 +71,33 @@ public final class Messages {
     this.store = store;
   }
 
-  /** Enqueues in one statement; a message already there for its endpoint (a re-read after a crash) is left as it is. Returns how many were new. */
+  /**
+   * Enqueues in one statement; a message already there for its endpoint (a re-read after a crash) is left as it is. Returns how
+   * many were new. In the caller's transaction when it has one, else in one of its own.
+   */
   public int enqueue(Connection c, List<New> messages) throws SQLException {
     if (messages.isEmpty()) {
       return 0;
+    }
+    if (c.getAutoCommit()) {
+      c.setAutoCommit(false);
+      try {
+        int n = enqueue(c, messages);
+        c.commit();
+        return n;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    }
+    if (messages.stream().anyMatch(m -> m.initial() == Initial.FEED)) {
+      // a feed's reader moves its cursor past the highest seq it saw: every transaction that adds feed messages takes this lock
+      // until it commits, so seqs become visible in the order they were drawn and no reader skips one committed late
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('invoice-sync webhook feed'))")) {
+        lock.execute();
+      }
     }
     int n = messages.size();
     String[] ids = new String[n];
@@ -116,6 +139,8 @@ public final class Messages {
             + "CASE WHEN u.status = 'PENDING' THEN now() END, CASE WHEN u.status = 'FAILED' THEN 'endpoint disabled' END "
             + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int[], ?::timestamptz[], "
             + "?::varchar[]) WITH ORDINALITY AS u (id, endpoint_id, event_type, order_key, invoice_id, version, created_at, status, ord) "
+            // an endpoint deleted since the caller read it gets nothing (not a foreign-key error that would stop the fan-out)
+            + "WHERE EXISTS (SELECT 1 FROM webhook_endpoint e WHERE e.id = u.endpoint_id) "
             + "ORDER BY u.ord ON CONFLICT (endpoint_id, id) DO NOTHING")) {
       ps.setArray(1, c.createArrayOf("varchar", ids));
       ps.setArray(2, c.createArrayOf("varchar", endpoints));
@@ -149,7 +174,7 @@ public final class Messages {
         + "   SELECT m.seq FROM webhook_message m WHERE m.endpoint_id = s.id AND m.status = 'PENDING' AND m.next_attempt_at <= now()"
         + "   AND (m.leased_until IS NULL OR m.leased_until < now())"
         + "   AND NOT EXISTS (SELECT 1 FROM webhook_message p WHERE p.endpoint_id = m.endpoint_id AND p.order_key = m.order_key"
-        + "     AND p.status = 'PENDING' AND p.seq < m.seq)"
+        + "     AND p.status = 'PENDING' AND (p.seq < m.seq OR p.seq <> m.seq AND p.leased_until >= now()))"
         + "   ORDER BY m.seq LIMIT greatest(s.free, 0)) c WHERE s.free > 0 ORDER BY c.seq LIMIT ?),"
         + " locked AS (SELECT m.seq FROM webhook_message m JOIN chosen USING (seq) WHERE m.status = 'PENDING'"
         + "   AND (m.leased_until IS NULL OR m.leased_until < now()) FOR UPDATE OF m SKIP LOCKED),"
@@ -199,46 +224,6 @@ public final class Messages {
   /** How an attempt ended, for {@link #settle}. */
   public enum Settled { DELIVERED, RETRY, FAILED }
 
-  /**
-   * Records an attempt and its message's new state in one transaction: DELIVERED (the endpoint's
-   * failure clock stops), RETRY at {@code nextAttemptAt}, or FAILED (the schedule used up).
-   */
-  public void settle(Claimed m, Settled how, Instant startedAt, long durationMs, Integer status, String error, Instant nextAttemptAt)
-      throws SQLException {
-    try (Connection c = store.getConnection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement a = c.prepareStatement("INSERT INTO webhook_attempt (message_seq, attempt, started_at, duration_ms, status, error) "
-          + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-           PreparedStatement u = c.prepareStatement("UPDATE webhook_message SET status = ?, leased_until = NULL, last_status = ?, last_error = ?, "
-               + "next_attempt_at = ?, delivered_at = CASE WHEN ? = 'DELIVERED' THEN now() ELSE delivered_at END WHERE seq = ?");
-           PreparedStatement e = c.prepareStatement(how == Settled.DELIVERED
-               ? "UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"
-               : "UPDATE webhook_endpoint SET failing_since = now() WHERE id = ? AND failing_since IS NULL")) {
-        a.setLong(1, m.seq());
-        a.setInt(2, m.attempt());
-        a.setTimestamp(3, Timestamp.from(startedAt));
-        a.setInt(4, (int) Math.min(Integer.MAX_VALUE, durationMs));
-        a.setObject(5, status);
-        a.setString(6, error);
-        a.executeUpdate();
-        String state = how == Settled.RETRY ? "PENDING" : how.name();
-        u.setString(1, state);
-        u.setObject(2, status);
-        u.setString(3, error);
-        u.setTimestamp(4, how == Settled.RETRY ? Timestamp.from(nextAttemptAt) : null);
-        u.setString(5, state);
-        u.setLong(6, m.seq());
-        u.executeUpdate();
-        e.setString(1, m.endpointId());
-        e.executeUpdate();
-        c.commit();
-      } catch (SQLException ex) {
-        c.rollback();
-        throw ex;
-      }
-    }
-  }
-
   /** One attempt's outcome, for {@link #settleAll}. */
   public record Settlement(Claimed message, Settled how, Instant startedAt, long durationMs, Integer status, String error, Instant nextAttemptAt) {
   }
@@ -278,12 +263,16 @@ public final class Messages {
     failed.removeAll(succeeded);
     try (Connection c = store.getConnection()) {
       c.setAutoCommit(false);
+      // attempts of messages deleted meanwhile (their endpoint removed) are dropped, not a foreign-key error that would fail the batch
       try (PreparedStatement a = c.prepareStatement("INSERT INTO webhook_attempt (message_seq, attempt, started_at, duration_ms, status, error) "
-          + "SELECT * FROM unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::int[], ?::text[]) ON CONFLICT DO NOTHING");
+          + "SELECT u.* FROM unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::int[], ?::text[]) AS u (seq, attempt, started, duration, "
+          + "status, error) JOIN webhook_message m ON m.seq = u.seq ON CONFLICT DO NOTHING");
+           // only while the message is still this attempt's: a resend, a disable, a recover or another instance's claim since
+           // (attempts counted up, or no longer PENDING) make a late outcome moot, never overwrite the newer state
            PreparedStatement u = c.prepareStatement("UPDATE webhook_message m SET status = u.state, leased_until = NULL, last_status = u.status, "
                + "last_error = u.error, next_attempt_at = u.next, delivered_at = CASE WHEN u.state = 'DELIVERED' THEN now() ELSE m.delivered_at END "
-               + "FROM unnest(?::bigint[], ?::varchar[], ?::int[], ?::text[], ?::timestamptz[]) AS u (seq, state, status, error, next) "
-               + "WHERE m.seq = u.seq");
+               + "FROM unnest(?::bigint[], ?::varchar[], ?::int[], ?::text[], ?::timestamptz[], ?::int[]) AS u (seq, state, status, error, next, attempt) "
+               + "WHERE m.seq = u.seq AND m.status = 'PENDING' AND m.attempts = u.attempt");
            PreparedStatement ok = c.prepareStatement("UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ANY (?) AND failing_since IS NOT NULL");
            PreparedStatement ko = c.prepareStatement("UPDATE webhook_endpoint SET failing_since = now() WHERE id = ANY (?) AND failing_since IS NULL")) {
         a.setArray(1, c.createArrayOf("int8", seqs));
@@ -298,6 +287,7 @@ public final class Messages {
         u.setArray(3, c.createArrayOf("int4", statuses));
         u.setArray(4, c.createArrayOf("text", errors));
         u.setArray(5, c.createArrayOf("timestamptz", next));
+        u.setArray(6, c.createArrayOf("int4", attempts));
         u.executeUpdate();
         // messages first, then endpoints (in id order): the order disable() takes its locks in
         if (!succeeded.isEmpty()) {

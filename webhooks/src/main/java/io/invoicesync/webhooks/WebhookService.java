@@ -185,7 +185,8 @@ public final class WebhookService implements AutoCloseable {
     String id = FanOut.messageId(EventType.ENDPOINT_DISABLED, endpointId, Long.toString(now.toEpochMilli()));
     List<Messages.New> out = new ArrayList<>();
     for (Endpoint e : all) {
-      boolean sees = e.tenant().all() || (!gone.tenant().all() && e.tenant().taxIds().stream().anyMatch(gone.tenant().taxIds()::contains));
+      // as the API would let it see the disabled endpoint: holding all of its taxpayers
+      boolean sees = e.tenant().all() || (!gone.tenant().all() && e.tenant().taxIds().containsAll(gone.tenant().taxIds()));
       if (e.enabled() && !e.id().equals(endpointId) && e.eventTypes().contains(EventType.ENDPOINT_DISABLED) && sees) {
         out.add(new Messages.New(id, e.id(), EventType.ENDPOINT_DISABLED, "endpoint:" + endpointId, null, null, body, now,
             e.pull() ? Messages.Initial.FEED : Messages.Initial.PENDING));

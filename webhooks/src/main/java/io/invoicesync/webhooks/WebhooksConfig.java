@@ -45,6 +45,7 @@ public final class WebhooksConfig extends AbstractConfig {
   public static final String ROTATION_OVERLAP_MS = "secret.rotation.overlap.ms";
   public static final String RETRY_AFTER_MAX_MS = "retry.after.max.ms";
   public static final String ALLOW_HTTP = "allow.http";
+  public static final String ALLOW_PRIVATE = "allow.private.addresses";
   public static final String BACKOFF_INITIAL_MS = "outage.backoff.initial.ms";
   public static final String BACKOFF_MAX_MS = "outage.backoff.max.ms";
   public static final String STALL_THRESHOLD_MS = "stall.threshold.ms";
@@ -103,6 +104,10 @@ public final class WebhooksConfig extends AbstractConfig {
           "The longest Retry-After (429, 503) honoured; a longer one waits this long.")
       .define(ALLOW_HTTP, Type.BOOLEAN, false, Importance.HIGH,
           "Accept http:// endpoint URLs (the demo and tests on localhost); false = https only, as a signed body should travel.")
+      .define(ALLOW_PRIVATE, Type.BOOLEAN, false, Importance.HIGH,
+          "Accept endpoint URLs on this machine or a private network (loopback, 10/8, 172.16/12, 192.168/16, link-local, unique-local) "
+              + "when a token registers them; false keeps a token's holder from probing the deployment's network. The operator's own "
+              + "endpoints (webhooks.endpoints) may always be private.")
       .define(BACKOFF_INITIAL_MS, Type.LONG, 500L, Range.atLeast(1), Importance.LOW, "First wait while the query store is unreachable.")
       .define(BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW, "Longest wait while the query store is unreachable.")
       .define(STALL_THRESHOLD_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
@@ -142,11 +147,12 @@ public final class WebhooksConfig extends AbstractConfig {
    * configuration ({@code webhooks.allow.http}, {@code webhooks.secret.rotation.overlap.ms}) with the
    * defaults defined here, so the API and the dispatcher never disagree.
    */
-  public record ApiSettings(boolean allowHttp, Duration rotationOverlap) {
+  public record ApiSettings(boolean allowHttp, boolean allowPrivate, Duration rotationOverlap) {
   }
 
   public static ApiSettings apiSettings(Map<String, String> runConfig) {
-    return new ApiSettings((Boolean) value(runConfig, ALLOW_HTTP), Duration.ofMillis((Long) value(runConfig, ROTATION_OVERLAP_MS)));
+    return new ApiSettings((Boolean) value(runConfig, ALLOW_HTTP), (Boolean) value(runConfig, ALLOW_PRIVATE),
+        Duration.ofMillis((Long) value(runConfig, ROTATION_OVERLAP_MS)));
   }
 
   private static Object value(Map<String, String> runConfig, String key) {
@@ -224,7 +230,7 @@ public final class WebhooksConfig extends AbstractConfig {
         throw new ConfigException(p + "url", null, "endpoint '" + name + "' is listed in " + ENDPOINTS + " but has no URL");
       }
       try {
-        Endpoints.checkUrl(url, getBoolean(ALLOW_HTTP));
+        Endpoints.checkUrl(url, getBoolean(ALLOW_HTTP), true); // the operator's own: an ERP on the internal network is fine
       } catch (IllegalArgumentException e) {
         throw new ConfigException(p + "url", url, e.getMessage());
       }

@@ -55,6 +55,7 @@ class WebhooksConfigTest {
   void shouldGiveTheApiTheSameDefaultsAsTheDispatcher() {
     WebhooksConfig.ApiSettings d = WebhooksConfig.apiSettings(Map.of());
     assertThat(d.allowHttp()).isFalse();
+    assertThat(d.allowPrivate()).isFalse();
     assertThat(d.rotationOverlap()).isEqualTo(Duration.ofHours(24));
     assertThat(WebhooksConfig.apiSettings(Map.of("webhooks.allow.http", "true")).allowHttp()).isTrue();
     assertThatThrownBy(() -> WebhooksConfig.apiSettings(Map.of("webhooks.secret.rotation.overlap.ms", "soon")))
@@ -63,11 +64,17 @@ class WebhooksConfigTest {
 
   @Test
   void shouldRefuseUrlsThatCannotBeSignedForSafely() {
-    assertThatThrownBy(() -> Endpoints.checkUrl("ftp://x.example.com", true)).hasMessageContaining("ftp");
-    assertThatThrownBy(() -> Endpoints.checkUrl("https://user:pw@x.example.com", false)).hasMessageContaining("user or password")
+    assertThatThrownBy(() -> Endpoints.checkUrl("ftp://x.example.com", true, false)).hasMessageContaining("ftp");
+    assertThatThrownBy(() -> Endpoints.checkUrl("https://user:pw@x.example.com", false, false)).hasMessageContaining("user or password")
         .hasMessageNotContaining("pw");
-    assertThatThrownBy(() -> Endpoints.checkUrl("https:///nohost", false)).hasMessageContaining("host");
-    assertThat(Endpoints.checkUrl("https://erp.example.com/hooks?x=1", false).getHost()).isEqualTo("erp.example.com");
+    assertThatThrownBy(() -> Endpoints.checkUrl("https:///nohost", false, false)).hasMessageContaining("host");
+    assertThat(Endpoints.checkUrl("https://erp.example.com/hooks?x=1", false, false).getHost()).isEqualTo("erp.example.com");
+    // a token's endpoint may not make the dispatcher probe this machine or the deployment's network
+    for (String inside : List.of("https://127.0.0.1:8443/x", "https://localhost/x", "https://169.254.169.254/latest/meta-data", "https://10.1.2.3/",
+        "https://192.168.0.10/", "https://172.16.5.5/", "https://[::1]/x", "https://[fd00::1]/x")) {
+      assertThatThrownBy(() -> Endpoints.checkUrl(inside, false, false)).as(inside).hasMessageContaining("webhooks.allow.private.addresses");
+      assertThat(Endpoints.checkUrl(inside, false, true)).as(inside + " when allowed").isNotNull();
+    }
     assertThat(Endpoints.eventTypes(List.of())).isEmpty();
   }
 }

@@ -51,13 +51,16 @@ public final class WebhookRoutes {
   private final Endpoints endpoints;
   private final Messages messages;
   private final boolean allowHttp;
+  private final boolean allowPrivate;
   private final Duration rotationOverlap;
   private final ObjectMapper json;
 
-  public WebhookRoutes(Endpoints endpoints, Messages messages, boolean allowHttp, Duration rotationOverlap, ObjectMapper json) {
+  public WebhookRoutes(Endpoints endpoints, Messages messages, boolean allowHttp, boolean allowPrivate, Duration rotationOverlap,
+                       ObjectMapper json) {
     this.endpoints = endpoints;
     this.messages = messages;
     this.allowHttp = allowHttp;
+    this.allowPrivate = allowPrivate;
     this.rotationOverlap = rotationOverlap;
     this.json = json;
   }
@@ -102,7 +105,7 @@ public final class WebhookRoutes {
     }
     Endpoint e;
     try {
-      e = endpoints.create(tenant(ctx), spec, allowHttp);
+      e = endpoints.create(tenant(ctx), spec, allowHttp, allowPrivate);
     } catch (IllegalArgumentException bad) {
       String field = bad.getMessage().startsWith("url") ? "url" : bad.getMessage().contains("event type") ? "events" : "filter";
       throw ProblemException.badParameter(field, field.equals("url") ? spec.url() : "", bad.getMessage());
@@ -147,7 +150,14 @@ public final class WebhookRoutes {
       throw ProblemException.badParameter("status", status, "one of " + STATUSES);
     }
     int limit = intParam(ctx, "limit", 50, 1, 500);
-    Long before = ctx.queryParam("before") == null ? null : (long) intParam(ctx, "before", 0, 1, Integer.MAX_VALUE);
+    Long before = null;
+    if (ctx.queryParam("before") != null) {
+      try {
+        before = Long.parseLong(ctx.queryParam("before"));
+      } catch (NumberFormatException notANumber) {
+        throw ProblemException.badParameter("before", ctx.queryParam("before"), "the 'next' link's before, a whole number");
+      }
+    }
     List<Messages.Delivery> items = messages.list(e.id(), status, ctx.queryParam("invoiceId"), before, limit + 1);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("items", (items.size() > limit ? items.subList(0, limit) : items).stream().map(Messages.Delivery::view).toList());

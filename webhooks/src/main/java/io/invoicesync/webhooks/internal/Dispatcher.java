@@ -121,12 +121,8 @@ public final class Dispatcher implements AutoCloseable {
         try {
           settleCompleted();
         } catch (SQLException e) {
-          if (storeDownSince.compareAndSet(0, System.currentTimeMillis())) {
-            log.warn("webhook dispatcher cannot reach the query store; deliveries wait (nothing is lost): {}", e.toString());
-          }
-          awaitWake(Duration.ofMillis(backoffMs));
-          backoffMs = Math.min(30_000, backoffMs * 2);
-          continue;
+          // kept for the next turn; the claim below says whether the store is reachable at all, and backs off if not
+          log.warn("webhook dispatcher could not record {} attempt(s) this turn: {}", completed.size(), e.toString());
         }
         int free = maxInFlight - inFlight.get();
         List<Messages.Claimed> claimed = List.of();
@@ -205,7 +201,12 @@ public final class Dispatcher implements AutoCloseable {
     try {
       messages.settleAll(batch.stream().map(Completed::settlement).toList());
     } catch (SQLException e) {
-      completed.addAll(batch); // tried again next turn; the leases outlast a short outage, a long one sends them again
+      String state = e.getSQLState() == null ? "" : e.getSQLState();
+      if (state.isEmpty() || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")) {
+        completed.addAll(batch); // the store unreachable or refusing work: tried again next turn (a long outage: the leases end, sent again)
+      } else {
+        log.warn("{} attempt(s) could not be recorded and are dropped; their messages are sent again when their leases end", batch.size());
+      }
       throw e;
     }
     for (Completed c : batch) {
@@ -237,12 +238,14 @@ public final class Dispatcher implements AutoCloseable {
       finish(m, started, startNanos, DeliveryPolicy.Result.failed("the endpoint's URL cannot be requested: " + e.getMessage()));
       return;
     }
-    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
-      DeliveryPolicy.Result result = error == null
-          ? DeliveryPolicy.Result.status(response.statusCode(), retryAfter(response.headers().firstValue("retry-after")))
-          : DeliveryPolicy.Result.failed(describe(error));
-      finish(m, started, startNanos, result);
-    });
+    // the request's timeout bounds the wait for the response's headers only; a body dripped forever must not hold a slot
+    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).orTimeout(attemptTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)
+        .whenComplete((response, error) -> {
+          DeliveryPolicy.Result result = error == null
+              ? DeliveryPolicy.Result.status(response.statusCode(), retryAfter(response.headers().firstValue("retry-after")))
+              : DeliveryPolicy.Result.failed(describe(error));
+          finish(m, started, startNanos, result);
+        });
   }
 
   private void finish(Messages.Claimed m, Instant started, long startNanos, DeliveryPolicy.Result result) {
@@ -323,7 +326,7 @@ public final class Dispatcher implements AutoCloseable {
   /** Why an attempt got no response, in a few words (no body, no secret). */
   static String describe(Throwable error) {
     Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (t instanceof HttpTimeoutException) {
+    if (t instanceof HttpTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
       return "no response within the attempt timeout";
     }
     if (t instanceof java.net.ConnectException) {
@@ -379,6 +382,11 @@ public final class Dispatcher implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    try {
+      settleCompleted(); // what completed during the last turn: otherwise sent again after a clean restart
+    } catch (SQLException | RuntimeException e) {
+      log.warn("{} attempt(s) not recorded at stop; their messages are sent again when their leases end: {}", completed.size(), e.toString());
     }
     directRetries.shutdownNow();
     executor.shutdownNow();
