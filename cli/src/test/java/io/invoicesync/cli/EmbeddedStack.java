@@ -43,10 +43,23 @@ public final class EmbeddedStack implements AutoCloseable {
     return cfg;
   }
 
-  /** Starts every component with {@code cfg} (stopping a pipeline started before) and waits until it streams. */
+  /**
+   * Starts every component but webhooks with {@code cfg} (stopping a pipeline started before) and waits until it streams: the
+   * tests that do not push to an endpoint run as before webhooks existed (their fan-out, stall monitor and gauges cost CPU that
+   * timing-sensitive tests on two cores feel).
+   */
   public Pipeline startPipeline(Map<String, String> cfg) throws InterruptedException {
+    return startPipeline(cfg, false);
+  }
+
+  /** As {@link #startPipeline(Map)}, with the webhooks component when {@code webhooks}. */
+  public Pipeline startPipeline(Map<String, String> cfg, boolean webhooks) throws InterruptedException {
     stopPipeline();
-    pipeline = new Pipeline(cfg, EnumSet.allOf(Pipeline.Component.class)).start();
+    EnumSet<Pipeline.Component> components = EnumSet.allOf(Pipeline.Component.class);
+    if (!webhooks) {
+      components.remove(Pipeline.Component.WEBHOOKS);
+    }
+    pipeline = new Pipeline(cfg, components).start();
     pipeline.awaitIngestStreaming(Duration.ofSeconds(120));
     pipeline.awaitStreamsRunning(Duration.ofSeconds(120));
     return pipeline;

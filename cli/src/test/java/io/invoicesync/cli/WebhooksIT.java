@@ -68,7 +68,7 @@ class WebhooksIT {
     cfg.put("webhooks.stall.threshold.ms", "4000");
     cfg.put("webhooks.stall.check.interval.ms", "500");
     cfg.put("projector.outage.backoff.max.ms", "2000");
-    pipeline = stack.startPipeline(cfg);
+    pipeline = stack.startPipeline(cfg, true);
     config = stack.writeConfig(cfg);
   }
 
