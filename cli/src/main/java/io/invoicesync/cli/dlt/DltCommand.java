@@ -8,16 +8,12 @@ import io.invoicesync.schemas.InvoiceState;
 import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.schemas.Topics;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,26 +52,9 @@ public final class DltCommand {
   }
 
   static Instant parseSince(String since) {
-    if (since == null) {
-      return null;
-    }
-    try {
-      return Instant.parse(since);
-    } catch (DateTimeParseException e) {
-      Matcher m = Pattern.compile("(\\d+)([smhd])").matcher(since.trim());
-      if (!m.matches()) {
-        throw new IllegalArgumentException("--since '" + since + "' is neither an ISO instant (2026-11-25T08:00:00Z) nor an age like 30m, 2h, 7d");
-      }
-      long n = Long.parseLong(m.group(1));
-      Duration d = switch (m.group(2)) {
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-      return Instant.now().minus(d);
-    }
+    return since == null ? null : io.invoicesync.cli.internal.Times.instantOrAge("--since", since);
   }
+
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "A table of dead letters with their reason.",
       footer = {"", "Examples:", "  invoice-sync dlt list --bootstrap localhost:9092",

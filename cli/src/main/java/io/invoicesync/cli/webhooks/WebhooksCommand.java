@@ -15,14 +15,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -272,24 +269,9 @@ public final class WebhooksCommand {
     }
   }
 
-  /** An ISO instant, or an age before now (30m, 2h, 7d). */
+  /** An ISO instant, or an age before now (30m, 2h, 7d): the one parser of dlt's --since. */
   static Instant time(String option, String v) {
-    try {
-      return Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      Matcher m = Pattern.compile("(\\d+)([smhd])").matcher(v.trim());
-      if (!m.matches()) {
-        throw new IllegalArgumentException(option + " '" + v + "' is neither an ISO instant (2026-12-06T08:00:00Z) nor an age like 30m, 2h, 7d");
-      }
-      long n = Long.parseLong(m.group(1));
-      Duration d = switch (m.group(2)) {
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-      return Instant.now().minus(d);
-    }
+    return io.invoicesync.cli.internal.Times.instantOrAge(option, v);
   }
 
   private static String str(Object o) {
