@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.invoicesync.api.internal.DocsRoutes;
 import io.invoicesync.api.internal.ImportRoutes;
+import io.invoicesync.api.internal.RouteTable;
 import io.invoicesync.api.internal.InvoiceRepository;
 import io.invoicesync.api.internal.InvoiceRoutes;
 import io.invoicesync.api.internal.OperationsRoutes;
@@ -97,6 +99,7 @@ public final class QueryApiServer implements AutoCloseable {
   private HikariDataSource healthSource;
   private HikariDataSource searchSource;
   private Javalin app;
+  private RouteTable routeTable;
 
   /**
    * @param healthChecks components whose health {@code /health} reports besides the query store
@@ -168,11 +171,14 @@ public final class QueryApiServer implements AutoCloseable {
       });
       keystore.ifPresent(k -> tls(cfg, k, host, port));
       security.install(cfg, config.getList(QueryApiConfig.CORS_ORIGINS));
-      invoices.register(cfg.routes);
-      traces.register(cfg.routes);
-      operations.register(cfg.routes);
-      imports.register(cfg.routes);
-      webhooks.register(cfg.routes);
+      RouteTable table = new RouteTable(cfg.routes);
+      invoices.register(table);
+      traces.register(table);
+      operations.register(table);
+      imports.register(table);
+      webhooks.register(table);
+      new DocsRoutes(table::routes, json, version()).register(table);
+      this.routeTable = table;
       long maxUpload = config.getLong(QueryApiConfig.IMPORT_MAX_BYTES);
       cfg.jetty.multipartConfig.maxTotalRequestSize(maxUpload, SizeUnit.BYTES);
       cfg.jetty.multipartConfig.maxFileSize(maxUpload, SizeUnit.BYTES);
@@ -371,6 +377,17 @@ public final class QueryApiServer implements AutoCloseable {
   /** Where a client on this host reaches the API: http or https, the bound port. */
   public String url() {
     return (config.keystore().isPresent() ? "https" : "http") + "://localhost:" + app.port();
+  }
+
+  /** Every route as the route table declares it (what /openapi.json documents). */
+  public List<RouteTable.Route> documentedRoutes() {
+    return routeTable.routes();
+  }
+
+  /** This build's version (the jar's), or "dev" when run from classes. */
+  static String version() {
+    String v = QueryApiServer.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   /** Method, path and scope of every route registered with Javalin (for tests that must cover each one). */

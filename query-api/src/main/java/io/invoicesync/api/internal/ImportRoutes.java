@@ -13,7 +13,6 @@ import io.invoicesync.outcomes.imports.ImportDecisions;
 import io.invoicesync.outcomes.imports.KnownInvoices;
 import io.invoicesync.outcomes.reconcile.AgainstExport;
 import io.invoicesync.schemas.InvoiceChange;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import java.io.IOException;
@@ -59,10 +58,18 @@ public final class ImportRoutes {
     this.maxRows = maxRows;
   }
 
-  public void register(RoutesConfig routes) {
-    routes.post("/api/v1/imports", this::importFiles, Scope.IMPORTS);
-    routes.get("/api/v1/imports/{id}", this::decided, Scope.IMPORTS);
-    routes.post("/api/v1/reconcile/against", this::against, Scope.INVOICES_READ);
+  public void register(RouteTable routes) {
+    routes.add(RouteTable.Route.post("/api/v1/imports", Scope.IMPORTS, "imports", "Import the tax platform's files (数电票 XML, OFD, "
+        + "the full query export as xlsx or CSV) through the pipeline; answers once the pipeline decided or after 'wait' seconds")
+        .body(RouteTable.Body.MULTIPART).answers(201, "application/json")
+        .query(RouteTable.Param.integer("wait", "seconds to wait for the pipeline's decisions, 0 to 300 (default 30)")), this::importFiles);
+    routes.add(RouteTable.Route.get("/api/v1/imports/{id}", Scope.IMPORTS, "imports", "What the pipeline decided for each invoice of "
+        + "an import"), this::decided);
+    routes.add(RouteTable.Route.post("/api/v1/reconcile/against", Scope.INVOICES_READ, "imports", "Reconcile the store against the "
+        + "platform's export (the authority): missing, different, and not listed").body(RouteTable.Body.MULTIPART)
+        .query(RouteTable.Param.date("from", "the period's first issue date"), RouteTable.Param.date("to", "the period's last issue date"),
+            RouteTable.Param.text("seller", "only this seller's invoices"), RouteTable.Param.text("buyer", "only this buyer's invoices")),
+        this::against);
   }
 
   /** The uploaded files in a directory of their own, under their own names (directories stripped), deleted after. */

@@ -6,7 +6,6 @@ import io.invoicesync.api.security.Scope;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.trace.RuleMessages;
 import io.invoicesync.outcomes.trace.TraceService;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,10 +41,13 @@ public final class InvoiceRoutes {
     this.limits = limits;
   }
 
-  public void register(RoutesConfig routes) {
-    routes.get("/api/v1/invoices/{id}", this::byId, Scope.INVOICES_READ);
-    routes.get("/api/v1/invoices", this::search, Scope.INVOICES_READ);
-    routes.get("/api/v1/rejections", this::rejections, Scope.INVOICES_READ);
+  public void register(RouteTable routes) {
+    routes.add(RouteTable.Route.get("/api/v1/invoices/{id}", Scope.INVOICES_READ, "invoices", "One visible invoice with its lines and sync "
+        + "metadata (404 when it is not visible to this token: its trace says why)"), this::byId);
+    routes.add(RouteTable.Route.get("/api/v1/invoices", Scope.INVOICES_READ, "invoices", "Search invoices, newest first, "
+        + "keyset-paginated").query(InvoiceSearch.PARAMETERS).named("search"), this::search);
+    routes.add(RouteTable.Route.get("/api/v1/rejections", Scope.INVOICES_READ, "invoices", "The latest rejections, each with every "
+        + "violation").query(RejectionSearch.PARAMETERS).named("rejection search"), this::rejections);
   }
 
   private void byId(Context ctx) throws Exception {

@@ -15,9 +15,24 @@ import java.util.Set;
 public record InvoiceSearch(String sellerTaxId, String buyerTaxId, LocalDate from, LocalDate to, String status, String invoiceNumber,
                             String invoiceCode, BigDecimal minAmount, BigDecimal maxAmount, Outcome outcome, int limit, String cursor) {
 
-  static final Set<String> PARAMS = Set.of("sellerTaxId", "buyerTaxId", "from", "to", "status", "limit", "cursor", "invoiceNumber",
-      "invoiceCode", "minAmount", "maxAmount", "outcome");
   static final List<String> STATUSES = List.of("ISSUED", "VOIDED", "RED_FLUSHED", "PARTIALLY_RED_FLUSHED");
+  /** The parameters, as the route table (and the OpenAPI document) declares them. */
+  static final List<RouteTable.Param> PARAMETERS = List.of(
+      RouteTable.Param.text("sellerTaxId", "the seller's taxpayer id; without it and buyerTaxId, every invoice of the token's taxpayers"),
+      RouteTable.Param.text("buyerTaxId", "the buyer's taxpayer id"),
+      RouteTable.Param.date("from", "issued on or after this date (yyyy-MM-dd)"),
+      RouteTable.Param.date("to", "issued on or before this date (yyyy-MM-dd)"),
+      RouteTable.Param.oneOf("status", STATUSES, "the invoice's status"),
+      RouteTable.Param.integer("limit", "items per page (api.default.limit when absent, at most api.max.limit)"),
+      RouteTable.Param.text("cursor", "the nextCursor of the previous page, as it is"),
+      RouteTable.Param.text("invoiceNumber", "8 digits (with invoiceCode) or a 20-digit 数电票 number; when nothing with it is visible, "
+          + "notVisible says where each invoice carrying it is"),
+      RouteTable.Param.text("invoiceCode", "10 or 12 digits, with invoiceNumber"),
+      RouteTable.Param.decimal("minAmount", "grand total (价税合计) at least"),
+      RouteTable.Param.decimal("maxAmount", "grand total at most"),
+      RouteTable.Param.oneOf("outcome", Outcome.RECORDED.stream().map(Enum::name).toList(),
+          "VISIBLE (the default) searches visible invoices; REJECTED, DEAD_LETTERED or IN_FLIGHT the outcome recorder's verdicts"));
+  static final Set<String> PARAMS = RouteTable.names(PARAMETERS);
   /** What the outcome recorder does not keep of an invoice, so a search by outcome cannot filter by it. */
   private static final List<String> VISIBLE_ONLY = List.of("buyerTaxId", "from", "to", "status", "minAmount", "maxAmount");
 

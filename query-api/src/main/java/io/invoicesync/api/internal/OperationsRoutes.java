@@ -3,7 +3,6 @@ package io.invoicesync.api.internal;
 import io.invoicesync.api.security.ApiSecurity;
 import io.invoicesync.api.security.Scope;
 import io.invoicesync.outcomes.trace.PipelineStatus;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.LinkedHashMap;
@@ -39,11 +38,15 @@ public final class OperationsRoutes {
     this.healthChecks = Map.copyOf(healthChecks);
   }
 
-  public void register(RoutesConfig routes) {
-    routes.get("/api/v1/status", ctx -> ctx.json(pipeline.status(ApiSecurity.caller(ctx).tenant())), Scope.INVOICES_READ);
-    routes.get("/api/v1/reconcile/last", this::lastReconcile, Scope.OPERATIONS);
-    routes.get("/health", this::health, Scope.PUBLIC);
-    routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()), Scope.OPERATIONS);
+  public void register(RouteTable routes) {
+    routes.add(RouteTable.Route.get("/api/v1/status", Scope.INVOICES_READ, "operations", "Freshness per stage, lag, and the token's "
+        + "invoices counted by outcome"), ctx -> ctx.json(pipeline.status(ApiSecurity.caller(ctx).tenant())));
+    routes.add(RouteTable.Route.get("/api/v1/reconcile/last", Scope.OPERATIONS, "operations", "The newest scheduled reconciliation's "
+        + "report (needs a token for every taxpayer)"), this::lastReconcile);
+    routes.add(RouteTable.Route.get("/health", Scope.PUBLIC, "operations", "UP or DOWN: the query store and each component "
+        + "(200 or 503), nothing else"), this::health);
+    routes.add(RouteTable.Route.get("/metrics", Scope.OPERATIONS, "operations", "Prometheus metrics (text format)")
+        .answers(200, "text/plain"), ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
   }
 
   private void lastReconcile(Context ctx) throws Exception {

@@ -10,7 +10,18 @@ import java.util.Set;
 public record RejectionSearch(String sellerTaxId, String buyerTaxId, String code, LocalDate from, LocalDate to, String invoiceNumber,
                               Cursors.TimeKey after, int limit) {
 
-  static final Set<String> PARAMS = Set.of("sellerTaxId", "buyerTaxId", "code", "from", "to", "invoiceNumber", "limit", "cursor", "lang");
+  /** The parameters, as the route table (and the OpenAPI document) declares them. */
+  static final java.util.List<RouteTable.Param> PARAMETERS = java.util.List.of(
+      RouteTable.Param.text("sellerTaxId", "the seller's taxpayer id"),
+      RouteTable.Param.text("buyerTaxId", "the buyer's taxpayer id"),
+      RouteTable.Param.text("code", "a rule code, e.g. GRAND_TOTAL_MISMATCH"),
+      RouteTable.Param.date("from", "rejected on or after this date (UTC)"),
+      RouteTable.Param.date("to", "rejected on or before this date (UTC)"),
+      RouteTable.Param.text("invoiceNumber", "the invoice's printed number"),
+      RouteTable.Param.integer("limit", "items per page"),
+      RouteTable.Param.text("cursor", "the nextCursor of the previous page"),
+      RouteTable.LANG);
+  static final Set<String> PARAMS = RouteTable.names(PARAMETERS);
 
   /** Reads and checks the parameters, in a fixed order: the first wrong one is named. */
   public static RejectionSearch parse(QueryParams q, QueryParams.Limits limits) {

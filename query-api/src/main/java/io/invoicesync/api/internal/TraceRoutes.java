@@ -6,7 +6,6 @@ import io.invoicesync.api.security.Scope;
 import io.invoicesync.outcomes.trace.InternalText;
 import io.invoicesync.outcomes.trace.RuleMessages;
 import io.invoicesync.outcomes.trace.TraceService;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +24,16 @@ public final class TraceRoutes {
     this.tracer = tracer;
   }
 
-  public void register(RoutesConfig routes) {
-    routes.get("/api/v1/invoices/{id}/trace", this::trace, Scope.INVOICES_TRACE);
-    routes.get("/api/v1/invoices/{id}/audit", this::audit, Scope.AUDIT);
+  public void register(RouteTable routes) {
+    routes.add(RouteTable.Route.get("/api/v1/invoices/{id}/trace", Scope.INVOICES_TRACE, "trace", "Where the invoice is and why: its "
+        + "outcome in one sentence, the timeline from the source commit to the store, rejections, dead letters, webhook deliveries")
+        .query(RouteTable.LANG).named("trace"), this::trace);
+    routes.add(RouteTable.Route.get("/api/v1/invoices/{id}/audit", Scope.AUDIT, "audit", "The invoice's audit trail, its hash chain "
+        + "verified").named("audit"), this::audit);
   }
 
   private void trace(Context ctx) throws Exception {
-    QueryParams q = new QueryParams(ctx.queryParamMap()).only(Set.of("lang"), "trace");
+    QueryParams q = new QueryParams(ctx.queryParamMap());
     String id = ctx.pathParam("id");
     Caller caller = ApiSecurity.caller(ctx);
     Map<String, Object> trace = tracer.trace(caller.tenant(), id).orElseThrow(() -> ProblemException.invoiceNotFound(id));
@@ -45,7 +47,6 @@ public final class TraceRoutes {
   }
 
   private void audit(Context ctx) throws Exception {
-    new QueryParams(ctx.queryParamMap()).only(Set.of(), "audit");
     String id = ctx.pathParam("id");
     Caller caller = ApiSecurity.caller(ctx);
     TraceService.History history = tracer.history(caller.tenant(), id);

@@ -8,7 +8,6 @@ import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.webhooks.Endpoint;
 import io.invoicesync.webhooks.Endpoints;
 import io.invoicesync.webhooks.Messages;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -65,16 +64,32 @@ public final class WebhookRoutes {
     this.json = json;
   }
 
-  public void register(RoutesConfig routes) {
-    routes.post("/api/v1/webhooks/endpoints", this::create, Scope.WEBHOOKS);
-    routes.get("/api/v1/webhooks/endpoints", this::list, Scope.WEBHOOKS);
-    routes.get("/api/v1/webhooks/endpoints/{id}", this::get, Scope.WEBHOOKS);
-    routes.delete("/api/v1/webhooks/endpoints/{id}", this::delete, Scope.WEBHOOKS);
-    routes.post("/api/v1/webhooks/endpoints/{id}/rotate-secret", this::rotate, Scope.WEBHOOKS);
-    routes.get("/api/v1/webhooks/endpoints/{id}/deliveries", this::deliveries, Scope.WEBHOOKS);
-    routes.post("/api/v1/webhooks/endpoints/{id}/messages/{messageId}/resend", this::resend, Scope.WEBHOOKS);
-    routes.post("/api/v1/webhooks/endpoints/{id}/recover", this::recover, Scope.WEBHOOKS);
-    routes.get("/api/v1/events", this::events, Scope.WEBHOOKS);
+  public void register(RouteTable routes) {
+    String base = "/api/v1/webhooks/endpoints";
+    routes.add(RouteTable.Route.post(base, Scope.WEBHOOKS, "webhooks", "Register an endpoint (url, events, filter; or mode pull for a "
+        + "feed) for the token's taxpayers; the answer holds its secret, once").answers(201, "application/json"), this::create);
+    routes.add(RouteTable.Route.get(base, Scope.WEBHOOKS, "webhooks", "The token's endpoints"), this::list);
+    routes.add(RouteTable.Route.get(base + "/{id}", Scope.WEBHOOKS, "webhooks", "One endpoint: its settings, state and counts"), this::get);
+    routes.add(RouteTable.Route.delete(base + "/{id}", Scope.WEBHOOKS, "webhooks", "Remove an endpoint and what waits for it"),
+        this::delete);
+    routes.add(RouteTable.Route.post(base + "/{id}/rotate-secret", Scope.WEBHOOKS, "webhooks", "A new secret; the old one goes on "
+        + "signing beside it for the overlap (24 h by default)").body(RouteTable.Body.NONE), this::rotate);
+    routes.add(RouteTable.Route.get(base + "/{id}/deliveries", Scope.WEBHOOKS, "webhooks", "The endpoint's messages, newest first: "
+        + "status, attempts, last response code and time").query(
+            RouteTable.Param.oneOf("status", STATUSES.stream().sorted().toList(), "only messages in this state"),
+            RouteTable.Param.text("invoiceId", "only this invoice's messages"),
+            RouteTable.Param.integer("limit", "items per page, 1 to 500 (default 50)"),
+            RouteTable.Param.integer("before", "the 'next' link's before")), this::deliveries);
+    routes.add(RouteTable.Route.post(base + "/{id}/messages/{messageId}/resend", Scope.WEBHOOKS, "webhooks", "Send one message again")
+        .body(RouteTable.Body.NONE).answers(202, "application/json"), this::resend);
+    routes.add(RouteTable.Route.post(base + "/{id}/recover", Scope.WEBHOOKS, "webhooks", "Send again, in order, what the endpoint was "
+        + "sent from 'since' (to 'until'), re-enabling it; body {since, until}").answers(202, "application/json"), this::recover);
+    routes.add(RouteTable.Route.get("/api/v1/events", Scope.WEBHOOKS, "webhooks", "A feed: the same messages and ids a push endpoint "
+        + "gets, in order, long-polled").query(
+            RouteTable.Param.text("endpoint", "the feed's endpoint id (needed when the token's taxpayers have more than one)"),
+            RouteTable.Param.text("after", "the previous page's next cursor (none: from the feed's first message)"),
+            RouteTable.Param.integer("limit", "messages per page, 1 to 1000 (default 100)"),
+            RouteTable.Param.integer("wait", "seconds to wait for messages when there are none yet, 0 to 30")), this::events);
   }
 
   private void create(Context ctx) throws SQLException {
