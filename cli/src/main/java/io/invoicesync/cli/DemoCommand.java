@@ -103,6 +103,8 @@ final class DemoCommand implements Callable<Integer> {
     out.println("kafka: " + kafka.bootstrapServers());
     out.println("api: http://localhost:" + port + "   # open (api.auth.mode=none), so on this machine only; bearer tokens and "
         + "tenant isolation: README, 'Securing the API'");
+    out.println("console: http://localhost:" + port + "/console   # find an invoice by its number, see why one is missing (中文/English)");
+    out.println("openapi: http://localhost:" + port + "/openapi.json   # the API's contract; read it at /docs");
     out.flush();
 
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), EmbeddedPostgresServer.USER, "");

@@ -73,13 +73,7 @@ class ImportApiIT {
   }
 
   static String token(List<String> taxIds, String scope) throws Exception {
-    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
-    String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    String claims = b64.encodeToString(json.writeValueAsBytes(Map.of("iss", "https://idp.example.com/", "aud", "invoice-sync", "sub", "clerk",
-        "exp", java.time.Instant.now().getEpochSecond() + 600, "scope", scope, "tax_ids", taxIds)));
-    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-    mac.init(new javax.crypto.spec.SecretKeySpec(JWT_KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    return header + "." + claims + "." + b64.encodeToString(mac.doFinal((header + "." + claims).getBytes(StandardCharsets.UTF_8)));
+    return TestTokens.hs256(JWT_KEY, "clerk", taxIds, scope);
   }
 
   /** POST of {@code files} as multipart/form-data parts named 'file'. */

@@ -325,6 +325,140 @@ class TraceIT {
   // --- helpers
 
   /** Issues an invoice (header + one line) in one transaction; a red one when blueNumber is given. Returns its number. */
+  // ---- the console over the same pipeline (issue 28): what a clerk does in a real headless Chromium
+
+  static final String CONSOLE_KEY = "console-it-hs256-key-0123456789abcdef";
+
+  @Test
+  @Order(20)
+  void aClerkFindsAVisibleInvoiceByItsNumberInTheConsole() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    String number = issue("c-valid", "1130.00", "1000.00", "130.00", null);
+    awaitOutcome("c-valid", "VISIBLE");
+    for (String lang : List.of("zh", "en")) {
+      try (ConsoleBrowser b = new ConsoleBrowser(pipeline.api().url(), lang.equals("zh") ? "zh-CN" : "en-US")) {
+        b.open("/");
+        assertThat(b.path()).as("the front door leads to the console").isEqualTo("/console");
+        assertThat(b.find("html").getAttribute("lang")).as("the browser's language decides").isEqualTo(lang.equals("zh") ? "zh-CN" : "en");
+        b.screenshot("find-" + lang);
+        b.type("input[name=number]", number);
+        b.submit("form.find");
+        assertThat(b.url()).as("a bookmarkable search").contains("/console/invoices?number=" + number);
+        assertThat(b.all("table.results tbody tr")).hasSize(1);
+        b.screenshot("find-results-" + lang);
+        b.click("table.results tbody a");
+        assertThat(b.path()).isEqualTo("/console/invoices/c-valid");
+        assertThat(b.text("h1")).contains(number);
+        assertThat(b.text(".verdict.ok .outcome")).isEqualTo(lang.equals("zh") ? "已同步" : "Visible");
+        assertThat(b.text(".verdict .sentence")).contains(lang.equals("zh") ? "第 1 版" : "visible at version 1");
+        assertThat(b.text("dd.number")).isEqualTo(number);
+        assertThat(b.all("table.lines tbody tr")).isNotEmpty();
+        assertThat(b.all("ol.timeline li")).hasSizeGreaterThanOrEqualTo(4);
+        b.screenshot("invoice-visible-" + lang);
+        b.phoneScreenshot("invoice-visible-phone-" + lang);
+        // the switch on every page: the same page in the other language
+        b.click("a.lang");
+        assertThat(b.path()).isEqualTo("/console/invoices/c-valid");
+        assertThat(b.find("html").getAttribute("lang")).isEqualTo(lang.equals("zh") ? "en" : "zh-CN");
+      }
+    }
+    // no page over 200 KB, and none needs a script
+    for (String page : List.of("/console", "/console/invoices?number=" + number, "/console/invoices/c-valid", "/console/rejections")) {
+      HttpResponse<String> r = TestHttp.get(pipeline.api().port(), page);
+      assertThat(r.statusCode()).as(page).isEqualTo(200);
+      assertThat(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).as(page + " in bytes").isLessThan(200_000);
+      assertThat(r.body()).as(page).doesNotContain("<script");
+      assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow()).as(page).contains("default-src 'none'")
+          .doesNotContain("script-src");
+    }
+  }
+
+  @Test
+  @Order(21)
+  void aClerkFindsARejectedInvoiceAndReadsWhyInChinese() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    String number = issue("c-grand", "1131.00", "1000.00", "130.00", null);
+    awaitOutcome("c-grand", "REJECTED");
+    try (ConsoleBrowser b = new ConsoleBrowser(pipeline.api().url(), "zh-CN")) {
+      b.open("/console/invoices?number=" + number);
+      assertThat(b.all("table.results")).as("nothing visible with this number").isEmpty();
+      assertThat(b.text("li.verdict .sentence")).startsWith("被拒绝：价税合计").contains("1131.00", "1130.00");
+      b.screenshot("find-not-visible-zh");
+      b.click("li.verdict a");
+      assertThat(b.path()).isEqualTo("/console/invoices/c-grand");
+      assertThat(b.text(".verdict.bad .outcome")).isEqualTo("被拒绝");
+      assertThat(b.text(".verdict .sentence")).isEqualTo("被拒绝：价税合计与“合计金额＋合计税额”不一致：1131.00，应为 1130.00");
+      assertThat(b.text(".verdict .action")).contains("更正");
+      assertThat(b.text("table.reasons tbody td.message")).startsWith("价税合计");
+      b.screenshot("invoice-rejected-zh");
+      b.open("/console/rejections?code=GRAND_TOTAL_MISMATCH");
+      assertThat(b.text("table.rejections tbody")).contains(number, "价税合计");
+      b.screenshot("rejections-zh");
+      b.open("/console/invoices/c-grand?lang=en");
+      assertThat(b.text(".verdict .sentence")).startsWith("Rejected: ").contains("1131.00");
+      b.screenshot("invoice-rejected-en");
+      b.open("/console/rejections?code=GRAND_TOTAL_MISMATCH");
+      assertThat(b.find("html").getAttribute("lang")).as("the language chosen sticks").isEqualTo("en");
+      b.screenshot("rejections-en");
+    }
+  }
+
+  @Test
+  @Order(22)
+  void aTokenOfAnotherTaxpayerCannotOpenTheInvoiceInTheConsole() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    String number = issue("c-mine", "1130.00", "1000.00", "130.00", null);
+    awaitOutcome("c-mine", "VISIBLE");
+    Map<String, Object> cfg = new java.util.HashMap<>();
+    TestTokens.apiSettings(CONSOLE_KEY).forEach((k, v) -> cfg.put(k.substring("api.".length()), v));
+    cfg.put(io.invoicesync.api.QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
+    cfg.put(io.invoicesync.api.QueryApiConfig.PORT, 0);
+    try (io.invoicesync.api.QueryApiServer api = new io.invoicesync.api.QueryApiServer(new io.invoicesync.api.QueryApiConfig(cfg),
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), Map.of()).start()) {
+      String stranger = TestTokens.hs256(CONSOLE_KEY, "clerk-b", List.of("91110108551385082Q"), "invoices:read invoices:trace");
+      String seller = TestTokens.hs256(CONSOLE_KEY, "clerk-a", List.of(SELLER), "invoices:read invoices:trace");
+      // the answers themselves: another taxpayer's invoice is the same page as no invoice at all
+      HttpResponse<String> theirs = consoleGet(api, "/console/invoices/c-mine", stranger);
+      HttpResponse<String> none = consoleGet(api, "/console/invoices/c-none", stranger);
+      assertThat(theirs.statusCode()).isEqualTo(404);
+      assertThat(theirs.body().replace("c-mine", "ID")).isEqualTo(none.body().replace("c-none", "ID")).contains("<h1>Not found</h1>");
+      assertThat(consoleGet(api, "/console/invoices?number=" + number, stranger).body()).doesNotContain("c-mine", "1,130.00");
+      assertThat(consoleGet(api, "/console/invoices/c-mine", seller).body()).contains(number);
+      assertThat(consoleGet(api, "/console/invoices/c-mine", null).statusCode()).as("no token: to the sign-in page").isEqualTo(303);
+
+      try (ConsoleBrowser b = new ConsoleBrowser(api.url(), "zh-CN")) {
+        b.open("/console/invoices/c-mine");
+        assertThat(b.path()).as("signing in first").isEqualTo("/console/signin");
+        b.screenshot("signin-zh");
+        b.type("textarea[name=token]", "not-a-token");
+        b.submit("form.signin");
+        assertThat(b.text(".notice.bad")).startsWith("令牌未被接受");
+        b.type("textarea[name=token]", stranger);
+        b.submit("form.signin");
+        assertThat(b.path()).as("back where the clerk was going").isEqualTo("/console/invoices/c-mine");
+        assertThat(b.text("h1")).as(b.text("main")).isEqualTo("未找到");
+        b.screenshot("notfound-other-taxpayer-zh");
+        b.click("header form button");
+        assertThat(b.path()).isEqualTo("/console/signin");
+        b.open("/console/signin?lang=en");
+        b.screenshot("signin-en");
+        b.type("textarea[name=token]", seller);
+        b.submit("form.signin");
+        b.open("/console/invoices/c-mine");
+        assertThat(b.text("dd.number")).isEqualTo(number);
+        assertThat(b.text(".session .who")).contains("clerk-a");
+      }
+    }
+  }
+
+  static HttpResponse<String> consoleGet(io.invoicesync.api.QueryApiServer api, String path, String token) throws Exception {
+    java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url() + path)).GET();
+    if (token != null) {
+      r.header("Cookie", io.invoicesync.api.console.ConsoleRoutes.TOKEN_COOKIE + "=" + token);
+    }
+    return java.net.http.HttpClient.newHttpClient().send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   static String issue(String id, String grand, String amount, String tax, String blueNumber) throws Exception {
     String number = IssuingDay.digitalNumber(SEQ.incrementAndGet());
     LocalDate today = IssuingDay.today();

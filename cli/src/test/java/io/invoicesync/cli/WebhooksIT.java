@@ -80,17 +80,7 @@ class WebhooksIT {
   }
 
   static String token(List<String> taxIds, String scope) throws Exception {
-    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
-    String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    Map<String, Object> claims = new LinkedHashMap<>(Map.of("iss", "https://idp.example.com/", "aud", "invoice-sync", "sub", "erp",
-        "exp", Instant.now().getEpochSecond() + 600, "scope", scope));
-    if (!taxIds.isEmpty()) {
-      claims.put("tax_ids", taxIds);
-    }
-    String body = b64.encodeToString(json.writeValueAsBytes(claims));
-    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-    mac.init(new javax.crypto.spec.SecretKeySpec(JWT_KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    return header + "." + body + "." + b64.encodeToString(mac.doFinal((header + "." + body).getBytes(StandardCharsets.UTF_8)));
+    return TestTokens.hs256(JWT_KEY, "erp", taxIds, scope);
   }
 
   static HttpResponse<String> post(String path, String token, String body) throws Exception {

@@ -56,6 +56,17 @@ public final class QueryApiConfig extends AbstractConfig {
   public static final String IMPORT_MAX_BYTES = "import.max.bytes";
   public static final String IMPORT_MAX_ROWS = "import.max.rows";
   public static final String IMPORT_TOPIC = "import.topic";
+  public static final String CONSOLE_ZONE = "console.zone";
+
+  /** {@link #CONSOLE_ZONE}, checked. */
+  public java.time.ZoneId consoleZone() {
+    try {
+      return java.time.ZoneId.of(getString(CONSOLE_ZONE));
+    } catch (java.time.DateTimeException e) {
+      throw new org.apache.kafka.common.config.ConfigException(PREFIX + CONSOLE_ZONE, getString(CONSOLE_ZONE), "is not a time zone id, "
+          + "e.g. Asia/Shanghai");
+    }
+  }
 
   /** The prefix of these keys in {@code run}'s configuration file: the constructor's errors name a key as an operator writes it. */
   static final String PREFIX = "api.";
@@ -87,6 +98,8 @@ public final class QueryApiConfig extends AbstractConfig {
           + "counts: a separate pool, so that slow searches cannot hold up lookups.")
       .define(DEFAULT_LIMIT, Type.INT, 50, Range.between(1, 10_000), Importance.LOW, "Page size when 'limit' is not given.")
       .define(MAX_LIMIT, Type.INT, 500, Range.between(1, 10_000), Importance.LOW, "Largest page size a client may ask for.")
+      .define(CONSOLE_ZONE, Type.STRING, "Asia/Shanghai", Importance.LOW, "The time zone the web console shows times in (the API "
+          + "answers in UTC).")
       .define(SOURCE_JDBC_URL, Type.STRING, "", Importance.MEDIUM,
           "Read-only access to the issuing database, so trace can say NOT_CAPTURED ('committed at T, not captured yet; capture is "
               + "N s behind') and status can show the replication slot's lag. Empty = off (the default): trace then says UNKNOWN for "
@@ -153,6 +166,7 @@ public final class QueryApiConfig extends AbstractConfig {
     this.authMode = authMode(getString(AUTH_MODE));
     this.authenticator = authMode == AuthMode.JWT ? Optional.of(jwtAuthenticator()) : Optional.empty();
     this.keystore = keystore(getString(TLS_KEYSTORE_PATH));
+    consoleZone(); // refused at construction, naming the key
   }
 
   private static AuthMode authMode(String value) {

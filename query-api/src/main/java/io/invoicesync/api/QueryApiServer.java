@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.invoicesync.api.console.ConsoleRoutes;
 import io.invoicesync.api.internal.DocsRoutes;
 import io.invoicesync.api.internal.ImportRoutes;
 import io.invoicesync.api.internal.RouteTable;
@@ -100,6 +101,7 @@ public final class QueryApiServer implements AutoCloseable {
   private HikariDataSource searchSource;
   private Javalin app;
   private RouteTable routeTable;
+  private ConsoleRoutes console;
 
   /**
    * @param healthChecks components whose health {@code /health} reports besides the query store
@@ -156,6 +158,8 @@ public final class QueryApiServer implements AutoCloseable {
     webhookSource = writablePool("query-api-webhooks", 2, timeout);
     WebhookRoutes webhooks = new WebhookRoutes(new Endpoints(webhookSource), new Messages(webhookSource), webhookSettings.allowHttp(),
         webhookSettings.allowPrivate(), webhookSettings.rotationOverlap(), json);
+    console = new ConsoleRoutes(new InvoiceRepository(dataSource, searchSource), new TraceService(searchSource, probe), limits, jwt,
+        keystore.isPresent(), config.consoleZone());
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
@@ -178,6 +182,7 @@ public final class QueryApiServer implements AutoCloseable {
       imports.register(table);
       webhooks.register(table);
       new DocsRoutes(table::routes, json, version()).register(table);
+      console.register(table);
       this.routeTable = table;
       long maxUpload = config.getLong(QueryApiConfig.IMPORT_MAX_BYTES);
       cfg.jetty.multipartConfig.maxTotalRequestSize(maxUpload, SizeUnit.BYTES);
@@ -188,7 +193,7 @@ public final class QueryApiServer implements AutoCloseable {
       cfg.routes.error(404, ctx -> {
         // only for paths no handler answered: Jetty adds a charset to the content type of a handler's own problem
         String type = ctx.res().getContentType();
-        if (type == null || !type.startsWith("application/problem+json")) {
+        if (type == null || !type.startsWith("application/problem+json") && !type.startsWith("text/html")) { // a console page said it
           problem(ctx, 404, "Not found", "no resource at " + ctx.path(), List.of(), null);
         }
       });
@@ -332,6 +337,15 @@ public final class QueryApiServer implements AutoCloseable {
 
   /** RFC 9457 problem details; {@code invalidParams} only when there are some, {@code correlationId} only when given. */
   private void problem(Context ctx, int status, String title, String detail, List<Map<String, String>> invalidParams, String correlation) {
+    if (console != null && (ctx.path().equals("/console") || ctx.path().startsWith("/console/"))) {
+      // a person at a browser: the sign-in page for a missing or refused token, otherwise a page that says what is wrong
+      if (status == 401) {
+        ConsoleRoutes.toSignIn(ctx);
+      } else {
+        console.problem(ctx, status, detail);
+      }
+      return;
+    }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("type", "about:blank");
     body.put("title", title);

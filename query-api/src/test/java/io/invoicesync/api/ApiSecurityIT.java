@@ -265,12 +265,15 @@ class ApiSecurityIT {
       String path = route.getKey().substring(route.getKey().indexOf(' ') + 1);
       if (scope == Scope.PUBLIC) {
         // up or down, and the API's own contract (its OpenAPI document and Swagger UI): nothing of anyone's invoices
-        assertThat(path).as("the public routes").isIn("/health", "/openapi.json", "/docs", "/docs/{asset}");
+        assertThat(path).as("the public routes").isIn("/health", "/openapi.json", "/docs", "/docs/{asset}", "/", "/console/signin",
+            "/console/signout", "/console/assets/console.css");
         continue;
       }
       String method = route.getKey().substring(0, route.getKey().indexOf(' '));
       String foreign = path.replace("{id}", path.startsWith("/api/v1/imports/") ? "import-1-2" : "b-only").replace("{messageId}", "msg_b");
-      assertThat(call(method, foreign, null).statusCode()).as(route.getKey() + " without a token").isEqualTo(401);
+      boolean console = path.startsWith("/console");
+      // a console page without a token sends the browser to sign in; an API route answers 401
+      assertThat(call(method, foreign, null).statusCode()).as(route.getKey() + " without a token").isEqualTo(console ? 303 : 401);
       Set<String> others = new java.util.HashSet<>(ALL_SCOPES);
       others.remove(scope.value());
       assertThat(call(method, foreign, everyTaxpayer(others)).statusCode()).as(route.getKey() + " without " + scope.value()).isEqualTo(403);

@@ -63,6 +63,11 @@ public final class ApiSecurity {
     return c;
   }
 
+  /** The caller of a request that passed {@link #authorize}, or null on a public route. */
+  public static Caller callerIfAny(Context ctx) {
+    return ctx.attribute(CALLER);
+  }
+
   private void headers(Context ctx) {
     ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("X-Frame-Options", "DENY");
@@ -96,6 +101,14 @@ public final class ApiSecurity {
 
   private Caller authenticate(Context ctx) {
     String header = ctx.header("Authorization");
+    boolean console = ctx.path().equals("/console") || ctx.path().startsWith("/console/");
+    if ((header == null || header.isBlank()) && console) {
+      // the console's pages: the token the sign-in page kept in the console's cookie (HttpOnly, SameSite=Strict, path /console)
+      String kept = ctx.cookie(io.invoicesync.api.console.ConsoleRoutes.TOKEN_COOKIE);
+      if (kept != null && !kept.isBlank()) {
+        header = "Bearer " + kept;
+      }
+    }
     if (header == null || header.isBlank()) {
       throw unauthorized(ctx, null, "this endpoint needs a bearer token: 'Authorization: Bearer <JWT>'");
     }

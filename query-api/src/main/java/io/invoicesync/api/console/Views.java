@@ -1,0 +1,64 @@
+package io.invoicesync.api.console;
+
+import io.invoicesync.outcomes.view.InvoiceView;
+import java.util.List;
+import java.util.Map;
+
+/** What the console's templates show: plain records, filled by {@link ConsoleRoutes}, each field already in the page's language. */
+public final class Views {
+
+  private Views() {
+  }
+
+  /**
+   * Every page's frame: its words, title, the link that switches the language, whether there is a
+   * sign-in to show (and who), and which navigation item is current.
+   */
+  public record Page(Texts t, String title, String switchHref, boolean authRequired, String signedInAs, String active) {
+  }
+
+  /** A search form's values as given (for re-display) and what it found. */
+  public record Search(Map<String, String> form, boolean searched, List<Row> rows, List<Missing> missing, String unknownNumber,
+                       String error, String nextHref) {
+
+    /** Whether the search used more than the number: the form then shows those fields open. */
+    public boolean moreFields() {
+      return form.keySet().stream().anyMatch(k -> !k.equals("number") && !k.equals("code"));
+    }
+  }
+
+  /** One invoice in a result list. */
+  public record Row(String href, String number, String code, String type, String issueDate, String seller, String buyer,
+                    String grandTotal, String status) {
+  }
+
+  /** An invoice carrying the searched number that is not visible: its outcome and why, in one sentence. */
+  public record Missing(String href, String id, String outcome, String outcomeLabel, String sentence) {
+  }
+
+  /** One reason of a rejection. */
+  public record Reason(String code, String field, String value, String expected, String message) {
+  }
+
+  /** The one-sentence answer, what to do next, and how it should look ({@code ok}, {@code warn}, {@code bad}). */
+  public record Verdict(String outcome, String label, String sentence, String action, String tone) {
+  }
+
+  /** A step of the timeline or the history. */
+  public record Step(String label, String time, String detail) {
+  }
+
+  /** The invoice page: the invoice when visible, its trace when the sign-in may read it. */
+  public record InvoicePage(String id, InvoiceView invoice, Verdict verdict, List<Reason> reasons, List<Step> timeline, List<Step> history,
+                            boolean traceAllowed, String projectedAt) {
+  }
+
+  /** A rejection in the list. */
+  public record RejectionRow(String href, String number, String issueDate, String seller, String grandTotal, String rejectedAt,
+                             List<Reason> reasons) {
+  }
+
+  /** The rejections page. */
+  public record Rejections(Map<String, String> form, List<RejectionRow> rows, String error, String nextHref) {
+  }
+}
