@@ -100,6 +100,17 @@ final class ConsoleBrowser implements AutoCloseable {
     });
   }
 
+  /** Ticks the checkbox of the first row of {@code rowsCss} whose text contains {@code text}; false when no row does. */
+  boolean tick(String rowsCss, String text) {
+    for (WebElement row : driver.findElements(By.cssSelector(rowsCss))) {
+      if (row.getText().contains(text)) {
+        row.findElement(By.cssSelector("input[type=checkbox]")).click();
+        return true;
+      }
+    }
+    return false;
+  }
+
   String pageSource() {
     return driver.getPageSource();
   }

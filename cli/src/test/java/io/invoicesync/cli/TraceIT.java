@@ -451,6 +451,45 @@ class TraceIT {
     }
   }
 
+  @Test
+  @Order(23)
+  void anOperatorReplaysADeadLetterFromTheConsoleAndAnAuditorSeesAVerifiedChain() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    sql("querystore", "INSERT INTO poisoned VALUES ('c-dead')");
+    String number = issue("c-dead", "1130.00", "1000.00", "130.00", null);
+    awaitOutcome("c-dead", "DEAD_LETTERED");
+    sql("querystore", "DELETE FROM poisoned"); // the cause fixed; the invoice still waits on the dead-letter topic
+    try (ConsoleBrowser b = new ConsoleBrowser(pipeline.api().url(), "zh-CN")) {
+      b.open("/console/operations");
+      assertThat(b.text("h1")).isEqualTo("同步状态");
+      assertThat(b.all("figure.chart svg rect.bar")).as("a bar per minute of the last hour").hasSize(60);
+      assertThat(b.text("table.dlt tbody")).contains(number, "cannot be stored");
+      b.screenshot("operations-zh");
+      assertThat(b.tick("table.dlt tbody tr", number)).as("the dead letter of " + number + " is listed").isTrue();
+      b.submit("form.deadletters");
+      assertThat(b.text(".summary")).as("the plan, nothing sent").startsWith("将重放 1 条");
+      assertThat(b.text("table.replay tbody")).contains("c-dead", "invoices.synced.retry", "将重放");
+      b.screenshot("replay-plan-zh");
+      b.submit("form.confirm");
+      assertThat(b.text(".summary")).startsWith("已重放 1 条");
+      b.screenshot("replay-done-zh");
+      awaitOutcome("c-dead", "VISIBLE");
+      b.open("/console/invoices/c-dead");
+      assertThat(b.text(".verdict.ok .outcome")).isEqualTo("已同步");
+      b.click("a.audit");
+      assertThat(b.path()).isEqualTo("/console/invoices/c-dead/audit");
+      assertThat(b.text(".verdict.ok.chain")).startsWith("审计链已验证");
+      assertThat(b.text("table.audit tbody")).contains("已转入死信队列", "已写入查询库");
+      b.screenshot("audit-zh");
+      b.open("/console/invoices/c-dead/audit?lang=en");
+      assertThat(b.text(".verdict.ok.chain")).startsWith("Chain verified");
+      b.screenshot("audit-en");
+      b.open("/console/operations");
+      assertThat(b.all("table.dlt tbody tr")).as("no longer waiting").noneMatch(row -> row.getText().contains(number));
+      b.screenshot("operations-en");
+    }
+  }
+
   static HttpResponse<String> consoleGet(io.invoicesync.api.QueryApiServer api, String path, String token) throws Exception {
     java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url() + path)).GET();
     if (token != null) {

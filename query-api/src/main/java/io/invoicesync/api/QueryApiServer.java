@@ -159,7 +159,7 @@ public final class QueryApiServer implements AutoCloseable {
     WebhookRoutes webhooks = new WebhookRoutes(new Endpoints(webhookSource), new Messages(webhookSource), webhookSettings.allowHttp(),
         webhookSettings.allowPrivate(), webhookSettings.rotationOverlap(), json);
     console = new ConsoleRoutes(new InvoiceRepository(dataSource, searchSource), new TraceService(searchSource, probe), limits, jwt,
-        keystore.isPresent(), config.consoleZone());
+        keystore.isPresent(), config.consoleZone(), new PipelineStatus(dataSource, searchSource, probe), searchSource, kafkaClient());
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
@@ -206,6 +206,17 @@ public final class QueryApiServer implements AutoCloseable {
     log.info("query API on {}://{}:{} (authentication: {})", keystore.isPresent() ? "https" : "http", host, app.port(),
         config.authMode().value());
     return this;
+  }
+
+  /** The Kafka client settings (bootstrap.servers, security) the console replays dead letters with; null without bootstrap.servers. */
+  private Map<String, Object> kafkaClient() {
+    Object bootstrap = config.originals().get("bootstrap.servers");
+    if (bootstrap == null || bootstrap.toString().isBlank()) {
+      return null;
+    }
+    Map<String, Object> p = new java.util.HashMap<>(io.invoicesync.schemas.KafkaClients.security(config.originals()));
+    p.put("bootstrap.servers", bootstrap.toString());
+    return p;
   }
 
   /**

@@ -1,5 +1,8 @@
 package io.invoicesync.cli.dlt;
 
+import io.invoicesync.runtime.dlt.DeadLetter;
+import io.invoicesync.runtime.dlt.DeadLetterReader;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.cli.internal.KafkaConnection;
 import io.invoicesync.cli.internal.OutputOption;

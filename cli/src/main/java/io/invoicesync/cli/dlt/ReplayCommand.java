@@ -1,26 +1,12 @@
 package io.invoicesync.cli.dlt;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.invoicesync.schemas.ReplayHeaders;
-import io.invoicesync.schemas.RetryHeaders;
+import io.invoicesync.runtime.dlt.DeadLetter;
+import io.invoicesync.runtime.dlt.Replayer;
 import io.invoicesync.schemas.Topics;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code invoice-sync dlt replay}: sends chosen dead letters back into the pipeline, with replay
- * provenance. Where a record goes depends on where it failed: a projector dead letter (a valid
+ * provenance ({@link Replayer}, which the console's operations page uses too). Where a record goes
+ * depends on where it failed: a projector dead letter (a valid
  * state the store could not take) goes to the projector's retry topic, due at once, so only the
  * projector sees it again; the ERP-facing {@code invoices.synced} never carries a state twice.
  * Anything else goes back to its original topic.
@@ -70,118 +57,17 @@ final class ReplayCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    List<DeadLetter> chosen;
-    try (DeadLetterReader reader = new DeadLetterReader(sel.kafka.clientConfig())) {
-      chosen = reader.read(sel.topics, sel.filter());
-    }
-    Map<String, Integer> recordedRuns = priorReplays();
-    String run = UUID.randomUUID().toString();
-    String by = System.getProperty("user.name", "unknown");
-    Instant at = Instant.now();
-    List<Map<String, Object>> done = new ArrayList<>();
-    int refused = 0;
-    int noOrigin = 0;
-    long t0 = System.nanoTime();
-    long lastProgress = t0;
-    Map<String, Object> producerConfig = new HashMap<>(sel.kafka.clientConfig());
-    producerConfig.put("acks", "all");
-    producerConfig.put("enable.idempotence", true);
-    producerConfig.put("max.request.size", Topics.MAX_RECORD_BYTES); // a dead letter of an invoice with many lines
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < chosen.size(); i++) {
-        DeadLetter d = chosen.get(i);
-        int before = Math.max(d.replayCount(), recordedRuns.getOrDefault(d.coordinates(), 0));
-        if (d.originalTopic() == null) {
-          noOrigin++;
-          out.println("skipped " + d.coordinates() + ": no original topic in its headers");
-          continue;
-        }
-        if (before >= maxReplays) {
-          refused++;
-          out.println("refused " + d.coordinates() + " (key " + d.key() + "): replayed " + before + " times already and failed again"
-              + " (--max-replays " + maxReplays + "); fix the cause, or raise --max-replays");
-          continue;
-        }
-        String to = d.fromProjector() ? retryTopic : d.originalTopic();
-        if (!dryRun) {
-          if (rate > 0) {
-            long due = t0 + (long) (done.size() / rate * 1e9);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-              Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // --rate pacing
-            }
-          }
-          Headers h = replayHeaders(d, before + 1, run, by, at);
-          if (d.fromProjector()) {
-            // on the retry topic as a record that has not failed there yet and is due at once
-            h.add(RetryHeaders.ATTEMPT, "0".getBytes(StandardCharsets.UTF_8));
-            h.add(RetryHeaders.DUE, "0".getBytes(StandardCharsets.UTF_8));
-          }
-          producer.send(new ProducerRecord<>(to, null, d.record().key(), d.record().value(), h)).get();
-        }
-        Map<String, Object> rec = new LinkedHashMap<>();
-        rec.put("deadLetter", d.coordinates());
-        rec.put("key", d.key());
-        rec.put("to", to);
-        rec.put("replay", before + 1);
-        done.add(rec);
-        out.println((dryRun ? "would replay " : "replayed ") + d.coordinates() + " (key " + d.key() + ") -> " + to);
-        if (System.nanoTime() - lastProgress > 1_000_000_000L) {
-          lastProgress = System.nanoTime();
-          err.printf("... %d/%d%n", i + 1, chosen.size());
-          err.flush();
-        }
-      }
-      if (!dryRun && !done.isEmpty()) {
-        Map<String, Object> audit = new LinkedHashMap<>();
-        audit.put("run", run);
-        audit.put("by", by);
-        audit.put("at", at.toString());
-        audit.put("filters", Map.of("topics", sel.topics, "since", String.valueOf(sel.since), "error", String.valueOf(sel.error),
-            "key", String.valueOf(sel.key)));
-        audit.put("records", done);
-        producer.send(new ProducerRecord<>(auditTopic, run.getBytes(StandardCharsets.UTF_8),
-            new ObjectMapper().writeValueAsBytes(audit))).get();
-      }
-    }
-    out.printf("%s %d, refused %d (loop guard), skipped %d (no original topic), of %d chosen%n",
-        dryRun ? "would replay" : "replayed", done.size(), refused, noOrigin, chosen.size());
+    Replayer replayer = new Replayer(sel.kafka.clientConfig());
+    List<DeadLetter> chosen = replayer.choose(sel.topics, sel.filter());
+    Replayer.Options options = new Replayer.Options(dryRun, rate, maxReplays, retryTopic, auditTopic, System.getProperty("user.name", "unknown"));
+    Map<String, Object> filters = Map.of("topics", sel.topics, "since", String.valueOf(sel.since), "error", String.valueOf(sel.error),
+        "key", String.valueOf(sel.key));
+    Replayer.Report report = replayer.replay(chosen, options, filters, item -> out.println(item.line(maxReplays)), line -> {
+      err.println(line);
+      err.flush();
+    });
+    out.println(report.summary());
     out.flush();
-    return refused + noOrigin == 0 ? 0 : 1;
-  }
-
-  /** The original record's own headers (error, retry and replay headers of all conventions removed), plus replay provenance. */
-  static Headers replayHeaders(DeadLetter d, int count, String run, String by, Instant at) {
-    Headers h = new RecordHeaders();
-    for (Header header : d.record().headers()) {
-      String k = header.key();
-      if (!k.startsWith("invoicesync.dlt.") && !k.startsWith("invoicesync.retry.") && !k.startsWith("invoicesync.replay.")
-          && !k.startsWith("__connect.errors.") && !k.startsWith("kafka_dlt-")) {
-        h.add(header);
-      }
-    }
-    h.add(ReplayHeaders.COUNT, Integer.toString(count).getBytes(StandardCharsets.UTF_8));
-    h.add(ReplayHeaders.SOURCE, d.coordinates().getBytes(StandardCharsets.UTF_8));
-    h.add(ReplayHeaders.BY, by.getBytes(StandardCharsets.UTF_8));
-    h.add(ReplayHeaders.AT, at.toString().getBytes(StandardCharsets.UTF_8));
-    h.add(ReplayHeaders.RUN, run.getBytes(StandardCharsets.UTF_8));
-    return h;
-  }
-
-  /** How often each dead letter (by its coordinates) was replayed in recorded runs (absent topic = never). */
-  private Map<String, Integer> priorReplays() {
-    Map<String, Integer> counts = new HashMap<>();
-    try (DeadLetterReader reader = new DeadLetterReader(sel.kafka.clientConfig())) {
-      ObjectMapper json = new ObjectMapper();
-      for (DeadLetter run : reader.read(List.of(auditTopic), d -> true)) {
-        var records = json.readTree(run.record().value()).path("records");
-        records.forEach(r -> counts.merge(r.path("deadLetter").asText(), 1, Integer::sum));
-      }
-    } catch (IllegalArgumentException noTopicYet) {
-      return counts;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read the replay audit topic " + auditTopic + ": " + e.getMessage(), e);
-    }
-    return counts;
+    return report.count(Replayer.Decision.REFUSED) + report.count(Replayer.Decision.SKIPPED) == 0 ? 0 : 1;
   }
 }

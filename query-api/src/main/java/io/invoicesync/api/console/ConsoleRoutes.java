@@ -19,6 +19,9 @@ import io.invoicesync.api.security.JwtAuthenticator;
 import io.invoicesync.api.security.Scope;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.trace.InternalText;
+import io.invoicesync.outcomes.trace.PipelineStatus;
+import io.invoicesync.runtime.dlt.DeadLetter;
+import io.invoicesync.runtime.dlt.Replayer;
 import io.invoicesync.outcomes.trace.RuleMessages;
 import io.invoicesync.outcomes.trace.TraceService;
 import io.invoicesync.outcomes.view.AuditEntryView;
@@ -70,12 +73,28 @@ public final class ConsoleRoutes {
   private final JwtAuthenticator jwt;
   private final boolean https;
   private final java.time.ZoneId zone;
+  private final PipelineStatus status;
+  private final OperationsData operations;
+  private final Map<String, Object> kafka;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null,
       "io.invoicesync.api.console.templates");
 
   /** @param jwt the API's token validator; null when the API is open ({@code api.auth.mode=none}) */
   public ConsoleRoutes(InvoiceRepository repository, TraceService tracer, QueryParams.Limits limits, JwtAuthenticator jwt, boolean https,
                        java.time.ZoneId zone) {
+    this(repository, tracer, limits, jwt, https, zone, null, null, null);
+  }
+
+  /**
+   * @param status     the pipeline's status, for the operations page
+   * @param store      the query store (a searching pool), for the operations page's last hour and dead letters
+   * @param kafka      the Kafka client settings dead letters are replayed with; null when this API has none (replay is then off)
+   */
+  public ConsoleRoutes(InvoiceRepository repository, TraceService tracer, QueryParams.Limits limits, JwtAuthenticator jwt, boolean https,
+                       java.time.ZoneId zone, PipelineStatus status, javax.sql.DataSource store, Map<String, Object> kafka) {
+    this.status = status;
+    this.operations = store == null ? null : new OperationsData(store);
+    this.kafka = kafka;
     this.zone = zone;
     this.repository = repository;
     this.tracer = tracer;
@@ -95,6 +114,15 @@ public final class ConsoleRoutes {
         + "trace in the clerk's language")).query(LANG), this::invoice);
     routes.add(html(Route.get("/console/rejections", Scope.INVOICES_READ, "console", "Console: the latest rejections with their reasons"))
         .query(REJECTIONS), this::rejections);
+    routes.add(html(Route.get("/console/invoices/{id}/audit", Scope.AUDIT, "console", "Console: the invoice's audit chain, verified"))
+        .query(LANG), this::audit);
+    routes.add(html(Route.get("/console/operations", Scope.OPERATIONS, "console", "Console: pipeline status, the last hour, the last "
+        + "reconciliation, dead letters waiting")).query(LANG), this::operations);
+    routes.add(html(Route.get("/console/operations/replay", Scope.OPERATIONS, "console", "Console: what replaying the chosen dead "
+        + "letters would do (nothing is sent)")).query(Param.text("dl", "a dead letter's topic:partition:offset (repeated)"), LANG),
+        this::planReplay);
+    routes.add(html(Route.post("/console/operations/replay", Scope.OPERATIONS, "console", "Console: replay the confirmed dead letters"))
+        .body(RouteTable.Body.NONE).query(LANG), this::replay);
     routes.add(html(Route.get("/console/signin", Scope.PUBLIC, "console", "Console: sign in with a pasted token"))
         .query(LANG, Param.text("next", "where to go after signing in")), this::signinPage);
     routes.add(Route.post("/console/signin", Scope.PUBLIC, "console", "Console: check the pasted token and keep it in a cookie")
@@ -226,6 +254,154 @@ public final class ConsoleRoutes {
     }
     String next = found.next() == null ? null : "/console/rejections?" + query(form) + "&cursor=" + enc(Cursors.encode(found.next()));
     render(ctx, "rejections.jte", page, new Views.Rejections(form, rows, null, next));
+  }
+
+  // ---- operations and audit
+
+  private void operations(Context ctx) throws Exception {
+    Views.Page page = page(ctx, "ops.title", "operations");
+    Texts t = page.t();
+    Map<String, Object> s = status.status(ApiSecurity.caller(ctx).tenant());
+    List<Views.Fact> facts = new ArrayList<>();
+    if (s.get("lag") instanceof Map<?, ?> lag) {
+      facts.add(new Views.Fact(t.get("ops.freshness"), seconds(lag.get("commitToVisibleSeconds"))));
+      facts.add(new Views.Fact(t.get("ops.projectionBehind"), seconds(lag.get("projectionBehindSyncSeconds"))));
+    }
+    if (s.get("counts") instanceof Map<?, ?> counts) {
+      for (String k : List.of("visible", "inFlight", "parked", "rejected", "deadLettered", "deadLetterRecords")) {
+        facts.add(new Views.Fact(t.get("ops.count." + k), String.valueOf(counts.get(k))));
+      }
+    }
+    List<Views.Fact> stages = new ArrayList<>();
+    if (s.get("stages") instanceof Map<?, ?> st) {
+      for (Map.Entry<?, ?> e : st.entrySet()) {
+        if (e.getValue() instanceof Map<?, ?> m) {
+          Object when = m.get("projectedAt") != null ? m.get("projectedAt") : m.get("handledAt");
+          stages.add(new Views.Fact(String.valueOf(e.getKey()), t.get("ops.stage", time(str(m.get("sourceCommitTs"))), time(str(when)))));
+        }
+      }
+    }
+    List<Views.Fact> reconcile = new ArrayList<>();
+    List<Views.Fact> differences = new ArrayList<>();
+    Optional<String> last = status.lastReconcile();
+    if (last.isPresent()) {
+      Map<?, ?> r = new com.fasterxml.jackson.databind.ObjectMapper().readValue(last.get(), Map.class);
+      reconcile.add(new Views.Fact(t.get("ops.reconcile.at"), time(str(r.get("startedAt")))));
+      reconcile.add(new Views.Fact(t.get("ops.reconcile.ok"), Boolean.TRUE.equals(r.get("ok")) ? t.get("ops.yes") : t.get("ops.no")));
+      reconcile.add(new Views.Fact(t.get("ops.reconcile.compared"), str(r.get("invoicesCompared"))));
+      if (r.get("counts") instanceof Map<?, ?> byClass) {
+        byClass.forEach((k, v) -> differences.add(new Views.Fact(String.valueOf(k), String.valueOf(v))));
+      }
+    }
+    List<Views.DeadLetterRow> waiting = new ArrayList<>();
+    for (OperationsData.Waiting w : operations.waiting(50)) {
+      waiting.add(new Views.DeadLetterRow(w.coordinates(), "/console/invoices/" + enc(w.invoiceId()), w.invoiceId(),
+          w.invoiceNumber() == null ? "" : w.invoiceNumber(), str(w.stage()), w.error(), str(w.message()), time(w.at().toString())));
+    }
+    render(ctx, "operations.jte", page, new Views.Operations(facts, stages, chart(operations.lastHour(java.time.Instant.now()), t), reconcile,
+        differences, waiting, kafka != null));
+  }
+
+  /** The last hour as SVG shapes: 60 bars of visible invoices, the p95 line on its own scale, the minutes with failures marked. */
+  Views.Chart chart(List<OperationsData.Minute> minutes, Texts t) {
+    int left = 8;
+    int top = 14;
+    int plotHeight = 150;
+    int barWidth = 10;
+    int step = 12;
+    long maxVisible = Math.max(1, minutes.stream().mapToLong(OperationsData.Minute::visible).max().orElse(1));
+    double maxP95 = Math.max(0.1, minutes.stream().filter(m -> m.p95Seconds() != null).mapToDouble(OperationsData.Minute::p95Seconds).max()
+        .orElse(0.1));
+    List<Views.Bar> bars = new ArrayList<>();
+    List<Views.Bar> failures = new ArrayList<>();
+    StringBuilder line = new StringBuilder();
+    long visible = 0;
+    long rejected = 0;
+    long dead = 0;
+    java.time.format.DateTimeFormatter hm = java.time.format.DateTimeFormatter.ofPattern("HH:mm").withZone(zone);
+    for (int i = 0; i < minutes.size(); i++) {
+      OperationsData.Minute m = minutes.get(i);
+      int x = left + i * step;
+      int h = (int) Math.round(plotHeight * (double) m.visible() / maxVisible);
+      String label = hm.format(m.start());
+      bars.add(new Views.Bar(x, top + plotHeight - h, barWidth, h, t.get("ops.chart.bar", label, m.visible(),
+          m.p95Seconds() == null ? "-" : String.format("%.2f", m.p95Seconds()), m.rejected(), m.deadLettered())));
+      if (m.p95Seconds() != null) {
+        int y = top + plotHeight - (int) Math.round(plotHeight * m.p95Seconds() / maxP95);
+        line.append(line.length() == 0 ? "" : " ").append(x + barWidth / 2).append(',').append(y);
+      }
+      if (m.rejected() + m.deadLettered() > 0) {
+        failures.add(new Views.Bar(x, 2, barWidth, 8, t.get("ops.chart.failures", label, m.rejected(), m.deadLettered())));
+      }
+      visible += m.visible();
+      rejected += m.rejected();
+      dead += m.deadLettered();
+    }
+    return new Views.Chart(left * 2 + minutes.size() * step, top + plotHeight + 4, bars, line.toString(), failures, maxVisible,
+        String.format("%.2f", maxP95), hm.format(minutes.get(0).start()), hm.format(minutes.get(minutes.size() - 1).start()), visible,
+        rejected, dead);
+  }
+
+  private void planReplay(Context ctx) throws Exception {
+    Views.Page page = page(ctx, "ops.replay.title", "operations");
+    List<String> chosen = ctx.queryParams("dl").stream().filter(v -> !v.isBlank()).distinct().toList();
+    render(ctx, "replay.jte", page, replayOf(chosen, true, page.t()));
+  }
+
+  private void replay(Context ctx) throws Exception {
+    sameOrigin(ctx);
+    Views.Page page = page(ctx, "ops.replay.title", "operations");
+    List<String> chosen = ctx.formParams("dl").stream().filter(v -> !v.isBlank()).distinct().toList();
+    render(ctx, "replay.jte", page, replayOf(chosen, false, page.t()));
+  }
+
+  /** The chosen dead letters (by their coordinates) planned, or replayed, through the one replay path the CLI also takes. */
+  private Views.Replay replayOf(List<String> chosen, boolean dryRun, Texts t) throws Exception {
+    if (kafka == null) {
+      return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.off"));
+    }
+    if (chosen.isEmpty()) {
+      return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.none"));
+    }
+    Replayer replayer = new Replayer(kafka);
+    java.util.Set<String> wanted = new java.util.HashSet<>(chosen);
+    java.util.Set<String> topics = new java.util.TreeSet<>();
+    chosen.forEach(c -> topics.add(c.substring(0, Math.max(0, c.lastIndexOf(':', c.lastIndexOf(':') - 1)))));
+    topics.removeIf(String::isBlank);
+    List<DeadLetter> letters = replayer.choose(List.copyOf(topics), d -> wanted.contains(d.coordinates()));
+    Replayer.Report report = replayer.replay(letters, Replayer.Options.defaults("console").dryRun(dryRun), Map.of("console", chosen),
+        item -> { }, line -> { });
+    List<Views.ReplayRow> rows = report.items().stream().map(i -> new Views.ReplayRow(i.deadLetter(), "/console/invoices/" + enc(str(i.key())),
+        str(i.key()), str(i.to()), t.get("ops.decision." + i.decision().name()), str(i.reason()))).toList();
+    String summary = t.get(dryRun ? "ops.replay.planned" : "ops.replay.done", report.count(dryRun ? Replayer.Decision.WOULD_REPLAY
+        : Replayer.Decision.REPLAYED), report.count(Replayer.Decision.REFUSED) + report.count(Replayer.Decision.SKIPPED), chosen.size());
+    return new Views.Replay(rows, chosen, !dryRun, summary, letters.size() < chosen.size() ? t.get("ops.replay.missing",
+        chosen.size() - letters.size()) : null);
+  }
+
+  private void audit(Context ctx) throws Exception {
+    String id = ctx.pathParam("id");
+    Caller caller = ApiSecurity.caller(ctx);
+    TraceService.History history = tracer.history(caller.tenant(), id);
+    Views.Page page = page(ctx, "notfound.title", "find");
+    Texts t = page.t();
+    if (history.entries().isEmpty()) {
+      ctx.status(404);
+      render(ctx, "notfound.jte", page, t.get("notfound.invoice", id));
+      return;
+    }
+    List<Views.AuditRow> rows = new ArrayList<>();
+    String number = null;
+    for (AuditEntryView e : history.entries()) {
+      rows.add(new Views.AuditRow(time(e.recordedAt()), t.has("event." + e.event()) ? t.get("event." + e.event()) : e.event(), str(e.stage()),
+          e.version() == null ? "" : "v" + e.version(), e.hash(), str(e.prevHash()), e.hashOk()));
+    }
+    page = new Views.Page(t, t.get("audit.title", id), page.switchHref(), page.authRequired(), page.signedInAs(), "find");
+    render(ctx, "audit.jte", page, new Views.Audit(id, number, history.verified(), history.problems(), rows));
+  }
+
+  private static String seconds(Object v) {
+    return v == null ? "-" : String.format("%.1f s", ((Number) v).doubleValue());
   }
 
   // ---- signing in

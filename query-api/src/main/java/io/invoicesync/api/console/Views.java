@@ -58,6 +58,48 @@ public final class Views {
                              List<Reason> reasons) {
   }
 
+  /** A label and a value, for the status and reconciliation facts. */
+  public record Fact(String label, String value) {
+  }
+
+  /** One bar of the last hour's chart, in SVG units, with its tooltip. */
+  public record Bar(int x, int y, int w, int h, String title) {
+  }
+
+  /**
+   * The last hour, minute by minute: bars of invoices made visible, the commit-to-visible p95 as a
+   * line (its own scale on the right), the minutes with rejections or dead letters marked.
+   */
+  public record Chart(int width, int height, List<Bar> bars, String p95Points, List<Bar> failures, long maxVisible, String maxP95,
+                      String from, String to, long visible, long rejected, long deadLettered) {
+  }
+
+  /** A dead letter whose invoice waits, as the operations page lists it. */
+  public record DeadLetterRow(String coordinates, String invoiceHref, String invoiceId, String number, String stage, String error,
+                              String message, String at) {
+  }
+
+  /** The operations page. */
+  public record Operations(List<Fact> status, List<Fact> stages, Chart chart, List<Fact> reconcile, List<Fact> differences,
+                           List<DeadLetterRow> deadLetters, boolean replayAvailable) {
+  }
+
+  /** One dead letter of a replay: planned (dry run) or done. */
+  public record ReplayRow(String coordinates, String invoiceHref, String key, String to, String decision, String reason) {
+  }
+
+  /** A replay's plan, to confirm, or its result. */
+  public record Replay(List<ReplayRow> rows, List<String> chosen, boolean executed, String summary, String error) {
+  }
+
+  /** An audit entry as the audit page lists it. */
+  public record AuditRow(String time, String event, String stage, String version, String hash, String prevHash, Boolean hashOk) {
+  }
+
+  /** The audit page: the chain verified or not, its problems, its entries. */
+  public record Audit(String id, String number, boolean verified, List<String> problems, List<AuditRow> entries) {
+  }
+
   /** The rejections page. */
   public record Rejections(Map<String, String> form, List<RejectionRow> rows, String error, String nextHref) {
   }

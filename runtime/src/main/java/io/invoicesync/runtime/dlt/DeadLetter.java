@@ -1,4 +1,4 @@
-package io.invoicesync.cli.dlt;
+package io.invoicesync.runtime.dlt;
 
 import io.invoicesync.schemas.DeadLetterHeaders;
 import io.invoicesync.schemas.ReplayHeaders;

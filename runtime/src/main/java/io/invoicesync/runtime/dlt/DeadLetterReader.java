@@ -1,4 +1,4 @@
-package io.invoicesync.cli.dlt;
+package io.invoicesync.runtime.dlt;
 
 import java.time.Duration;
 import java.time.Instant;
