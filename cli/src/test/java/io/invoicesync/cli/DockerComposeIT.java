@@ -75,6 +75,46 @@ class DockerComposeIT {
         .doesNotContainPattern("(?m)^[^#].*password=.+");
   }
 
+  /** Dashboards and alerts beside the services: Prometheus loads the rules, Grafana the dashboard and its data source, kafbat UI the cluster. */
+  @Test
+  void shouldWireAlertRulesAGrafanaDashboardAndKafbatUi() throws Exception {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    JsonNode services = yaml.readTree(DOCKER.resolve("docker-compose.yml").toFile()).get("services");
+    assertThat(services.get("prometheus").get("volumes").toString()).contains("./alerts.yml:/etc/prometheus/alerts.yml");
+    assertThat(yaml.readTree(DOCKER.resolve("prometheus.yml").toFile()).get("rule_files").get(0).asText()).isEqualTo("/etc/prometheus/alerts.yml");
+    List<String> alerts = new ArrayList<>();
+    for (JsonNode group : yaml.readTree(DOCKER.resolve("alerts.yml").toFile()).get("groups")) {
+      for (JsonNode rule : group.get("rules")) {
+        String name = rule.get("alert").asText();
+        alerts.add(name);
+        assertThat(rule.get("expr").asText()).as(name).isNotBlank();
+        assertThat(rule.get("labels").get("severity").asText()).as(name).isIn("page", "ticket");
+        assertThat(rule.get("annotations").get("summary").asText()).as(name).isNotBlank();
+      }
+    }
+    // the issue's five: the freshness SLO, reconcile MISSING, dead-letter growth, a component down, the webhook backlog
+    assertThat(alerts).contains("InvoiceSyncFreshnessSlo", "InvoiceSyncReconcileMissing", "InvoiceSyncDeadLettersGrowing",
+        "InvoiceSyncComponentDown", "InvoiceSyncWebhookBacklog");
+
+    JsonNode grafana = services.get("grafana");
+    for (JsonNode v : grafana.get("volumes")) {
+      assertThat(DOCKER.resolve(v.asText().split(":")[0]).normalize()).as("grafana mounts " + v).exists();
+    }
+    assertThat(grafana.get("environment").get("GF_SECURITY_ADMIN_PASSWORD").asText()).startsWith("${GRAFANA_ADMIN_PASSWORD:?");
+    assertThat(Files.readString(DOCKER.resolve(".env.example"))).contains("GRAFANA_ADMIN_PASSWORD=");
+    assertThat(yaml.readTree(DOCKER.resolve("grafana/provisioning/datasources/prometheus.yml").toFile()).get("datasources").get(0).get("url")
+        .asText()).isEqualTo("http://prometheus:9090");
+    JsonNode dashboard = new ObjectMapper().readTree(DOCKER.resolve("grafana/dashboards/invoice-sync.json").toFile());
+    assertThat(dashboard.get("panels")).hasSizeGreaterThanOrEqualTo(8);
+    for (JsonNode panel : dashboard.get("panels")) {
+      assertThat(panel.get("targets")).as(panel.get("title").asText()).isNotEmpty();
+      panel.get("targets").forEach(t -> assertThat(t.get("expr").asText()).isNotBlank());
+    }
+    JsonNode ui = services.get("kafbat-ui").get("environment");
+    assertThat(ui.get("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS").asText()).isEqualTo("kafka:9092");
+    assertThat(ui.get("KAFKA_CLUSTERS_0_READONLY").asText()).isEqualTo("true");
+  }
+
   @Test
   void shouldBeSafeByDefaultNoDatabasePublishedTheApiOnLoopbackAndNoDefaultPassword() throws Exception {
     String yaml = Files.readString(DOCKER.resolve("docker-compose.yml"));

@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -68,6 +69,7 @@ class WebhooksIT {
     cfg.put("webhooks.stall.threshold.ms", "4000");
     cfg.put("webhooks.stall.check.interval.ms", "500");
     cfg.put("projector.outage.backoff.max.ms", "2000");
+    cfg.put("reconcile.interval", "1h"); // the scheduler's gauges exist (the dashboards test reads them); it never runs here
     pipeline = stack.startPipeline(cfg, true);
     config = stack.writeConfig(cfg);
   }
@@ -136,6 +138,33 @@ class WebhooksIT {
   static int storeVersion(String id) throws Exception {
     String v = stack.store("SELECT version FROM invoice WHERE id = '" + id + "'");
     return v == null ? 0 : Integer.parseInt(v);
+  }
+
+  /**
+   * docker/alerts.yml and the Grafana dashboard name only metrics the pipeline exports (every component running, webhooks and the
+   * reconcile scheduler included): a metric renamed in the code fails here rather than in an operator's silent alert.
+   */
+  @Test
+  void shouldAlertAndChartOnlyOnMetricsThePipelineExports() throws Exception {
+    java.util.Set<String> referenced = new java.util.TreeSet<>();
+    for (Path file : List.of(DockerComposeIT.DOCKER.resolve("alerts.yml"), DockerComposeIT.DOCKER.resolve("grafana/dashboards/invoice-sync.json"))) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("invoicesync_[a-z0-9_]+").matcher(Files.readString(file));
+      while (m.find()) {
+        referenced.add(m.group().replaceAll("_(bucket|count|sum)$", ""));
+      }
+    }
+    assertThat(referenced).as("what the alerts and the dashboard read").hasSizeGreaterThanOrEqualTo(10);
+    // a state through the whole pipeline first, so that counters created on first use exist
+    issue(IssuingInvoice.BUYER_TAX_ID);
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      java.util.Set<String> exported = new java.util.TreeSet<>();
+      for (String line : pipeline.metrics().scrape().split("\n")) {
+        if (line.startsWith("# TYPE ")) {
+          exported.add(line.split(" ")[2]);
+        }
+      }
+      assertThat(exported).as("metric families the pipeline exports").containsAll(referenced);
+    });
   }
 
   @Test
@@ -271,6 +300,16 @@ class WebhooksIT {
       String t = token(List.of(BUYER), "webhooks");
       String[] ep = register(t, erp.url(), "[\"invoice.visible\"]");
       erp.secrets(ep[1]).behaviour(n -> new WebhookReceiver.Answer(200, n % 3 == 0 ? 30 : 0)); // some answers slower: both instances busy
+      // the second instance's fan-out has joined the group and holds partitions: the invoices it fans out, its dispatcher claims at
+      // once (on a warm pipeline the first instance's dispatcher would otherwise take every message before the second ever polls)
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+          Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(admin.describeConsumerGroups(List.of("invoice-sync-webhooks"))
+            .all().get().get("invoice-sync-webhooks").members()).as("the fan-out group's members").anySatisfy(m -> {
+              assertThat(m.groupInstanceId()).hasValueSatisfying(v -> assertThat(v).endsWith("second"));
+              assertThat(m.assignment().topicPartitions()).isNotEmpty();
+            }));
+      }
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 15; i++) {
         ids.add(issue(BUYER));
