@@ -490,6 +490,48 @@ class TraceIT {
     }
   }
 
+  /** Every console page in both languages, for a reviewer (target/console-screenshots), the webhooks pages on a registered feed. */
+  @Test
+  @Order(24)
+  void screenshotsOfEveryConsolePageInBothLanguages() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    HttpResponse<String> feed = TestHttp.send(TestHttp.request(TestHttp.localhost(pipeline.api().port(), "/api/v1/webhooks/endpoints"))
+        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+            "{\"mode\": \"pull\", \"description\": \"ERP feed\"}")).build());
+    assertThat(feed.statusCode()).as(feed.body()).isEqualTo(201);
+    String feedId = json.readTree(feed.body()).get("id").asText();
+    String rejected = trace("c-grand").get("invoiceNumber").asText();
+    String deadLetter = stack.storeColumn("SELECT dlt_topic || ':' || dlt_partition || ':' || dlt_offset FROM dead_letter "
+        + "WHERE invoice_id = 'c-dead'").get(0);
+    Map<String, String> pages = new java.util.LinkedHashMap<>();
+    pages.put("find", "/console");
+    pages.put("find-not-visible", "/console/invoices?number=" + rejected);
+    pages.put("find-unknown-number", "/console/invoices?number=26442000000000999999");
+    pages.put("invoice-visible", "/console/invoices/c-valid");
+    pages.put("invoice-rejected", "/console/invoices/c-grand");
+    pages.put("invoice-replayed", "/console/invoices/c-dead");
+    pages.put("notfound", "/console/invoices/no-such-invoice");
+    pages.put("rejections", "/console/rejections");
+    pages.put("operations", "/console/operations");
+    pages.put("replay-plan", "/console/operations/replay?dl=" + java.net.URLEncoder.encode(deadLetter, java.nio.charset.StandardCharsets.UTF_8));
+    pages.put("audit", "/console/invoices/c-dead/audit");
+    pages.put("webhooks", "/console/webhooks");
+    pages.put("webhook-feed", "/console/webhooks/" + feedId);
+    pages.put("signin-open", "/console/signin");
+    for (String lang : List.of("zh", "en")) {
+      try (ConsoleBrowser b = new ConsoleBrowser(pipeline.api().url(), lang.equals("zh") ? "zh-CN" : "en-US")) {
+        for (Map.Entry<String, String> page : pages.entrySet()) {
+          b.open(page.getValue());
+          assertThat(b.find("html").getAttribute("lang")).as(page.getKey()).isEqualTo(lang.equals("zh") ? "zh-CN" : "en");
+          assertThat(b.text("h1")).as(page.getKey()).isNotBlank();
+          b.screenshot("page-" + page.getKey() + "-" + lang);
+        }
+        b.open("/console/webhooks");
+        assertThat(b.text("table.endpoints tbody")).contains(lang.equals("zh") ? "拉取队列" : "a feed");
+      }
+    }
+  }
+
   static HttpResponse<String> consoleGet(io.invoicesync.api.QueryApiServer api, String path, String token) throws Exception {
     java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url() + path)).GET();
     if (token != null) {

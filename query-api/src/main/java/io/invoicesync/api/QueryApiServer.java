@@ -159,7 +159,8 @@ public final class QueryApiServer implements AutoCloseable {
     WebhookRoutes webhooks = new WebhookRoutes(new Endpoints(webhookSource), new Messages(webhookSource), webhookSettings.allowHttp(),
         webhookSettings.allowPrivate(), webhookSettings.rotationOverlap(), json);
     console = new ConsoleRoutes(new InvoiceRepository(dataSource, searchSource), new TraceService(searchSource, probe), limits, jwt,
-        keystore.isPresent(), config.consoleZone(), new PipelineStatus(dataSource, searchSource, probe), searchSource, kafkaClient());
+        keystore.isPresent(), config.consoleZone(), new PipelineStatus(dataSource, searchSource, probe), searchSource, kafkaClient(),
+        new Endpoints(searchSource), new Messages(searchSource)); // read-only: the console shows endpoints, the API changes them
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);

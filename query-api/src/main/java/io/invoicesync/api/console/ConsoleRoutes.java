@@ -76,6 +76,8 @@ public final class ConsoleRoutes {
   private final PipelineStatus status;
   private final OperationsData operations;
   private final Map<String, Object> kafka;
+  private final io.invoicesync.webhooks.Endpoints endpoints;
+  private final io.invoicesync.webhooks.Messages messages;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null,
       "io.invoicesync.api.console.templates");
 
@@ -92,6 +94,15 @@ public final class ConsoleRoutes {
    */
   public ConsoleRoutes(InvoiceRepository repository, TraceService tracer, QueryParams.Limits limits, JwtAuthenticator jwt, boolean https,
                        java.time.ZoneId zone, PipelineStatus status, javax.sql.DataSource store, Map<String, Object> kafka) {
+    this(repository, tracer, limits, jwt, https, zone, status, store, kafka, null, null);
+  }
+
+  /** @param endpoints the webhook endpoints and {@code messages} their deliveries, for the webhooks pages (null: none) */
+  public ConsoleRoutes(InvoiceRepository repository, TraceService tracer, QueryParams.Limits limits, JwtAuthenticator jwt, boolean https,
+                       java.time.ZoneId zone, PipelineStatus status, javax.sql.DataSource store, Map<String, Object> kafka,
+                       io.invoicesync.webhooks.Endpoints endpoints, io.invoicesync.webhooks.Messages messages) {
+    this.endpoints = endpoints;
+    this.messages = messages;
     this.status = status;
     this.operations = store == null ? null : new OperationsData(store);
     this.kafka = kafka;
@@ -123,6 +134,11 @@ public final class ConsoleRoutes {
         this::planReplay);
     routes.add(html(Route.post("/console/operations/replay", Scope.OPERATIONS, "console", "Console: replay the confirmed dead letters"))
         .body(RouteTable.Body.NONE).query(LANG), this::replay);
+    routes.add(html(Route.get("/console/webhooks", Scope.WEBHOOKS, "console", "Console: the token's webhook endpoints and whether "
+        + "they are delivering")).query(LANG), this::webhooks);
+    routes.add(html(Route.get("/console/webhooks/{id}", Scope.WEBHOOKS, "console", "Console: an endpoint's newest messages, with "
+        + "status, attempts and the last answer")).query(LANG, Param.text("status", "PENDING, DELIVERED or FAILED"),
+        Param.integer("before", "the next page")), this::webhook);
     routes.add(html(Route.get("/console/signin", Scope.PUBLIC, "console", "Console: sign in with a pasted token"))
         .query(LANG, Param.text("next", "where to go after signing in")), this::signinPage);
     routes.add(Route.post("/console/signin", Scope.PUBLIC, "console", "Console: check the pasted token and keep it in a cookie")
@@ -398,6 +414,76 @@ public final class ConsoleRoutes {
     }
     page = new Views.Page(t, t.get("audit.title", id), page.switchHref(), page.authRequired(), page.signedInAs(), "find");
     render(ctx, "audit.jte", page, new Views.Audit(id, number, history.verified(), history.problems(), rows));
+  }
+
+  private void webhooks(Context ctx) throws Exception {
+    Views.Page page = page(ctx, "wh.title", "webhooks");
+    List<Views.EndpointRow> rows = new ArrayList<>();
+    for (io.invoicesync.webhooks.Endpoint e : endpoints.list(ApiSecurity.caller(ctx).tenant())) {
+      rows.add(endpointRow(e, page.t()));
+    }
+    render(ctx, "webhooks.jte", page, rows);
+  }
+
+  private void webhook(Context ctx) throws Exception {
+    String id = ctx.pathParam("id");
+    Views.Page page = page(ctx, "wh.title", "webhooks");
+    Texts t = page.t();
+    Optional<io.invoicesync.webhooks.Endpoint> e = endpoints.find(ApiSecurity.caller(ctx).tenant(), id);
+    if (e.isEmpty()) {
+      ctx.status(404);
+      render(ctx, "notfound.jte", page, t.get("wh.notfound", id));
+      return;
+    }
+    String statusParam = ctx.queryParam("status");
+    String statusFilter = statusParam != null && List.of("PENDING", "DELIVERED", "FAILED").contains(statusParam) ? statusParam : null;
+    Long before = null;
+    if (ctx.queryParam("before") != null && ctx.queryParam("before").matches("\\d{1,18}")) {
+      before = Long.parseLong(ctx.queryParam("before"));
+    }
+    int limit = 50;
+    List<io.invoicesync.webhooks.Messages.Delivery> found = messages.list(id, statusFilter, null, before, limit + 1);
+    List<Views.DeliveryRow> rows = new ArrayList<>();
+    for (io.invoicesync.webhooks.Messages.Delivery d : found.subList(0, Math.min(limit, found.size()))) {
+      String tone = switch (d.status()) {
+        case "DELIVERED" -> "ok";
+        case "FAILED" -> "bad";
+        default -> "warn";
+      };
+      rows.add(new Views.DeliveryRow(d.invoiceId() == null ? null : "/console/invoices/" + enc(d.invoiceId()), str(d.invoiceId()), d.type(),
+          d.version() == null ? "" : "v" + d.version(), t.get("wh.status." + d.status()), tone, d.attempts(),
+          d.lastStatus() == null ? "" : d.lastStatus().toString(), str(d.lastError()), time(iso(d.createdAt())), time(iso(d.deliveredAt()))));
+    }
+    String next = found.size() > limit ? "/console/webhooks/" + enc(id) + "?before=" + found.get(limit - 1).seq()
+        + (statusFilter == null ? "" : "&status=" + statusFilter) : null;
+    page = new Views.Page(t, t.get("wh.endpoint", e.get().pull() ? t.get("wh.feed") : e.get().url()), page.switchHref(), page.authRequired(),
+        page.signedInAs(), "webhooks");
+    render(ctx, "webhook.jte", page, new Views.EndpointPage(endpointRow(e.get(), t), rows, next));
+  }
+
+  private Views.EndpointRow endpointRow(io.invoicesync.webhooks.Endpoint e, Texts t) {
+    String events = e.eventTypes().isEmpty() ? t.get("wh.allInvoiceEvents")
+        : e.eventTypes().stream().map(x -> x.wire()).sorted().reduce((a, b) -> a + ", " + b).orElse("");
+    String state;
+    String tone;
+    String note = "";
+    if (!e.enabled()) {
+      state = t.get("wh.disabled");
+      tone = "bad";
+      note = str(e.disabledReason());
+    } else if (e.failingSince() != null) {
+      state = t.get("wh.failing");
+      tone = "warn";
+      note = t.get("wh.failingSince", time(iso(e.failingSince())));
+    } else {
+      state = t.get("wh.delivering");
+      tone = "ok";
+    }
+    return new Views.EndpointRow("/console/webhooks/" + enc(e.id()), e.id(), e.pull() ? t.get("wh.feed") : e.url(), events, state, tone, note);
+  }
+
+  private static String iso(java.time.Instant i) {
+    return i == null ? null : i.toString();
   }
 
   private static String seconds(Object v) {

@@ -100,6 +100,19 @@ public final class Views {
   public record Audit(String id, String number, boolean verified, List<String> problems, List<AuditRow> entries) {
   }
 
+  /** A webhook endpoint in the list: where it posts (or a feed), what it wants, whether it is delivering. */
+  public record EndpointRow(String href, String id, String target, String events, String state, String tone, String note) {
+  }
+
+  /** One message sent (or to send) to an endpoint. */
+  public record DeliveryRow(String invoiceHref, String invoiceId, String type, String version, String status, String tone, int attempts,
+                            String lastStatus, String lastError, String created, String delivered) {
+  }
+
+  /** An endpoint's page: what it is and its newest messages. */
+  public record EndpointPage(EndpointRow endpoint, List<DeliveryRow> deliveries, String nextHref) {
+  }
+
   /** The rejections page. */
   public record Rejections(Map<String, String> form, List<RejectionRow> rows, String error, String nextHref) {
   }
