@@ -69,7 +69,8 @@ class WebhooksIT {
     cfg.put("webhooks.stall.threshold.ms", "4000");
     cfg.put("webhooks.stall.check.interval.ms", "500");
     cfg.put("projector.outage.backoff.max.ms", "2000");
-    cfg.put("reconcile.interval", "1h"); // the scheduler's gauges exist (the dashboards test reads them); it never runs here
+    cfg.put("reconcile.interval", "1h");
+    cfg.put("webhooks.retention.check.interval.ms", "1000"); // retention (30 days) checked every second: the retention test ages rows // the scheduler's gauges exist (the dashboards test reads them); it never runs here
     pipeline = stack.startPipeline(cfg, true);
     config = stack.writeConfig(cfg);
   }
@@ -165,6 +166,41 @@ class WebhooksIT {
       }
       assertThat(exported).as("metric families the pipeline exports").containsAll(referenced);
     });
+  }
+
+  /** Messages past webhooks.retention.ms go with their attempts and bodies, by the running service itself; a waiting one stays. */
+  @Test
+  void shouldDeleteMessagesPastRetentionButNeverOneStillWaiting() throws Exception {
+    try (WebhookReceiver erp = new WebhookReceiver()) {
+      String[] ep = register(token(List.of(BUYER), "webhooks"), erp.url(), "[\"invoice.visible\"]");
+      erp.secrets(ep[1]);
+      String done = issue(BUYER);
+      String waiting = issue(BUYER);
+      await().atMost(Duration.ofMinutes(1)).until(() -> versionsAccepted(erp).keySet().containsAll(List.of(done, waiting)));
+      String mine = "SELECT id FROM webhook_message WHERE endpoint_id = '" + ep[0] + "'";
+      // 40 days old (every endpoint's copy of these messages, and their bodies, as the fan-out creates them together); one of
+      // them waiting again, as a resend leaves it
+      storeSql("UPDATE webhook_message SET created_at = now() - interval '40 days' WHERE id IN (" + mine + ")");
+      storeSql("UPDATE webhook_body SET created_at = now() - interval '40 days' WHERE id IN (" + mine + ")");
+      storeSql("UPDATE webhook_message SET status = 'PENDING', next_attempt_at = now() + interval '1 day' WHERE endpoint_id = '" + ep[0]
+          + "' AND invoice_id = '" + waiting + "'");
+      List<String> bodies = stack.storeColumn("SELECT b.id FROM webhook_body b WHERE b.id IN (" + mine + ") ORDER BY b.id");
+      assertThat(bodies).hasSize(2);
+
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(stack.storeColumn("SELECT invoice_id || ' ' || status FROM "
+          + "webhook_message WHERE endpoint_id = '" + ep[0] + "'")).as("only the waiting message is left").containsExactly(waiting + " PENDING"));
+      // the bodies go right after the messages (the same pass): only the waiting message's is left
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(stack.storeColumn("SELECT id FROM webhook_body WHERE id IN ('"
+          + String.join("','", bodies) + "')")).as("its body too").containsExactlyElementsOf(stack.storeColumn(mine)));
+      assertThat(stack.storeColumn("SELECT count(*) FROM webhook_attempt a JOIN webhook_message m ON m.seq = a.message_seq WHERE "
+          + "m.endpoint_id = '" + ep[0] + "' AND m.invoice_id = '" + done + "'")).containsExactly("0");
+    }
+  }
+
+  static void storeSql(String sql) throws Exception {
+    try (Connection c = stack.pg.connect("querystore"); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
   }
 
   @Test

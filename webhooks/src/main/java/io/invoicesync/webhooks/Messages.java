@@ -442,4 +442,32 @@ public final class Messages {
         Endpoints.instant(rs, "next_attempt_at"), Endpoints.instant(rs, "last_attempt_at"), (Integer) rs.getObject("last_status"),
         rs.getString("last_error"), Endpoints.instant(rs, "delivered_at"));
   }
+
+  /**
+   * Deletes what is past retention: delivered, failed and feed messages created before {@code cutoff} (their attempts cascade), in
+   * batches of {@code batch}, then the bodies created before it that no waiting message still needs. Waiting messages are never
+   * deleted, whatever their age. Returns how many messages went.
+   */
+  public long deleteBefore(Instant cutoff, int batch) throws SQLException {
+    long deleted = 0;
+    try (Connection c = store.getConnection();
+         PreparedStatement m = c.prepareStatement("DELETE FROM webhook_message WHERE seq IN (SELECT seq FROM webhook_message "
+             + "WHERE status IN ('DELIVERED', 'FAILED', 'FEED') AND created_at < ? ORDER BY seq LIMIT ?)");
+         PreparedStatement b = c.prepareStatement("DELETE FROM webhook_body WHERE id IN (SELECT id FROM webhook_body WHERE created_at < ? "
+             + "AND id NOT IN (SELECT id FROM webhook_message WHERE status = 'PENDING') LIMIT ?)")) {
+      int n;
+      do {
+        m.setTimestamp(1, java.sql.Timestamp.from(cutoff));
+        m.setInt(2, batch);
+        n = m.executeUpdate();
+        deleted += n;
+      } while (n == batch);
+      do {
+        b.setTimestamp(1, java.sql.Timestamp.from(cutoff));
+        b.setInt(2, batch);
+        n = b.executeUpdate();
+      } while (n == batch);
+    }
+    return deleted;
+  }
 }

@@ -384,6 +384,20 @@ public final class WebhookService implements AutoCloseable {
         log.debug("webhook backlog gauges not refreshed: {}", e.toString());
       }
     }, 0, 10, TimeUnit.SECONDS);
+    long retention = config.getLong(WebhooksConfig.RETENTION_MS);
+    if (retention > 0) {
+      long every = config.getLong(WebhooksConfig.RETENTION_CHECK_INTERVAL_MS);
+      gauges.scheduleWithFixedDelay(() -> {
+        try {
+          long n = messages.deleteBefore(java.time.Instant.now().minusMillis(retention), 5_000);
+          if (n > 0) {
+            log.info("webhooks: {} messages older than webhooks.retention.ms ({} ms) deleted", n, retention);
+          }
+        } catch (SQLException | RuntimeException e) {
+          log.warn("webhooks: messages past retention not deleted this time: {}", e.toString());
+        }
+      }, every, every, TimeUnit.MILLISECONDS);
+    }
   }
 
   public Endpoints endpoints() {

@@ -52,6 +52,8 @@ public final class WebhooksConfig extends AbstractConfig {
   public static final String STALL_CHECK_INTERVAL_MS = "stall.check.interval.ms";
   public static final String STALL_WATCH = "stall.watch";
   public static final String INSTANCE_ID = "instance.id";
+  public static final String RETENTION_MS = "retention.ms";
+  public static final String RETENTION_CHECK_INTERVAL_MS = "retention.check.interval.ms";
   public static final String ENDPOINTS = "endpoints";
   /** {@code endpoint.NAME.url}, {@code .secret}, {@code .events}, {@code .seller}, {@code .buyer}, {@code .invoice.type}. */
   public static final String ENDPOINT_PREFIX = "endpoint.";
@@ -117,6 +119,11 @@ public final class WebhooksConfig extends AbstractConfig {
       .define(STALL_WATCH, Type.LIST, Topics.CAPTURED.name() + ":invoice-sync-streams," + Topics.SYNCED.name() + ":invoice-sync-projector",
           Importance.LOW, "The stages watched for a stall, each as input-topic:consumer-group (sync-streams' application.id, the projector's "
               + "group.id); 'run' and 'demo' fill in the groups they run with.")
+      .define(RETENTION_MS, Type.LONG, Duration.ofDays(30).toMillis(), Range.atLeast(0), Importance.MEDIUM,
+          "Delivered and failed messages (with their attempts and bodies) and a feed's messages older than this are deleted; 'recover' "
+              + "and a feed's reader reach back this far. Messages still waiting are kept whatever their age. 0 = keep everything.")
+      .define(RETENTION_CHECK_INTERVAL_MS, Type.LONG, Duration.ofHours(1).toMillis(), Range.atLeast(1000), Importance.LOW,
+          "How often messages past webhooks.retention.ms are deleted (in batches of 5,000).")
       .define(INSTANCE_ID, Type.STRING, "", Importance.LOW,
           "This instance's stable name (static membership of the fan-out's group; the owner of the messages it leases): restarted under "
               + "the same name, it takes its partitions back at once and sends again what it held when it died, instead of waiting for the "
