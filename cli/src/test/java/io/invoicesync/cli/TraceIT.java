@@ -471,6 +471,7 @@ class TraceIT {
       assertThat(b.text("table.replay tbody")).contains("c-dead", "invoices.synced.retry", "将重放");
       b.screenshot("replay-plan-zh");
       b.submit("form.confirm");
+      assertThat(b.path()).as("after the POST, a page of its own: a refresh replays nothing").isEqualTo("/console/operations/replayed");
       assertThat(b.text(".summary")).startsWith("已重放 1 条");
       b.screenshot("replay-done-zh");
       awaitOutcome("c-dead", "VISIBLE");
@@ -487,6 +488,19 @@ class TraceIT {
       b.open("/console/operations");
       assertThat(b.all("table.dlt tbody tr")).as("no longer waiting").noneMatch(row -> row.getText().contains(number));
       b.screenshot("operations-en");
+    }
+    // another site's form cannot replay, even where the API is open (no cookie to withhold): no Origin, a foreign one, "null"
+    String dl = stack.storeColumn("SELECT dlt_topic || ':' || dlt_partition || ':' || dlt_offset FROM dead_letter WHERE invoice_id = 'c-dead'")
+        .get(0);
+    for (String origin : java.util.Arrays.asList(null, "https://evil.example", "null")) {
+      java.net.http.HttpRequest.Builder post = java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline.api().url()
+          + "/console/operations/replay")).header("Content-Type", "application/x-www-form-urlencoded")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("dl=" + java.net.URLEncoder.encode(dl, java.nio.charset.StandardCharsets.UTF_8)));
+      if (origin != null) {
+        post.header("Origin", origin);
+      }
+      HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(post.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("a replay posted with Origin " + origin).isEqualTo(403);
     }
   }
 

@@ -106,5 +106,7 @@ class OpenApiContractTest {
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).contains("sellerTaxId", "is not a GET /api/v1/webhooks/endpoints parameter", "it takes none");
     assertThat(TestHttp.get(api.port(), "/api/v1/invoices?sellerId=1").body()).contains("is not a search parameter");
+    // a probe's or a scraper's cache-buster is ignored where it would do no harm (503 here: no query store)
+    assertThat(TestHttp.get(api.port(), "/health?_=123").statusCode()).isEqualTo(503);
   }
 }

@@ -99,6 +99,10 @@ public final class Messages {
         lock.execute();
       }
     }
+    // retention deletes a body only while no enqueue is under way: a message for an old event (a re-read) never loses its body
+    try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock_shared(" + RETENTION_LOCK + ")")) {
+      lock.execute();
+    }
     int n = messages.size();
     String[] ids = new String[n];
     String[] endpoints = new String[n];
@@ -443,30 +447,52 @@ public final class Messages {
         rs.getString("last_error"), Endpoints.instant(rs, "delivered_at"));
   }
 
+  /** The advisory lock retention takes alone and every enqueue shares. */
+  static final String RETENTION_LOCK = "hashtext('invoice-sync webhook retention')";
+
   /**
    * Deletes what is past retention: delivered, failed and feed messages created before {@code cutoff} (their attempts cascade), in
-   * batches of {@code batch}, then the bodies created before it that no waiting message still needs. Waiting messages are never
-   * deleted, whatever their age. Returns how many messages went.
+   * batches of {@code batch}, each with the bodies no message refers to any more. Waiting messages are never deleted, whatever their
+   * age: the status is checked again on each row as it is deleted, so a message a resend or a recover makes waiting meanwhile stays.
+   * Each batch holds the retention lock alone (enqueues share it), so a message enqueued for an old event keeps its body. Returns
+   * how many messages went.
    */
   public long deleteBefore(Instant cutoff, int batch) throws SQLException {
     long deleted = 0;
-    try (Connection c = store.getConnection();
-         PreparedStatement m = c.prepareStatement("DELETE FROM webhook_message WHERE seq IN (SELECT seq FROM webhook_message "
-             + "WHERE status IN ('DELIVERED', 'FAILED', 'FEED') AND created_at < ? ORDER BY seq LIMIT ?)");
-         PreparedStatement b = c.prepareStatement("DELETE FROM webhook_body WHERE id IN (SELECT id FROM webhook_body WHERE created_at < ? "
-             + "AND id NOT IN (SELECT id FROM webhook_message WHERE status = 'PENDING') LIMIT ?)")) {
-      int n;
-      do {
-        m.setTimestamp(1, java.sql.Timestamp.from(cutoff));
-        m.setInt(2, batch);
-        n = m.executeUpdate();
-        deleted += n;
-      } while (n == batch);
-      do {
-        b.setTimestamp(1, java.sql.Timestamp.from(cutoff));
-        b.setInt(2, batch);
-        n = b.executeUpdate();
-      } while (n == batch);
+    try (Connection c = store.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(" + RETENTION_LOCK + ")");
+           PreparedStatement m = c.prepareStatement("DELETE FROM webhook_message WHERE seq IN (SELECT seq FROM webhook_message "
+               + "WHERE status IN ('DELIVERED', 'FAILED', 'FEED') AND created_at < ? ORDER BY seq LIMIT ?) "
+               + "AND status IN ('DELIVERED', 'FAILED', 'FEED') AND created_at < ? RETURNING id");
+           // by the deleted ids, through the (endpoint_id, id) key of every endpoint: no scan of either table
+           PreparedStatement b = c.prepareStatement("DELETE FROM webhook_body b WHERE b.id = ANY (?) AND NOT EXISTS (SELECT 1 FROM "
+               + "webhook_message m WHERE m.endpoint_id IN (SELECT id FROM webhook_endpoint) AND m.id = b.id)")) {
+        int n;
+        do {
+          lock.execute();
+          m.setTimestamp(1, Timestamp.from(cutoff));
+          m.setInt(2, batch);
+          m.setTimestamp(3, Timestamp.from(cutoff));
+          java.util.Set<String> ids = new java.util.HashSet<>();
+          n = 0;
+          try (java.sql.ResultSet rs = m.executeQuery()) {
+            while (rs.next()) {
+              n++;
+              ids.add(rs.getString(1));
+            }
+          }
+          if (!ids.isEmpty()) {
+            b.setArray(1, c.createArrayOf("varchar", ids.toArray()));
+            b.executeUpdate();
+          }
+          c.commit(); // a batch at a time: the lock and the row locks are held briefly
+          deleted += n;
+        } while (n == batch);
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
     }
     return deleted;
   }

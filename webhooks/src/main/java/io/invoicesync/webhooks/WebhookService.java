@@ -57,6 +57,7 @@ public final class WebhookService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookService.class);
 
   private final WebhooksConfig config;
+  private java.util.concurrent.ScheduledExecutorService retentionRunner;
   private final MeterRegistry registry;
   private final ConsumerLoop<String, byte[]> loop;
   private final Deserializer<ProjectionEvent> projectionDeserializer;
@@ -387,7 +388,13 @@ public final class WebhookService implements AutoCloseable {
     long retention = config.getLong(WebhooksConfig.RETENTION_MS);
     if (retention > 0) {
       long every = config.getLong(WebhooksConfig.RETENTION_CHECK_INTERVAL_MS);
-      gauges.scheduleWithFixedDelay(() -> {
+      // its own thread: a long first purge must not hold up the stall monitor and the gauges
+      retentionRunner = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "invoice-sync-webhooks-retention");
+        t.setDaemon(true);
+        return t;
+      });
+      retentionRunner.scheduleWithFixedDelay(() -> {
         try {
           long n = messages.deleteBefore(java.time.Instant.now().minusMillis(retention), 5_000);
           if (n > 0) {
@@ -426,6 +433,9 @@ public final class WebhookService implements AutoCloseable {
     loop.close();
     if (dispatcher != null) {
       dispatcher.close();
+    }
+    if (retentionRunner != null) {
+      retentionRunner.shutdownNow();
     }
     if (gauges != null) {
       gauges.shutdownNow();

@@ -76,6 +76,7 @@ public final class ConsoleRoutes {
   private final PipelineStatus status;
   private final OperationsData operations;
   private final Map<String, Object> kafka;
+  private ApiSecurity security;
   private final io.invoicesync.webhooks.Endpoints endpoints;
   private final io.invoicesync.webhooks.Messages messages;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null,
@@ -114,6 +115,12 @@ public final class ConsoleRoutes {
     this.https = https;
   }
 
+  /** The API's front door, whose per-address limit on refused tokens the sign-in page counts against too. */
+  public ConsoleRoutes limitedBy(ApiSecurity security) {
+    this.security = security;
+    return this;
+  }
+
   public void register(RouteTable routes) {
     routes.add(Route.get("/", Scope.PUBLIC, "console", "The console's front door: redirects to /console").answers(303, null).query(LANG),
         ctx -> ctx.redirect("/console" + (ctx.queryParam("lang") == null ? "" : "?lang=" + enc(ctx.queryParam("lang"))), 
@@ -132,12 +139,16 @@ public final class ConsoleRoutes {
     routes.add(html(Route.get("/console/operations/replay", Scope.OPERATIONS, "console", "Console: what replaying the chosen dead "
         + "letters would do (nothing is sent)")).query(Param.text("dl", "a dead letter's topic:partition:offset (repeated)"), LANG),
         this::planReplay);
-    routes.add(html(Route.post("/console/operations/replay", Scope.OPERATIONS, "console", "Console: replay the confirmed dead letters"))
-        .body(RouteTable.Body.NONE).query(LANG), this::replay);
+    routes.add(Route.post("/console/operations/replay", Scope.OPERATIONS, "console", "Console: replay the confirmed dead letters, then "
+        + "to the result").body(RouteTable.Body.NONE).answers(303, null).query(LANG), this::replay);
+    routes.add(html(Route.get("/console/operations/replayed", Scope.OPERATIONS, "console", "Console: what a replay did"))
+        .query(Param.integer("replayed", "how many were replayed"), Param.integer("other", "how many were refused or skipped"),
+            Param.integer("chosen", "how many were chosen"), Param.text("key", "a replayed invoice (repeated)"), LANG), this::replayed);
     routes.add(html(Route.get("/console/webhooks", Scope.WEBHOOKS, "console", "Console: the token's webhook endpoints and whether "
         + "they are delivering")).query(LANG), this::webhooks);
     routes.add(html(Route.get("/console/webhooks/{id}", Scope.WEBHOOKS, "console", "Console: an endpoint's newest messages, with "
-        + "status, attempts and the last answer")).query(LANG, Param.text("status", "PENDING, DELIVERED or FAILED"),
+        + "status, attempts and the last answer")).query(LANG, Param.oneOf("status", List.of("PENDING", "DELIVERED", "FAILED", "FEED"),
+        "only messages in this state"),
         Param.integer("before", "the next page")), this::webhook);
     routes.add(html(Route.get("/console/signin", Scope.PUBLIC, "console", "Console: sign in with a pasted token"))
         .query(LANG, Param.text("next", "where to go after signing in")), this::signinPage);
@@ -266,7 +277,8 @@ public final class ConsoleRoutes {
       r.violations().forEach(v -> violations.add(new LinkedHashMap<>(v)));
       RuleMessages.localize(violations, t.chinese() ? "zh" : null);
       rows.add(new Views.RejectionRow("/console/invoices/" + enc(r.invoiceId()), r.invoiceNumber(), r.issueDate(),
-          r.sellerName() + " (" + r.sellerTaxId() + ")", money(r.grandTotal()), time(r.rejectedAt()), reasonsOf(violations, t)));
+          (str(r.sellerName()) + " " + (r.sellerTaxId() == null ? "" : "(" + r.sellerTaxId() + ")")).strip(), money(r.grandTotal()),
+          time(r.rejectedAt()), reasonsOf(violations, t)));
     }
     String next = found.next() == null ? null : "/console/rejections?" + query(form) + "&cursor=" + enc(Cursors.encode(found.next()));
     render(ctx, "rejections.jte", page, new Views.Rejections(form, rows, null, next));
@@ -361,31 +373,56 @@ public final class ConsoleRoutes {
   private void planReplay(Context ctx) throws Exception {
     Views.Page page = page(ctx, "ops.replay.title", "operations");
     List<String> chosen = ctx.queryParams("dl").stream().filter(v -> !v.isBlank()).distinct().toList();
-    render(ctx, "replay.jte", page, replayOf(chosen, true, page.t()));
+    render(ctx, "replay.jte", page, replayOf(chosen, true, page.t(), ApiSecurity.caller(ctx)));
   }
 
+  /** Replays, then sends the browser to the result (Post/Redirect/Get): a refresh or going back never replays again. */
   private void replay(Context ctx) throws Exception {
     sameOrigin(ctx);
     Views.Page page = page(ctx, "ops.replay.title", "operations");
     List<String> chosen = ctx.formParams("dl").stream().filter(v -> !v.isBlank()).distinct().toList();
-    render(ctx, "replay.jte", page, replayOf(chosen, false, page.t()));
+    Views.Replay done = replayOf(chosen, false, page.t(), ApiSecurity.caller(ctx));
+    if (done.error() != null && done.rows().isEmpty()) {
+      render(ctx, "replay.jte", page, done);
+      return;
+    }
+    long replayed = done.rows().stream().filter(r -> r.decision().equals(page.t().get("ops.decision.REPLAYED"))).count();
+    StringBuilder to = new StringBuilder("/console/operations/replayed?replayed=").append(replayed).append("&other=")
+        .append(done.rows().size() - replayed).append("&chosen=").append(chosen.size());
+    done.rows().forEach(r -> to.append("&key=").append(enc(r.key())));
+    ctx.redirect(to.toString(), io.javalin.http.HttpStatus.SEE_OTHER);
+  }
+
+  /** The result of a replay, after its redirect: what it did, and a link to each invoice. */
+  private void replayed(Context ctx) {
+    Views.Page page = page(ctx, "ops.replay.title", "operations");
+    List<Views.ReplayRow> rows = ctx.queryParams("key").stream().distinct().limit(200)
+        .map(k -> new Views.ReplayRow("", "/console/invoices/" + enc(k), k, "", "", "")).toList();
+    // numbers only, in the page's words: a link cannot make the console say something it did not do
+    String summary = page.t().get("ops.replay.done", number(ctx.queryParam("replayed")), number(ctx.queryParam("other")),
+        number(ctx.queryParam("chosen")));
+    render(ctx, "replay.jte", page, new Views.Replay(rows, List.of(), true, summary, null));
   }
 
   /** The chosen dead letters (by their coordinates) planned, or replayed, through the one replay path the CLI also takes. */
-  private Views.Replay replayOf(List<String> chosen, boolean dryRun, Texts t) throws Exception {
+  private Views.Replay replayOf(List<String> chosen, boolean dryRun, Texts t, Caller caller) throws Exception {
     if (kafka == null) {
       return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.off"));
     }
-    if (chosen.isEmpty()) {
+    // only dead letters the store recorded (the ones the operations page lists): no topic of the operator's choosing is read
+    List<String> known = operations.known(chosen);
+    if (known.isEmpty()) {
       return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.none"));
     }
+    chosen = known;
     Replayer replayer = new Replayer(kafka);
     java.util.Set<String> wanted = new java.util.HashSet<>(chosen);
     java.util.Set<String> topics = new java.util.TreeSet<>();
     chosen.forEach(c -> topics.add(c.substring(0, Math.max(0, c.lastIndexOf(':', c.lastIndexOf(':') - 1)))));
     topics.removeIf(String::isBlank);
     List<DeadLetter> letters = replayer.choose(List.copyOf(topics), d -> wanted.contains(d.coordinates()));
-    Replayer.Report report = replayer.replay(letters, Replayer.Options.defaults("console").dryRun(dryRun), Map.of("console", chosen),
+    Replayer.Report report = replayer.replay(letters, Replayer.Options.defaults("console:" + caller.subject()).dryRun(dryRun),
+        Map.of("console", chosen),
         item -> { }, line -> { });
     List<Views.ReplayRow> rows = report.items().stream().map(i -> new Views.ReplayRow(i.deadLetter(), "/console/invoices/" + enc(str(i.key())),
         str(i.key()), str(i.to()), t.get("ops.decision." + i.decision().name()), str(i.reason()))).toList();
@@ -436,7 +473,7 @@ public final class ConsoleRoutes {
       return;
     }
     String statusParam = ctx.queryParam("status");
-    String statusFilter = statusParam != null && List.of("PENDING", "DELIVERED", "FAILED").contains(statusParam) ? statusParam : null;
+    String statusFilter = statusParam != null && List.of("PENDING", "DELIVERED", "FAILED", "FEED").contains(statusParam) ? statusParam : null;
     Long before = null;
     if (ctx.queryParam("before") != null && ctx.queryParam("before").matches("\\d{1,18}")) {
       before = Long.parseLong(ctx.queryParam("before"));
@@ -448,6 +485,7 @@ public final class ConsoleRoutes {
       String tone = switch (d.status()) {
         case "DELIVERED" -> "ok";
         case "FAILED" -> "bad";
+        case "FEED" -> "";
         default -> "warn";
       };
       rows.add(new Views.DeliveryRow(d.invoiceId() == null ? null : "/console/invoices/" + enc(d.invoiceId()), str(d.invoiceId()), d.type(),
@@ -486,6 +524,10 @@ public final class ConsoleRoutes {
     return i == null ? null : i.toString();
   }
 
+  private static long number(String v) {
+    return v != null && v.matches("\\d{1,9}") ? Long.parseLong(v) : 0;
+  }
+
   private static String seconds(Object v) {
     return v == null ? "-" : String.format("%.1f s", ((Number) v).doubleValue());
   }
@@ -516,6 +558,9 @@ public final class ConsoleRoutes {
     try {
       jwt.authenticate(token);
     } catch (AuthenticationException e) {
+      if (security != null) {
+        security.countRefusedToken(ctx); // guessing tokens costs a signature check each: limited per address, as the API does
+      }
       ctx.status(401);
       render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.bad", e.getMessage())));
       return;
@@ -524,24 +569,36 @@ public final class ConsoleRoutes {
       render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.bad", "the identity provider's keys cannot be fetched now")));
       return;
     }
-    Cookie cookie = new Cookie(TOKEN_COOKIE, token, "/console", -1, https, true, null, SameSite.STRICT);
+    Cookie cookie = new Cookie(TOKEN_COOKIE, token, "/console", -1, secure(ctx), true, null, SameSite.STRICT);
     ctx.cookie(cookie);
     ctx.redirect(next, io.javalin.http.HttpStatus.SEE_OTHER);
   }
 
   private void signout(Context ctx) {
     sameOrigin(ctx);
-    ctx.cookie(new Cookie(TOKEN_COOKIE, "", "/console", 0, https, true, null, SameSite.STRICT));
+    ctx.cookie(new Cookie(TOKEN_COOKIE, "", "/console", 0, secure(ctx), true, null, SameSite.STRICT));
     ctx.redirect("/console/signin", io.javalin.http.HttpStatus.SEE_OTHER);
   }
 
-  /** A form posted from another site is refused: the cookie is SameSite=Strict, and this checks the Origin the browser sends too. */
-  private static void sameOrigin(Context ctx) {
+  /**
+   * A form posted from anywhere but this site is refused (the cookie is SameSite=Strict besides): the browser must say the request
+   * is same-origin (Sec-Fetch-Site) or send an Origin of this host. A missing or "null" Origin (a sandboxed frame) is refused too:
+   * with an open API (auth none) no cookie stands between another site's form and a replay.
+   */
+  static void sameOrigin(Context ctx) {
+    if ("same-origin".equals(ctx.header("Sec-Fetch-Site"))) {
+      return;
+    }
     String origin = ctx.header("Origin");
     String host = ctx.header("Host");
-    if (origin != null && !origin.equals("null") && host != null && !origin.endsWith("://" + host)) {
-      throw new ProblemException(403, "Forbidden", "a form of another site (" + origin + ") cannot post here", List.of());
+    if (origin == null || origin.equals("null") || host == null || !origin.endsWith("://" + host)) {
+      throw new ProblemException(403, "Forbidden", "this form must be posted from this site's own pages", List.of());
     }
+  }
+
+  /** Secure under TLS here, or behind a proxy that ended it (X-Forwarded-Proto: https): the token never travels in clear. */
+  private boolean secure(Context ctx) {
+    return https || "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto"));
   }
 
   /** Only a path of the console: never another site. */
@@ -663,7 +720,7 @@ public final class ConsoleRoutes {
   private Views.Page page(Context ctx, String titleKey, String active) {
     String asked = ctx.queryParam("lang");
     if ("zh".equals(asked) || "en".equals(asked)) {
-      ctx.cookie(new Cookie(LANG_COOKIE, asked, "/", 60 * 60 * 24 * 365, https, true, null, SameSite.LAX));
+      ctx.cookie(new Cookie(LANG_COOKIE, asked, "/", 60 * 60 * 24 * 365, secure(ctx), true, null, SameSite.LAX));
     } else {
       asked = ctx.cookie(LANG_COOKIE);
     }

@@ -97,6 +97,25 @@ final class OperationsData {
     return out;
   }
 
+  /** Of {@code coordinates} (topic:partition:offset), those the store recorded as dead letters, in the order given. */
+  List<String> known(List<String> coordinates) throws SQLException {
+    if (coordinates.isEmpty()) {
+      return List.of();
+    }
+    java.util.Set<String> found = new java.util.HashSet<>();
+    try (Connection c = store.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT dlt_topic || ':' || dlt_partition || ':' || dlt_offset FROM dead_letter "
+             + "WHERE dlt_topic || ':' || dlt_partition || ':' || dlt_offset = ANY (?)")) {
+      ps.setArray(1, c.createArrayOf("text", coordinates.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(rs.getString(1));
+        }
+      }
+    }
+    return coordinates.stream().filter(found::contains).toList();
+  }
+
   private static void count(Connection c, String sql, Instant start, Instant end, long[] into) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setTimestamp(1, Timestamp.from(start));

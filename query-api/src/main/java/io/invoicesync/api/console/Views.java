@@ -51,6 +51,10 @@ public final class Views {
   /** The invoice page: the invoice when visible, its trace when the sign-in may read it. */
   public record InvoicePage(String id, InvoiceView invoice, Verdict verdict, List<Reason> reasons, List<Step> timeline, List<Step> history,
                             boolean traceAllowed, String projectedAt) {
+
+    public String auditHref() {
+      return "/console/invoices/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/audit";
+    }
   }
 
   /** A rejection in the list. */
@@ -98,6 +102,10 @@ public final class Views {
 
   /** The audit page: the chain verified or not, its problems, its entries. */
   public record Audit(String id, String number, boolean verified, List<String> problems, List<AuditRow> entries) {
+
+    public String invoiceHref() {
+      return "/console/invoices/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   /** A webhook endpoint in the list: where it posts (or a feed), what it wants, whether it is delivering. */

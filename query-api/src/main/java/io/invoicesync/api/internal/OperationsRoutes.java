@@ -44,9 +44,9 @@ public final class OperationsRoutes {
     routes.add(RouteTable.Route.get("/api/v1/reconcile/last", Scope.OPERATIONS, "operations", "The newest scheduled reconciliation's "
         + "report (needs a token for every taxpayer)"), this::lastReconcile);
     routes.add(RouteTable.Route.get("/health", Scope.PUBLIC, "operations", "UP or DOWN: the query store and each component "
-        + "(200 or 503), nothing else"), this::health);
+        + "(200 or 503), nothing else").lenient(), this::health);
     routes.add(RouteTable.Route.get("/metrics", Scope.OPERATIONS, "operations", "Prometheus metrics (text format)")
-        .answers(200, "text/plain"), ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        .answers(200, "text/plain").lenient(), ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
   }
 
   private void lastReconcile(Context ctx) throws Exception {

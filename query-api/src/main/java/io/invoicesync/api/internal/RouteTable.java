@@ -96,6 +96,11 @@ public final class RouteTable {
       return new Route(method, path, scope, tag, summary, description, query, body, success, produces, label);
     }
 
+    /** A route that ignores query parameters it does not declare (a probe's or scraper's cache-buster), instead of refusing them. */
+    public Route lenient() {
+      return new Route(method, path, scope, tag, summary, description, query, body, success, produces, LENIENT);
+    }
+
     /** The path's own parameters, {@code {id}} and the like, in order. */
     public List<String> pathParams() {
       List<String> names = new ArrayList<>();
@@ -120,6 +125,7 @@ public final class RouteTable {
   public static final Param LANG = Param.text("lang", "the language of rule messages, a language tag such as zh or en "
       + "(without it: the Accept-Language header; English when neither names one there are messages for)");
 
+  private static final String LENIENT = "\u0000lenient";
   private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
 
   private final RoutesConfig routes;
@@ -137,7 +143,7 @@ public final class RouteTable {
     all.add(route);
     Set<String> known = route.queryNames();
     String what = route.what() != null ? route.what() : route.key();
-    Handler checked = ctx -> {
+    Handler checked = LENIENT.equals(route.what()) ? handler : ctx -> {
       new QueryParams(ctx.queryParamMap()).only(known, what);
       handler.handle(ctx);
     };

@@ -132,6 +132,11 @@ public final class ApiSecurity {
     return new ProblemException(401, "Unauthorized", detail, List.of());
   }
 
+  /** A token refused somewhere else than the Authorization header (the console's sign-in): limited per client address, as here. */
+  public void countRefusedToken(Context ctx) {
+    limit(ctx, "failed:" + ctx.ip());
+  }
+
   private void limit(Context ctx, String key) {
     if (perMinute == 0) {
       return;
