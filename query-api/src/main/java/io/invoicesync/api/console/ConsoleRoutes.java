@@ -300,6 +300,16 @@ public final class ConsoleRoutes {
         facts.add(new Views.Fact(t.get("ops.count." + k), String.valueOf(counts.get(k))));
       }
     }
+    if (s.get("source") instanceof Map<?, ?> src) {
+      // the issuing database's replication slot, as capture sees it (api.source.jdbc.url), or why it is not known
+      if (Boolean.TRUE.equals(src.get("checked"))) {
+        facts.add(new Views.Fact(t.get("ops.source.slot"), str(src.get("slot")) + " · " + (Boolean.TRUE.equals(src.get("slotActive"))
+            ? t.get("ops.source.active") : Boolean.TRUE.equals(src.get("slotExists")) ? t.get("ops.source.inactive") : t.get("ops.source.missing"))));
+        facts.add(new Views.Fact(t.get("ops.source.behind"), str(src.get("captureBehindBytes")) + " B"));
+      } else {
+        facts.add(new Views.Fact(t.get("ops.source.slot"), str(src.get("note"))));
+      }
+    }
     List<Views.Fact> stages = new ArrayList<>();
     if (s.get("stages") instanceof Map<?, ?> st) {
       for (Map.Entry<?, ?> e : st.entrySet()) {
