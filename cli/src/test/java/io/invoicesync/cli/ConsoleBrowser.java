@@ -118,18 +118,17 @@ final class ConsoleBrowser implements AutoCloseable {
   /** The whole page as PNG under target/console-screenshots/{name}.png (the window grown to the page's height). */
   Path screenshot(String name) throws Exception {
     Object height = driver.executeScript("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)");
-    driver.manage().window().setSize(new Dimension(1280, Math.min(4000, Math.max(800, ((Number) height).intValue() + 40))));
-    File shot = driver.getScreenshotAs(OutputType.FILE);
-    Files.createDirectories(SCREENSHOTS);
-    Path target = SCREENSHOTS.resolve(name + ".png");
-    Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
-    driver.manage().window().setSize(new Dimension(1280, 1000));
-    return target;
+    return shoot(name, new Dimension(1280, Math.min(4000, Math.max(800, ((Number) height).intValue() + 40))));
   }
 
   /** The page at a phone's width, for the screenshot of how it reads there. */
   Path phoneScreenshot(String name) throws Exception {
-    driver.manage().window().setSize(new Dimension(390, 844));
+    return shoot(name, new Dimension(390, 844));
+  }
+
+  /** The window at {@code size}, shot to target/console-screenshots/{name}.png, then back to its usual size. */
+  private Path shoot(String name, Dimension size) throws Exception {
+    driver.manage().window().setSize(size);
     File shot = driver.getScreenshotAs(OutputType.FILE);
     Files.createDirectories(SCREENSHOTS);
     Path target = SCREENSHOTS.resolve(name + ".png");
