@@ -332,7 +332,7 @@ class TraceIT {
   @Test
   @Order(20)
   void aClerkFindsAVisibleInvoiceByItsNumberInTheConsole() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    assumeBrowser();
     String number = issue("c-valid", "1130.00", "1000.00", "130.00", null);
     awaitOutcome("c-valid", "VISIBLE");
     for (String lang : List.of("zh", "en")) {
@@ -362,6 +362,15 @@ class TraceIT {
         assertThat(b.find("html").getAttribute("lang")).isEqualTo(lang.equals("zh") ? "en" : "zh-CN");
       }
     }
+    // as clerks copy them: full-width digits with spaces, an amount with a thousands separator and a currency sign; a wrong one named
+    StringBuilder fullWidth = new StringBuilder();
+    number.chars().forEach(c -> fullWidth.append((char) ('０' + (c - '0'))).append(fullWidth.length() % 8 == 6 ? "　" : ""));
+    String found = TestHttp.get(pipeline.api().port(), "/console/invoices?number=" + java.net.URLEncoder.encode(fullWidth.toString(),
+        java.nio.charset.StandardCharsets.UTF_8) + "&minAmount=" + java.net.URLEncoder.encode("¥1,130.00", java.nio.charset.StandardCharsets.UTF_8)).body();
+    assertThat(found).contains("/console/invoices/c-valid");
+    HttpResponse<String> wrong = TestHttp.get(pipeline.api().port(), "/console/invoices?number=" + number + "&minAmount=lots");
+    assertThat(wrong.statusCode()).isEqualTo(400);
+    assertThat(wrong.body()).contains("minAmount", "lots");
     // no page over 200 KB, and none needs a script
     for (String page : List.of("/console", "/console/invoices?number=" + number, "/console/invoices/c-valid", "/console/rejections")) {
       HttpResponse<String> r = TestHttp.get(pipeline.api().port(), page);
@@ -376,7 +385,7 @@ class TraceIT {
   @Test
   @Order(21)
   void aClerkFindsARejectedInvoiceAndReadsWhyInChinese() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    assumeBrowser();
     String number = issue("c-grand", "1131.00", "1000.00", "130.00", null);
     awaitOutcome("c-grand", "REJECTED");
     try (ConsoleBrowser b = new ConsoleBrowser(pipeline.api().url(), "zh-CN")) {
@@ -406,7 +415,7 @@ class TraceIT {
   @Test
   @Order(22)
   void aTokenOfAnotherTaxpayerCannotOpenTheInvoiceInTheConsole() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    assumeBrowser();
     String number = issue("c-mine", "1130.00", "1000.00", "130.00", null);
     awaitOutcome("c-mine", "VISIBLE");
     Map<String, Object> cfg = new java.util.HashMap<>();
@@ -454,7 +463,7 @@ class TraceIT {
   @Test
   @Order(23)
   void anOperatorReplaysADeadLetterFromTheConsoleAndAnAuditorSeesAVerifiedChain() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    assumeBrowser();
     sql("querystore", "INSERT INTO poisoned VALUES ('c-dead')");
     String number = issue("c-dead", "1130.00", "1000.00", "130.00", null);
     awaitOutcome("c-dead", "DEAD_LETTERED");
@@ -508,7 +517,7 @@ class TraceIT {
   @Test
   @Order(24)
   void screenshotsOfEveryConsolePageInBothLanguages() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
+    assumeBrowser();
     HttpResponse<String> feed = TestHttp.send(TestHttp.request(TestHttp.localhost(pipeline.api().port(), "/api/v1/webhooks/endpoints"))
         .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
             "{\"mode\": \"pull\", \"description\": \"ERP feed\"}")).build());
@@ -544,6 +553,11 @@ class TraceIT {
         assertThat(b.text("table.endpoints tbody")).contains(lang.equals("zh") ? "拉取队列" : "a feed");
       }
     }
+  }
+
+  /** Skips a console test, saying why, where no Chromium can run. */
+  static void assumeBrowser() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ConsoleBrowser.unavailable().isEmpty(), ConsoleBrowser.unavailable().orElse(""));
   }
 
   static HttpResponse<String> consoleGet(io.invoicesync.api.QueryApiServer api, String path, String token) throws Exception {

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * platform and spreadsheets write. A value that cannot be read is an {@link IllegalArgumentException}
  * naming the value and what was expected; the reader turns it into the row's problem.
  */
-final class Values {
+public final class Values {
 
   private static final Pattern AMOUNT = Pattern.compile("[-+]?\\d+(\\.\\d+)?");
   private static final List<DateTimeFormatter> DATE_TIMES = List.of(pattern("uuuu-M-d H:m:s"), pattern("uuuu/M/d H:m:s"),
@@ -37,7 +37,7 @@ final class Values {
   }
 
   /** Full-width to half-width (NFKC), trimmed, with inner whitespace runs kept as one space; null or blank is null. */
-  static String text(String raw) {
+  public static String text(String raw) {
     if (raw == null) {
       return null;
     }
@@ -46,7 +46,7 @@ final class Values {
   }
 
   /** An amount at {@code scale} decimals: {@code 1,130.00}, {@code ¥1130}, {@code -13.5}; null when blank. */
-  static BigDecimal amount(String raw, int scale) {
+  public static BigDecimal amount(String raw, int scale) {
     String s = text(raw);
     if (s == null) {
       return null;

@@ -148,18 +148,20 @@ public final class QueryApiServer implements AutoCloseable {
           : new SourceProbe(sourceDataSource, config.getString(QueryApiConfig.SOURCE_SCHEMA), config.getString(QueryApiConfig.SOURCE_SLOT));
     }
     QueryParams.Limits limits = new QueryParams.Limits(config.getInt(QueryApiConfig.DEFAULT_LIMIT), config.getInt(QueryApiConfig.MAX_LIMIT));
-    InvoiceRoutes invoices = new InvoiceRoutes(new InvoiceRepository(dataSource, searchSource),
-        new TraceService(searchSource, probe), limits); // a search's notVisible traces stay on the search pool
+    InvoiceRepository repository = new InvoiceRepository(dataSource, searchSource);
+    TraceService searchTracer = new TraceService(searchSource, probe); // a search's notVisible traces stay on the search pool
+    PipelineStatus status = new PipelineStatus(dataSource, searchSource, probe);
+    InvoiceRoutes invoices = new InvoiceRoutes(repository, searchTracer, limits);
     TraceRoutes traces = new TraceRoutes(new TraceService(dataSource, probe));
-    OperationsRoutes operations = new OperationsRoutes(new PipelineStatus(dataSource, searchSource, probe), metrics, this::ping, healthChecks);
+    OperationsRoutes operations = new OperationsRoutes(status, metrics, this::ping, healthChecks);
     ImportRoutes imports = new ImportRoutes(searchSource, importProducer(), config.getString(QueryApiConfig.IMPORT_TOPIC),
         config.getInt(QueryApiConfig.IMPORT_MAX_ROWS));
     // the one pool that writes: webhook endpoints (and their messages' resend/recover), nothing else of the store
     webhookSource = writablePool("query-api-webhooks", 2, timeout);
     WebhookRoutes webhooks = new WebhookRoutes(new Endpoints(webhookSource), new Messages(webhookSource), webhookSettings.allowHttp(),
         webhookSettings.allowPrivate(), webhookSettings.rotationOverlap(), json);
-    console = new ConsoleRoutes(new InvoiceRepository(dataSource, searchSource), new TraceService(searchSource, probe), limits, jwt,
-        keystore.isPresent(), config.consoleZone(), new PipelineStatus(dataSource, searchSource, probe), searchSource, kafkaClient(),
+    console = new ConsoleRoutes(repository, searchTracer, limits, jwt, keystore.isPresent(), config.consoleZone(), status, searchSource,
+        kafkaClient(),
         new Endpoints(searchSource), new Messages(searchSource)); // read-only: the console shows endpoints, the API changes them
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
     console.limitedBy(security);
@@ -210,7 +212,7 @@ public final class QueryApiServer implements AutoCloseable {
     return this;
   }
 
-  /** The Kafka client settings (bootstrap.servers, security) the console replays dead letters with; null without bootstrap.servers. */
+  /** The Kafka client settings (bootstrap.servers, security) imports produce and the console replays with; null without bootstrap.servers. */
   private Map<String, Object> kafkaClient() {
     Object bootstrap = config.originals().get("bootstrap.servers");
     if (bootstrap == null || bootstrap.toString().isBlank()) {
@@ -226,15 +228,14 @@ public final class QueryApiServer implements AutoCloseable {
    * Kafka settings (bootstrap.servers, security, schema registry); null when there is no bootstrap.servers: imports are off.
    */
   private java.util.function.Supplier<org.apache.kafka.clients.producer.Producer<String, InvoiceChange>> importProducer() {
-    Object bootstrap = config.originals().get("bootstrap.servers");
-    if (bootstrap == null || bootstrap.toString().isBlank()) {
+    Map<String, Object> client = kafkaClient();
+    if (client == null) {
       return null;
     }
     return () -> {
       synchronized (this) {
         if (importProducer == null) {
-          Map<String, Object> p = new java.util.HashMap<>(io.invoicesync.schemas.KafkaClients.security(config.originals()));
-          p.put("bootstrap.servers", bootstrap.toString());
+          Map<String, Object> p = new java.util.HashMap<>(client);
           p.putAll(io.invoicesync.imports.ImportRun.producerSettings("invoice-sync-api-import"));
           SerdeFactory serdes = SerdeFactory.of((String) config.originals().get(SerdeFactory.REGISTRY_URL_CONFIG), config.originals());
           importProducer = new org.apache.kafka.clients.producer.KafkaProducer<>(p, serdes.keySerde().serializer(),

@@ -17,6 +17,7 @@ import io.invoicesync.api.security.AuthenticationException;
 import io.invoicesync.api.security.Caller;
 import io.invoicesync.api.security.JwtAuthenticator;
 import io.invoicesync.api.security.Scope;
+import io.invoicesync.imports.Values;
 import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.outcomes.trace.InternalText;
 import io.invoicesync.outcomes.trace.PipelineStatus;
@@ -31,6 +32,7 @@ import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -66,6 +68,8 @@ public final class ConsoleRoutes {
       Param.text("cursor", "the next page"), LANG);
   private static final List<Param> REJECTIONS = List.of(Param.text("code", "rule code"), Param.text("seller", "seller tax id"),
       Param.date("from", "rejected from"), Param.date("to", "rejected to"), Param.text("cursor", "the next page"), LANG);
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final InvoiceRepository repository;
   private final TraceService tracer;
@@ -181,15 +185,15 @@ public final class ConsoleRoutes {
     put(api, "buyerTaxId", form.get("buyer"));
     put(api, "from", form.get("from"));
     put(api, "to", form.get("to"));
-    put(api, "minAmount", amount(form.get("minAmount")));
-    put(api, "maxAmount", amount(form.get("maxAmount")));
     put(api, "cursor", ctx.queryParam("cursor"));
-    if (api.isEmpty()) {
-      render(ctx, "search.jte", page, new Views.Search(form, false, List.of(), List.of(), null, null, null));
-      return;
-    }
     InvoiceSearch search;
     try {
+      put(api, "minAmount", amount("minAmount", form.get("minAmount")));
+      put(api, "maxAmount", amount("maxAmount", form.get("maxAmount")));
+      if (api.isEmpty()) {
+        render(ctx, "search.jte", page, new Views.Search(form, false, List.of(), List.of(), null, null, null));
+        return;
+      }
       search = InvoiceSearch.parse(new QueryParams(api), limits);
     } catch (ProblemException e) {
       ctx.status(400);
@@ -323,7 +327,7 @@ public final class ConsoleRoutes {
     List<Views.Fact> differences = new ArrayList<>();
     Optional<String> last = status.lastReconcile();
     if (last.isPresent()) {
-      Map<?, ?> r = new com.fasterxml.jackson.databind.ObjectMapper().readValue(last.get(), Map.class);
+      Map<?, ?> r = JSON.readValue(last.get(), Map.class);
       reconcile.add(new Views.Fact(t.get("ops.reconcile.at"), time(str(r.get("startedAt")))));
       reconcile.add(new Views.Fact(t.get("ops.reconcile.ok"), Boolean.TRUE.equals(r.get("ok")) ? t.get("ops.yes") : t.get("ops.no")));
       reconcile.add(new Views.Fact(t.get("ops.reconcile.compared"), str(r.get("invoicesCompared"))));
@@ -396,9 +400,8 @@ public final class ConsoleRoutes {
       render(ctx, "replay.jte", page, done);
       return;
     }
-    long replayed = done.rows().stream().filter(r -> r.decision().equals(page.t().get("ops.decision.REPLAYED"))).count();
-    StringBuilder to = new StringBuilder("/console/operations/replayed?replayed=").append(replayed).append("&other=")
-        .append(done.rows().size() - replayed).append("&chosen=").append(chosen.size());
+    StringBuilder to = new StringBuilder("/console/operations/replayed?replayed=").append(done.replayed()).append("&other=")
+        .append(done.rows().size() - done.replayed()).append("&chosen=").append(chosen.size());
     done.rows().forEach(r -> to.append("&key=").append(enc(r.key())));
     ctx.redirect(to.toString(), io.javalin.http.HttpStatus.SEE_OTHER);
   }
@@ -411,18 +414,18 @@ public final class ConsoleRoutes {
     // numbers only, in the page's words: a link cannot make the console say something it did not do
     String summary = page.t().get("ops.replay.done", number(ctx.queryParam("replayed")), number(ctx.queryParam("other")),
         number(ctx.queryParam("chosen")));
-    render(ctx, "replay.jte", page, new Views.Replay(rows, List.of(), true, summary, null));
+    render(ctx, "replay.jte", page, new Views.Replay(rows, List.of(), true, summary, null, 0));
   }
 
   /** The chosen dead letters (by their coordinates) planned, or replayed, through the one replay path the CLI also takes. */
   private Views.Replay replayOf(List<String> chosen, boolean dryRun, Texts t, Caller caller) throws Exception {
     if (kafka == null) {
-      return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.off"));
+      return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.off"), 0);
     }
     // only dead letters the store recorded (the ones the operations page lists): no topic of the operator's choosing is read
     List<String> known = operations.known(chosen);
     if (known.isEmpty()) {
-      return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.none"));
+      return new Views.Replay(List.of(), chosen, false, null, t.get("ops.replay.none"), 0);
     }
     chosen = known;
     Replayer replayer = new Replayer(kafka);
@@ -439,7 +442,7 @@ public final class ConsoleRoutes {
     String summary = t.get(dryRun ? "ops.replay.planned" : "ops.replay.done", report.count(dryRun ? Replayer.Decision.WOULD_REPLAY
         : Replayer.Decision.REPLAYED), report.count(Replayer.Decision.REFUSED) + report.count(Replayer.Decision.SKIPPED), chosen.size());
     return new Views.Replay(rows, chosen, !dryRun, summary, letters.size() < chosen.size() ? t.get("ops.replay.missing",
-        chosen.size() - letters.size()) : null);
+        chosen.size() - letters.size()) : null, report.count(Replayer.Decision.REPLAYED));
   }
 
   private void audit(Context ctx) throws Exception {
@@ -775,25 +778,20 @@ public final class ConsoleRoutes {
     }
   }
 
-  /** A number as clerks copy it: spaces and full-width digits are fine. */
+  /** A number as clerks copy it, read as the platform's files are: full-width digits and spaces are fine. */
   static String digits(String v) {
-    if (v == null) {
-      return null;
-    }
-    StringBuilder s = new StringBuilder();
-    for (char c : v.toCharArray()) {
-      if (c >= '０' && c <= '９') {
-        s.append((char) ('0' + (c - '０')));
-      } else if (!Character.isWhitespace(c) && c != '\u3000') {
-        s.append(c);
-      }
-    }
-    return s.toString();
+    String t = Values.text(v);
+    return t == null ? null : t.replace(" ", "");
   }
 
-  /** An amount as clerks type it: thousands separators, a ¥ or 元 are fine. */
-  static String amount(String v) {
-    return v == null ? null : digits(v).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace("元", "");
+  /** An amount as clerks type it, read as the platform's files are (thousands separators, ¥ or 元); a wrong one names the field. */
+  static String amount(String field, String v) {
+    try {
+      BigDecimal a = Values.amount(v, 2);
+      return a == null ? null : a.toPlainString();
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.badParameter(field, v, e.getMessage());
+    }
   }
 
   /** An ISO instant as a clerk reads it: local time in the console's zone, to the second, the zone's offset after it. */

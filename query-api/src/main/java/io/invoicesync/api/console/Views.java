@@ -92,8 +92,8 @@ public final class Views {
   public record ReplayRow(String coordinates, String invoiceHref, String key, String to, String decision, String reason) {
   }
 
-  /** A replay's plan, to confirm, or its result. */
-  public record Replay(List<ReplayRow> rows, List<String> chosen, boolean executed, String summary, String error) {
+  /** A replay's plan, to confirm, or its result; {@code replayed}: how many of the rows were sent. */
+  public record Replay(List<ReplayRow> rows, List<String> chosen, boolean executed, String summary, String error, long replayed) {
   }
 
   /** An audit entry as the audit page lists it. */

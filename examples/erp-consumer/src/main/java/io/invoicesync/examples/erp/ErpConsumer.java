@@ -203,13 +203,19 @@ public final class ErpConsumer implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new HashMap<>(Map.of("--group", "erp-example", "--topic", "invoices.synced", "--avsc", "schemas/avsc",
         "--password", ""));
+    String usage = "usage: ErpConsumer --bootstrap HOST:PORT --jdbc URL --user U [--password P] [--avsc DIR] [--group G] [--topic T] "
+        + "[--until-idle SECONDS]\n  e.g. ErpConsumer --bootstrap localhost:9092 --jdbc jdbc:postgresql://localhost:5432/erp --user erp "
+        + "--avsc schemas/avsc --until-idle 10";
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.println(usage);
+      return;
+    }
     for (int i = 0; i + 1 < args.length; i += 2) {
       a.put(args[i], args[i + 1]);
     }
     for (String required : List.of("--bootstrap", "--jdbc", "--user")) {
       if (!a.containsKey(required)) {
-        System.err.println("missing " + required + "; usage: ErpConsumer --bootstrap HOST:PORT --jdbc URL --user U [--password P] "
-            + "[--avsc DIR] [--group G] [--topic T] [--until-idle SECONDS]");
+        System.err.println("missing " + required + "; " + usage);
         System.exit(2);
       }
     }
