@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.outcomes.Tenant;
+import io.invoicesync.outcomes.audit.AuditExport;
+import io.invoicesync.outcomes.trace.AuditPeriod;
 import io.invoicesync.outcomes.trace.TraceService;
 import io.invoicesync.testkit.KafkaTestSupport;
 import io.invoicesync.embedded.EmbeddedKafkaBroker;
@@ -309,6 +311,52 @@ class AuditVerifyIT {
       assertThat(h.entries()).as(id).hasSize(chainOf(id).size());
       assertThat(h.verified()).as(id + ": " + h.problems()).isTrue();
     }
+  }
+
+  @Test
+  void shouldExportFromTheStoreTheSameFileAsFromTheTopicAndOnlyATenantsInvoices() throws Exception {
+    // the API's and the console's export reads the query store's copy: it must be the topic's file, line for line
+    Path fromTopic = dir.resolve("topic.jsonl");
+    Result r = run("audit", "export", "--bootstrap", kafka.bootstrapServers(), "--from", "2000-01-01", "--to", "2100-01-01", "--format",
+        "jsonl", "--out", fromTopic.toString());
+    assertThat(r.exit()).as(r.out()).isZero();
+    PGSimpleDataSource store = new PGSimpleDataSource();
+    store.setUrl(pg.jdbcUrl("querystore"));
+    store.setUser(EmbeddedPostgresServer.USER);
+    AuditPeriod period = new AuditPeriod(store);
+    Instant from = Instant.parse("2000-01-01T00:00:00Z");
+    Instant to = Instant.parse("2100-01-01T00:00:00Z");
+    StringWriter all = new StringWriter();
+    AuditPeriod.Summary summary = period.export(Tenant.ALL, true, from, to, null, new AuditExport(all, AuditExport.Format.JSONL));
+    List<String> storeLines = all.toString().lines().toList();
+    assertThat(summary.entries()).isEqualTo(audit.size());
+    assertThat(summary.invoices()).isEqualTo(audit.stream().map(ConsumerRecord::key).distinct().count());
+    assertThat(storeLines).containsExactlyInAnyOrderElementsOf(Files.readAllLines(fromTopic));
+    Path fromStore = Files.writeString(dir.resolve("store.jsonl"), all.toString());
+    String underK2 = audit.stream().map(ConsumerRecord::key).filter(k -> k.startsWith("au2-")).findFirst().orElseThrow();
+    Recipe ok = recipe(fromStore, underK2);
+    assertThat(ok.exit()).as(ok.out()).isZero();
+
+    // a taxpayer's token: every entry of its invoices, none of the others'
+    String seller = entry(audit.get(0)).getSellerTaxId();
+    java.util.Set<String> sellers = new java.util.HashSet<>();
+    audit.forEach(x -> {
+      if (seller.equals(entry(x).getSellerTaxId())) {
+        sellers.add(x.key());
+      }
+    });
+    StringWriter mine = new StringWriter();
+    AuditPeriod.Summary theirs = period.export(Tenant.of(java.util.Set.of(seller)), true, from, to, null, new AuditExport(mine,
+        AuditExport.Format.CSV));
+    assertThat(theirs.invoices()).isGreaterThanOrEqualTo(sellers.size()).isLessThan(summary.invoices());
+    assertThat(mine.toString().lines().skip(1).map(l -> l.substring(0, l.indexOf(','))).distinct().toList()).containsAll(sellers);
+    StringWriter stranger = new StringWriter();
+    assertThat(period.export(Tenant.of(java.util.Set.of("91110108551385082Q")), true, from, to, null,
+        new AuditExport(stranger, AuditExport.Format.JSONL)).entries()).isZero();
+    assertThat(stranger.toString()).isEmpty();
+    // and a period is a period: nothing recorded before 2001
+    assertThat(period.export(Tenant.ALL, true, from, Instant.parse("2001-01-01T00:00:00Z"), null, new AuditExport(new StringWriter(),
+        AuditExport.Format.JSONL)).entries()).isZero();
   }
 
   @Test

@@ -82,6 +82,11 @@ final class ConsoleBrowser implements AutoCloseable {
     e.sendKeys(value);
   }
 
+  /** Sets a field's value as a picker would (a date input takes typed keys in the browser's locale's order). */
+  void set(String css, String value) {
+    driver.executeScript("arguments[0].value = arguments[1]", find(css), value);
+  }
+
   void submit(String formCss) {
     click(formCss + " button[type=submit]");
   }

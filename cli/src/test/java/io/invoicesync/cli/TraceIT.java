@@ -513,6 +513,59 @@ class TraceIT {
     }
   }
 
+  /** An auditor exports a period from the API and from the console: the chains' entries as the per-invoice trail has them. */
+  @Test
+  @Order(25)
+  void anAuditorExportsAPeriodThroughTheApiAndTheConsole() throws Exception {
+    java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    String period = "from=" + today.minusDays(1) + "&to=" + today.plusDays(1);
+    HttpResponse<String> csv = TestHttp.get(pipeline.api().port(), "/api/v1/audit/export?" + period + "&format=csv");
+    assertThat(csv.statusCode()).as(csv.body()).isEqualTo(200);
+    assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
+    assertThat(csv.headers().firstValue("Content-Disposition").orElse("")).startsWith("attachment; filename=\"audit-").endsWith(".csv\"");
+    List<String> rows = csv.body().lines().toList();
+    assertThat(rows.get(0)).isEqualTo(String.join(",", io.invoicesync.outcomes.audit.AuditExport.FIELDS));
+    // the replayed invoice's chain, entry for entry as GET /api/v1/invoices/{id}/audit shows it
+    List<String> trail = stream(get("/api/v1/invoices/c-dead/audit").get("entries")).stream().map(e -> e.get("hash").asText()).toList();
+    HttpResponse<String> jsonl = TestHttp.get(pipeline.api().port(), "/api/v1/audit/export?" + period);
+    assertThat(jsonl.headers().firstValue("Content-Type").orElse("")).startsWith("application/x-ndjson");
+    List<String> exported = new ArrayList<>();
+    for (String line : jsonl.body().lines().toList()) {
+      JsonNode e = json.readTree(line);
+      if (e.get("invoiceId").asText().equals("c-dead")) {
+        exported.add(e.get("hash").asText());
+      }
+    }
+    assertThat(exported).as("in topic order").isEqualTo(trail).isNotEmpty();
+    assertThat(rows).hasSize(jsonl.body().lines().toList().size() + 1);
+    // a wrong request names what is wrong
+    assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/audit/export?to=" + today).body()).contains("from", "is required");
+    assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/audit/export?" + period + "&format=xml").statusCode()).isEqualTo(400);
+    assertThat(TestHttp.get(pipeline.api().port(), "/api/v1/audit/export?from=" + today + "&to=" + today.minusDays(3)).body())
+        .contains("must be after from");
+
+    assumeBrowser();
+    java.time.LocalDate shanghai = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai"));
+    try (ConsoleBrowser b = new ConsoleBrowser(pipeline.api().url(), "zh-CN")) {
+      b.open("/console/audit");
+      assertThat(b.text("h1")).isEqualTo("按期间导出审计记录");
+      b.set("input[name=from]", shanghai.minusDays(1).toString());
+      b.set("input[name=to]", shanghai.toString());
+      b.submit("form.find");
+      assertThat(b.text("#audit-summary")).as(b.text("main")).contains("条审计记录", "Asia/Shanghai");
+      b.screenshot("audit-period-zh");
+      String href = b.find("ul.downloads a").getAttribute("href");
+      HttpResponse<String> file = TestHttp.get(pipeline.api().port(), href.substring(href.indexOf("/console/")));
+      assertThat(file.statusCode()).isEqualTo(200);
+      assertThat(file.body().lines().findFirst().orElse("")).startsWith("invoiceId,event,version");
+      assertThat(file.body()).contains("c-dead");
+      long entries = file.body().lines().count() - 1;
+      assertThat(b.text("#audit-summary")).contains(" " + entries + " 条");
+      b.open("/console/audit?from=" + shanghai + "&to=" + shanghai.minusDays(2) + "&lang=en");
+      assertThat(b.text(".notice.bad")).contains("'to'").contains("before from");
+    }
+  }
+
   /** Every console page in both languages, for a reviewer (target/console-screenshots), the webhooks pages on a registered feed. */
   @Test
   @Order(24)
@@ -538,6 +591,8 @@ class TraceIT {
     pages.put("operations", "/console/operations");
     pages.put("replay-plan", "/console/operations/replay?dl=" + java.net.URLEncoder.encode(deadLetter, java.nio.charset.StandardCharsets.UTF_8));
     pages.put("audit", "/console/invoices/c-dead/audit");
+    java.time.LocalDate day = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai"));
+    pages.put("audit-period", "/console/audit?from=" + day.minusDays(1) + "&to=" + day);
     pages.put("webhooks", "/console/webhooks");
     pages.put("webhook-feed", "/console/webhooks/" + feedId);
     pages.put("signin-open", "/console/signin");

@@ -19,6 +19,7 @@ import io.invoicesync.api.internal.TraceRoutes;
 import io.invoicesync.api.internal.WebhookRoutes;
 import io.invoicesync.api.security.ApiSecurity;
 import io.invoicesync.api.security.JwtAuthenticator;
+import io.invoicesync.outcomes.trace.AuditPeriod;
 import io.invoicesync.outcomes.trace.PipelineStatus;
 import io.invoicesync.outcomes.IssuingTables;
 import io.invoicesync.outcomes.trace.SourceProbe;
@@ -152,7 +153,8 @@ public final class QueryApiServer implements AutoCloseable {
     TraceService searchTracer = new TraceService(searchSource, probe); // a search's notVisible traces stay on the search pool
     PipelineStatus status = new PipelineStatus(dataSource, searchSource, probe);
     InvoiceRoutes invoices = new InvoiceRoutes(repository, searchTracer, limits);
-    TraceRoutes traces = new TraceRoutes(new TraceService(dataSource, probe));
+    AuditPeriod auditPeriod = new AuditPeriod(searchSource); // a period's export is a long read: on the search pool
+    TraceRoutes traces = new TraceRoutes(new TraceService(dataSource, probe), auditPeriod);
     OperationsRoutes operations = new OperationsRoutes(status, metrics, this::ping, healthChecks);
     ImportRoutes imports = new ImportRoutes(searchSource, importProducer(), config.getString(QueryApiConfig.IMPORT_TOPIC),
         config.getInt(QueryApiConfig.IMPORT_MAX_ROWS));
@@ -164,7 +166,7 @@ public final class QueryApiServer implements AutoCloseable {
         kafkaClient(),
         new Endpoints(searchSource), new Messages(searchSource)); // read-only: the console shows endpoints, the API changes them
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
-    console.limitedBy(security);
+    console.limitedBy(security).exportsAuditWith(auditPeriod);
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
 

@@ -234,9 +234,13 @@ class ApiSecurityIT {
     String tenant = token(Set.of("invoices:read", "invoices:trace", "audit"), A);
     HttpResponse<String> trace = get("/api/v1/invoices/a-dead/trace", tenant);
     HttpResponse<String> audit = get("/api/v1/invoices/a-dead/audit", tenant);
+    HttpResponse<String> export = get("/api/v1/audit/export?from=2000-01-01&to=2100-01-01", tenant);
     assertThat(trace.statusCode()).isEqualTo(200);
     assertThat(audit.statusCode()).isEqualTo(200);
-    for (HttpResponse<String> r : List.of(trace, audit)) {
+    assertThat(export.statusCode()).isEqualTo(200);
+    assertThat(export.body().lines()).as("A's invoice's two entries; none of B's, though an earlier state of it named A")
+        .hasSize(2).allMatch(l -> l.contains("\"a-dead\""));
+    for (HttpResponse<String> r : List.of(trace, audit, export)) {
       assertThat(r.body()).as(r.uri().getPath()).doesNotContain("PSQLException", "KafkaException", "character varying", "buyer_tax_id")
           .contains("withheld");
     }
@@ -251,6 +255,8 @@ class ApiSecurityIT {
     String operator = token(Set.of("invoices:trace", "audit", "operations"), A);
     assertThat(get("/api/v1/invoices/a-dead/trace", operator).body()).contains(PSQL_TEXT, "org.postgresql.util.PSQLException");
     assertThat(get("/api/v1/invoices/a-dead/audit", operator).body()).contains(PSQL_TEXT);
+    assertThat(get("/api/v1/audit/export?from=2000-01-01&to=2100-01-01", operator).body()).as("the whole entry: its hash recomputes")
+        .contains(PSQL_TEXT);
   }
 
   /** Every registered route: no token 401, each missing scope 403, and with every scope A's token reads nothing of B's. */
@@ -270,7 +276,8 @@ class ApiSecurityIT {
         continue;
       }
       String method = route.getKey().substring(0, route.getKey().indexOf(' '));
-      String foreign = path.replace("{id}", path.startsWith("/api/v1/imports/") ? "import-1-2" : "b-only").replace("{messageId}", "msg_b");
+      String foreign = path.replace("{id}", path.startsWith("/api/v1/imports/") ? "import-1-2" : "b-only").replace("{messageId}", "msg_b")
+          + (path.endsWith("/audit/export") ? "?from=2000-01-01&to=2100-01-01" : ""); // a period's export needs its period
       boolean console = path.startsWith("/console");
       // a console page without a token sends the browser to sign in; an API route answers 401
       assertThat(call(method, foreign, null).statusCode()).as(route.getKey() + " without a token").isEqualTo(console ? 303 : 401);

@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
  * {@code invoice-sync audit}: auditors verify, read and export the hash-chained audit trail, without an engineer.
  * The three subcommands share one connection set-up ({@link Connection}) and read the topic with
  * {@link TopicScan}; {@code history} shows entries as {@link AuditEntryView}, the shape the API's
- * audit endpoint and traces show, and {@code export} writes the hash's raw input ({@link ExportCommand.Entry}).
+ * audit endpoint and traces show, and {@code export} writes the hash's raw input ({@link io.invoicesync.outcomes.audit.AuditExport.Entry}).
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = {"Verify, read and export the audit trail (invoices.audit): per-invoice hash chains plus periodic checkpoints.",

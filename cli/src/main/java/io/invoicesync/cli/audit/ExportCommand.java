@@ -1,22 +1,17 @@
 package io.invoicesync.cli.audit;
 
+import io.invoicesync.outcomes.audit.AuditExport;
 import io.invoicesync.outcomes.audit.TopicScan;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.invoicesync.schemas.AuditEntry;
 import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -47,57 +42,20 @@ final class ExportCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  /**
-   * An entry as exported: every field the hash covers, as the formula takes it (the stage as written, null before
-   * AuditEntry v2; times in epoch milliseconds), and where it is on the topic. The columns of the CSV, in order.
-   */
-  record Entry(String invoiceId, String event, Integer version, long sourceLsn, long sourceCommitTs, String digest, String detail,
-               String prevHash, String hash, long recordedAt, String stage, Long capturedAt, Long decidedAt, String invoiceCode,
-               String invoiceNumber, String sellerTaxId, int partition, long offset, Long sourceTxId, long sourceEpoch,
-               boolean sourceSnapshot, String keyId, String mac, String sourceName, String sourceFile, String sourceFileSha256,
-               String sourceSheet, Integer sourceRow, String sourcePath) {
-
-    static Entry of(AuditEntry e, int partition, long offset) {
-      return new Entry(e.getInvoiceId(), e.getEvent(), e.getVersion(), e.getSource().getLsn(), e.getSource().getCommitTs().toEpochMilli(),
-          e.getDigest(), e.getDetail(), e.getPrevHash(), e.getHash(), e.getRecordedAt().toEpochMilli(), e.getStage(),
-          e.getCapturedAt() == null ? null : e.getCapturedAt().toEpochMilli(), e.getDecidedAt() == null ? null : e.getDecidedAt().toEpochMilli(),
-          e.getInvoiceCode(), e.getInvoiceNumber(), e.getSellerTaxId(), partition, offset, e.getSource().getTxId(),
-          e.getSource().getEpoch(), e.getSource().getSnapshot(), e.getKeyId(), e.getMac(),
-          e.getSource().getName() == null || e.getSource().getName().isEmpty() ? null : e.getSource().getName(),
-          f(e) == null ? null : f(e).getFile(), f(e) == null ? null : f(e).getSha256(), f(e) == null ? null : f(e).getSheet(),
-          f(e) == null ? null : f(e).getRow(), f(e) == null ? null : f(e).getPath());
-    }
-
-    /** The file an imported invoice's entry names (invoice-sync import), or null. */
-    private static io.invoicesync.schemas.FilePosition f(AuditEntry e) {
-      return e.getSource().getFile();
-    }
-
-    /** The values in column order ({@link #FIELDS}: the components'), one CSV cell each. */
-    List<String> cells() {
-      return Stream.of(invoiceId, event, version, sourceLsn, sourceCommitTs, digest, detail, prevHash, hash, recordedAt, stage, capturedAt,
-          decidedAt, invoiceCode, invoiceNumber, sellerTaxId, partition, offset, sourceTxId, sourceEpoch, sourceSnapshot, keyId, mac,
-          sourceName, sourceFile, sourceFileSha256, sourceSheet, sourceRow, sourcePath).map(ExportCommand::csv).toList();
-    }
-  }
-
-  static final List<String> FIELDS = Arrays.stream(Entry.class.getRecordComponents()).map(RecordComponent::getName).toList();
-
   @Override
   public Integer call() throws Exception {
-    if (!format.equals("jsonl") && !format.equals("csv")) {
-      spec.commandLine().getErr().println("audit export: --format must be jsonl or csv, not " + format);
+    AuditExport.Format fmt;
+    try {
+      fmt = AuditExport.Format.of("--format", format);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("audit export: " + e.getMessage());
       return 2;
     }
     Instant f = AuditCommand.time("--from", from);
     Instant t = AuditCommand.time("--to", to);
-    long[] written = {0};
-    ObjectMapper line = new ObjectMapper();
+    long written;
     try (BufferedWriter w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8); TopicScan scan = new TopicScan(conn.client())) {
-      if (format.equals("csv")) {
-        w.write(String.join(",", FIELDS));
-        w.newLine();
-      }
+      AuditExport out = new AuditExport(w, fmt);
       Deserializer<AuditEntry> entries = conn.serdes().valueSerde(AuditEntry.class).deserializer();
       List<TopicPartition> partitions = scan.partitions(conn.topic);
       // by seller: every entry of each invoice whose chain ever names that seller (entries from before AuditEntry v2,
@@ -117,31 +75,16 @@ final class ExportCommand implements Callable<Integer> {
           if (e.getRecordedAt().isBefore(f) || !e.getRecordedAt().isBefore(t) || (seller != null && !sellersInvoices.contains(e.getInvoiceId()))) {
             return;
           }
-          Entry entry = Entry.of(e, r.partition(), r.offset());
-          try {
-            w.write(format.equals("jsonl") ? line.writeValueAsString(entry) : String.join(",", entry.cells()));
-            w.newLine();
-          } catch (IOException io) {
-            throw new UncheckedIOException(io);
-          }
-          written[0]++;
+          out.write(e, r.partition(), r.offset());
         }, AuditCommand.step(bar));
       }
+      written = out.written();
     } catch (Exception e) {
       spec.commandLine().getErr().println("audit export: " + e.getMessage());
       return 2;
     }
-    spec.commandLine().getOut().println(written[0] + " audit entries written to " + outFile);
+    spec.commandLine().getOut().println(written + " audit entries written to " + outFile);
     spec.commandLine().getOut().flush();
     return 0;
-  }
-
-  /** RFC 4180: quoted when it holds a comma, quote or line break; empty for null. */
-  static String csv(Object v) {
-    if (v == null) {
-      return "";
-    }
-    String s = v.toString();
-    return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 }

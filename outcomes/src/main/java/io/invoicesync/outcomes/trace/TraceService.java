@@ -176,7 +176,7 @@ public final class TraceService {
    * ({@link #CURRENT_PARTIES}): a seller named by an earlier, corrected state does not keep access.
    * Always true for {@link Tenant#ALL}.
    */
-  private static boolean owns(Connection c, Tenant tenant, String id) throws SQLException {
+  static boolean owns(Connection c, Tenant tenant, String id) throws SQLException {
     if (tenant.all()) {
       return true;
     }

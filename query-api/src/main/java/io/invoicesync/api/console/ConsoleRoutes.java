@@ -12,6 +12,7 @@ import io.invoicesync.api.internal.RejectionSearch;
 import io.invoicesync.api.internal.RouteTable;
 import io.invoicesync.api.internal.RouteTable.Param;
 import io.invoicesync.api.internal.RouteTable.Route;
+import io.invoicesync.api.internal.TraceRoutes;
 import io.invoicesync.api.security.ApiSecurity;
 import io.invoicesync.api.security.AuthenticationException;
 import io.invoicesync.api.security.Caller;
@@ -69,6 +70,9 @@ public final class ConsoleRoutes {
   private static final List<Param> REJECTIONS = List.of(Param.text("code", "rule code"), Param.text("seller", "seller tax id"),
       Param.date("from", "rejected from"), Param.date("to", "rejected to"), Param.text("cursor", "the next page"), LANG);
 
+  private static final List<Param> AUDIT_PERIOD = List.of(Param.date("from", "recorded from this day (the console's zone)"),
+      Param.date("to", "recorded to this day, included"), Param.text("seller", "only invoices whose chain names this seller tax id"));
+
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final InvoiceRepository repository;
@@ -81,6 +85,7 @@ public final class ConsoleRoutes {
   private final OperationsData operations;
   private final Map<String, Object> kafka;
   private ApiSecurity security;
+  private io.invoicesync.outcomes.trace.AuditPeriod auditPeriod;
   private final io.invoicesync.webhooks.Endpoints endpoints;
   private final io.invoicesync.webhooks.Messages messages;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null,
@@ -119,6 +124,12 @@ public final class ConsoleRoutes {
     this.https = https;
   }
 
+  /** Adds the audit page's export of a period (scope {@code audit}); without it the page says the export is not served here. */
+  public ConsoleRoutes exportsAuditWith(io.invoicesync.outcomes.trace.AuditPeriod period) {
+    this.auditPeriod = period;
+    return this;
+  }
+
   /** The API's front door, whose per-address limit on refused tokens the sign-in page counts against too. */
   public ConsoleRoutes limitedBy(ApiSecurity security) {
     this.security = security;
@@ -138,6 +149,11 @@ public final class ConsoleRoutes {
         .query(REJECTIONS), this::rejections);
     routes.add(html(Route.get("/console/invoices/{id}/audit", Scope.AUDIT, "console", "Console: the invoice's audit chain, verified"))
         .query(LANG), this::audit);
+    routes.add(html(Route.get("/console/audit", Scope.AUDIT, "console", "Console: the audit trail of a period, counted, to download "
+        + "for re-verification")).query(AUDIT_PERIOD).query(LANG), this::auditPeriod);
+    routes.add(Route.get("/console/audit/export", Scope.AUDIT, "console", "Console: download a period's audit entries (the columns of "
+        + "'invoice-sync audit export')").query(AUDIT_PERIOD).query(Param.oneOf("format", List.of("jsonl", "csv"), "the file's format"))
+        .answers(200, "application/x-ndjson"), this::auditExport);
     routes.add(html(Route.get("/console/operations", Scope.OPERATIONS, "console", "Console: pipeline status, the last hour, the last "
         + "reconciliation, dead letters waiting")).query(LANG), this::operations);
     routes.add(html(Route.get("/console/operations/replay", Scope.OPERATIONS, "console", "Console: what replaying the chosen dead "
@@ -464,6 +480,79 @@ public final class ConsoleRoutes {
     }
     page = new Views.Page(t, t.get("audit.title", id), page.switchHref(), page.authRequired(), page.signedInAs(), "find");
     render(ctx, "audit.jte", page, new Views.Audit(id, number, history.verified(), history.problems(), rows));
+  }
+
+  /** A period asked for on the audit page: days in the console's zone, {@code to} included. */
+  private record Period(java.time.Instant from, java.time.Instant to, String seller, String name) {
+  }
+
+  /** The period the form asks for; null when it asks for none; a ProblemException naming the field when it is wrong. */
+  private Period period(Map<String, String> form) {
+    if (form.get("from") == null && form.get("to") == null) {
+      return null;
+    }
+    java.time.LocalDate from = day("from", form.get("from"));
+    java.time.LocalDate to = day("to", form.get("to"));
+    if (to.isBefore(from)) {
+      throw ProblemException.badParameter("to", form.get("to"), "is before from (" + form.get("from") + ")");
+    }
+    String seller = form.get("seller") == null ? null : form.get("seller").trim().toUpperCase(java.util.Locale.ROOT);
+    return new Period(from.atStartOfDay(zone).toInstant(), to.plusDays(1).atStartOfDay(zone).toInstant(), seller,
+        "audit-" + from + "_" + to + (seller == null ? "" : "-" + seller));
+  }
+
+  private static java.time.LocalDate day(String name, String value) {
+    if (value == null) {
+      throw ProblemException.badParameter(name, null, "is required");
+    }
+    try {
+      return java.time.LocalDate.parse(value.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      throw ProblemException.badParameter(name, value, "must be a date (yyyy-MM-dd)");
+    }
+  }
+
+  private void auditPeriod(Context ctx) throws Exception {
+    Map<String, String> form = form(ctx, "from", "to", "seller");
+    Views.Page page = page(ctx, "auditp.title", "audit");
+    Texts t = page.t();
+    if (auditPeriod == null) {
+      render(ctx, "auditperiod.jte", page, new Views.AuditPeriod(form, null, null, null, t.get("auditp.off")));
+      return;
+    }
+    Period period;
+    try {
+      period = period(form);
+    } catch (ProblemException e) {
+      ctx.status(400);
+      render(ctx, "auditperiod.jte", page, new Views.AuditPeriod(form, null, null, null, clerkWords(e.getMessage())));
+      return;
+    }
+    if (period == null) {
+      render(ctx, "auditperiod.jte", page, new Views.AuditPeriod(form, null, null, null, null));
+      return;
+    }
+    io.invoicesync.outcomes.trace.AuditPeriod.Summary counted = auditPeriod.export(ApiSecurity.caller(ctx).tenant(), true, period.from(),
+        period.to(), period.seller(), new io.invoicesync.outcomes.audit.AuditExport(java.io.Writer.nullWriter(),
+            io.invoicesync.outcomes.audit.AuditExport.Format.JSONL));
+    String query = "from=" + enc(form.get("from")) + "&to=" + enc(form.get("to")) + (period.seller() == null ? "" : "&seller="
+        + enc(period.seller()));
+    String summary = t.get("auditp.summary", counted.entries(), counted.invoices(), form.get("from"), form.get("to"), zone.getId());
+    render(ctx, "auditperiod.jte", page, new Views.AuditPeriod(form, summary, counted.entries() == 0 ? null
+        : "/console/audit/export?" + query + "&format=csv", counted.entries() == 0 ? null : "/console/audit/export?" + query + "&format=jsonl",
+        null));
+  }
+
+  private void auditExport(Context ctx) throws Exception {
+    if (auditPeriod == null) {
+      throw new ProblemException(404, "Not found", "the audit export is not served by this API", List.of());
+    }
+    Period period = period(form(ctx, "from", "to", "seller"));
+    if (period == null) {
+      throw ProblemException.badParameter("from", null, "is required");
+    }
+    TraceRoutes.stream(ctx, auditPeriod, ApiSecurity.caller(ctx), period.from(), period.to(), period.seller(),
+        TraceRoutes.format(ctx.queryParam("format")), period.name());
   }
 
   private void webhooks(Context ctx) throws Exception {

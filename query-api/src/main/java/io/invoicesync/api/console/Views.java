@@ -124,4 +124,10 @@ public final class Views {
   /** The rejections page. */
   public record Rejections(Map<String, String> form, List<RejectionRow> rows, String error, String nextHref) {
   }
+
+  /**
+   * The audit page: the period asked for, how many entries it holds (null before one is asked for) and the downloads, or why not.
+   */
+  public record AuditPeriod(Map<String, String> form, String summary, String csvHref, String jsonlHref, String error) {
+  }
 }

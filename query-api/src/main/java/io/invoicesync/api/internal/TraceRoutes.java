@@ -3,10 +3,17 @@ package io.invoicesync.api.internal;
 import io.invoicesync.api.security.ApiSecurity;
 import io.invoicesync.api.security.Caller;
 import io.invoicesync.api.security.Scope;
+import io.invoicesync.outcomes.audit.AuditExport;
+import io.invoicesync.outcomes.trace.AuditPeriod;
 import io.invoicesync.outcomes.trace.InternalText;
 import io.invoicesync.outcomes.trace.RuleMessages;
 import io.invoicesync.outcomes.trace.TraceService;
 import io.javalin.http.Context;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,10 +25,19 @@ import java.util.Set;
  */
 public final class TraceRoutes {
 
-  private final TraceService tracer;
+  /** The parameters of {@code GET /api/v1/audit/export}. */
+  public static final List<RouteTable.Param> EXPORT_PARAMS = List.of(
+      RouteTable.Param.text("from", "entries recorded at or after this ISO instant or date (a date: its start, UTC); required"),
+      RouteTable.Param.text("to", "entries recorded before this ISO instant or date; required"),
+      RouteTable.Param.text("seller", "only invoices whose chain names this seller tax id"),
+      RouteTable.Param.oneOf("format", List.of("jsonl", "csv"), "the file's format (default jsonl): the columns of `invoice-sync audit export`"));
 
-  public TraceRoutes(TraceService tracer) {
+  private final TraceService tracer;
+  private final AuditPeriod period;
+
+  public TraceRoutes(TraceService tracer, AuditPeriod period) {
     this.tracer = tracer;
+    this.period = period;
   }
 
   public void register(RouteTable routes) {
@@ -30,6 +46,50 @@ public final class TraceRoutes {
         .query(RouteTable.LANG).named("trace"), this::trace);
     routes.add(RouteTable.Route.get("/api/v1/invoices/{id}/audit", Scope.AUDIT, "audit", "The invoice's audit trail, its hash chain "
         + "verified").named("audit"), this::audit);
+    routes.add(RouteTable.Route.get("/api/v1/audit/export", Scope.AUDIT, "audit", "The audit entries recorded in a period, as a file")
+        .describedAs("Every entry recorded in [from, to) of the invoices the token may see, in topic order, with every field the hash "
+            + "covers and its partition and offset: the format of `invoice-sync audit export`, so the chains can be re-verified from "
+            + "the file alone. Read from the query store's copy of the audit topic.")
+        .query(EXPORT_PARAMS).answers(200, "application/x-ndjson").named("audit export"), this::export);
+  }
+
+  private void export(Context ctx) throws Exception {
+    QueryParams q = new QueryParams(ctx.queryParamMap());
+    Instant from = required(q, "from");
+    Instant to = required(q, "to");
+    if (!from.isBefore(to)) {
+      throw ProblemException.badParameter("to", q.raw("to"), "must be after from (" + q.raw("from") + ")");
+    }
+    AuditExport.Format format = format(q.text("format"));
+    stream(ctx, period, ApiSecurity.caller(ctx), from, to, q.text("seller"), format,
+        "audit-" + q.raw("from") + "-" + q.raw("to"));
+  }
+
+  private static Instant required(QueryParams q, String name) {
+    Instant v = q.instant(name);
+    if (v == null) {
+      throw ProblemException.badParameter(name, null, "is required");
+    }
+    return v;
+  }
+
+  /** {@code jsonl} (the default) or {@code csv}; anything else a 400 naming {@code format}. */
+  public static AuditExport.Format format(String value) {
+    try {
+      return value == null ? AuditExport.Format.JSONL : AuditExport.Format.of("format", value);
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.badParameter("format", value, "must be jsonl or csv");
+    }
+  }
+
+  /** Streams a period's entries as an attachment named {@code name} plus the format's extension (the API's and the console's download). */
+  public static void stream(Context ctx, AuditPeriod period, Caller caller, Instant from, Instant to, String seller, AuditExport.Format format,
+      String name) throws Exception {
+    ctx.contentType(format.mediaType() + "; charset=utf-8");
+    ctx.header("Content-Disposition", "attachment; filename=\"" + name.replaceAll("[^0-9A-Za-z._-]", "_") + "." + format.extension() + "\"");
+    try (Writer w = new BufferedWriter(new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8))) {
+      period.export(caller.tenant(), caller.scopes().contains(Scope.OPERATIONS), from, to, seller, new AuditExport(w, format));
+    }
   }
 
   private void trace(Context ctx) throws Exception {

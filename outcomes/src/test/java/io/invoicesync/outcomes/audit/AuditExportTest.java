@@ -1,4 +1,4 @@
-package io.invoicesync.cli.audit;
+package io.invoicesync.outcomes.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +8,7 @@ import io.invoicesync.schemas.SourcePosition;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-class AuditCommandTest {
+class AuditExportTest {
 
   static AuditEntry entry(String stage, String detail) {
     return AuditEntry.newBuilder().setInvoiceId("inv-1").setEvent("APPLIED").setVersion(null)
@@ -20,10 +20,10 @@ class AuditCommandTest {
   @Test
   void shouldExportEveryFieldTheHashCoversInTheDocumentedColumnsWithTimesInEpochMillis() throws Exception {
     // Given an entry before AuditEntry v2 (no stage) read at partition 3, offset 42
-    ExportCommand.Entry e = ExportCommand.Entry.of(entry(null, "a, \"quoted\" detail"), 3, 42);
+    AuditExport.Entry e = AuditExport.Entry.of(entry(null, "a, \"quoted\" detail"), 3, 42);
 
     // When it is exported, Then the columns are the published ones, in order
-    assertThat(ExportCommand.FIELDS).containsExactly("invoiceId", "event", "version", "sourceLsn", "sourceCommitTs", "digest",
+    assertThat(AuditExport.FIELDS).containsExactly("invoiceId", "event", "version", "sourceLsn", "sourceCommitTs", "digest",
         "detail", "prevHash", "hash", "recordedAt", "stage", "capturedAt", "decidedAt", "invoiceCode", "invoiceNumber", "sellerTaxId",
         "partition", "offset", "sourceTxId", "sourceEpoch", "sourceSnapshot", "keyId", "mac", "sourceName", "sourceFile",
         "sourceFileSha256", "sourceSheet", "sourceRow", "sourcePath");
@@ -36,12 +36,29 @@ class AuditCommandTest {
     // and a CSV row quotes what needs it and leaves nulls empty
     assertThat(String.join(",", e.cells())).isEqualTo("inv-1,APPLIED,,24863584,1700000000000,d,\"a, \"\"quoted\"\" detail\",,00cf,"
         + "1700000000123,,,1700000000100,,,,3,42,,0,false,,,,,,,,");
-    assertThat(e.cells()).hasSameSizeAs(ExportCommand.FIELDS);
+    assertThat(e.cells()).hasSameSizeAs(AuditExport.FIELDS);
+  }
+
+  @Test
+  void shouldWriteAHeaderLineForCsvAndNoneForJsonLines() throws Exception {
+    java.io.StringWriter csv = new java.io.StringWriter();
+    AuditExport out = new AuditExport(csv, AuditExport.Format.CSV);
+    out.write(entry("projector", null), 1, 7);
+    assertThat(csv.toString().split("\n")).hasSize(2);
+    assertThat(csv.toString()).startsWith(String.join(",", AuditExport.FIELDS) + "\n").contains(",projector,");
+    java.io.StringWriter jsonl = new java.io.StringWriter();
+    AuditExport lines = new AuditExport(jsonl, AuditExport.Format.of("format", "JSONL"));
+    lines.write(entry(null, null), 0, 1);
+    lines.write(entry(null, null), 0, 2);
+    assertThat(jsonl.toString().split("\n")).hasSize(2).allMatch(l -> l.startsWith("{\"invoiceId\""));
+    assertThat(lines.written()).isEqualTo(2);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditExport.Format.of("format", "xml"))
+        .hasMessage("format must be jsonl or csv, not 'xml'");
   }
 
   @Test
   void shouldExportTheStageAsWrittenNotAsReadersShowIt() {
-    assertThat(ExportCommand.Entry.of(entry("projector", null), 0, 0).stage()).isEqualTo("projector");
-    assertThat(ExportCommand.Entry.of(entry(null, null), 0, 0).stage()).isNull();
+    assertThat(AuditExport.Entry.of(entry("projector", null), 0, 0).stage()).isEqualTo("projector");
+    assertThat(AuditExport.Entry.of(entry(null, null), 0, 0).stage()).isNull();
   }
 }
