@@ -64,7 +64,8 @@ final class RegistryProcess implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  private static Optional<String> java() {
+  /** A Java 21 or newer: {@code INVOICESYNC_REGISTRY_JAVA}, this JVM, or a JDK under /usr/lib/jvm (for the registry and Keycloak). */
+  static Optional<String> java() {
     String env = System.getenv("INVOICESYNC_REGISTRY_JAVA");
     if (env != null && Files.isExecutable(Path.of(env))) {
       return Optional.of(env);

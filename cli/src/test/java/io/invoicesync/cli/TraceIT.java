@@ -566,6 +566,59 @@ class TraceIT {
     }
   }
 
+  /**
+   * A clerk signs in at the organisation's identity provider (a real Keycloak, OpenID Connect authorization code with PKCE) and
+   * reads her taxpayer's invoice; the console keeps the access token the provider issued and the API checks it like any other.
+   */
+  @Test
+  @Order(26)
+  void aClerkSignsInAtTheIdentityProviderWithOpenIdConnect() throws Exception {
+    assumeBrowser();
+    org.junit.jupiter.api.Assumptions.assumeTrue(KeycloakProcess.unavailable().isEmpty(), KeycloakProcess.unavailable().orElse(""));
+    String number = issue("c-oidc", "1130.00", "1000.00", "130.00", null);
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    try (KeycloakProcess idp = new KeycloakProcess(dir.resolve("keycloak"), "http://127.0.0.1:" + port + "/console/oidc/callback", "clerk-a",
+        List.of(SELLER), List.of("invoices:read", "invoices:trace"))) {
+      Map<String, Object> cfg = new java.util.HashMap<>();
+      cfg.put("auth.mode", "jwt");
+      cfg.put("auth.jwt.jwks.url", idp.jwksUrl());
+      cfg.put("auth.jwt.issuer", idp.issuer());
+      cfg.put("auth.jwt.audience", TestTokens.AUDIENCE);
+      cfg.put(io.invoicesync.api.QueryApiConfig.CONSOLE_OIDC_CLIENT_ID, KeycloakProcess.CLIENT);
+      cfg.put(io.invoicesync.api.QueryApiConfig.JDBC_URL, pg.jdbcUrl("querystore"));
+      cfg.put(io.invoicesync.api.QueryApiConfig.PORT, port);
+      cfg.put(io.invoicesync.api.QueryApiConfig.BIND_ADDRESS, "127.0.0.1");
+      awaitOutcome("c-oidc", "VISIBLE");
+      try (io.invoicesync.api.QueryApiServer api = new io.invoicesync.api.QueryApiServer(new io.invoicesync.api.QueryApiConfig(cfg),
+          new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), Map.of()).start();
+           ConsoleBrowser b = new ConsoleBrowser("http://127.0.0.1:" + port, "en-US")) {
+        // an answer that is not for a login this browser began is refused, whatever it carries
+        b.open("/console/oidc/callback?code=stolen&state=guessed");
+        assertThat(b.text(".notice.bad")).startsWith("Sign-in did not finish");
+        b.open("/console/invoices/c-oidc");
+        assertThat(b.path()).isEqualTo("/console/signin");
+        b.screenshot("signin-oidc-en");
+        b.click("a.oidc");
+        assertThat(b.url()).as("at the identity provider's login page").startsWith(idp.issuer() + "/protocol/openid-connect/auth");
+        b.type("#username", "clerk-a");
+        b.type("#password", "clerk-a-password");
+        b.click("#kc-login");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(b.path()).as("back where the clerk was going")
+            .isEqualTo("/console/invoices/c-oidc"));
+        assertThat(b.text("dd.number")).isEqualTo(number);
+        assertThat(b.text(".session .who")).as("signed in, by the name the provider gives").contains("clerk-a");
+        b.screenshot("invoice-after-oidc-en");
+        // the kept token is the provider's access token: the API's own rules hold it to the clerk's taxpayer and scopes
+        b.open("/console/operations");
+        assertThat(b.text("h1")).as(b.text("main")).isEqualTo("Something is wrong");
+        assertThat(b.text("main")).contains("operations");
+      }
+    }
+  }
+
   /** Every console page in both languages, for a reviewer (target/console-screenshots), the webhooks pages on a registered feed. */
   @Test
   @Order(24)

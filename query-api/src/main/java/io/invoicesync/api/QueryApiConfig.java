@@ -57,6 +57,11 @@ public final class QueryApiConfig extends AbstractConfig {
   public static final String IMPORT_MAX_ROWS = "import.max.rows";
   public static final String IMPORT_TOPIC = "import.topic";
   public static final String CONSOLE_ZONE = "console.zone";
+  public static final String CONSOLE_OIDC_CLIENT_ID = "console.oidc.client.id";
+  public static final String CONSOLE_OIDC_CLIENT_SECRET = "console.oidc.client.secret";
+  public static final String CONSOLE_OIDC_ISSUER = "console.oidc.issuer";
+  public static final String CONSOLE_OIDC_SCOPE = "console.oidc.scope";
+  public static final String CONSOLE_OIDC_REDIRECT_URI = "console.oidc.redirect.uri";
 
   /** {@link #CONSOLE_ZONE}, checked. */
   public java.time.ZoneId consoleZone() {
@@ -100,6 +105,17 @@ public final class QueryApiConfig extends AbstractConfig {
       .define(MAX_LIMIT, Type.INT, 500, Range.between(1, 10_000), Importance.LOW, "Largest page size a client may ask for.")
       .define(CONSOLE_ZONE, Type.STRING, "Asia/Shanghai", Importance.LOW, "The time zone the web console shows times in (the API "
           + "answers in UTC).")
+      .define(CONSOLE_OIDC_CLIENT_ID, Type.STRING, "", Importance.MEDIUM, "The console's client id at the identity provider: set, "
+          + "the sign-in page offers an OpenID Connect login (authorization code with PKCE) beside the pasted token. Needs auth.mode=jwt; "
+          + "the access token the provider issues must pass the API's own checks (issuer, audience, scopes, tax ids). Empty = off.")
+      .define(CONSOLE_OIDC_CLIENT_SECRET, Type.PASSWORD, "", Importance.MEDIUM, "The client's secret (a confidential client, sent "
+          + "with HTTP Basic to the token endpoint); empty for a public client, which PKCE protects.")
+      .define(CONSOLE_OIDC_ISSUER, Type.STRING, "", Importance.LOW, "The provider's issuer URL, its metadata at "
+          + "<issuer>/.well-known/openid-configuration (https; http only on a loopback address). Empty = api.auth.jwt.issuer.")
+      .define(CONSOLE_OIDC_SCOPE, Type.STRING, "openid", Importance.LOW, "The scopes the login asks for, space-separated, openid "
+          + "among them (add those your provider needs to put the API's scopes in the access token).")
+      .define(CONSOLE_OIDC_REDIRECT_URI, Type.STRING, "", Importance.LOW, "The redirect URI registered at the provider; empty = "
+          + "this host's /console/oidc/callback as the browser reached it (set it behind a proxy that rewrites the host).")
       .define(SOURCE_JDBC_URL, Type.STRING, "", Importance.MEDIUM,
           "Read-only access to the issuing database, so trace can say NOT_CAPTURED ('committed at T, not captured yet; capture is "
               + "N s behind') and status can show the replication slot's lag. Empty = off (the default): trace then says UNKNOWN for "
@@ -154,6 +170,7 @@ public final class QueryApiConfig extends AbstractConfig {
   private final AuthMode authMode;
   private final Optional<JwtAuthenticator> authenticator;
   private final Optional<Path> keystore;
+  private final Optional<io.invoicesync.api.console.OidcLogin> consoleLogin;
 
   /**
    * Validates every key: types, ranges and allowed values; {@value #AUTH_MODE} set; under
@@ -167,6 +184,32 @@ public final class QueryApiConfig extends AbstractConfig {
     this.authenticator = authMode == AuthMode.JWT ? Optional.of(jwtAuthenticator()) : Optional.empty();
     this.keystore = keystore(getString(TLS_KEYSTORE_PATH));
     consoleZone(); // refused at construction, naming the key
+    this.consoleLogin = consoleLogin();
+  }
+
+  /** The console's OpenID Connect login ({@value #CONSOLE_OIDC_CLIENT_ID} set), checked: empty when off. */
+  public Optional<io.invoicesync.api.console.OidcLogin> consoleOidc() {
+    return consoleLogin;
+  }
+
+  private Optional<io.invoicesync.api.console.OidcLogin> consoleLogin() {
+    String client = getString(CONSOLE_OIDC_CLIENT_ID).strip();
+    if (client.isEmpty()) {
+      return Optional.empty();
+    }
+    if (authMode != AuthMode.JWT) {
+      throw new ConfigException(PREFIX + CONSOLE_OIDC_CLIENT_ID, client, "a login needs api.auth.mode=jwt: the console keeps the "
+          + "access token the provider issues and the API checks it like any other");
+    }
+    String issuer = getString(CONSOLE_OIDC_ISSUER).isBlank() ? getString(JWT_ISSUER) : getString(CONSOLE_OIDC_ISSUER).strip();
+    String redirect = getString(CONSOLE_OIDC_REDIRECT_URI).strip();
+    if (!redirect.isEmpty() && !redirect.endsWith(io.invoicesync.api.console.OidcLogin.CALLBACK_PATH)) {
+      throw new ConfigException(PREFIX + CONSOLE_OIDC_REDIRECT_URI, redirect, "must end with "
+          + io.invoicesync.api.console.OidcLogin.CALLBACK_PATH + ", where the console finishes a login");
+    }
+    // the issuer's and scope's checks name api.console.oidc.* themselves
+    return Optional.of(new io.invoicesync.api.console.OidcLogin(new io.invoicesync.api.console.OidcLogin.Settings(issuer, client,
+        getPassword(CONSOLE_OIDC_CLIENT_SECRET).value(), getString(CONSOLE_OIDC_SCOPE).strip(), redirect)));
   }
 
   private static AuthMode authMode(String value) {

@@ -272,7 +272,7 @@ class ApiSecurityIT {
       if (scope == Scope.PUBLIC) {
         // up or down, and the API's own contract (its OpenAPI document and Swagger UI): nothing of anyone's invoices
         assertThat(path).as("the public routes").isIn("/health", "/openapi.json", "/docs", "/docs/{asset}", "/", "/console/signin",
-            "/console/signout", "/console/assets/console.css");
+            "/console/signout", "/console/assets/console.css", "/console/oidc/login", "/console/oidc/callback");
         continue;
       }
       String method = route.getKey().substring(0, route.getKey().indexOf(' '));

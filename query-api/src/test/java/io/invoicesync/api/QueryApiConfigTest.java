@@ -87,6 +87,44 @@ class QueryApiConfigTest {
   }
 
   @Test
+  void shouldOfferTheConsoleLoginOnlyWhenAClientIdIsSetAndTokensAreChecked() {
+    assertThat(new QueryApiConfig(jwt(QueryApiConfig.JWT_SECRET, SECRET)).consoleOidc()).as("off by default").isEmpty();
+    Map<String, Object> on = jwt(QueryApiConfig.JWT_SECRET, SECRET);
+    on.put(QueryApiConfig.CONSOLE_OIDC_CLIENT_ID, "invoice-sync-console");
+    assertThat(new QueryApiConfig(on).consoleOidc()).isPresent();
+    assertThat(new QueryApiConfig(on).consoleOidc().get().redirectUri("https://sync.example.com"))
+        .as("this host's callback unless configured").isEqualTo("https://sync.example.com/console/oidc/callback");
+
+    Map<String, Object> open = base("none");
+    open.put(QueryApiConfig.CONSOLE_OIDC_CLIENT_ID, "invoice-sync-console");
+    assertThatThrownBy(() -> new QueryApiConfig(open)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("api.console.oidc.client.id").hasMessageContaining("api.auth.mode=jwt");
+  }
+
+  @Test
+  void shouldRefuseAConsoleLoginItCouldNotRunSafelyNamingTheKey() {
+    Map<String, Object> plain = jwt(QueryApiConfig.JWT_SECRET, SECRET);
+    plain.put(QueryApiConfig.CONSOLE_OIDC_CLIENT_ID, "c");
+    plain.put(QueryApiConfig.CONSOLE_OIDC_ISSUER, "http://idp.example.com/realms/x");
+    assertThatThrownBy(() -> new QueryApiConfig(plain)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("api.console.oidc.issuer").hasMessageContaining("must be https");
+    plain.put(QueryApiConfig.CONSOLE_OIDC_ISSUER, "http://127.0.0.1:8080/realms/x");
+    assertThat(new QueryApiConfig(plain).consoleOidc()).as("http on a loopback address").isPresent();
+
+    Map<String, Object> noOpenid = jwt(QueryApiConfig.JWT_SECRET, SECRET);
+    noOpenid.put(QueryApiConfig.CONSOLE_OIDC_CLIENT_ID, "c");
+    noOpenid.put(QueryApiConfig.CONSOLE_OIDC_SCOPE, "profile invoices:read");
+    assertThatThrownBy(() -> new QueryApiConfig(noOpenid)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("api.console.oidc.scope").hasMessageContaining("openid");
+
+    Map<String, Object> elsewhere = jwt(QueryApiConfig.JWT_SECRET, SECRET);
+    elsewhere.put(QueryApiConfig.CONSOLE_OIDC_CLIENT_ID, "c");
+    elsewhere.put(QueryApiConfig.CONSOLE_OIDC_REDIRECT_URI, "https://sync.example.com/somewhere");
+    assertThatThrownBy(() -> new QueryApiConfig(elsewhere)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("api.console.oidc.redirect.uri").hasMessageContaining("/console/oidc/callback");
+  }
+
+  @Test
   void shouldRefuseJwtWithoutAKeyToCheckSignaturesWith() {
     Map<String, Object> cfg = jwtWithoutKey();
 

@@ -86,6 +86,7 @@ public final class ConsoleRoutes {
   private final Map<String, Object> kafka;
   private ApiSecurity security;
   private io.invoicesync.outcomes.trace.AuditPeriod auditPeriod;
+  private OidcLogin oidc;
   private final io.invoicesync.webhooks.Endpoints endpoints;
   private final io.invoicesync.webhooks.Messages messages;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null,
@@ -122,6 +123,12 @@ public final class ConsoleRoutes {
     this.limits = limits;
     this.jwt = jwt;
     this.https = https;
+  }
+
+  /** Offers an OpenID Connect login on the sign-in page ({@code api.console.oidc.client.id}); null: pasted tokens only. */
+  public ConsoleRoutes signsInWith(OidcLogin login) {
+    this.oidc = login;
+    return this;
   }
 
   /** Adds the audit page's export of a period (scope {@code audit}); without it the page says the export is not served here. */
@@ -174,6 +181,12 @@ public final class ConsoleRoutes {
         .query(LANG, Param.text("next", "where to go after signing in")), this::signinPage);
     routes.add(Route.post("/console/signin", Scope.PUBLIC, "console", "Console: check the pasted token and keep it in a cookie")
         .body(RouteTable.Body.NONE).answers(303, null), this::signin);
+    routes.add(Route.get("/console/oidc/login", Scope.PUBLIC, "console", "Console: sign in at the identity provider (OpenID Connect, "
+        + "authorization code with PKCE)").query(Param.text("next", "where to go after signing in"), LANG).answers(303, null), this::oidcLogin);
+    routes.add(html(Route.get(OidcLogin.CALLBACK_PATH, Scope.PUBLIC, "console", "Console: where the identity provider sends the browser "
+        + "back; the code is exchanged for tokens and the access token kept like a pasted one")).query(Param.text("code",
+        "the authorization code"), Param.text("state", "the login's state"), Param.text("error", "the provider's error code"),
+        Param.text("error_description", "the provider's explanation")).lenient(), this::oidcCallback);
     routes.add(Route.post("/console/signout", Scope.PUBLIC, "console", "Console: forget the token").body(RouteTable.Body.NONE)
         .answers(303, null), this::signout);
     routes.add(Route.get("/console/assets/console.css", Scope.PUBLIC, "console", "Console: its style sheet").answers(200, "text/css"),
@@ -638,11 +651,15 @@ public final class ConsoleRoutes {
 
   private void signinPage(Context ctx) {
     Views.Page page = page(ctx, "signin.title", "signin");
-    render(ctx, "signin.jte", page, new SignIn(safeNext(ctx.queryParam("next")), null));
+    render(ctx, "signin.jte", page, new SignIn(safeNext(ctx.queryParam("next")), null, oidc != null));
   }
 
   /** The sign-in form's model: where to go after, and why the last token was refused. */
-  public record SignIn(String next, String error) {
+  public record SignIn(String next, String error, boolean oidc) {
+    /** {@code next}, URL-encoded for the login link's query. */
+    public String nextQuery() {
+      return enc(next);
+    }
   }
 
   private void signin(Context ctx) {
@@ -664,16 +681,77 @@ public final class ConsoleRoutes {
         security.countRefusedToken(ctx); // guessing tokens costs a signature check each: limited per address, as the API does
       }
       ctx.status(401);
-      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.bad", e.getMessage())));
+      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.bad", e.getMessage()), oidc != null));
       return;
     } catch (JwtAuthenticator.KeysUnavailableException e) {
       ctx.status(503);
-      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.bad", "the identity provider's keys cannot be fetched now")));
+      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.bad", "the identity provider's keys cannot be fetched now"), oidc != null));
       return;
     }
     Cookie cookie = new Cookie(TOKEN_COOKIE, token, "/console", -1, secure(ctx), true, null, SameSite.STRICT);
     ctx.cookie(cookie);
     ctx.redirect(next, io.javalin.http.HttpStatus.SEE_OTHER);
+  }
+
+  private void oidcLogin(Context ctx) throws Exception {
+    if (oidc == null) {
+      throw new ProblemException(404, "Not found", "this console signs in with pasted tokens only (api.console.oidc.client.id is not set)",
+          List.of());
+    }
+    String next = safeNext(ctx.queryParam("next"));
+    try {
+      OidcLogin.Start start = oidc.start(oidc.redirectUri(origin(ctx)), next);
+      ctx.cookie(new Cookie(OidcLogin.STATE_COOKIE, start.cookie(), "/console/oidc", 600, secure(ctx), true, null, SameSite.LAX));
+      ctx.redirect(start.authorize().toString(), io.javalin.http.HttpStatus.SEE_OTHER);
+    } catch (OidcLogin.Failed e) {
+      Views.Page page = page(ctx, "signin.title", "signin");
+      ctx.status(503);
+      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.oidcFailed", e.getMessage()), true));
+    }
+  }
+
+  /**
+   * The provider's answer: on success the access token becomes the console's cookie, exactly as a pasted one, and the browser
+   * goes on from a page of this site (a redirect would carry the provider's cross-site navigation on, and the browser would
+   * withhold the SameSite=Strict cookie from the next page).
+   */
+  private void oidcCallback(Context ctx) throws Exception {
+    if (oidc == null) {
+      throw new ProblemException(404, "Not found", "this console signs in with pasted tokens only", List.of());
+    }
+    String cookie = ctx.cookie(OidcLogin.STATE_COOKIE);
+    String next = safeNext(OidcLogin.next(cookie));
+    ctx.cookie(new Cookie(OidcLogin.STATE_COOKIE, "", "/console/oidc", 0, secure(ctx), true, null, SameSite.LAX)); // one answer per login
+    Views.Page page = page(ctx, "signin.title", "signin");
+    String token;
+    try {
+      token = oidc.finish(java.net.URI.create(origin(ctx) + ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString())),
+          cookie, oidc.redirectUri(origin(ctx)));
+      jwt.authenticate(token);
+    } catch (OidcLogin.Failed e) {
+      ctx.status(401);
+      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.oidcFailed", e.getMessage()), true));
+      return;
+    } catch (AuthenticationException e) {
+      ctx.status(401);
+      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.oidcRefused", e.getMessage()), true));
+      return;
+    } catch (JwtAuthenticator.KeysUnavailableException e) {
+      ctx.status(503);
+      render(ctx, "signin.jte", page, new SignIn(next, page.t().get("signin.bad", "the identity provider's keys cannot be fetched now"),
+          true));
+      return;
+    }
+    ctx.cookie(new Cookie(TOKEN_COOKIE, token, "/console", -1, secure(ctx), true, null, SameSite.STRICT));
+    ctx.header("Content-Security-Policy", CSP).contentType("text/html; charset=utf-8");
+    StringOutput out = new StringOutput();
+    templates.render("continue.jte", Map.of("p", page, "next", next), out);
+    ctx.result(out.toString());
+  }
+
+  /** scheme://host[:port] as the browser reached this API. */
+  private String origin(Context ctx) {
+    return (secure(ctx) ? "https" : "http") + "://" + ctx.host();
   }
 
   private void signout(Context ctx) {
@@ -833,7 +911,7 @@ public final class ConsoleRoutes {
     String who = null;
     Caller caller = ApiSecurity.callerIfAny(ctx);
     if (jwt != null && caller != null) {
-      who = caller.subject();
+      who = caller.displayName();
     }
     return new Views.Page(t, t.get(titleKey, ""), switchHref, jwt != null, who, active);
   }

@@ -127,7 +127,7 @@ public final class JwtAuthenticator {
    * {@code [::1]}) or {@code localhost}: a name such as {@code 127.evil.example} resolves wherever
    * its owner points it, so it is not loopback.
    */
-  static boolean isLoopbackLiteral(String host) {
+  public static boolean isLoopbackLiteral(String host) {
     if (host.equals("localhost") || host.equals("[::1]") || host.equals("::1")) {
       return true;
     }
@@ -185,7 +185,8 @@ public final class JwtAuthenticator {
     }
     // the rate limit's key: the subject, per client where the token names one (one service account, several ERPs)
     Object client = claims.getClaim("azp") != null ? claims.getClaim("azp") : claims.getClaim("client_id");
-    return new Caller(claims.getSubject() + (client == null ? "" : "@" + client), scopes, tenant);
+    Object name = claims.getClaim("preferred_username") != null ? claims.getClaim("preferred_username") : claims.getClaim("name");
+    return new Caller(claims.getSubject() + (client == null ? "" : "@" + client), scopes, tenant, name instanceof String n ? n : null);
   }
 
   /** The JWKS of the identity provider could not be fetched: the API answers 503, and the token may well be good. */
