@@ -94,6 +94,48 @@ class ImportApiIT {
     return TestHttp.send(r.build());
   }
 
+  /** A clerk imports the platform's export from the console, signed in with her token: hers are decided, the stranger's refused. */
+  @Test
+  void aClerkImportsTheExportFromTheConsole() throws Exception {
+    TraceIT.assumeBrowser();
+    Path export = dir.resolve("全量发票查询导出_202612.xlsx");
+    PlatformFiles.workbook(export, List.of(invoice(7_101, OURS, SUPPLIER), invoice(7_102, SUPPLIER, OURS),
+        invoice(7_103, STRANGER_SELLER, STRANGER_BUYER)));
+    String ours = token(List.of(OURS), "imports invoices:read invoices:trace");
+    try (ConsoleBrowser b = new ConsoleBrowser(pipeline.api().url(), "zh-CN")) {
+      b.open("/console/imports");
+      assertThat(b.path()).isEqualTo("/console/signin");
+      b.type("textarea[name=token]", ours);
+      b.submit("form.signin");
+      assertThat(b.path()).isEqualTo("/console/imports");
+      assertThat(b.text("h1")).isEqualTo("导入税务平台文件");
+      b.find("input[type=file]").sendKeys(export.toAbsolutePath().toString());
+      b.submit("form.upload");
+      assertThat(b.text("#import-summary")).as(b.text("main")).isEqualTo("共读取 3 张发票；2 张已发送至同步流程；1 张被拒绝（销方和购方均不是您所属的纳税人）。");
+      assertThat(b.text("#import-decisions")).startsWith("处理结果：2 张已同步");
+      assertThat(b.text("main")).as("the refused invoice is counted, never named").doesNotContain(STRANGER_SELLER,
+          IssuingDay.digitalNumber(7_103));
+      b.screenshot("import-zh");
+      // the same file again changes nothing
+      b.open("/console/imports?lang=en");
+      b.find("input[type=file]").sendKeys(export.toAbsolutePath().toString());
+      b.submit("form.upload");
+      assertThat(b.text("#import-decisions")).as(b.text("main")).startsWith("The pipeline decided: 0 applied (new or changed), 2 deduplicated");
+      b.click("a.import-link");
+      assertThat(b.path()).startsWith("/console/imports/import-");
+      assertThat(b.text("#import-decisions")).contains("2 deduplicated");
+      assertThat(b.text("table.imports tbody")).contains("全量发票查询导出_202612.xlsx");
+      b.screenshot("import-en");
+      b.open("/console/invoices?number=" + IssuingDay.digitalNumber(7_102));
+      assertThat(b.text("main")).as("the received invoice (进项), visible to its buyer").contains(IssuingDay.digitalNumber(7_102));
+    }
+    // another taxpayer sees none of it
+    String theirs = token(List.of(STRANGER_SELLER), "imports invoices:read");
+    HttpResponse<String> page = TraceIT.consoleGet(pipeline.api(), "/console/imports", theirs);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).doesNotContain("全量发票查询导出_202612.xlsx");
+  }
+
   @Test
   void importsOnlyTheTokensTaxpayersInvoicesAndAnswersOnlyThem() throws Exception {
     Path export = dir.resolve("全量发票查询导出_202611.xlsx");

@@ -645,6 +645,7 @@ class TraceIT {
     pages.put("replay-plan", "/console/operations/replay?dl=" + java.net.URLEncoder.encode(deadLetter, java.nio.charset.StandardCharsets.UTF_8));
     pages.put("audit", "/console/invoices/c-dead/audit");
     java.time.LocalDate day = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai"));
+    pages.put("imports", "/console/imports");
     pages.put("audit-period", "/console/audit?from=" + day.minusDays(1) + "&to=" + day);
     pages.put("webhooks", "/console/webhooks");
     pages.put("webhook-feed", "/console/webhooks/" + feedId);

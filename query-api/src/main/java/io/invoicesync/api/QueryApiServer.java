@@ -166,7 +166,8 @@ public final class QueryApiServer implements AutoCloseable {
         kafkaClient(),
         new Endpoints(searchSource), new Messages(searchSource)); // read-only: the console shows endpoints, the API changes them
     ApiSecurity security = new ApiSecurity(jwt, config.getInt(QueryApiConfig.RATE_LIMIT_PER_MINUTE), keystore.isPresent());
-    console.limitedBy(security).exportsAuditWith(auditPeriod).signsInWith(config.consoleOidc().orElse(null));
+    console.limitedBy(security).exportsAuditWith(auditPeriod).signsInWith(config.consoleOidc().orElse(null))
+        .importsWith(imports, searchSource);
     String host = config.getString(QueryApiConfig.BIND_ADDRESS);
     int port = config.getInt(QueryApiConfig.PORT);
 

@@ -87,6 +87,7 @@ public final class ConsoleRoutes {
   private ApiSecurity security;
   private io.invoicesync.outcomes.trace.AuditPeriod auditPeriod;
   private OidcLogin oidc;
+  private ImportPages importPages;
   private final io.invoicesync.webhooks.Endpoints endpoints;
   private final io.invoicesync.webhooks.Messages messages;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null,
@@ -125,6 +126,12 @@ public final class ConsoleRoutes {
     this.https = https;
   }
 
+  /** Adds the import page (scope {@code imports}): uploads through the API's own import, and the files imported lately. */
+  public ConsoleRoutes importsWith(io.invoicesync.api.internal.ImportRoutes imports, javax.sql.DataSource store) {
+    this.importPages = new ImportPages(this, imports, store);
+    return this;
+  }
+
   /** Offers an OpenID Connect login on the sign-in page ({@code api.console.oidc.client.id}); null: pasted tokens only. */
   public ConsoleRoutes signsInWith(OidcLogin login) {
     this.oidc = login;
@@ -156,6 +163,9 @@ public final class ConsoleRoutes {
         .query(REJECTIONS), this::rejections);
     routes.add(html(Route.get("/console/invoices/{id}/audit", Scope.AUDIT, "console", "Console: the invoice's audit chain, verified"))
         .query(LANG), this::audit);
+    if (importPages != null) {
+      importPages.register(routes);
+    }
     routes.add(html(Route.get("/console/audit", Scope.AUDIT, "console", "Console: the audit trail of a period, counted, to download "
         + "for re-verification")).query(AUDIT_PERIOD).query(LANG), this::auditPeriod);
     routes.add(Route.get("/console/audit/export", Scope.AUDIT, "console", "Console: download a period's audit entries (the columns of "
@@ -193,7 +203,7 @@ public final class ConsoleRoutes {
         this::css);
   }
 
-  private static Route html(Route r) {
+  static Route html(Route r) {
     return r.answers(200, "text/html");
   }
 
@@ -897,7 +907,7 @@ public final class ConsoleRoutes {
 
   // ---- plumbing
 
-  private Views.Page page(Context ctx, String titleKey, String active) {
+  Views.Page page(Context ctx, String titleKey, String active) {
     String asked = ctx.queryParam("lang");
     if ("zh".equals(asked) || "en".equals(asked)) {
       ctx.cookie(new Cookie(LANG_COOKIE, asked, "/", 60 * 60 * 24 * 365, secure(ctx), true, null, SameSite.LAX));
@@ -916,7 +926,7 @@ public final class ConsoleRoutes {
     return new Views.Page(t, t.get(titleKey, ""), switchHref, jwt != null, who, active);
   }
 
-  private void render(Context ctx, String template, Views.Page page, Object model) {
+  void render(Context ctx, String template, Views.Page page, Object model) {
     StringOutput out = new StringOutput();
     templates.render(template, Map.of("p", page, "m", model), out);
     ctx.header("Content-Security-Policy", CSP).contentType("text/html; charset=utf-8").result(out.toString());

@@ -130,4 +130,20 @@ public final class Views {
    */
   public record AuditPeriod(Map<String, String> form, String summary, String csvHref, String jsonlHref, String error) {
   }
+
+  /** The import page: the last upload's result (null before one) and the files imported lately. */
+  public record Imports(ImportResult result, List<ImportedFile> recent) {
+  }
+
+  /**
+   * What an import did: its id (null when nothing was sent), each file read, one summary sentence, the pipeline's decisions so far,
+   * rejections by rule, the rows that could not be read, or why nothing was imported.
+   */
+  public record ImportResult(String id, List<String> files, String summary, String decisions, List<String> rejections, List<String> problems,
+                             String error) {
+  }
+
+  /** A file imported lately: name, SHA-256 (the first 12), when its invoices were last decided, and how. */
+  public record ImportedFile(String file, String sha256, String lastDecided, long applied, long deduplicated, long rejected) {
+  }
 }

@@ -115,12 +115,25 @@ public final class ImportRoutes {
   }
 
   private void importFiles(Context ctx) throws Exception {
-    Caller caller = ApiSecurity.caller(ctx);
+    Map<String, Object> body = importUpload(ctx, ApiSecurity.caller(ctx), wait(ctx));
+    int published = (Integer) body.get("published");
+    if (published > 0) {
+      ctx.header("Location", "/api/v1/imports/" + body.get("id"));
+    }
+    ctx.status(published > 0 ? 201 : 200).json(body);
+  }
+
+  /**
+   * Imports the request's {@code file} parts as {@code caller} may (only invoices where one of its
+   * taxpayers is seller or buyer; limits checked before anything is sent) and waits up to
+   * {@code waitSeconds} for the pipeline's decisions: the body of {@code POST /api/v1/imports}, which
+   * the console's import page shows too.
+   */
+  public Map<String, Object> importUpload(Context ctx, Caller caller, int waitSeconds) throws Exception {
     if (producer == null) {
       throw new ProblemException(503, "Imports are off", "this API has no Kafka connection (bootstrap.servers) to send imported invoices to",
           List.of());
     }
-    int waitSeconds = wait(ctx);
     Predicate<ImportedInvoice> mine = mine(caller.tenant());
     try (Uploads uploads = new Uploads(ctx)) {
       // read once without sending: the limits and the caller's rights are checked before anything is imported
@@ -158,10 +171,7 @@ public final class ImportRoutes {
             Duration.ofSeconds(waitSeconds), s -> { });
         body.put("decisions", d.toJson());
       }
-      if (report.published() > 0) {
-        ctx.header("Location", "/api/v1/imports/" + report.id());
-      }
-      ctx.status(report.published() > 0 ? 201 : 200).json(body);
+      return body;
     }
   }
 
