@@ -400,6 +400,39 @@ class WebhooksIT {
     }
   }
 
+  /**
+   * An endpoint that has failed for five days (the default webhooks.disable.after.ms) is disabled at its next failed attempt and
+   * the operators' endpoint is told; the five days are aged in the store (failing_since) rather than waited for.
+   */
+  @Test
+  void shouldDisableAnEndpointFailingForFiveDaysAndTellTheOperators() throws Exception {
+    try (WebhookReceiver failing = new WebhookReceiver(); WebhookReceiver ops = new WebhookReceiver()) {
+      String t = token(List.of(SELLER), "webhooks");
+      String[] ep = register(t, failing.url(), "[\"invoice.visible\"]");
+      failing.secrets(ep[1]).behaviour(n -> new WebhookReceiver.Answer(500, 0));
+      String[] watcher = register(t, ops.url(), "[\"endpoint.disabled\"]");
+      ops.secrets(watcher[1]);
+
+      issue(BUYER);
+      await().atMost(Duration.ofMinutes(2)).until(() -> stack.store("SELECT failing_since FROM webhook_endpoint WHERE id = '" + ep[0]
+          + "'") != null);
+      JsonNode failingNow = json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints/" + ep[0], t).body());
+      assertThat(failingNow.get("enabled").asBoolean()).as("failing a few seconds is not five days").isTrue();
+      storeSql("UPDATE webhook_endpoint SET failing_since = now() - interval '5 days 1 minute' WHERE id = '" + ep[0] + "'");
+
+      await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(ops.accepted()).anyMatch(d -> d.type().equals("endpoint.disabled")
+          && d.json().get("data").get("endpointId").asText().equals(ep[0])));
+      JsonNode shown = json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints/" + ep[0], t).body());
+      assertThat(shown.get("enabled").asBoolean()).isFalse();
+      assertThat(shown.get("disabledReason").asText()).contains("failed for 120 h").contains("500");
+      int attempts = failing.received().size();
+      issue(BUYER);
+      await().atMost(Duration.ofMinutes(1)).until(() -> stack.store("SELECT count(*) FROM webhook_message WHERE endpoint_id = '" + ep[0]
+          + "'").equals("2"));
+      assertThat(failing.received()).as("nothing more is sent to a disabled endpoint").hasSize(attempts);
+    }
+  }
+
   @Test
   void shouldSayStalledWhenTheStoreRefusesWritesPastTheThresholdAndResumedAfter() throws Exception {
     try (WebhookReceiver ops = new WebhookReceiver()) {
