@@ -18,7 +18,7 @@ import org.w3c.dom.Document;
 
 /**
  * Reads the tax platform's files into invoices: 数电票 XML ({@code .xml}), OFD ({@code .ofd}: the
- * invoice's XML embedded in the package), the query export as a workbook ({@code .xlsx}) or CSV
+ * invoice's XML embedded in the package, or its custom tags), the query export as a workbook ({@code .xlsx}) or CSV
  * ({@code .csv}). Directories are read file by file, in name order.
  */
 public final class FileReaders {
@@ -116,11 +116,16 @@ public final class FileReaders {
   /**
    * An OFD package (GB/T 33190, a zip): the invoice's data from the XML file it embeds (an attachment
    * whose root is {@code EInvoice} or {@code eInvoice}), as the platform's and tax-control systems' OFD
-   * invoices carry it.
+   * invoices carry it; or, where the package embeds none, from its <b>custom tags</b>: a tag file
+   * (listed in {@code CustomTags.xml}) of the same vocabulary whose fields point, by
+   * {@code ofd:ObjectRef}, at the text objects printed on the page — each field then reads the text of
+   * the objects it names. An embedded invoice XML is preferred to the tags when both are there.
    */
   private static Summary ofd(Path file, String sha256, ImportSink sink) {
     String name = file.getFileName().toString();
     List<String> seen = new ArrayList<>();
+    java.util.Map<String, Document> tagged = new java.util.LinkedHashMap<>(); // invoice vocabularies that point at page objects
+    java.util.Map<String, String> pageText = new java.util.HashMap<>(); // text object ID -> its text
     try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
       for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
         if (e.isDirectory() || !e.getName().toLowerCase(Locale.ROOT).endsWith(".xml")) {
@@ -136,17 +141,68 @@ public final class FileReaders {
           continue; // not XML the invoice is in
         }
         if (EInvoiceXmlReader.knows(doc)) {
-          return one(name, sha256, "ofd", doc, e.getName(), sink);
+          if (doc.getElementsByTagNameNS("*", "ObjectRef").getLength() == 0) {
+            return one(name, sha256, "ofd", doc, e.getName(), sink);
+          }
+          tagged.put(e.getName(), doc);
+        } else if ("Page".equals(EInvoiceXmlReader.local(doc.getDocumentElement()))
+            || "Template".equals(EInvoiceXmlReader.local(doc.getDocumentElement()))) {
+          textObjects(doc, pageText);
         }
       }
     } catch (IOException e) {
       throw new ImportFormatException(name + ": not an OFD package (" + e.getMessage() + ")", e);
     }
+    if (!tagged.isEmpty()) {
+      java.util.Map.Entry<String, Document> tags = tagged.entrySet().iterator().next();
+      try {
+        resolve(tags.getValue(), pageText);
+      } catch (IllegalArgumentException e) {
+        sink.problem(new ImportProblem(name, null, null, tags.getKey(), e.getMessage()));
+        return new Summary(name, sha256, "ofd", 1, 0, 0, 1);
+      }
+      return one(name, sha256, "ofd", tags.getValue(), tags.getKey(), sink);
+    }
     if (seen.isEmpty()) {
       throw new ImportFormatException(name + ": not an OFD package (no XML inside)");
     }
-    throw new ImportFormatException(name + ": an OFD package without the invoice's XML (no attachment has the root EInvoice or eInvoice; "
-        + "read " + seen.size() + " XML parts)");
+    throw new ImportFormatException(name + ": an OFD package without the invoice's data (no attachment or custom tag file has the root "
+        + "EInvoice or eInvoice; read " + seen.size() + " XML parts)");
+  }
+
+  /** The text of every text object of a page (or template): its ID, and its text codes joined. */
+  private static void textObjects(Document page, java.util.Map<String, String> out) {
+    org.w3c.dom.NodeList objects = page.getElementsByTagNameNS("*", "TextObject");
+    for (int i = 0; i < objects.getLength(); i++) {
+      org.w3c.dom.Element o = (org.w3c.dom.Element) objects.item(i);
+      StringBuilder text = new StringBuilder();
+      org.w3c.dom.NodeList codes = o.getElementsByTagNameNS("*", "TextCode");
+      for (int j = 0; j < codes.getLength(); j++) {
+        text.append(codes.item(j).getTextContent());
+      }
+      if (!o.getAttribute("ID").isEmpty()) {
+        out.put(o.getAttribute("ID"), text.toString());
+      }
+    }
+  }
+
+  /** Replaces each {@code ofd:ObjectRef} of a custom tag file by the text of the page object it names. */
+  private static void resolve(Document tags, java.util.Map<String, String> pageText) {
+    org.w3c.dom.NodeList refs = tags.getElementsByTagNameNS("*", "ObjectRef");
+    List<org.w3c.dom.Node> all = new ArrayList<>();
+    for (int i = 0; i < refs.getLength(); i++) {
+      all.add(refs.item(i));
+    }
+    for (org.w3c.dom.Node ref : all) {
+      String id = ref.getTextContent().strip();
+      String text = pageText.get(id);
+      if (text == null) {
+        throw new IllegalArgumentException(EInvoiceXmlReader.local(ref.getParentNode()) + ": the custom tag points at object " + id
+            + ", which is on no page of the package");
+      }
+      ref.getParentNode().replaceChild(tags.createTextNode(text), ref);
+    }
+    tags.normalizeDocument();
   }
 
   /** Lowercase hex SHA-256 of the file's bytes. */

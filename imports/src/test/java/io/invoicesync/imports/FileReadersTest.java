@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.poi.xssf.streaming.SXSSFWorkbook;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +99,100 @@ class FileReadersTest {
     assertThat(inv.getInvoiceNumber()).isEqualTo(A);
     assertThat(inv.getGrandTotal()).isEqualByComparingTo("1130.00");
     assertThat(invoices.get(0).where().getPath()).isEqualTo("Doc_0/Res/original_invoice.xml/EInvoice"); // where ofdrw keeps attachments
+  }
+
+  /** The printed values of an older electronic invoice, one text object each on the page ofdrw writes. */
+  static final Map<String, String> PRINTED = new java.util.LinkedHashMap<>(Map.of(
+      "InvoiceCode", "044031900111", "InvoiceNo", "12345678", "IssueDate", "2019年08月22日",
+      "BuyerName", "上海某某贸易有限公司", "BuyerTaxID", "91310000MA1FL4XQ3A", "SellerName", "深圳市示例科技有限公司",
+      "SellerTaxID", "91440300MA5ETUPW89", "TaxExclusiveTotalAmount", "¥1000.00", "TaxTotalAmount", "¥130.00",
+      "TaxInclusiveTotalAmount", "¥1,130.00"));
+
+  /**
+   * An OFD invoice that embeds no XML (the older 增值税电子普通发票 of tax-control systems): its data is in custom tags whose fields
+   * point at the text objects printed on the page. The page is written by ofdrw; the tags are added as those files carry them.
+   */
+  static Path ofdWithCustomTags(Path dir, Map<String, String> printed, String brokenRef) throws Exception {
+    Path plain = dir.resolve("page-only.ofd");
+    try (org.ofdrw.layout.OFDDoc doc = new org.ofdrw.layout.OFDDoc(plain)) {
+      for (String v : printed.values()) {
+        doc.add(new org.ofdrw.layout.element.Paragraph(v));
+      }
+    }
+    // the IDs ofdrw gave the text objects, from the page it wrote
+    Map<String, String> idOf = new java.util.HashMap<>();
+    String page;
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(plain.toFile())) {
+      java.util.zip.ZipEntry content = z.stream().filter(e -> e.getName().endsWith("Content.xml")).findFirst().orElseThrow();
+      page = new String(z.getInputStream(content).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<ofd:TextObject[^>]*\\bID=\"(\\d+)\"[^>]*>.*?<ofd:TextCode[^>]*>([^<]*)</ofd:TextCode>",
+        java.util.regex.Pattern.DOTALL).matcher(page);
+    while (m.find()) {
+      idOf.merge(m.group(2), m.group(1), (a, b) -> a);
+    }
+    StringBuilder tag = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<eInvoice xmlns:ofd=\"http://www.ofdspec.org/2016\">");
+    printed.forEach((field, value) -> {
+      String id = field.equals(brokenRef) ? "99999" : idOf.get(value);
+      assertThat(id).as("ofdrw printed '" + value + "' as one text object").isNotNull();
+      tag.append("<").append(field).append("><ofd:ObjectRef PageRef=\"1\">").append(id).append("</ofd:ObjectRef></").append(field).append(">");
+    });
+    tag.append("</eInvoice>");
+    Path ofd = dir.resolve("dzfp_044031900111_12345678.ofd");
+    try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(plain.toFile());
+         java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(ofd))) {
+      for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+        byte[] bytes = in.getInputStream(e).readAllBytes();
+        if (e.getName().equals("Doc_0/Document.xml")) {
+          bytes = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).replace("</ofd:Document>",
+              "<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags></ofd:Document>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        out.write(bytes);
+      }
+      out.putNextEntry(new java.util.zip.ZipEntry("Doc_0/Tags/CustomTags.xml"));
+      out.write(("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:CustomTags xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:CustomTag "
+          + "NameSpace=\"\" TypeID=\"eInvoice\"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag></ofd:CustomTags>")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.putNextEntry(new java.util.zip.ZipEntry("Doc_0/Tags/CustomTag.xml"));
+      out.write(tag.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    // still an OFD a real reader opens, its page intact
+    try (org.ofdrw.reader.OFDReader reader = new org.ofdrw.reader.OFDReader(ofd)) {
+      assertThat(reader.getNumberOfPages()).isEqualTo(1);
+    }
+    return ofd;
+  }
+
+  @Test
+  void readsAnOlderOfdInvoiceFromItsCustomTagsWhenItEmbedsNoXml() throws Exception {
+    Path ofd = ofdWithCustomTags(dir, PRINTED, null);
+
+    FileReaders.Summary s = FileReaders.read(ofd, sink);
+
+    assertThat(problems).isEmpty();
+    assertThat(s.invoices()).isEqualTo(1);
+    Invoice inv = invoices.get(0).invoice();
+    assertThat(inv.getInvoiceCode()).isEqualTo("044031900111");
+    assertThat(inv.getInvoiceNumber()).isEqualTo("12345678");
+    assertThat(inv.getIssueDate()).isEqualTo(java.time.LocalDate.of(2019, 8, 22));
+    assertThat(inv.getSeller().getTaxId()).isEqualTo("91440300MA5ETUPW89");
+    assertThat(inv.getBuyer().getName()).isEqualTo("上海某某贸易有限公司");
+    assertThat(inv.getTotalAmount()).isEqualByComparingTo("1000.00");
+    assertThat(inv.getTotalTax()).isEqualByComparingTo("130.00");
+    assertThat(inv.getGrandTotal()).as("currency sign and thousands separator as printed").isEqualByComparingTo("1130.00");
+    assertThat(invoices.get(0).where().getPath()).isEqualTo("Doc_0/Tags/CustomTag.xml/eInvoice");
+  }
+
+  @Test
+  void namesTheFieldWhoseCustomTagPointsAtNoPrintedObject() throws Exception {
+    Path ofd = ofdWithCustomTags(dir, PRINTED, "TaxTotalAmount");
+
+    FileReaders.Summary s = FileReaders.read(ofd, sink);
+
+    assertThat(s.invoices()).isZero();
+    assertThat(problems).singleElement().satisfies(p -> assertThat(p.toString()).contains("TaxTotalAmount").contains("99999")
+        .contains("on no page"));
   }
 
   @Test
