@@ -41,6 +41,9 @@ class AutoRepairIT {
     Map<String, String> cfg = stack.config();
     cfg.put("reconcile.interval.ms", "1000");
     cfg.put("reconcile.auto.repair.max", "10");
+    // Debezium 3.6 sometimes skips a read-only incremental snapshot's table (a NullPointerException building its IN_PROGRESS
+    // notification, seen in a CI run): the repair signals again after 20 s instead of waiting out its 5-minute timeout
+    cfg.put("reconcile.auto.repair.resignal.ms", "20000");
     cfg.put("ingest.signal.channel", "kafka"); // read-only incremental snapshots: signals through Kafka, nothing written to the source
     pipeline = stack.startPipeline(cfg);
   }

@@ -22,6 +22,7 @@ public final class ReconcileConfig extends AbstractConfig {
   public static final String MAX_DIFFERENCES_KEPT = "report.max.differences";
   public static final String AUTO_REPAIR_MAX = "auto.repair.max";
   public static final String AUTO_REPAIR_TIMEOUT_MS = "auto.repair.timeout.ms";
+  public static final String AUTO_REPAIR_RESIGNAL_MS = "auto.repair.resignal.ms";
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(INTERVAL_MS, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
@@ -41,6 +42,10 @@ public final class ReconcileConfig extends AbstractConfig {
               + "A run with more alarms than this repairs none of them and only reports: a mass difference wants an operator.")
       .define(AUTO_REPAIR_TIMEOUT_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.LOW,
           "How long an automatic repair waits for its re-reads to be decided.")
+      .define(AUTO_REPAIR_RESIGNAL_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.LOW,
+          "An automatic repair whose re-reads are not all decided this long after its signal signals those again (until "
+              + "auto.repair.timeout.ms): an incremental snapshot that was skipped or cut short (a connector restart, or Debezium "
+              + "3.x skipping a read-only snapshot's table on an error) is asked for again instead of waiting out the timeout.")
       .define(MAX_DIFFERENCES_KEPT, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
           "Differences kept in a recorded report (alarms first); the counts always cover all.");
 

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ public final class ReconcileScheduler implements AutoCloseable {
   private final int maxKept;
   private final int autoRepairMax;
   private final Duration autoRepairTimeout;
+  private final Duration autoRepairResignal;
   private final Resyncer resyncer;
   private final AtomicLong missing = new AtomicLong(-1);
   private final AtomicLong stale = new AtomicLong(-1);
@@ -64,6 +66,7 @@ public final class ReconcileScheduler implements AutoCloseable {
     this.maxKept = config.getInt(ReconcileConfig.MAX_DIFFERENCES_KEPT);
     this.autoRepairMax = config.getInt(ReconcileConfig.AUTO_REPAIR_MAX);
     this.autoRepairTimeout = Duration.ofMillis(config.getLong(ReconcileConfig.AUTO_REPAIR_TIMEOUT_MS));
+    this.autoRepairResignal = Duration.ofMillis(config.getLong(ReconcileConfig.AUTO_REPAIR_RESIGNAL_MS));
     Gauge.builder("invoicesync.reconcile.missing", missing, AtomicLong::get).description("MISSING invoices in the last reconciliation (-1: none yet)")
         .register(registry);
     Gauge.builder("invoicesync.reconcile.stale", stale, AtomicLong::get).description("STALE invoices in the last reconciliation (-1: none yet)")
@@ -92,7 +95,7 @@ public final class ReconcileScheduler implements AutoCloseable {
           log.warn("reconcile: {} MISSING/STALE invoices, more than reconcile.auto.repair.max {}: reported, not repaired", alarms.size(),
               autoRepairMax);
         } else {
-          Set<String> undecided = resyncer.await(alarms, resyncer.signal(alarms), autoRepairTimeout, n -> { });
+          Set<String> undecided = repair(alarms);
           log.info("reconcile: re-read {} MISSING/STALE invoices through the source{}", alarms.size(),
               undecided.isEmpty() ? "" : "; still waiting for " + undecided.size());
           report = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
@@ -112,6 +115,27 @@ public final class ReconcileScheduler implements AutoCloseable {
       }
     } catch (Exception e) {
       log.warn("reconcile could not run, trying again in {}: {}", interval, e.getMessage());
+    }
+  }
+
+  /**
+   * Signals a re-read of {@code ids} and waits for their decisions; those not decided {@code auto.repair.resignal.ms} after a
+   * signal are signalled again, until {@code auto.repair.timeout.ms}. A decision from any round counts (re-reads are idempotent:
+   * a second one of the same version is deduplicated). Returns the ids still undecided.
+   */
+  private Set<String> repair(Set<String> ids) throws Exception {
+    long deadline = System.nanoTime() + autoRepairTimeout.toNanos();
+    Instant first = resyncer.signal(ids);
+    Set<String> undecided = ids;
+    while (true) {
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      undecided = resyncer.await(undecided, first, left.compareTo(autoRepairResignal) < 0 ? left : autoRepairResignal, n -> { });
+      if (undecided.isEmpty() || System.nanoTime() >= deadline) {
+        return undecided;
+      }
+      log.info("reconcile: {} of {} re-reads not decided {} s after the signal: signalling them again", undecided.size(), ids.size(),
+          autoRepairResignal.toSeconds());
+      resyncer.signal(undecided);
     }
   }
 
