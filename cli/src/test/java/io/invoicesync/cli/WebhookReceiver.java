@@ -51,6 +51,7 @@ final class WebhookReceiver implements AutoCloseable {
   private final List<Delivery> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile List<String> secrets = List.of();
+  private volatile List<String> publicKeys = List.of();
   private volatile IntFunction<Answer> behaviour = n -> new Answer(200, 0);
 
   WebhookReceiver() throws IOException {
@@ -73,6 +74,13 @@ final class WebhookReceiver implements AutoCloseable {
           break;
         } catch (Exception notThisOne) {
           // the next secret
+        }
+      }
+      for (String k : publicKeys) {
+        try {
+          verified |= verifiesV1a(k, first(headers, "webhook-id"), first(headers, "webhook-timestamp"), body, first(headers, "webhook-signature"));
+        } catch (Exception notThisOne) {
+          // the next key
         }
       }
       Answer a = behaviour.apply(n);
@@ -98,6 +106,34 @@ final class WebhookReceiver implements AutoCloseable {
 
   String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/hooks";
+  }
+
+  /** v1a: verifies with these Ed25519 public keys ({@code whpk_...}), through the JDK's own Ed25519 (Bouncy Castle signs). */
+  WebhookReceiver publicKeys(String... keys) {
+    this.publicKeys = List.of(keys);
+    return this;
+  }
+
+  static boolean verifiesV1a(String publicKey, String id, String ts, String body, String header) throws Exception {
+    if (id == null || ts == null || header == null || Math.abs(java.time.Instant.now().getEpochSecond() - Long.parseLong(ts)) > 300) {
+      return false; // a stale timestamp is refused, as the Standard Webhooks libraries do
+    }
+    byte[] raw = java.util.Base64.getDecoder().decode(publicKey.substring("whpk_".length()));
+    byte[] x509 = new byte[44]; // SubjectPublicKeyInfo of an Ed25519 key: a fixed 12-byte prefix, then the 32 bytes
+    System.arraycopy(java.util.HexFormat.of().parseHex("302a300506032b6570032100"), 0, x509, 0, 12);
+    System.arraycopy(raw, 0, x509, 12, 32);
+    java.security.PublicKey key = java.security.KeyFactory.getInstance("Ed25519").generatePublic(new java.security.spec.X509EncodedKeySpec(x509));
+    for (String part : header.split(" ")) {
+      if (part.startsWith("v1a,")) {
+        java.security.Signature v = java.security.Signature.getInstance("Ed25519");
+        v.initVerify(key);
+        v.update((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8));
+        if (v.verify(java.util.Base64.getDecoder().decode(part.substring(4)))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   WebhookReceiver secrets(String... secrets) {

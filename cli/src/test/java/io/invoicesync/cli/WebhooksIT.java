@@ -521,6 +521,48 @@ class WebhooksIT {
     }
   }
 
+  /** v1a: the endpoint's signing key never leaves the store; the ERP verifies with its public key alone, across a rotation too. */
+  @Test
+  void shouldSignV1aWithEd25519SoThatTheErpVerifiesWithThePublicKeyAlone() throws Exception {
+    try (WebhookReceiver erp = new WebhookReceiver()) {
+      String t = token(List.of(SELLER), "webhooks");
+      HttpResponse<String> r = post("/api/v1/webhooks/endpoints", t, "{\"url\":\"" + erp.url() + "\",\"events\":[\"invoice.visible\"],"
+          + "\"signature\":\"v1a\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+      JsonNode created = json.readTree(r.body());
+      assertThat(created.has("secret")).as("no secret is shown: none is shared").isFalse();
+      assertThat(created.get("signature").asText()).isEqualTo("v1a");
+      String id = created.get("id").asText();
+      String publicKey = created.get("publicKey").asText();
+      assertThat(publicKey).startsWith("whpk_");
+      assertThat(r.body()).doesNotContain("whsk_");
+      assertThat(json.readTree(TestHttp.get(pipeline.api().port(), "/api/v1/webhooks/endpoints/" + id, t).body()).get("publicKey").asText())
+          .as("the public key, whenever asked").isEqualTo(publicKey);
+      erp.publicKeys(publicKey);
+      String first = issue(BUYER);
+      await().atMost(Duration.ofMinutes(2)).until(() -> erp.accepted().stream().anyMatch(d -> d.body().contains(first)));
+      WebhookReceiver.Delivery d = erp.accepted().stream().filter(x -> x.body().contains(first)).findFirst().orElseThrow();
+      assertThat(d.signature()).startsWith("v1a,").doesNotContain("v1,");
+      assertThat(d.verified()).isTrue();
+
+      // a rotation: a new key pair; the old key signs beside it for the overlap, so a receiver with either public key verifies
+      HttpResponse<String> rotated = post("/api/v1/webhooks/endpoints/" + id + "/rotate-secret", t, "");
+      assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(200);
+      String fresh = json.readTree(rotated.body()).get("publicKey").asText();
+      assertThat(fresh).startsWith("whpk_").isNotEqualTo(publicKey);
+      assertThat(rotated.body()).doesNotContain("whsk_");
+      String second = issue(BUYER);
+      await().atMost(Duration.ofMinutes(2)).until(() -> erp.accepted().stream().anyMatch(x -> x.body().contains(second)));
+      WebhookReceiver.Delivery after = erp.accepted().stream().filter(x -> x.body().contains(second)).findFirst().orElseThrow();
+      assertThat(after.signature().split(" ")).as("two v1a signatures during the overlap").hasSize(2).allMatch(p -> p.startsWith("v1a,"));
+      assertThat(after.verified()).as("with the old public key").isTrue();
+      assertThat(WebhookReceiver.verifiesV1a(fresh, after.id(), after.timestamp(), after.body(), after.signature())).as("with the new one")
+          .isTrue();
+      assertThat(post("/api/v1/webhooks/endpoints", t, "{\"url\":\"" + erp.url() + "\",\"signature\":\"rsa\"}").body())
+          .contains("signature", "v1a");
+    }
+  }
+
   @Test
   void shouldSignWithTheNewAndThePreviousSecretAfterARotationAndResendWithTheSameId() throws Exception {
     try (WebhookReceiver erp = new WebhookReceiver()) {

@@ -78,6 +78,10 @@ public record Endpoint(String id, String url, String description, Set<EventType>
     m.put("disabledReason", disabledReason);
     m.put("failingSince", text(failingSince));
     m.put("previousSecretValidUntil", text(previousSecretUntil));
+    m.put("signature", Signatures.scheme(secret));
+    if (secret != null && Signatures.publicKey(secret) != null) {
+      m.put("publicKey", Signatures.publicKey(secret)); // what a v1a receiver verifies with: public, shown whenever asked
+    }
     m.put("createdAt", text(createdAt));
     m.put("deliveries", pull() ? "/api/v1/events?endpoint=" + id : "/api/v1/webhooks/endpoints/" + id + "/deliveries");
     return m;

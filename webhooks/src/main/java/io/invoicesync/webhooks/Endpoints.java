@@ -110,6 +110,14 @@ public final class Endpoints {
    * {@code allowHttp}, {@code allowPrivate}: as {@link #checkUrl(String, boolean, boolean)}.
    */
   public Endpoint create(Tenant owner, Spec spec, boolean allowHttp, boolean allowPrivate) throws SQLException {
+    return create(owner, spec, allowHttp, allowPrivate, false);
+  }
+
+  /**
+   * As {@link #create(Tenant, Spec, boolean, boolean)}; with {@code asymmetric}, signed {@code v1a} with a new Ed25519 key whose
+   * public key the receiver verifies with (the endpoint's {@code publicKey}), instead of a shared {@code v1} secret.
+   */
+  public Endpoint create(Tenant owner, Spec spec, boolean allowHttp, boolean allowPrivate, boolean asymmetric) throws SQLException {
     if (!spec.pull()) {
       checkUrl(spec.url(), allowHttp, allowPrivate);
     }
@@ -126,7 +134,7 @@ public final class Endpoints {
       }
     }
     String id = "ep_" + HexFormat.of().formatHex(random(12));
-    return insert(id, owner, spec, types, Signatures.newSecret(), "api");
+    return insert(id, owner, spec, types, asymmetric ? Signatures.newSigningKey() : Signatures.newSecret(), "api");
   }
 
   /** Inserts or replaces an operator's endpoint from the configuration (every taxpayer), keeping its delivery history. */
@@ -226,16 +234,20 @@ public final class Endpoints {
     }
   }
 
-  /** A new secret; the current one keeps signing (a second signature) for {@code overlap}. The returned endpoint carries the new one. */
+  /**
+   * A new secret of the same kind (a v1a endpoint gets a new Ed25519 key); the current one keeps signing (a second signature)
+   * for {@code overlap}. The returned endpoint carries the new one.
+   */
   public Optional<Endpoint> rotate(Tenant caller, String id, Duration overlap) throws SQLException {
-    if (find(caller, id).isEmpty()) {
+    Optional<Endpoint> current = find(caller, id);
+    if (current.isEmpty()) {
       return Optional.empty();
     }
     try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement(
         "UPDATE webhook_endpoint SET previous_secret = secret, previous_secret_until = now() + ? * interval '1 millisecond', secret = ?, "
             + "updated_at = now() WHERE id = ? RETURNING *")) {
       ps.setLong(1, overlap.toMillis());
-      ps.setString(2, Signatures.newSecret());
+      ps.setString(2, Signatures.newSecretLike(current.get().secret()));
       ps.setString(3, id);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(endpoint(rs)) : Optional.empty();

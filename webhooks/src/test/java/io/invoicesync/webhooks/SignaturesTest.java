@@ -35,6 +35,55 @@ class SignaturesTest {
         .as("another message id").isInstanceOf(WebhookVerificationException.class);
   }
 
+  /** A v1a signature as a receiver checks it with the JDK's own Ed25519 (not Bouncy Castle, which signs) and the public key only. */
+  static boolean verifiesV1a(String publicKey, String id, long ts, String body, String header) throws Exception {
+    byte[] raw = java.util.Base64.getDecoder().decode(publicKey.substring("whpk_".length()));
+    byte[] x509 = new byte[44]; // SubjectPublicKeyInfo of an Ed25519 key: a fixed 12-byte prefix, then the 32 bytes
+    System.arraycopy(java.util.HexFormat.of().parseHex("302a300506032b6570032100"), 0, x509, 0, 12);
+    System.arraycopy(raw, 0, x509, 12, 32);
+    java.security.PublicKey key = java.security.KeyFactory.getInstance("Ed25519").generatePublic(new java.security.spec.X509EncodedKeySpec(x509));
+    for (String part : header.split(" ")) {
+      if (!part.startsWith("v1a,")) {
+        continue;
+      }
+      java.security.Signature v = java.security.Signature.getInstance("Ed25519");
+      v.initVerify(key);
+      v.update((id + "." + ts + "." + body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (v.verify(java.util.Base64.getDecoder().decode(part.substring(4)))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void shouldSignV1aWithAnEd25519KeyThatTheJdkVerifiesWithThePublicKeyAlone() throws Exception {
+    String key = Signatures.newSigningKey();
+    assertThat(key).startsWith("whsk_");
+    assertThat(Signatures.checkSecret(key)).isEqualTo(key);
+    assertThat(Signatures.scheme(key)).isEqualTo("v1a");
+    String publicKey = Signatures.publicKey(key);
+    assertThat(publicKey).startsWith("whpk_");
+    assertThat(java.util.Base64.getDecoder().decode(publicKey.substring(5))).hasSize(32);
+    String body = "{\"type\":\"invoice.visible\",\"data\":{\"invoice\":{\"id\":\"inv-1\"}}}";
+    long ts = Instant.now().getEpochSecond();
+    String header = Signatures.header(List.of(key), "msg_1", ts, body);
+
+    assertThat(header).startsWith("v1a,");
+    assertThat(verifiesV1a(publicKey, "msg_1", ts, body, header)).isTrue();
+    assertThat(verifiesV1a(publicKey, "msg_1", ts, body.replace("inv-1", "inv-2"), header)).as("another body").isFalse();
+    assertThat(verifiesV1a(Signatures.publicKey(Signatures.newSigningKey()), "msg_1", ts, body, header)).as("another key").isFalse();
+    assertThat(Signatures.newSecretLike(key)).as("a rotation keeps the scheme").startsWith("whsk_").isNotEqualTo(key);
+    assertThat(Signatures.newSecretLike(Signatures.newSecret())).startsWith("whsec_");
+    assertThat(Signatures.publicKey(Signatures.newSecret())).as("a shared secret has no public key").isNull();
+    // a 64-byte key whose halves do not belong together, and the wrong length, are refused without showing the key
+    byte[] raw = java.util.Base64.getDecoder().decode(key.substring(5));
+    raw[40] ^= 1;
+    String mismatched = "whsk_" + java.util.Base64.getEncoder().encodeToString(raw);
+    assertThatThrownBy(() -> Signatures.checkSecret(mismatched)).hasMessageContaining("not the public key").hasMessageNotContaining(mismatched);
+    assertThatThrownBy(() -> Signatures.checkSecret("whsk_AAAA")).hasMessageContaining("holds 64 bytes");
+  }
+
   @Test
   void shouldGiveTheSpecificationsTestVector() {
     assertThat(Signatures.sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330L, "{\"test\": 2432232314}"))

@@ -138,16 +138,29 @@ public final class WebhooksCommand {
     @Option(names = "--description", description = "A note for people.")
     String description;
 
+    @Option(names = "--signature", defaultValue = "v1", description = "v1 (HMAC-SHA256, a shared whsec_ secret; the default) or v1a "
+        + "(Ed25519: the receiver verifies with the public key printed, no secret is shared).")
+    String signature;
+
     @Override
     Integer run(Endpoints endpoints, Messages messages) throws Exception {
+      if (!signature.equals("v1") && !signature.equals("v1a")) {
+        spec.commandLine().getErr().println("webhooks add: --signature must be v1 or v1a, not " + signature);
+        return 2;
+      }
       boolean allowHttp = WebhooksConfig.apiSettings(run.values()).allowHttp();
       // the operator's own endpoint: an ERP on the internal network is fine
-      Endpoint e = endpoints.create(Tenant.ALL, new Endpoints.Spec(url, description, events, seller, buyer, null), allowHttp, true);
+      Endpoint e = endpoints.create(Tenant.ALL, new Endpoints.Spec(url, description, events, seller, buyer, null), allowHttp, true,
+          signature.equals("v1a"));
+      String publicKey = io.invoicesync.webhooks.Signatures.publicKey(e.secret());
       if (output.json()) {
-        json(Map.of("id", e.id(), "secret", e.secret()));
-      } else {
+        json(publicKey == null ? Map.of("id", e.id(), "secret", e.secret()) : Map.of("id", e.id(), "publicKey", publicKey));
+      } else if (publicKey == null) {
         out().println("endpoint " + e.id() + " registered; its signing secret (shown once):");
         out().println(e.secret());
+      } else {
+        out().println("endpoint " + e.id() + " registered, signing v1a (Ed25519); the public key the receiver verifies with:");
+        out().println(publicKey);
       }
       return 0;
     }

@@ -8,6 +8,7 @@ import io.invoicesync.outcomes.Tenant;
 import io.invoicesync.webhooks.Endpoint;
 import io.invoicesync.webhooks.Endpoints;
 import io.invoicesync.webhooks.Messages;
+import io.invoicesync.webhooks.Signatures;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -31,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * token that registered it, and only a token holding all of them sees or changes it:
  * <ul>
  *   <li>{@code POST /api/v1/webhooks/endpoints} {@code {"url", "events"?, "description"?, "filter"?: {"sellerTaxId", "buyerTaxId",
- *       "invoiceType"}}}: 201 with the endpoint and its {@code secret} (shown this once);</li>
+ *       "invoiceType"}, "signature"?: "v1"|"v1a"}}: 201 with the endpoint and its {@code secret} (shown this once); with
+ *       {@code v1a}, Ed25519: no secret leaves the store, the receiver verifies with the endpoint's {@code publicKey};</li>
  *   <li>{@code GET /api/v1/webhooks/endpoints}, {@code GET|DELETE /api/v1/webhooks/endpoints/{id}};</li>
  *   <li>{@code POST /api/v1/webhooks/endpoints/{id}/rotate-secret}: a new secret; the old one signs too for the overlap;</li>
  *   <li>{@code GET /api/v1/webhooks/endpoints/{id}/deliveries?status=&invoiceId=&limit=&before=}: messages, newest first, with
@@ -118,15 +120,22 @@ public final class WebhookRoutes {
     if (spec.description() != null && spec.description().length() > 200) {
       throw ProblemException.badParameter("description", "(" + spec.description().length() + " characters)", "at most 200 characters");
     }
+    String signature = text(body, "signature") == null ? "v1" : text(body, "signature");
+    if (!signature.equals("v1") && !signature.equals("v1a")) {
+      throw ProblemException.badParameter("signature", signature, "v1 (HMAC-SHA256 with a shared whsec_ secret, the default) or v1a "
+          + "(Ed25519: the receiver verifies with the endpoint's public key, whpk_)");
+    }
     Endpoint e;
     try {
-      e = endpoints.create(tenant(ctx), spec, allowHttp, allowPrivate);
+      e = endpoints.create(tenant(ctx), spec, allowHttp, allowPrivate, signature.equals("v1a"));
     } catch (IllegalArgumentException bad) {
       String field = bad.getMessage().startsWith("url") ? "url" : bad.getMessage().contains("event type") ? "events" : "filter";
       throw ProblemException.badParameter(field, field.equals("url") ? spec.url() : "", bad.getMessage());
     }
     Map<String, Object> out = e.view();
-    out.put("secret", e.secret()); // shown this once; GET never shows it
+    if (!signature.equals("v1a")) {
+      out.put("secret", e.secret()); // shown this once; GET never shows it
+    } // a v1a endpoint's signing key never leaves the store: the receiver needs only its publicKey, in the view
     ctx.status(201).header("Location", "/api/v1/webhooks/endpoints/" + e.id()).json(out);
   }
 
@@ -153,7 +162,11 @@ public final class WebhookRoutes {
     Endpoint e = endpoints.rotate(tenant(ctx), ctx.pathParam("id"), rotationOverlap).orElseThrow(() -> notFound(ctx.pathParam("id")));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", e.id());
-    out.put("secret", e.secret());
+    if (Signatures.publicKey(e.secret()) != null) {
+      out.put("publicKey", Signatures.publicKey(e.secret()));
+    } else {
+      out.put("secret", e.secret());
+    }
     out.put("previousSecretValidUntil", e.previousSecretUntil() == null ? null : e.previousSecretUntil().toString());
     ctx.json(out);
   }
