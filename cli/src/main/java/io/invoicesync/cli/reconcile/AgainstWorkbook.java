@@ -62,6 +62,7 @@ final class AgainstWorkbook {
       }
       s.setColumnWidth(0, 40 * 256);
       s.setColumnWidth(1, 60 * 256);
+      printable(s, false);
 
       String[] headers = {"发票代码 Code", "发票号码 Number", "开票日期 Issued", "销方识别号 Seller", "购方识别号 Buyer", "平台价税合计 Platform total",
           "系统价税合计 Store total", "系统编号 Store id", "差异 What differs", "平台位置 Listed at", "说明 Explanation"};
@@ -89,11 +90,24 @@ final class AgainstWorkbook {
         for (int c = 0; c < headers.length; c++) {
           sh.setColumnWidth(c, (c >= 8 ? 50 : 22) * 256);
         }
+        printable(sh, true);
+        sh.setRepeatingRows(org.apache.poi.ss.util.CellRangeAddress.valueOf("1:1")); // the header on every printed page
       }
       try (OutputStream o = Files.newOutputStream(file)) {
         wb.write(o);
       }
     }
+  }
+
+  /** Printed as a clerk prints it: A4, every column on the page's width (landscape for the wide sheets), as many pages down as needed. */
+  private static void printable(Sheet s, boolean landscape) {
+    s.setFitToPage(true);
+    s.setAutobreaks(true);
+    org.apache.poi.ss.usermodel.PrintSetup p = s.getPrintSetup();
+    p.setPaperSize(org.apache.poi.ss.usermodel.PrintSetup.A4_PAPERSIZE);
+    p.setLandscape(landscape);
+    p.setFitWidth((short) 1);
+    p.setFitHeight((short) 0);
   }
 
   static String label(ReconcileClass k) {

@@ -143,7 +143,17 @@ class ReconcileAgainstIT {
       assertThat(dataRows(wb.getSheet(AgainstWorkbook.DIFFERENT))).isEqualTo(5);
       assertThat(dataRows(wb.getSheet(AgainstWorkbook.EXTRA))).isEqualTo(3);
       assertThat(wb.getSheet(AgainstWorkbook.SUMMARY).getRow(0).getCell(0).getStringCellValue()).startsWith("对账结果");
+      // printed as a clerk prints it: every column on an A4 page's width, the header repeated
+      org.apache.poi.xssf.usermodel.XSSFSheet m = wb.getSheet(AgainstWorkbook.MISSING);
+      assertThat(m.getFitToPage()).isTrue();
+      assertThat(m.getPrintSetup().getFitWidth()).isEqualTo((short) 1);
+      assertThat(m.getPrintSetup().getLandscape()).isTrue();
+      assertThat(m.getRepeatingRows().formatAsString()).isEqualTo("1:1");
     }
+    // kept for a reviewer, and for docs/reconcile's pictures of it (docs/reconcile/render.sh)
+    Path kept = Path.of("target", "reconcile-report");
+    Files.createDirectories(kept);
+    Files.copy(xlsx, kept.resolve(xlsx.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
     // and the missing ones are imported in the same run: a second reconciliation finds none missing
     Cli.Result imported = Cli.run("reconcile", "--config", config.toString(), "--against", export.toString(), "--import-missing", "--output",
