@@ -473,6 +473,7 @@ class TraceIT {
       assertThat(b.text("h1")).isEqualTo("同步状态");
       assertThat(b.all("figure.chart svg rect.bar")).as("a bar per minute of the last hour").hasSize(60);
       assertThat(b.text("table.dlt tbody")).contains(number, "cannot be stored");
+      assertThat(b.text("dl.channels")).as("imports and webhook endpoints beside the pipeline").contains("导入的文件", "Webhook 推送地址");
       b.screenshot("operations-zh");
       assertThat(b.tick("table.dlt tbody tr", number)).as("the dead letter of " + number + " is listed").isTrue();
       b.submit("form.deadletters");

@@ -81,6 +81,9 @@ class AutoRepairIT {
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> count("SELECT count(*) FROM reconcile_report WHERE ok AND id = (SELECT max(id) "
         + "FROM reconcile_report)") == 1);
+    // the recorded run says what it repaired (the operations page shows it)
+    await().atMost(Duration.ofMinutes(1)).until(() -> count("SELECT count(*) FROM reconcile_report WHERE (report -> 'repair' ->> 'reread')::int = 3 "
+        + "AND (report -> 'repair' ->> 'undecided')::int = 0") >= 1);
   }
 
   static long count(String sql) throws Exception {

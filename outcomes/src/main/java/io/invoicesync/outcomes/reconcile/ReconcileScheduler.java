@@ -90,12 +90,16 @@ public final class ReconcileScheduler implements AutoCloseable {
     try {
       Reconciler.Report report = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
       Set<String> alarms = report.alarmIds();
+      Map<String, Object> repaired = null;
       if (resyncer != null && !alarms.isEmpty()) {
         if (alarms.size() > autoRepairMax) {
           log.warn("reconcile: {} MISSING/STALE invoices, more than reconcile.auto.repair.max {}: reported, not repaired", alarms.size(),
               autoRepairMax);
         } else {
           Set<String> undecided = repair(alarms);
+          repaired = new java.util.LinkedHashMap<>();
+          repaired.put("reread", alarms.size());
+          repaired.put("undecided", undecided.size());
           log.info("reconcile: re-read {} MISSING/STALE invoices through the source{}", alarms.size(),
               undecided.isEmpty() ? "" : "; still waiting for " + undecided.size());
           report = reconciler.reconcile(Reconciler.Scope.ALL, p -> { });
@@ -106,7 +110,7 @@ public final class ReconcileScheduler implements AutoCloseable {
       extra.set(report.counts().get(ReconcileClass.EXTRA));
       lastRunMillis.set(Math.round(report.seconds() * 1000));
       lastRunAt.set(System.currentTimeMillis());
-      record(report);
+      record(report, repaired);
       if (report.alarming()) {
         log.warn("reconcile: {} (of {} source invoices) in {} s - see GET /api/v1/reconcile/last", report.counts(), report.sourceInvoices(),
             report.seconds());
@@ -139,7 +143,8 @@ public final class ReconcileScheduler implements AutoCloseable {
     }
   }
 
-  private void record(Reconciler.Report report) throws SQLException, JsonProcessingException {
+  /** @param repaired what the run's automatic repair re-read through the source ({@code reread}, {@code undecided}), or null */
+  private void record(Reconciler.Report report, Map<String, Object> repaired) throws SQLException, JsonProcessingException {
     List<Reconciler.Difference> kept = new ArrayList<>(report.differences());
     kept.sort(Comparator.comparing((Reconciler.Difference d) -> !d.kind().alarm()));
     Reconciler.Report capped = new Reconciler.Report(report.startedAt(), report.seconds(), report.sourceInvoices(), report.storeInvoices(),
@@ -147,6 +152,9 @@ public final class ReconcileScheduler implements AutoCloseable {
         kept.subList(0, Math.min(maxKept, kept.size())), report.scheme());
     Map<String, Object> body = capped.toJson();
     body.put("differencesTotal", report.differences().size());
+    if (repaired != null) {
+      body.put("repair", repaired); // the report above is the reconciliation after the repair
+    }
     try (Connection c = store.getConnection();
          PreparedStatement ps = c.prepareStatement("INSERT INTO reconcile_report (started_at, seconds, ok, counts, report) "
              + "VALUES (?,?,?,?::jsonb,?::jsonb)")) {

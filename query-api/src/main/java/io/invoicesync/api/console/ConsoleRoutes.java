@@ -83,6 +83,7 @@ public final class ConsoleRoutes {
   private final java.time.ZoneId zone;
   private final PipelineStatus status;
   private final OperationsData operations;
+  private final javax.sql.DataSource operationsStore;
   private final Map<String, Object> kafka;
   private ApiSecurity security;
   private io.invoicesync.outcomes.trace.AuditPeriod auditPeriod;
@@ -117,6 +118,7 @@ public final class ConsoleRoutes {
     this.messages = messages;
     this.status = status;
     this.operations = store == null ? null : new OperationsData(store);
+    this.operationsStore = store;
     this.kafka = kafka;
     this.zone = zone;
     this.repository = repository;
@@ -370,9 +372,27 @@ public final class ConsoleRoutes {
       reconcile.add(new Views.Fact(t.get("ops.reconcile.at"), time(str(r.get("startedAt")))));
       reconcile.add(new Views.Fact(t.get("ops.reconcile.ok"), Boolean.TRUE.equals(r.get("ok")) ? t.get("ops.yes") : t.get("ops.no")));
       reconcile.add(new Views.Fact(t.get("ops.reconcile.compared"), str(r.get("invoicesCompared"))));
+      if (r.get("repair") instanceof Map<?, ?> repair) {
+        reconcile.add(new Views.Fact(t.get("ops.reconcile.repaired"), t.get("ops.reconcile.repairedValue", repair.get("reread"),
+            repair.get("undecided"))));
+      }
       if (r.get("counts") instanceof Map<?, ?> byClass) {
         byClass.forEach((k, v) -> differences.add(new Views.Fact(String.valueOf(k), String.valueOf(v))));
       }
+    }
+    // the other ways invoices arrive and leave: the platform's files, and webhook endpoints
+    List<Views.Fact> channels = new ArrayList<>();
+    if (importPages != null) {
+      int files = io.invoicesync.outcomes.imports.ImportHistory.recent(operationsStore, io.invoicesync.outcomes.Tenant.ALL,
+          java.time.Duration.ofDays(90), 10_000).size();
+      channels.add(new Views.Fact(t.get("ops.imports"), t.get("ops.importsValue", files)));
+    }
+    if (endpoints != null) {
+      List<io.invoicesync.webhooks.Endpoint> all = endpoints.list(io.invoicesync.outcomes.Tenant.ALL);
+      long disabled = all.stream().filter(e -> !e.enabled()).count();
+      long failing = all.stream().filter(e -> e.enabled() && e.failingSince() != null).count();
+      channels.add(new Views.Fact(t.get("ops.webhooks"), t.get("ops.webhooksValue", all.size(), all.size() - disabled - failing, failing,
+          disabled)));
     }
     List<Views.DeadLetterRow> waiting = new ArrayList<>();
     for (OperationsData.Waiting w : operations.waiting(50)) {
@@ -380,7 +400,7 @@ public final class ConsoleRoutes {
           w.invoiceNumber() == null ? "" : w.invoiceNumber(), str(w.stage()), w.error(), str(w.message()), time(w.at().toString())));
     }
     render(ctx, "operations.jte", page, new Views.Operations(facts, stages, chart(operations.lastHour(java.time.Instant.now()), t), reconcile,
-        differences, waiting, kafka != null));
+        differences, waiting, kafka != null, channels));
   }
 
   /** The last hour as SVG shapes: 60 bars of visible invoices, the p95 line on its own scale, the minutes with failures marked. */

@@ -85,7 +85,7 @@ public final class Views {
 
   /** The operations page. */
   public record Operations(List<Fact> status, List<Fact> stages, Chart chart, List<Fact> reconcile, List<Fact> differences,
-                           List<DeadLetterRow> deadLetters, boolean replayAvailable) {
+                           List<DeadLetterRow> deadLetters, boolean replayAvailable, List<Fact> channels) {
   }
 
   /** One dead letter of a replay: planned (dry run) or done. */
