@@ -118,22 +118,7 @@ final class WebhookReceiver implements AutoCloseable {
     if (id == null || ts == null || header == null || Math.abs(java.time.Instant.now().getEpochSecond() - Long.parseLong(ts)) > 300) {
       return false; // a stale timestamp is refused, as the Standard Webhooks libraries do
     }
-    byte[] raw = java.util.Base64.getDecoder().decode(publicKey.substring("whpk_".length()));
-    byte[] x509 = new byte[44]; // SubjectPublicKeyInfo of an Ed25519 key: a fixed 12-byte prefix, then the 32 bytes
-    System.arraycopy(java.util.HexFormat.of().parseHex("302a300506032b6570032100"), 0, x509, 0, 12);
-    System.arraycopy(raw, 0, x509, 12, 32);
-    java.security.PublicKey key = java.security.KeyFactory.getInstance("Ed25519").generatePublic(new java.security.spec.X509EncodedKeySpec(x509));
-    for (String part : header.split(" ")) {
-      if (part.startsWith("v1a,")) {
-        java.security.Signature v = java.security.Signature.getInstance("Ed25519");
-        v.initVerify(key);
-        v.update((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8));
-        if (v.verify(java.util.Base64.getDecoder().decode(part.substring(4)))) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return io.invoicesync.testkit.StandardWebhooksV1a.verifies(publicKey, id, ts, body, header);
   }
 
   WebhookReceiver secrets(String... secrets) {
