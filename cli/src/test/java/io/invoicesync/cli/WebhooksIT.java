@@ -313,9 +313,19 @@ class WebhooksIT {
       issue(BUYER);
       await().atMost(Duration.ofMinutes(1)).until(() -> !slow.received().isEmpty() || stack.store("SELECT 1 FROM webhook_message WHERE "
           + "endpoint_id = '" + doomed[0] + "' AND leased_until IS NOT NULL") != null);
+      // a message of its own (an event no other endpoint wanted) and one it shares with another endpoint, with their bodies
+      String survivor = register(t, other.url(), "[\"invoice.rejected\"]")[0];
+      storeSql("INSERT INTO webhook_body (id, body, created_at) VALUES ('msg_only_doomed', '{}', now()), ('msg_shared', '{}', now())");
+      storeSql("INSERT INTO webhook_message (id, endpoint_id, event_type, order_key, created_at, status) VALUES "
+          + "('msg_only_doomed', '" + doomed[0] + "', 'invoice.visible', 'k1', now(), 'DELIVERED'), "
+          + "('msg_shared', '" + doomed[0] + "', 'invoice.visible', 'k2', now(), 'DELIVERED'), "
+          + "('msg_shared', '" + survivor + "', 'invoice.visible', 'k2', now(), 'DELIVERED')");
       HttpResponse<String> deleted = TestHttp.send(TestHttp.request(TestHttp.localhost(pipeline.api().port(), "/api/v1/webhooks/endpoints/"
           + doomed[0]), t).DELETE().build());
       assertThat(deleted.statusCode()).isEqualTo(204);
+      // its messages went with it; the body only it needed too, the shared one stays for the other endpoint
+      assertThat(stack.storeColumn("SELECT id FROM webhook_body WHERE id IN ('msg_only_doomed', 'msg_shared')")).containsExactly("msg_shared");
+      assertThat(stack.storeColumn("SELECT count(*) FROM webhook_message WHERE endpoint_id = '" + doomed[0] + "'")).containsExactly("0");
       // the attempts in flight for the deleted endpoint settle into nothing; the dispatcher goes on for everyone else
       String[] ep = register(t, other.url(), "[\"invoice.visible\"]");
       other.secrets(ep[1]);

@@ -228,9 +228,28 @@ public final class Endpoints {
     if (find(caller, id).isEmpty()) {
       return false;
     }
-    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM webhook_endpoint WHERE id = ?")) {
-      ps.setString(1, id);
-      return ps.executeUpdate() == 1;
+    // its messages go with it (ON DELETE CASCADE); their bodies too, unless another endpoint's message of the same event still
+    // needs one. Under the retention lock held alone, as retention deletes bodies: an enqueue (which shares it) cannot meanwhile
+    // give a body that is being deleted a new message.
+    try (Connection c = store.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(" + Messages.RETENTION_LOCK + ")");
+           PreparedStatement bodies = c.prepareStatement("DELETE FROM webhook_body b WHERE b.id IN (SELECT id FROM webhook_message WHERE "
+               + "endpoint_id = ?) AND NOT EXISTS (SELECT 1 FROM webhook_message m WHERE m.endpoint_id IN (SELECT id FROM webhook_endpoint "
+               + "WHERE id <> ?) AND m.id = b.id)");
+           PreparedStatement ps = c.prepareStatement("DELETE FROM webhook_endpoint WHERE id = ?")) {
+        lock.execute();
+        bodies.setString(1, id);
+        bodies.setString(2, id);
+        bodies.executeUpdate();
+        ps.setString(1, id);
+        boolean deleted = ps.executeUpdate() == 1;
+        c.commit();
+        return deleted;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
     }
   }
 
