@@ -330,6 +330,7 @@ class AuditVerifyIT {
     AuditPeriod.Summary summary = period.export(Tenant.ALL, true, from, to, null, new AuditExport(all, AuditExport.Format.JSONL));
     List<String> storeLines = all.toString().lines().toList();
     assertThat(summary.entries()).isEqualTo(audit.size());
+    assertThat(period.count(Tenant.ALL, from, to, null)).as("the console's count, without reading the entries").isEqualTo(summary);
     assertThat(summary.invoices()).isEqualTo(audit.stream().map(ConsumerRecord::key).distinct().count());
     assertThat(storeLines).containsExactlyInAnyOrderElementsOf(Files.readAllLines(fromTopic));
     Path fromStore = Files.writeString(dir.resolve("store.jsonl"), all.toString());
@@ -349,6 +350,7 @@ class AuditVerifyIT {
     AuditPeriod.Summary theirs = period.export(Tenant.of(java.util.Set.of(seller)), true, from, to, null, new AuditExport(mine,
         AuditExport.Format.CSV));
     assertThat(theirs.invoices()).isGreaterThanOrEqualTo(sellers.size()).isLessThan(summary.invoices());
+    assertThat(period.count(Tenant.of(java.util.Set.of(seller)), from, to, null)).isEqualTo(theirs);
     assertThat(mine.toString().lines().skip(1).map(l -> l.substring(0, l.indexOf(','))).distinct().toList()).containsAll(sellers);
     StringWriter stranger = new StringWriter();
     assertThat(period.export(Tenant.of(java.util.Set.of("91110108551385082Q")), true, from, to, null,

@@ -23,9 +23,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -109,20 +106,9 @@ public final class AuditCommand {
     };
   }
 
-  /** An ISO instant, or a date (start of that day, UTC). */
+  /** An ISO instant, or a date (start of that day, UTC): the export's own reader of a period's bounds. */
   static Instant time(String option, String v) {
-    if (v == null) {
-      return null;
-    }
-    try {
-      return Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      try {
-        return LocalDate.parse(v).atStartOfDay().toInstant(ZoneOffset.UTC);
-      } catch (DateTimeParseException e2) {
-        throw new IllegalArgumentException(option + " '" + v + "' is neither an ISO instant (2026-11-25T08:00:00Z) nor a date (2026-11-25)");
-      }
-    }
+    return io.invoicesync.outcomes.audit.AuditExport.periodBound(option, v);
   }
 
   @Command(name = "verify", exitCodeOnExecutionException = 2, mixinStandardHelpOptions = true,

@@ -118,6 +118,27 @@ public final class AuditExport {
     return written;
   }
 
+  /**
+   * A bound of an export's period as the CLI's {@code --from/--to} and the API's {@code from/to} take it: an ISO instant, or a date
+   * (the start of that day, UTC); null stays null.
+   *
+   * @throws IllegalArgumentException naming {@code what} and the value
+   */
+  public static java.time.Instant periodBound(String what, String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      try {
+        return java.time.LocalDate.parse(value).atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+      } catch (java.time.format.DateTimeParseException e2) {
+        throw new IllegalArgumentException(what + " '" + value + "' is neither an ISO instant (2026-11-25T08:00:00Z) nor a date (2026-11-25)");
+      }
+    }
+  }
+
   /** RFC 4180: quoted when it holds a comma, quote or line break; empty for null. */
   static String csv(Object v) {
     if (v == null) {

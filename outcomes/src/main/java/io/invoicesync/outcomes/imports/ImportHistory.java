@@ -28,8 +28,21 @@ public final class ImportHistory {
   private ImportHistory() {
   }
 
-  /** The {@code limit} files whose invoices were decided most recently within {@code within}, newest first. */
-  public static List<ImportedFile> recent(DataSource store, Tenant tenant, Duration within, int limit) throws SQLException {
+  /** How many files (name and SHA-256) had invoices decided within {@code within}, of every taxpayer: the operations page's count. */
+  public static long count(DataSource store, Duration within) throws SQLException {
+    Where where = imported(Tenant.ALL, within);
+    try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT count(DISTINCT (e.source_file::jsonb ->> "
+        + "'file', e.source_file::jsonb ->> 'sha256')) FROM invoice_event e WHERE " + where.sql())) {
+      where.bind(ps);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** sync-streams' decisions about imported invoices within {@code within} that {@code tenant} may see ({@code e}; {@code i}: the invoice). */
+  private static Where imported(Tenant tenant, Duration within) {
     Where where = Where.always().and("e.source_name = ?", ImportDecisions.SOURCE)
         .and("e.recorded_at >= ?", Timestamp.from(Instant.now().minus(within))).and("e.stage = ?", "sync-streams")
         .and("e.source_file IS NOT NULL");
@@ -37,6 +50,12 @@ public final class ImportHistory {
       String[] ids = tenant.taxIds().toArray(String[]::new);
       where = where.and("(e.seller_tax_id = ANY (?) OR i.buyer_tax_id = ANY (?))", ids, ids);
     }
+    return where;
+  }
+
+  /** The {@code limit} files whose invoices were decided most recently within {@code within}, newest first. */
+  public static List<ImportedFile> recent(DataSource store, Tenant tenant, Duration within, int limit) throws SQLException {
+    Where where = imported(tenant, within);
     String sql = "SELECT e.source_file::jsonb ->> 'file', e.source_file::jsonb ->> 'sha256', min(e.recorded_at), max(e.recorded_at), "
         + "count(*) FILTER (WHERE e.event = 'APPLIED'), count(*) FILTER (WHERE e.event = 'DEDUPLICATED'), "
         + "count(*) FILTER (WHERE e.event = 'REJECTED') FROM invoice_event e LEFT JOIN invoice i ON i.id = e.invoice_id WHERE "

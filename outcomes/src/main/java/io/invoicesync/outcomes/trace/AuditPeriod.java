@@ -45,14 +45,42 @@ public final class AuditPeriod {
    *     per-invoice trail, and those entries' hashes cannot be recomputed from the file
    */
   public Summary export(Tenant tenant, boolean internalText, Instant from, Instant to, String seller, AuditExport out) throws SQLException {
+    Set<String> invoices = new HashSet<>();
+    scan("*", tenant, from, to, seller, rs -> {
+      io.invoicesync.schemas.AuditEntry entry = OutcomeTables.auditEntry(rs);
+      if (!internalText && InternalText.FAILURE_EVENTS.contains(entry.getEvent()) && entry.getDetail() != null) {
+        entry.setDetail(InternalText.WITHHELD);
+      }
+      out.write(entry, rs.getInt("audit_partition"), rs.getLong("audit_offset"));
+      invoices.add(rs.getString("invoice_id"));
+    });
+    return new Summary(out.written(), invoices.size());
+  }
+
+  /** What {@link #export} would write for the same arguments, counted without reading the entries (the console's summary). */
+  public Summary count(Tenant tenant, Instant from, Instant to, String seller) throws SQLException {
+    long[] entries = {0};
+    Set<String> invoices = new HashSet<>();
+    scan("invoice_id", tenant, from, to, seller, rs -> {
+      entries[0]++;
+      invoices.add(rs.getString(1));
+    });
+    return new Summary(entries[0], invoices.size());
+  }
+
+  private interface Row {
+    void accept(ResultSet rs) throws SQLException;
+  }
+
+  /** Each row ({@code columns} of invoice_event) of the period, in topic order, of the invoices {@code tenant} may see. */
+  private void scan(String columns, Tenant tenant, Instant from, Instant to, String seller, Row row) throws SQLException {
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ")");
     }
-    String sql = "SELECT * FROM invoice_event WHERE recorded_at >= ? AND recorded_at < ?"
+    String sql = "SELECT " + columns + " FROM invoice_event WHERE recorded_at >= ? AND recorded_at < ?"
         + (seller == null ? "" : " AND invoice_id IN (SELECT invoice_id FROM invoice_event WHERE seller_tax_id = ?)")
         + " ORDER BY audit_partition, audit_offset";
     Map<String, Boolean> visible = new HashMap<>();
-    Set<String> invoices = new HashSet<>();
     try (Connection c = store.getConnection(); Connection owner = tenant.all() ? null : store.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false); // a cursor: pgJDBC streams fetchSize rows at a time only inside a transaction
@@ -65,8 +93,8 @@ public final class AuditPeriod {
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            String id = rs.getString("invoice_id");
             if (owner != null) {
+              String id = rs.getString("invoice_id");
               Boolean mine = visible.get(id);
               if (mine == null) {
                 mine = TraceService.owns(owner, tenant, id);
@@ -76,12 +104,7 @@ public final class AuditPeriod {
                 continue;
               }
             }
-            io.invoicesync.schemas.AuditEntry entry = OutcomeTables.auditEntry(rs);
-            if (!internalText && InternalText.FAILURE_EVENTS.contains(entry.getEvent()) && entry.getDetail() != null) {
-              entry.setDetail(InternalText.WITHHELD);
-            }
-            out.write(entry, rs.getInt("audit_partition"), rs.getLong("audit_offset"));
-            invoices.add(id);
+            row.accept(rs);
           }
         }
       } finally {
@@ -89,6 +112,5 @@ public final class AuditPeriod {
         c.setAutoCommit(autoCommit);
       }
     }
-    return new Summary(out.written(), invoices.size());
   }
 }

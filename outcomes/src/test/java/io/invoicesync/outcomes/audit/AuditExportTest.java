@@ -61,4 +61,13 @@ class AuditExportTest {
     assertThat(AuditExport.Entry.of(entry("projector", null), 0, 0).stage()).isEqualTo("projector");
     assertThat(AuditExport.Entry.of(entry(null, null), 0, 0).stage()).isNull();
   }
+
+  @Test
+  void shouldReadAPeriodsBoundAsAnInstantOrTheStartOfADayInUtcAndNameABadOne() {
+    assertThat(AuditExport.periodBound("from", "2026-11-25")).isEqualTo(Instant.parse("2026-11-25T00:00:00Z"));
+    assertThat(AuditExport.periodBound("from", "2026-11-25T08:00:00Z")).isEqualTo(Instant.parse("2026-11-25T08:00:00Z"));
+    assertThat(AuditExport.periodBound("to", null)).isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditExport.periodBound("--to", "yesterday"))
+        .hasMessage("--to 'yesterday' is neither an ISO instant (2026-11-25T08:00:00Z) nor a date (2026-11-25)");
+  }
 }

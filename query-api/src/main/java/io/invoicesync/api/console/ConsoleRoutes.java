@@ -60,7 +60,7 @@ public final class ConsoleRoutes {
   /** Styles from this site only; no script at all; forms post here only. */
   public static final String CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
       + "frame-ancestors 'none'; base-uri 'none'";
-  private static final Param LANG = Param.oneOf("lang", List.of("zh", "en"), "the page's language (else the cookie, then Accept-Language)");
+  static final Param LANG = Param.oneOf("lang", List.of("zh", "en"), "the page's language (else the cookie, then Accept-Language)");
   private static final List<Param> FIND = List.of(Param.text("number", "the invoice number"), Param.text("code", "the invoice code (older "
       + "invoices)"), Param.text("seller", "seller tax id"), Param.text("buyer", "buyer tax id"), Param.date("from", "issued from"),
       Param.date("to", "issued to"), Param.decimal("minAmount", "grand total at least"), Param.decimal("maxAmount", "grand total at most"),
@@ -360,15 +360,13 @@ public final class ConsoleRoutes {
         "audit-" + from + "_" + to + (seller == null ? "" : "-" + seller));
   }
 
+  /** A required day: QueryParams' reader (an ISO date, else a 400 naming the field). */
   private static java.time.LocalDate day(String name, String value) {
-    if (value == null) {
+    java.time.LocalDate d = new QueryParams(value == null ? Map.of() : Map.of(name, List.of(value.trim()))).date(name);
+    if (d == null) {
       throw ProblemException.badParameter(name, null, "is required");
     }
-    try {
-      return java.time.LocalDate.parse(value.trim());
-    } catch (java.time.format.DateTimeParseException e) {
-      throw ProblemException.badParameter(name, value, "must be a date (yyyy-MM-dd)");
-    }
+    return d;
   }
 
   private void auditPeriod(Context ctx) throws Exception {
@@ -391,9 +389,8 @@ public final class ConsoleRoutes {
       render(ctx, "auditperiod.jte", page, new Views.AuditPeriod(form, null, null, null, null));
       return;
     }
-    io.invoicesync.outcomes.trace.AuditPeriod.Summary counted = auditPeriod.export(ApiSecurity.caller(ctx).tenant(), true, period.from(),
-        period.to(), period.seller(), new io.invoicesync.outcomes.audit.AuditExport(java.io.Writer.nullWriter(),
-            io.invoicesync.outcomes.audit.AuditExport.Format.JSONL));
+    io.invoicesync.outcomes.trace.AuditPeriod.Summary counted = auditPeriod.count(ApiSecurity.caller(ctx).tenant(), period.from(),
+        period.to(), period.seller());
     String query = "from=" + enc(form.get("from")) + "&to=" + enc(form.get("to")) + (period.seller() == null ? "" : "&seller="
         + enc(period.seller()));
     String summary = t.get("auditp.summary", counted.entries(), counted.invoices(), form.get("from"), form.get("to"), zone.getId());

@@ -29,7 +29,7 @@ final class ImportPages {
 
   /** How long the page waits for the pipeline's decisions before it shows what it has (the rest: the import's own page). */
   static final int WAIT_SECONDS = 20;
-  private static final Param LANG = Param.oneOf("lang", List.of("zh", "en"), "the page's language");
+  private static final Param LANG = ConsoleRoutes.LANG;
 
   private final ConsoleRoutes console;
   private final ImportRoutes imports;

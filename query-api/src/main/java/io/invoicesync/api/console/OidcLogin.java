@@ -225,10 +225,13 @@ public final class OidcLogin {
     if (v == null) {
       List<JWSAlgorithm> algs = op.getIDTokenJWSAlgs() == null ? List.of() : op.getIDTokenJWSAlgs();
       JWSAlgorithm alg = algs.contains(JWSAlgorithm.RS256) || algs.isEmpty() ? JWSAlgorithm.RS256 : algs.get(0);
+      if (op.getJWKSetURI() == null) {
+        throw new Failed("the identity provider publishes no jwks_uri to check its ID tokens with");
+      }
       try {
         v = new IDTokenValidator(op.getIssuer(), new ClientID(settings.clientId()), alg, op.getJWKSetURI().toURL());
-      } catch (MalformedURLException | NullPointerException e) {
-        throw new Failed("the identity provider publishes no usable jwks_uri");
+      } catch (MalformedURLException | IllegalArgumentException e) {
+        throw new Failed("the identity provider's jwks_uri is not a URL: " + e.getMessage());
       }
       idTokens = v;
     }

@@ -25,7 +25,7 @@ import javax.sql.DataSource;
  */
 final class OperationsPages {
 
-  private static final Param LANG = Param.oneOf("lang", List.of("zh", "en"), "the page's language");
+  private static final Param LANG = ConsoleRoutes.LANG;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final ConsoleRoutes console;
@@ -118,8 +118,7 @@ final class OperationsPages {
     // the other ways invoices arrive and leave: the platform's files, and webhook endpoints
     List<Views.Fact> channels = new ArrayList<>();
     if (imports) {
-      int files = io.invoicesync.outcomes.imports.ImportHistory.recent(store, io.invoicesync.outcomes.Tenant.ALL,
-          java.time.Duration.ofDays(90), 10_000).size();
+      long files = io.invoicesync.outcomes.imports.ImportHistory.count(store, java.time.Duration.ofDays(90));
       channels.add(new Views.Fact(t.get("ops.imports"), t.get("ops.importsValue", files)));
     }
     if (endpoints != null) {

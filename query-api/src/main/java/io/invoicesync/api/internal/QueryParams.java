@@ -65,23 +65,6 @@ public final class QueryParams {
     }
   }
 
-  /** An ISO instant ({@code 2026-11-25T08:00:00Z}) or date ({@code 2026-11-25}, the start of that day in UTC), or null. */
-  public java.time.Instant instant(String name) {
-    String v = text(name);
-    if (v == null) {
-      return null;
-    }
-    try {
-      return java.time.Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      try {
-        return LocalDate.parse(v).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-      } catch (DateTimeParseException e2) {
-        throw ProblemException.badParameter(name, v, "must be an ISO instant (2026-11-25T08:00:00Z) or date (2026-11-25, UTC)");
-      }
-    }
-  }
-
   /** A decimal amount, or null. */
   public BigDecimal amount(String name) {
     String v = text(name);

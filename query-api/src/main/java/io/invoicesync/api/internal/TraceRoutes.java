@@ -66,7 +66,12 @@ public final class TraceRoutes {
   }
 
   private static Instant required(QueryParams q, String name) {
-    Instant v = q.instant(name);
+    Instant v;
+    try {
+      v = AuditExport.periodBound(name, q.text(name));
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.badParameter(name, q.raw(name), "must be an ISO instant (2026-11-25T08:00:00Z) or date (2026-11-25, UTC)");
+    }
     if (v == null) {
       throw ProblemException.badParameter(name, null, "is required");
     }
