@@ -37,6 +37,9 @@ public final class SyncStreamsConfig extends AbstractConfig {
   public static final String INSTANCE_ID = "instance.id";
   public static final String NUM_STREAM_THREADS = "num.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String COMMIT_EARLY_INTERVAL_MS = "commit.early.interval.ms";
+  public static final String COMMIT_EARLY_MAX_AGE_MS = "commit.early.max.age.ms";
+  public static final String COMMIT_EARLY_MAX_RATE = "commit.early.max.rate";
   public static final String CAPTURED_TOPIC = "topic.captured";
   public static final String IMPORTED_TOPIC = "topic.imported";
   public static final String SYNCED_TOPIC = "topic.synced";
@@ -78,7 +81,19 @@ public final class SyncStreamsConfig extends AbstractConfig {
               + "out the old member's session. Empty = dynamic membership.")
       .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads in this instance.")
       .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
-          "Transaction commit interval; bounds the latency added by exactly_once_v2.")
+          "Transaction commit interval; bounds the latency added by exactly_once_v2. While sync-streams keeps up, see "
+              + "commit.early.interval.ms.")
+      .define(COMMIT_EARLY_INTERVAL_MS, Type.LONG, 40L, Range.atLeast(-1), Importance.LOW,
+          "While sync-streams keeps up with its input (the record decided was written at most commit.early.max.age.ms ago), "
+              + "a decision commits at once instead of at the next commit.interval.ms, at most one commit per this many ms: "
+              + "what it wrote is readable (read_committed) sooner by the projector and, for a red invoice, by the ledger and back. "
+              + "-1 = commit on commit.interval.ms only.")
+      .define(COMMIT_EARLY_MAX_AGE_MS, Type.LONG, 100L, Range.atLeast(0), Importance.LOW,
+          "The oldest record, by its Kafka timestamp, whose decision still commits early; older ones mean a backlog, where "
+              + "commits on commit.interval.ms keep the throughput.")
+      .define(COMMIT_EARLY_MAX_RATE, Type.LONG, 500L, Range.atLeast(0), Importance.LOW,
+          "Decisions per second (the process's stream threads, over the last second) above which none commits early: at a high rate a commit "
+              + "per commit.early.interval.ms costs capacity, and commit.interval.ms alone keeps the latency bounded.")
       .define(CAPTURED_TOPIC, Type.STRING, Topics.CAPTURED.name(), Importance.MEDIUM, "Input: InvoiceChange from ingest.")
       .define(IMPORTED_TOPIC, Type.STRING, Topics.IMPORTED.name(), Importance.MEDIUM,
           "Input: InvoiceChange read from the tax platform's files by 'invoice-sync import'; co-partitioned with the captured topic "

@@ -10,6 +10,7 @@ import io.invoicesync.schemas.SerdeFactory;
 import io.invoicesync.streams.internal.InputDecoder;
 import io.invoicesync.streams.internal.InvoiceSyncProcessor;
 import io.invoicesync.streams.internal.InternalAvroSerde;
+import io.invoicesync.streams.internal.EarlyCommits;
 import io.invoicesync.streams.internal.RedLetterLedger;
 import io.invoicesync.streams.internal.StoreEntrySerde;
 import io.invoicesync.streams.internal.avro.RedLedgerEntry;
@@ -85,6 +86,8 @@ public final class SyncTopology {
     var children = new InvoiceSyncProcessor.Children(SYNCED_SINK, REJECTED_SINK, AUDIT_SINK, LEDGER_SINK, CHECKPOINT_SINK);
     var checkpoints = new InvoiceSyncProcessor.Checkpoints(config.auditCheckpointInterval(), inputPartitions, config.auditSigningKey());
     Duration redWait = Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_WAIT_MS));
+    EarlyCommits earlyCommits = new EarlyCommits(config.getLong(SyncStreamsConfig.COMMIT_EARLY_INTERVAL_MS),
+        config.getLong(SyncStreamsConfig.COMMIT_EARLY_MAX_AGE_MS), config.getLong(SyncStreamsConfig.COMMIT_EARLY_MAX_RATE));
 
     Topology t = new Topology();
     // captured from the issuing databases and imported from the tax platform's files: one stream of changes, keyed alike
@@ -97,7 +100,7 @@ public final class SyncTopology {
         metrics.deadLettered::increment, true), SOURCE);
     t.addProcessor(DECODE_PROJECTION, () -> new InputDecoder<>(projectionDeserializer, ProjectionEvent::getInvoiceId, SYNC, DLT_SINK,
         metrics.deadLettered::increment, false), PROJECTION_SOURCE);
-    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, HEADS_STORE, validator, config.zone(), children, redWait, checkpoints,
+    t.addProcessor(SYNC, () -> new InvoiceSyncProcessor(STORE, HEADS_STORE, validator, config.zone(), children, redWait, checkpoints, earlyCommits,
         outcome -> count(metrics, outcome)), DECODE, DECODE_PROJECTION, VERDICT_SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
         StoreEntrySerde.create(serdes.valueSerde(InvoiceState.class), changeSerde)), SYNC);
@@ -116,7 +119,7 @@ public final class SyncTopology {
 
     t.addSource(LEDGER_SOURCE, Serdes.String().deserializer(), ledgerSerde.deserializer(), config.redLedgerTopic());
     t.addProcessor(LEDGER, () -> new RedLetterLedger(LEDGER_STORE, DEADLINE_STORE,
-        Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_CHECK_INTERVAL_MS))), LEDGER_SOURCE);
+        Duration.ofMillis(config.getLong(SyncStreamsConfig.RED_CHECK_INTERVAL_MS)), earlyCommits), LEDGER_SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEDGER_STORE), Serdes.String(),
         InternalAvroSerde.of(RedLedgerEntry.class)), LEDGER);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINE_STORE), Serdes.String(), Serdes.String()), LEDGER);

@@ -89,9 +89,12 @@ public final class EngineProperties {
     // issuing-db-outage: 12.6 s). One failed connection attempt every 2 s during an outage costs nothing.
     p.put("retriable.restart.connector.wait.ms", "2000");
     p.put("errors.retry.delay.max.ms", "2000");
-    // Debezium hands over a batch when it is full or this interval passed; its 500 ms default
-    // dominated commit-to-visible latency at moderate rates
-    p.put("poll.interval.ms", "50");
+    // Debezium hands over a batch when it is full (2,048) or this interval passed, and its reader sleeps
+    // this long when the slot has nothing: below ~40,000 changes/s every change waits for it. Its 500 ms
+    // default dominated commit-to-visible latency; 50 ms still made capture half of it at 200 invoices/s
+    // (p50 50 ms; 10 ms: 12-13 ms). Smaller batches cost near saturation (bench at 1,000/s on two cores,
+    // docs/benchmark.md): ingest.debezium.poll.interval.ms=50 where throughput matters more than latency.
+    p.put("poll.interval.ms", "10");
     for (Map.Entry<String, Object> e : config.debeziumOverrides().entrySet()) {
       p.put(e.getKey(), String.valueOf(e.getValue()));
     }

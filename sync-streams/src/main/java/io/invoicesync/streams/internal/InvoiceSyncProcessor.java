@@ -90,12 +90,14 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private final Duration redWait;
   private final Listener listener;
   private final Checkpoints checkpoints;
+  private final EarlyCommits earlyCommits;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, StoreEntry> store;
   private ChainHeads heads;
   private final AuditEntries entries;
   public InvoiceSyncProcessor(String storeName, String headsStoreName, InvoiceValidator validator, ZoneId zone, Children children,
-                              Duration redWait, Checkpoints checkpoints, Listener listener) {
+                              Duration redWait, Checkpoints checkpoints, EarlyCommits earlyCommits, Listener listener) {
+    this.earlyCommits = earlyCommits;
     this.headsStoreName = headsStoreName;
     this.checkpoints = checkpoints;
     this.entries = new AuditEntries(checkpoints.key());
@@ -137,8 +139,10 @@ public final class InvoiceSyncProcessor implements Processor<String, Object, Str
   private void decide(Record<String, Object> record) {
     if (record.value() instanceof InvoiceChange change) {
       onChange(record.key(), change, record.timestamp());
+      earlyCommits.request(context, record.timestamp()); // the projector, or the ledger, reads the decision once it commits
     } else if (record.value() instanceof RedVerdict verdict) {
       onVerdict(record.key(), verdict, record.timestamp());
+      earlyCommits.request(context, record.timestamp());
     } else if (record.value() instanceof ProjectionEvent event) {
       onProjection(record.key(), event, record.timestamp());
     } else if (record.value() instanceof InputDecoder.DeadLetterNotice notice) {

@@ -32,11 +32,14 @@ public final class RedLetterLedger implements Processor<String, RedLedgerMessage
   private final String ledgerStoreName;
   private final String deadlineStoreName;
   private final Duration checkInterval;
+  private final EarlyCommits earlyCommits;
+  private boolean answered;
   private ProcessorContext<String, RedVerdict> context;
   private KeyValueStore<String, RedLedgerEntry> ledger;
   private KeyValueStore<String, String> deadlines;
 
-  public RedLetterLedger(String ledgerStoreName, String deadlineStoreName, Duration checkInterval) {
+  public RedLetterLedger(String ledgerStoreName, String deadlineStoreName, Duration checkInterval, EarlyCommits earlyCommits) {
+    this.earlyCommits = earlyCommits;
     this.ledgerStoreName = ledgerStoreName;
     this.deadlineStoreName = deadlineStoreName;
     this.checkInterval = checkInterval;
@@ -80,6 +83,10 @@ public final class RedLetterLedger implements Processor<String, RedLedgerMessage
       answer(m, evaluate(entry, m));
     }
     ledger.put(blueKey, entry);
+    if (answered) {
+      answered = false;
+      earlyCommits.request(context, record.timestamp()); // the red invoice's task reads the verdict once this commits
+    }
   }
 
   /** Checks a red invoice against its blue one and, when it passes, counts it. */
@@ -142,6 +149,7 @@ public final class RedLetterLedger implements Processor<String, RedLedgerMessage
 
   private void answer(RedLedgerMessage red, RedVerdict verdict) {
     context.forward(new Record<>(red.getInvoiceId(), verdict, context.currentSystemTimeMs()));
+    answered = true;
   }
 
   private static String deadlineKey(RedLedgerMessage red) {
