@@ -19,9 +19,10 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
  * {@code maxAgeMs} ago. Requests closer together than {@code intervalMs} are dropped (one clock per
  * topology, whichever task asks; a commit commits every task of the thread), so at most one early
  * commit per interval. Above {@code maxRate} decisions per second none is requested: a commit costs
- * the same whatever it carries (transaction markers on every partition written), so at a high rate
- * early commits cost capacity (bench at 1,000/s: saturation fell from ~1,000 to ~900 invoices/s),
- * while at a low rate they cost little and the waits they save are most of the latency.
+ * the same whatever it carries (a transaction marker on every partition written), so near
+ * saturation it is spent where the work is, while at a moderate rate it costs little and the waits
+ * it saves are most of the latency. (The rate limit is a precaution: the bench's capacity near
+ * saturation moved with Debezium's poll interval, not measurably with it; docs/benchmark.md.)
  */
 public final class EarlyCommits {
 
@@ -49,11 +50,6 @@ public final class EarlyCommits {
     this.maxAgeMs = maxAgeMs;
     this.maxRate = maxRate;
     this.clock = clock;
-  }
-
-  /** Never asks for a commit: Streams commits on its interval only. */
-  public static EarlyCommits off() {
-    return new EarlyCommits(-1, 0, 0);
   }
 
   /**

@@ -61,7 +61,6 @@ class EarlyCommitsTest {
 
   @Test
   void offNeverRequests() {
-    EarlyCommits.off().request(context, System.currentTimeMillis());
     new EarlyCommits(-1, 100, 500, now::get).request(context, now.get());
     assertThat(context.committed()).isFalse();
   }
