@@ -33,7 +33,6 @@ public final class RedLetterLedger implements Processor<String, RedLedgerMessage
   private final String deadlineStoreName;
   private final Duration checkInterval;
   private final EarlyCommits earlyCommits;
-  private boolean answered;
   private ProcessorContext<String, RedVerdict> context;
   private KeyValueStore<String, RedLedgerEntry> ledger;
   private KeyValueStore<String, String> deadlines;
@@ -71,7 +70,7 @@ public final class RedLetterLedger implements Processor<String, RedLedgerMessage
       entry.setPending(new ArrayList<>());
       for (RedLedgerMessage red : waiting) {
         deadlines.delete(deadlineKey(red));
-        answer(red, evaluate(entry, red));
+        answer(red, evaluate(entry, red), record.timestamp());
       }
     } else if (entry.getBlueId() == null) {
       List<RedLedgerMessage> pending = new ArrayList<>(entry.getPending());
@@ -80,13 +79,9 @@ public final class RedLetterLedger implements Processor<String, RedLedgerMessage
       entry.setPending(pending);
       deadlines.put(deadlineKey(m), blueKey);
     } else {
-      answer(m, evaluate(entry, m));
+      answer(m, evaluate(entry, m), record.timestamp());
     }
     ledger.put(blueKey, entry);
-    if (answered) {
-      answered = false;
-      earlyCommits.request(context, record.timestamp()); // the red invoice's task reads the verdict once this commits
-    }
   }
 
   /** Checks a red invoice against its blue one and, when it passes, counts it. */
@@ -143,13 +138,14 @@ public final class RedLetterLedger implements Processor<String, RedLedgerMessage
       ledger.put(d.value, entry);
       answer(red, RedVerdict.newBuilder().setLsn(red.getLsn()).setOk(false).setCode(ORIGINAL_MISSING)
           .setField("redLetter.blueInvoiceNumber").setValue(d.value).setExpected("a synced blue invoice with this code|number")
-          .setMessage("the blue invoice " + d.value + " did not arrive within the waiting time").build());
+          .setMessage("the blue invoice " + d.value + " did not arrive within the waiting time").build(), now);
     }
   }
 
-  private void answer(RedLedgerMessage red, RedVerdict verdict) {
+  /** @param timestamp of the record (or punctuation) that decided: whether the red invoice's task is kept waiting now */
+  private void answer(RedLedgerMessage red, RedVerdict verdict, long timestamp) {
     context.forward(new Record<>(red.getInvoiceId(), verdict, context.currentSystemTimeMs()));
-    answered = true;
+    earlyCommits.request(context, timestamp); // the red invoice's task reads the verdict once this transaction commits
   }
 
   private static String deadlineKey(RedLedgerMessage red) {
