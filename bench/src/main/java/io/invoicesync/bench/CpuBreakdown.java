@@ -26,6 +26,7 @@ final class CpuBreakdown {
 
   static final String GENERATOR = "generator (the issuing platform's load)";
   static final String BENCH_MAIN = "the bench itself (main thread)";
+  static final String BENCH_RECEIVER = "the bench itself (its webhook receiver)";
   static final String BENCH_ADMIN = "the bench itself (its Kafka admin client)";
   static final String TOTAL_JVM = "total_jvm";
   static final String POSTGRESQL = "postgresql";
@@ -41,7 +42,7 @@ final class CpuBreakdown {
    * the load generator and the bench's own threads in this JVM; the issuing database's backends (the
    * inserts), the bench's queries (on the {@code postgres} database and its polling connection).
    */
-  static final Set<String> NOT_PIPELINE_JVM = Set.of(GENERATOR, BENCH_MAIN, BENCH_ADMIN);
+  static final Set<String> NOT_PIPELINE_JVM = Set.of(GENERATOR, BENCH_MAIN, BENCH_ADMIN, BENCH_RECEIVER);
   static final Set<String> NOT_PIPELINE_PG = Set.of(PG_ISSUING, PG_POSTGRES, PG_BENCH);
 
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -183,6 +184,12 @@ final class CpuBreakdown {
     }
     if (n.contains(BENCH_CLIENT_ID)) {
       return BENCH_ADMIN;
+    }
+    if (n.startsWith("bench-receiver")) {
+      return BENCH_RECEIVER;
+    }
+    if (n.contains("webhooks") || n.startsWith("httpclient-")) {
+      return "webhooks (fan-out, dispatcher, HTTP client)";
     }
     if (n.contains("streamthread") || n.contains("sync-streams") || n.contains("rocksdb")) {
       return "sync-streams";

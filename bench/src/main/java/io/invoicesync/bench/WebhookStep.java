@@ -42,9 +42,15 @@ final class WebhookStep {
    * @param commitToDeliveredMs p50, p95, p99 at 200/s over the window (ms)
    * @param visibleToDeliveredMs the same, from the invoice's projectedAt
    * @param p99Thirds the p99 of each third of the window
+   * @param coldCommitToDeliveredMs p50, p95, p99 over the load's first window, while the JIT compiler is still busy
+   * @param warmupSeconds how long the load ran before the measured window
+   * @param jitSettled whether the JIT compiler had settled by then (false: the warm-up's limit ended it)
+   * @param legsMs where the time after visible goes (fan-out, queued, attempt, recorded), p50/p95/p99 each
+   * @param cpuMsPerInvoice CPU by stage over the measured window, ms per invoice offered
    */
   record Result(int offered, int windowSeconds, long delivered, List<Double> commitToDeliveredMs, List<Double> visibleToDeliveredMs,
-                List<Double> p99Thirds, long burstInvoices, double burstDeliveriesPerS) {
+                List<Double> p99Thirds, long burstInvoices, double burstDeliveriesPerS, List<Double> coldCommitToDeliveredMs, double warmupSeconds,
+                boolean jitSettled, Map<String, List<Double>> legsMs, Map<String, Double> cpuMsPerInvoice) {
 
     double p99() {
       return commitToDeliveredMs.get(2);
@@ -66,7 +72,8 @@ final class WebhookStep {
     List<Received> received = new CopyOnWriteArrayList<>();
     Map<String, Boolean> ids = new ConcurrentHashMap<>();
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-    receiver.setExecutor(Executors.newFixedThreadPool(8));
+    java.util.concurrent.atomic.AtomicInteger receiverThreads = new java.util.concurrent.atomic.AtomicInteger();
+    receiver.setExecutor(Executors.newFixedThreadPool(8, r -> new Thread(r, "bench-receiver-" + receiverThreads.incrementAndGet())));
     receiver.createContext("/erp", exchange -> {
       Instant at = Instant.now();
       byte[] raw;
@@ -85,7 +92,9 @@ final class WebhookStep {
     });
     receiver.start();
     Path pgDir = run.work().resolve("pg-webhooks");
-    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(pgDir, "logical", List.of("issuing", "querystore"), 0, Map.of());
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(pgDir, "logical", List.of("issuing", "querystore"), 0,
+        Boolean.getBoolean(PGSS) ? Map.of("track_commit_timestamp", "on", "shared_preload_libraries", "pg_stat_statements")
+            : Map.of("track_commit_timestamp", "on")); // when each message was enqueued: its body row's (insert-only) commit time
          EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(run.work().resolve("kafka-webhooks"))) {
       IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
       QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
@@ -109,20 +118,35 @@ final class WebhookStep {
         double perS = seconds == 0 ? 0 : round(burstGot.size() / seconds);
         log("   burst: %d invoices issued, %d deliveries in %.1f s: %.0f deliveries/s", expected, burstGot.size(), seconds, perS);
 
-        // then the window at 200/s, after a few seconds of the load
+        // then 200/s: a first window while the JVM still compiles (cold), the load going on until the JIT compiler has settled, and the
+        // measured window (steady state); the load never stops in between
         InvoiceGenerator g = run.generator(pg, "wh-", offered);
-        long warmEnd = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        long end = warmEnd + Duration.ofSeconds(window).toNanos();
-        List<Thread> threads = g.startAtRate(offered, 1, () -> System.nanoTime() > end);
-        Thread.sleep(5_000); // the load's first seconds stay out of the window
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        long loadStart = System.nanoTime();
+        List<Thread> threads = g.startAtRate(offered, 1, stop::get);
+        Thread.sleep(5_000); // the load's first seconds stay out of the cold window
+        Instant coldFrom = Instant.now();
+        Thread.sleep(window * 1000L);
+        Instant coldTo = Instant.now();
+        boolean settled = awaitJitSettled(Duration.ofSeconds(run.quick() ? 180 : 300));
+        double warmup = (System.nanoTime() - loadStart) / 1e9;
+        if (Boolean.getBoolean(PGSS)) {
+          BenchRun.sql(pg, "querystore", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+          BenchRun.sql(pg, "querystore", "SELECT pg_stat_statements_reset()");
+        }
         Instant from = Instant.now();
+        CpuBreakdown cpu = CpuBreakdown.start(pgDir);
+        Thread.sleep(window * 1000L);
+        stop.set(true);
         for (Thread t : threads) {
           t.join();
         }
         Instant to = Instant.now();
+        Map<String, Double> cpuMs = BenchRun.perInvoice(cpu.stop(), offered * Duration.between(from, to).toMillis() / 1000.0);
         awaitDelivered(pg, received, "wh-", Duration.ofMinutes(2)); // the window's last invoices arrive
-        List<Received> inWindow = received.stream().filter(r -> r.invoiceId().startsWith("wh-") && !r.committed().isBefore(from)
-            && r.committed().isBefore(to)).toList();
+        List<Double> cold = percentiles(window(received, coldFrom, coldTo).stream()
+            .map(r -> (double) Duration.between(r.committed(), r.at()).toMillis()).toList());
+        List<Received> inWindow = window(received, from, to);
         List<Double> total = percentiles(inWindow.stream().map(r -> (double) Duration.between(r.committed(), r.at()).toMillis()).toList());
         List<Double> afterVisible = percentiles(inWindow.stream().map(r -> (double) Duration.between(r.projected(), r.at()).toMillis()).toList());
         List<Double> thirds = new ArrayList<>();
@@ -133,12 +157,87 @@ final class WebhookStep {
           thirds.add(percentiles(inWindow.stream().filter(r -> !r.committed().isBefore(a) && r.committed().isBefore(b))
               .map(r -> (double) Duration.between(r.committed(), r.at()).toMillis()).toList()).get(2));
         }
-        log("   %d/s offered for %d s: %d delivered, commit->delivered p50/p95/p99 %s ms, visible->delivered %s ms", offered, window,
-            inWindow.size(), total, afterVisible);
-        return new Result(offered, window, inWindow.size(), total, afterVisible, thirds, expected, perS);
+        Map<String, List<Double>> legs = breakdown(pg, from, to);
+        log("   %d/s offered, cold (the load's first %d s after 5 s): commit->delivered p50/p95/p99 %s ms", offered, window, cold);
+        log("   %d/s offered, steady (after %.0f s of the load, the JIT compiler %s) for %d s: %d delivered, commit->delivered p50/p95/p99 %s ms, "
+            + "visible->delivered %s ms", offered, warmup, settled ? "settled" : "still busy", window, inWindow.size(), total, afterVisible);
+        log("   of which p50/p95/p99 (ms): %s", legs);
+        log("   CPU ms per invoice in the steady window, by stage: %s", cpuMs);
+        if (Boolean.getBoolean(PGSS)) {
+          topStatements(pg);
+        }
+        return new Result(offered, window, inWindow.size(), total, afterVisible, thirds, expected, perS, cold, round(warmup), settled, legs, cpuMs);
       }
     } finally {
       receiver.stop(0);
+    }
+  }
+
+  /**
+   * Where the time after visible goes, for the window's first attempts: the fan-out (projected_at to the enqueue's commit), the
+   * dispatcher's queue (enqueued to the attempt's start), the attempt itself, and its record (to delivered_at).
+   */
+  static Map<String, List<Double>> breakdown(EmbeddedPostgresServer pg, Instant from, Instant to) throws Exception {
+    String sql = "WITH w AS (SELECT i.projected_at, pg_xact_commit_timestamp(b.xmin) AS enqueued, a.started_at, a.duration_ms, m.delivered_at "
+        + "FROM webhook_message m JOIN webhook_body b ON b.id = m.id JOIN invoice i ON i.id = m.invoice_id AND i.version = m.version "
+        + "JOIN webhook_attempt a ON a.message_seq = m.seq AND a.attempt = 1 "
+        + "WHERE m.invoice_id LIKE 'wh-%' AND i.source_commit_ts >= ? AND i.source_commit_ts < ?) "
+        + "SELECT s.k, percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY s.v) FROM w CROSS JOIN LATERAL (VALUES "
+        + "(1, 'fan-out', extract(epoch FROM w.enqueued - w.projected_at) * 1000), "
+        + "(2, 'queued', extract(epoch FROM w.started_at - w.enqueued) * 1000), "
+        + "(3, 'attempt', w.duration_ms::numeric), "
+        + "(4, 'recorded', extract(epoch FROM w.delivered_at - w.started_at) * 1000 - w.duration_ms)) AS s (o, k, v) GROUP BY s.o, s.k ORDER BY s.o";
+    Map<String, List<Double>> out = new java.util.LinkedHashMap<>();
+    try (java.sql.Connection c = pg.connect("querystore"); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setTimestamp(1, java.sql.Timestamp.from(from));
+      ps.setTimestamp(2, java.sql.Timestamp.from(to));
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Double[] v = (Double[]) rs.getArray(2).getArray();
+          out.put(rs.getString(1), java.util.Arrays.stream(v).map(BenchRun::round).toList());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** -D of the diagnostic that lists the query store's costliest statements of the measured window (pg_stat_statements). */
+  static final String PGSS = "bench.pgss";
+
+  /** The window's deliveries: invoices of the load (not the burst) committed in [from, to). */
+  private static List<Received> window(List<Received> received, Instant from, Instant to) {
+    return received.stream().filter(r -> r.invoiceId().startsWith("wh-") && !r.committed().isBefore(from) && r.committed().isBefore(to)).toList();
+  }
+
+  /**
+   * Until this JVM's JIT compilers spent under a tenth of a core over the last 10 s (a 2-core box that still compiles the pipeline's
+   * hot paths measures the compiler, not the pipeline: about 2.5 ms of C2 per invoice in the first minute here), or {@code atMost}.
+   */
+  static boolean awaitJitSettled(Duration atMost) throws InterruptedException {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    long deadline = System.nanoTime() + atMost.toNanos();
+    java.util.ArrayDeque<Long> samples = new java.util.ArrayDeque<>(); // compile time (ms), one sample every 2 s
+    while (System.nanoTime() < deadline) {
+      samples.addLast(jit.getTotalCompilationTime());
+      if (samples.size() > 6) {
+        samples.removeFirst();
+        if (samples.getLast() - samples.getFirst() < 1_000) {
+          return true;
+        }
+      }
+      Thread.sleep(2_000); // sampling the compiler's time
+    }
+    return false;
+  }
+
+  /** The query store's costliest statements since the window began (-Dbench.pgss=true: pg_stat_statements preloaded). */
+  private static void topStatements(EmbeddedPostgresServer pg) throws Exception {
+    try (java.sql.Connection c = pg.connect("querystore"); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+        "SELECT calls, round(total_exec_time::numeric, 0), rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_statements "
+            + "ORDER BY total_exec_time DESC LIMIT 25")) {
+      while (rs.next()) {
+        log("   statement: %8d calls %8s ms %8d rows  %s", rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4));
+      }
     }
   }
 

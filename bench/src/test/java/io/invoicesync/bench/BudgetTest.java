@@ -98,6 +98,11 @@ class BudgetTest {
     assertThat(CpuBreakdown.stage("main")).isEqualTo(CpuBreakdown.BENCH_MAIN);
     assertThat(CpuBreakdown.stage("invoice-generator-0")).isEqualTo(CpuBreakdown.GENERATOR);
     assertThat(CpuBreakdown.stage("kafka-admin-client-thread | invoice-sync-kafka-probe")).startsWith("other (");
+    // step webhooks: the receiver is the bench's; the dispatcher, its HTTP client and the fan-out are the webhooks component's
+    assertThat(CpuBreakdown.stage("bench-receiver-3")).isEqualTo(CpuBreakdown.BENCH_RECEIVER);
+    assertThat(CpuBreakdown.stage("invoice-sync-webhooks-dispatch")).startsWith("webhooks");
+    assertThat(CpuBreakdown.stage("HttpClient-1-SelectorManager")).startsWith("webhooks");
+    assertThat(CpuBreakdown.stage("webhooks housekeeper")).startsWith("webhooks");
   }
 
   @Test

@@ -154,14 +154,23 @@ class ReportWriterTest {
     assertThat(aj.get("against_found").get("MISSING").asInt()).isEqualTo(20);
     // step webhooks: commit-to-delivered at 200/s as webhook_p99_ms_at_200, the burst's rate beside it
     var webhooks = new WebhookStep.Result(200, 30, 5_400, List.of(180.0, 420.0, 610.0), List.of(20.0, 60.0, 110.0), List.of(590.0, 610.0, 640.0),
-        5_000, 850.0);
+        5_000, 850.0, List.of(900.0, 2_400.0, 2_900.0), 140.0, true, Map.of("fan-out", List.of(14.0, 29.0, 40.0)),
+        Map.of("webhooks (fan-out, dispatcher, HTTP client)", 0.53));
     JsonNode wj = ReportWriter.json(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null, null, 10, 500, 20,
         "2 cores", GIT, q.date(), null, webhooks));
     assertThat(wj.get("webhook_p99_ms_at_200").asDouble()).isEqualTo(610.0);
     assertThat(wj.get("webhook_visible_to_delivered_ms_p50_p95_p99").get(2).asDouble()).isEqualTo(110.0);
     assertThat(wj.get("webhook_burst_deliveries_per_s").asDouble()).isEqualTo(850.0);
+    // the cold window beside the steady one, how long the warm-up took, where the time and the CPU went
+    assertThat(wj.get("webhook_p99_ms_at_200_cold").asDouble()).isEqualTo(2_900.0);
+    assertThat(wj.get("webhook_warmup_s").asDouble()).isEqualTo(140.0);
+    assertThat(wj.get("webhook_jit_settled").asBoolean()).isTrue();
+    assertThat(wj.get("webhook_legs_ms_p50_p95_p99").get("fan-out").get(2).asDouble()).isEqualTo(40.0);
+    assertThat(wj.get("webhook_cpu_ms_per_invoice").get("webhooks (fan-out, dispatcher, HTTP client)").asDouble()).isEqualTo(0.53);
     assertThat(ReportWriter.write(new BenchReport("full", 30_000, 5, null, null, null, null, null, null, null, null, null, 10, 500, 20,
-        "2 cores", GIT, q.date(), null, webhooks), Files.createTempDirectory("wh"))).contains("## Webhooks (step webhooks)", "target p99 <= 300 ms");
+        "2 cores", GIT, q.date(), null, webhooks), Files.createTempDirectory("wh"))).contains("## Webhooks (step webhooks)", "target p99 <= 300 ms",
+        "| cold: the load's first 30 s (after 5 s), while the JVM still compiles, p50 / p95 / p99 | 900 / 2400 / 2900 ms |",
+        "| after visible, fan-out (p50 / p95 / p99) | 14.0 / 29.0 / 40.0 ms |");
     assertThat(j.get("e2e_vs_peer_50k_from_first_visible").asDouble()).isEqualTo(5.0);
     assertThat(j.get("peer_50k_invoices_per_s").asDouble()).isEqualTo(250);
     assertThat(j.get("first_visible_s").asDouble()).isEqualTo(4.0);

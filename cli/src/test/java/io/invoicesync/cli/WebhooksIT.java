@@ -248,7 +248,10 @@ class WebhooksIT {
       // per endpoint: attempts by result, their duration, the delivery lag; backlog and the oldest undelivered age (every 10 s)
       String metrics = pipeline.metrics().scrape();
       assertThat(metrics).containsPattern("invoicesync_webhooks_attempts_total\\{[^}]*endpoint=\"" + ep[0] + "\"[^}]*result=\"delivered\"")
-          .contains("invoicesync_webhooks_attempt_duration_seconds_count{", "invoicesync_webhooks_delivered_lag_seconds_count{");
+          .contains("invoicesync_webhooks_attempt_duration_seconds_count{", "invoicesync_webhooks_delivered_lag_seconds_count{")
+          // where a slow delivery's time goes: the fan-out's work per poll, the dispatcher's lease and record per turn
+          .contains("invoicesync_webhooks_fanout_batch_seconds_count{", "invoicesync_webhooks_dispatch_claim_seconds_count{",
+              "invoicesync_webhooks_dispatch_settle_seconds_count{");
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pipeline.metrics().scrape())
           .containsPattern("invoicesync_webhooks_backlog\\{[^}]*endpoint=\"" + ep[0] + "\"")
           .containsPattern("invoicesync_webhooks_oldest_undelivered_seconds\\{[^}]*endpoint=\"" + ep[0] + "\""));

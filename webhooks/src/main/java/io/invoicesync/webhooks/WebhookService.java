@@ -65,6 +65,7 @@ public final class WebhookService implements AutoCloseable {
   private final Counter undecodable;
   private final Counter superseded;
   private final Counter enqueued;
+  private final io.micrometer.core.instrument.Timer fanOutBatch;
   private HikariDataSource pool;
   private Endpoints endpoints;
   private Messages messages;
@@ -84,6 +85,8 @@ public final class WebhookService implements AutoCloseable {
         .register(registry);
     this.superseded = Counter.builder("invoicesync.webhooks.superseded")
         .description("visible reports whose version the store had already replaced (the newer one is sent)").register(registry);
+    this.fanOutBatch = io.micrometer.core.instrument.Timer.builder("invoicesync.webhooks.fanout.batch")
+        .description("the fan-out's work on one poll: decode, read the visible invoices, enqueue their messages, commit").register(registry);
     this.enqueued = Counter.builder("invoicesync.webhooks.enqueued").description("messages enqueued for endpoints").register(registry);
     this.loop = new ConsumerLoop<>("webhooks", "webhook fan-out", log, new ExponentialBackoff(config.getLong(WebhooksConfig.BACKOFF_INITIAL_MS), 2,
         config.getLong(WebhooksConfig.BACKOFF_MAX_MS), 0.2));
@@ -119,6 +122,15 @@ public final class WebhookService implements AutoCloseable {
   }
 
   private Map<TopicPartition, OffsetAndMetadata> fanOut(ConsumerRecords<String, byte[]> records) throws SQLException, StoreOutage.Stopped {
+    long started = System.nanoTime();
+    try {
+      return fanOut0(records);
+    } finally {
+      fanOutBatch.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> fanOut0(ConsumerRecords<String, byte[]> records) throws SQLException, StoreOutage.Stopped {
     List<Endpoint> all = loop.ride(this::endpointsNow);
     if (all.isEmpty()) {
       return Commits.after(records); // nobody to tell: not even decoded

@@ -71,6 +71,8 @@ public final class Dispatcher implements AutoCloseable {
   private volatile Throwable failure;
 
   private final String owner;
+  private final Timer claimTimer;
+  private final Timer settleTimer;
 
   /**
    * @param owner the instance's stable name ({@code webhooks.instance.id}), or null: it owns the messages it leases, and
@@ -93,6 +95,10 @@ public final class Dispatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.claimTimer = Timer.builder("invoicesync.webhooks.dispatch.claim").description("the dispatcher's lease of due messages, per turn")
+        .register(registry);
+    this.settleTimer = Timer.builder("invoicesync.webhooks.dispatch.settle")
+        .description("the dispatcher's record of the attempts completed since its last turn, per turn").register(registry);
     this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout).executor(executor).build();
   }
 
@@ -135,7 +141,9 @@ public final class Dispatcher implements AutoCloseable {
                 log.info("{} message(s) leased by this instance ({}) before it stopped are due again", n, owner);
               }
             }
+            long t0 = System.nanoTime();
             claimed = messages.claim(free, perEndpoint, lease, owner);
+            claimTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             if (storeDownSince.getAndSet(0) != 0) {
               log.info("webhook dispatcher reaches the query store again");
             }
@@ -199,7 +207,9 @@ public final class Dispatcher implements AutoCloseable {
       return;
     }
     try {
+      long t0 = System.nanoTime();
       messages.settleAll(batch.stream().map(Completed::settlement).toList());
+      settleTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     } catch (SQLException e) {
       String state = e.getSQLState() == null ? "" : e.getSQLState();
       if (state.isEmpty() || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")) {
