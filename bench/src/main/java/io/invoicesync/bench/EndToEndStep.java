@@ -110,9 +110,12 @@ final class EndToEndStep {
 
         List<LoadWindow> latency = new ArrayList<>();
         for (int load : run.quick() ? new int[] {200, 1000} : new int[] {200, 1000, 5000}) {
-          LoadWindow w = LoadWindow.measure(run, pg, "lat" + load, load, run.quick() ? 20 : 45);
+          int seconds = run.quick() ? 20 : 45;
+          LoadWindow w = LoadWindow.measure(run, pg, "lat" + load, load, seconds);
           latency.add(w);
-          log("   offered %d/s: %s", load, w);
+          log("   offered %d/s: %s; the JIT compiler %.2f cores, GC %.2f, this JVM %.2f", load, w,
+              w.cpuSeconds().getOrDefault("jvm JIT compiler", 0.0) / seconds, w.cpuSeconds().getOrDefault("jvm GC", 0.0) / seconds,
+              w.cpuSeconds().getOrDefault(CpuBreakdown.TOTAL_JVM, 0.0) / seconds);
         }
         int searchSeconds = run.quick() ? 12 : 30;
         List<LoadWindow> search = loadSearch(run, pg, searchSeconds);
