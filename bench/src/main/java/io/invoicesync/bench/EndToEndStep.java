@@ -22,6 +22,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -37,6 +38,8 @@ final class EndToEndStep {
    * @param backlogInvoicesPerS        the cold backlog over the whole drain, start of every stage included
    * @param backlogSteadyInvoicesPerS  the cold backlog from the first visible invoice on
    * @param backlogCpuSecondsByStage   CPU seconds by stage while draining it
+   * @param jitWarmupSeconds           how long 200/s ran before the latency windows, until the JIT compiler settled
+   * @param jitSettled                 whether it settled (false: the warm-up's limit ended it)
    * @param latency                    one window per fixed offered load
    * @param loadSearch                 the ladder as climbed; the last one is the first unbounded, if any
    * @param searchWindowSeconds        length of each ladder window
@@ -45,7 +48,7 @@ final class EndToEndStep {
    *                                   invoice of the cold backlog decided (visible or rejected)
    */
   record Result(double backlogInvoicesPerS, double backlogSteadyInvoicesPerS, Map<String, Double> backlogCpuSecondsByStage,
-                List<LoadWindow> latency, List<LoadWindow> loadSearch, int searchWindowSeconds, WarmBacklog warm,
+                double jitWarmupSeconds, boolean jitSettled, List<LoadWindow> latency, List<LoadWindow> loadSearch, int searchWindowSeconds, WarmBacklog warm,
                 double backlogFirstVisibleSeconds) {
 
     /** The highest bounded window of the ladder, if any load was bounded. */
@@ -108,6 +111,21 @@ final class EndToEndStep {
            Decided decided = new Decided(pg, pipeline)) {
         ColdBacklog cold = drainColdBacklog(pgDir, pipeline, decided, expected);
 
+        // the latency windows measure a steady state: 200/s until the JIT compiler has settled first (JitCompiler)
+        long warmStart = System.nanoTime();
+        boolean jitSettled;
+        AtomicBoolean stopWarmup = new AtomicBoolean();
+        List<Thread> warmup = run.generator(pg, "jit-", 200).startAtRate(200, 1, stopWarmup::get);
+        try {
+          jitSettled = JitCompiler.awaitSettled(Duration.ofSeconds(run.quick() ? 150 : 240));
+        } finally {
+          stopWarmup.set(true);
+          for (Thread t : warmup) {
+            t.join();
+          }
+        }
+        double jitWarmupSeconds = BenchRun.round((System.nanoTime() - warmStart) / 1e9);
+        log("   warm-up at 200/s: %.0f s, the JIT compiler %s", jitWarmupSeconds, jitSettled ? "settled" : "still busy at the limit");
         List<LoadWindow> latency = new ArrayList<>();
         for (int load : run.quick() ? new int[] {200, 1000} : new int[] {200, 1000, 5000}) {
           int seconds = run.quick() ? 20 : 45;
@@ -120,7 +138,8 @@ final class EndToEndStep {
         int searchSeconds = run.quick() ? 12 : 30;
         List<LoadWindow> search = loadSearch(run, pg, searchSeconds);
         WarmBacklog warm = warmBacklog(run, pg, pgDir, kafka, pipeline, decided, n);
-        return new Result(cold.invoicesPerS(), cold.steadyInvoicesPerS(), cold.cpuSecondsByStage(), latency, search, searchSeconds, warm,
+        return new Result(cold.invoicesPerS(), cold.steadyInvoicesPerS(), cold.cpuSecondsByStage(), jitWarmupSeconds, jitSettled, latency, search,
+            searchSeconds, warm,
             cold.firstVisibleSeconds());
       }
     }
@@ -284,6 +303,10 @@ final class EndToEndStep {
         KafkaWrites.awaitSettled(admin, Duration.ofSeconds(60), 3);
       } catch (Exception e) {
         log("   (could not wait for the pipeline to go idle: %s)", e);
+      }
+      // "every stage warm": the compiles the load search queued finish first (the compiler's share is still in the CPU table)
+      if (!JitCompiler.awaitSettled(Duration.ofSeconds(60))) {
+        log("   (the JIT compiler was still busy after 60 s idle)");
       }
       pipeline.stopIngest();
       long before = decided.count();

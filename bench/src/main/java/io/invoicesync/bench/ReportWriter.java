@@ -61,7 +61,10 @@ final class ReportWriter {
       j.put("e2e_backlog_steady_invoices_per_s", e.backlogSteadyInvoicesPerS());
       j.set("e2e_backlog_cpu_seconds_by_stage", JSON.valueToTree(e.backlogCpuSecondsByStage()));
       j.put("e2e_backlog_first_visible_s", e.backlogFirstVisibleSeconds());
+      j.put("e2e_jit_warmup_s", e.jitWarmupSeconds());
+      j.put("e2e_jit_settled", e.jitSettled());
       for (LoadWindow w : e.latency()) {
+        j.put("jit_compiler_cpu_s_at_" + w.offered(), BenchRun.round(w.cpuSeconds().getOrDefault("jvm JIT compiler", 0.0)));
         j.put("p50_ms_at_" + w.offered(), BenchRun.round(w.p50()));
         j.put("p95_ms_at_" + w.offered(), BenchRun.round(w.p95()));
         j.put("p99_ms_at_" + w.offered(), BenchRun.round(w.p99()));

@@ -128,7 +128,7 @@ final class WebhookStep {
         Instant coldFrom = Instant.now();
         Thread.sleep(window * 1000L);
         Instant coldTo = Instant.now();
-        boolean settled = awaitJitSettled(Duration.ofSeconds(run.quick() ? 180 : 300));
+        boolean settled = JitCompiler.awaitSettled(Duration.ofSeconds(run.quick() ? 180 : 300));
         double warmup = (System.nanoTime() - loadStart) / 1e9;
         if (Boolean.getBoolean(PGSS)) {
           BenchRun.sql(pg, "querystore", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -207,27 +207,6 @@ final class WebhookStep {
   /** The window's deliveries: invoices of the load (not the burst) committed in [from, to). */
   private static List<Received> window(List<Received> received, Instant from, Instant to) {
     return received.stream().filter(r -> r.invoiceId().startsWith("wh-") && !r.committed().isBefore(from) && r.committed().isBefore(to)).toList();
-  }
-
-  /**
-   * Until this JVM's JIT compilers spent under a tenth of a core over the last 10 s (a 2-core box that still compiles the pipeline's
-   * hot paths measures the compiler, not the pipeline: about 2.5 ms of C2 per invoice in the first minute here), or {@code atMost}.
-   */
-  static boolean awaitJitSettled(Duration atMost) throws InterruptedException {
-    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-    long deadline = System.nanoTime() + atMost.toNanos();
-    java.util.ArrayDeque<Long> samples = new java.util.ArrayDeque<>(); // compile time (ms), one sample every 2 s
-    while (System.nanoTime() < deadline) {
-      samples.addLast(jit.getTotalCompilationTime());
-      if (samples.size() > 6) {
-        samples.removeFirst();
-        if (samples.getLast() - samples.getFirst() < 1_000) {
-          return true;
-        }
-      }
-      Thread.sleep(2_000); // sampling the compiler's time
-    }
-    return false;
   }
 
   /** The query store's costliest statements since the window began (-Dbench.pgss=true: pg_stat_statements preloaded). */

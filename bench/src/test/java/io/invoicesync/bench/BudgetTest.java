@@ -106,6 +106,13 @@ class BudgetTest {
   }
 
   @Test
+  void theJitCompilerHasSettledUnderATenthOfACore() {
+    assertThat(JitCompiler.settled(999, 10)).isTrue();
+    assertThat(JitCompiler.settled(1_000, 10)).isFalse();
+    assertThat(JitCompiler.settled(6_900, 10)).as("0.69 cores: step e2e's 200/s window before the warm-up").isFalse();
+  }
+
+  @Test
   void spreadIsMinMedianMaxOfTheNumbersOnly() {
     assertThat(BenchRun.spread(List.of(30.0, 10.0, 20.0))).containsExactly(10.0, 20.0, 30.0);
     assertThat(BenchRun.spread(List.of(30.0, Double.NaN, 10.0))).containsExactly(10.0, 20.0, 30.0);

@@ -42,7 +42,7 @@ class ReportWriterTest {
   private static BenchReport report() {
     var capture = new CaptureStep.Result(2000, 900, Map.of("debezium", 0.2));
     var search = List.of(window(1600, 1500, 100, 300, 90, 110), window(2000, 1900, 120, 400, 100, 200), window(2400, 2000, 900, 5000, 200, 2000));
-    var e2e = new EndToEndStep.Result(800, 1000, Map.of("projector", 3.0), List.of(window(200, 200, 50, 150, 40, 70),
+    var e2e = new EndToEndStep.Result(800, 1000, Map.of("projector", 3.0), 95.0, true, List.of(window(200, 200, 50, 150, 40, 70),
         window(1000, 1000, 80, 450, 80, 85)), search, 12, warm(), 3.25);
     var peer = new PeerStep.Result(200, 250, 800, 30, null, 700, Map.of("sink.properties", Map.of("insert.mode", "upsert")), null);
     var reconcile = new ReconcileStep.Result(1_000_000, 20, List.of(5.0, 4.0, 6.0), List.of(9.0, 8.0, 10.0),
@@ -174,6 +174,10 @@ class ReportWriterTest {
     assertThat(j.get("e2e_vs_peer_50k_from_first_visible").asDouble()).isEqualTo(5.0);
     assertThat(j.get("peer_50k_invoices_per_s").asDouble()).isEqualTo(250);
     assertThat(j.get("first_visible_s").asDouble()).isEqualTo(4.0);
+    // the latency windows come after a warm-up at 200/s until the JIT compiler settled; each says what the compiler took
+    assertThat(j.get("e2e_jit_warmup_s").asDouble()).isEqualTo(95.0);
+    assertThat(j.get("e2e_jit_settled").asBoolean()).isTrue();
+    assertThat(j.has("jit_compiler_cpu_s_at_200")).isTrue();
     assertThat(j.get("first_visible_s_spread").get(0).asDouble()).isEqualTo(3.5);
     assertThat(j.get("first_visible_s_spread").get(1).asDouble()).isEqualTo(9.0);
     assertThat(j.get("first_visible_s_runs")).hasSize(3);
