@@ -164,6 +164,7 @@ public final class WebhookService implements AutoCloseable {
     if (added > 0) {
       enqueued.increment(added);
       dispatcher.wake();
+      messages.grew(added); // a burst: the claim is planned from fresh statistics
     }
     return Commits.after(records);
   }
