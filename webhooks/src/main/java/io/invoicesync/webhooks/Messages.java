@@ -85,6 +85,7 @@ public final class Messages {
    * autovacuum's nap (a minute by default) is planned from the old figures: the claim's check for an older message of the same
    * invoice then scanned every waiting message once per candidate (123 ms per claim at 20,000 waiting, against 1 ms once
    * analyzed; a 20,000-message burst drained at 255/s). Returns whether it ran; a failure is only logged (autovacuum comes later).
+   * A user that neither owns the table nor holds MAINTAIN on it gets PostgreSQL's warning and no refresh: nothing else changes.
    */
   public boolean grew(int rows) {
     if (rows <= 0 || grownSinceAnalyze.addAndGet(rows) < ANALYZE_AFTER_ROWS || System.nanoTime() - analyzedAtNanos < ANALYZE_INTERVAL.toNanos()) {
