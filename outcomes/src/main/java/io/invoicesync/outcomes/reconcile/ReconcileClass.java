@@ -52,6 +52,18 @@ public enum ReconcileClass {
    * @param grace     how long after its commit a change not yet decided counts as in flight
    */
   public static ReconcileClass classify(Seen s, Instant watermark, Instant now, Duration grace) {
+    return classify(s, watermark, now, grace, null);
+  }
+
+  /**
+   * As {@link #classify(Seen, Instant, Instant, Duration)}, knowing when the source was read: a change the pipeline decided on that was
+   * committed after that read may be one the read did not see (the store is then ahead of the read, not wrong), so it is in
+   * flight, not an alarm. With the pipeline 35 ms behind the source, a red-letter invoice flushing its blue one between the
+   * source's read and the store's was reported STALE (ReconcileIT, session 17).
+   *
+   * @param sourceReadAt when the source's rows were read (before its query started); null: unknown
+   */
+  public static ReconcileClass classify(Seen s, Instant watermark, Instant now, Duration grace, Instant sourceReadAt) {
     if (!s.inSource()) {
       return EXTRA;
     }
@@ -76,6 +88,9 @@ public enum ReconcileClass {
     // (the commit time comes in milliseconds, updated_at in microseconds: compared at the millisecond)
     if (s.recordedCommit() != null && s.sourceChangedAt() != null
         && !s.sourceChangedAt().truncatedTo(ChronoUnit.MILLIS).isAfter(s.recordedCommit())) {
+      if (sourceReadAt != null && s.recordedCommit().isAfter(sourceReadAt)) {
+        return IN_FLIGHT; // decided on a change committed after the source was read: the read may be the one behind
+      }
       return s.inStore() ? STALE : MISSING;
     }
     // otherwise, in flight while recent (partitions move at their own pace) or after the watermark (the pipeline has not

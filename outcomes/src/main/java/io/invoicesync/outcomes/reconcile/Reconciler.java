@@ -290,6 +290,7 @@ public final class Reconciler {
       }
 
       progress.accept("comparing invoices of " + toCompare.values().stream().mapToInt(Set::size).sum() + " buckets");
+      Instant sourceReadAt = Instant.now(); // a change committed after it may be one the source's read did not see
       var srcRows = async(both, () -> BucketChecksums.rows(hs, source, tables.invoices(), tables.lines(), scope, toCompare, true, !tables.byId()));
       var dstRows = async(both, () -> BucketChecksums.rows(hs, store, storeInvoice, storeLine, scope, toCompare, false, false));
       Map<String, BucketChecksums.Row> s = join(srcRows);
@@ -336,7 +337,7 @@ public final class Reconciler {
         BucketChecksums.Row sr = s.get(id);
         BucketChecksums.Row dr = dAfter.get(id); // the store as read after the outcomes
         ReconcileClass kind = ReconcileClass.classify(new ReconcileClass.Seen(sr != null, dr != null, sr == null ? null : sr.changedAt(),
-            outcomes.get(id) == null ? null : Outcome.valueOf(outcomes.get(id)), recordedCommits.get(id)), watermark, now, grace);
+            outcomes.get(id) == null ? null : Outcome.valueOf(outcomes.get(id)), recordedCommits.get(id)), watermark, now, grace, sourceReadAt);
         if (kind == ReconcileClass.EXTRA && imported.contains(id)) {
           kind = ReconcileClass.IMPORTED;
         }

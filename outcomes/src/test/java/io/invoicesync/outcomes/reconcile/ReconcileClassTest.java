@@ -27,6 +27,21 @@ class ReconcileClassTest {
   }
 
   @Test
+  void shouldCallAChangeDecidedAfterTheSourceWasReadInFlight() {
+    // the source read the blue invoice ISSUED; a red-letter invoice committed just after flushed it, and the pipeline projected
+    // that before the store was read: the store is ahead of the read, not wrong
+    Instant changed = NOW.minusSeconds(5);
+    Instant sourceReadAt = NOW.minusMillis(400);
+    ReconcileClass.Seen ahead = new ReconcileClass.Seen(true, true, changed, Outcome.VISIBLE, sourceReadAt.plusMillis(30));
+    assertThat(ReconcileClass.classify(ahead, WATERMARK, NOW, GRACE, sourceReadAt)).isEqualTo(ReconcileClass.IN_FLIGHT);
+    // decided on a change the read saw (committed before it): a store that disagrees is wrong
+    ReconcileClass.Seen wrong = new ReconcileClass.Seen(true, true, changed, Outcome.VISIBLE, changed.plusMillis(30));
+    assertThat(ReconcileClass.classify(wrong, WATERMARK, NOW, GRACE, sourceReadAt)).isEqualTo(ReconcileClass.STALE);
+    assertThat(ReconcileClass.classify(new ReconcileClass.Seen(true, false, changed, Outcome.VISIBLE, changed.plusMillis(30)), WATERMARK, NOW,
+        GRACE, sourceReadAt)).isEqualTo(ReconcileClass.MISSING);
+  }
+
+  @Test
   void shouldCallAnUndecidedChangeInFlightWhileRecentOrAfterTheWatermark() {
     assertThat(classify(false, NOW.minusSeconds(5), null, null)).as("recent, nothing recorded").isEqualTo(ReconcileClass.IN_FLIGHT);
     assertThat(classify(true, NOW.minusSeconds(5), "VISIBLE", NOW.minusSeconds(600))).as("a newer change than the one decided")
