@@ -55,6 +55,12 @@ class MessagesTest {
     return out;
   }
 
+  private static void enqueue(Messages messages, List<Messages.New> batch) throws Exception {
+    try (Connection c = store.getConnection()) {
+      messages.enqueue(c, batch);
+    }
+  }
+
   private static long analyzeCount() throws Exception {
     try (Connection c = store.getConnection(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'webhook_message'")) {
@@ -67,14 +73,10 @@ class MessagesTest {
   void aBurstOfWaitingMessagesRefreshesThePlannersStatisticsOnce() throws Exception {
     Endpoint ep = endpoint("burst");
     Messages messages = new Messages(store);
-    try (Connection c = store.getConnection()) {
-      messages.enqueue(c, messages(ep, "b-", 400));
-    }
+    enqueue(messages, messages(ep, "b-", 400));
     assertThat(messages.grew(400)).as("400 waiting: below the burst's size").isFalse();
     long before = analyzeCount();
-    try (Connection c = store.getConnection()) {
-      messages.enqueue(c, messages(ep, "c-", Messages.ANALYZE_AFTER_ROWS));
-    }
+    enqueue(messages, messages(ep, "c-", Messages.ANALYZE_AFTER_ROWS));
     assertThat(messages.grew(Messages.ANALYZE_AFTER_ROWS)).as("1,400 since the last: refreshed").isTrue();
     // pg_stat_user_tables is updated when the backend reports its statistics
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> analyzeCount() > before);
@@ -85,10 +87,8 @@ class MessagesTest {
   void theClaimTakesDueMessagesAndSkipsThoseWaitingForALaterRetry() throws Exception {
     Endpoint ep = endpoint("due");
     Messages messages = new Messages(store);
-    try (Connection c = store.getConnection()) {
-      messages.enqueue(c, messages(ep, "w-", 50));
-      messages.enqueue(c, messages(ep, "d-", 3));
-    }
+    enqueue(messages, messages(ep, "w-", 50));
+    enqueue(messages, messages(ep, "d-", 3));
     // the first 50 wait for a retry in an hour (an endpoint that was failing); the 3 enqueued after them are due
     try (Connection c = store.getConnection(); Statement s = c.createStatement()) {
       s.executeUpdate("UPDATE webhook_message SET next_attempt_at = now() + interval '1 hour' WHERE id LIKE 'w-%'");
