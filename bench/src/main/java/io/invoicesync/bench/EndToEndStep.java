@@ -162,9 +162,16 @@ final class EndToEndStep {
   }
 
   /** pg_stat_statements: which statements the server spends its time on, for the bottleneck analysis and the store budget. */
-  private static EmbeddedPostgresServer startPostgres(Path pgDir) {
-    return EmbeddedPostgresServer.start(pgDir, "logical", List.of("issuing", "querystore"), 0,
-        Map.of("shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track", "all"));
+  static EmbeddedPostgresServer startPostgres(Path pgDir) {
+    return startPostgres(pgDir, Map.of());
+  }
+
+  /** As {@link #startPostgres(Path)}, with more server settings. */
+  static EmbeddedPostgresServer startPostgres(Path pgDir, Map<String, String> more) {
+    Map<String, String> settings = new java.util.HashMap<>(Map.of("shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track",
+        "all"));
+    settings.putAll(more);
+    return EmbeddedPostgresServer.start(pgDir, "logical", List.of("issuing", "querystore"), 0, settings);
   }
 
   /** Schemas, pg_stat_statements, the slot and publication, then {@code n} invoices issued into the WAL; returns the invoices to decide. */

@@ -109,7 +109,7 @@ record LoadWindow(int offered, double achieved, double achievedEvents, double p5
   }
 
   /** The statements PostgreSQL spent most time executing since the last reset, per invoice issued. */
-  private static List<String> topStatements(EmbeddedPostgresServer pg, long invoices) throws Exception {
+  static List<String> topStatements(EmbeddedPostgresServer pg, long invoices) throws Exception {
     List<String> top = new ArrayList<>();
     try (Connection c = pg.connect("postgres"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
         "SELECT d.datname, s.calls, s.total_exec_time, s.rows, regexp_replace(left(s.query, 90), '\\s+', ' ', 'g') "

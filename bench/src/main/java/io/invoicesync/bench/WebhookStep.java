@@ -17,15 +17,23 @@ import io.invoicesync.webhooks.Endpoints;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -72,7 +80,7 @@ final class WebhookStep {
     List<Received> received = new CopyOnWriteArrayList<>();
     Map<String, Boolean> ids = new ConcurrentHashMap<>();
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-    java.util.concurrent.atomic.AtomicInteger receiverThreads = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger receiverThreads = new AtomicInteger();
     receiver.setExecutor(Executors.newFixedThreadPool(8, r -> new Thread(r, "bench-receiver-" + receiverThreads.incrementAndGet())));
     receiver.createContext("/erp", exchange -> {
       Instant at = Instant.now();
@@ -92,12 +100,12 @@ final class WebhookStep {
     });
     receiver.start();
     Path pgDir = run.work().resolve("pg-webhooks");
-    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(pgDir, "logical", List.of("issuing", "querystore"), 0,
-        Boolean.getBoolean(PGSS) ? Map.of("track_commit_timestamp", "on", "shared_preload_libraries", "pg_stat_statements")
-            : Map.of("track_commit_timestamp", "on")); // when each message was enqueued: its body row's (insert-only) commit time
+    // track_commit_timestamp: when each message was enqueued, its body row's (insert-only) commit time
+    try (EmbeddedPostgresServer pg = EndToEndStep.startPostgres(pgDir, Map.of("track_commit_timestamp", "on"));
          EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(run.work().resolve("kafka-webhooks"))) {
       IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), "postgres", "");
       QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), "postgres", "");
+      BenchRun.sql(pg, "postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
       Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, run.work().resolve("streams-webhooks"));
       PGSimpleDataSource store = new PGSimpleDataSource();
       store.setUrl(pg.jdbcUrl("querystore"));
@@ -121,7 +129,7 @@ final class WebhookStep {
         // then 200/s: a first window while the JVM still compiles (cold), the load going on until the JIT compiler has settled, and the
         // measured window (steady state); the load never stops in between
         InvoiceGenerator g = run.generator(pg, "wh-", offered);
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
         long loadStart = System.nanoTime();
         List<Thread> threads = g.startAtRate(offered, 1, stop::get);
         Thread.sleep(5_000); // the load's first seconds stay out of the cold window
@@ -130,10 +138,7 @@ final class WebhookStep {
         Instant coldTo = Instant.now();
         boolean settled = JitCompiler.awaitSettled(Duration.ofSeconds(run.quick() ? 180 : 300));
         double warmup = (System.nanoTime() - loadStart) / 1e9;
-        if (Boolean.getBoolean(PGSS)) {
-          BenchRun.sql(pg, "querystore", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-          BenchRun.sql(pg, "querystore", "SELECT pg_stat_statements_reset()");
-        }
+        BenchRun.sql(pg, "postgres", "SELECT pg_stat_statements_reset()");
         Instant from = Instant.now();
         CpuBreakdown cpu = CpuBreakdown.start(pgDir);
         Thread.sleep(window * 1000L);
@@ -163,9 +168,7 @@ final class WebhookStep {
             + "visible->delivered %s ms", offered, warmup, settled ? "settled" : "still busy", window, inWindow.size(), total, afterVisible);
         log("   of which p50/p95/p99 (ms): %s", legs);
         log("   CPU ms per invoice in the steady window, by stage: %s", cpuMs);
-        if (Boolean.getBoolean(PGSS)) {
-          topStatements(pg);
-        }
+        LoadWindow.topStatements(pg, Math.max(1, inWindow.size())).forEach(t -> log("   statement: %s", t));
         return new Result(offered, window, inWindow.size(), total, afterVisible, thirds, expected, perS, cold, round(warmup), settled, legs, cpuMs);
       }
     } finally {
@@ -187,37 +190,23 @@ final class WebhookStep {
         + "(2, 'queued', extract(epoch FROM w.started_at - w.enqueued) * 1000), "
         + "(3, 'attempt', w.duration_ms::numeric), "
         + "(4, 'recorded', extract(epoch FROM w.delivered_at - w.started_at) * 1000 - w.duration_ms)) AS s (o, k, v) GROUP BY s.o, s.k ORDER BY s.o";
-    Map<String, List<Double>> out = new java.util.LinkedHashMap<>();
-    try (java.sql.Connection c = pg.connect("querystore"); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setTimestamp(1, java.sql.Timestamp.from(from));
-      ps.setTimestamp(2, java.sql.Timestamp.from(to));
-      try (java.sql.ResultSet rs = ps.executeQuery()) {
+    Map<String, List<Double>> out = new LinkedHashMap<>();
+    try (Connection c = pg.connect("querystore"); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setTimestamp(1, Timestamp.from(from));
+      ps.setTimestamp(2, Timestamp.from(to));
+      try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Double[] v = (Double[]) rs.getArray(2).getArray();
-          out.put(rs.getString(1), java.util.Arrays.stream(v).map(BenchRun::round).toList());
+          out.put(rs.getString(1), Arrays.stream(v).map(BenchRun::round).toList());
         }
       }
     }
     return out;
   }
 
-  /** -D of the diagnostic that lists the query store's costliest statements of the measured window (pg_stat_statements). */
-  static final String PGSS = "bench.pgss";
-
   /** The window's deliveries: invoices of the load (not the burst) committed in [from, to). */
   private static List<Received> window(List<Received> received, Instant from, Instant to) {
     return received.stream().filter(r -> r.invoiceId().startsWith("wh-") && !r.committed().isBefore(from) && r.committed().isBefore(to)).toList();
-  }
-
-  /** The query store's costliest statements since the window began (-Dbench.pgss=true: pg_stat_statements preloaded). */
-  private static void topStatements(EmbeddedPostgresServer pg) throws Exception {
-    try (java.sql.Connection c = pg.connect("querystore"); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
-        "SELECT calls, round(total_exec_time::numeric, 0), rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_statements "
-            + "ORDER BY total_exec_time DESC LIMIT 25")) {
-      while (rs.next()) {
-        log("   statement: %8d calls %8s ms %8d rows  %s", rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4));
-      }
-    }
   }
 
   /** Until every invoice of {@code prefix} visible in the store has reached the receiver, and that for 2 s (or {@code atMost}). */

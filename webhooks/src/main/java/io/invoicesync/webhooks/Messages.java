@@ -22,6 +22,8 @@ import javax.sql.DataSource;
  */
 public final class Messages {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Messages.class);
+
   /** How a message starts: due (PENDING), its endpoint disabled (FAILED at once, for recover to send later), or in a pulled feed (FEED). */
   public enum Initial { PENDING, FAILED, FEED }
 
@@ -67,9 +69,9 @@ public final class Messages {
 
   private final DataSource store;
 
-  /** Rows made PENDING since the planner's statistics of webhook_message were last refreshed here. */
-  private final java.util.concurrent.atomic.AtomicLong grownSinceAnalyze = new java.util.concurrent.atomic.AtomicLong();
-  private volatile long analyzedAtNanos = System.nanoTime() - ANALYZE_INTERVAL.toNanos();
+  /** Rows made PENDING since the planner's statistics of webhook_message were last refreshed here, and when that was (guarded by this). */
+  private long grownSinceAnalyze;
+  private long analyzedAtNanos = System.nanoTime() - ANALYZE_INTERVAL.toNanos();
 
   /** A burst of this many new waiting messages refreshes the planner's statistics (at most once per {@link #ANALYZE_INTERVAL}). */
   static final int ANALYZE_AFTER_ROWS = 1_000;
@@ -88,21 +90,19 @@ public final class Messages {
    * A user that neither owns the table nor holds MAINTAIN on it gets PostgreSQL's warning and no refresh: nothing else changes.
    */
   public boolean grew(int rows) {
-    if (rows <= 0 || grownSinceAnalyze.addAndGet(rows) < ANALYZE_AFTER_ROWS || System.nanoTime() - analyzedAtNanos < ANALYZE_INTERVAL.toNanos()) {
-      return false;
-    }
     synchronized (this) {
-      if (grownSinceAnalyze.get() < ANALYZE_AFTER_ROWS) {
-        return false; // another thread just did
+      grownSinceAnalyze += Math.max(0, rows);
+      if (grownSinceAnalyze < ANALYZE_AFTER_ROWS || System.nanoTime() - analyzedAtNanos < ANALYZE_INTERVAL.toNanos()) {
+        return false;
       }
-      grownSinceAnalyze.set(0);
+      grownSinceAnalyze = 0;
       analyzedAtNanos = System.nanoTime();
     }
     try (Connection c = store.getConnection(); PreparedStatement ps = c.prepareStatement("ANALYZE webhook_message")) {
       ps.execute();
       return true;
     } catch (SQLException e) {
-      org.slf4j.LoggerFactory.getLogger(Messages.class).warn("could not refresh the statistics of webhook_message after a burst: {}", e.toString());
+      log.warn("could not refresh the statistics of webhook_message after a burst: {}", e.toString());
       return false;
     }
   }

@@ -124,13 +124,13 @@ public final class WebhookService implements AutoCloseable {
   private Map<TopicPartition, OffsetAndMetadata> fanOut(ConsumerRecords<String, byte[]> records) throws SQLException, StoreOutage.Stopped {
     long started = System.nanoTime();
     try {
-      return fanOut0(records);
+      return enqueueMessages(records);
     } finally {
       fanOutBatch.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
   }
 
-  private Map<TopicPartition, OffsetAndMetadata> fanOut0(ConsumerRecords<String, byte[]> records) throws SQLException, StoreOutage.Stopped {
+  private Map<TopicPartition, OffsetAndMetadata> enqueueMessages(ConsumerRecords<String, byte[]> records) throws SQLException, StoreOutage.Stopped {
     List<Endpoint> all = loop.ride(this::endpointsNow);
     if (all.isEmpty()) {
       return Commits.after(records); // nobody to tell: not even decoded

@@ -48,19 +48,12 @@ public enum ReconcileClass {
   }
 
   /**
-   * @param watermark the newest source commit the pipeline has decided on (null: nothing yet)
-   * @param grace     how long after its commit a change not yet decided counts as in flight
-   */
-  public static ReconcileClass classify(Seen s, Instant watermark, Instant now, Duration grace) {
-    return classify(s, watermark, now, grace, null);
-  }
-
-  /**
-   * As {@link #classify(Seen, Instant, Instant, Duration)}, knowing when the source was read: a change the pipeline decided on that was
-   * committed after that read may be one the read did not see (the store is then ahead of the read, not wrong), so it is in
-   * flight, not an alarm. With the pipeline 35 ms behind the source, a red-letter invoice flushing its blue one between the
-   * source's read and the store's was reported STALE (ReconcileIT, session 17).
+   * A change the pipeline decided on that was committed after the source was read may be one the read did not see (the store
+   * is then ahead of the read, not wrong): in flight, not an alarm. With the pipeline 35 ms behind the source, a red-letter
+   * invoice flushing its blue one between the source's read and the store's was reported STALE (ReconcileIT, session 17).
    *
+   * @param watermark    the newest source commit the pipeline has decided on (null: nothing yet)
+   * @param grace        how long after its commit a change not yet decided counts as in flight
    * @param sourceReadAt when the source's rows were read (before its query started); null: unknown
    */
   public static ReconcileClass classify(Seen s, Instant watermark, Instant now, Duration grace, Instant sourceReadAt) {

@@ -14,7 +14,7 @@ class ReconcileClassTest {
   static final Instant WATERMARK = NOW.minusSeconds(2);
 
   static ReconcileClass classify(boolean inStore, Instant changed, String outcome, Instant recordedCommit) {
-    return ReconcileClass.classify(new ReconcileClass.Seen(true, inStore, changed, outcome == null ? null : Outcome.valueOf(outcome), recordedCommit), WATERMARK, NOW, GRACE);
+    return ReconcileClass.classify(new ReconcileClass.Seen(true, inStore, changed, outcome == null ? null : Outcome.valueOf(outcome), recordedCommit), WATERMARK, NOW, GRACE, null);
   }
 
   @Test
@@ -47,9 +47,9 @@ class ReconcileClassTest {
     assertThat(classify(true, NOW.minusSeconds(5), "VISIBLE", NOW.minusSeconds(600))).as("a newer change than the one decided")
         .isEqualTo(ReconcileClass.IN_FLIGHT);
     assertThat(ReconcileClass.classify(new ReconcileClass.Seen(true, false, NOW.minusSeconds(300), null, null), NOW.minusSeconds(900), NOW,
-        GRACE)).as("older than the grace, but the pipeline is behind it").isEqualTo(ReconcileClass.IN_FLIGHT);
+        GRACE, null)).as("older than the grace, but the pipeline is behind it").isEqualTo(ReconcileClass.IN_FLIGHT);
     assertThat(classify(false, NOW.minusSeconds(300), null, null)).as("old, before the watermark, never decided").isEqualTo(ReconcileClass.MISSING);
-    assertThat(ReconcileClass.classify(new ReconcileClass.Seen(true, false, NOW.minusSeconds(300), null, null), null, NOW, GRACE))
+    assertThat(ReconcileClass.classify(new ReconcileClass.Seen(true, false, NOW.minusSeconds(300), null, null), null, NOW, GRACE, null))
         .as("no watermark recorded: old is old").isEqualTo(ReconcileClass.MISSING);
   }
 
@@ -58,7 +58,7 @@ class ReconcileClassTest {
     assertThat(classify(false, NOW.minusSeconds(300), "REJECTED", null)).isEqualTo(ReconcileClass.REJECTED);
     assertThat(classify(false, NOW.minusSeconds(300), "DEAD_LETTERED", null)).isEqualTo(ReconcileClass.DEAD_LETTERED);
     assertThat(classify(false, NOW.minusSeconds(300), "IN_FLIGHT", null)).isEqualTo(ReconcileClass.IN_FLIGHT);
-    assertThat(ReconcileClass.classify(new ReconcileClass.Seen(false, true, null, null, null), WATERMARK, NOW, GRACE))
+    assertThat(ReconcileClass.classify(new ReconcileClass.Seen(false, true, null, null, null), WATERMARK, NOW, GRACE, null))
         .isEqualTo(ReconcileClass.EXTRA);
     assertThat(ReconcileClass.MISSING.alarm()).isTrue();
     assertThat(ReconcileClass.IN_FLIGHT.alarm()).isFalse();
