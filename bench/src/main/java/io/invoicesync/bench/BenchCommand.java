@@ -133,9 +133,9 @@ public final class BenchCommand implements Callable<Integer> {
     System.out.println();
     System.out.print(md);
     System.out.println("\nwritten: " + target.resolve("latest.md") + ", latest.json" + (e2e == null ? "" : ", latency.png"));
-    // the servers' data (gigabytes after a large step) goes; the results and the log stay where the line above says
+    // the servers' data (gigabytes after a large step) goes; the results and the logs (bench.log, step startup's probes') stay where the line above says
     try (var children = Files.list(work)) {
-      long mb = run.discard(children.map(p -> p.getFileName().toString()).filter(n -> !n.equals("results") && !n.equals("bench.log"))
+      long mb = run.discard(children.map(p -> p.getFileName().toString()).filter(n -> !n.equals("results") && !n.endsWith(".log"))
           .toArray(String[]::new));
       System.out.println("deleted the run's " + mb + " MB of server data under " + work);
     }

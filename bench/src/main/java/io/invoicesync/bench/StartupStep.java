@@ -30,8 +30,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class StartupStep {
 
-  /** The demo's JVM options in {@code bin/invoice-sync} (its default JAVA_OPTS), unless {@code -Dbench.startup.java.options} says otherwise. */
-  static final String JAVA_OPTIONS = System.getProperty("bench.startup.java.options", "-Xms256m -Xmx1g");
+  /**
+   * The demo's JVM options in {@code bin/invoice-sync} (its default JAVA_OPTS for {@code demo}: C1 only), unless
+   * {@code -Dbench.startup.java.options} says otherwise.
+   */
+  static final String JAVA_OPTIONS = System.getProperty("bench.startup.java.options", "-Xms256m -Xmx1g -XX:TieredStopAtLevel=1");
+
+  /** {@code run}'s JVM options in {@code bin/invoice-sync} (both JIT compilers), for the same start compared ({@code first_visible_s_full_jit}). */
+  static final String RUN_JAVA_OPTIONS = System.getProperty("bench.startup.run.java.options", "-Xms256m -Xmx1g");
 
   /**
    * Whether the probe starts as {@code bin/invoice-sync} does (AppCDS): a first run archives the
@@ -53,10 +59,19 @@ final class StartupStep {
    * @param runs        one per fresh start
    * @param javaOptions the probe JVM's options
    */
-  record Result(List<Run> runs, String javaOptions, Run archiving) {
+  record Result(List<Run> runs, String javaOptions, Run archiving, List<Run> fullJitRuns, String fullJitJavaOptions) {
 
     List<Double> firstVisible() {
       return runs.stream().map(Run::firstVisibleSeconds).toList();
+    }
+
+    List<Double> firstVisibleFullJit() {
+      return fullJitRuns.stream().map(Run::firstVisibleSeconds).toList();
+    }
+
+    /** The median over the runs with {@code run}'s JVM options, or null without them. */
+    Double firstVisibleSecondsFullJit() {
+      return fullJitRuns.isEmpty() ? null : BenchRun.spread(firstVisibleFullJit()).get(1);
     }
 
     /** The median over the runs. */
@@ -83,14 +98,22 @@ final class StartupStep {
           + "first invoice visible %.2f s after main() %s", archiving.firstVisibleSeconds(), archiving.phases());
       options += " -XX:SharedArchiveFile=" + archive;
     }
+    List<Run> done = runs(run, runs, options, "startup-", "");
+    // the same start with run's options (both JIT compilers, as a deployment runs): what the demo's C1-only start saves
+    String fullJit = RUN_JAVA_OPTIONS + (CDS ? " -XX:SharedArchiveFile=" + run.work().resolve("startup.jsa") : "");
+    List<Run> full = RUN_JAVA_OPTIONS.equals(JAVA_OPTIONS) ? List.of() : runs(run, runs, fullJit, "startup-full-jit-", " (run's JVM options)");
+    return new Result(done, options, archiving, full, fullJit);
+  }
+
+  private static List<Run> runs(BenchRun run, int runs, String options, String dirPrefix, String label) throws Exception {
     List<Run> done = new ArrayList<>();
     for (int i = 1; i <= runs; i++) {
-      Run r = once(run, run.work().resolve("startup-" + i), options);
-      log("   run %d/%d: first invoice visible %.2f s after main() %s; embedded PostgreSQL and Kafka took %.1f s to start before it (not counted)",
-          i, runs, r.firstVisibleSeconds(), r.phases(), r.infraStartSeconds());
+      Run r = once(run, run.work().resolve(dirPrefix + i), options);
+      log("   run %d/%d%s: first invoice visible %.2f s after main() %s; embedded PostgreSQL and Kafka took %.1f s to start before it (not counted)",
+          i, runs, label, r.firstVisibleSeconds(), r.phases(), r.infraStartSeconds());
       done.add(r);
     }
-    return new Result(done, options, archiving);
+    return done;
   }
 
   private static Run once(BenchRun run, Path dir, String javaOptions) throws Exception {
@@ -117,7 +140,8 @@ final class StartupStep {
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(Arrays.stream(javaOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
-      cmd.addAll(List.of("-Dinvoicesync.log.file=" + dir.resolve("probe.log"), "-cp", System.getProperty("java.class.path"),
+      // the probe's log beside the bench's (kept when the servers' data goes): where a start spent its seconds
+      cmd.addAll(List.of("-Dinvoicesync.log.file=" + run.work().resolve(dir.getFileName() + ".probe.log"), "-cp", System.getProperty("java.class.path"),
           StartupProbe.class.getName(), config.toString()));
       Path out = dir.resolve("probe.out");
       Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();

@@ -8,7 +8,6 @@ import io.invoicesync.embedded.EmbeddedKafkaBroker;
 import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.ingest.mapping.PinyinExample;
-import io.invoicesync.projector.QueryStoreSchema;
 import io.micrometer.core.instrument.Counter;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -108,7 +107,6 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
 
     IssuingPlatformSchema.migrate(pg.jdbcUrl("issuing"), EmbeddedPostgresServer.USER, "");
-    QueryStoreSchema.migrate(pg.jdbcUrl("querystore"), EmbeddedPostgresServer.USER, "");
     Files.writeString(marker, schema.name().toLowerCase(Locale.ROOT));
     Map<String, String> cfg = Pipeline.embeddedConfig(pg, kafka, data.resolve("streams"));
     if (schema == IssuingSchema.PINYIN) {
@@ -120,6 +118,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     // static membership: a second demo run (after a crash too) takes its partitions back without waiting out the old member's session
     cfg.put("streams.instance.id", "demo");
+    cfg.put("projector.migrate", "true"); // the query store's schema: migrated by the pipeline's start, beside its Kafka stages
     cfg.put("projector.instance.id", "demo");
     cfg.put("api.port", Integer.toString(port));
     cfg.put("reconcile.interval", "1m"); // GET /api/v1/reconcile/last and invoicesync_reconcile_* answer within a minute

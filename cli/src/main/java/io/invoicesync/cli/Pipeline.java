@@ -218,12 +218,24 @@ public final class Pipeline implements AutoCloseable {
         }
         starts.add(starting.submit(() -> api = server.start()));
       }
+      // the query store's schema (projector.migrate) is migrated beside the Kafka stages' start, which do not need it;
+      // what reads or writes the store (projector, outcome recorder, webhooks) starts once it is done
+      Future<?> queryStore = null;
+      if (projectorConfig != null) {
+        ProjectorService p = new ProjectorService(projectorConfig, metrics);
+        projector = p; // assigned first: close() stops what half started
+        queryStore = starting.submit(p::prepareQueryStore);
+        starts.add(queryStore);
+      }
       if (bootstrap != null && !components.equals(EnumSet.of(Component.API))) {
         ensureTopics(bootstrap, ingestConfig, streamsConfig, projectorConfig);
       }
+      Future<?> storeReady = queryStore;
       if (projectorConfig != null) {
         starts.add(starting.submit(() -> {
-          projector = new ProjectorService(projectorConfig, metrics); // assigned first: close() stops what half started
+          if (!ready(storeReady)) {
+            return; // its failure is the migration's, reported once
+          }
           projector.start();
           if (projectorConfig.getBoolean(ProjectorConfig.OUTCOMES_ENABLED)) {
             outcomes = new OutcomeRecorder(recorderSettings(projectorConfig), metrics);
@@ -233,6 +245,9 @@ public final class Pipeline implements AutoCloseable {
       }
       if (webhooksConfig != null) {
         starts.add(starting.submit(() -> {
+          if (!ready(storeReady)) {
+            return;
+          }
           webhooks = new WebhookService(webhooksConfig, metrics); // assigned first: close() stops what half started
           webhooks.start();
         }));
@@ -283,6 +298,22 @@ public final class Pipeline implements AutoCloseable {
     plan = plan.replicationFactor(Short.parseShort(config.getOrDefault("topics.replication.factor", "-1")));
     try (Admin admin = Admin.create(KafkaClients.common(bootstrap, config))) {
       plan.ensure(admin, Topics.CONTRACT);
+    }
+  }
+
+  /** Waits for the query store's preparation (none: ready); false when it failed, which its own future reports. */
+  private static boolean ready(Future<?> queryStore) {
+    if (queryStore == null) {
+      return true;
+    }
+    try {
+      queryStore.get();
+      return true;
+    } catch (ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the query store was prepared", e);
     }
   }
 

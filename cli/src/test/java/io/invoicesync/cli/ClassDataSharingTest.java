@@ -37,7 +37,8 @@ class ClassDataSharingTest {
     script.toFile().setExecutable(true);
     Path src = Files.createDirectories(home.resolve("src/io/invoicesync/cli")).resolve("InvoiceSyncCommand.java");
     Files.writeString(src, "package io.invoicesync.cli; public class InvoiceSyncCommand { public static void main(String[] a) {"
-        + " System.out.println(\"ran \" + String.join(\" \", a)); } }");
+        + " System.out.println(\"ran \" + String.join(\" \", a));"
+        + " System.out.println(\"jvm \" + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()); } }");
     Path classes = Files.createDirectories(home.resolve("classes"));
     assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), src.toString())).isZero();
     Path target = Files.createDirectories(home.resolve("cli/target/lib"));
@@ -72,6 +73,17 @@ class ClassDataSharingTest {
     assertThat(archive).doesNotExist();
     run(List.of(), "run");
     assertThat(tmpArchives()).hasSize(1);
+  }
+
+  @Test
+  void theDemoRunsTheC1CompilerAloneRunKeepsBothAndJavaOptsDecides() throws Exception {
+    assertThat(run(List.of(), "demo", "--rate", "0")).contains("ran demo --rate 0").containsPattern("jvm \\[.*-XX:TieredStopAtLevel=1");
+    // the archive the C1-only demo wrote is mapped by a start with both compilers
+    String run = run(List.of("JAVA_OPTS=-Xms256m -Xmx1g -Xlog:class+load=info"), "run");
+    assertThat(run).contains("ran run").doesNotContain("TieredStopAtLevel")
+        .containsPattern("io\\.invoicesync\\.cli\\.InvoiceSyncCommand source: shared objects file");
+    assertThat(run(List.of(), "run")).containsPattern("jvm \\[-Xms256m, -Xmx1g").doesNotContain("TieredStopAtLevel");
+    assertThat(run(List.of("JAVA_OPTS=-Xmx512m"), "demo", "--rate", "0")).containsPattern("jvm \\[-Xmx512m").doesNotContain("TieredStopAtLevel");
   }
 
   @Test

@@ -102,11 +102,23 @@ public final class ProjectorService implements AutoCloseable {
     this.states = serdes.valueSerde(InvoiceState.class).deserializer();
   }
 
-  public synchronized void start() {
+  /**
+   * The query store's connection pool, and its schema migrated when {@code migrate} is on: what every other reader and
+   * writer of the store needs first. Called by {@link #start()}; a caller that starts other stages may call it earlier
+   * (and wait for it only where the store is needed). Once.
+   */
+  public synchronized void prepareQueryStore() {
+    if (dataSource != null) {
+      return;
+    }
     dataSource = config.queryStorePool("projector", 2, registry);
     if (config.getBoolean(ProjectorConfig.MIGRATE)) {
       QueryStoreSchema.migrate(dataSource);
     }
+  }
+
+  public synchronized void start() {
+    prepareQueryStore();
     QueryStoreWriter writer = new QueryStoreWriter(dataSource);
     try (Admin admin = Admin.create(config.adminProperties())) {
       // the retry topic takes the synced topic's partition count, so a key's two partitions go to one instance

@@ -315,6 +315,10 @@ public final class SyncStreamsConfig extends AbstractConfig {
     // an invoice of many lines is carried whole: its state, rejection and store entry (changelog) may be megabytes
     p.put(StreamsConfig.producerPrefix("max.request.size"), Topics.MAX_RECORD_BYTES);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(Topics.MAX_RECORD_BYTES));
+    // the restore consumer holds one fetch at a time per broker: tasks whose restoration begins while an earlier task's
+    // empty fetch waits out the broker's fetch.max.wait.ms (500 ms) wait with it, a round per batch of tasks at start
+    // (fetches with data return at once: a low wait costs only empty fetches while standbys or restorations run)
+    p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
     if (!getString(INSTANCE_ID).isBlank()) {
       p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), getString(INSTANCE_ID));
     }

@@ -17,6 +17,7 @@ import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.rocksdb.RocksDB;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,12 @@ public final class SyncStreamsService implements AutoCloseable {
   }
 
   public synchronized void start() {
+    // RocksDB's native library (15 MB unpacked from its jar to a temporary file, then loaded) is needed only once the
+    // first task opens its stores, a second or more after this; loading it now, beside the topics and the rebalance,
+    // takes it off the way to RUNNING (0.5-2 s on a fresh start here). Kafka Streams' own load finds it loaded.
+    Thread rocksDb = new Thread(RocksDB::loadLibrary, "sync-streams-rocksdb-load");
+    rocksDb.setDaemon(true);
+    rocksDb.start();
     int partitions = ensureInternalTopics();
     streams = new KafkaStreams(SyncTopology.buildTopology(config, metrics, partitions), config.streamsProperties());
     ThreadReplacementBudget budget =

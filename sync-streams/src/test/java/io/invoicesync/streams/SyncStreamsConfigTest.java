@@ -31,6 +31,10 @@ class SyncStreamsConfigTest {
   @Test
   void letsTuningThrough() {
     assertThat(with("streams.num.standby.replicas", "1").streamsProperties()).containsEntry(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
+    // the restore consumer's short empty-fetch wait (start-up: a round of tasks does not wait out the previous round's fetch), and an
+    // operator's own value over it
+    assertThat(with("streams.num.standby.replicas", "1").streamsProperties()).containsEntry("restore.consumer.fetch.max.wait.ms", 50);
+    assertThat(with("streams.restore.consumer.fetch.max.wait.ms", "500").streamsProperties()).containsEntry("restore.consumer.fetch.max.wait.ms", "500");
   }
 
   @Test
