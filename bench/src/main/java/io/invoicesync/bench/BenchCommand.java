@@ -66,7 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Run only these steps (comma-separated): " + STEPS + ". Results go to a temp directory.")
   Set<Step> only = EnumSet.noneOf(Step.class);
 
-  @Option(names = "--startup-runs", paramLabel = "N", description = "Fresh starts of step startup; first_visible_s is their median (default: 1 quick, 3 full).")
+  @Option(names = "--startup-runs", paramLabel = "N", description = "Fresh starts of step startup, with the demo's JVM options and again with run's; first_visible_s is their median (default: 3).")
   Integer startupRuns;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Where a full or quick run writes its results (default: ${DEFAULT-VALUE}).")
@@ -112,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
     for (Step step : steps) {
       log("%d/%d %s", ++i, steps.size(), step.what);
       switch (step) {
-        case STARTUP -> startup = StartupStep.run(run, startupRuns != null ? Math.max(1, startupRuns) : quick ? 1 : 3);
+        case STARTUP -> startup = StartupStep.run(run, startupRuns != null ? Math.max(1, startupRuns) : 3);
         case CAPTURE -> capture = CaptureStep.run(run);
         case E2E -> e2e = EndToEndStep.run(run);
         case KAFKA -> kafka = KafkaRoundTripStep.run(run);

@@ -200,6 +200,10 @@ final class ReportWriter {
       if (u.archiving() != null) {
         j.put("first_visible_s_archiving_run", u.archiving().firstVisibleSeconds());
       }
+      if (u.demoPeakRssMbAtLoad() != null) {
+        j.put("demo_peak_rss_mb_at_1000", u.demoPeakRssMbAtLoad());
+        j.set("demo_load_phases", JSON.valueToTree(u.loaded().phases()));
+      }
       if (u.firstVisibleSecondsFullJit() != null) {
         j.put("first_visible_s_full_jit", u.firstVisibleSecondsFullJit());
         j.set("first_visible_s_full_jit_runs", JSON.valueToTree(u.firstVisibleFullJit()));
@@ -376,6 +380,16 @@ final class ReportWriter {
       }
       md.append(" | ").append(run.infraStartSeconds()).append(" | ").append(p.containsKey("peak_rss_mb") ? Math.round(p.get("peak_rss_mb")) : "-")
           .append(" |\n");
+    }
+    StartupStep.Run loaded = r.startup().loaded();
+    if (loaded != null) {
+      Map<String, Double> p = loaded.phases();
+      md.append(String.format(Locale.ROOT, "%nThe demo's JVM under load (`demo_peak_rss_mb_at_1000`): `invoice-sync demo --rate %.0f --duration %.0f` "
+              + "on a fresh data directory, with the demo's JVM options (its Kafka broker, pipeline and generator in that JVM, PostgreSQL beside "
+              + "it): peak RSS **%.0f MB** (the demo's own summary); %.0f invoices issued, %.0f visible at its end; its first invoice visible "
+              + "%.1f s after the command's start (the embedded servers' start included).%n", p.getOrDefault("load_rate", 0.0),
+          p.getOrDefault("load_seconds", 0.0), p.getOrDefault("peak_rss_mb_after_load", 0.0), p.getOrDefault("load_issued", 0.0),
+          p.getOrDefault("load_visible", 0.0), loaded.firstVisibleSeconds()));
     }
     return md.toString();
   }

@@ -59,7 +59,12 @@ final class StartupStep {
    * @param runs        one per fresh start
    * @param javaOptions the probe JVM's options
    */
-  record Result(List<Run> runs, String javaOptions, Run archiving, List<Run> fullJitRuns, String fullJitJavaOptions) {
+  record Result(List<Run> runs, String javaOptions, Run archiving, List<Run> fullJitRuns, String fullJitJavaOptions, Run loaded) {
+
+    /** The demo JVM's peak RSS after {@link #LOAD_RATE} for a while, or null when not measured. */
+    Double demoPeakRssMbAtLoad() {
+      return loaded == null ? null : loaded.phases().get("peak_rss_mb_after_load");
+    }
 
     List<Double> firstVisible() {
       return runs.stream().map(Run::firstVisibleSeconds).toList();
@@ -99,10 +104,16 @@ final class StartupStep {
       options += " -XX:SharedArchiveFile=" + archive;
     }
     List<Run> done = runs(run, runs, options, "startup-", "");
+    // the demo JVM at 1,000/s (issue 23: its peak RSS <= 1 GiB): the demo itself, as a user runs it, with that rate
+    Run loaded = demoUnderLoad(run, options, run.quick() ? 30 : 60);
+    log("   invoice-sync demo --rate %.0f for %.0f s: peak RSS %.0f MB (%.0f issued, %.0f visible at its end); its first invoice visible %.1f s "
+            + "after its start (embedded servers' start included)", LOAD_RATE, loaded.phases().get("load_seconds"),
+        loaded.phases().get("peak_rss_mb_after_load"), loaded.phases().get("load_issued"), loaded.phases().get("load_visible"),
+        loaded.firstVisibleSeconds());
     // the same start with run's options (both JIT compilers, as a deployment runs): what the demo's C1-only start saves
     String fullJit = RUN_JAVA_OPTIONS + (CDS ? " -XX:SharedArchiveFile=" + run.work().resolve("startup.jsa") : "");
     List<Run> full = RUN_JAVA_OPTIONS.equals(JAVA_OPTIONS) ? List.of() : runs(run, runs, fullJit, "startup-full-jit-", " (run's JVM options)");
-    return new Result(done, options, archiving, full, fullJit);
+    return new Result(done, options, archiving, full, fullJit, loaded);
   }
 
   private static List<Run> runs(BenchRun run, int runs, String options, String dirPrefix, String label) throws Exception {
@@ -114,6 +125,60 @@ final class StartupStep {
       done.add(r);
     }
     return done;
+  }
+
+  /** The demo's rate whose peak RSS issue 23 bounds. */
+  static final double LOAD_RATE = 1000;
+
+  /**
+   * {@code invoice-sync demo --rate 1000 --duration N} on a fresh data directory, in a JVM with the demo's options (its
+   * embedded PostgreSQL beside it, its Kafka broker, pipeline and generator in it, as a user runs it); its summary's peak
+   * RSS and the last progress line's counts.
+   */
+  private static Run demoUnderLoad(BenchRun run, String javaOptions, int seconds) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(Arrays.stream(javaOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.invoicesync.cli.InvoiceSyncCommand", "demo", "--rate",
+        Long.toString(Math.round(LOAD_RATE)), "--duration", Integer.toString(seconds), "--port", "0", "--data-dir",
+        run.work().resolve("demo-load").toString()));
+    Path out = run.work().resolve("demo-load.out.log");
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!child.waitFor(seconds + 240L, TimeUnit.SECONDS)) {
+      child.destroyForcibly().waitFor();
+      throw new IllegalStateException("invoice-sync demo did not end " + (seconds + 240) + " s after its start; the end of its output (" + out + "):\n"
+          + tail(out));
+    }
+    List<String> lines = Files.readAllLines(out);
+    Map<String, Double> phases = demoSummary(lines, out);
+    phases.put("load_rate", LOAD_RATE);
+    phases.put("load_seconds", (double) seconds);
+    return new Run(phases.get("first_visible_s"), 0, phases);
+  }
+
+  /** The demo's summary (first visible, peak visible/s, peak RSS) and its last progress line's issued and visible counts. */
+  static Map<String, Double> demoSummary(List<String> lines, Path out) {
+    Map<String, Double> phases = new LinkedHashMap<>();
+    java.util.regex.Pattern summary = java.util.regex.Pattern.compile(
+        "first invoice visible ([0-9.]+) s after start; peak ([0-9]+) visible invoices/s; peak RSS ([0-9]+) MB");
+    java.util.regex.Pattern progress = java.util.regex.Pattern.compile("issued ([0-9]+) \\|.*\\| visible ([0-9]+) ");
+    for (String line : lines) {
+      java.util.regex.Matcher p = progress.matcher(line);
+      if (p.find()) {
+        phases.put("load_issued", Double.parseDouble(p.group(1)));
+        phases.put("load_visible", Double.parseDouble(p.group(2)));
+      }
+      java.util.regex.Matcher m = summary.matcher(line);
+      if (m.find()) {
+        phases.put("first_visible_s", Double.parseDouble(m.group(1)));
+        phases.put("peak_visible_per_s", Double.parseDouble(m.group(2)));
+        phases.put("peak_rss_mb_after_load", Double.parseDouble(m.group(3)));
+      }
+    }
+    if (!phases.containsKey("peak_rss_mb_after_load")) {
+      throw new IllegalStateException("invoice-sync demo printed no summary with its peak RSS; the end of its output (" + out + "):\n" + tail(lines));
+    }
+    return phases;
   }
 
   private static Run once(BenchRun run, Path dir, String javaOptions) throws Exception {

@@ -131,5 +131,16 @@ class BudgetTest {
     assertThat(phases).containsEntry("first_visible_s", 5.5).containsEntry("pipeline_started_s", 1.2).containsEntry("peak_rss_mb", 380.0);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> StartupStep.parse(List.of("Exception in thread main"), Path.of("probe.out")))
         .hasMessageContaining("no result").hasMessageContaining("Exception in thread main");
+
+    // the demo's own output under load: the last progress line's counts and the summary's peak RSS
+    Map<String, Double> demo = StartupStep.demoSummary(List.of("api: http://localhost:0",
+        "issued 900 | captured 880 | synced 700 | rejected 30 | visible 650 (300/s) | lag p50 900 ms, max 2000 ms",
+        "issued 27000 | captured 26000 | synced 20000 | rejected 900 | visible 9000 (800/s) | lag p50 9000 ms, max 12000 ms", "",
+        "first invoice visible 5.4 s after start; peak 1218 visible invoices/s; peak RSS 812 MB (this JVM: the pipeline, the Kafka broker, "
+            + "the generator)"), Path.of("demo.out"));
+    assertThat(demo).containsEntry("load_issued", 27000.0).containsEntry("load_visible", 9000.0).containsEntry("first_visible_s", 5.4)
+        .containsEntry("peak_visible_per_s", 1218.0).containsEntry("peak_rss_mb_after_load", 812.0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> StartupStep.demoSummary(List.of("cannot start embedded Kafka"), Path.of("demo.out")))
+        .hasMessageContaining("no summary").hasMessageContaining("cannot start embedded Kafka");
   }
 }

@@ -37,7 +37,8 @@ class ReportWriterTest {
     }
     return new StartupStep.Result(runs, "-Xms256m -Xmx1g -XX:SharedArchiveFile=startup.jsa",
         new StartupStep.Run(12.5, 6.5, Map.of("pipeline_started_s", 2.1, "first_visible_s", 12.5)),
-        List.of(new StartupStep.Run(4.9, 6.5, Map.of("first_visible_s", 4.9, "jit_compiler_s", 2.7))), "-Xms256m -Xmx1g");
+        List.of(new StartupStep.Run(4.9, 6.5, Map.of("first_visible_s", 4.9, "jit_compiler_s", 2.7))), "-Xms256m -Xmx1g",
+        new StartupStep.Run(3.5, 6.5, Map.of("first_visible_s", 3.5, "load_seconds", 30.0, "peak_rss_mb_after_load", 1100.0)));
   }
 
   private static BenchReport report() {
@@ -116,6 +117,7 @@ class ReportWriterTest {
     assertThat(j.has("first_visible_s_spread")).isFalse(); // one run
     assertThat(j.get("first_visible_s_archiving_run").asDouble()).isEqualTo(12.5); // reported, not counted
     assertThat(j.get("first_visible_s_full_jit").asDouble()).isEqualTo(4.9); // the same start with run's JVM options, beside it
+    assertThat(j.get("demo_peak_rss_mb_at_1000").asDouble()).isEqualTo(1100.0); // one more start, then 1,000/s for a while
     assertThat(j.get("e2e_backlog_first_visible_s").asDouble()).isEqualTo(3.25);
     assertThat(j.get("e2e_vs_peer_from_first_visible").asDouble()).isEqualTo(4.0);
     assertThat(j.has("e2e_vs_peer_50k")).isFalse(); // quick: step e2e50k not run
@@ -193,7 +195,9 @@ class ReportWriterTest {
         "| end to end >= 5x the peer (same backlog, both from a cold start) | 4.0 | MISSED |", "| 2400 | 2000.0 |", "insert.mode=upsert",
         "| CPU of the pipeline's own stages <= 0.25 ms per invoice, warm backlog (cpu_ms_per_invoice_pipeline) | 0.62 | MISSED |",
         "| p50 commit-to-visible <= 60 ms at 200/s offered | 50.0 (window's thirds 40.0-70.0) | met |",
-        "| first invoice visible <= 4 s after a fresh pipeline's start (first_visible_s) | 9.5 (one run) | MISSED |",
+        "| first invoice visible <= 4 s after a fresh pipeline's start, the demo's JVM options (first_visible_s) | 9.5 (one run) | MISSED |",
+        "| peak RSS of the demo's JVM at 1,000/s <= 1 GiB (MB; demo_peak_rss_mb_at_1000) | 1100.0 | MISSED |",
+        "| 1, run's JVM options | - | - | - | - | 4.9 |",
         "| end to end >= 5x the peer on a 50,000-invoice cold backlog (e2e_vs_peer_50k) | - | not measured: a quick run leaves step e2e50k out",
         "`e2e_vs_peer_50k` is not in this run", "| invoices.audit | 25000 | 2.500 |", "| p50_ms_at_200_spread | [40.0,70.0] |",
         "Commit 0123456789abcdef0123456789abcdef01234567 with uncommitted changes in the tree (bench/README.md)",

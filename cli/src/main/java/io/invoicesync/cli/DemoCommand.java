@@ -9,6 +9,7 @@ import io.invoicesync.embedded.EmbeddedPostgresServer;
 import io.invoicesync.ingest.issuing.IssuingPlatformSchema;
 import io.invoicesync.ingest.mapping.PinyinExample;
 import io.micrometer.core.instrument.Counter;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -232,8 +233,24 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     String summary() {
-      return String.format("first invoice visible %s after start; peak %.0f visible invoices/s",
-          firstVisibleSeconds == null ? "never" : String.format("%.1f s", firstVisibleSeconds), maxRate);
+      long rss = peakRssMb();
+      return String.format("first invoice visible %s after start; peak %.0f visible invoices/s%s",
+          firstVisibleSeconds == null ? "never" : String.format("%.1f s", firstVisibleSeconds), maxRate,
+          rss < 0 ? "" : String.format("; peak RSS %d MB (this JVM: the pipeline, the Kafka broker, the generator)", rss));
+    }
+
+    /** This JVM's peak resident set (Linux: VmHWM), or -1 where the system does not say. */
+    static long peakRssMb() {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("VmHWM:")) {
+            return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // not Linux, or no procfs: the summary leaves it out
+      }
+      return -1;
     }
 
     private double counter(String name) {

@@ -16,7 +16,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -116,6 +119,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       p.put("auto.create.topics.enable", "false");
       p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
       p.put("unclean.leader.election.enable", "false");
+      // the log cleaner's offset map is a heap buffer allocated (and zeroed) when the broker starts: 128 MB by default, in the
+      // demo's JVM beside the pipeline; 16 MB still dedupes ~700,000 keys per pass, far more than a demo's compacted topics hold
+      p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
       KafkaConfig config = new KafkaConfig(p, false);
 
       if (!Files.exists(logDir.resolve("meta.properties"))) {
@@ -148,6 +154,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
       admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+      // a fresh broker creates __transaction_state and __consumer_offsets when a client first asks for a coordinator; that
+      // client (a pipeline's first transactional producer, its first group) then waits out the creation with back-off, 0.5-1.5 s
+      // on its way to the first invoice. Asked here, the broker's start makes them, beside whatever else is starting.
+      expect(admin.describeTransactions(List.of(WARM_UP_ID)).all(), TransactionalIdNotFoundException.class);
+      expect(admin.describeConsumerGroups(List.of(WARM_UP_ID)).all(), GroupIdNotFoundException.class);
+    }
+  }
+
+  /** An id no client uses: asking for its coordinator makes the broker create the internal topic behind it. */
+  static final String WARM_UP_ID = "invoice-sync-embedded-broker-start";
+
+  /** Waits for a request that is expected to end in {@code expected} (or to succeed); anything else fails the start. */
+  private static void expect(KafkaFuture<?> f, Class<? extends Exception> expected)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    try {
+      f.get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!expected.isInstance(e.getCause())) {
+        throw e;
+      }
     }
   }
 

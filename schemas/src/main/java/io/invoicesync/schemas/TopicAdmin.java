@@ -24,7 +24,11 @@ public final class TopicAdmin {
   private TopicAdmin() {
   }
 
-  /** Creates those of {@code topics} that do not exist; never alters existing ones. */
+  /**
+   * Creates those of {@code topics} that do not exist, and returns once the broker answers for each in its metadata (a
+   * consumer that subscribes right after, say Kafka Streams' first rebalance, would otherwise find a source topic missing
+   * and fail its thread); never alters existing ones.
+   */
   public static void createMissing(Admin admin, Collection<NewTopic> topics) {
     try {
       Set<String> existing = admin.listTopics().names().get();
@@ -42,6 +46,9 @@ public final class TopicAdmin {
             throw new IllegalStateException("cannot create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
           }
         }
+      }
+      for (NewTopic t : create) {
+        partitions(admin, t.name()); // waits out the metadata's propagation
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
