@@ -1,5 +1,6 @@
 package io.invoicesync.cli;
 
+import io.invoicesync.cli.internal.LogSetup;
 import io.invoicesync.generator.InvoiceGenerator;
 import io.invoicesync.generator.IssuingDay;
 import io.invoicesync.generator.IssuingSchema;
@@ -81,6 +82,7 @@ final class DemoCommand implements Callable<Integer> {
     PrintStream out = System.out;
     Path data = dataDir.toAbsolutePath();
     System.setProperty("invoicesync.log.file", data.resolve("invoice-sync.log").toString());
+    LogSetup.moveFile(data.resolve("invoice-sync.log")); // logging started before this command did: its file moves to the data directory
     // stopped by this command after the pipeline and Kafka (Ctrl-C included), not by a shutdown hook of its own racing them
     // Kafka formats and starts beside PostgreSQL's initdb: each takes seconds, and neither needs the other
     CompletableFuture<EmbeddedKafkaBroker> kafkaStarting = CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.start(data.resolve("kafka")));

@@ -9,6 +9,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,22 @@ public final class LogSetup {
   public static final String FILE = "log.file";
 
   private LogSetup() {
+  }
+
+  /**
+   * Moves logback.xml's log file (its {@code FILE} appender, which the loggers kept off the console share) to {@code file}:
+   * for a command that learns where its log belongs after logging started (the demo's data directory; picocli creates
+   * every subcommand, and so initialises logging, before any runs). Nothing when there is no such appender.
+   */
+  public static void moveFile(Path file) {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+      return;
+    }
+    if (ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("FILE") instanceof FileAppender<ILoggingEvent> fa) {
+      fa.stop();
+      fa.setFile(file.toString());
+      fa.start();
+    }
   }
 
   /** Replaces the root logger's appenders: {@code format} text or json, to {@code file} or (blank) stdout. */
