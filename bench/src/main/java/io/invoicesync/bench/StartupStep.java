@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Step startup (issue 23's {@code first_visible_s}): how long a fresh pipeline takes to show the
@@ -159,16 +161,16 @@ final class StartupStep {
   /** The demo's summary (first visible, peak visible/s, peak RSS) and its last progress line's issued and visible counts. */
   static Map<String, Double> demoSummary(List<String> lines, Path out) {
     Map<String, Double> phases = new LinkedHashMap<>();
-    java.util.regex.Pattern summary = java.util.regex.Pattern.compile(
+    Pattern summary = Pattern.compile(
         "first invoice visible ([0-9.]+) s after start; peak ([0-9]+) visible invoices/s; peak RSS ([0-9]+) MB");
-    java.util.regex.Pattern progress = java.util.regex.Pattern.compile("issued ([0-9]+) \\|.*\\| visible ([0-9]+) ");
+    Pattern progress = Pattern.compile("issued ([0-9]+) \\|.*\\| visible ([0-9]+) ");
     for (String line : lines) {
-      java.util.regex.Matcher p = progress.matcher(line);
+      Matcher p = progress.matcher(line);
       if (p.find()) {
         phases.put("load_issued", Double.parseDouble(p.group(1)));
         phases.put("load_visible", Double.parseDouble(p.group(2)));
       }
-      java.util.regex.Matcher m = summary.matcher(line);
+      Matcher m = summary.matcher(line);
       if (m.find()) {
         phases.put("first_visible_s", Double.parseDouble(m.group(1)));
         phases.put("peak_visible_per_s", Double.parseDouble(m.group(2)));
